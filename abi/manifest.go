@@ -1,0 +1,175 @@
+package abi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Manifest is a plugin's self-description, stored in the greenroom.manifest section.
+type Manifest struct {
+	ABI          string          `json:"abi"`
+	ID           string          `json:"id"`
+	Version      string          `json:"version"`
+	Description  string          `json:"description,omitempty"`
+	Routes       []Route         `json:"routes,omitempty"`
+	Tasks        []Task          `json:"tasks,omitempty"`
+	Capabilities []Capability    `json:"capabilities,omitempty"`
+	ConfigSchema json.RawMessage `json:"configSchema,omitempty"`
+	Extensions   json.RawMessage `json:"extensions,omitempty"`
+}
+
+// Route is an HTTP route served under /api/<id>.
+type Route struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+}
+
+// Task is a scheduled task.
+type Task struct {
+	Name    string `json:"name"`
+	Every   string `json:"every"`
+	Timeout string `json:"timeout,omitempty"`
+}
+
+// Capability is a requested capability.
+type Capability struct {
+	Name     string `json:"name"`
+	Optional bool   `json:"optional,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+var (
+	idPattern    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
+	methods      = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true, "*": true}
+	segmentParam = regexp.MustCompile(`^:[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// ValidID reports whether id is a valid plugin id.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
+
+// DecodeManifest decodes manifest JSON strictly (unknown fields are errors) and validates it.
+func DecodeManifest(b []byte) (*Manifest, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Validate checks the manifest against SPEC.md section 5.
+func (m *Manifest) Validate() error {
+	supported := false
+	for _, v := range SupportedVersions {
+		if m.ABI == v {
+			supported = true
+		}
+	}
+	if !supported {
+		return fmt.Errorf("manifest: abi %q is not supported; this host serves %s", m.ABI, strings.Join(SupportedVersions, ", "))
+	}
+	if !ValidID(m.ID) {
+		return fmt.Errorf("manifest: id %q must be lower-case letters, digits and dashes (1-64, matching %s)", m.ID, idPattern)
+	}
+	if m.Version == "" {
+		return fmt.Errorf("manifest: version is required")
+	}
+	seen := map[string]bool{}
+	for i, r := range m.Routes {
+		if !methods[r.Method] {
+			return fmt.Errorf("manifest: routes[%d].method %q is not an HTTP method", i, r.Method)
+		}
+		if err := ValidRoutePath(r.Path); err != nil {
+			return fmt.Errorf("manifest: routes[%d].path: %w", i, err)
+		}
+		k := r.Method + " " + r.Path
+		if seen[k] {
+			return fmt.Errorf("manifest: routes[%d]: duplicate route %s", i, k)
+		}
+		seen[k] = true
+	}
+	tasks := map[string]bool{}
+	for i, t := range m.Tasks {
+		if t.Name == "" || tasks[t.Name] {
+			return fmt.Errorf("manifest: tasks[%d].name %q must be non-empty and unique", i, t.Name)
+		}
+		tasks[t.Name] = true
+		d, err := time.ParseDuration(t.Every)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("manifest: tasks[%d].every %q must be a duration of at least 1s, like 10m", i, t.Every)
+		}
+		if t.Timeout != "" {
+			if d, err := time.ParseDuration(t.Timeout); err != nil || d <= 0 {
+				return fmt.Errorf("manifest: tasks[%d].timeout %q must be a positive duration", i, t.Timeout)
+			}
+		}
+	}
+	caps := map[string]bool{}
+	for i, c := range m.Capabilities {
+		if !knownCapability(c.Name) {
+			return fmt.Errorf("manifest: capabilities[%d].name %q is not a capability; known: %s", i, c.Name, strings.Join(Capabilities, ", "))
+		}
+		if caps[c.Name] {
+			return fmt.Errorf("manifest: capabilities[%d]: %q listed twice", i, c.Name)
+		}
+		caps[c.Name] = true
+	}
+	if len(m.ConfigSchema) > 0 {
+		var v any
+		if err := json.Unmarshal(m.ConfigSchema, &v); err != nil {
+			return fmt.Errorf("manifest: configSchema: %w", err)
+		}
+		if _, ok := v.(map[string]any); !ok {
+			if b, ok := v.(bool); !ok || !b {
+				return fmt.Errorf("manifest: configSchema must be a JSON Schema object")
+			}
+		}
+	}
+	return nil
+}
+
+func knownCapability(name string) bool {
+	for _, c := range Capabilities {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidRoutePath checks a route pattern: "/" then segments that are literal, ":name",
+// or a final "*".
+func ValidRoutePath(p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("%q must start with /", p)
+	}
+	if p == "/" {
+		return nil
+	}
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	for i, s := range segs {
+		switch {
+		case s == "*":
+			if i != len(segs)-1 {
+				return fmt.Errorf("%q: * must be the last segment", p)
+			}
+		case strings.HasPrefix(s, ":"):
+			if !segmentParam.MatchString(s) {
+				return fmt.Errorf("%q: bad parameter segment %q", p, s)
+			}
+		case s == "" && i == len(segs)-1:
+			// trailing slash
+		case s == "" || s == "." || s == ".." || strings.ContainsAny(s, "?#*:"):
+			return fmt.Errorf("%q: bad segment %q", p, s)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package abi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Result is the envelope every capability-bearing host function returns.
+// Exactly one of Result and Error is set.
+type Result struct {
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  *Error          `json:"error,omitempty"`
+}
+
+// HTTPRequest is the input of gr_http.
+type HTTPRequest struct {
+	Method  string              `json:"method"`
+	Path    string              `json:"path"`
+	Route   string              `json:"route,omitempty"`
+	Params  map[string]string   `json:"params,omitempty"`
+	Query   map[string][]string `json:"query,omitempty"`
+	Headers map[string][]string `json:"headers,omitempty"`
+	Body    []byte              `json:"body,omitempty"`
+}
+
+// HTTPResponse is the output of gr_http (and the result of proxy_fetch).
+type HTTPResponse struct {
+	Status  int             `json:"status,omitempty"`
+	Headers Headers         `json:"headers,omitempty"`
+	Body    []byte          `json:"body,omitempty"`
+	Text    *string         `json:"text,omitempty"`
+	JSON    json.RawMessage `json:"json,omitempty"`
+}
+
+// Headers are response headers; on the wire a value is a string or an array of strings.
+type Headers map[string][]string
+
+// UnmarshalJSON accepts string and array-of-string values.
+func (h *Headers) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(Headers, len(raw))
+	for k, v := range raw {
+		v = bytes.TrimSpace(v)
+		if len(v) > 0 && v[0] == '"' {
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("header %q: %w", k, err)
+			}
+			out[k] = []string{s}
+			continue
+		}
+		var ss []string
+		if err := json.Unmarshal(v, &ss); err != nil {
+			return fmt.Errorf("header %q: want a string or an array of strings", k)
+		}
+		out[k] = ss
+	}
+	*h = out
+	return nil
+}
+
+// hopByHop lists headers that a plugin response may not set.
+var hopByHop = map[string]bool{
+	"connection": true, "keep-alive": true, "proxy-authenticate": true,
+	"proxy-authorization": true, "te": true, "trailer": true, "transfer-encoding": true,
+	"upgrade": true, "content-length": true,
+}
+
+// DecodeHTTPResponse decodes and checks a gr_http output (SPEC.md 7.2). It fills in the
+// default status, resolves text/json into Body, sets content-type for json, and drops
+// hop-by-hop headers. Header names come back lower case.
+func DecodeHTTPResponse(b []byte) (*HTTPResponse, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, errors.New("empty response message")
+	}
+	var r HTTPResponse
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("response message is not valid JSON for the http-response schema: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("response message has trailing data after the JSON object")
+	}
+	if r.Status == 0 {
+		r.Status = 200
+	}
+	if r.Status < 100 || r.Status > 599 {
+		return nil, fmt.Errorf("response status %d is outside 100-599", r.Status)
+	}
+	n := 0
+	if r.Body != nil {
+		n++
+	}
+	if r.Text != nil {
+		n++
+	}
+	if r.JSON != nil {
+		n++
+	}
+	if n > 1 {
+		return nil, errors.New("response sets more than one of body, text and json")
+	}
+	headers := make(Headers, len(r.Headers)+1)
+	for k, v := range r.Headers {
+		lk := strings.ToLower(k)
+		if hopByHop[lk] {
+			continue
+		}
+		for _, s := range v {
+			if strings.ContainsAny(s, "\r\n") {
+				return nil, fmt.Errorf("response header %q has a line break", k)
+			}
+		}
+		headers[lk] = append(headers[lk], v...)
+	}
+	switch {
+	case r.Text != nil:
+		if !utf8.ValidString(*r.Text) {
+			return nil, errors.New("response text is not valid UTF-8")
+		}
+		r.Body = []byte(*r.Text)
+		if _, ok := headers["content-type"]; !ok {
+			headers["content-type"] = []string{"text/plain; charset=utf-8"}
+		}
+	case r.JSON != nil:
+		r.Body = []byte(r.JSON)
+		if _, ok := headers["content-type"]; !ok {
+			headers["content-type"] = []string{"application/json"}
+		}
+	}
+	r.Headers = headers
+	r.Text, r.JSON = nil, nil
+	return &r, nil
+}
+
+// TaskRequest is the input of gr_task.
+type TaskRequest struct {
+	Name        string `json:"name"`
+	ScheduledAt string `json:"scheduledAt"`
+}
+
+// KVGetRequest and friends are the kv_* requests.
+type KVGetRequest struct {
+	Key string `json:"key"`
+}
+
+// KVGetResult is kv_get's result; Value is nil when the key is absent.
+type KVGetResult struct {
+	Value []byte `json:"value"`
+}
+
+// KVPutRequest is kv_put's request.
+type KVPutRequest struct {
+	Key   string `json:"key"`
+	Value []byte `json:"value"`
+}
+
+// KVDeleteRequest is kv_delete's request.
+type KVDeleteRequest struct {
+	Key string `json:"key"`
+}
+
+// KVListRequest is kv_list's request.
+type KVListRequest struct {
+	Prefix string `json:"prefix"`
+	Limit  int    `json:"limit,omitempty"`
+}
+
+// KVListResult is kv_list's result.
+type KVListResult struct {
+	Keys []string `json:"keys"`
+}
