@@ -66,6 +66,19 @@ func (h *Headers) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON writes a single value as a string and several as an array.
+func (h Headers) MarshalJSON() ([]byte, error) {
+	out := make(map[string]any, len(h))
+	for k, v := range h {
+		if len(v) == 1 {
+			out[k] = v[0]
+		} else {
+			out[k] = v
+		}
+	}
+	return json.Marshal(out)
+}
+
 // hopByHop lists headers that a plugin response may not set.
 var hopByHop = map[string]bool{
 	"connection": true, "keep-alive": true, "proxy-authenticate": true,
