@@ -1,0 +1,423 @@
+// Package config loads app-config.yaml and its overlays into one typed model.
+//
+// Files are merged key by key, later files winning; sequences and scalars are replaced
+// whole. ${VAR} in a scalar value is replaced by the environment variable VAR ($${ is a
+// literal ${). Decoding is strict: an unknown key, a wrong type or a bad value is an error
+// that names the file, the line and the YAML path.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Error is a config error at a place in a file.
+type Error struct {
+	File string
+	Line int
+	Path string // YAML path, e.g. plugins[0].limits.memory
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	}
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Errors is a list of config errors, reported together.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// Lookup finds an environment variable.
+type Lookup func(string) (string, bool)
+
+// maxFileSize bounds a config file.
+const maxFileSize = 8 << 20
+
+// Load reads, merges and decodes the config files, in order. env is os.LookupEnv when nil.
+func Load(files []string, env Lookup) (*Config, error) {
+	if len(files) == 0 {
+		return nil, errors.New("no config file given; pass --config app-config.yaml")
+	}
+	if env == nil {
+		env = os.LookupEnv
+	}
+	var merged *yaml.Node
+	origin := map[*yaml.Node]string{}
+	for _, f := range files {
+		n, err := readFile(f, env)
+		if err != nil {
+			return nil, err
+		}
+		if n == nil {
+			continue
+		}
+		walk(n, func(x *yaml.Node) { origin[x] = f })
+		// Decode each file on its own too, so that type errors name the right file.
+		var probe Config
+		if err := decodeNode(f, n, &probe); err != nil {
+			return nil, err
+		}
+		if merged == nil {
+			merged = n
+		} else {
+			merged = merge(merged, n)
+		}
+	}
+	cfg := &Config{}
+	if merged != nil {
+		if err := decodeNode("", merged, cfg); err != nil {
+			return nil, err
+		}
+	}
+	cfg.Files = files
+	cfg.origin = origin
+	cfg.root = merged
+	cfg.applyDefaults()
+	if errs := cfg.validate(); len(errs) > 0 {
+		return nil, errs
+	}
+	return cfg, nil
+}
+
+func readFile(f string, env Lookup) (*yaml.Node, error) {
+	st, err := os.Stat(f)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &Error{File: f, Msg: "config file not found; check the --config path"}
+		}
+		return nil, &Error{File: f, Msg: err.Error()}
+	}
+	if st.Size() > maxFileSize {
+		return nil, &Error{File: f, Msg: fmt.Sprintf("config file is %d bytes, over the %d byte limit", st.Size(), maxFileSize)}
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		return nil, &Error{File: f, Msg: err.Error()}
+	}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil {
+		if err.Error() == "EOF" {
+			return nil, nil // empty file
+		}
+		return nil, yamlSyntaxError(f, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &Error{File: f, Line: extra.Line, Msg: "more than one YAML document; a config file holds one"}
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, &Error{File: f, Line: root.Line, Msg: "the top level must be a mapping of keys (app, backend, plugins, ...)"}
+	}
+	if err := checkAliases(f, root, 0); err != nil {
+		return nil, err
+	}
+	if err := substitute(f, root, "", env); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func yamlSyntaxError(f string, err error) error {
+	if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: f, Line: line, Msg: "YAML syntax error: " + m[2]}
+	}
+	return &Error{File: f, Msg: "YAML syntax error: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+}
+
+// checkAliases refuses aliases: configs have no need for them and they can expand without
+// bound.
+func checkAliases(f string, n *yaml.Node, depth int) error {
+	if depth > 64 {
+		return &Error{File: f, Line: n.Line, Msg: "nested more than 64 levels deep"}
+	}
+	if n.Kind == yaml.AliasNode {
+		return &Error{File: f, Line: n.Line, Msg: "YAML aliases (*name) are not allowed in config; repeat the value"}
+	}
+	for _, c := range n.Content {
+		if err := checkAliases(f, c, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var envRE = regexp.MustCompile(`\$?\$\{([^}]*)\}`)
+
+func substitute(f string, n *yaml.Node, path string, env Lookup) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return nil
+		}
+		var err error
+		out := envRE.ReplaceAllStringFunc(n.Value, func(m string) string {
+			if strings.HasPrefix(m, "$$") {
+				return m[1:]
+			}
+			name := strings.TrimSpace(m[2 : len(m)-1])
+			v, ok := env(name)
+			if !ok && err == nil {
+				err = &Error{File: f, Line: n.Line, Path: path, Msg: fmt.Sprintf("environment variable %s is not set; set it or replace ${%s} with a value", name, name)}
+			}
+			return v
+		})
+		if err != nil {
+			return err
+		}
+		n.Value = out
+		if n.Style == 0 {
+			// A substituted value keeps its string type: "${PORT}" is decoded by the field type.
+			n.Tag = ""
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := substitute(f, n.Content[i+1], join(path, n.Content[i].Value), env); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if err := substitute(f, c, fmt.Sprintf("%s[%d]", path, i), env); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func walk(n *yaml.Node, fn func(*yaml.Node)) {
+	fn(n)
+	for _, c := range n.Content {
+		walk(c, fn)
+	}
+}
+
+// merge overlays b on a: mappings merge key by key, anything else is replaced.
+func merge(a, b *yaml.Node) *yaml.Node {
+	if a.Kind != yaml.MappingNode || b.Kind != yaml.MappingNode {
+		return b
+	}
+	out := &yaml.Node{Kind: yaml.MappingNode, Tag: a.Tag, Line: a.Line, Column: a.Column}
+	out.Content = append(out.Content, a.Content...)
+	for i := 0; i+1 < len(b.Content); i += 2 {
+		k, v := b.Content[i], b.Content[i+1]
+		found := false
+		for j := 0; j+1 < len(out.Content); j += 2 {
+			if out.Content[j].Value == k.Value {
+				out.Content[j+1] = merge(out.Content[j+1], v)
+				found = true
+				break
+			}
+		}
+		if !found {
+			out.Content = append(out.Content, k, v)
+		}
+	}
+	return out
+}
+
+var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+var nodeType = reflect.TypeOf(yaml.Node{})
+
+// decodeNode checks n strictly against v's type, then decodes it.
+func decodeNode(file string, n *yaml.Node, v any) error {
+	if err := checkKeys(file, n, reflect.TypeOf(v), ""); err != nil {
+		return err
+	}
+	if err := n.Decode(v); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			msg := te.Errors[0]
+			line := 0
+			if m := regexp.MustCompile(`^line (\d+): (.*)$`).FindStringSubmatch(msg); m != nil {
+				line, _ = strconv.Atoi(m[1])
+				msg = m[2]
+			}
+			return &Error{File: file, Line: line, Path: pathAtLine(n, line), Msg: msg}
+		}
+		var ce *Error
+		if errors.As(err, &ce) {
+			if ce.File == "" {
+				ce.File = file
+			}
+			if ce.Path == "" {
+				ce.Path = pathAtLine(n, ce.Line)
+			}
+			return ce
+		}
+		return &Error{File: file, Msg: err.Error()}
+	}
+	return nil
+}
+
+// pathAtLine finds the YAML path of the value node on a line.
+func pathAtLine(n *yaml.Node, line int) string {
+	var found string
+	var rec func(n *yaml.Node, path string)
+	rec = func(n *yaml.Node, path string) {
+		if found != "" {
+			return
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := join(path, k.Value)
+				if v.Line == line && v.Kind == yaml.ScalarNode {
+					found = p
+					return
+				}
+				rec(v, p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				if c.Line == line && c.Kind == yaml.ScalarNode {
+					found = p
+					return
+				}
+				rec(c, p)
+			}
+		}
+	}
+	rec(n, "")
+	return found
+}
+
+// checkKeys reports the first mapping key that has no field in t.
+func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		if t.Implements(unmarshalerType) {
+			return nil
+		}
+		t = t.Elem()
+	}
+	if t == nodeType || reflect.PointerTo(t).Implements(unmarshalerType) || t.Implements(unmarshalerType) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return nil // the decoder reports the type error
+		}
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			ft, ok := fields[k.Value]
+			if !ok {
+				known := make([]string, 0, len(fields))
+				for name := range fields {
+					known = append(known, name)
+				}
+				sort.Strings(known)
+				return &Error{File: file, Line: k.Line, Path: join(path, k.Value),
+					Msg: fmt.Sprintf("unknown key; known keys here: %s", strings.Join(known, ", "))}
+			}
+			if err := checkKeys(file, v, ft, join(path, k.Value)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := checkKeys(file, n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if n.Kind != yaml.SequenceNode {
+			return nil
+		}
+		for i, c := range n.Content {
+			if err := checkKeys(file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if strings.Contains(opts, "inline") {
+			for k, v := range yamlFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// Dir returns the directory of the first config file; relative paths in config are
+// resolved against it.
+func (c *Config) Dir() string {
+	if len(c.Files) == 0 {
+		return "."
+	}
+	return filepath.Dir(c.Files[0])
+}

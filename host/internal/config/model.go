@@ -1,0 +1,382 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"greenroom.dev/greenroom/abi"
+)
+
+// Config is the whole typed configuration of a Greenroom host.
+type Config struct {
+	// App configures the web app that developers use.
+	App App `yaml:"app"`
+	// Backend configures the HTTP server and the backend's shared services.
+	Backend Backend `yaml:"backend"`
+	// Integrations configures source-control hosts (for example integrations.github).
+	Integrations yaml.Node `yaml:"integrations"`
+	// Catalog configures the software catalog (locations, rules, refresh).
+	Catalog yaml.Node `yaml:"catalog"`
+	// Proxy configures proxy.endpoints, served under /api/proxy/<prefix>.
+	Proxy yaml.Node `yaml:"proxy"`
+	// Runtime configures the WebAssembly runtime shared by all plugins.
+	Runtime Runtime `yaml:"runtime"`
+	// Plugins lists the plugins to load. Each is a .wasm file with its manifest inside.
+	Plugins []Plugin `yaml:"plugins"`
+
+	// Files are the config files this was loaded from, in order.
+	Files  []string `yaml:"-"`
+	origin map[*yaml.Node]string
+	root   *yaml.Node
+}
+
+// App configures the web app.
+type App struct {
+	// Title is shown in the page header and the browser tab. Default "Greenroom".
+	Title string `yaml:"title"`
+	// BaseURL is the URL developers open in the browser, e.g. http://localhost:7007.
+	BaseURL string `yaml:"baseUrl"`
+	// Extensions enables, disables, moves and configures frontend extensions, with
+	// Backstage's app.extensions syntax.
+	Extensions yaml.Node `yaml:"extensions"`
+}
+
+// Backend configures the HTTP server.
+type Backend struct {
+	// BaseURL is the URL at which the backend is reached, e.g. http://localhost:7007.
+	BaseURL string `yaml:"baseUrl"`
+	// Listen sets the address the server binds. Default 0.0.0.0:7007.
+	Listen Listen `yaml:"listen"`
+	// Database selects the embedded store.
+	Database Database `yaml:"database"`
+	// Reading sets which hosts the URL readers may fetch from (backend.reading.allow).
+	Reading yaml.Node `yaml:"reading"`
+	// ShutdownTimeout bounds how long in-flight requests may take to finish on SIGTERM.
+	// Default 30s.
+	ShutdownTimeout Duration `yaml:"shutdownTimeout"`
+}
+
+// Listen is backend.listen.
+type Listen struct {
+	// Host is the interface to bind; empty means all.
+	Host string `yaml:"host"`
+	// Port is the TCP port. Default 7007; 0 picks a free port (tests).
+	Port *int `yaml:"port"`
+}
+
+// Database is backend.database.
+type Database struct {
+	// Client is the store implementation. Only "bbolt" (embedded, the default) for now.
+	Client string `yaml:"client"`
+	// Connection is the bbolt file path, relative to the first config file's directory.
+	// Default data/greenroom.db.
+	Connection string `yaml:"connection"`
+}
+
+// Runtime configures the WebAssembly runtime.
+type Runtime struct {
+	// CompilationCache is the directory where compiled plugin code is kept between runs,
+	// relative to the first config file's directory. Default data/wasm-cache. It is
+	// created with mode 0700: anyone who can write to it can run native code in the host.
+	CompilationCache string `yaml:"compilationCache"`
+}
+
+// Plugin is one entry of the plugins list.
+type Plugin struct {
+	// ID names the plugin; its routes are served under /api/<id>/. Lower-case letters,
+	// digits and dashes.
+	ID string `yaml:"id"`
+	// Source is the plugin's .wasm file: a path relative to the first config file's
+	// directory.
+	Source string `yaml:"source"`
+	// SHA256 pins the exact file (hex). Required for non-local sources. When set, a file
+	// whose hash differs is refused.
+	SHA256 string `yaml:"sha256"`
+	// Enabled turns the plugin on or off without removing its entry. Default true.
+	Enabled *bool `yaml:"enabled"`
+	// Config is the plugin's own configuration, checked against the JSON Schema in its
+	// manifest, with the schema's defaults filled in.
+	Config yaml.Node `yaml:"config"`
+	// Grants are the capabilities the operator gives the plugin. Anything not granted is
+	// denied.
+	Grants Grants `yaml:"grants"`
+	// Limits bound the plugin's resources.
+	Limits Limits `yaml:"limits"`
+
+	// File and Line locate the entry, for messages; Index is its position in plugins.
+	File  string `yaml:"-"`
+	Line  int    `yaml:"-"`
+	Index int    `yaml:"-"`
+}
+
+// IsEnabled reports whether the plugin is enabled (the default).
+func (p *Plugin) IsEnabled() bool { return p.Enabled == nil || *p.Enabled }
+
+// Path is the YAML path of the entry, e.g. plugins[2].
+func (p *Plugin) Path() string { return fmt.Sprintf("plugins[%d]", p.Index) }
+
+// Grants are a plugin's capabilities. A grant that is present (even as {}) is given;
+// its fields narrow it.
+type Grants struct {
+	// KV gives a private key-value store.
+	KV *KVGrant `yaml:"kv"`
+	// CatalogRead allows reading the catalog.
+	CatalogRead *CatalogReadGrant `yaml:"catalog.read"`
+	// CatalogWrite allows adding and removing entities as an entity provider.
+	CatalogWrite *CatalogWriteGrant `yaml:"catalog.write"`
+	// URLRead allows reading URLs through the host's URL readers.
+	URLRead *URLReadGrant `yaml:"url.read"`
+	// Proxy allows calling configured proxy endpoints.
+	Proxy *ProxyGrant `yaml:"proxy"`
+	// Tasks allows the manifest's scheduled tasks to run.
+	Tasks *TasksGrant `yaml:"tasks"`
+}
+
+// Has reports whether the capability is granted.
+func (g *Grants) Has(capability string) bool {
+	switch capability {
+	case abi.CapKV:
+		return g.KV != nil
+	case abi.CapCatalogRead:
+		return g.CatalogRead != nil
+	case abi.CapCatalogWrite:
+		return g.CatalogWrite != nil
+	case abi.CapURLRead:
+		return g.URLRead != nil
+	case abi.CapProxy:
+		return g.Proxy != nil
+	case abi.CapTasks:
+		return g.Tasks != nil
+	}
+	return false
+}
+
+// Names lists the granted capabilities.
+func (g *Grants) Names() []string {
+	var out []string
+	for _, c := range abi.Capabilities {
+		if g.Has(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// KVGrant is grants.kv.
+type KVGrant struct {
+	// Quota bounds the total size of keys and values. Default 10MiB.
+	Quota ByteSize `yaml:"quota"`
+}
+
+// CatalogReadGrant is grants["catalog.read"].
+type CatalogReadGrant struct{}
+
+// CatalogWriteGrant is grants["catalog.write"].
+type CatalogWriteGrant struct {
+	// Kinds the plugin may write (e.g. [Component, API]). Empty means any kind.
+	Kinds []string `yaml:"kinds"`
+	// Namespaces the plugin may write. Empty means any namespace.
+	Namespaces []string `yaml:"namespaces"`
+}
+
+// URLReadGrant is grants["url.read"].
+type URLReadGrant struct {
+	// Hosts are host globs (e.g. github.com, *.example.com). Empty means any host that
+	// the URL readers allow.
+	Hosts []string `yaml:"hosts"`
+	// Paths are URL path globs (e.g. /acme/**). Empty means any path.
+	Paths []string `yaml:"paths"`
+}
+
+// ProxyGrant is grants.proxy.
+type ProxyGrant struct {
+	// Endpoints are the proxy.endpoints prefixes the plugin may call (e.g. /github).
+	// Empty means none.
+	Endpoints []string `yaml:"endpoints"`
+}
+
+// TasksGrant is grants.tasks.
+type TasksGrant struct{}
+
+// Limits bound a plugin's resources.
+type Limits struct {
+	// Memory caps each instance's memory. Default 64MiB.
+	Memory ByteSize `yaml:"memory"`
+	// Timeout is the time allowed per call. Default 5s.
+	Timeout Duration `yaml:"timeout"`
+	// Instances is the most instances (concurrent calls) the plugin gets. Default 4.
+	Instances int `yaml:"instances"`
+	// QueueTimeout is how long a request waits for a free instance before it gets 503.
+	// Default 1s.
+	QueueTimeout Duration `yaml:"queueTimeout"`
+	// MaxBodySize caps request bodies; larger ones get 413. Default 10MiB.
+	MaxBodySize ByteSize `yaml:"maxBodySize"`
+}
+
+// Defaults.
+const (
+	DefaultPort        = 7007
+	DefaultMemory      = 64 << 20
+	DefaultTimeout     = 5e9
+	DefaultInstances   = 4
+	DefaultQueue       = 1e9
+	DefaultMaxBody     = 10 << 20
+	DefaultKVQuota     = 10 << 20
+	DefaultShutdown    = 30e9
+	DefaultDatabase    = "data/greenroom.db"
+	DefaultWasmCache   = "data/wasm-cache"
+	DefaultTitle       = "Greenroom"
+	maxPluginInstances = 256
+)
+
+func (c *Config) applyDefaults() {
+	if c.App.Title == "" {
+		c.App.Title = DefaultTitle
+	}
+	if c.Backend.Listen.Port == nil {
+		p := DefaultPort
+		c.Backend.Listen.Port = &p
+	}
+	if c.Backend.Database.Client == "" {
+		c.Backend.Database.Client = "bbolt"
+	}
+	if c.Backend.Database.Connection == "" {
+		c.Backend.Database.Connection = DefaultDatabase
+	}
+	if c.Backend.ShutdownTimeout == 0 {
+		c.Backend.ShutdownTimeout = DefaultShutdown
+	}
+	if c.Runtime.CompilationCache == "" {
+		c.Runtime.CompilationCache = DefaultWasmCache
+	}
+	if c.Backend.BaseURL == "" {
+		c.Backend.BaseURL = fmt.Sprintf("http://localhost:%d", *c.Backend.Listen.Port)
+	}
+	if c.App.BaseURL == "" {
+		c.App.BaseURL = c.Backend.BaseURL
+	}
+	plugins := c.pluginNodes()
+	for i := range c.Plugins {
+		p := &c.Plugins[i]
+		p.Index = i
+		if i < len(plugins) {
+			p.Line = plugins[i].Line
+			p.File = c.origin[plugins[i]]
+		}
+		l := &p.Limits
+		if l.Memory == 0 {
+			l.Memory = DefaultMemory
+		}
+		if l.Timeout == 0 {
+			l.Timeout = DefaultTimeout
+		}
+		if l.Instances == 0 {
+			l.Instances = DefaultInstances
+		}
+		if l.QueueTimeout == 0 {
+			l.QueueTimeout = DefaultQueue
+		}
+		if l.MaxBodySize == 0 {
+			l.MaxBodySize = DefaultMaxBody
+		}
+		if p.Grants.KV != nil && p.Grants.KV.Quota == 0 {
+			p.Grants.KV.Quota = DefaultKVQuota
+		}
+	}
+}
+
+func (c *Config) pluginNodes() []*yaml.Node {
+	if c.root == nil {
+		return nil
+	}
+	for i := 0; i+1 < len(c.root.Content); i += 2 {
+		if c.root.Content[i].Value == "plugins" && c.root.Content[i+1].Kind == yaml.SequenceNode {
+			return c.root.Content[i+1].Content
+		}
+	}
+	return nil
+}
+
+// PluginError builds an error located at a plugin entry (sub is a path below it).
+func (c *Config) PluginError(p *Plugin, sub, msg string) *Error {
+	path := p.Path()
+	if sub != "" {
+		path += "." + sub
+	}
+	return &Error{File: p.File, Line: p.Line, Path: path, Msg: msg}
+}
+
+func (c *Config) validate() Errors {
+	var errs Errors
+	if port := *c.Backend.Listen.Port; port < 0 || port > 65535 {
+		errs = append(errs, &Error{Path: "backend.listen.port", Msg: fmt.Sprintf("port %d is outside 0-65535", port)})
+	}
+	if c.Backend.Database.Client != "bbolt" {
+		errs = append(errs, &Error{Path: "backend.database.client", Msg: fmt.Sprintf("client %q is not supported; use bbolt", c.Backend.Database.Client)})
+	}
+	for _, u := range []struct{ path, v string }{{"app.baseUrl", c.App.BaseURL}, {"backend.baseUrl", c.Backend.BaseURL}} {
+		if pu, err := url.Parse(u.v); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			errs = append(errs, &Error{Path: u.path, Msg: fmt.Sprintf("%q is not an http(s) URL like http://localhost:7007", u.v)})
+		}
+	}
+	seen := map[string]*Plugin{}
+	for i := range c.Plugins {
+		p := &c.Plugins[i]
+		switch {
+		case p.ID == "":
+			errs = append(errs, c.PluginError(p, "id", "missing; every plugin needs an id"))
+		case !abi.ValidID(p.ID):
+			errs = append(errs, c.PluginError(p, "id", fmt.Sprintf("%q must be lower-case letters, digits and dashes, starting and ending with a letter or digit", p.ID)))
+		case seen[p.ID] != nil:
+			first := seen[p.ID]
+			errs = append(errs, c.PluginError(p, "id", fmt.Sprintf("duplicate plugin id %q, first used at %s (%s:%d); give each entry its own id", p.ID, first.Path(), first.File, first.Line)))
+		default:
+			seen[p.ID] = p
+		}
+		if p.Source == "" {
+			errs = append(errs, c.PluginError(p, "source", "missing; give the path of the plugin's .wasm file"))
+		}
+		if p.SHA256 != "" && !isHex64(p.SHA256) {
+			errs = append(errs, c.PluginError(p, "sha256", fmt.Sprintf("%q is not 64 hex digits; use the output of `sha256sum FILE`", p.SHA256)))
+		}
+		if isRemote(p.Source) && p.SHA256 == "" {
+			errs = append(errs, c.PluginError(p, "sha256", "required for a non-local source; add sha256: <hex digest of the file>"))
+		}
+		l := p.Limits
+		if l.Memory < 1<<20 || l.Memory > 4<<30 {
+			errs = append(errs, c.PluginError(p, "limits.memory", fmt.Sprintf("%s is outside 1MiB-4GiB", l.Memory)))
+		}
+		if l.Timeout < 0 || l.QueueTimeout < 0 {
+			errs = append(errs, c.PluginError(p, "limits", "timeouts must be positive"))
+		}
+		if l.Instances < 1 || l.Instances > maxPluginInstances {
+			errs = append(errs, c.PluginError(p, "limits.instances", fmt.Sprintf("%d is outside 1-%d", l.Instances, maxPluginInstances)))
+		}
+		if l.MaxBodySize < 0 {
+			errs = append(errs, c.PluginError(p, "limits.maxBodySize", "must be positive"))
+		}
+	}
+	return errs
+}
+
+func isRemote(src string) bool {
+	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")
+}
+
+// IsRemote reports whether a plugin source is a URL rather than a local path.
+func IsRemote(src string) bool { return isRemote(src) }
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
