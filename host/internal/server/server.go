@@ -1,0 +1,183 @@
+// Package server is Greenroom's HTTP front door, on fiber. It is the only package that
+// knows fiber: everything it serves comes from plain-Go interfaces, so the parts behind
+// it are testable without an HTTP framework.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"greenroom.dev/greenroom/abi"
+)
+
+// Plugins finds backend plugins by id. The result must stay usable for the whole request
+// even if the set of plugins changes meanwhile (reload).
+type Plugins interface {
+	Lookup(id string) (Endpoint, bool)
+}
+
+// Endpoint is one backend plugin's HTTP surface.
+type Endpoint interface {
+	// MaxBody is the request body cap in bytes.
+	MaxBody() int64
+	// ServeHTTP handles one request. Errors should implement StatusError.
+	ServeHTTP(ctx context.Context, req *abi.HTTPRequest) (*abi.HTTPResponse, error)
+}
+
+// StatusError is an error that knows its HTTP status and Backstage error name.
+type StatusError interface {
+	error
+	HTTPStatus() int
+	BackstageName() string
+}
+
+// Options configure a Server.
+type Options struct {
+	Logger  *slog.Logger
+	Plugins Plugins
+	// Ready reports readiness for /readyz: nil when ready, else why not.
+	Ready func() error
+	// Detail adds fields to /readyz's body (for example the last reload error).
+	Detail func() map[string]any
+	// ReadTimeout bounds reading a request's headers. Default 30s.
+	ReadTimeout time.Duration
+}
+
+// Server serves the portal.
+type Server struct {
+	app      *fiber.App
+	opts     Options
+	log      *slog.Logger
+	draining atomic.Bool
+}
+
+// preReadLimit is the body size fasthttp reads before calling a handler; larger bodies
+// are streamed, so each route applies its own cap.
+const preReadLimit = 1 << 20
+
+// New builds a Server.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ReadTimeout == 0 {
+		opts.ReadTimeout = 30 * time.Second
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "greenroom",
+		DisableStartupMessage: true,
+		StreamRequestBody:     true,
+		BodyLimit:             preReadLimit,
+		ReadTimeout:           opts.ReadTimeout,
+		IdleTimeout:           2 * time.Minute,
+		ErrorHandler:          s.errorHandler,
+	})
+	s.app.Get("/healthz", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	s.app.Get("/readyz", s.readyz)
+	s.app.All("/api/:plugin/*", s.plugin)
+	s.app.All("/api/:plugin", s.plugin)
+	return s
+}
+
+// App exposes the fiber app to this package's other files (mount points).
+func (s *Server) router() fiber.Router { return s.app }
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	body := fiber.Map{"status": "ok"}
+	if s.opts.Detail != nil {
+		for k, v := range s.opts.Detail() {
+			body[k] = v
+		}
+	}
+	status := 200
+	if s.draining.Load() {
+		status, body["status"] = 503, "draining"
+	} else if s.opts.Ready != nil {
+		if err := s.opts.Ready(); err != nil {
+			status, body["status"], body["reason"] = 503, "not ready", err.Error()
+		}
+	}
+	return c.Status(status).JSON(body)
+}
+
+// Serve serves on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.app.Listener(ln)
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests to finish, up to
+// ctx's deadline.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	return s.app.ShutdownWithContext(ctx)
+}
+
+// errorHandler turns fiber's own errors (404 for unknown routes, 413, ...) into
+// Backstage's error body.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		name := "Error"
+		switch fe.Code {
+		case 404:
+			name = "NotFoundError"
+		case 405:
+			name = "MethodNotAllowedError"
+		case 413:
+			name = "PayloadTooLargeError"
+		case 400:
+			name = "InputError"
+		}
+		return writeError(c, fe.Code, name, fe.Message)
+	}
+	s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	return writeError(c, 500, "Error", "internal server error")
+}
+
+// ErrorBody is Backstage's error response body.
+type ErrorBody struct {
+	Error    ErrorInfo    `json:"error"`
+	Request  RequestInfo  `json:"request"`
+	Response ResponseInfo `json:"response"`
+}
+
+// ErrorInfo is the error part of ErrorBody.
+type ErrorInfo struct {
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+// RequestInfo is the request part of ErrorBody.
+type RequestInfo struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+}
+
+// ResponseInfo is the response part of ErrorBody.
+type ResponseInfo struct {
+	StatusCode int `json:"statusCode"`
+}
+
+func writeError(c *fiber.Ctx, status int, name, msg string) error {
+	return c.Status(status).JSON(ErrorBody{
+		Error:    ErrorInfo{Name: name, Message: msg},
+		Request:  RequestInfo{Method: c.Method(), URL: string(c.Request().RequestURI())},
+		Response: ResponseInfo{StatusCode: status},
+	})
+}
+
+func lowerHeader(k string) string { return strings.ToLower(k) }
