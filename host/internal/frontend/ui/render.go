@@ -1,0 +1,467 @@
+package ui
+
+import (
+	"bytes"
+	"html"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
+)
+
+var (
+	// markdown turns CommonMark+GFM into HTML. Raw HTML is let through here and
+	// removed or cleaned by sanitizer afterwards, so both paths share one policy.
+	markdown = goldmark.New(
+		goldmark.WithExtensions(extension.GFM),
+		goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
+	)
+	sanitizer = newSanitizer()
+	langClass = regexp.MustCompile(`[^a-z0-9+#_-]`)
+)
+
+func newSanitizer() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^language-[a-zA-Z0-9+#_-]+$`)).OnElements("code")
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireNoFollowOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(false)
+	return p
+}
+
+// SanitizeHTML cleans HTML from a plugin: no script, style, event handlers, forms,
+// frames, SVG or URLs other than http, https, mailto and relative ones.
+func SanitizeHTML(s string) string { return sanitizer.Sanitize(s) }
+
+// MarkdownHTML renders Markdown (CommonMark with GitHub extensions) to sanitised HTML.
+func MarkdownHTML(src string) string {
+	var b bytes.Buffer
+	if err := markdown.Convert([]byte(src), &b); err != nil {
+		return "<p>" + html.EscapeString(src) + "</p>"
+	}
+	return sanitizer.SanitizeReader(&b).String()
+}
+
+// SafeURL returns u if a browser following it cannot run script: a relative URL or an
+// http, https or mailto one. Anything else (javascript:, data:, vbscript:, URLs with
+// control characters) gives "".
+func SafeURL(u string) string {
+	if u == "" {
+		return ""
+	}
+	for i := 0; i < len(u); i++ {
+		if c := u[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return ""
+		}
+	}
+	if i := strings.IndexAny(u, ":/?#"); i >= 0 && u[i] == ':' {
+		switch strings.ToLower(u[:i]) {
+		case "http", "https", "mailto":
+		default:
+			return ""
+		}
+	}
+	return u
+}
+
+// Render writes the HTML of a tree into buf and returns the title of the first page
+// component it met (for the document's <title>). The tree should have been validated;
+// Render copes with any tree without panicking.
+func Render(buf *bytes.Buffer, n *Node) (title string) {
+	r := renderer{b: buf}
+	r.node(n, 0)
+	return r.title
+}
+
+type renderer struct {
+	b     *bytes.Buffer
+	title string
+	tabs  int
+}
+
+func (r *renderer) s(s string)   { r.b.WriteString(s) }
+func (r *renderer) esc(s string) { r.b.WriteString(html.EscapeString(s)) }
+
+func (r *renderer) attr(name, val string) {
+	r.b.WriteByte(' ')
+	r.b.WriteString(name)
+	r.b.WriteString(`="`)
+	r.esc(val)
+	r.b.WriteByte('"')
+}
+
+func (r *renderer) children(ns []Node, depth int) {
+	for i := range ns {
+		r.node(&ns[i], depth+1)
+	}
+}
+
+func external(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "//")
+}
+
+// link writes <a> for a safe URL or a <span> that says the link was removed.
+func (r *renderer) link(class, href, text string, current bool) {
+	if href == "" {
+		r.esc(text)
+		return
+	}
+	u := SafeURL(href)
+	if text == "" {
+		text = href
+	}
+	if u == "" {
+		r.s(`<span class="` + class + ` gr-link-blocked" title="link removed: unsafe URL">`)
+		r.esc(text)
+		r.s(`</span>`)
+		return
+	}
+	r.s(`<a class="` + class + `"`)
+	r.attr("href", u)
+	if external(u) {
+		r.s(` rel="noopener noreferrer nofollow"`)
+	}
+	if current {
+		r.s(` aria-current="page"`)
+	}
+	r.s(`>`)
+	r.esc(text)
+	r.s(`</a>`)
+}
+
+func (r *renderer) node(n *Node, depth int) {
+	if depth > MaxDepth {
+		r.s(`<div class="gr-error" role="alert"><p class="gr-error-title">UI tree too deep</p></div>`)
+		return
+	}
+	switch n.Type {
+	case TypeText:
+		r.esc(n.Text)
+	case TypePage:
+		if r.title == "" {
+			r.title = n.Title
+		}
+		r.s(`<div class="gr-page"><header class="gr-page-header"><h1>`)
+		r.esc(n.Title)
+		r.s(`</h1>`)
+		if n.Subtitle != "" {
+			r.s(`<p class="gr-subtitle">`)
+			r.esc(n.Subtitle)
+			r.s(`</p>`)
+		}
+		r.s(`</header><div class="gr-page-body">`)
+		r.children(n.Children, depth)
+		r.s(`</div></div>`)
+	case TypeHeader:
+		r.s(`<header class="gr-header"><h2>`)
+		r.esc(n.Title)
+		r.s(`</h2>`)
+		if n.Subtitle != "" {
+			r.s(`<p class="gr-subtitle">`)
+			r.esc(n.Subtitle)
+			r.s(`</p>`)
+		}
+		if len(n.Children) > 0 {
+			r.s(`<div class="gr-header-extra">`)
+			r.children(n.Children, depth)
+			r.s(`</div>`)
+		}
+		r.s(`</header>`)
+	case TypeCard:
+		r.s(`<section class="gr-card">`)
+		if n.Title != "" {
+			r.s(`<h3 class="gr-card-title">`)
+			if n.Href != "" {
+				r.link("gr-link", n.Href, n.Title, false)
+			} else {
+				r.esc(n.Title)
+			}
+			r.s(`</h3>`)
+		}
+		r.s(`<div class="gr-card-body">`)
+		r.children(n.Children, depth)
+		r.s(`</div></section>`)
+	case TypeGrid:
+		r.s(`<div class="gr-grid gr-cols-` + strconv.Itoa(clamp(n.Cols, 0, 4)) + `">`)
+		r.children(n.Children, depth)
+		r.s(`</div>`)
+	case TypeTable:
+		r.table(n, depth)
+	case TypeTabs:
+		r.tabsNode(n, depth)
+	case TypeMarkdown:
+		r.s(`<div class="gr-markdown">`)
+		r.s(MarkdownHTML(n.Text))
+		r.s(`</div>`)
+	case TypeHTML:
+		r.s(`<div class="gr-html">`)
+		r.s(SanitizeHTML(n.Text))
+		r.s(`</div>`)
+	case TypeLink:
+		r.link("gr-link", n.Href, n.Text, n.Selected)
+	case TypeBadge:
+		tone := n.Tone
+		switch tone {
+		case ToneInfo, ToneSuccess, ToneWarning, ToneDanger:
+		default:
+			tone = ToneNeutral
+		}
+		r.s(`<span class="gr-badge gr-tone-` + tone + `">`)
+		r.esc(n.Text)
+		r.s(`</span>`)
+	case TypeKV:
+		r.s(`<dl class="gr-kv">`)
+		for i := range n.Pairs {
+			r.s(`<div><dt>`)
+			r.esc(n.Pairs[i].Key)
+			r.s(`</dt><dd>`)
+			r.node(&n.Pairs[i].Value, depth+1)
+			r.s(`</dd></div>`)
+		}
+		r.s(`</dl>`)
+	case TypeCode:
+		r.s(`<pre class="gr-code"><code`)
+		if lang := langClass.ReplaceAllString(strings.ToLower(n.Language), ""); lang != "" {
+			r.attr("class", "language-"+lang)
+		}
+		r.s(`>`)
+		r.esc(n.Text)
+		r.s(`</code></pre>`)
+	case TypeList:
+		tag := "ul"
+		if n.Ordered {
+			tag = "ol"
+		}
+		r.s(`<` + tag + ` class="gr-list">`)
+		for i := range n.Children {
+			r.s(`<li>`)
+			r.node(&n.Children[i], depth+1)
+			r.s(`</li>`)
+		}
+		r.s(`</` + tag + `>`)
+	case TypeEmpty:
+		r.s(`<div class="gr-empty">`)
+		if n.Title != "" {
+			r.s(`<p class="gr-empty-title">`)
+			r.esc(n.Title)
+			r.s(`</p>`)
+		}
+		if n.Text != "" {
+			r.s(`<p>`)
+			r.esc(n.Text)
+			r.s(`</p>`)
+		}
+		r.children(n.Children, depth)
+		r.s(`</div>`)
+	case TypeError:
+		r.s(`<div class="gr-error" role="alert"><p class="gr-error-title">`)
+		if n.Title == "" {
+			r.s("Error")
+		} else {
+			r.esc(n.Title)
+		}
+		r.s(`</p>`)
+		if n.Text != "" {
+			r.s(`<pre class="gr-error-text">`)
+			r.esc(n.Text)
+			r.s(`</pre>`)
+		}
+		r.s(`</div>`)
+	case TypeChart:
+		r.chart(n.Chart)
+	case TypeForm:
+		r.form(n)
+	case TypeLayout:
+		r.layout(n, depth)
+	case TypeNav:
+		r.s(`<nav class="gr-nav" aria-label="Main"><ul>`)
+		for i := range n.Children {
+			c := &n.Children[i]
+			r.s(`<li>`)
+			if c.Type == TypeLink {
+				r.link("gr-nav-link", c.Href, c.Text, c.Selected)
+			} else {
+				r.node(c, depth+1)
+			}
+			r.s(`</li>`)
+		}
+		r.s(`</ul></nav>`)
+	default:
+		r.s(`<div class="gr-error" role="alert"><p class="gr-error-title">Unknown component `)
+		r.esc(strconv.Quote(n.Type))
+		r.s(`</p></div>`)
+	}
+}
+
+func clamp(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+func (r *renderer) table(n *Node, depth int) {
+	r.s(`<div class="gr-table-wrap"><table class="gr-table">`)
+	if n.Title != "" {
+		r.s(`<caption>`)
+		r.esc(n.Title)
+		r.s(`</caption>`)
+	}
+	if len(n.Columns) > 0 {
+		r.s(`<thead><tr>`)
+		for _, c := range n.Columns {
+			r.s(`<th scope="col">`)
+			r.esc(c)
+			r.s(`</th>`)
+		}
+		r.s(`</tr></thead>`)
+	}
+	r.s(`<tbody>`)
+	for _, row := range n.Rows {
+		r.s(`<tr>`)
+		for j := range row {
+			r.s(`<td>`)
+			r.node(&row[j], depth+1)
+			r.s(`</td>`)
+		}
+		r.s(`</tr>`)
+	}
+	r.s(`</tbody></table></div>`)
+}
+
+// tabsNode renders link tabs when every tab has an href, and otherwise CSS-only tabs
+// (radio buttons, switched with :has(); all panels are in the page).
+func (r *renderer) tabsNode(n *Node, depth int) {
+	links := true
+	for _, t := range n.Tabs {
+		if t.Href == "" {
+			links = false
+		}
+	}
+	if links {
+		r.s(`<div class="gr-tabs gr-tabs-links"><nav class="gr-tablist" aria-label="Tabs">`)
+		sel := -1
+		for i, t := range n.Tabs {
+			if t.Selected && sel < 0 {
+				sel = i
+			}
+		}
+		if sel < 0 {
+			sel = 0
+		}
+		for i, t := range n.Tabs {
+			r.link("gr-tab", t.Href, t.Title, i == sel)
+		}
+		r.s(`</nav><section class="gr-tabpanel-active">`)
+		r.children(n.Tabs[sel].Children, depth)
+		r.s(`</section></div>`)
+		return
+	}
+	r.tabs++
+	name := "gr-tabs-" + strconv.Itoa(r.tabs)
+	sel := 0
+	for i, t := range n.Tabs {
+		if t.Selected {
+			sel = i
+			break
+		}
+	}
+	r.s(`<div class="gr-tabs gr-tabs-css"><div class="gr-tablist" role="radiogroup">`)
+	for i, t := range n.Tabs {
+		r.s(`<label class="gr-tab"><input type="radio" class="gr-tab-input"`)
+		r.attr("name", name)
+		if i == sel {
+			r.s(` checked`)
+		}
+		r.s(`> `)
+		r.esc(t.Title)
+		r.s(`</label>`)
+	}
+	r.s(`</div>`)
+	for i := range n.Tabs {
+		r.s(`<section class="gr-tabpanel">`)
+		r.children(n.Tabs[i].Children, depth)
+		r.s(`</section>`)
+	}
+	r.s(`</div>`)
+}
+
+func (r *renderer) form(n *Node) {
+	action := SafeURL(n.Action)
+	if action == "" || external(action) {
+		action = ""
+	}
+	r.s(`<form class="gr-form" method="get"`)
+	if action != "" {
+		r.attr("action", action)
+	}
+	r.s(`>`)
+	for _, f := range n.Fields {
+		r.s(`<label class="gr-field"><span class="gr-field-label">`)
+		r.esc(f.Label)
+		r.s(`</span>`)
+		switch f.Kind {
+		case FieldSelect:
+			r.s(`<select`)
+			r.attr("name", f.Name)
+			r.s(`>`)
+			for _, o := range f.Options {
+				r.s(`<option`)
+				r.attr("value", o.Value)
+				if o.Value == f.Value {
+					r.s(` selected`)
+				}
+				r.s(`>`)
+				r.esc(o.Label)
+				r.s(`</option>`)
+			}
+			r.s(`</select>`)
+		default:
+			typ := "text"
+			if f.Kind == FieldSearch {
+				typ = "search"
+			}
+			r.s(`<input type="` + typ + `"`)
+			r.attr("name", f.Name)
+			r.attr("value", f.Value)
+			if f.Placeholder != "" {
+				r.attr("placeholder", f.Placeholder)
+			}
+			r.s(`>`)
+		}
+		r.s(`</label>`)
+	}
+	submit := n.Submit
+	if submit == "" {
+		submit = "Apply"
+	}
+	r.s(`<button type="submit" class="gr-button">`)
+	r.esc(submit)
+	r.s(`</button></form>`)
+}
+
+func (r *renderer) layout(n *Node, depth int) {
+	r.s(`<input type="checkbox" id="gr-theme" class="gr-theme-input" aria-label="Switch between light and dark theme">`)
+	r.s(`<div class="gr-shell"><header class="gr-topbar"><a class="gr-brand" href="/">`)
+	if n.Title == "" {
+		r.s("Greenroom")
+	} else {
+		r.esc(n.Title)
+	}
+	r.s(`</a><label for="gr-theme" class="gr-theme-label" title="Switch between light and dark theme">Theme</label></header><div class="gr-body">`)
+	rest := n.Children
+	if len(rest) > 0 && rest[0].Type == TypeNav {
+		r.node(&rest[0], depth+1)
+		rest = rest[1:]
+	}
+	r.s(`<main class="gr-main" id="main">`)
+	r.children(rest, depth)
+	r.s(`</main></div></div>`)
+}

@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+)
+
+// Limits on a tree, so that one extension cannot make a page arbitrarily expensive.
+const (
+	MaxDepth = 32
+	MaxNodes = 20000
+)
+
+var fieldName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
+
+// Decode reads a tree from JSON and validates it. Errors name the JSON path of the
+// offending node, for example `children[2].rows[0][1]: unknown component type "blink"`.
+func Decode(b []byte) (Node, error) {
+	var n Node
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&n); err != nil {
+		return Node{}, fmt.Errorf("UI tree is not valid JSON for the component schema: %w", err)
+	}
+	if dec.More() {
+		return Node{}, fmt.Errorf("UI tree: unexpected data after the root node")
+	}
+	if err := n.Validate(); err != nil {
+		return Node{}, err
+	}
+	return n, nil
+}
+
+// Validate checks a tree against the component rules: known types, required fields,
+// enumerations, chart shapes, and the MaxDepth and MaxNodes limits.
+func (n *Node) Validate() error {
+	v := validator{}
+	return v.node(n, "", 1)
+}
+
+type validator struct{ count int }
+
+func join(path, part string) string {
+	if path == "" {
+		return part
+	}
+	if part != "" && part[0] == '[' {
+		return path + part
+	}
+	return path + "." + part
+}
+
+func at(path string) string {
+	if path == "" {
+		return "root"
+	}
+	return path
+}
+
+func (v *validator) node(n *Node, path string, depth int) error {
+	v.count++
+	if v.count > MaxNodes {
+		return fmt.Errorf("UI tree has more than %d nodes; paginate or summarise", MaxNodes)
+	}
+	if depth > MaxDepth {
+		return fmt.Errorf("%s: UI tree is nested deeper than %d levels", at(path), MaxDepth)
+	}
+	errf := func(format string, args ...any) error {
+		return fmt.Errorf("%s: %s: %s", at(path), n.Type, fmt.Sprintf(format, args...))
+	}
+	switch n.Type {
+	case TypePage, TypeHeader, TypeCard, TypeGrid, TypeList, TypeEmpty, TypeLayout, TypeNav:
+	case TypeText, TypeMarkdown, TypeHTML, TypeCode, TypeError:
+	case TypeLink:
+		if n.Href == "" {
+			return errf("href is required")
+		}
+	case TypeBadge:
+		if n.Text == "" {
+			return errf("text is required")
+		}
+		switch n.Tone {
+		case "", ToneNeutral, ToneInfo, ToneSuccess, ToneWarning, ToneDanger:
+		default:
+			return errf("tone %q is not one of neutral, info, success, warning, danger", n.Tone)
+		}
+	case TypeKV:
+		for i := range n.Pairs {
+			p := join(path, fmt.Sprintf("pairs[%d]", i))
+			if n.Pairs[i].Key == "" {
+				return fmt.Errorf("%s: key is required", p)
+			}
+			if err := v.node(&n.Pairs[i].Value, join(p, "value"), depth+1); err != nil {
+				return err
+			}
+		}
+	case TypeTable:
+		for i, row := range n.Rows {
+			if len(n.Columns) > 0 && len(row) > len(n.Columns) {
+				return errf("row %d has %d cells but the table has %d columns", i, len(row), len(n.Columns))
+			}
+			for j := range row {
+				if err := v.node(&row[j], join(path, fmt.Sprintf("rows[%d][%d]", i, j)), depth+1); err != nil {
+					return err
+				}
+			}
+		}
+	case TypeTabs:
+		if len(n.Tabs) == 0 {
+			return errf("at least one tab is required")
+		}
+		for i := range n.Tabs {
+			t := &n.Tabs[i]
+			p := join(path, fmt.Sprintf("tabs[%d]", i))
+			if t.Title == "" {
+				return fmt.Errorf("%s: title is required", p)
+			}
+			for j := range t.Children {
+				if err := v.node(&t.Children[j], join(p, fmt.Sprintf("children[%d]", j)), depth+1); err != nil {
+					return err
+				}
+			}
+		}
+	case TypeChart:
+		if err := validateChart(n.Chart); err != nil {
+			return errf("%v", err)
+		}
+	case TypeForm:
+		for i, f := range n.Fields {
+			if !fieldName.MatchString(f.Name) {
+				return errf("fields[%d]: name %q must match %s", i, f.Name, fieldName)
+			}
+			switch f.Kind {
+			case FieldText, FieldSearch, FieldSelect:
+			default:
+				return errf("fields[%d]: kind %q is not one of text, search, select", i, f.Kind)
+			}
+		}
+	case "":
+		return fmt.Errorf("%s: type is required", at(path))
+	default:
+		return fmt.Errorf("%s: unknown component type %q", at(path), n.Type)
+	}
+	if n.Cols < 0 || n.Cols > 4 {
+		return errf("cols must be between 0 (auto) and 4, not %d", n.Cols)
+	}
+	for i := range n.Children {
+		if err := v.node(&n.Children[i], join(path, fmt.Sprintf("children[%d]", i)), depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateChart(c *Chart) error {
+	if c == nil {
+		return fmt.Errorf("chart is required")
+	}
+	switch c.Kind {
+	case ChartBar:
+		for i, b := range c.Bars {
+			if math.IsNaN(b.Value) || math.IsInf(b.Value, 0) || b.Value < 0 {
+				return fmt.Errorf("chart.bars[%d]: value must be a finite number >= 0", i)
+			}
+		}
+	case ChartRadar:
+		r := c.Radar
+		if r == nil {
+			return fmt.Errorf("chart.radar is required for kind radar")
+		}
+		if len(r.Quadrants) != 4 {
+			return fmt.Errorf("chart.radar: exactly 4 quadrants are required, got %d", len(r.Quadrants))
+		}
+		if len(r.Rings) < 1 || len(r.Rings) > 8 {
+			return fmt.Errorf("chart.radar: 1 to 8 rings are required, got %d", len(r.Rings))
+		}
+		for i, e := range r.Entries {
+			if e.Quadrant < 0 || e.Quadrant > 3 {
+				return fmt.Errorf("chart.radar.entries[%d] (%q): quadrant %d is not 0-3", i, e.Label, e.Quadrant)
+			}
+			if e.Ring < 0 || e.Ring >= len(r.Rings) {
+				return fmt.Errorf("chart.radar.entries[%d] (%q): ring %d is not 0-%d", i, e.Label, e.Ring, len(r.Rings)-1)
+			}
+			if e.Moved < -1 || e.Moved > 1 {
+				return fmt.Errorf("chart.radar.entries[%d] (%q): moved must be -1, 0 or 1", i, e.Label)
+			}
+		}
+	default:
+		return fmt.Errorf("chart.kind %q is not one of bar, radar", c.Kind)
+	}
+	return nil
+}
