@@ -1,0 +1,3 @@
+module greenroom.dev/greenroom/sdk/go
+
+go 1.24

@@ -1,0 +1,166 @@
+package greenroom
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// goldenDir holds the ABI's golden messages, shared by the host and every SDK.
+const goldenDir = "../../abi/testdata"
+
+// goldenType returns a new value of the SDK type that decodes the golden file name.
+func goldenType(name string) any {
+	switch {
+	case name == "error.json":
+		return new(Error)
+	case name == "manifest.json":
+		return new(Manifest)
+	case name == "task.json":
+		return new(TaskRequest)
+	case strings.HasPrefix(name, "http-request"):
+		return new(Request)
+	case strings.HasPrefix(name, "http-response"):
+		return new(Response)
+	case strings.HasPrefix(name, "result-"):
+		return new(envelope)
+	case name == "kv-get.json", name == "kv-delete.json":
+		return new(kvKeyRequest)
+	case name == "kv-put.json":
+		return new(kvPutRequest)
+	case name == "kv-list.json":
+		return new(kvListRequest)
+	case name == "kv-list-result.json":
+		return new(kvListResult)
+	case name == "kv-get-result.json":
+		return new(kvGetResult)
+	}
+	return nil
+}
+
+// normalize decodes JSON into a generic value, dropping object members that are null or
+// empty objects, which the ABI treats as absent ("params": {} means no params).
+func normalize(t *testing.T, b []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b)
+	}
+	return dropEmpty(v)
+}
+
+func dropEmpty(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			e = dropEmpty(e)
+			if m, ok := e.(map[string]any); e == nil || ok && len(m) == 0 {
+				delete(x, k)
+				continue
+			}
+			x[k] = e
+		}
+	case []any:
+		for i := range x {
+			x[i] = dropEmpty(x[i])
+		}
+	}
+	return v
+}
+
+func TestGoldenMessagesRoundTrip(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(goldenDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no golden messages in %s", goldenDir)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := goldenType(name)
+			if v == nil {
+				t.Fatalf("the Go SDK has no type for golden message %s; add one to goldenType", name)
+			}
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(v); err != nil {
+				t.Fatalf("decode %s strictly into %T: %v", name, v, err)
+			}
+			out, err := json.Marshal(v)
+			if err != nil {
+				t.Fatalf("encode %T: %v", v, err)
+			}
+			if want, got := normalize(t, b), normalize(t, out); !reflect.DeepEqual(want, got) {
+				t.Errorf("%s does not survive a round trip\nwant %s\ngot  %s", name, b, out)
+			}
+		})
+	}
+}
+
+// TestGoldenMessagesMeaning checks that the goldens decode to what they say, not just to
+// something that re-encodes the same.
+func TestGoldenMessagesMeaning(t *testing.T) {
+	read := func(name string, v any) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(goldenDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	var req Request
+	read("http-request.json", &req)
+	if req.QueryValue("name") != "X" || req.Header("Accept") != "application/json" || req.Route != "/hello" {
+		t.Errorf("http-request.json decoded as %+v", req)
+	}
+	var post Request
+	read("http-request-body.json", &post)
+	var item struct{ Name string }
+	if err := post.DecodeJSON(&item); err != nil || item.Name != "widget" || post.Param("id") != "42" {
+		t.Errorf("http-request-body.json: body %q param %q err %v", item.Name, post.Param("id"), err)
+	}
+	var text Response
+	read("http-response-text.json", &text)
+	if text.StatusCode() != 404 || string(text.Content()) != "no such item" || !reflect.DeepEqual(text.Headers["x-trace"], []string{"a", "b"}) {
+		t.Errorf("http-response-text.json decoded as %+v", text)
+	}
+	var bin Response
+	read("http-response-body.json", &bin)
+	if !bytes.Equal(bin.Content(), []byte{0, 1, 2, 3}) || bin.Headers.Get("Content-Type") != "application/octet-stream" {
+		t.Errorf("http-response-body.json decoded as %+v", bin)
+	}
+	var ok envelope
+	read("result-ok.json", &ok)
+	var got kvGetResult
+	if err := json.Unmarshal(ok.Result, &got); err != nil || string(got.Value) != "1" {
+		t.Errorf("result-ok.json result: %q, %v", got.Value, err)
+	}
+	var bad envelope
+	read("result-error.json", &bad)
+	if bad.Error == nil || bad.Error.Code != CodeCapabilityDenied || bad.Result != nil {
+		t.Errorf("result-error.json decoded as %+v", bad)
+	}
+	b, err := os.ReadFile(filepath.Join(goldenDir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseManifest(b)
+	if err != nil {
+		t.Fatalf("manifest.json: %v", err)
+	}
+	if m.ID != "hello-go" || len(m.Routes) != 2 || m.Tasks[0].Every != "10m" || !m.Capabilities[1].Optional {
+		t.Errorf("manifest.json decoded as %+v", m)
+	}
+}
