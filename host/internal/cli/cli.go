@@ -1,0 +1,125 @@
+// Package cli implements the greenroom command: serve, plugin pack/inspect and friends.
+// Exit codes: 0 ok, 2 bad usage or config, 1 runtime failure.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// usageError marks an error as bad usage or bad config (exit 2).
+type usageError struct{ err error }
+
+func (u *usageError) Error() string { return u.err.Error() }
+func (u *usageError) Unwrap() error { return u.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// asUsage marks err as a usage/config error.
+func asUsage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &usageError{err}
+}
+
+// Env is what a command runs with.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) (string, bool)
+}
+
+type command struct {
+	name, summary string
+	run           func(env *Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the portal", runServe},
+		{"plugin pack", "write a manifest into a .wasm file", runPack},
+		{"plugin inspect", "print a plugin's manifest, imports and exports", runInspect},
+		{"version", "print the version", func(env *Env, _ []string) error {
+			fmt.Fprintln(env.Stdout, "greenroom", Version)
+			return nil
+		}},
+	}
+}
+
+// Version is the build version.
+var Version = "dev"
+
+// Run runs the command line and returns the exit code.
+func Run(env *Env, args []string) int {
+	err := dispatch(env, args)
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, pflag.ErrHelp) {
+		return ExitOK
+	}
+	fmt.Fprintln(env.Stderr, "greenroom:", err)
+	var u *usageError
+	if errors.As(err, &u) {
+		return ExitUsage
+	}
+	return ExitFailure
+}
+
+func dispatch(env *Env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(env.Stdout)
+		if len(args) == 0 {
+			return usagef("no command given")
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			return c.run(env, args[len(words):])
+		}
+	}
+	return usagef("unknown command %q; run `greenroom help` for the list", strings.Join(args, " "))
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: greenroom <command> [flags]")
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
+	}
+}
+
+func newFlags(env *Env, name, args string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "usage: greenroom %s %s\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parse(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return asUsage(err)
+	}
+	return nil
+}

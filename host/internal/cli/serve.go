@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/plugin"
+	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/server"
+	"greenroom.dev/greenroom/host/internal/store"
+)
+
+func configFlag(fs interface {
+	StringArrayP(string, string, []string, string) *[]string
+}) *[]string {
+	return fs.StringArrayP("config", "c", nil, "config file; repeat to overlay (later files win key by key)")
+}
+
+func newLogger(env *Env, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usagef("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(env.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts)), nil
+	}
+	return nil, usagef("--log-format %q: use text or json", format)
+}
+
+func resolve(cfg *config.Config, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(cfg.Dir(), p)
+}
+
+func runServe(env *Env, args []string) error {
+	fs := newFlags(env, "serve", "--config app-config.yaml [--config overlay.yaml ...]")
+	files := configFlag(fs)
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	format := fs.String("log-format", "text", "text or json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if len(*files) == 0 {
+		*files = []string{"app-config.yaml"}
+	}
+	log, err := newLogger(env, *level, *format)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(*files, env.Getenv)
+	if err != nil {
+		return asUsage(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	h, err := start(ctx, log, cfg)
+	if err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-hup:
+			h.reload(ctx, *files, env.Getenv)
+		case err := <-h.served:
+			h.close()
+			if err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+			return nil
+		case <-ctx.Done():
+			log.Info("shutting down; waiting for in-flight requests", "timeout", cfg.Backend.ShutdownTimeout.D())
+			sctx, cancel := context.WithTimeout(context.Background(), cfg.Backend.ShutdownTimeout.D())
+			err := h.srv.Shutdown(sctx)
+			cancel()
+			h.close()
+			if err != nil {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			log.Info("stopped")
+			return nil
+		}
+	}
+}
+
+// host is a running portal.
+type host struct {
+	log     *slog.Logger
+	cfg     *config.Config
+	file    *store.File
+	engine  *runtime.Engine
+	plugins *plugin.Manager
+	srv     *server.Server
+	served  chan error
+
+	mu        sync.Mutex
+	reloadErr error
+	reloadAt  time.Time
+}
+
+// start brings every part up in order, undoing what it did if a later part fails.
+func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (h *host, err error) {
+	began := time.Now()
+	h = &host{log: log, cfg: cfg, served: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			h.close()
+		}
+	}()
+	dbPath := resolve(cfg, cfg.Backend.Database.Connection)
+	if h.file, err = store.OpenFile(dbPath); err != nil {
+		return nil, err
+	}
+	cacheDir := resolve(cfg, cfg.Runtime.CompilationCache)
+	if h.engine, err = runtime.NewEngine(ctx, runtime.EngineConfig{CacheDir: cacheDir, Logger: log}); err != nil {
+		return nil, fmt.Errorf("runtime: %w", err)
+	}
+	h.plugins = plugin.NewManager(plugin.Deps{Engine: h.engine, KV: h.file.KV(), Logger: log})
+	if err = h.plugins.Apply(ctx, cfg); err != nil {
+		return nil, asUsage(err)
+	}
+	h.srv = server.New(server.Options{
+		Logger:  log,
+		Plugins: endpoints{h.plugins},
+		Detail:  h.readyDetail,
+	})
+	addr := net.JoinHostPort(cfg.Backend.Listen.Host, strconv.Itoa(*cfg.Backend.Listen.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w; change backend.listen.port or stop what uses it", addr, err)
+	}
+	go func() { h.served <- h.srv.Serve(ln) }()
+	log.Info("greenroom ready", "addr", ln.Addr().String(), "baseUrl", cfg.Backend.BaseURL, "plugins", len(h.plugins.Plugins()), "store", dbPath, "startup", time.Since(began).Round(time.Millisecond))
+	return h, nil
+}
+
+func (h *host) reload(ctx context.Context, files []string, env config.Lookup) error {
+	h.log.Info("reloading config", "files", files)
+	cfg, err := config.Load(files, env)
+	if err == nil {
+		err = h.plugins.Apply(ctx, cfg)
+	}
+	h.mu.Lock()
+	h.reloadErr, h.reloadAt = err, time.Now()
+	h.mu.Unlock()
+	if err != nil {
+		h.log.Error("reload failed; the previous config keeps serving", "err", err)
+		return err
+	}
+	h.cfg = cfg
+	h.log.Info("reloaded", "plugins", len(h.plugins.Plugins()))
+	return nil
+}
+
+func (h *host) readyDetail() map[string]any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	d := map[string]any{}
+	if ps := h.plugins.Plugins(); ps != nil {
+		ids := make([]string, len(ps))
+		for i, p := range ps {
+			ids[i] = p.ID
+		}
+		d["plugins"] = ids
+	}
+	if !h.reloadAt.IsZero() {
+		r := map[string]any{"at": h.reloadAt.UTC().Format(time.RFC3339), "ok": h.reloadErr == nil}
+		if h.reloadErr != nil {
+			r["error"] = h.reloadErr.Error()
+		}
+		d["lastReload"] = r
+	}
+	return d
+}
+
+// close releases everything that was started, in reverse order; safe after a partial
+// start.
+func (h *host) close() {
+	if h.plugins != nil {
+		h.plugins.Close()
+	}
+	if h.engine != nil {
+		if err := h.engine.Close(context.Background()); err != nil {
+			h.log.Warn("closing runtime", "err", err)
+		}
+	}
+	if h.file != nil {
+		if err := h.file.Close(); err != nil {
+			h.log.Warn("closing store", "err", err)
+		}
+	}
+}
+
+// endpoints adapts the plugin manager to the server.
+type endpoints struct{ m *plugin.Manager }
+
+func (e endpoints) Lookup(id string) (server.Endpoint, bool) {
+	p, ok := e.m.Lookup(id)
+	if !ok || len(p.Manifest.Routes) == 0 {
+		return nil, false
+	}
+	return p, true
+}
+

@@ -1,0 +1,287 @@
+// Package plugin turns a plugins: entry of the config into a running plugin: it reads the
+// module, checks its pin, manifest and imports against the operator's grants, validates
+// the plugin's config against the manifest's schema, and starts it on the runtime.
+package plugin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/store"
+	"greenroom.dev/greenroom/host/internal/wasmfile"
+)
+
+// MaxModuleSize bounds a plugin file.
+const MaxModuleSize = 256 << 20
+
+// HostFuncProvider supplies capability host functions for one plugin, keyed by
+// greenroom:host/v1 import name. It is called only for imports whose capability is
+// granted; it may return nil for functions it does not provide.
+type HostFuncProvider func(p *config.Plugin) map[string]runtime.HostFunc
+
+// Deps are the host parts a plugin can use.
+type Deps struct {
+	Engine *runtime.Engine
+	// KV backs the kv capability; nil means the host has no KV store.
+	KV     *store.KV
+	Logger *slog.Logger
+	// HostFuncs adds capability functions beyond kv (catalog, URL reader, proxy).
+	HostFuncs []HostFuncProvider
+}
+
+// Plugin is a loaded, running plugin.
+type Plugin struct {
+	ID       string
+	Entry    *config.Plugin
+	Manifest *abi.Manifest
+	Module   *wasmfile.Module
+	SHA256   string
+	Path     string
+	// Config is the plugin's config after schema defaults, as JSON.
+	Config json.RawMessage
+	// Stubbed lists imports linked to capability_denied stubs (optional capabilities
+	// that were not granted).
+	Stubbed []string
+
+	rt     *runtime.Plugin
+	routes []route
+	log    *slog.Logger
+}
+
+// Read reads a plugin file and checks its pin and shape, without starting it. It is what
+// inspect and audit use.
+func Read(cfgDir string, entry *config.Plugin) (path string, wasm []byte, sum string, mod *wasmfile.Module, man *abi.Manifest, err error) {
+	if config.IsRemote(entry.Source) {
+		return "", nil, "", nil, nil, fmt.Errorf("source %q: URL sources are read through the URL readers, which this host does not have configured", entry.Source)
+	}
+	path = entry.Source
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(cfgDir, path)
+	}
+	wasm, err = readFile(path)
+	if err != nil {
+		return "", nil, "", nil, nil, fmt.Errorf("source: %w; check %s.source", err, entry.Path())
+	}
+	h := sha256.Sum256(wasm)
+	sum = hex.EncodeToString(h[:])
+	if entry.SHA256 != "" && !strings.EqualFold(entry.SHA256, sum) {
+		return "", nil, "", nil, nil, fmt.Errorf("sha256 mismatch for %s: config pins %s but the file hashes to %s; if the new file is trusted, set %s.sha256 to %s",
+			path, strings.ToLower(entry.SHA256), sum, entry.Path(), sum)
+	}
+	mod, err = wasmfile.Parse(wasm)
+	if err != nil {
+		return "", nil, "", nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	man, err = mod.Manifest()
+	if err != nil {
+		return "", nil, "", nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return path, wasm, sum, mod, man, nil
+}
+
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("file %s does not exist", path)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxModuleSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxModuleSize {
+		return nil, fmt.Errorf("file %s is over the %d byte limit", path, MaxModuleSize)
+	}
+	return b, nil
+}
+
+// Load reads, checks and starts one plugin.
+func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plugin) (p *Plugin, err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("plugin %s: load: %w (%s at %s:%d)", entry.ID, err, entry.Path(), entry.File, entry.Line)
+		}
+	}()
+	path, wasm, sum, mod, man, err := Read(cfg.Dir(), entry)
+	if err != nil {
+		return nil, err
+	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	p = &Plugin{ID: entry.ID, Entry: entry, Manifest: man, Module: mod, SHA256: sum, Path: path, log: logger.With("plugin", entry.ID)}
+
+	links, err := CheckImports(mod, man, entry)
+	if err != nil {
+		return nil, err
+	}
+	if len(man.Tasks) > 0 && !entry.Grants.Has(abi.CapTasks) {
+		return nil, fmt.Errorf("the manifest declares %d scheduled task(s) but capability tasks is not granted; add `tasks: {}` under %s.grants", len(man.Tasks), entry.Path())
+	}
+	if len(man.Routes) > 0 && !mod.HasExport(abi.ExportHTTP) {
+		return nil, fmt.Errorf("the manifest declares routes but the module does not export %s", abi.ExportHTTP)
+	}
+	if len(man.Tasks) > 0 && !mod.HasExport(abi.ExportTask) {
+		return nil, fmt.Errorf("the manifest declares tasks but the module does not export %s", abi.ExportTask)
+	}
+	cfgJSON, cfgMap, err := pluginConfig(man, entry)
+	if err != nil {
+		return nil, err
+	}
+	p.Config = cfgJSON
+	if p.routes, err = compileRoutes(man.Routes); err != nil {
+		return nil, err
+	}
+
+	funcs := map[string]runtime.HostFunc{}
+	provided := map[string]runtime.HostFunc{}
+	if deps.KV != nil && entry.Grants.KV != nil {
+		for k, v := range kvFuncs(deps.KV, entry.ID, int64(entry.Grants.KV.Quota)) {
+			provided[k] = v
+		}
+	}
+	for _, hp := range deps.HostFuncs {
+		for k, v := range hp(entry) {
+			provided[k] = v
+		}
+	}
+	for name, l := range links {
+		switch l {
+		case linkReal:
+			f, ok := provided[name]
+			if !ok {
+				return nil, fmt.Errorf("imports %s.%s (capability %s), which is granted, but this host has no provider for it configured", abi.Namespace, name, abi.HostFunctions[name])
+			}
+			funcs[name] = f
+		case linkStub:
+			funcs[name] = deniedStub(entry.ID, name)
+			p.Stubbed = append(p.Stubbed, name)
+		}
+	}
+	sort.Strings(p.Stubbed)
+	pages := uint32((int64(entry.Limits.Memory) + 65535) / 65536)
+	p.rt, err = deps.Engine.Load(ctx, wasm, runtime.Options{
+		Name:             entry.ID,
+		MemoryLimitPages: pages,
+		Instances:        entry.Limits.Instances,
+		Timeout:          entry.Limits.Timeout.D(),
+		QueueTimeout:     entry.Limits.QueueTimeout.D(),
+		Config:           cfgMap,
+		HostFuncs:        funcs,
+		Logger:           logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Close drains in-flight calls and frees the plugin.
+func (p *Plugin) Close(ctx context.Context) error {
+	if p.rt == nil {
+		return nil
+	}
+	return p.rt.Close(ctx)
+}
+
+// Call calls an export.
+func (p *Plugin) Call(ctx context.Context, export string, input []byte) ([]byte, error) {
+	return p.rt.Call(ctx, export, input)
+}
+
+type link int
+
+const (
+	linkNone link = iota // provided by the runtime (Extism env, WASI, bulk copy)
+	linkReal
+	linkStub
+)
+
+// CheckImports checks every import of the module against what the host provides and what
+// the operator granted. It returns how each greenroom:host/v1 function is linked.
+func CheckImports(mod *wasmfile.Module, man *abi.Manifest, entry *config.Plugin) (map[string]link, error) {
+	optional := map[string]bool{}
+	for _, c := range man.Capabilities {
+		optional[c.Name] = c.Optional
+	}
+	extism := map[string]bool{}
+	for _, f := range abi.ExtismFunctions {
+		extism[f] = true
+	}
+	links := map[string]link{}
+	var errs []string
+	for _, im := range mod.Imports {
+		qual := im.Module + "." + im.Name
+		if im.Kind != wasmfile.KindFunc {
+			errs = append(errs, fmt.Sprintf("imports %s %s; the host provides functions only (the module must define and export its own memory)", im.Kind, qual))
+			continue
+		}
+		switch {
+		case im.Module == abi.WASINamespace:
+		case im.Module == abi.ExtismNamespace:
+			if why, denied := abi.DeniedExtismFunctions[im.Name]; denied {
+				errs = append(errs, fmt.Sprintf("imports %s: Extism's HTTP egress is not available in Greenroom; %s", qual, why))
+			} else if !extism[im.Name] {
+				errs = append(errs, fmt.Sprintf("imports %s, which this host does not have", qual))
+			}
+		case im.Module == abi.Namespace:
+			capName, ok := abi.HostFunctions[im.Name]
+			switch {
+			case !ok:
+				errs = append(errs, fmt.Sprintf("imports %s, which this host does not have (see abi/SPEC.md section 3.3 for the functions of %s)", qual, abi.Namespace))
+			case capName == abi.Always:
+			case entry.Grants.Has(capName):
+				links[im.Name] = linkReal
+			case optional[capName]:
+				links[im.Name] = linkStub
+			default:
+				errs = append(errs, fmt.Sprintf("imports %s, which needs capability %s; grant it with `%s` under %s.grants, or mark it optional in the manifest",
+					qual, capName, grantLine(capName), entry.Path()))
+			}
+		case strings.HasPrefix(im.Module, abi.NamespacePrefix):
+			errs = append(errs, fmt.Sprintf("imports %s, but this host serves ABI namespace %s only; rebuild the plugin against ABI %s", qual, abi.Namespace, abi.Version))
+		case im.Module == "env" && im.Name == "abort":
+			errs = append(errs, fmt.Sprintf("imports %s, which no host provides; build AssemblyScript plugins with --use abort=<module>/<function>", qual))
+		default:
+			errs = append(errs, fmt.Sprintf("imports %s, which this host does not have", qual))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "; "))
+	}
+	return links, nil
+}
+
+func grantLine(capName string) string {
+	switch capName {
+	case abi.CapProxy:
+		return "proxy: {endpoints: [/name]}"
+	case abi.CapCatalogRead, abi.CapCatalogWrite, abi.CapURLRead:
+		return fmt.Sprintf("%q: {}", capName)
+	}
+	return capName + ": {}"
+}
+
+func deniedStub(plugin, fn string) runtime.HostFunc {
+	capName := abi.HostFunctions[fn]
+	return func(ctx context.Context, req []byte) ([]byte, error) {
+		return nil, abi.Errorf(abi.CodeCapabilityDenied, "plugin %s: %s: capability %s is not granted", plugin, fn, capName)
+	}
+}

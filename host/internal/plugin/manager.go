@@ -1,0 +1,168 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/config"
+)
+
+// Manager owns the set of running plugins. The set is replaced whole (a generation), so
+// a request that looked a plugin up keeps using it even while a new set starts.
+type Manager struct {
+	deps Deps
+	log  *slog.Logger
+	gen  atomic.Pointer[generation]
+	mu   sync.Mutex // serialises Apply and Close
+}
+
+type generation struct {
+	plugins map[string]*Plugin
+	order   []*Plugin
+	stop    context.CancelFunc
+	tasks   sync.WaitGroup
+}
+
+// NewManager builds an empty Manager.
+func NewManager(deps Deps) *Manager {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	m := &Manager{deps: deps, log: deps.Logger}
+	m.gen.Store(&generation{plugins: map[string]*Plugin{}})
+	return m
+}
+
+// Apply loads every enabled plugin of cfg (in parallel), and if all load, makes them the
+// current set and retires the previous set once its in-flight calls finish. If any fails,
+// nothing changes and the errors are returned together.
+func (m *Manager) Apply(ctx context.Context, cfg *config.Config) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	next := &generation{plugins: map[string]*Plugin{}}
+	var (
+		wg   sync.WaitGroup
+		errs = make([]error, len(cfg.Plugins))
+		out  = make([]*Plugin, len(cfg.Plugins))
+	)
+	for i := range cfg.Plugins {
+		entry := &cfg.Plugins[i]
+		if !entry.IsEnabled() {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = Load(ctx, m.deps, cfg, entry)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, p := range out {
+			if p != nil {
+				_ = p.Close(context.Background())
+			}
+		}
+		return err
+	}
+	for _, p := range out {
+		if p != nil {
+			next.plugins[p.ID] = p
+			next.order = append(next.order, p)
+		}
+	}
+	m.startTasks(next)
+	prev := m.gen.Swap(next)
+	m.retire(prev)
+	for _, p := range next.order {
+		m.log.Info("plugin started", "plugin", p.ID, "version", p.Manifest.Version, "sha256", p.SHA256, "routes", len(p.Manifest.Routes), "tasks", len(p.Manifest.Tasks), "stubbed", p.Stubbed)
+	}
+	return nil
+}
+
+func (m *Manager) retire(g *generation) {
+	if g == nil {
+		return
+	}
+	if g.stop != nil {
+		g.stop()
+	}
+	g.tasks.Wait()
+	var wg sync.WaitGroup
+	for _, p := range g.order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Close waits for in-flight calls on the old instances.
+			if err := p.Close(context.Background()); err != nil {
+				m.log.Warn("closing plugin", "plugin", p.ID, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Lookup finds a running plugin.
+func (m *Manager) Lookup(id string) (*Plugin, bool) {
+	p, ok := m.gen.Load().plugins[id]
+	return p, ok
+}
+
+// Plugins lists the running plugins in config order.
+func (m *Manager) Plugins() []*Plugin { return m.gen.Load().order }
+
+// Close stops tasks and plugins, waiting for in-flight calls.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.retire(m.gen.Swap(&generation{plugins: map[string]*Plugin{}}))
+}
+
+func (m *Manager) startTasks(g *generation) {
+	ctx, cancel := context.WithCancel(context.Background())
+	g.stop = cancel
+	for _, p := range g.order {
+		for _, t := range p.Manifest.Tasks {
+			every, _ := time.ParseDuration(t.Every)
+			timeout := p.Entry.Limits.Timeout.D()
+			if t.Timeout != "" {
+				timeout, _ = time.ParseDuration(t.Timeout)
+			}
+			g.tasks.Add(1)
+			go func() {
+				defer g.tasks.Done()
+				runTask(ctx, p, t.Name, every, timeout)
+			}()
+		}
+	}
+}
+
+// runTask runs a task every interval until ctx ends. Runs never overlap: a run that
+// overruns delays the next.
+func runTask(ctx context.Context, p *Plugin, name string, every, timeout time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			in, _ := json.Marshal(abi.TaskRequest{Name: name, ScheduledAt: now.UTC().Format(time.RFC3339)})
+			cctx, cancel := context.WithTimeout(ctx, timeout)
+			start := time.Now()
+			_, err := p.Call(cctx, abi.ExportTask, in)
+			cancel()
+			if err != nil {
+				p.log.Warn("task failed", "task", name, "err", err, "duration", time.Since(start))
+			} else {
+				p.log.Debug("task ran", "task", name, "duration", time.Since(start))
+			}
+		}
+	}
+}
