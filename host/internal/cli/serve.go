@@ -219,4 +219,3 @@ func (e endpoints) Lookup(id string) (server.Endpoint, bool) {
 	}
 	return p, true
 }
-

@@ -178,4 +178,3 @@ func describe(err error, base string) string {
 	walk(ve)
 	return strings.Join(out, "; ")
 }
-
