@@ -137,6 +137,9 @@ func Serve(req *Request) (resp *Response) {
 	var r *route
 	if req.Route != "" {
 		r = lookup(method, req.Route)
+		if r != nil && req.Params == nil && strings.ContainsAny(r.pattern, ":*") {
+			req.Params, _ = r.match(req.Path)
+		}
 	}
 	if r == nil {
 		var allow []string

@@ -48,6 +48,7 @@ func TestServeRouting(t *testing.T) {
 		wantAllow  string
 	}{
 		{"route from host", Request{Method: "GET", Path: "/r/hello", Route: "/r/hello", Query: map[string][]string{"name": {"X"}}}, 200, "hello X", ""},
+		{"params filled when the host sends none", Request{Method: "POST", Path: "/r/items/9", Route: "/r/items/:id", Body: []byte(`{}`)}, 201, `"id":"9"`, ""},
 		{"route matched by SDK", Request{Method: "GET", Path: "/r/hello", Query: map[string][]string{"name": {"Y"}}}, 200, "hello Y", ""},
 		{"HEAD falls back to GET", Request{Method: "HEAD", Path: "/r/hello", Route: "/r/hello"}, 200, "hello ", ""},
 		{"lower-case method", Request{Method: "get", Path: "/r/hello", Route: "/r/hello"}, 200, "hello", ""},

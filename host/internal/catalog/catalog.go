@@ -1,0 +1,286 @@
+// Package catalog is Greenroom's software catalog: Backstage's entity model, ingestion
+// from locations with rules, conflicts and orphans, stitching of relations, in-memory
+// indexes over a durable Store, and the queries behind the REST API and host functions.
+package catalog
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"greenroom.dev/greenroom/host/internal/catalog/model"
+)
+
+// Options configure a Catalog.
+type Options struct {
+	Config Config
+	// BaseDir resolves relative `file` targets of catalog.locations (the directory of
+	// app-config.yaml). Empty means the working directory.
+	BaseDir string
+	Store   Store        // nil means an in-memory store
+	Reader  Reader       // nil means a BasicReader
+	Logger  *slog.Logger // nil means slog.Default()
+	// Workers read and parse files in parallel; 0 means 4.
+	Workers int
+}
+
+// entity is the in-memory state of one catalog entity.
+type entity struct {
+	key       string // lower-cased ref, the map key
+	ref       string // kind:namespace/name (name as written)
+	kind      string // lower-cased kind
+	uid       string
+	body      []byte // processed entity JSON, etag placeholder, no relations/status
+	hash      string // hash of body, to skip unchanged entities
+	emitted   []model.Relation
+	source    string // location key that emits it ("type:target")
+	origin    string // root location key
+	errors    []StatusItem
+	conflicts map[string]string // conflicting location key -> message
+	orphan    bool
+
+	final   []byte
+	slot    uint32
+	indexed bool
+	doc     map[string]any // transient: the decoded body during a batch
+}
+
+// Catalog is safe for concurrent use: queries run in parallel under a read lock, and
+// processing applies each batch under the write lock.
+type Catalog struct {
+	opts   Options
+	log    *slog.Logger
+	store  Store
+	reader Reader
+
+	mu        sync.RWMutex
+	ents      map[string]*entity
+	byUID     map[string]*entity
+	rels      map[string][]relEdge // lower-cased source ref -> edges
+	sources   map[string]*sourceState
+	locations map[string]*Location // id -> registered location
+	idx       *index
+	version   atomic.Uint64
+	qcache    queryCache
+
+	procMu sync.Mutex // one processing pass at a time
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+// Location is a registered location (from catalog.locations, POST /locations or a
+// plugin's entity provider).
+type Location struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Target string `json:"target"`
+	// Origin is "config", "api" or "provider:<name>"; not part of Backstage's shape.
+	Origin string `json:"-"`
+	Rules  []Rule `json:"-"`
+}
+
+// Key is the location key, "type:target".
+func (l *Location) Key() string { return l.Type + ":" + l.Target }
+
+type storedLocation struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Target string `json:"target"`
+	Origin string `json:"origin"`
+	Rules  []Rule `json:"rules,omitempty"`
+}
+
+// sourceState is what the catalog remembers about one read location target.
+type sourceState struct {
+	Key      string   `json:"key"`
+	Type     string   `json:"type"`
+	Target   string   `json:"target"`
+	Root     string   `json:"root"`          // root location key
+	Via      string   `json:"via,omitempty"` // key of the Location entity that lists it
+	ETag     string   `json:"etag,omitempty"`
+	Refs     []string `json:"refs,omitempty"`     // entity keys it emits (owned or not)
+	Children []string `json:"children,omitempty"` // child source keys
+	Errors   []string `json:"errors,omitempty"`
+	Optional bool     `json:"optional,omitempty"`
+}
+
+// New loads the catalog from the store. Call Start to begin processing.
+func New(ctx context.Context, opts Options) (*Catalog, error) {
+	if err := opts.Config.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Store == nil {
+		opts.Store = NewMemoryStore()
+	}
+	if opts.Reader == nil {
+		opts.Reader = &BasicReader{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	c := &Catalog{
+		opts: opts, log: opts.Logger, store: opts.Store, reader: opts.Reader,
+		ents: map[string]*entity{}, byUID: map[string]*entity{}, rels: map[string][]relEdge{},
+		sources: map[string]*sourceState{}, locations: map[string]*Location{}, idx: newIndex(),
+	}
+	if err := c.load(ctx); err != nil {
+		return nil, fmt.Errorf("catalog: load from store: %w", err)
+	}
+	if err := c.syncConfigLocations(ctx); err != nil {
+		return nil, fmt.Errorf("catalog: register catalog.locations: %w", err)
+	}
+	return c, nil
+}
+
+// configLocations turns catalog.locations into Locations with stable ids.
+func (c *Catalog) configLocations() []*Location {
+	var out []*Location
+	for _, l := range c.opts.Config.Locations {
+		target := l.Target
+		if l.Type == "file" && !filepath.IsAbs(target) {
+			target = filepath.Join(c.opts.BaseDir, target)
+			if abs, err := filepath.Abs(target); err == nil {
+				target = abs
+			}
+		}
+		loc := &Location{Type: l.Type, Target: target, Origin: "config", Rules: l.Rules}
+		loc.ID = stableID(loc.Key())
+		out = append(out, loc)
+	}
+	return out
+}
+
+// syncConfigLocations registers config locations and drops those removed from config
+// (their entities are orphaned on the next pass).
+func (c *Catalog) syncConfigLocations(ctx context.Context) error {
+	want := map[string]*Location{}
+	for _, l := range c.configLocations() {
+		want[l.ID] = l
+	}
+	var ops []Op
+	c.mu.Lock()
+	var removed []*Location
+	for id, l := range c.locations {
+		if l.Origin == "config" && want[id] == nil {
+			removed = append(removed, l)
+			delete(c.locations, id)
+			ops = append(ops, Op{Bucket: BucketLocations, Key: id})
+		}
+	}
+	for id, l := range want {
+		c.locations[id] = l
+		ops = append(ops, Op{Bucket: BucketLocations, Key: id, Value: mustJSON(storedLocation{ID: l.ID, Type: l.Type, Target: l.Target, Origin: l.Origin, Rules: l.Rules})})
+	}
+	c.mu.Unlock()
+	if err := c.store.Apply(ctx, ops); err != nil {
+		return err
+	}
+	for _, l := range removed {
+		if err := c.removeRoot(ctx, l, c.opts.Config.OrphanStrategy != "keep"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Start runs an initial pass over every location, then refreshes in the background at
+// the processing interval until Stop.
+func (c *Catalog) Start(ctx context.Context) error {
+	start := time.Now()
+	if err := c.RefreshAll(ctx); err != nil {
+		return err
+	}
+	c.log.Info("catalog: initial processing done", "entities", c.Count(), "took", time.Since(start).Round(time.Millisecond))
+	c.stop, c.done = make(chan struct{}), make(chan struct{})
+	interval := c.opts.Config.Interval()
+	go func() {
+		defer close(c.done)
+		if interval <= 0 {
+			<-c.stop
+			return
+		}
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-t.C:
+				if err := c.RefreshAll(context.Background()); err != nil {
+					c.log.Error("catalog: refresh", "err", err)
+				}
+			}
+		}
+	}()
+	return nil
+}
+
+// Stop ends background processing and waits for a running pass to finish.
+func (c *Catalog) Stop() {
+	if c.stop != nil {
+		close(c.stop)
+		<-c.done
+		c.stop = nil
+	}
+}
+
+// RefreshAll processes every registered location once (unchanged sources cost one
+// conditional read).
+func (c *Catalog) RefreshAll(ctx context.Context) error {
+	c.mu.RLock()
+	var roots []*Location
+	for _, l := range c.locations {
+		if !strings.HasPrefix(l.Origin, "provider:") {
+			roots = append(roots, l)
+		}
+	}
+	c.mu.RUnlock()
+	for _, l := range roots {
+		if err := c.processRoot(ctx, l, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Count returns the number of entities.
+func (c *Catalog) Count() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.ents)
+}
+
+// Version changes whenever the catalog changes.
+func (c *Catalog) Version() uint64 { return c.version.Load() }
+
+func newUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// stableID derives a UUID-shaped id from a key, so config locations keep their ids.
+func stableID(key string) string {
+	h := hashBytes([]byte(key))
+	return h[0:8] + "-" + h[8:12] + "-5" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

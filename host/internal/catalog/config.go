@@ -1,0 +1,172 @@
+package catalog
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the `catalog:` section of app-config.yaml. Keys keep Backstage's meaning.
+type Config struct {
+	// Locations are read at start-up and on every processing interval. Each is a
+	// catalog file (often a Location entity that lists further files).
+	//
+	//	locations:
+	//	  - type: file                # a path, relative to the directory of app-config.yaml
+	//	    target: ./examples/catalog/all.yaml
+	//	  - type: url                 # an http(s) URL, read through the URL readers
+	//	    target: https://example.com/catalog-info.yaml
+	//	    rules:
+	//	      - allow: [User, Group]  # kinds this location may add, besides catalog.rules
+	Locations []LocationConfig `yaml:"locations"`
+
+	// Rules list the entity kinds that locations may add. When absent the default is
+	// Component, API and Location, as in Backstage; when present it replaces the
+	// default, so `rules: []` allows nothing but what per-location rules allow.
+	//
+	//	rules:
+	//	  - allow: [Component, System, API, Resource, Location, Template, Group, User, Domain]
+	Rules *[]Rule `yaml:"rules"`
+
+	// OrphanStrategy decides what happens to an entity that its location no longer
+	// emits: "delete" (the default) removes it, "keep" keeps it with the annotation
+	// backstage.io/orphan: "true".
+	OrphanStrategy string `yaml:"orphanStrategy"`
+
+	// ProcessingInterval is how often every location is read again (with ETags, so an
+	// unchanged source costs one conditional read). Either a duration string ("5m",
+	// "90s") or Backstage's object form ({ minutes: 5 }, keys years..milliseconds).
+	// Default: 2 minutes. 0 disables background refresh.
+	ProcessingInterval *Duration `yaml:"processingInterval"`
+
+	// Readonly, when true, refuses POST/DELETE /locations (403), as in Backstage.
+	Readonly bool `yaml:"readonly"`
+}
+
+// LocationConfig is one entry of catalog.locations.
+type LocationConfig struct {
+	// Type is "file" or "url".
+	Type string `yaml:"type"`
+	// Target is a file path (relative to the config file's directory) or a URL.
+	Target string `yaml:"target"`
+	// Rules allow extra kinds for entities read from exactly this location.
+	Rules []Rule `yaml:"rules"`
+}
+
+// Rule is one allow-list entry.
+type Rule struct {
+	// Allow lists entity kinds, case-insensitively (for example [Component, API]).
+	Allow []string `yaml:"allow"`
+}
+
+// Duration accepts a Go duration string or Backstage's HumanDuration object.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		v, err := time.ParseDuration(n.Value)
+		if err != nil {
+			return fmt.Errorf("line %d: catalog.processingInterval: %q is not a duration; write for example \"5m\", \"90s\" or { minutes: 5 }", n.Line, n.Value)
+		}
+		d.Duration = v
+		return nil
+	case yaml.MappingNode:
+		units := map[string]time.Duration{
+			"years": 365 * 24 * time.Hour, "months": 30 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
+			"days": 24 * time.Hour, "hours": time.Hour, "minutes": time.Minute,
+			"seconds": time.Second, "milliseconds": time.Millisecond,
+		}
+		var total time.Duration
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			unit, ok := units[k.Value]
+			if !ok {
+				return fmt.Errorf("line %d: catalog.processingInterval.%s: unknown unit; use years, months, weeks, days, hours, minutes, seconds or milliseconds", k.Line, k.Value)
+			}
+			var f float64
+			if err := v.Decode(&f); err != nil || f < 0 {
+				return fmt.Errorf("line %d: catalog.processingInterval.%s: %q is not a non-negative number", v.Line, k.Value, v.Value)
+			}
+			total += time.Duration(f * float64(unit))
+		}
+		d.Duration = total
+		return nil
+	}
+	return fmt.Errorf("line %d: catalog.processingInterval: expected a duration string or an object such as { minutes: 5 }", n.Line)
+}
+
+// DefaultProcessingInterval is used when catalog.processingInterval is absent.
+const DefaultProcessingInterval = 2 * time.Minute
+
+// Validate checks the config; errors name the YAML path and the fix.
+func (c *Config) Validate() error {
+	for i, l := range c.Locations {
+		switch l.Type {
+		case "file", "url":
+		default:
+			return fmt.Errorf("catalog.locations[%d].type: %q is not supported; use \"file\" or \"url\"", i, l.Type)
+		}
+		if strings.TrimSpace(l.Target) == "" {
+			return fmt.Errorf("catalog.locations[%d].target: must not be empty; give a file path or URL", i)
+		}
+		for j, r := range l.Rules {
+			if err := checkKinds(r.Allow); err != nil {
+				return fmt.Errorf("catalog.locations[%d].rules[%d].allow: %w", i, j, err)
+			}
+		}
+	}
+	if c.Rules != nil {
+		for j, r := range *c.Rules {
+			if err := checkKinds(r.Allow); err != nil {
+				return fmt.Errorf("catalog.rules[%d].allow: %w", j, err)
+			}
+		}
+	}
+	switch c.OrphanStrategy {
+	case "", "delete", "keep":
+	default:
+		return fmt.Errorf("catalog.orphanStrategy: %q is not supported; use \"delete\" (the default) or \"keep\"", c.OrphanStrategy)
+	}
+	if c.ProcessingInterval != nil && c.ProcessingInterval.Duration < 0 {
+		return fmt.Errorf("catalog.processingInterval: must not be negative")
+	}
+	return nil
+}
+
+func checkKinds(kinds []string) error {
+	for _, k := range kinds {
+		if strings.TrimSpace(k) == "" {
+			return fmt.Errorf("empty kind; list kind names such as Component or API")
+		}
+	}
+	return nil
+}
+
+// Interval returns the effective processing interval.
+func (c *Config) Interval() time.Duration {
+	if c.ProcessingInterval == nil {
+		return DefaultProcessingInterval
+	}
+	return c.ProcessingInterval.Duration
+}
+
+// allowed returns the global allow-list (lower-cased kinds).
+func (c *Config) allowed() map[string]bool {
+	out := map[string]bool{}
+	if c.Rules == nil {
+		for _, k := range []string{"component", "api", "location"} {
+			out[k] = true
+		}
+		return out
+	}
+	for _, r := range *c.Rules {
+		for _, k := range r.Allow {
+			out[strings.ToLower(k)] = true
+		}
+	}
+	return out
+}

@@ -1,0 +1,268 @@
+package catalog
+
+import (
+	"sort"
+)
+
+// index holds the in-memory search postings. Every stitched entity occupies one slot;
+// slots are handed out in increasing order, so postings stay sorted by appending. An
+// update frees the old slot (a tombstone) and takes a new one; compact renumbers when
+// tombstones pile up.
+type index struct {
+	slots []*entity
+	seqs  []uint64
+	dead  int
+	keys  map[string]*keyIndex
+	next  uint64 // next sequence number
+}
+
+type keyIndex struct {
+	all  []uint32 // slots that have the key at all
+	vals map[string]*posting
+}
+
+type posting struct {
+	ids  []uint32
+	orig string // a representative original (case-preserved) value, for facets
+}
+
+func newIndex() *index { return &index{keys: map[string]*keyIndex{}} }
+
+func (ix *index) live() int { return len(ix.slots) - ix.dead }
+
+func (ix *index) add(e *entity, pairs []pair) {
+	slot := uint32(len(ix.slots))
+	ix.slots = append(ix.slots, e)
+	ix.next++
+	ix.seqs = append(ix.seqs, ix.next)
+	e.slot = slot
+	e.indexed = true
+	for i := range pairs {
+		p := &pairs[i]
+		k := ix.keys[p.key]
+		if k == nil {
+			k = &keyIndex{vals: map[string]*posting{}}
+			ix.keys[p.key] = k
+		}
+		if n := len(k.all); n == 0 || k.all[n-1] != slot {
+			k.all = append(k.all, slot)
+		}
+		if !p.hasValue {
+			continue
+		}
+		pv := k.vals[p.value]
+		if pv == nil {
+			pv = &posting{orig: p.orig}
+			k.vals[p.value] = pv
+		}
+		if n := len(pv.ids); n == 0 || pv.ids[n-1] != slot {
+			pv.ids = append(pv.ids, slot)
+		}
+	}
+}
+
+func (ix *index) remove(e *entity) {
+	if !e.indexed {
+		return
+	}
+	ix.slots[e.slot] = nil
+	e.indexed = false
+	ix.dead++
+}
+
+// maybeCompact renumbers slots when more than half are tombstones.
+func (ix *index) maybeCompact() {
+	if ix.dead < 4096 || ix.dead < ix.live() {
+		return
+	}
+	remap := make([]uint32, len(ix.slots))
+	var slots []*entity
+	var seqs []uint64
+	for i, e := range ix.slots {
+		if e == nil {
+			remap[i] = ^uint32(0)
+			continue
+		}
+		remap[i] = uint32(len(slots))
+		e.slot = uint32(len(slots))
+		slots = append(slots, e)
+		seqs = append(seqs, ix.seqs[i])
+	}
+	fix := func(ids []uint32) []uint32 {
+		out := ids[:0]
+		for _, id := range ids {
+			if r := remap[id]; r != ^uint32(0) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for key, k := range ix.keys {
+		k.all = fix(k.all)
+		if len(k.all) == 0 {
+			delete(ix.keys, key)
+			continue
+		}
+		for v, p := range k.vals {
+			p.ids = fix(p.ids)
+			if len(p.ids) == 0 {
+				delete(k.vals, v)
+			}
+		}
+	}
+	ix.slots, ix.seqs, ix.dead = slots, seqs, 0
+}
+
+// condition is one "key" or "key=v1|v2..." test of a filter set.
+type condition struct {
+	key    string
+	values []string // nil means "exists"
+	exists bool
+}
+
+// filterSet is a conjunction of conditions; a filter is a disjunction of sets.
+type filterSet []condition
+
+// match returns the live slots matching any of the sets (all live slots when sets is
+// empty), ascending.
+func (ix *index) match(sets []filterSet) []uint32 {
+	if len(sets) == 0 {
+		out := make([]uint32, 0, ix.live())
+		for i, e := range ix.slots {
+			if e != nil {
+				out = append(out, uint32(i))
+			}
+		}
+		return out
+	}
+	var result []uint32
+	for i, set := range sets {
+		r := ix.matchSet(set)
+		if i == 0 {
+			result = r
+		} else {
+			result = union(result, r)
+		}
+	}
+	return result
+}
+
+func (ix *index) matchSet(set filterSet) []uint32 {
+	lists := make([][]uint32, 0, len(set))
+	for _, c := range set {
+		k := ix.keys[c.key]
+		if k == nil {
+			return nil
+		}
+		if c.values == nil {
+			lists = append(lists, k.all)
+			continue
+		}
+		var u []uint32
+		for j, v := range c.values {
+			p := k.vals[v]
+			if p == nil {
+				continue
+			}
+			if j == 0 || u == nil {
+				u = p.ids
+			} else {
+				u = union(u, p.ids)
+			}
+		}
+		if len(u) == 0 {
+			return nil
+		}
+		lists = append(lists, u)
+	}
+	sort.Slice(lists, func(a, b int) bool { return len(lists[a]) < len(lists[b]) })
+	out := make([]uint32, 0, len(lists[0]))
+	for _, id := range lists[0] {
+		if ix.slots[id] != nil {
+			out = append(out, id)
+		}
+	}
+	for _, l := range lists[1:] {
+		out = intersect(out, l)
+		if len(out) == 0 {
+			return nil
+		}
+	}
+	return out
+}
+
+// intersect keeps the elements of a (small) that are in b (sorted), in place.
+func intersect(a, b []uint32) []uint32 {
+	out := a[:0]
+	j := 0
+	for _, x := range a {
+		// gallop in b
+		if j < len(b) && b[j] < x {
+			step := 1
+			for j+step < len(b) && b[j+step] < x {
+				j += step
+				step *= 2
+			}
+			j += sort.Search(min(step, len(b)-j), func(i int) bool { return b[j+i] >= x })
+		}
+		if j >= len(b) {
+			break
+		}
+		if b[j] == x {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func union(a, b []uint32) []uint32 {
+	out := make([]uint32, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case a[i] > b[j]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// sortValues returns, per slot, the lower-cased value of key (the smallest one when an
+// array holds several), and whether the slot has one.
+func (ix *index) sortValues(key string) ([]string, []bool) {
+	vals := make([]string, len(ix.slots))
+	has := make([]bool, len(ix.slots))
+	k := ix.keys[key]
+	if k == nil {
+		return vals, has
+	}
+	for v, p := range k.vals {
+		for _, id := range p.ids {
+			if !has[id] || v < vals[id] {
+				vals[id], has[id] = v, true
+			}
+		}
+	}
+	return vals, has
+}
+
+type bitset []uint64
+
+func newBitset(n int, ids []uint32) bitset {
+	b := make(bitset, (n+63)/64)
+	for _, id := range ids {
+		b[id>>6] |= 1 << (id & 63)
+	}
+	return b
+}
+
+func (b bitset) has(id uint32) bool { return b[id>>6]&(1<<(id&63)) != 0 }

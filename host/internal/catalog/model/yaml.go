@@ -1,0 +1,150 @@
+package model
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Document is one YAML document of a catalog file.
+type Document struct {
+	Line   int            // line of the document's first node (1-based)
+	Entity map[string]any // nil when Err is set
+	Err    error          // the document is not a mapping, or has excessive aliasing
+}
+
+// maxExpandedNodes bounds the values built from one document, whatever its aliases do.
+// A document with more than this many values after alias expansion is refused.
+const maxExpandedNodes = 1 << 20
+
+// ErrAliasBomb is returned for documents whose aliases expand beyond maxExpandedNodes.
+var ErrAliasBomb = errors.New("document contains excessive aliasing (an alias bomb?); refusing to expand it")
+
+// ParseYAML splits data into YAML documents and converts each into plain values. A syntax
+// error fails the whole file and names the file and line; a document that is not a mapping
+// or expands too far is reported on its own Document.
+func ParseYAML(file string, data []byte) ([]Document, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []Document
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			return docs, nil
+		}
+		if err != nil {
+			return docs, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		root := &n
+		if root.Kind == yaml.DocumentNode {
+			if len(root.Content) == 0 {
+				continue
+			}
+			root = root.Content[0]
+		}
+		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+			continue // empty document, as between two "---"
+		}
+		d := Document{Line: root.Line}
+		budget := maxExpandedNodes
+		v, err := convert(root, &budget, 0)
+		switch {
+		case err != nil:
+			d.Err = fmt.Errorf("%s: line %d: %w", file, root.Line, err)
+		default:
+			m, ok := v.(map[string]any)
+			if !ok {
+				d.Err = fmt.Errorf("%s: line %d: expected an entity (a YAML mapping) but found %s", file, root.Line, describe(root))
+			} else {
+				d.Entity = m
+			}
+		}
+		docs = append(docs, d)
+	}
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the scalar %q", n.Value)
+	}
+	return "something else"
+}
+
+func convert(n *yaml.Node, budget *int, depth int) (any, error) {
+	*budget--
+	if *budget < 0 {
+		return nil, ErrAliasBomb
+	}
+	if depth > 200 {
+		return nil, fmt.Errorf("line %d: nesting deeper than 200 levels", n.Line)
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		return convert(n.Alias, budget, depth+1)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			for k.Kind == yaml.AliasNode {
+				k = k.Alias
+			}
+			if k.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: mapping keys must be scalars", k.Line)
+			}
+			val, err := convert(v, budget, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = val
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		a := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			val, err := convert(c, budget, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, val)
+		}
+		return a, nil
+	case yaml.ScalarNode:
+		return scalar(n), nil
+	}
+	return nil, nil
+}
+
+func scalar(n *yaml.Node) any {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!bool":
+		var b bool
+		if n.Decode(&b) == nil {
+			return b
+		}
+	case "!!int":
+		if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64); err == nil {
+			return i
+		}
+		var i int64
+		if n.Decode(&i) == nil {
+			return i
+		}
+	case "!!float":
+		var f float64
+		if n.Decode(&f) == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return f
+		}
+	}
+	return n.Value
+}

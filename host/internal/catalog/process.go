@@ -1,0 +1,887 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"greenroom.dev/greenroom/host/internal/catalog/model"
+)
+
+// procEntity is one entity read from a source, before it is applied.
+type procEntity struct {
+	key, ref string
+	doc      map[string]any
+	line     int
+	errs     []error
+	rels     []model.Relation
+}
+
+type childLoc struct {
+	typ, target, via string
+	optional         bool
+}
+
+// readOut is the result of reading one source.
+type readOut struct {
+	key, typ, target, via string
+	optional              bool
+	etag                  string
+	notModified           bool
+	readErr               error
+	ents                  []*procEntity
+	errs                  []string
+	children              []childLoc
+}
+
+const virtualPrefix = "root:"
+
+// processRoot reads the tree under one registered location and applies it.
+// force names a source key to read without its etag ("*" forces all).
+func (c *Catalog) processRoot(ctx context.Context, root *Location, force string) error {
+	c.procMu.Lock()
+	defer c.procMu.Unlock()
+	return c.processRootLocked(ctx, root, force, nil)
+}
+
+func (c *Catalog) processRootLocked(ctx context.Context, root *Location, force string, provided []map[string]any) error {
+	order, visited, prev, err := c.readTree(ctx, root, force, provided)
+	if err != nil {
+		return err
+	}
+	return c.apply(ctx, root, order, visited, prev)
+}
+
+// readTree reads every source under root, breadth first, without changing anything.
+func (c *Catalog) readTree(ctx context.Context, root *Location, force string, provided []map[string]any) ([]*readOut, map[string]bool, map[string]*sourceState, error) {
+	rootKey := root.Key()
+	vkey := virtualPrefix + rootKey
+	c.mu.RLock()
+	prev := map[string]*sourceState{}
+	for k, s := range c.sources {
+		if s.Root == rootKey {
+			cp := *s
+			prev[k] = &cp
+		}
+	}
+	c.mu.RUnlock()
+
+	start := time.Now()
+	lastLog := start
+	var order []*readOut
+	visited := map[string]bool{vkey: true}
+	level := []childLoc{{typ: "virtual", target: rootKey}}
+	files, entities := 0, 0
+	for len(level) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+		outs := make([]*readOut, len(level))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, c.opts.Workers)
+		for i, t := range level {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if t.typ == "virtual" {
+					outs[i] = c.readVirtual(root, provided)
+					return
+				}
+				etag := ""
+				if p := prev[t.typ+":"+t.target]; p != nil && force != "*" && force != t.typ+":"+t.target {
+					etag = p.ETag
+				}
+				outs[i] = c.readSource(ctx, root, t, etag)
+			}()
+		}
+		wg.Wait()
+		var next []childLoc
+		for _, out := range outs {
+			order = append(order, out)
+			files++
+			entities += len(out.ents)
+			children := out.children
+			if out.notModified || out.readErr != nil {
+				children = nil
+				if p := prev[out.key]; p != nil {
+					for _, ck := range p.Children {
+						if cs := prev[ck]; cs != nil {
+							children = append(children, childLoc{typ: cs.Type, target: cs.Target, via: cs.Via, optional: cs.Optional})
+						}
+					}
+				}
+			}
+			for _, ch := range children {
+				k := ch.typ + ":" + ch.target
+				if !visited[k] {
+					visited[k] = true
+					next = append(next, ch)
+				}
+			}
+		}
+		level = next
+		if time.Since(lastLog) > 2*time.Second {
+			lastLog = time.Now()
+			c.log.Info("catalog: processing location", "location", rootKey, "files", files, "entities", entities, "pending", len(level))
+		}
+	}
+	if files > 100 || time.Since(start) > 2*time.Second {
+		c.log.Info("catalog: read location", "location", rootKey, "files", files, "entities", entities, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return order, visited, prev, nil
+}
+
+// readVirtual produces the root's own entities: the generated Location entity of a
+// registered location, or the entity set of a provider.
+func (c *Catalog) readVirtual(root *Location, provided []map[string]any) *readOut {
+	rootKey := root.Key()
+	out := &readOut{key: virtualPrefix + rootKey, typ: "virtual", target: rootKey}
+	if strings.HasPrefix(root.Origin, "provider:") {
+		for _, doc := range provided {
+			out.ents = append(out.ents, c.prepare(doc, 0, root, rootKey, rootKey, out, true))
+		}
+		return out
+	}
+	name := "generated-" + hashBytes([]byte(rootKey))
+	doc := map[string]any{
+		"apiVersion": model.APIVersionV1alpha1,
+		"kind":       "Location",
+		"metadata": map[string]any{
+			"name": name, "namespace": model.DefaultNamespace,
+			"annotations": map[string]any{
+				model.AnnotationManagedByLocation:       rootKey,
+				model.AnnotationManagedByOriginLocation: rootKey,
+			},
+		},
+		"spec": map[string]any{"type": root.Type, "target": root.Target},
+	}
+	out.ents = append(out.ents, c.prepare(doc, 0, root, rootKey, rootKey, out, true))
+	return out
+}
+
+func (c *Catalog) readSource(ctx context.Context, root *Location, t childLoc, etag string) *readOut {
+	key := t.typ + ":" + t.target
+	out := &readOut{key: key, typ: t.typ, target: t.target, via: t.via, optional: t.optional}
+	res, err := c.reader.ReadLocation(ctx, t.typ, t.target, etag)
+	if err != nil {
+		if t.optional && errors.Is(err, ErrNotFound) {
+			out.ents = nil
+			out.etag = ""
+			return out
+		}
+		out.readErr = err
+		return out
+	}
+	out.etag = res.ETag
+	if res.NotModified {
+		out.notModified = true
+		return out
+	}
+	docs, err := model.ParseYAML(t.target, res.Data)
+	if err != nil {
+		out.readErr = err
+	}
+	for _, d := range docs {
+		if d.Err != nil {
+			out.errs = append(out.errs, d.Err.Error())
+			continue
+		}
+		out.ents = append(out.ents, c.prepare(d.Entity, d.Line, root, key, root.Key(), out, false))
+	}
+	return out
+}
+
+// prepare validates one entity, checks the rules, adds the location annotations and
+// works out its relations and, for Location entities, the child locations.
+func (c *Catalog) prepare(doc map[string]any, line int, root *Location, srcKey, rootKey string, out *readOut, trusted bool) *procEntity {
+	pe := &procEntity{doc: doc, line: line}
+	if md, ok := doc["metadata"].(map[string]any); ok {
+		if _, has := md["namespace"]; !has {
+			md["namespace"] = model.DefaultNamespace
+		}
+	}
+	ref := model.RefOf(doc)
+	pe.ref, pe.key = ref.String(), ref.Key()
+	pe.errs = model.Validate(doc)
+	kind, _ := doc["kind"].(string)
+	if len(pe.errs) == 0 && !trusted && !c.allowed(kind, srcKey, root) {
+		pe.errs = append(pe.errs, fmt.Errorf("NotAllowedError: Entity %s at %s is not of an allowed kind for that location; allow %q in catalog.rules (or in this location's rules)", pe.ref, srcKey, kind))
+	}
+	if len(pe.errs) > 0 {
+		return pe
+	}
+	rels, errs := model.Relations(doc)
+	if len(errs) > 0 {
+		pe.errs = errs
+		return pe
+	}
+	pe.rels = rels
+	md := doc["metadata"].(map[string]any)
+	ann, _ := md["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		md["annotations"] = ann
+	}
+	if !trusted || strings.HasPrefix(root.Origin, "provider:") {
+		if _, has := ann[model.AnnotationManagedByLocation]; !has || !trusted {
+			ann[model.AnnotationManagedByLocation] = srcKey
+		}
+		if _, has := ann[model.AnnotationManagedByOriginLocation]; !has || !trusted {
+			ann[model.AnnotationManagedByOriginLocation] = rootKey
+		}
+	}
+	delete(ann, model.AnnotationOrphan)
+	if strings.EqualFold(kind, "Location") && !(trusted && !strings.HasPrefix(root.Origin, "provider:")) {
+		spec, _ := doc["spec"].(map[string]any)
+		typ, _ := spec["type"].(string)
+		if typ == "" {
+			typ = out.typ
+			if typ == "virtual" {
+				typ = "url"
+			}
+		}
+		optional := spec["presence"] == "optional"
+		var targets []string
+		if t, ok := spec["target"].(string); ok {
+			targets = append(targets, t)
+		}
+		if ts, ok := spec["targets"].([]any); ok {
+			for _, t := range ts {
+				if s, ok := t.(string); ok {
+					targets = append(targets, s)
+				}
+			}
+		}
+		for _, t := range targets {
+			resolved, err := resolveTarget(out.typ, out.target, typ, t)
+			if err != nil {
+				pe.errs = append(pe.errs, err)
+				continue
+			}
+			out.children = append(out.children, childLoc{typ: typ, target: resolved, via: pe.key, optional: optional})
+		}
+	} else if strings.EqualFold(kind, "Location") {
+		spec, _ := doc["spec"].(map[string]any)
+		typ, _ := spec["type"].(string)
+		target, _ := spec["target"].(string)
+		out.children = append(out.children, childLoc{typ: typ, target: target, via: pe.key})
+	}
+	return pe
+}
+
+func resolveTarget(parentType, parentTarget, typ, target string) (string, error) {
+	switch typ {
+	case "file":
+		if filepath.IsAbs(target) {
+			return filepath.Clean(target), nil
+		}
+		if parentType != "file" {
+			return "", fmt.Errorf("Location target %q is a relative file path but its parent location is %s:%s; relative file targets only work below a file location", target, parentType, parentTarget)
+		}
+		return filepath.Join(filepath.Dir(parentTarget), target), nil
+	case "url":
+		u, err := url.Parse(target)
+		if err != nil {
+			return "", fmt.Errorf("Location target %q is not a valid URL: %v", target, err)
+		}
+		if u.IsAbs() {
+			return target, nil
+		}
+		if parentType == "url" {
+			base, err := url.Parse(parentTarget)
+			if err == nil {
+				return base.ResolveReference(u).String(), nil
+			}
+		}
+		return "", fmt.Errorf("Location target %q is not an absolute URL", target)
+	}
+	return "", fmt.Errorf("Location type %q is not supported; use \"file\" or \"url\"", typ)
+}
+
+func (c *Catalog) allowed(kind, srcKey string, root *Location) bool {
+	k := strings.ToLower(kind)
+	if c.opts.Config.allowed()[k] {
+		return true
+	}
+	if srcKey == root.Key() {
+		for _, r := range root.Rules {
+			for _, a := range r.Allow {
+				if strings.ToLower(a) == k {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// apply writes one pass's results into memory and the store.
+func (c *Catalog) apply(ctx context.Context, root *Location, order []*readOut, visited map[string]bool, prev map[string]*sourceState) error {
+	rootKey := root.Key()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := &batch{c: c, dirty: map[string]bool{}}
+
+	modified := map[string]*readOut{}
+	for _, out := range order {
+		if !out.notModified && out.readErr == nil {
+			modified[out.key] = out
+		}
+	}
+	// The refs each modified source will claim after this pass.
+	newRefs := map[string]map[string]bool{}
+	for key, out := range modified {
+		set := map[string]bool{}
+		for _, pe := range out.ents {
+			if len(pe.errs) == 0 {
+				set[pe.key] = true
+			} else if ex := c.ents[pe.key]; ex != nil && ex.source == key {
+				set[pe.key] = true
+			}
+		}
+		newRefs[key] = set
+	}
+	claims := func(owner, key string) bool {
+		if set, ok := newRefs[owner]; ok {
+			return set[key]
+		}
+		if visited[owner] {
+			return true
+		}
+		if _, ours := prev[owner]; ours {
+			return false // a source of this root that is no longer reachable
+		}
+		_, live := c.sources[owner]
+		return live
+	}
+	// Conflicts raised by sources we are about to re-read or drop are recomputed.
+	for key := range prev {
+		if _, mod := modified[key]; mod || !visited[key] {
+			for _, ref := range prev[key].Refs {
+				if e := c.ents[ref]; e != nil && e.conflicts[key] != "" {
+					delete(e.conflicts, key)
+					b.dirty[ref] = true
+					b.persist(e)
+				}
+			}
+		}
+	}
+	var orphans []*entity
+	taken := map[string]string{}
+	for _, out := range order {
+		st := &sourceState{Key: out.key, Type: out.typ, Target: out.target, Root: rootKey, Via: out.via, ETag: out.etag, Optional: out.optional}
+		if p := prev[out.key]; p != nil && (out.notModified || out.readErr != nil) {
+			st.Refs, st.Children, st.Errors = p.Refs, p.Children, p.Errors
+			if out.readErr != nil {
+				st.ETag = p.ETag
+			}
+		}
+		if out.readErr != nil {
+			st.Errors = []string{out.readErr.Error()}
+		}
+		if mod := modified[out.key]; mod != nil {
+			st.Errors = append([]string(nil), out.errs...)
+			var refs []string
+			for _, pe := range out.ents {
+				if len(pe.errs) > 0 {
+					msgs := errStrings(pe.errs)
+					if ex := c.ents[pe.key]; ex != nil && ex.source == out.key {
+						ex.errors = nil
+						for _, m := range msgs {
+							ex.errors = append(ex.errors, processingError("InputError", m))
+						}
+						b.dirty[ex.key] = true
+						b.persist(ex)
+						refs = append(refs, pe.key)
+					}
+					for _, m := range msgs {
+						st.Errors = append(st.Errors, locatePrefix(out.target, pe.line, pe.ref)+m)
+					}
+					continue
+				}
+				if owner, dup := taken[pe.key]; dup {
+					msg := fmt.Sprintf("Detected conflicting entityRef %s already referenced by %s and now also %s", pe.ref, owner, out.key)
+					if owner == out.key {
+						msg = fmt.Sprintf("Duplicate entity %s in %s; each entity may appear only once", pe.ref, out.key)
+					}
+					st.Errors = append(st.Errors, locatePrefix(out.target, pe.line, "")+msg)
+					continue
+				}
+				if ex := c.ents[pe.key]; ex != nil && ex.source != out.key && claims(ex.source, pe.key) {
+					msg := fmt.Sprintf("Detected conflicting entityRef %s already referenced by %s and now also %s", pe.ref, ex.source, out.key)
+					if ex.conflicts == nil {
+						ex.conflicts = map[string]string{}
+					}
+					ex.conflicts[out.key] = msg
+					b.dirty[ex.key] = true
+					b.persist(ex)
+					st.Errors = append(st.Errors, locatePrefix(out.target, pe.line, "")+msg)
+					refs = append(refs, pe.key)
+					continue
+				}
+				taken[pe.key] = out.key
+				refs = append(refs, pe.key)
+				b.upsert(pe, out.key, rootKey)
+			}
+			st.Refs = refs
+			st.Children = nil
+			for _, ch := range out.children {
+				st.Children = append(st.Children, ch.typ+":"+ch.target)
+			}
+			if p := prev[out.key]; p != nil {
+				for _, ref := range p.Refs {
+					if e := c.ents[ref]; e != nil && e.source == out.key && !newRefs[out.key][ref] {
+						orphans = append(orphans, e)
+					}
+				}
+			}
+		}
+		b.putSource(st)
+	}
+	// Sources of this root that are no longer reachable: their entities are orphans.
+	for key, p := range prev {
+		if visited[key] {
+			continue
+		}
+		for _, ref := range p.Refs {
+			if e := c.ents[ref]; e != nil && e.source == key {
+				orphans = append(orphans, e)
+			}
+		}
+		b.dropSource(key)
+	}
+	for _, e := range orphans {
+		if c.ents[e.key] != e || taken[e.key] != "" && taken[e.key] != e.source {
+			continue
+		}
+		if e.source != "" && visited[e.source] && newRefs[e.source] != nil && newRefs[e.source][e.key] {
+			continue
+		}
+		b.orphan(e, c.opts.Config.OrphanStrategy == "keep")
+	}
+	return b.commit(ctx)
+}
+
+func locatePrefix(file string, line int, ref string) string {
+	s := file
+	if line > 0 {
+		s += fmt.Sprintf(":%d", line)
+	}
+	s += ": "
+	if ref != "" && ref != ":default/" {
+		s += ref + ": "
+	}
+	return s
+}
+
+func errStrings(errs []error) []string {
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = e.Error()
+	}
+	return out
+}
+
+// batch collects the changes of one pass; commit stitches and persists them.
+type batch struct {
+	c       *Catalog
+	dirty   map[string]bool
+	persist func(*entity)
+	changed map[string]*entity
+	deleted map[string]bool
+	newSrc  map[string]*sourceState
+	dropped []string
+}
+
+func (b *batch) init() {
+	if b.changed == nil {
+		b.changed = map[string]*entity{}
+		b.deleted = map[string]bool{}
+		b.newSrc = map[string]*sourceState{}
+		b.persist = func(e *entity) { b.changed[e.key] = e }
+	}
+}
+
+func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
+	b.init()
+	c := b.c
+	e := c.ents[pe.key]
+	md := pe.doc["metadata"].(map[string]any)
+	if e == nil {
+		e = &entity{key: pe.key, uid: newUID()}
+	}
+	md["uid"] = e.uid
+	delete(md, "etag")
+	body := encodeBody(pe.doc)
+	hash := hashBytes(body)
+	if e.body != nil && e.hash == hash && e.source == srcKey && len(e.errors) == 0 && !e.orphan {
+		return
+	}
+	if e.body != nil {
+		for _, r := range e.emitted {
+			c.removeEdge(r, e.key)
+			b.dirty[strings.ToLower(r.Source)] = true
+		}
+	}
+	e.ref = pe.ref
+	e.kind = strings.ToLower(model.RefOf(pe.doc).Kind)
+	e.body, e.hash, e.emitted = body, hash, pe.rels
+	e.source, e.origin, e.errors, e.orphan = srcKey, rootKey, nil, false
+	e.doc = pe.doc
+	for _, r := range e.emitted {
+		c.addEdge(r, e.key)
+		b.dirty[strings.ToLower(r.Source)] = true
+	}
+	c.ents[e.key] = e
+	c.byUID[e.uid] = e
+	b.dirty[e.key] = true
+	b.persist(e)
+	delete(b.deleted, e.key)
+}
+
+func (b *batch) remove(e *entity) {
+	b.init()
+	c := b.c
+	for _, r := range e.emitted {
+		c.removeEdge(r, e.key)
+		b.dirty[strings.ToLower(r.Source)] = true
+	}
+	c.idx.remove(e)
+	delete(c.ents, e.key)
+	delete(c.byUID, e.uid)
+	delete(b.changed, e.key)
+	b.deleted[e.key] = true
+}
+
+func (b *batch) orphan(e *entity, keep bool) {
+	b.init()
+	if !keep {
+		b.c.log.Info("catalog: deleting orphaned entity", "entity", e.ref, "location", e.source)
+		b.remove(e)
+		return
+	}
+	if e.orphan {
+		return
+	}
+	var doc map[string]any
+	if json.Unmarshal(e.body, &doc) != nil {
+		return
+	}
+	md, _ := doc["metadata"].(map[string]any)
+	ann, _ := md["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		md["annotations"] = ann
+	}
+	ann[model.AnnotationOrphan] = "true"
+	delete(md, "etag")
+	e.body = encodeBody(doc)
+	e.hash = hashBytes(e.body)
+	e.orphan = true
+	e.doc = doc
+	b.dirty[e.key] = true
+	b.persist(e)
+}
+
+func (b *batch) putSource(st *sourceState) {
+	b.init()
+	if old := b.c.sources[st.Key]; old != nil && old.Via != "" {
+		b.dirty[old.Via] = true
+	}
+	if st.Via != "" {
+		b.dirty[st.Via] = true
+	}
+	b.newSrc[st.Key] = st
+}
+
+func (b *batch) dropSource(key string) {
+	b.init()
+	if old := b.c.sources[key]; old != nil && old.Via != "" {
+		b.dirty[old.Via] = true
+	}
+	b.dropped = append(b.dropped, key)
+}
+
+func (c *Catalog) addEdge(r model.Relation, emitter string) {
+	k := strings.ToLower(r.Source)
+	c.rels[k] = append(c.rels[k], relEdge{typ: r.Type, target: r.Target, emitter: emitter})
+}
+
+func (c *Catalog) removeEdge(r model.Relation, emitter string) {
+	k := strings.ToLower(r.Source)
+	list := c.rels[k]
+	for i, e := range list {
+		if e.emitter == emitter && e.typ == r.Type && e.target == r.Target {
+			list = slices.Delete(list, i, i+1)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(c.rels, k)
+	} else {
+		c.rels[k] = list
+	}
+}
+
+// commit updates sources, stitches every dirty entity and writes the store.
+func (b *batch) commit(ctx context.Context) error {
+	b.init()
+	c := b.c
+	var ops []Op
+	for _, key := range b.dropped {
+		delete(c.sources, key)
+		ops = append(ops, Op{Bucket: BucketSources, Key: key})
+	}
+	keys := make([]string, 0, len(b.newSrc))
+	for k := range b.newSrc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		st := b.newSrc[k]
+		old := c.sources[k]
+		c.sources[k] = st
+		if old == nil || !sameSource(old, st) {
+			ops = append(ops, Op{Bucket: BucketSources, Key: k, Value: mustJSON(st)})
+		}
+	}
+	c.stitchDirty(b.dirty)
+	for k := range b.deleted {
+		ops = append(ops, Op{Bucket: BucketEntities, Key: k})
+	}
+	for _, e := range b.changed {
+		ops = append(ops, Op{Bucket: BucketEntities, Key: e.key, Value: encodeRecord(e)})
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	c.version.Add(1)
+	c.idx.maybeCompact()
+	if err := c.store.Apply(ctx, ops); err != nil {
+		return fmt.Errorf("catalog: write store: %w", err)
+	}
+	return nil
+}
+
+func sameSource(a, b *sourceState) bool {
+	return bytes.Equal(mustJSON(a), mustJSON(b))
+}
+
+// via returns the status items of the sources a Location entity introduced.
+func (c *Catalog) viaErrors(key string) []StatusItem {
+	var out []StatusItem
+	for _, s := range c.sources {
+		if s.Via == key {
+			for _, msg := range s.Errors {
+				out = append(out, processingError("InputError", msg))
+			}
+		}
+	}
+	return out
+}
+
+// stitchDirty rebuilds the final JSON and index entries of the given entities.
+func (c *Catalog) stitchDirty(dirty map[string]bool) {
+	var locKeys map[string]bool
+	for k := range dirty {
+		e := c.ents[k]
+		if e == nil {
+			continue
+		}
+		if e.kind == "location" {
+			if locKeys == nil {
+				locKeys = map[string]bool{}
+				for _, s := range c.sources {
+					if s.Via != "" && len(s.Errors) > 0 {
+						locKeys[s.Via] = true
+					}
+				}
+			}
+		}
+		c.stitch(e, locKeys[k])
+	}
+}
+
+func (c *Catalog) stitch(e *entity, hasViaErrors bool) {
+	rels := stitchRelations(c.rels[e.key])
+	var status []StatusItem
+	status = append(status, e.errors...)
+	if len(e.conflicts) > 0 {
+		keys := make([]string, 0, len(e.conflicts))
+		for k := range e.conflicts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			status = append(status, processingError("ConflictError", e.conflicts[k]))
+		}
+	}
+	if hasViaErrors {
+		status = append(status, c.viaErrors(e.key)...)
+	}
+	final := buildFinal(e.body, rels, status)
+	if e.indexed && bytes.Equal(final, e.final) {
+		e.doc = nil
+		return
+	}
+	doc := e.doc
+	if doc == nil {
+		if err := json.Unmarshal(e.body, &doc); err != nil {
+			c.log.Error("catalog: corrupt entity body", "entity", e.ref, "err", err)
+			return
+		}
+	}
+	c.idx.remove(e)
+	e.final = final
+	c.idx.add(e, searchPairs(doc, rels))
+	e.doc = nil
+}
+
+// record is the stored form of an entity: a JSON header line, then the body.
+type recordHeader struct {
+	Ref       string            `json:"ref"`
+	Kind      string            `json:"kind"`
+	UID       string            `json:"uid"`
+	Hash      string            `json:"hash"`
+	Source    string            `json:"source"`
+	Origin    string            `json:"origin"`
+	Emitted   []model.Relation  `json:"emitted,omitempty"`
+	Errors    []StatusItem      `json:"errors,omitempty"`
+	Conflicts map[string]string `json:"conflicts,omitempty"`
+	Orphan    bool              `json:"orphan,omitempty"`
+}
+
+func encodeRecord(e *entity) []byte {
+	h := mustJSON(recordHeader{Ref: e.ref, Kind: e.kind, UID: e.uid, Hash: e.hash, Source: e.source, Origin: e.origin,
+		Emitted: e.emitted, Errors: e.errors, Conflicts: e.conflicts, Orphan: e.orphan})
+	out := make([]byte, 0, len(h)+1+len(e.body))
+	out = append(out, h...)
+	out = append(out, '\n')
+	return append(out, e.body...)
+}
+
+func decodeRecord(key string, v []byte) (*entity, error) {
+	i := bytes.IndexByte(v, '\n')
+	if i < 0 {
+		return nil, fmt.Errorf("entity record %s: no header", key)
+	}
+	var h recordHeader
+	if err := json.Unmarshal(v[:i], &h); err != nil {
+		return nil, fmt.Errorf("entity record %s: %w", key, err)
+	}
+	body := append([]byte(nil), v[i+1:]...)
+	if !json.Valid(body) {
+		return nil, fmt.Errorf("entity record %s: body is not valid JSON", key)
+	}
+	return &entity{key: key, ref: h.Ref, kind: h.Kind, uid: h.UID, hash: h.Hash, body: body, emitted: h.Emitted,
+		source: h.Source, origin: h.Origin, errors: h.Errors, conflicts: h.Conflicts, orphan: h.Orphan}, nil
+}
+
+// load rebuilds the in-memory catalog from the store.
+func (c *Catalog) load(ctx context.Context) error {
+	err := c.store.ForEach(ctx, BucketLocations, func(k, v []byte) error {
+		var s storedLocation
+		if err := json.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("location %s: %w", k, err)
+		}
+		c.locations[s.ID] = &Location{ID: s.ID, Type: s.Type, Target: s.Target, Origin: s.Origin, Rules: s.Rules}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = c.store.ForEach(ctx, BucketSources, func(k, v []byte) error {
+		var s sourceState
+		if err := json.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("source %s: %w", k, err)
+		}
+		c.sources[s.Key] = &s
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = c.store.ForEach(ctx, BucketEntities, func(k, v []byte) error {
+		e, err := decodeRecord(string(k), v)
+		if err != nil {
+			return err
+		}
+		c.ents[e.key] = e
+		c.byUID[e.uid] = e
+		for _, r := range e.emitted {
+			c.addEdge(r, e.key)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(c.ents))
+	for k := range c.ents {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	dirty := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		dirty[k] = true
+	}
+	c.stitchAll(keys)
+	c.version.Add(1)
+	return nil
+}
+
+// stitchAll stitches the given entities, decoding bodies in parallel.
+func (c *Catalog) stitchAll(keys []string) {
+	locKeys := map[string]bool{}
+	for _, s := range c.sources {
+		if s.Via != "" && len(s.Errors) > 0 {
+			locKeys[s.Via] = true
+		}
+	}
+	for _, k := range keys {
+		if e := c.ents[k]; e != nil {
+			c.stitch(e, locKeys[k])
+		}
+	}
+}
+
+// removeRoot drops a registered location and everything read through it.
+func (c *Catalog) removeRoot(ctx context.Context, loc *Location, deleteEntities bool) error {
+	c.procMu.Lock()
+	defer c.procMu.Unlock()
+	rootKey := loc.Key()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := &batch{c: c, dirty: map[string]bool{}}
+	b.init()
+	for key, s := range c.sources {
+		if s.Root != rootKey {
+			continue
+		}
+		for _, ref := range s.Refs {
+			e := c.ents[ref]
+			if e == nil {
+				continue
+			}
+			if e.source == key {
+				b.orphan(e, !deleteEntities)
+			} else if e.conflicts[key] != "" {
+				delete(e.conflicts, key)
+				b.dirty[ref] = true
+				b.persist(e)
+			}
+		}
+		b.dropSource(key)
+	}
+	return b.commit(ctx)
+}

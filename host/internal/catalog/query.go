@@ -1,0 +1,385 @@
+package catalog
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"greenroom.dev/greenroom/host/internal/catalog/model"
+)
+
+// Filter is a parsed Backstage filter: any of its sets matches (OR); within a set every
+// condition must hold (AND).
+type Filter []filterSet
+
+// ParseFilter parses repeated `filter` parameters with Backstage's grammar: each
+// parameter is one set of comma-separated conditions, `key=value` or `key` (exists).
+// Keys and values match case-insensitively; a key repeated in one set matches any of
+// its values.
+func ParseFilter(params []string) (Filter, error) {
+	var f Filter
+	for _, raw := range params {
+		var set filterSet
+		pos := map[string]int{}
+		for _, stmt := range strings.Split(raw, ",") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			key, value, hasValue := strings.Cut(stmt, "=")
+			key = strings.TrimSpace(key)
+			if key == "" {
+				return nil, fmt.Errorf("Invalid filter, '%s' is not a valid statement (expected a string on the form a=b or a= or a)", stmt)
+			}
+			key = strings.ToLower(key)
+			i, seen := pos[key]
+			if !seen {
+				i = len(set)
+				pos[key] = i
+				set = append(set, condition{key: key, values: []string{}})
+			}
+			if !hasValue {
+				set[i].values = nil // exists wins over values
+				set[i].exists = true
+			} else if !set[i].exists {
+				set[i].values = append(set[i].values, strings.ToLower(strings.TrimSpace(value)))
+			}
+		}
+		if len(set) > 0 {
+			f = append(f, set)
+		}
+	}
+	return f, nil
+}
+
+func (f Filter) cacheKey() string {
+	var b strings.Builder
+	for _, s := range f {
+		b.WriteByte('|')
+		for _, c := range s {
+			b.WriteString(c.key)
+			if c.values == nil {
+				b.WriteString("?")
+			}
+			for _, v := range c.values {
+				b.WriteByte('=')
+				b.WriteString(v)
+			}
+			b.WriteByte(',')
+		}
+	}
+	return b.String()
+}
+
+// OrderField sorts results by a dotted field path.
+type OrderField struct {
+	Field string `json:"field"`
+	Desc  bool   `json:"desc,omitempty"`
+}
+
+// FullText restricts results to those where one of Fields contains Term
+// (case-insensitively). No fields means metadata.name, metadata.title and spec.type...
+type FullText struct {
+	Term   string   `json:"term,omitempty"`
+	Fields []string `json:"fields,omitempty"`
+}
+
+// Selection describes one query.
+type Selection struct {
+	Filter   Filter
+	Order    []OrderField
+	FullText FullText
+	Offset   int
+	Limit    int // < 0: no limit
+}
+
+type queryCache struct {
+	mu      sync.Mutex
+	version uint64
+	m       map[string][]*entity
+}
+
+func (q *queryCache) get(version uint64, key string) ([]*entity, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.version != version {
+		return nil, false
+	}
+	r, ok := q.m[key]
+	return r, ok
+}
+
+func (q *queryCache) put(version uint64, key string, r []*entity) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.version != version || q.m == nil || len(q.m) > 512 {
+		q.m = map[string][]*entity{}
+		q.version = version
+	}
+	q.m[key] = r
+}
+
+// matches returns the ordered entities of a selection (without offset/limit). Callers
+// hold c.mu (read).
+func (c *Catalog) matches(s *Selection) []*entity {
+	key := s.Filter.cacheKey() + "#" + fmt.Sprint(s.Order) + "#" + s.FullText.Term + "#" + strings.Join(s.FullText.Fields, ",")
+	v := c.version.Load()
+	if r, ok := c.qcache.get(v, key); ok {
+		return r
+	}
+	ids := c.idx.match(s.Filter)
+	if s.FullText.Term != "" {
+		ids = c.fullText(ids, s.FullText, s.Order)
+	}
+	if len(s.Order) > 0 {
+		c.order(ids, s.Order)
+	}
+	out := make([]*entity, len(ids))
+	for i, id := range ids {
+		out[i] = c.idx.slots[id]
+	}
+	c.qcache.put(v, key, out)
+	return out
+}
+
+func (c *Catalog) fullText(ids []uint32, ft FullText, order []OrderField) []uint32 {
+	term := strings.ToLower(strings.TrimSpace(ft.Term))
+	fields := ft.Fields
+	if len(fields) == 0 {
+		if len(order) > 0 {
+			fields = []string{order[0].Field}
+		} else {
+			fields = []string{"metadata.name", "metadata.title", "spec.type", "spec.lifecycle", "spec.owner", "kind"}
+		}
+	}
+	var hit []uint32
+	for _, f := range fields {
+		k := c.idx.keys[strings.ToLower(f)]
+		if k == nil {
+			continue
+		}
+		for v, p := range k.vals {
+			if strings.Contains(v, term) {
+				hit = union(hit, p.ids)
+			}
+		}
+	}
+	return intersect(ids, hit)
+}
+
+func (c *Catalog) order(ids []uint32, order []OrderField) {
+	type col struct {
+		vals []string
+		has  []bool
+		desc bool
+	}
+	cols := make([]col, len(order))
+	for i, o := range order {
+		v, h := c.idx.sortValues(strings.ToLower(o.Field))
+		cols[i] = col{v, h, o.Desc}
+	}
+	sort.SliceStable(ids, func(a, b int) bool {
+		x, y := ids[a], ids[b]
+		for _, cl := range cols {
+			hx, hy := cl.has[x], cl.has[y]
+			if hx != hy {
+				return hx // missing values sort last
+			}
+			if !hx {
+				continue
+			}
+			if vx, vy := cl.vals[x], cl.vals[y]; vx != vy {
+				if cl.desc {
+					return vx > vy
+				}
+				return vx < vy
+			}
+		}
+		return x < y
+	})
+}
+
+// Select runs a selection and returns the page's entities (final JSON, shared and
+// read-only) and the total number of matches.
+func (c *Catalog) Select(s Selection) ([][]byte, int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	all := c.matches(&s)
+	total := len(all)
+	lo := min(max(s.Offset, 0), total)
+	hi := total
+	if s.Limit >= 0 && lo+s.Limit < hi {
+		hi = lo + s.Limit
+	}
+	out := make([][]byte, 0, hi-lo)
+	for _, e := range all[lo:hi] {
+		out = append(out, e.final)
+	}
+	return out, total
+}
+
+// FacetCount is one value of a facet.
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Facets counts the values of each facet over the entities matching filter.
+func (c *Catalog) Facets(facets []string, filter Filter) map[string][]FacetCount {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var bits bitset
+	if len(filter) > 0 {
+		bits = newBitset(len(c.idx.slots), entList(c.matches(&Selection{Filter: filter})).slots())
+	}
+	out := make(map[string][]FacetCount, len(facets))
+	for _, f := range facets {
+		counts := map[string]int{}
+		if k := c.idx.keys[strings.ToLower(f)]; k != nil {
+			for _, p := range k.vals {
+				n := 0
+				for _, id := range p.ids {
+					if c.idx.slots[id] != nil && (bits == nil || bits.has(id)) {
+						n++
+					}
+				}
+				if n > 0 {
+					counts[p.orig] += n
+				}
+			}
+		}
+		list := make([]FacetCount, 0, len(counts))
+		for v, n := range counts {
+			list = append(list, FacetCount{Value: v, Count: n})
+		}
+		sort.Slice(list, func(i, j int) bool {
+			if list[i].Count != list[j].Count {
+				return list[i].Count > list[j].Count
+			}
+			return list[i].Value < list[j].Value
+		})
+		out[f] = list
+	}
+	return out
+}
+
+type entList []*entity
+
+func (l entList) slots() []uint32 {
+	out := make([]uint32, 0, len(l))
+	for _, e := range l {
+		if e.indexed {
+			out = append(out, e.slot)
+		}
+	}
+	return out
+}
+
+// ByRef returns the entity for a ref (kind required; namespace defaults to "default"),
+// or nil.
+func (c *Catalog) ByRef(ref string) []byte {
+	r, err := model.ParseRef(ref, model.RefContext{})
+	if err != nil {
+		return nil
+	}
+	return c.ByKey(r.Key())
+}
+
+// ByKey returns the entity for a lower-cased "kind:namespace/name", or nil.
+func (c *Catalog) ByKey(key string) []byte {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if e := c.ents[key]; e != nil {
+		return e.final
+	}
+	return nil
+}
+
+// ByName returns an entity by kind, namespace and name (case-insensitive), or nil.
+func (c *Catalog) ByName(kind, namespace, name string) []byte {
+	return c.ByKey(strings.ToLower(kind + ":" + namespace + "/" + name))
+}
+
+// ByUID returns an entity by metadata.uid, or nil.
+func (c *Catalog) ByUID(uid string) []byte {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if e := c.byUID[uid]; e != nil {
+		return e.final
+	}
+	return nil
+}
+
+// AncestryItem is one entry of an ancestry response.
+type AncestryItem struct {
+	Entity           json.RawMessage `json:"entity"`
+	ParentEntityRefs []string        `json:"parentEntityRefs"`
+}
+
+// Ancestry returns the entity and the chain of Location entities that emitted it, or
+// false if there is no such entity.
+func (c *Catalog) Ancestry(kind, namespace, name string) (string, []AncestryItem, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e := c.ents[strings.ToLower(kind+":"+namespace+"/"+name)]
+	if e == nil {
+		return "", nil, false
+	}
+	var items []AncestryItem
+	seen := map[string]bool{}
+	for e != nil && !seen[e.key] {
+		seen[e.key] = true
+		item := AncestryItem{Entity: e.final, ParentEntityRefs: []string{}}
+		var parent *entity
+		if s := c.sources[e.source]; s != nil && s.Via != "" {
+			parent = c.ents[s.Via]
+		}
+		if parent != nil {
+			item.ParentEntityRefs = append(item.ParentEntityRefs, parent.ref)
+		}
+		items = append(items, item)
+		e = parent
+	}
+	return items[0].refOf(), items, true
+}
+
+func (a AncestryItem) refOf() string {
+	var doc map[string]any
+	_ = json.Unmarshal(a.Entity, &doc)
+	return model.RefOf(doc).String()
+}
+
+// Cursor is the decoded form of a by-query cursor.
+type Cursor struct {
+	Filter     []string     `json:"filter,omitempty"`
+	Order      []OrderField `json:"order,omitempty"`
+	FullText   FullText     `json:"fullText"`
+	Offset     int          `json:"offset"`
+	TotalItems int          `json:"totalItems"`
+}
+
+// EncodeCursor makes the opaque cursor string.
+func EncodeCursor(c Cursor) string {
+	return base64.StdEncoding.EncodeToString(mustJSON(c))
+}
+
+// DecodeCursor parses a cursor string.
+func DecodeCursor(s string) (Cursor, error) {
+	var c Cursor
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		raw, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	}
+	if err != nil {
+		return c, fmt.Errorf("Malformed cursor: %v", err)
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, fmt.Errorf("Malformed cursor: %v", err)
+	}
+	if c.Offset < 0 {
+		return c, fmt.Errorf("Malformed cursor: offset must be zero or greater")
+	}
+	return c, nil
+}

@@ -1,0 +1,93 @@
+package catalog
+
+import (
+	"strconv"
+	"strings"
+
+	"greenroom.dev/greenroom/host/internal/catalog/model"
+)
+
+// maxSearchValue mirrors Backstage's search table: longer values are indexed as
+// "exists" only.
+const maxSearchValue = 200
+
+// pair is one row of the search table: a lower-cased dotted key and a value (lower-cased
+// for matching, original for facets). hasValue is false for null and over-long values.
+type pair struct {
+	key, value, orig string
+	hasValue         bool
+}
+
+// searchPairs flattens an entity into search rows the way Backstage's buildEntitySearch
+// does: dotted paths, arrays by element (plus "path.<item>" = true for string items),
+// relations as "relations.<type>" = target ref, and name/namespace/uid always present.
+func searchPairs(e map[string]any, rels []relOut) []pair {
+	out := make([]pair, 0, 32)
+	var visit func(path string, v any)
+	visit = func(path string, v any) {
+		switch path {
+		case "attachments", "relations", "status", "metadata.name", "metadata.namespace", "metadata.uid", "metadata.etag":
+			return
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				p := k
+				if path != "" {
+					p = path + "." + k
+				}
+				visit(p, c)
+			}
+		case []any:
+			for _, item := range x {
+				visit(path, item)
+				if s, ok := item.(string); ok {
+					out = append(out, mkPair(path+"."+s, "true"))
+				}
+			}
+		case nil:
+			out = append(out, pair{key: strings.ToLower(path)})
+		case string:
+			out = append(out, mkPair(path, x))
+		case bool:
+			out = append(out, mkPair(path, strconv.FormatBool(x)))
+		case int64:
+			out = append(out, mkPair(path, strconv.FormatInt(x, 10)))
+		case float64:
+			out = append(out, mkPair(path, strconv.FormatFloat(x, 'f', -1, 64)))
+		default:
+			// json.Number and others
+			if s, ok := v.(interface{ String() string }); ok {
+				out = append(out, mkPair(path, s.String()))
+			}
+		}
+	}
+	visit("", e)
+	ref := model.RefOf(e)
+	md, _ := e["metadata"].(map[string]any)
+	uid, _ := md["uid"].(string)
+	out = append(out, mkPair("metadata.name", ref.Name), mkPair("metadata.namespace", ref.Namespace), mkPair("metadata.uid", uid))
+	for _, r := range rels {
+		out = append(out, mkPair("relations."+r.Type, r.TargetRef))
+	}
+	return out
+}
+
+func mkPair(key, v string) pair {
+	p := pair{key: strings.ToLower(key)}
+	if len(v) <= maxSearchValue {
+		p.hasValue, p.orig, p.value = true, v, lowerASCII(v)
+	}
+	return p
+}
+
+// lowerASCII lower-cases without allocating when s is already lower case.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}

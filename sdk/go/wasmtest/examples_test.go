@@ -1,0 +1,155 @@
+package wasmtest
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const examplesDir = "../../../examples"
+
+// content returns a response's body, whichever field holds it.
+func (r response) content() []byte {
+	switch {
+	case r.JSON != nil:
+		return r.JSON
+	case r.Text != nil:
+		return []byte(*r.Text)
+	}
+	return r.Body
+}
+
+// isJSON reports whether the response declares a JSON body.
+func (r response) isJSON() bool {
+	if r.JSON != nil {
+		_, set := r.Headers["content-type"]
+		return !set || strings.Contains(string(r.Headers["content-type"]), "application/json")
+	}
+	return strings.Contains(string(r.Headers["content-type"]), "application/json")
+}
+
+// helloConfig is the config the host passes after applying the manifest's defaults.
+func helloConfig(greeting string) map[string]string {
+	b, _ := json.Marshal(map[string]string{"greeting": greeting})
+	return map[string]string{"greenroom.config": string(b), "greeting": greeting}
+}
+
+// checkHello runs the behaviour every hello example shares: GET /hello?name=X answers
+// {"message":"<greeting> X"} and a missing name answers 400 with a JSON error.
+func checkHello(t *testing.T, wasm []byte) {
+	for _, tt := range []struct {
+		name     string
+		config   map[string]string
+		query    map[string][]string
+		status   int
+		wantJSON string
+	}{
+		{"default greeting", helloConfig("hello"), map[string][]string{"name": {"X"}}, 200, `{"message":"hello X"}`},
+		{"configured greeting", helloConfig("good morning"), map[string][]string{"name": {"Ada"}}, 200, `{"message":"good morning Ada"}`},
+		{"no config at all", map[string]string{}, map[string][]string{"name": {"X"}}, 200, `{"message":"hello X"}`},
+		{"characters JSON escapes", helloConfig("hello"), map[string][]string{"name": {"a\"b\\c\n\u0001</>"}}, 200, `{"message":"hello a\"b\\c\n\u0001</>"}`},
+		{"non-ASCII", helloConfig("grüß dich"), map[string][]string{"name": {"Zoë 😀"}}, 200, `{"message":"grüß dich Zoë 😀"}`},
+		{"first of several values", helloConfig("hello"), map[string][]string{"name": {"A", "B"}}, 200, `{"message":"hello A"}`},
+		{"missing name", helloConfig("hello"), nil, 400, ""},
+		{"empty name", helloConfig("hello"), map[string][]string{"name": {""}}, 400, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHost(t, wasm, tt.config)
+			for i := 0; i < 2; i++ { // a second call on the same instance must agree
+				r := h.http("GET", "/hello", "/hello", tt.query, nil)
+				if r.Status != tt.status || !r.isJSON() {
+					t.Fatalf("status %d (want %d), JSON %v, body %s", r.Status, tt.status, r.isJSON(), r.content())
+				}
+				var got, want any
+				if err := json.Unmarshal(r.content(), &got); err != nil {
+					t.Fatalf("body %q is not JSON: %v", r.content(), err)
+				}
+				if tt.status == 400 {
+					e, _ := got.(map[string]any)["error"].(map[string]any)
+					if e["message"] != "query parameter name is required" || e["name"] != "InputError" {
+						t.Errorf("error body %s", r.content())
+					}
+					continue
+				}
+				json.Unmarshal([]byte(tt.wantJSON), &want)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("body %s, want %s", r.content(), tt.wantJSON)
+				}
+			}
+		})
+	}
+}
+
+func TestHelloGo(t *testing.T) {
+	wasm := buildGo(t, filepath.Join(examplesDir, "hello-go"))
+	checkHello(t, wasm)
+
+	h := newHost(t, wasm, helloConfig("hello"))
+	if got := greenroomImports(t, h); !reflect.DeepEqual(got, []string{"mem_read", "mem_write", "input_read", "kv_get", "kv_put"}) {
+		t.Errorf("greenroom imports %v; the manifest requests only kv", got)
+	}
+	count := func() string {
+		r := h.http("GET", "/count", "/count", nil, nil)
+		if r.Status != 200 {
+			t.Fatalf("/count: %d %s", r.Status, r.content())
+		}
+		return string(r.content())
+	}
+	if got := count(); got != `{"count":0}` {
+		t.Errorf("before any tick: %s", got)
+	}
+	for i := 0; i < 3; i++ {
+		if rc, out := h.call("gr_task", []byte(`{"name":"tick","scheduledAt":"2026-11-21T10:00:00Z"}`)); rc != 0 {
+			t.Fatalf("tick: rc %d, %s", rc, out)
+		}
+	}
+	if got := count(); got != `{"count":3}` {
+		t.Errorf("after three ticks: %s", got)
+	}
+	if string(h.kv["counter"]) != "3" {
+		t.Errorf("kv counter = %q", h.kv["counter"])
+	}
+	h.kv["counter"] = []byte("x")
+	if r := h.http("GET", "/count", "/count", nil, nil); r.Status != 500 || !strings.Contains(string(r.content()), "not a number") {
+		t.Errorf("corrupt counter: %d %s", r.Status, r.content())
+	}
+	h.denyKV = true
+	if rc, out := h.call("gr_task", []byte(`{"name":"tick","scheduledAt":"x"}`)); rc != 1 || !strings.Contains(string(out), "capability_denied") {
+		t.Errorf("tick without kv: rc %d, %s", rc, out)
+	}
+	if rc, out := h.call("gr_task", []byte(`{"name":"tock","scheduledAt":"x"}`)); rc != 1 || !strings.Contains(string(out), "not_found") {
+		t.Errorf("unknown task: rc %d, %s", rc, out)
+	}
+}
+
+// committedOrRebuilt returns the committed module of a non-Go example, checking its
+// manifest, and, when clang (or npm) is present, also a copy rebuilt from source by the
+// example's build script, so that CI runs the rebuilt copy too.
+func committedAndRebuilt(t *testing.T, id, tool string) map[string][]byte {
+	dir := filepath.Join(examplesDir, id)
+	committed, err := os.ReadFile(filepath.Join(dir, id+".wasm"))
+	if err != nil {
+		t.Fatalf("committed module: %v", err)
+	}
+	out := map[string][]byte{"committed": committed}
+	if _, err := exec.LookPath(tool); err != nil {
+		t.Logf("%s not installed: testing the committed %s.wasm only", tool, id)
+		return out
+	}
+	raw := filepath.Join(t.TempDir(), id+".wasm")
+	cmd := exec.Command("sh", "build.sh", "--raw", raw)
+	cmd.Dir = dir
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("rebuilding %s: %v\n%s", id, err, msg)
+	}
+	b, err := os.ReadFile(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["rebuilt"] = b
+	return out
+}
