@@ -110,7 +110,7 @@ func encodeBody(e map[string]any) []byte {
 func writeJSON(b *bytes.Buffer, v any) {
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // plain values from YAML/JSON always encode
+	_ = enc.Encode(v)       // plain values from YAML/JSON always encode
 	b.Truncate(b.Len() - 1) // drop Encode's newline
 }
 

@@ -31,10 +31,12 @@ var (
 	reAPIVerName = regexp.MustCompile(`^[a-zA-Z0-9]+$`)
 )
 
-func isValidObjectName(s string) bool { return len(s) >= 1 && len(s) <= 63 && reObjectName.MatchString(s) }
-func isValidDNSLabel(s string) bool   { return len(s) >= 1 && len(s) <= 63 && reDNSLabel.MatchString(s) }
-func isValidTag(s string) bool        { return len(s) >= 1 && len(s) <= 63 && reTag.MatchString(s) }
-func isValidKind(s string) bool       { return len(s) >= 1 && len(s) <= 63 && reKind.MatchString(s) }
+func isValidObjectName(s string) bool {
+	return len(s) >= 1 && len(s) <= 63 && reObjectName.MatchString(s)
+}
+func isValidDNSLabel(s string) bool { return len(s) >= 1 && len(s) <= 63 && reDNSLabel.MatchString(s) }
+func isValidTag(s string) bool      { return len(s) >= 1 && len(s) <= 63 && reTag.MatchString(s) }
+func isValidKind(s string) bool     { return len(s) >= 1 && len(s) <= 63 && reKind.MatchString(s) }
 
 // isValidPrefixAndOrSuffix checks "[<dns-subdomain ≤253>/]<suffix>".
 func isValidPrefixAndOrSuffix(s string, suffixOK func(string) bool) bool {
