@@ -31,6 +31,7 @@ const (
 	TypeKV       = "kv"       // key-value list: pairs
 	TypeCode     = "code"     // text, language
 	TypeList     = "list"     // children as list items; ordered
+	TypeGroup    = "group"    // children inline, wrapped (e.g. a row of badges)
 	TypeEmpty    = "empty"    // empty state: title, text, children (e.g. a link)
 	TypeError    = "error"    // an error box: title, text
 	TypeText     = "text"     // plain text

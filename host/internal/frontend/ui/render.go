@@ -243,6 +243,10 @@ func (r *renderer) node(n *Node, depth int) {
 			r.s(`</li>`)
 		}
 		r.s(`</` + tag + `>`)
+	case TypeGroup:
+		r.s(`<span class="gr-group">`)
+		r.children(n.Children, depth)
+		r.s(`</span>`)
 	case TypeEmpty:
 		r.s(`<div class="gr-empty">`)
 		if n.Title != "" {

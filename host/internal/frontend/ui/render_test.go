@@ -48,6 +48,7 @@ func TestRenderComponents(t *testing.T) {
 		{"kv", `{"type":"kv","pairs":[{"key":"Owner","value":"team-a"}]}`, `<dl class="gr-kv"><div><dt>Owner</dt><dd>team-a</dd></div></dl>`},
 		{"code", `{"type":"code","language":"Go","text":"if a < b {}"}`, `<pre class="gr-code"><code class="language-go">if a &lt; b {}</code></pre>`},
 		{"ordered list", `{"type":"list","ordered":true,"children":["a","b"]}`, `<ol class="gr-list"><li>a</li><li>b</li></ol>`},
+		{"group", `{"type":"group","children":[{"type":"badge","text":"a"},"b"]}`, `<span class="gr-group"><span class="gr-badge gr-tone-neutral">a</span>b</span>`},
 		{"empty", `{"type":"empty","title":"Nothing","text":"No entities."}`, `<div class="gr-empty"><p class="gr-empty-title">Nothing</p><p>No entities.</p></div>`},
 		{"error", `{"type":"error","title":"Boom","text":"details"}`, `<div class="gr-error" role="alert"><p class="gr-error-title">Boom</p><pre class="gr-error-text">details</pre></div>`},
 		{"form", `{"type":"form","action":"/catalog","fields":[{"name":"kind","label":"Kind","kind":"select","value":"api","options":[{"value":"","label":"All"},{"value":"api","label":"API"}]},{"name":"q","label":"Search","kind":"search"}]}`,

@@ -37,29 +37,52 @@ func Decode(b []byte) (Node, error) {
 // enumerations, chart shapes, and the MaxDepth and MaxNodes limits.
 func (n *Node) Validate() error {
 	v := validator{}
-	return v.node(n, "", 1)
+	return v.node(n, nil, 1)
 }
 
 type validator struct{ count int }
 
-func join(path, part string) string {
-	if path == "" {
-		return part
-	}
-	if part != "" && part[0] == '[' {
-		return path + part
-	}
-	return path + "." + part
+// seg is one step of the JSON path to a node, formatted only when there is an error.
+type seg struct {
+	parent *seg
+	field  string // "children", "pairs", "rows", "tabs"
+	i, j   int
+	value  bool // pairs[i].value; tabs[i].children[j]
 }
 
-func at(path string) string {
-	if path == "" {
+func (s *seg) String() string {
+	if s == nil {
+		return ""
+	}
+	p := s.parent.String()
+	if p != "" {
+		p += "."
+	}
+	switch s.field {
+	case "rows":
+		return fmt.Sprintf("%srows[%d][%d]", p, s.i, s.j)
+	case "pairs":
+		if s.value {
+			return fmt.Sprintf("%spairs[%d].value", p, s.i)
+		}
+		return fmt.Sprintf("%spairs[%d]", p, s.i)
+	case "tabs":
+		if s.value {
+			return fmt.Sprintf("%stabs[%d].children[%d]", p, s.i, s.j)
+		}
+		return fmt.Sprintf("%stabs[%d]", p, s.i)
+	}
+	return fmt.Sprintf("%s%s[%d]", p, s.field, s.i)
+}
+
+func at(path *seg) string {
+	if path == nil {
 		return "root"
 	}
-	return path
+	return path.String()
 }
 
-func (v *validator) node(n *Node, path string, depth int) error {
+func (v *validator) node(n *Node, path *seg, depth int) error {
 	v.count++
 	if v.count > MaxNodes {
 		return fmt.Errorf("UI tree has more than %d nodes; paginate or summarise", MaxNodes)
@@ -71,7 +94,7 @@ func (v *validator) node(n *Node, path string, depth int) error {
 		return fmt.Errorf("%s: %s: %s", at(path), n.Type, fmt.Sprintf(format, args...))
 	}
 	switch n.Type {
-	case TypePage, TypeHeader, TypeCard, TypeGrid, TypeList, TypeEmpty, TypeLayout, TypeNav:
+	case TypePage, TypeHeader, TypeCard, TypeGrid, TypeList, TypeGroup, TypeEmpty, TypeLayout, TypeNav:
 	case TypeText, TypeMarkdown, TypeHTML, TypeCode, TypeError:
 	case TypeLink:
 		if n.Href == "" {
@@ -88,11 +111,10 @@ func (v *validator) node(n *Node, path string, depth int) error {
 		}
 	case TypeKV:
 		for i := range n.Pairs {
-			p := join(path, fmt.Sprintf("pairs[%d]", i))
 			if n.Pairs[i].Key == "" {
-				return fmt.Errorf("%s: key is required", p)
+				return fmt.Errorf("%s: key is required", &seg{parent: path, field: "pairs", i: i})
 			}
-			if err := v.node(&n.Pairs[i].Value, join(p, "value"), depth+1); err != nil {
+			if err := v.node(&n.Pairs[i].Value, &seg{parent: path, field: "pairs", i: i, value: true}, depth+1); err != nil {
 				return err
 			}
 		}
@@ -102,7 +124,7 @@ func (v *validator) node(n *Node, path string, depth int) error {
 				return errf("row %d has %d cells but the table has %d columns", i, len(row), len(n.Columns))
 			}
 			for j := range row {
-				if err := v.node(&row[j], join(path, fmt.Sprintf("rows[%d][%d]", i, j)), depth+1); err != nil {
+				if err := v.node(&row[j], &seg{parent: path, field: "rows", i: i, j: j}, depth+1); err != nil {
 					return err
 				}
 			}
@@ -113,12 +135,11 @@ func (v *validator) node(n *Node, path string, depth int) error {
 		}
 		for i := range n.Tabs {
 			t := &n.Tabs[i]
-			p := join(path, fmt.Sprintf("tabs[%d]", i))
 			if t.Title == "" {
-				return fmt.Errorf("%s: title is required", p)
+				return fmt.Errorf("%s: title is required", &seg{parent: path, field: "tabs", i: i})
 			}
 			for j := range t.Children {
-				if err := v.node(&t.Children[j], join(p, fmt.Sprintf("children[%d]", j)), depth+1); err != nil {
+				if err := v.node(&t.Children[j], &seg{parent: path, field: "tabs", i: i, j: j, value: true}, depth+1); err != nil {
 					return err
 				}
 			}
@@ -147,7 +168,7 @@ func (v *validator) node(n *Node, path string, depth int) error {
 		return errf("cols must be between 0 (auto) and 4, not %d", n.Cols)
 	}
 	for i := range n.Children {
-		if err := v.node(&n.Children[i], join(path, fmt.Sprintf("children[%d]", i)), depth+1); err != nil {
+		if err := v.node(&n.Children[i], &seg{parent: path, field: "children", i: i}, depth+1); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,393 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"greenroom.dev/greenroom/host/internal/frontend/ext"
+	"greenroom.dev/greenroom/host/internal/frontend/ui"
+)
+
+// Built-in pages and cards: the home page, nav items, the catalog index page and the
+// entity page with its About, Relations and Links cards.
+func pages(src CatalogSource) []ext.Extension {
+	home := Page("page:home", "/", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(context.Context, *ext.RenderContext) (ui.Node, error) {
+			return ui.Node{Type: ui.TypePage, Title: "Home", Subtitle: "Your developer portal", Children: []ui.Node{
+				{Type: ui.TypeGrid, Children: []ui.Node{
+					ui.Card("Software catalog", ui.Text("Every component, API, system and team, with owners and relations."), ui.Link("Browse the catalog", "/catalog")),
+				}},
+			}}, nil
+		}), nil
+	})
+
+	catalog := Page("page:catalog", "/catalog", func(_ context.Context, in ext.FactoryInput) (ext.Element, error) {
+		size := in.ConfigInt("pageSize", 20)
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
+			return catalogIndex(ctx, src, rc, size)
+		}), nil
+	})
+	catalog.ConfigSchema = schema(strProp("path", "/catalog", `,"pattern":"^/"`) + `,"pageSize":{"type":"integer","minimum":1,"maximum":100,"default":20}`)
+
+	entity := Page("page:catalog/entity", "/catalog/:namespace/:kind/:name/*", func(_ context.Context, in ext.FactoryInput) (ext.Element, error) {
+		var cards, tabs []entityPart
+		for _, a := range in.Input("cards") {
+			cards = append(cards, partOf(a))
+		}
+		for _, a := range in.Input("tabs") {
+			tabs = append(tabs, partOf(a))
+		}
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
+			return entityPage(ctx, src, rc, cards, tabs)
+		}), nil
+	})
+	entity.ConfigSchema = nil // its path is fixed: entity links are built with EntityPath
+	entity.Inputs = []ext.Input{
+		{Name: "cards", Refs: []ext.AnyRef{ext.ElementRef, ext.EntityFilterRef.Optional()}},
+		{Name: "tabs", Refs: []ext.AnyRef{ext.ElementRef, ext.TitleRef, ext.RoutePath, ext.EntityFilterRef.Optional()}},
+	}
+
+	about := EntityCard("entity-card:catalog/about", "", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(aboutCard), nil
+	})
+	relations := EntityCard("entity-card:catalog/relations", "", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(relationsCard), nil
+	})
+	links := EntityCard("entity-card:catalog/links", "has:links", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(linksCard), nil
+	})
+	return []ext.Extension{
+		trusted(home), trusted(catalog), trusted(entity), trusted(about), trusted(relations), trusted(links),
+		NavItem("nav-item:home", "Home", "/"),
+		NavItem("nav-item:catalog", "Catalog", "/catalog"),
+	}
+}
+
+type entityPart struct {
+	id     string
+	el     ext.Element
+	filter ext.EntityFilter
+	title  string
+	path   string
+}
+
+func partOf(a ext.Attachment) entityPart {
+	p := entityPart{id: a.ID}
+	p.el, _ = ext.ElementRef.Get(a.Data)
+	p.filter, _ = ext.EntityFilterRef.Get(a.Data)
+	p.title, _ = ext.TitleRef.Get(a.Data)
+	p.path, _ = ext.RoutePath.Get(a.Data)
+	p.path = strings.Trim(p.path, "/")
+	return p
+}
+
+// catalogQuery is the index page's query parameters.
+type catalogQuery struct {
+	kind, typ, owner, lifecycle, tag, text string
+	page                                   int
+}
+
+func (q catalogQuery) values(page int) url.Values {
+	v := url.Values{}
+	for k, s := range map[string]string{"kind": q.kind, "type": q.typ, "owner": q.owner, "lifecycle": q.lifecycle, "tag": q.tag, "q": q.text} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return v
+}
+
+func catalogIndex(ctx context.Context, src CatalogSource, rc *ext.RenderContext, size int) (ui.Node, error) {
+	page := ui.Node{Type: ui.TypePage, Title: "Catalog"}
+	if src == nil {
+		page.Children = []ui.Node{ui.Empty("No catalog", "The catalog is not configured on this host.")}
+		return page, nil
+	}
+	q := catalogQuery{
+		kind: rc.Query.Get("kind"), typ: rc.Query.Get("type"), owner: rc.Query.Get("owner"),
+		lifecycle: rc.Query.Get("lifecycle"), tag: rc.Query.Get("tag"), text: strings.TrimSpace(rc.Query.Get("q")), page: 1,
+	}
+	if p := rc.Query.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 1_000_000 {
+			rc.SetStatus(400)
+			page.Children = []ui.Node{ui.ErrorBox("Bad page number",
+				fmt.Sprintf("page=%q is not a page number; use page=1, 2, 3 ...", p)), ui.Link("First page", "?"+q.values(1).Encode())}
+			return page, nil
+		}
+		q.page = n
+	}
+	res, err := src.QueryEntities(ctx, EntityQuery{Kind: q.kind, Type: q.typ, Owner: q.owner, Lifecycle: q.lifecycle,
+		Tags: nonEmpty(q.tag), Text: q.text, Offset: (q.page - 1) * size, Limit: size})
+	if err != nil {
+		return ui.Node{}, fmt.Errorf("catalog query: %w", err)
+	}
+	facets, err := src.Facets(ctx, []string{FacetKind, FacetType, FacetOwner, FacetLifecycle, FacetTags})
+	if err != nil {
+		return ui.Node{}, fmt.Errorf("catalog facets: %w", err)
+	}
+	pages := (res.TotalItems + size - 1) / size
+	page.Subtitle = fmt.Sprintf("%d entities", res.TotalItems)
+	if res.TotalItems == 1 {
+		page.Subtitle = "1 entity"
+	}
+	form := ui.Node{Type: ui.TypeForm, Action: rc.Path, Submit: "Filter", Fields: []ui.Field{
+		selectField("kind", "Kind", q.kind, facets[FacetKind]),
+		selectField("type", "Type", q.typ, facets[FacetType]),
+		selectField("owner", "Owner", q.owner, facets[FacetOwner]),
+		selectField("lifecycle", "Lifecycle", q.lifecycle, facets[FacetLifecycle]),
+		selectField("tag", "Tag", q.tag, facets[FacetTags]),
+		{Name: "q", Label: "Search", Kind: ui.FieldSearch, Value: q.text, Placeholder: "name, title or description"},
+	}}
+	page.Children = append(page.Children, form)
+	if len(res.Items) == 0 {
+		msg := "No entities match these filters."
+		if q.page > 1 && res.TotalItems > 0 {
+			rc.SetStatus(404)
+			msg = fmt.Sprintf("There is no page %d; the last page is %d.", q.page, pages)
+		}
+		page.Children = append(page.Children, ui.Empty("Nothing found", msg, ui.Link("Clear filters", rc.Path)))
+		return page, nil
+	}
+	table := ui.Node{Type: ui.TypeTable, Columns: []string{"Name", "Kind", "Type", "Owner", "Lifecycle", "Description", "Tags"}}
+	for i := range res.Items {
+		e := &res.Items[i]
+		name := e.Metadata.Title
+		if name == "" {
+			name = e.Metadata.Name
+		}
+		tagNodes := make([]ui.Node, 0, len(e.Metadata.Tags))
+		for _, t := range e.Metadata.Tags {
+			tagNodes = append(tagNodes, ui.Badge(t, ui.ToneNeutral))
+		}
+		table.Rows = append(table.Rows, []ui.Node{
+			ui.Link(name, EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name)),
+			ui.Text(e.Kind),
+			ui.Text(e.SpecString("type")),
+			ownerLink(e),
+			ui.Text(e.SpecString("lifecycle")),
+			ui.Text(e.Metadata.Description),
+			{Type: ui.TypeGroup, Children: tagNodes},
+		})
+	}
+	page.Children = append(page.Children, table)
+	if pages > 1 {
+		pager := ui.Node{Type: ui.TypeList, Children: []ui.Node{ui.Text(fmt.Sprintf("Page %d of %d", q.page, pages))}}
+		if q.page > 1 {
+			pager.Children = append(pager.Children, ui.Link("Previous page", "?"+q.values(q.page-1).Encode()))
+		}
+		if q.page < pages {
+			pager.Children = append(pager.Children, ui.Link("Next page", "?"+q.values(q.page+1).Encode()))
+		}
+		page.Children = append(page.Children, pager)
+	}
+	return page, nil
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+func selectField(name, label, value string, counts []FacetCount) ui.Field {
+	f := ui.Field{Name: name, Label: label, Kind: ui.FieldSelect, Value: value, Options: []ui.Option{{Value: "", Label: "All"}}}
+	found := value == ""
+	const maxOptions = 200
+	for i, c := range counts {
+		if i >= maxOptions {
+			break
+		}
+		f.Options = append(f.Options, ui.Option{Value: c.Value, Label: fmt.Sprintf("%s (%d)", c.Value, c.Count)})
+		if !found && strings.EqualFold(c.Value, value) {
+			found, f.Value = true, c.Value
+		}
+	}
+	if !found {
+		f.Options = append(f.Options, ui.Option{Value: value, Label: value})
+	}
+	return f
+}
+
+func ownerLink(e *ext.Entity) ui.Node {
+	return refLink(e.SpecString("owner"), "group", e.NamespaceOrDefault())
+}
+
+func refLink(ref, defKind, defNamespace string) ui.Node {
+	if ref == "" {
+		return ui.Text("")
+	}
+	kind, ns, name := parseEntityRef(ref, defKind, defNamespace)
+	return ui.Link(ref, EntityPath(ns, kind, name))
+}
+
+func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
+	if src == nil {
+		return ui.Node{Type: ui.TypePage, Title: "Entity", Children: []ui.Node{ui.Empty("No catalog", "The catalog is not configured on this host.")}}, nil
+	}
+	kind, ns, name := rc.Params["kind"], rc.Params["namespace"], rc.Params["name"]
+	ref := kind + ":" + ns + "/" + name
+	e, err := src.GetEntity(ctx, ref)
+	if err != nil {
+		return ui.Node{}, fmt.Errorf("catalog: get %s: %w", ref, err)
+	}
+	if e == nil {
+		rc.SetStatus(404)
+		return ui.Node{Type: ui.TypePage, Title: "Entity not found", Children: []ui.Node{
+			ui.Empty("No such entity", fmt.Sprintf("The catalog has no entity %s.", ref), ui.Link("Back to the catalog", "/catalog")),
+		}}, nil
+	}
+	rc.Entity = e
+	title := e.Metadata.Title
+	if title == "" {
+		title = e.Metadata.Name
+	}
+	badges := []ui.Node{ui.Badge(e.Kind, ui.ToneInfo)}
+	if t := e.SpecString("type"); t != "" {
+		badges = append(badges, ui.Badge(t, ui.ToneNeutral))
+	}
+	if l := e.SpecString("lifecycle"); l != "" {
+		tone := ui.ToneNeutral
+		switch strings.ToLower(l) {
+		case "production":
+			tone = ui.ToneSuccess
+		case "experimental":
+			tone = ui.ToneWarning
+		case "deprecated":
+			tone = ui.ToneDanger
+		}
+		badges = append(badges, ui.Badge(l, tone))
+	}
+	page := ui.Node{Type: ui.TypePage, Title: title, Subtitle: e.Metadata.Description, Children: []ui.Node{
+		{Type: ui.TypeHeader, Title: e.Ref(), Children: badges},
+	}}
+	base := EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name)
+	sub := strings.Trim(rc.Params["*"], "/")
+	overview := ui.Tab{ID: "overview", Title: "Overview", Href: base, Selected: sub == ""}
+	tabNodes := []ui.Tab{overview}
+	var selected *entityPart
+	for i := range tabs {
+		t := &tabs[i]
+		if !t.filter.Match(e) || t.path == "" {
+			continue
+		}
+		tabNodes = append(tabNodes, ui.Tab{ID: t.path, Title: t.title, Href: EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name, t.path), Selected: sub == t.path})
+		if sub == t.path && selected == nil {
+			selected = t
+		}
+	}
+	var content []ui.Node
+	switch {
+	case sub == "":
+		grid := ui.Node{Type: ui.TypeGrid, Cols: 2}
+		for _, c := range cards {
+			if c.filter.Match(e) {
+				grid.Children = append(grid.Children, render(ctx, c.el, rc))
+			}
+		}
+		if len(grid.Children) == 0 {
+			content = []ui.Node{ui.Empty("No cards", "No card applies to this entity.")}
+		} else {
+			content = []ui.Node{grid}
+		}
+	case selected != nil:
+		content = []ui.Node{render(ctx, selected.el, rc)}
+	default:
+		rc.SetStatus(404)
+		content = []ui.Node{ui.Empty("No such tab", fmt.Sprintf("This entity has no tab %q.", sub), ui.Link("Overview", base))}
+	}
+	for i := range tabNodes {
+		if tabNodes[i].Selected {
+			tabNodes[i].Children = content
+		}
+	}
+	if selected == nil && sub != "" {
+		tabNodes[0].Selected = true
+		tabNodes[0].Children = content
+	}
+	page.Children = append(page.Children, ui.Node{Type: ui.TypeTabs, Tabs: tabNodes})
+	return page, nil
+}
+
+func aboutCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
+	e := rc.Entity
+	if e == nil {
+		return ui.Node{}, fmt.Errorf("no entity on this page")
+	}
+	kv := ui.Node{Type: ui.TypeKV}
+	add := func(k string, v ui.Node) { kv.Pairs = append(kv.Pairs, ui.Pair{Key: k, Value: v}) }
+	desc := e.Metadata.Description
+	if desc == "" {
+		desc = "No description."
+	}
+	add("Description", ui.Text(desc))
+	add("Owner", ownerLink(e))
+	if s := e.SpecString("system"); s != "" {
+		add("System", refLink(s, "system", e.NamespaceOrDefault()))
+	}
+	if d := e.SpecString("domain"); d != "" {
+		add("Domain", refLink(d, "domain", e.NamespaceOrDefault()))
+	}
+	add("Kind", ui.Text(e.Kind))
+	if t := e.SpecString("type"); t != "" {
+		add("Type", ui.Text(t))
+	}
+	if l := e.SpecString("lifecycle"); l != "" {
+		add("Lifecycle", ui.Text(l))
+	}
+	add("Namespace", ui.Text(e.NamespaceOrDefault()))
+	if len(e.Metadata.Tags) > 0 {
+		tags := ui.Node{Type: ui.TypeGroup}
+		for _, t := range e.Metadata.Tags {
+			tags.Children = append(tags.Children, ui.Badge(t, ui.ToneNeutral))
+		}
+		add("Tags", tags)
+	}
+	return ui.Card("About", kv), nil
+}
+
+func relationsCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
+	e := rc.Entity
+	if e == nil {
+		return ui.Node{}, fmt.Errorf("no entity on this page")
+	}
+	if len(e.Relations) == 0 {
+		return ui.Card("Relations", ui.Empty("", "This entity has no relations.")), nil
+	}
+	rels := append([]ext.EntityRelation(nil), e.Relations...)
+	sort.SliceStable(rels, func(i, j int) bool {
+		if rels[i].Type != rels[j].Type {
+			return rels[i].Type < rels[j].Type
+		}
+		return rels[i].TargetRef < rels[j].TargetRef
+	})
+	t := ui.Node{Type: ui.TypeTable, Columns: []string{"Relation", "Entity"}}
+	for _, r := range rels {
+		t.Rows = append(t.Rows, []ui.Node{ui.Text(r.Type), refLink(r.TargetRef, "component", e.NamespaceOrDefault())})
+	}
+	return ui.Card("Relations", t), nil
+}
+
+func linksCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
+	e := rc.Entity
+	if e == nil {
+		return ui.Node{}, fmt.Errorf("no entity on this page")
+	}
+	l := ui.Node{Type: ui.TypeList}
+	for _, link := range e.Metadata.Links {
+		title := link.Title
+		if title == "" {
+			title = link.URL
+		}
+		l.Children = append(l.Children, ui.Link(title, link.URL))
+	}
+	return ui.Card("Links", l), nil
+}
