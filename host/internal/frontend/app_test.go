@@ -19,7 +19,7 @@ func entities() []ext.Entity {
 		{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Metadata: ext.EntityMetadata{
 			Name: "payments", Title: "Payments service", Description: "Takes the money.", Tags: []string{"go", "critical"},
 			Links: []ext.EntityLink{{URL: "https://runbook.example/payments", Title: "Runbook"}, {URL: "javascript:alert(1)", Title: "Evil link"}}},
-			Spec: map[string]any{"type": "service", "lifecycle": "production", "owner": "team-a", "system": "shop"},
+			Spec:      map[string]any{"type": "service", "lifecycle": "production", "owner": "team-a", "system": "shop"},
 			Relations: []ext.EntityRelation{{Type: "ownedBy", TargetRef: "group:default/team-a"}, {Type: "providesApi", TargetRef: "api:default/payments-api"}}},
 		{APIVersion: "backstage.io/v1alpha1", Kind: "API", Metadata: ext.EntityMetadata{Name: "payments-api", Description: "Charge cards."},
 			Spec: map[string]any{"type": "openapi", "lifecycle": "production", "owner": "team-a"}},
