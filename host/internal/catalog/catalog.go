@@ -49,7 +49,7 @@ type entity struct {
 	final   []byte
 	slot    uint32
 	indexed bool
-	doc     map[string]any // transient: the decoded body during a batch
+	pairs   []pair // transient: search rows of the body, set by processing
 }
 
 // Catalog is safe for concurrent use: queries run in parallel under a read lock, and

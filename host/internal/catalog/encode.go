@@ -31,9 +31,24 @@ func processingError(name, msg string) StatusItem {
 	return StatusItem{Type: ProcessingStatusType, Level: "error", Message: name + ": " + msg, Error: &StatusError{Name: name, Message: msg}}
 }
 
-const etagPlaceholder = "0000000000000000000000000000000000000000"
+const (
+	etagPlaceholder = "0000000000000000000000000000000000000000"
+	uidPlaceholder  = "00000000-0000-0000-0000-000000000000"
+)
 
-var etagMarker = []byte(`"etag":"` + etagPlaceholder + `"`)
+var (
+	etagMarker = []byte(`"etag":"` + etagPlaceholder + `"`)
+	uidMarker  = []byte(`"uid":"` + uidPlaceholder + `"`)
+)
+
+// withUID returns a copy of a body encoded with the uid placeholder, with uid filled in.
+func withUID(body []byte, uid string) []byte {
+	out := append([]byte(nil), body...)
+	if i := bytes.Index(out, uidMarker); i >= 0 && len(uid) == len(uidPlaceholder) {
+		copy(out[i+len(`"uid":"`):], uid)
+	}
+	return out
+}
 
 // encodeBody writes the processed entity as JSON in Backstage's field order
 // (apiVersion, kind, metadata{namespace, name, uid, etag, ...}, spec, others), without

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -24,6 +25,9 @@ type procEntity struct {
 	line     int
 	errs     []error
 	rels     []model.Relation
+	body     []byte // encoded with the uid placeholder
+	hash     string
+	pairs    []pair
 }
 
 type childLoc struct {
@@ -241,6 +245,15 @@ func (c *Catalog) prepare(doc map[string]any, line int, root *Location, srcKey, 
 		}
 	}
 	delete(ann, model.AnnotationOrphan)
+	defer func() {
+		if len(pe.errs) == 0 {
+			md["uid"] = uidPlaceholder
+			delete(md, "etag")
+			pe.body = encodeBody(doc)
+			pe.hash = hashBytes(pe.body)
+			pe.pairs = bodyPairs(doc)
+		}
+	}()
 	if strings.EqualFold(kind, "Location") && !(trusted && !strings.HasPrefix(root.Origin, "provider:")) {
 		spec, _ := doc["spec"].(map[string]any)
 		typ, _ := spec["type"].(string)
@@ -516,17 +529,14 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 	b.init()
 	c := b.c
 	e := c.ents[pe.key]
-	md := pe.doc["metadata"].(map[string]any)
 	if e == nil {
 		e = &entity{key: pe.key, uid: newUID()}
 	}
-	md["uid"] = e.uid
-	delete(md, "etag")
-	body := encodeBody(pe.doc)
-	hash := hashBytes(body)
+	hash := pe.hash
 	if e.body != nil && e.hash == hash && e.source == srcKey && len(e.errors) == 0 && !e.orphan {
 		return
 	}
+	body := withUID(pe.body, e.uid)
 	if e.body != nil {
 		for _, r := range e.emitted {
 			c.removeEdge(r, e.key)
@@ -537,7 +547,7 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 	e.kind = strings.ToLower(model.RefOf(pe.doc).Kind)
 	e.body, e.hash, e.emitted = body, hash, pe.rels
 	e.source, e.origin, e.errors, e.orphan = srcKey, rootKey, nil, false
-	e.doc = pe.doc
+	e.pairs = pe.pairs
 	for _, r := range e.emitted {
 		c.addEdge(r, e.key)
 		b.dirty[strings.ToLower(r.Source)] = true
@@ -585,10 +595,12 @@ func (b *batch) orphan(e *entity, keep bool) {
 	}
 	ann[model.AnnotationOrphan] = "true"
 	delete(md, "etag")
-	e.body = encodeBody(doc)
-	e.hash = hashBytes(e.body)
+	md["uid"] = uidPlaceholder
+	placeholder := encodeBody(doc)
+	e.hash = hashBytes(placeholder)
+	e.body = withUID(placeholder, e.uid)
 	e.orphan = true
-	e.doc = doc
+	e.pairs = bodyPairs(doc)
 	b.dirty[e.key] = true
 	b.persist(e)
 }
@@ -692,27 +704,66 @@ func (c *Catalog) viaErrors(key string) []StatusItem {
 
 // stitchDirty rebuilds the final JSON and index entries of the given entities.
 func (c *Catalog) stitchDirty(dirty map[string]bool) {
-	var locKeys map[string]bool
+	var hasVia map[string]bool
+	ents := make([]*entity, 0, len(dirty))
 	for k := range dirty {
 		e := c.ents[k]
 		if e == nil {
 			continue
 		}
-		if e.kind == "location" {
-			if locKeys == nil {
-				locKeys = map[string]bool{}
-				for _, s := range c.sources {
-					if s.Via != "" && len(s.Errors) > 0 {
-						locKeys[s.Via] = true
-					}
+		if e.kind == "location" && hasVia == nil {
+			hasVia = map[string]bool{}
+			for _, s := range c.sources {
+				if s.Via != "" && len(s.Errors) > 0 {
+					hasVia[s.Via] = true
 				}
 			}
 		}
-		c.stitch(e, locKeys[k])
+		ents = append(ents, e)
+	}
+	sort.Slice(ents, func(i, j int) bool { return ents[i].key < ents[j].key })
+	c.stitchEntities(ents, hasVia)
+}
+
+type stitched struct {
+	final []byte
+	pairs []pair
+	skip  bool
+}
+
+// stitchEntities computes final JSON and search rows in parallel (read-only work), then
+// updates the index in order.
+func (c *Catalog) stitchEntities(ents []*entity, hasVia map[string]bool) {
+	res := make([]stitched, len(ents))
+	work := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			res[i] = c.stitchOne(ents[i], hasVia[ents[i].key])
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(ents) < 256 || workers == 1 {
+		work(0, len(ents))
+	} else {
+		var wg sync.WaitGroup
+		chunk := (len(ents) + workers - 1) / workers
+		for lo := 0; lo < len(ents); lo += chunk {
+			wg.Add(1)
+			go func(lo, hi int) { defer wg.Done(); work(lo, hi) }(lo, min(lo+chunk, len(ents)))
+		}
+		wg.Wait()
+	}
+	for i, e := range ents {
+		e.pairs = nil
+		if res[i].skip || res[i].final == nil {
+			continue
+		}
+		c.idx.remove(e)
+		e.final = res[i].final
+		c.idx.add(e, res[i].pairs)
 	}
 }
 
-func (c *Catalog) stitch(e *entity, hasViaErrors bool) {
+func (c *Catalog) stitchOne(e *entity, hasViaErrors bool) stitched {
 	rels := stitchRelations(c.rels[e.key])
 	var status []StatusItem
 	status = append(status, e.errors...)
@@ -731,20 +782,18 @@ func (c *Catalog) stitch(e *entity, hasViaErrors bool) {
 	}
 	final := buildFinal(e.body, rels, status)
 	if e.indexed && bytes.Equal(final, e.final) {
-		e.doc = nil
-		return
+		return stitched{skip: true}
 	}
-	doc := e.doc
-	if doc == nil {
+	body := e.pairs
+	if body == nil {
+		var doc map[string]any
 		if err := json.Unmarshal(e.body, &doc); err != nil {
 			c.log.Error("catalog: corrupt entity body", "entity", e.ref, "err", err)
-			return
+			return stitched{skip: true}
 		}
+		body = bodyPairs(doc)
 	}
-	c.idx.remove(e)
-	e.final = final
-	c.idx.add(e, searchPairs(doc, rels))
-	e.doc = nil
+	return stitched{final: final, pairs: stitchPairs(body, e.uid, rels)}
 }
 
 // record is the stored form of an entity: a JSON header line, then the body.
@@ -831,10 +880,6 @@ func (c *Catalog) load(ctx context.Context) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	dirty := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		dirty[k] = true
-	}
 	c.stitchAll(keys)
 	c.version.Add(1)
 	return nil
@@ -848,11 +893,13 @@ func (c *Catalog) stitchAll(keys []string) {
 			locKeys[s.Via] = true
 		}
 	}
+	ents := make([]*entity, 0, len(keys))
 	for _, k := range keys {
 		if e := c.ents[k]; e != nil {
-			c.stitch(e, locKeys[k])
+			ents = append(ents, e)
 		}
 	}
+	c.stitchEntities(ents, locKeys)
 }
 
 // removeRoot drops a registered location and everything read through it.

@@ -18,10 +18,10 @@ type pair struct {
 	hasValue         bool
 }
 
-// searchPairs flattens an entity into search rows the way Backstage's buildEntitySearch
+// bodyPairs flattens an entity into search rows the way Backstage's buildEntitySearch
 // does: dotted paths, arrays by element (plus "path.<item>" = true for string items),
-// relations as "relations.<type>" = target ref, and name/namespace/uid always present.
-func searchPairs(e map[string]any, rels []relOut) []pair {
+// and name/namespace always present. metadata.uid and relations are added at stitching.
+func bodyPairs(e map[string]any) []pair {
 	out := make([]pair, 0, 32)
 	var visit func(path string, v any)
 	visit = func(path string, v any) {
@@ -64,9 +64,14 @@ func searchPairs(e map[string]any, rels []relOut) []pair {
 	}
 	visit("", e)
 	ref := model.RefOf(e)
-	md, _ := e["metadata"].(map[string]any)
-	uid, _ := md["uid"].(string)
-	out = append(out, mkPair("metadata.name", ref.Name), mkPair("metadata.namespace", ref.Namespace), mkPair("metadata.uid", uid))
+	return append(out, mkPair("metadata.name", ref.Name), mkPair("metadata.namespace", ref.Namespace))
+}
+
+// stitchPairs adds the rows that depend on stitching.
+func stitchPairs(body []pair, uid string, rels []relOut) []pair {
+	out := make([]pair, 0, len(body)+1+len(rels))
+	out = append(out, body...)
+	out = append(out, mkPair("metadata.uid", uid))
 	for _, r := range rels {
 		out = append(out, mkPair("relations."+r.Type, r.TargetRef))
 	}

@@ -80,13 +80,13 @@ func Validate(e map[string]any) []error {
 	kind, hasKind := e["kind"]
 	mdRaw, hasMD := e["metadata"]
 	if !hasAV {
-		add(fmt.Errorf("Malformed envelope, <root> must have required property 'apiVersion'"))
+		add(fmt.Errorf("<root> must have required property 'apiVersion' - missingProperty: apiVersion"))
 	}
 	if !hasKind {
-		add(fmt.Errorf("Malformed envelope, <root> must have required property 'kind'"))
+		add(fmt.Errorf("<root> must have required property 'kind' - missingProperty: kind"))
 	}
 	if !hasMD {
-		add(fmt.Errorf("Malformed envelope, <root> must have required property 'metadata'"))
+		add(fmt.Errorf("<root> must have required property 'metadata' - missingProperty: metadata"))
 	}
 	av, avOK := apiVersion.(string)
 	if hasAV && (!avOK || !isValidAPIVersion(av)) {
@@ -98,13 +98,13 @@ func Validate(e map[string]any) []error {
 	}
 	if s, ok := e["spec"]; ok {
 		if _, isObj := s.(map[string]any); !isObj {
-			add(fmt.Errorf("Malformed envelope, /spec must be object"))
+			add(fmt.Errorf("/spec must be object - type: object"))
 		}
 	}
 	if hasMD {
 		md, ok := mdRaw.(map[string]any)
 		if !ok {
-			add(fmt.Errorf("Malformed envelope, /metadata must be object"))
+			add(fmt.Errorf("/metadata must be object - type: object"))
 		} else {
 			errs = append(errs, validateMetadata(md)...)
 		}
@@ -132,7 +132,7 @@ func validateMetadata(md map[string]any) []error {
 	for _, f := range []string{"title", "description", "uid", "etag"} {
 		if v, ok := md[f]; ok {
 			if _, isStr := v.(string); !isStr {
-				add(fmt.Errorf("Malformed envelope, /metadata/%s must be string", f))
+				add(fmt.Errorf("/metadata/%s must be string - type: string", f))
 			}
 		}
 	}
@@ -143,7 +143,7 @@ func validateMetadata(md map[string]any) []error {
 		}
 		m, isObj := raw.(map[string]any)
 		if !isObj {
-			add(fmt.Errorf("Malformed envelope, /metadata/%s must be object", group))
+			add(fmt.Errorf("/metadata/%s must be object - type: object", group))
 			continue
 		}
 		for _, key := range sortedKeys(m) {
@@ -161,7 +161,7 @@ func validateMetadata(md map[string]any) []error {
 	if raw, ok := md["tags"]; ok {
 		arr, isArr := raw.([]any)
 		if !isArr {
-			add(fmt.Errorf("Malformed envelope, /metadata/tags must be array"))
+			add(fmt.Errorf("/metadata/tags must be array - type: array"))
 		}
 		for i, t := range arr {
 			if s, isStr := t.(string); !isStr || !isValidTag(s) {
@@ -172,24 +172,24 @@ func validateMetadata(md map[string]any) []error {
 	if raw, ok := md["links"]; ok {
 		arr, isArr := raw.([]any)
 		if !isArr {
-			add(fmt.Errorf("Malformed envelope, /metadata/links must be array"))
+			add(fmt.Errorf("/metadata/links must be array - type: array"))
 		}
 		for i, l := range arr {
 			lm, isObj := l.(map[string]any)
 			if !isObj {
-				add(fmt.Errorf("Malformed envelope, /metadata/links/%d must be object", i))
+				add(fmt.Errorf("/metadata/links/%d must be object - type: object", i))
 				continue
 			}
 			u, has := lm["url"]
 			if !has {
-				add(fmt.Errorf("Malformed envelope, /metadata/links/%d must have required property 'url'", i))
+				add(fmt.Errorf("/metadata/links/%d must have required property 'url' - missingProperty: url", i))
 			} else if s, isStr := u.(string); !isStr || !isValidURL(s) {
 				add(fieldError(fmt.Sprintf("links.%d.url", i), u, expURL))
 			}
 			for _, f := range []string{"title", "icon", "type"} {
 				if v, has := lm[f]; has {
 					if s, isStr := v.(string); !isStr || s == "" {
-						add(fmt.Errorf("Malformed envelope, /metadata/links/%d/%s must be a non-empty string", i, f))
+						add(fieldError(fmt.Sprintf("links.%d.%s", i, f), v, "a non empty string"))
 					}
 				}
 			}
@@ -298,7 +298,7 @@ func validateKind(apiVersion, kind string, e map[string]any) []error {
 	raw, has := e["spec"]
 	if !has {
 		if ks.specNeeded {
-			return []error{fmt.Errorf("<root> must have required property 'spec'")}
+			return []error{fmt.Errorf("<root> must have required property 'spec' - missingProperty: spec")}
 		}
 		return nil
 	}
@@ -308,7 +308,7 @@ func validateKind(apiVersion, kind string, e map[string]any) []error {
 		p := "/spec/" + f.name
 		if !present {
 			if f.required {
-				errs = append(errs, fmt.Errorf("/spec must have required property '%s'", f.name))
+				errs = append(errs, fmt.Errorf("/spec must have required property '%s' - missingProperty: %s", f.name, f.name))
 			}
 			continue
 		}
@@ -316,26 +316,26 @@ func validateKind(apiVersion, kind string, e map[string]any) []error {
 		case fString:
 			s, isStr := v.(string)
 			if !isStr {
-				errs = append(errs, fmt.Errorf("%s must be string", p))
+				errs = append(errs, fmt.Errorf("%s must be string - type: string", p))
 			} else if s == "" {
-				errs = append(errs, fmt.Errorf("%s must NOT have fewer than 1 characters", p))
+				errs = append(errs, fmt.Errorf("%s must NOT have fewer than 1 characters - limit: 1", p))
 			}
 		case fStringArray:
 			arr, isArr := v.([]any)
 			if !isArr {
-				errs = append(errs, fmt.Errorf("%s must be array", p))
+				errs = append(errs, fmt.Errorf("%s must be array - type: array", p))
 			}
 			for i, item := range arr {
 				s, isStr := item.(string)
 				if !isStr {
-					errs = append(errs, fmt.Errorf("%s/%d must be string", p, i))
+					errs = append(errs, fmt.Errorf("%s/%d must be string - type: string", p, i))
 				} else if s == "" {
-					errs = append(errs, fmt.Errorf("%s/%d must NOT have fewer than 1 characters", p, i))
+					errs = append(errs, fmt.Errorf("%s/%d must NOT have fewer than 1 characters - limit: 1", p, i))
 				}
 			}
 		case fObject:
 			if _, isObj := v.(map[string]any); !isObj {
-				errs = append(errs, fmt.Errorf("%s must be object", p))
+				errs = append(errs, fmt.Errorf("%s must be object - type: object", p))
 			}
 		case fObjectOrArr:
 			_, isObj := v.(map[string]any)
@@ -346,23 +346,23 @@ func validateKind(apiVersion, kind string, e map[string]any) []error {
 		case fSteps:
 			arr, isArr := v.([]any)
 			if !isArr {
-				errs = append(errs, fmt.Errorf("%s must be array", p))
+				errs = append(errs, fmt.Errorf("%s must be array - type: array", p))
 			}
 			for i, item := range arr {
 				step, isObj := item.(map[string]any)
 				if !isObj {
-					errs = append(errs, fmt.Errorf("%s/%d must be object", p, i))
+					errs = append(errs, fmt.Errorf("%s/%d must be object - type: object", p, i))
 					continue
 				}
 				if a, has := step["action"]; !has {
-					errs = append(errs, fmt.Errorf("%s/%d must have required property 'action'", p, i))
+					errs = append(errs, fmt.Errorf("%s/%d must have required property 'action' - missingProperty: action", p, i))
 				} else if _, isStr := a.(string); !isStr {
-					errs = append(errs, fmt.Errorf("%s/%d/action must be string", p, i))
+					errs = append(errs, fmt.Errorf("%s/%d/action must be string - type: string", p, i))
 				}
 			}
 		case fPresence:
 			if s, _ := v.(string); s != "required" && s != "optional" {
-				errs = append(errs, fmt.Errorf("%s must be equal to one of the allowed values (required, optional)", p))
+				errs = append(errs, fmt.Errorf("%s must be equal to one of the allowed values - allowedValues: required,optional", p))
 			}
 		}
 	}

@@ -1,0 +1,661 @@
+// Package api serves Backstage's catalog REST API (mounted at /api/catalog) over the
+// catalog, without an HTTP framework: the server turns each request into a Request and
+// writes the Response back. Routes, parameters, response shapes, status codes and error
+// bodies follow @backstage/plugin-catalog-backend, so @backstage/catalog-client works.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/catalog/model"
+)
+
+// Request is one HTTP request to the catalog API.
+type Request struct {
+	Method string
+	// Path is the path below the mount point, starting with "/" (for example
+	// "/entities/by-name/component/default/web"), still percent-encoded.
+	Path string
+	// Query holds the decoded query parameters.
+	Query url.Values
+	// RawQuery is the query string, used to build link headers when Query is nil.
+	RawQuery string
+	Header   http.Header
+	Body     []byte
+	// URL is the request URL as shown in error bodies (request.url); defaults to
+	// Path?RawQuery.
+	URL string
+}
+
+// Response is the answer to a Request.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// API serves the routes.
+type API struct {
+	cat *catalog.Catalog
+}
+
+// New returns the API over a catalog.
+func New(c *catalog.Catalog) *API { return &API{cat: c} }
+
+// Serve handles one request.
+func (a *API) Serve(ctx context.Context, r *Request) *Response {
+	if r.Query == nil {
+		q, err := url.ParseQuery(r.RawQuery)
+		if err != nil {
+			return errorResponse(r, &catalog.Error{Name: "InputError", Message: "Invalid query string: " + err.Error()})
+		}
+		r.Query = q
+	}
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	segs, err := splitPath(r.Path)
+	if err != nil {
+		return errorResponse(r, &catalog.Error{Name: "InputError", Message: err.Error()})
+	}
+	resp, err := a.route(ctx, r, segs)
+	if err != nil {
+		return errorResponse(r, err)
+	}
+	return resp
+}
+
+func splitPath(p string) ([]string, error) {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil, nil
+	}
+	raw := strings.Split(p, "/")
+	out := make([]string, len(raw))
+	for i, s := range raw {
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, fmt.Errorf("Invalid path segment %q: %v", s, err)
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+func (a *API) route(ctx context.Context, r *Request, s []string) (*Response, error) {
+	m := r.Method
+	switch {
+	case len(s) == 1 && s[0] == "entities" && m == http.MethodGet:
+		return a.getEntities(r)
+	case len(s) == 2 && s[0] == "entities" && s[1] == "by-query" && m == http.MethodGet:
+		return a.queryEntities(r)
+	case len(s) == 3 && s[0] == "entities" && s[1] == "by-uid":
+		switch m {
+		case http.MethodGet:
+			b := a.cat.ByUID(s[2])
+			if b == nil {
+				return nil, notFound("No entity with uid %s", s[2])
+			}
+			return jsonBytes(http.StatusOK, b), nil
+		case http.MethodDelete:
+			if err := a.cat.DeleteByUID(ctx, s[2]); err != nil {
+				return nil, err
+			}
+			return &Response{Status: http.StatusNoContent, Header: http.Header{}}, nil
+		}
+	case len(s) == 5 && s[0] == "entities" && s[1] == "by-name" && m == http.MethodGet:
+		b := a.cat.ByName(s[2], s[3], s[4])
+		if b == nil {
+			return nil, notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", s[4], s[2], s[3])
+		}
+		return jsonBytes(http.StatusOK, b), nil
+	case len(s) == 6 && s[0] == "entities" && s[1] == "by-name" && s[5] == "ancestry" && m == http.MethodGet:
+		root, items, ok := a.cat.Ancestry(s[2], s[3], s[4])
+		if !ok {
+			return nil, notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", s[4], s[2], s[3])
+		}
+		return jsonValue(http.StatusOK, map[string]any{"rootEntityRef": root, "items": items}), nil
+	case len(s) == 2 && s[0] == "entities" && s[1] == "by-refs" && m == http.MethodPost:
+		return a.byRefs(r)
+	case len(s) == 1 && s[0] == "entity-facets" && m == http.MethodGet:
+		return a.facets(r)
+	case len(s) == 1 && s[0] == "locations":
+		switch m {
+		case http.MethodGet:
+			locs := a.cat.Locations()
+			out := make([]map[string]any, len(locs))
+			for i, l := range locs {
+				out[i] = map[string]any{"data": l}
+			}
+			return jsonValue(http.StatusOK, out), nil
+		case http.MethodPost:
+			return a.addLocation(ctx, r)
+		}
+	case len(s) == 2 && s[0] == "locations":
+		switch m {
+		case http.MethodGet:
+			l, err := a.cat.LocationByID(s[1])
+			if err != nil {
+				return nil, err
+			}
+			return jsonValue(http.StatusOK, l), nil
+		case http.MethodDelete:
+			if err := a.cat.DeleteLocation(ctx, s[1]); err != nil {
+				return nil, err
+			}
+			return &Response{Status: http.StatusNoContent, Header: http.Header{}}, nil
+		}
+	case len(s) == 5 && s[0] == "locations" && s[1] == "by-entity" && m == http.MethodGet:
+		l, err := a.cat.LocationByEntity(s[2], s[3], s[4])
+		if err != nil {
+			return nil, err
+		}
+		return jsonValue(http.StatusOK, l), nil
+	case len(s) == 1 && s[0] == "refresh" && m == http.MethodPost:
+		var body struct {
+			EntityRef          *string `json:"entityRef"`
+			AuthorizationToken string  `json:"authorizationToken"`
+		}
+		if err := decodeBody(r, &body); err != nil {
+			return nil, err
+		}
+		if body.EntityRef == nil || *body.EntityRef == "" {
+			return nil, inputError("Invalid request body: entityRef is required (a string such as \"component:default/my-service\")")
+		}
+		if err := a.cat.RefreshEntity(ctx, *body.EntityRef); err != nil {
+			return nil, err
+		}
+		return &Response{Status: http.StatusOK, Header: http.Header{}}, nil
+	case len(s) == 1 && s[0] == "validate-entity" && m == http.MethodPost:
+		return a.validateEntity(r)
+	case len(s) == 1 && s[0] == "analyze-location" && m == http.MethodPost:
+		var body struct {
+			Location *struct {
+				Type   string `json:"type"`
+				Target string `json:"target"`
+			} `json:"location"`
+			CatalogFilename string `json:"catalogFilename"`
+		}
+		if err := decodeBody(r, &body); err != nil {
+			return nil, err
+		}
+		if body.Location == nil {
+			return nil, inputError("Invalid request body: location is required ({type, target})")
+		}
+		res, err := a.cat.AnalyzeLocation(ctx, body.Location.Target, body.CatalogFilename)
+		if err != nil {
+			return nil, err
+		}
+		return jsonValue(http.StatusOK, res), nil
+	}
+	if knownPath(s) {
+		return nil, &catalog.Error{Name: "NotAllowedError", Message: fmt.Sprintf("Method %s is not allowed on %s", m, r.Path)}
+	}
+	return nil, notFound("No route for %s %s", m, r.Path)
+}
+
+func knownPath(s []string) bool {
+	if len(s) == 0 {
+		return false
+	}
+	switch s[0] {
+	case "entities", "entity-facets", "locations", "refresh", "validate-entity", "analyze-location":
+		return true
+	}
+	return false
+}
+
+// --- GET /entities
+
+func (a *API) getEntities(r *Request) (*Response, error) {
+	filter, err := catalog.ParseFilter(r.Query["filter"])
+	if err != nil {
+		return nil, inputError("%s", err.Error())
+	}
+	order, err := parseOrder(r.Query["order"])
+	if err != nil {
+		return nil, err
+	}
+	offset, limit, err := paginationParams(r.Query)
+	if err != nil {
+		return nil, err
+	}
+	if after, ok := r.Query["after"]; ok {
+		if len(after) != 1 || after[0] == "" {
+			return nil, inputError("Invalid after, must not be empty")
+		}
+		c, err := catalog.DecodeCursor(after[0])
+		if err != nil {
+			return nil, inputError("Invalid after, %s", err.Error())
+		}
+		offset = c.Offset
+	}
+	fields := catalog.ParseFields(r.Query["fields"])
+	lim := -1
+	if limit != nil {
+		lim = *limit
+	}
+	items, total := a.cat.Select(catalog.Selection{Filter: filter, Order: order, Offset: offset, Limit: lim})
+	resp := jsonItems(http.StatusOK, items, fields)
+	if limit != nil && offset+len(items) < total {
+		q := url.Values{}
+		for k, v := range r.Query {
+			if k != "after" && k != "offset" {
+				q[k] = v
+			}
+		}
+		q.Set("after", catalog.EncodeCursor(catalog.Cursor{Offset: offset + len(items)}))
+		resp.Header.Set("Link", fmt.Sprintf(`<%s/entities?%s>; rel="next"`, mountPrefix(r), q.Encode()))
+	}
+	return resp, nil
+}
+
+// mountPrefix is the part of the request URL before Path (for example "/api/catalog").
+func mountPrefix(r *Request) string {
+	u := r.URL
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		u = u[:i]
+	}
+	if strings.HasSuffix(u, r.Path) {
+		return strings.TrimSuffix(u, r.Path)
+	}
+	return ""
+}
+
+func parseOrder(params []string) ([]catalog.OrderField, error) {
+	var out []catalog.OrderField
+	for _, p := range params {
+		for _, item := range strings.Split(p, ",") {
+			dir, field, ok := strings.Cut(item, ":")
+			if !ok || field == "" || (dir != "asc" && dir != "desc") {
+				return nil, inputError("Invalid order parameter \"%s\", expected \"<asc or desc>:<field name>\"", item)
+			}
+			out = append(out, catalog.OrderField{Field: field, Desc: dir == "desc"})
+		}
+	}
+	return out, nil
+}
+
+func intParam(q url.Values, name string) (*int, error) {
+	vals, ok := q[name]
+	if !ok {
+		return nil, nil
+	}
+	if len(vals) != 1 {
+		return nil, inputError("Invalid %s, only one value is allowed", name)
+	}
+	n, err := strconv.Atoi(vals[0])
+	if err != nil {
+		return nil, inputError("Invalid %s, not an integer on the form [0-9]+ (got \"%s\")", name, vals[0])
+	}
+	return &n, nil
+}
+
+func paginationParams(q url.Values) (int, *int, error) {
+	offset, err := intParam(q, "offset")
+	if err != nil {
+		return 0, nil, err
+	}
+	limit, err := intParam(q, "limit")
+	if err != nil {
+		return 0, nil, err
+	}
+	if offset != nil && *offset < 0 {
+		return 0, nil, inputError("Invalid offset, must be zero or greater")
+	}
+	if limit != nil && *limit <= 0 {
+		return 0, nil, inputError("Invalid limit, must be greater than zero")
+	}
+	o := 0
+	if offset != nil {
+		o = *offset
+	}
+	return o, limit, nil
+}
+
+// --- GET /entities/by-query
+
+func (a *API) queryEntities(r *Request) (*Response, error) {
+	fields := catalog.ParseFields(r.Query["fields"])
+	limitP, err := intParam(r.Query, "limit")
+	if err != nil {
+		return nil, err
+	}
+	limit := 20
+	if limitP != nil {
+		if *limitP < 0 {
+			return nil, inputError("Invalid limit, must be zero or greater")
+		}
+		limit = *limitP
+	}
+	var sel catalog.Selection
+	var cur catalog.Cursor
+	if cs, ok := r.Query["cursor"]; ok {
+		if len(cs) != 1 || cs[0] == "" {
+			return nil, inputError("Invalid cursor, must not be empty")
+		}
+		cur, err = catalog.DecodeCursor(cs[0])
+		if err != nil {
+			return nil, inputError("Invalid cursor, %s", err.Error())
+		}
+		f, err := catalog.ParseFilter(cur.Filter)
+		if err != nil {
+			return nil, inputError("Invalid cursor, %s", err.Error())
+		}
+		sel = catalog.Selection{Filter: f, Order: cur.Order, FullText: cur.FullText, Offset: cur.Offset}
+	} else {
+		f, err := catalog.ParseFilter(r.Query["filter"])
+		if err != nil {
+			return nil, inputError("%s", err.Error())
+		}
+		for _, of := range r.Query["orderField"] {
+			field, dir, _ := strings.Cut(of, ",")
+			if field == "" {
+				return nil, inputError("Invalid order field, expected \"<field>,<asc or desc>\" but got \"%s\"", of)
+			}
+			if dir == "" {
+				dir = "asc"
+			}
+			if dir != "asc" && dir != "desc" {
+				return nil, inputError("Invalid order field order, must be asc or desc")
+			}
+			sel.Order = append(sel.Order, catalog.OrderField{Field: field, Desc: dir == "desc"})
+		}
+		offset, err := intParam(r.Query, "offset")
+		if err != nil {
+			return nil, err
+		}
+		if offset != nil {
+			if *offset < 0 {
+				return nil, inputError("Invalid offset, must be zero or greater")
+			}
+			sel.Offset = *offset
+		}
+		sel.Filter = f
+		sel.FullText.Term = strings.TrimSpace(r.Query.Get("fullTextFilterTerm"))
+		for _, ff := range r.Query["fullTextFilterFields"] {
+			for _, x := range strings.Split(ff, ",") {
+				if x = strings.TrimSpace(x); x != "" {
+					sel.FullText.Fields = append(sel.FullText.Fields, x)
+				}
+			}
+		}
+		cur = catalog.Cursor{Filter: r.Query["filter"], Order: sel.Order, FullText: sel.FullText}
+	}
+	sel.Limit = limit
+	items, total := a.cat.Select(sel)
+	pageInfo := map[string]string{}
+	if sel.Offset+len(items) < total && limit > 0 {
+		next := cur
+		next.Offset, next.TotalItems = sel.Offset+len(items), total
+		pageInfo["nextCursor"] = catalog.EncodeCursor(next)
+	}
+	if sel.Offset > 0 {
+		prev := cur
+		prev.Offset, prev.TotalItems = max(sel.Offset-limit, 0), total
+		pageInfo["prevCursor"] = catalog.EncodeCursor(prev)
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"items":`)
+	writeItems(&b, items, fields)
+	fmt.Fprintf(&b, `,"totalItems":%d,"pageInfo":`, total)
+	pi, _ := json.Marshal(pageInfo)
+	b.Write(pi)
+	b.WriteByte('}')
+	return jsonBytes(http.StatusOK, b.Bytes()), nil
+}
+
+// --- POST /entities/by-refs
+
+func (a *API) byRefs(r *Request) (*Response, error) {
+	var body struct {
+		EntityRefs *[]string `json:"entityRefs"`
+		Fields     []string  `json:"fields"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.EntityRefs == nil {
+		return nil, inputError("Invalid request body: entityRefs is required (an array of entity refs)")
+	}
+	filter, err := catalog.ParseFilter(r.Query["filter"])
+	if err != nil {
+		return nil, inputError("%s", err.Error())
+	}
+	var allowed map[string]bool
+	if len(filter) > 0 {
+		allowed = map[string]bool{}
+		items, _ := a.cat.Select(catalog.Selection{Filter: filter, Limit: -1})
+		for _, it := range items {
+			allowed[string(it)] = true
+		}
+	}
+	fields := catalog.ParseFields(body.Fields)
+	var b bytes.Buffer
+	b.WriteString(`{"items":[`)
+	for i, ref := range *body.EntityRefs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		parsed, err := model.ParseRef(ref, model.RefContext{})
+		if err != nil {
+			return nil, inputError("%s", err.Error())
+		}
+		e := a.cat.ByKey(parsed.Key())
+		if e == nil || (allowed != nil && !allowed[string(e)]) {
+			b.WriteString("null")
+			continue
+		}
+		b.Write(catalog.Project(e, fields))
+	}
+	b.WriteString("]}")
+	return jsonBytes(http.StatusOK, b.Bytes()), nil
+}
+
+// --- GET /entity-facets
+
+func (a *API) facets(r *Request) (*Response, error) {
+	facets := r.Query["facet"]
+	if len(facets) == 0 {
+		return nil, inputError("Missing facet parameter; give at least one, for example ?facet=kind")
+	}
+	for _, f := range facets {
+		if strings.TrimSpace(f) == "" {
+			return nil, inputError("Invalid facet, must not be empty")
+		}
+	}
+	filter, err := catalog.ParseFilter(r.Query["filter"])
+	if err != nil {
+		return nil, inputError("%s", err.Error())
+	}
+	return jsonValue(http.StatusOK, map[string]any{"facets": a.cat.Facets(facets, filter)}), nil
+}
+
+// --- POST /locations
+
+func (a *API) addLocation(ctx context.Context, r *Request) (*Response, error) {
+	var body struct {
+		Type   string `json:"type"`
+		Target string `json:"target"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.Type == "" || body.Target == "" {
+		return nil, inputError("Invalid request body: type and target are required, for example {\"type\":\"url\",\"target\":\"https://host/catalog-info.yaml\"}")
+	}
+	dry := false
+	if v := r.Query.Get("dryRun"); v != "" {
+		if v != "true" && v != "false" {
+			return nil, inputError("Invalid dryRun, must be true or false")
+		}
+		dry = v == "true"
+	}
+	loc, ents, exists, err := a.cat.AddLocation(ctx, body.Type, body.Target, dry)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"location":`)
+	lj, _ := json.Marshal(loc)
+	b.Write(lj)
+	b.WriteString(`,"entities":`)
+	writeItems(&b, ents, nil)
+	if dry {
+		fmt.Fprintf(&b, `,"exists":%t`, exists)
+	}
+	b.WriteByte('}')
+	return jsonBytes(http.StatusCreated, b.Bytes()), nil
+}
+
+// --- POST /validate-entity
+
+func (a *API) validateEntity(r *Request) (*Response, error) {
+	var body struct {
+		Entity   json.RawMessage `json:"entity"`
+		Location *string         `json:"location"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.Location == nil || !strings.HasPrefix(*body.Location, "url:") {
+		loc := ""
+		if body.Location != nil {
+			loc = *body.Location
+		}
+		return nil, inputError("Invalid location ref %q, only 'url:<target>' is supported, e.g. url:https://host/path", loc)
+	}
+	var entity map[string]any
+	if len(body.Entity) == 0 || json.Unmarshal(body.Entity, &entity) != nil || entity == nil {
+		return validationErrors([]error{errors.New("<root> must be object - type: object")}), nil
+	}
+	errs := catalog.ValidateEntity(entity)
+	if len(errs) > 0 {
+		return validationErrors(errs), nil
+	}
+	return &Response{Status: http.StatusOK, Header: http.Header{}}, nil
+}
+
+func validationErrors(errs []error) *Response {
+	out := make([]map[string]string, len(errs))
+	for i, e := range errs {
+		out[i] = map[string]string{"name": "InputError", "message": e.Error()}
+	}
+	return jsonValue(http.StatusBadRequest, map[string]any{"errors": out})
+}
+
+// --- helpers
+
+func decodeBody(r *Request, v any) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return inputError("Content-Type missing")
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return inputError("Illegal Content-Type")
+	}
+	if len(bytes.TrimSpace(r.Body)) == 0 {
+		return inputError("Empty request body")
+	}
+	var probe any
+	if err := json.Unmarshal(r.Body, &probe); err != nil {
+		return inputError("Malformed request body (invalid JSON): %v", err)
+	}
+	if _, ok := probe.(map[string]any); !ok {
+		return inputError("Expected a JSON object as the request body")
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return inputError("Invalid request body: %v", err)
+	}
+	return nil
+}
+
+func inputError(format string, a ...any) error {
+	return &catalog.Error{Name: "InputError", Message: fmt.Sprintf(format, a...)}
+}
+
+func notFound(format string, a ...any) error {
+	return &catalog.Error{Name: "NotFoundError", Message: fmt.Sprintf(format, a...)}
+}
+
+var statusByName = map[string]int{
+	"NotModifiedError": 304, "InputError": 400, "AuthenticationError": 401, "NotAllowedError": 403,
+	"NotFoundError": 404, "ConflictError": 409, "UnsupportedMediaTypeError": 415,
+	"NotImplementedError": 501, "ServiceUnavailableError": 503,
+}
+
+// errorResponse builds Backstage's error body.
+func errorResponse(r *Request, err error) *Response {
+	name, msg := "Error", err.Error()
+	var ce *catalog.Error
+	if errors.As(err, &ce) {
+		name, msg = ce.Name, ce.Message
+	}
+	status, ok := statusByName[name]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	u := r.URL
+	if u == "" {
+		u = r.Path
+		if r.RawQuery != "" {
+			u += "?" + r.RawQuery
+		}
+	}
+	return jsonValue(status, map[string]any{
+		"error":    map[string]string{"name": name, "message": msg},
+		"request":  map[string]string{"method": r.Method, "url": u},
+		"response": map[string]int{"statusCode": status},
+	})
+}
+
+func jsonBytes(status int, b []byte) *Response {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	return &Response{Status: status, Header: h, Body: b}
+}
+
+func jsonValue(status int, v any) *Response {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return jsonBytes(http.StatusInternalServerError, []byte(`{"error":{"name":"Error","message":"encoding failed"},"response":{"statusCode":500}}`))
+	}
+	return jsonBytes(status, bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
+func writeItems(b *bytes.Buffer, items [][]byte, fields [][]string) {
+	b.WriteByte('[')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(catalog.Project(it, fields))
+	}
+	b.WriteByte(']')
+}
+
+func jsonItems(status int, items [][]byte, fields [][]string) *Response {
+	n := 2
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	var b bytes.Buffer
+	if len(fields) == 0 {
+		b.Grow(n)
+	}
+	writeItems(&b, items, fields)
+	return jsonBytes(status, b.Bytes())
+}
