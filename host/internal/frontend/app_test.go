@@ -319,3 +319,20 @@ func TestThemeAndCSP(t *testing.T) {
 		t.Error("a page has script")
 	}
 }
+
+func TestConcurrentRenders(t *testing.T) {
+	a := newApp(t, "")
+	done := make(chan string)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			targets := []string{"/", "/catalog?kind=component", "/catalog/default/component/payments", "/nope"}
+			_, html := get(t, a, targets[i%len(targets)])
+			done <- html
+		}(i)
+	}
+	for i := 0; i < 8; i++ {
+		if html := <-done; !strings.Contains(html, "</html>") {
+			t.Error("incomplete page")
+		}
+	}
+}

@@ -19,6 +19,7 @@ type AnyRef interface {
 	TypeName() string
 	check(v any) error
 	decode(raw json.RawMessage) (Value, error)
+	asOptional() AnyRef
 }
 
 // Ref is a typed extension data ref. Declare refs once, as package variables.
@@ -39,6 +40,8 @@ func (r Ref[T]) IsOptional() bool { return r.optional }
 // Optional returns the ref marked optional: as an output, the factory may leave it
 // out; as an input's ref, attachments need not output it.
 func (r Ref[T]) Optional() Ref[T] { r.optional = true; return r }
+
+func (r Ref[T]) asOptional() AnyRef { return r.Optional() }
 
 // TypeName is the Go type of the ref's values.
 func (r Ref[T]) TypeName() string { return reflect.TypeFor[T]().String() }
