@@ -62,15 +62,15 @@ func TestFilterGrammar(t *testing.T) {
 		want  int
 	}{
 		{"filter=kind=component", 5},
-		{"filter=KIND=Component", 5},                                      // case-insensitive
-		{"filter=kind=component,spec.lifecycle=production", 4},            // comma = AND
-		{"filter=kind=api&filter=kind=resource", 6},                       // repeated = OR
-		{"filter=kind=component,spec.type=service,spec.type=website", 5},  // same key twice = any of
-		{"filter=spec.definition", 3},                                     // key alone = exists
-		{"filter=metadata.tags=java", 2},                                  // arrays by element
-		{"filter=metadata.tags.go", 3},                                    // path.<item> form
-		{"filter=metadata.tags.go=true", 3},                               // path.<item>=true
-		{"filter=relations.ownedBy=group:default/team-payments", 6},       // relations
+		{"filter=KIND=Component", 5},                                     // case-insensitive
+		{"filter=kind=component,spec.lifecycle=production", 4},           // comma = AND
+		{"filter=kind=api&filter=kind=resource", 6},                      // repeated = OR
+		{"filter=kind=component,spec.type=service,spec.type=website", 5}, // same key twice = any of
+		{"filter=spec.definition", 3},                                    // key alone = exists
+		{"filter=metadata.tags=java", 2},                                 // arrays by element
+		{"filter=metadata.tags.go", 3},                                   // path.<item> form
+		{"filter=metadata.tags.go=true", 3},                              // path.<item>=true
+		{"filter=relations.ownedBy=group:default/team-payments", 6},      // relations
 		{"filter=kind=user,relations.memberof=group:default/team-checkout", 2},
 		{"filter=metadata.annotations.backstage.io/orphan=true", 0},
 		{"filter=kind=nothing", 0},
@@ -277,7 +277,9 @@ func TestValidateEntityRoute(t *testing.T) {
 	}
 	bad := `{"location":"url:https://example.com/catalog-info.yaml","entity":{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"bad name!"},"spec":{"type":"service"}}}`
 	r := do(t, srv.URL, "POST", "/validate-entity", bad)
-	var body struct{ Errors []struct{ Name, Message string } }
+	var body struct {
+		Errors []struct{ Name, Message string }
+	}
 	_ = json.Unmarshal(r.body, &body)
 	if r.status != 400 || len(body.Errors) == 0 || !strings.Contains(body.Errors[0].Message, `"metadata.name" is not valid`) {
 		t.Fatalf("invalid: %d %s", r.status, r.body)
