@@ -156,5 +156,12 @@ type RenderRequest struct {
 
 // NewRenderRequest describes one render of an extension for gr_render.
 func NewRenderRequest(extensionID string, config map[string]any, rc *RenderContext) RenderRequest {
-	return RenderRequest{Extension: extensionID, Config: config, Path: rc.Path, Query: rc.Query, Params: rc.Params, Entity: rc.Entity}
+	q := map[string][]string(rc.Query)
+	if q == nil {
+		q = map[string][]string{}
+	}
+	if config == nil {
+		config = map[string]any{}
+	}
+	return RenderRequest{Extension: extensionID, Config: config, Path: rc.Path, Query: q, Params: rc.Params, Entity: rc.Entity}
 }
