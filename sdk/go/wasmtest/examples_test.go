@@ -153,3 +153,69 @@ func committedAndRebuilt(t *testing.T, id, tool string) map[string][]byte {
 	out["rebuilt"] = b
 	return out
 }
+
+// withoutSection returns wasm with the custom section name removed.
+func withoutSection(t *testing.T, wasm []byte, name string) []byte {
+	t.Helper()
+	sec := customSection(t, wasm, name)
+	if sec == nil {
+		return wasm
+	}
+	// Find the section's start by searching for its payload; custom sections are unique.
+	end := strings.Index(string(wasm), string(sec)) + len(sec)
+	for start := 8; start < end; {
+		size, n := uint64(0), 0
+		for i, c := range wasm[start+1:] {
+			size |= uint64(c&0x7f) << (7 * i)
+			if c < 0x80 {
+				n = i + 1
+				break
+			}
+		}
+		next := start + 1 + n + int(size)
+		if next == end {
+			return append(append([]byte(nil), wasm[:start]...), wasm[end:]...)
+		}
+		start = next
+	}
+	t.Fatalf("could not cut section %s", name)
+	return nil
+}
+
+// checkNonGoExample runs the hello behaviour on the committed module of a non-Go example
+// and, when its toolchain is installed, on a copy rebuilt from source, and checks that
+// the committed module is what the source builds to.
+func checkNonGoExample(t *testing.T, id, tool string) {
+	modules := committedAndRebuilt(t, id, tool)
+	checkManifest(t, modules["committed"], id, "GET /hello")
+	if rebuilt, ok := modules["rebuilt"]; ok {
+		if got := withoutSection(t, modules["committed"], "greenroom.manifest"); string(got) != string(rebuilt) {
+			t.Errorf("committed %s.wasm is not what its source builds to; run sh examples/%s/build.sh and commit it", id, id)
+		}
+	}
+	for name, wasm := range modules {
+		t.Run(name, func(t *testing.T) {
+			checkHello(t, wasm)
+			h := newHost(t, wasm, nil)
+			for _, imp := range h.imports {
+				if strings.HasPrefix(imp, "wasi_snapshot_preview1.") {
+					t.Errorf("%s imports %s; it needs no WASI", id, imp)
+				}
+			}
+			if got := greenroomImports(t, h); len(got) > 3 {
+				t.Errorf("%s imports capability-bearing functions %v; it needs none", id, got)
+			}
+			// Bad input is an error, not a trap.
+			rc, out := h.call("gr_http", []byte(`{"method":"GET","path":"/hello","query":{"name":5}}`))
+			if rc != 0 || !strings.Contains(string(out), `"status":400`) {
+				t.Errorf("name that is not a string: rc %d, %s", rc, out)
+			}
+			rc, out = h.call("gr_http", []byte(`not json`))
+			if rc == 0 && !strings.Contains(string(out), `"status":400`) {
+				t.Errorf("input that is not JSON: rc %d, %s", rc, out)
+			}
+		})
+	}
+}
+
+func TestHelloC(t *testing.T) { checkNonGoExample(t, "hello-c", "clang") }

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Rebuilds examples/hello-c/hello-c.wasm (committed) from hello.c with Debian's clang 14,
+# lld and wasi-libc, then packs plugin.yaml into its greenroom.manifest section.
+#   sh build.sh               build and pack hello-c.wasm
+#   sh build.sh --raw FILE    build only, unpacked, into FILE (used by the SDK tests)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+id=hello-c
+
+raw=${2:-}
+if [ "${1:-}" != "--raw" ]; then
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	raw=$tmp/$id.raw.wasm
+fi
+
+cd "$here"
+clang --target=wasm32-wasi -O2 -mexec-model=reactor -Wall -Wextra -Werror -Wl,--strip-all \
+	-o "$raw" hello.c
+[ "${1:-}" = "--raw" ] && exit 0
+
+cd "$root"
+go run ./host/cmd/greenroom plugin pack --manifest "$here/plugin.yaml" "$raw" -o "$here/$id.wasm"
+echo "built $here/$id.wasm"

@@ -1,0 +1,85 @@
+/*
+ * A guest that exercises greenroom.h for the tests in sdk/go/wasmtest, which build it
+ * both for wasm32-wasi and freestanding. Exports:
+ *   echo  - output = input (scratch growth and bulk copy on large inputs)
+ *   kv    - input is a kv_put request; puts it, gets it back with kv_get and outputs the
+ *           raw result of kv_get, or the raw error object of a failed call
+ *   log   - logs the input at warn level and at debug level
+ *   fail  - fails with the JSON error {"code":"not_found","message":<input>}
+ *   plain - fails with the plain-text error <input>
+ *   json  - input is {"a":{"b":[x, "<string>"]}}; outputs the decoded string, or "-"
+ */
+#include "../greenroom.h"
+
+GR_EXPORT("echo") int32_t echo(void) {
+	gr_scratch_reset();
+	uint32_t n;
+	const char *in = gr_input(&n);
+	gr_output(in, n);
+	return 0;
+}
+
+GR_EXPORT("kv") int32_t kv(void) {
+	gr_scratch_reset();
+	uint32_t n;
+	const char *in = gr_input(&n);
+	const char *res, *key;
+	size_t rn, kn;
+	int rc = gr_host_call(gr_kv_put, in, n, &res, &rn);
+	if (rc != 0) {
+		gr_output(res, (uint32_t)rn);
+		return rc == 1 ? 0 : gr_error("bad envelope");
+	}
+	if (!gr_json_member(in, n, "key", &key, &kn)) return gr_error("no key");
+	char *req = (char *)gr_scratch((uint32_t)kn + 16);
+	char *d = req;
+	gr__copy(d, "{\"key\":", 7), d += 7;
+	gr__copy(d, key, kn), d += kn;
+	*d++ = '}';
+	rc = gr_host_call(gr_kv_get, req, (uint32_t)(d - req), &res, &rn);
+	if (rc < 0) return gr_error("bad envelope");
+	gr_output(res, (uint32_t)rn);
+	return 0;
+}
+
+GR_EXPORT("log") int32_t log_(void) {
+	gr_scratch_reset();
+	uint32_t n;
+	const char *in = gr_input(&n);
+	gr_log(GR_WARN, in);
+	gr_log(GR_DEBUG, in);
+	return 0;
+}
+
+GR_EXPORT("fail") int32_t fail(void) {
+	gr_scratch_reset();
+	uint32_t n;
+	return gr_error_json("not_found", gr_input(&n));
+}
+
+GR_EXPORT("plain") int32_t plain(void) {
+	gr_scratch_reset();
+	uint32_t n;
+	return gr_error(gr_input(&n));
+}
+
+GR_EXPORT("json") int32_t json(void) {
+	gr_scratch_reset();
+	uint32_t n;
+	const char *in = gr_input(&n);
+	const char *a, *b, *s;
+	size_t an, bn, sn;
+	if (!gr_json_member(in, n, "a", &a, &an) || !gr_json_member(a, an, "b", &b, &bn) ||
+	    !gr_json_index(b, bn, 1, &s, &sn)) {
+		gr_output_str("-");
+		return 0;
+	}
+	char *out = (char *)gr_scratch((uint32_t)sn);
+	int64_t l = gr_json_string(s, sn, out);
+	if (l < 0) {
+		gr_output_str("-");
+		return 0;
+	}
+	gr_output(out, (uint32_t)l);
+	return 0;
+}

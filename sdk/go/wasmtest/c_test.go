@@ -1,0 +1,98 @@
+package wasmtest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// buildC compiles a C guest with the flags of the C SDK's two supported modes.
+func buildC(t *testing.T, src string, freestanding bool) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("clang"); err != nil {
+		t.Skip("clang not installed")
+	}
+	out := filepath.Join(t.TempDir(), "guest.wasm")
+	args := []string{"--target=wasm32-wasi", "-mexec-model=reactor"}
+	if freestanding {
+		args = []string{"--target=wasm32", "-ffreestanding", "-nostdlib", "-Wl,--no-entry"}
+	}
+	args = append(args, "-O2", "-Wall", "-Wextra", "-Werror", "-Wl,--strip-all", "-o", out, src)
+	if msg, err := exec.Command("clang", args...).CombinedOutput(); err != nil {
+		t.Fatalf("clang %v: %v\n%s", args, err, msg)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestCSDK(t *testing.T) {
+	for _, mode := range []struct {
+		name         string
+		freestanding bool
+	}{{"wasm32-wasi", false}, {"freestanding", true}} {
+		t.Run(mode.name, func(t *testing.T) {
+			h := newHost(t, buildC(t, "../../c/testdata/guest.c", mode.freestanding), nil)
+
+			big := bytes.Repeat([]byte("0123456789abcdef"), 300000) // 4.8 MB: scratch must grow
+			for _, in := range [][]byte{nil, []byte("x"), big, []byte("again")} {
+				if rc, out := h.call("echo", in); rc != 0 || !bytes.Equal(out, in) {
+					t.Errorf("echo of %d bytes: rc %d, %d bytes back", len(in), rc, len(out))
+				}
+			}
+
+			if rc, out := h.call("kv", []byte(`{"key":"k1","value":"aGk="}`)); rc != 0 || string(out) != `{"value":"aGk="}` {
+				t.Errorf("kv: rc %d, %s", rc, out)
+			}
+			if string(h.kv["k1"]) != "hi" {
+				t.Errorf("kv store holds %q", h.kv["k1"])
+			}
+			h.denyKV = true
+			if rc, out := h.call("kv", []byte(`{"key":"k1","value":"aGk="}`)); rc != 0 || !strings.Contains(string(out), `"code":"capability_denied"`) {
+				t.Errorf("denied kv: rc %d, %s", rc, out)
+			}
+			h.denyKV = false
+
+			h.level = 2
+			h.call("log", []byte("careful"))
+			if want := []string{"WARN careful"}; !reflect.DeepEqual(h.logs, want) {
+				t.Errorf("logs %q, want %q", h.logs, want)
+			}
+
+			if rc, out := h.call("fail", []byte("no \"such\" thing\n")); rc != 1 || string(out) != `{"code":"not_found","message":"no \"such\" thing\n"}` {
+				t.Errorf("fail: rc %d, %s", rc, out)
+			}
+			if rc, out := h.call("plain", []byte("broken")); rc != 1 || string(out) != "broken" {
+				t.Errorf("plain: rc %d, %s", rc, out)
+			}
+
+			for in, want := range map[string]string{
+				`{"a":{"b":[1,"x\u00e9\ud83d\ude00\n\"\\\/"]}}`:                 "xé😀\n\"\\/",
+				` { "z" : [ {"a":1} , "s" ] , "a" : { "b" : [ {} , "ok" ] } } `: "ok",
+				`{"a":{"b":[1,"lone \ud800 surrogate"]}}`:                       "lone \uFFFD surrogate",
+				`{"a":{"b":[1]}}`:                 "-",
+				`{"a":{"b":[1,2]}}`:               "-",
+				`{"a":{"b":[1,"unterminated`:      "-",
+				`{"a":{"b":[1,"bad \q escape"]}}`: "-",
+				`[1,2]`:                           "-",
+				`{"a":}`:                          "-",
+				``:                                "-",
+			} {
+				if rc, out := h.call("json", []byte(in)); rc != 0 || string(out) != want {
+					t.Errorf("json %s: rc %d, %q, want %q", in, rc, out, want)
+				}
+			}
+		})
+	}
+}
+
+// TestHelloCFreestanding builds hello-c without libc, the C SDK's other mode.
+func TestHelloCFreestanding(t *testing.T) {
+	checkHello(t, buildC(t, filepath.Join(examplesDir, "hello-c", "hello.c"), true))
+}
