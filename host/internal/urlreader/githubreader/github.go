@@ -92,7 +92,7 @@ func New(index int, in urlreader.GitHubIntegration, lim urlreader.Limits, opts u
 		host: true, api.Host: true, raw.Host: true, "codeload." + host: true,
 	}}
 	// The operator named these hosts, so they may be on a private network (GHE).
-	trusted := map[string]bool{host: true, api.Hostname(): true, raw.Hostname(): true}
+	trusted := map[string]bool{host: true, api.Hostname(): true, raw.Hostname(): true, "codeload." + host: true}
 	client := egress.NewClient(egress.ClientOptions{
 		Dialer:  &egress.Dialer{Resolver: opts.Resolver, Trusted: func(h string) bool { return trusted[h] }},
 		Timeout: lim.Timeout,
@@ -207,6 +207,8 @@ func mapErr(what string, err error) error {
 		default:
 			return urlreader.Errorf(urlreader.ErrUnavailable, "read %s: GitHub answered HTTP %d: %s", what, s, er.Message)
 		}
+	case errors.Is(err, archive.ErrUnsafePath):
+		return urlreader.Errorf(urlreader.ErrNotAllowed, "read %s: %w", what, err)
 	case errors.Is(err, egress.ErrBlocked), errors.Is(err, urlreader.ErrNotAllowed), errors.Is(err, urlreader.ErrTooLarge):
 		return fmt.Errorf("read %s: %w", what, err)
 	case errors.Is(err, context.DeadlineExceeded):
