@@ -47,10 +47,16 @@ var (
 // Generate writes the catalog for n entities into dir and returns the path of the root
 // Location file. The same n and seed always give the same files.
 func Generate(dir string, n int, seed uint64) (string, error) {
+	return GenerateIn(dir, n, seed, "")
+}
+
+// GenerateIn is Generate with every entity in the given namespace ("" for the default),
+// so that several generated catalogs can be loaded side by side.
+func GenerateIn(dir string, n int, seed uint64, namespace string) (string, error) {
 	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	c := Split(n)
 	var files []string
-	w := &writer{dir: dir}
+	w := &writer{dir: dir, namespace: namespace}
 	name := func(kind string, i int) string { return fmt.Sprintf("%s-%06d", kind, i) }
 
 	for i := 0; i < c.Domains; i++ {
@@ -188,7 +194,11 @@ spec:
 		return "", err
 	}
 	var b strings.Builder
-	b.WriteString("apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: generated-catalog\nspec:\n  targets:\n")
+	b.WriteString("apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: generated-catalog\n")
+	if namespace != "" {
+		b.WriteString("  namespace: " + namespace + "\n")
+	}
+	b.WriteString("spec:\n  targets:\n")
 	for _, f := range files {
 		fmt.Fprintf(&b, "    - ./%s\n", f)
 	}
@@ -209,11 +219,12 @@ func uniq(s []string) []string {
 }
 
 type writer struct {
-	dir   string
-	order []string
-	docs  map[string][]string
-	files []string
-	err   error
+	dir       string
+	namespace string
+	order     []string
+	docs      map[string][]string
+	files     []string
+	err       error
 }
 
 func (w *writer) add(group, doc string) {
@@ -222,6 +233,9 @@ func (w *writer) add(group, doc string) {
 	}
 	if _, ok := w.docs[group]; !ok {
 		w.order = append(w.order, group)
+	}
+	if w.namespace != "" {
+		doc = strings.Replace(doc, "\nmetadata:\n", "\nmetadata:\n  namespace: "+w.namespace+"\n", 1)
 	}
 	w.docs[group] = append(w.docs[group], doc)
 }

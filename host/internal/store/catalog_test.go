@@ -1,0 +1,174 @@
+package store_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/catalog/gen"
+	"greenroom.dev/greenroom/host/internal/store"
+)
+
+var allKinds = []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "Template"}}}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func openCatalog(t testing.TB, dbPath string, locations []catalog.LocationConfig) (*store.File, *catalog.Catalog) {
+	t.Helper()
+	f, err := store.OpenFile(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := allKinds
+	c, err := catalog.New(context.Background(), catalog.Options{
+		Config: catalog.Config{Rules: &rules, Locations: locations},
+		Store:  f.Catalog(), Logger: quiet(),
+	})
+	if err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	return f, c
+}
+
+func TestCatalogSurvivesRestart(t *testing.T) {
+	example, _ := filepath.Abs("../../../examples/catalog/all.yaml")
+	dbPath := filepath.Join(t.TempDir(), "greenroom.db")
+	locs := []catalog.LocationConfig{{Type: "file", Target: example}}
+	f, c := openCatalog(t, dbPath, locs)
+	if err := c.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := c.ByRef("component:default/checkout-service")
+	count := c.Count()
+	f.Close()
+
+	f, c = openCatalog(t, dbPath, locs)
+	defer f.Close()
+	if c.Count() != count {
+		t.Fatalf("after restart: %d entities, want %d", c.Count(), count)
+	}
+	if got := c.ByRef("component:default/checkout-service"); string(got) != string(before) {
+		t.Fatalf("entity changed across restart:\n%s\n%s", before, got)
+	}
+	if err := c.CheckConsistency(); err != nil {
+		t.Fatal(err)
+	}
+	v := c.Version()
+	if err := c.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c.Version() != v {
+		t.Fatal("unchanged files were reprocessed after restart")
+	}
+}
+
+// TestCatalogConsistentAfterKill9 runs ingestion in a child process, kills it with
+// SIGKILL in the middle, and checks that the store loads consistently and that a new
+// pass completes the catalog.
+func TestCatalogConsistentAfterKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a child process")
+	}
+	dir := t.TempDir()
+	var locs []string
+	total := 0
+	for i := 0; i < 12; i++ {
+		root, err := gen.GenerateIn(filepath.Join(dir, fmt.Sprintf("part%02d", i)), 600, uint64(i), fmt.Sprintf("part%02d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		locs = append(locs, root)
+	}
+	dbPath := filepath.Join(dir, "greenroom.db")
+	for attempt, delay := range []time.Duration{300 * time.Millisecond, 1200 * time.Millisecond, 2500 * time.Millisecond} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
+		cmd.Env = append(os.Environ(), "GREENROOM_CRASH_DB="+dbPath, "GREENROOM_CRASH_LOCS="+strings.Join(locs, ","))
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		started := false
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "CHILD-STARTED") {
+				started = true
+				break
+			}
+		}
+		if !started {
+			cmd.Wait()
+			t.Fatal("child did not start")
+		}
+		go io.Copy(io.Discard, out)
+		time.Sleep(delay)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		err = cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+			t.Logf("attempt %d: child ended before the kill (%v); still checking the store", attempt, err)
+		}
+		var cfg []catalog.LocationConfig
+		for _, l := range locs {
+			cfg = append(cfg, catalog.LocationConfig{Type: "file", Target: l})
+		}
+		f, c := openCatalog(t, dbPath, cfg)
+		if err := c.CheckConsistency(); err != nil {
+			f.Close()
+			t.Fatalf("attempt %d (killed after %v, %d entities on disk): %v", attempt, delay, c.Count(), err)
+		}
+		t.Logf("attempt %d: killed after %v with %d entities committed", attempt, delay, c.Count())
+		if attempt == 2 {
+			if err := c.RefreshAll(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			total = c.Count()
+			if err := c.CheckConsistency(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.Close()
+	}
+	if want := 12 * (gen.Split(600).Total() + 2); total != want {
+		t.Fatalf("after recovery: %d entities, want %d", total, want)
+	}
+}
+
+// TestCrashChild is the child of TestCatalogConsistentAfterKill9.
+func TestCrashChild(t *testing.T) {
+	dbPath := os.Getenv("GREENROOM_CRASH_DB")
+	if dbPath == "" {
+		t.Skip("only runs as a child process")
+	}
+	var cfg []catalog.LocationConfig
+	for _, l := range strings.Split(os.Getenv("GREENROOM_CRASH_LOCS"), ",") {
+		cfg = append(cfg, catalog.LocationConfig{Type: "file", Target: l})
+	}
+	f, c := openCatalog(t, dbPath, cfg)
+	defer f.Close()
+	fmt.Println("CHILD-STARTED " + strconv.Itoa(c.Count()))
+	for {
+		if err := c.RefreshAll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// Rewrite every entity on the next pass, so the store keeps being written.
+		for _, l := range cfg {
+			_ = os.Chtimes(l.Target, time.Now(), time.Now())
+		}
+	}
+}
