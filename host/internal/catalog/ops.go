@@ -201,7 +201,7 @@ func (c *Catalog) DeleteByUID(ctx context.Context, uid string) error {
 	if e == nil {
 		return nil
 	}
-	b := &batch{c: c, dirty: map[string]bool{}}
+	b := newBatch(c)
 	b.init()
 	if s := c.sources[e.source]; s != nil {
 		cp := *s

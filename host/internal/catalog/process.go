@@ -343,7 +343,7 @@ func (c *Catalog) apply(ctx context.Context, root *Location, order []*readOut, v
 	rootKey := root.Key()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b := &batch{c: c, dirty: map[string]bool{}}
+	b := newBatch(c)
 
 	modified := map[string]*readOut{}
 	for _, out := range order {
@@ -514,6 +514,12 @@ type batch struct {
 	deleted map[string]bool
 	newSrc  map[string]*sourceState
 	dropped []string
+}
+
+func newBatch(c *Catalog) *batch {
+	b := &batch{c: c, dirty: map[string]bool{}}
+	b.init()
+	return b
 }
 
 func (b *batch) init() {
@@ -909,7 +915,7 @@ func (c *Catalog) removeRoot(ctx context.Context, loc *Location, deleteEntities 
 	rootKey := loc.Key()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b := &batch{c: c, dirty: map[string]bool{}}
+	b := newBatch(c)
 	b.init()
 	for key, s := range c.sources {
 		if s.Root != rootKey {
