@@ -100,6 +100,20 @@ func (r *renderer) children(ns []Node, depth int) {
 	}
 }
 
+// blocks renders the children of a page, card or tab panel, where text and links
+// stand on their own lines as paragraphs.
+func (r *renderer) blocks(ns []Node, depth int) {
+	for i := range ns {
+		if t := ns[i].Type; t == TypeText || t == TypeLink || t == TypeBadge {
+			r.s(`<p class="gr-p">`)
+			r.node(&ns[i], depth+1)
+			r.s(`</p>`)
+			continue
+		}
+		r.node(&ns[i], depth+1)
+	}
+}
+
 func external(u string) bool {
 	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "//")
 }
@@ -134,7 +148,9 @@ func (r *renderer) link(class, href, text string, current bool) {
 }
 
 func (r *renderer) node(n *Node, depth int) {
-	if depth > MaxDepth {
+	// The host nests extensions' trees (layout, page, grid, card, ...), so a page may
+	// be deeper than one validated tree; this only stops runaway nesting.
+	if depth > 2*MaxDepth {
 		r.s(`<div class="gr-error" role="alert"><p class="gr-error-title">UI tree too deep</p></div>`)
 		return
 	}
@@ -154,7 +170,7 @@ func (r *renderer) node(n *Node, depth int) {
 			r.s(`</p>`)
 		}
 		r.s(`</header><div class="gr-page-body">`)
-		r.children(n.Children, depth)
+		r.blocks(n.Children, depth)
 		r.s(`</div></div>`)
 	case TypeHeader:
 		r.s(`<header class="gr-header"><h2>`)
@@ -183,7 +199,7 @@ func (r *renderer) node(n *Node, depth int) {
 			r.s(`</h3>`)
 		}
 		r.s(`<div class="gr-card-body">`)
-		r.children(n.Children, depth)
+		r.blocks(n.Children, depth)
 		r.s(`</div></section>`)
 	case TypeGrid:
 		r.s(`<div class="gr-grid gr-cols-` + strconv.Itoa(clamp(n.Cols, 0, 4)) + `">`)
@@ -364,7 +380,7 @@ func (r *renderer) tabsNode(n *Node, depth int) {
 			r.link("gr-tab", t.Href, t.Title, i == sel)
 		}
 		r.s(`</nav><section class="gr-tabpanel-active">`)
-		r.children(n.Tabs[sel].Children, depth)
+		r.blocks(n.Tabs[sel].Children, depth)
 		r.s(`</section></div>`)
 		return
 	}
@@ -391,7 +407,7 @@ func (r *renderer) tabsNode(n *Node, depth int) {
 	r.s(`</div>`)
 	for i := range n.Tabs {
 		r.s(`<section class="gr-tabpanel">`)
-		r.children(n.Tabs[i].Children, depth)
+		r.blocks(n.Tabs[i].Children, depth)
 		r.s(`</section>`)
 	}
 	r.s(`</div>`)

@@ -27,18 +27,18 @@ func TestRenderComponents(t *testing.T) {
 	}{
 		{"text shorthand", `"a < b"`, `a &lt; b`},
 		{"page", `{"type":"page","title":"T","subtitle":"S","children":["x"]}`,
-			`<div class="gr-page"><header class="gr-page-header"><h1>T</h1><p class="gr-subtitle">S</p></header><div class="gr-page-body">x</div></div>`},
+			`<div class="gr-page"><header class="gr-page-header"><h1>T</h1><p class="gr-subtitle">S</p></header><div class="gr-page-body"><p class="gr-p">x</p></div></div>`},
 		{"header", `{"type":"header","title":"H","children":[{"type":"badge","text":"prod","tone":"success"}]}`,
 			`<header class="gr-header"><h2>H</h2><div class="gr-header-extra"><span class="gr-badge gr-tone-success">prod</span></div></header>`},
 		{"card with link title", `{"type":"card","title":"About","href":"/x","children":["body"]}`,
-			`<section class="gr-card"><h3 class="gr-card-title"><a class="gr-link" href="/x">About</a></h3><div class="gr-card-body">body</div></section>`},
+			`<section class="gr-card"><h3 class="gr-card-title"><a class="gr-link" href="/x">About</a></h3><div class="gr-card-body"><p class="gr-p">body</p></div></section>`},
 		{"grid", `{"type":"grid","cols":2,"children":["a","b"]}`, `<div class="gr-grid gr-cols-2">ab</div>`},
 		{"table", `{"type":"table","columns":["Name","Owner"],"rows":[["a",{"type":"link","text":"team","href":"/t"}]]}`,
 			`<div class="gr-table-wrap"><table class="gr-table"><thead><tr><th scope="col">Name</th><th scope="col">Owner</th></tr></thead><tbody><tr><td>a</td><td><a class="gr-link" href="/t">team</a></td></tr></tbody></table></div>`},
 		{"link tabs", `{"type":"tabs","tabs":[{"title":"A","href":"?tab=a","children":["one"]},{"title":"B","href":"?tab=b","selected":true,"children":["two"]}]}`,
-			`<div class="gr-tabs gr-tabs-links"><nav class="gr-tablist" aria-label="Tabs"><a class="gr-tab" href="?tab=a">A</a><a class="gr-tab" href="?tab=b" aria-current="page">B</a></nav><section class="gr-tabpanel-active">two</section></div>`},
+			`<div class="gr-tabs gr-tabs-links"><nav class="gr-tablist" aria-label="Tabs"><a class="gr-tab" href="?tab=a">A</a><a class="gr-tab" href="?tab=b" aria-current="page">B</a></nav><section class="gr-tabpanel-active"><p class="gr-p">two</p></section></div>`},
 		{"css tabs", `{"type":"tabs","tabs":[{"title":"A","children":["one"]},{"title":"B","children":["two"]}]}`,
-			`<div class="gr-tabs gr-tabs-css"><div class="gr-tablist" role="radiogroup"><label class="gr-tab"><input type="radio" class="gr-tab-input" name="gr-tabs-1" checked> A</label><label class="gr-tab"><input type="radio" class="gr-tab-input" name="gr-tabs-1"> B</label></div><section class="gr-tabpanel">one</section><section class="gr-tabpanel">two</section></div>`},
+			`<div class="gr-tabs gr-tabs-css"><div class="gr-tablist" role="radiogroup"><label class="gr-tab"><input type="radio" class="gr-tab-input" name="gr-tabs-1" checked> A</label><label class="gr-tab"><input type="radio" class="gr-tab-input" name="gr-tabs-1"> B</label></div><section class="gr-tabpanel"><p class="gr-p">one</p></section><section class="gr-tabpanel"><p class="gr-p">two</p></section></div>`},
 		{"markdown", "{\"type\":\"markdown\",\"text\":\"# Hi\\n\\n*x* `c`\"}", `<div class="gr-markdown"><h1>Hi</h1>
 <p><em>x</em> <code>c</code></p>
 </div>`},
