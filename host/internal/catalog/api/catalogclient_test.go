@@ -1,0 +1,47 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBackstageCatalogClient runs the unmodified @backstage/catalog-client from npm
+// (examples/catalog/client-test, installed with `npm ci` there) against the API served
+// on a loopback port.
+func TestBackstageCatalogClient(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed; .ci/run installs it")
+	}
+	dir, _ := filepath.Abs("../../../../examples/catalog/client-test")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@backstage", "catalog-client")); err != nil {
+		t.Skipf("run `npm ci` in %s first (.ci/run does)", dir)
+	}
+	_, srv := exampleServer(t)
+	// The test also serves a remote catalog file for addLocation; route it beside the API.
+	mux := http.NewServeMux()
+	mux.HandleFunc("/remote/catalog-info.yaml", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: remote-service\nspec:\n  type: service\n  lifecycle: production\n  owner: team-platform\n")
+	})
+	mux.Handle("/", srv.Config.Handler)
+	srv.Config.Handler = mux
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "client.mjs", srv.URL)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	t.Logf("catalog-client:\n%s", out)
+	if err != nil || strings.Contains(string(out), "FAIL") {
+		t.Fatalf("catalog-client run failed: %v", err)
+	}
+	if n := strings.Count(string(out), "ok "); n != 13 {
+		t.Fatalf("%d steps passed, want 13", n)
+	}
+}
