@@ -25,7 +25,7 @@ var (
 	// EntityCards takes core.ui.element, and optionally catalog.entity-filter-expression.
 	EntityCards = ext.AttachPoint{ID: "page:catalog/entity", Input: "cards"}
 	// EntityTabs takes core.ui.element, core.title and core.routing.path (the tab's
-	// path segment, e.g. "docs"), and optionally catalog.entity-filter-expression.
+	// path below the entity's, e.g. "/docs"), and optionally catalog.entity-filter-expression.
 	EntityTabs = ext.AttachPoint{ID: "page:catalog/entity", Input: "tabs"}
 )
 
@@ -137,7 +137,7 @@ func EntityTab(id, title, path, filter string, mk MakeElement) ext.Extension {
 				return nil, err
 			}
 			return append(vals, ext.ElementRef.Value(el), ext.TitleRef.Value(in.ConfigString("title", title)),
-				ext.RoutePath.Value(in.ConfigString("path", path))), nil
+				ext.RoutePath.Value("/"+in.ConfigString("path", path))), nil
 		}),
 	}
 }

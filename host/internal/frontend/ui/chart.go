@@ -70,8 +70,8 @@ func (r *renderer) radar(rd *Radar) {
 	}
 	r.s(`<line class="gr-radar-axis" x1="10" y1="260" x2="510" y2="260"/><line class="gr-radar-axis" x1="260" y1="10" x2="260" y2="510"/>`)
 	for i, name := range rd.Rings {
-		mid := R * (float64(i) + 0.5) / float64(n)
-		r.s(`<text class="gr-radar-ring-label" x="260" y="` + f1(c-mid+4) + `" text-anchor="middle">`)
+		outer := R * float64(i+1) / float64(n)
+		r.s(`<text class="gr-radar-ring-label" x="260" y="` + f1(c-outer+14) + `" text-anchor="middle">`)
 		r.esc(name)
 		r.s(`</text>`)
 	}
