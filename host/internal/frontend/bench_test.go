@@ -4,32 +4,51 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"testing"
 
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/frontend/ui"
 )
 
-// BenchmarkEntityPage renders an entity page with 5 cards: the host's About,
-// Relations and Links cards and two plugin-style cards (a key-value list and a
-// table) that go through the error boundary's validation. Goal (issue 6): p50 <= 3 ms
-// with Wasm cards; this measures the host's share.
-func BenchmarkEntityPage(b *testing.B) {
+func benchCards() []ext.Extension {
 	kvCard := cardReturning("entity-card:bench/kv", "", func(rc *ext.RenderContext) (ui.Node, error) {
 		kv := ui.Node{Type: ui.TypeKV}
 		for i := 0; i < 10; i++ {
-			kv.Pairs = append(kv.Pairs, ui.Pair{Key: fmt.Sprintf("key %d", i), Value: ui.Badge(rc.Entity.Metadata.Name, ui.ToneInfo)})
+			kv.Pairs = append(kv.Pairs, ui.Pair{Key: "key " + strconv.Itoa(i), Value: ui.Badge(rc.Entity.Metadata.Name, ui.ToneInfo)})
 		}
 		return ui.Card("Facts", kv), nil
 	})
 	tableCard := cardReturning("entity-card:bench/table", "", func(rc *ext.RenderContext) (ui.Node, error) {
 		t := ui.Node{Type: ui.TypeTable, Columns: []string{"Build", "Status", "Link"}}
 		for i := 0; i < 20; i++ {
-			t.Rows = append(t.Rows, []ui.Node{ui.Text(fmt.Sprint(i)), ui.Badge("passed", ui.ToneSuccess), ui.Link("logs", fmt.Sprintf("https://ci.example/%d", i))})
+			t.Rows = append(t.Rows, []ui.Node{ui.Text(strconv.Itoa(i)), ui.Badge("passed", ui.ToneSuccess), ui.Link("logs", "https://ci.example/"+strconv.Itoa(i))})
 		}
 		return ui.Card("CI builds", t), nil
 	})
-	a := newApp(b, "", kvCard, tableCard)
+	return []ext.Extension{kvCard, tableCard}
+}
+
+// BenchmarkEntityPageBaseline writes the same page's finished UI tree as HTML, with
+// no extension tree, catalog lookup or boundaries: the baseline for
+// BenchmarkEntityPage's ratio.
+func BenchmarkEntityPageBaseline(b *testing.B) {
+	a := newApp(b, "", benchCards()...)
+	rc := &ext.RenderContext{Path: "/catalog/default/component/payments", Query: url.Values{}}
+	n := render(context.Background(), a.root, rc)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ui.Document(&n, ui.DocumentOptions{SiteTitle: "Greenroom"})
+	}
+}
+
+// BenchmarkEntityPage renders an entity page with 5 cards: the host's About,
+// Relations and Links cards and two plugin-style cards (a key-value list and a
+// table) that go through the error boundary's validation. Goal (issue 6): p50 <= 3 ms
+// with Wasm cards; this measures the host's share.
+func BenchmarkEntityPage(b *testing.B) {
+	a := newApp(b, "", benchCards()...)
 	path := "/catalog/default/component/payments"
 	status, html := a.RenderPage(context.Background(), path, url.Values{})
 	if status != 200 {
