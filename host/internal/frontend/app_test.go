@@ -336,3 +336,34 @@ func TestConcurrentRenders(t *testing.T) {
 		}
 	}
 }
+
+// TestHostilePluginCards sends hostile UI trees through the whole pipeline (factory,
+// boundary, entity page, document) and checks that no script gets onto the page.
+func TestHostilePluginCards(t *testing.T) {
+	trees := []ui.Node{
+		{Type: ui.TypeMarkdown, Text: "[x](javascript:alert(1)) <script>alert(1)</script><img src=x onerror=alert(1)>"},
+		{Type: ui.TypeHTML, Text: `<svg><script>alert(1)</script></svg><a href="javascript:alert(1)" onclick="alert(1)">x</a><style>*{}</style>`},
+		{Type: ui.TypeLink, Text: "x", Href: "JaVaScRiPt:alert(1)"},
+		{Type: ui.TypeCard, Title: "</h3><script>alert(1)</script>", Href: "data:text/html,<script>alert(1)</script>"},
+		{Type: ui.TypeChart, Chart: &ui.Chart{Kind: ui.ChartBar, Bars: []ui.Bar{{Label: "<script>", Value: 1, Href: "javascript:x"}}}},
+	}
+	var plugins []ext.Extension
+	for i, n := range trees {
+		n := n
+		plugins = append(plugins, cardReturning(fmt.Sprintf("entity-card:evil/c%d", i), "", func(*ext.RenderContext) (ui.Node, error) { return n, nil }))
+	}
+	a := newApp(t, "", plugins...)
+	status, html := get(t, a, "/catalog/default/component/payments")
+	if status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	body := strings.ToLower(html[strings.Index(html, "<body>"):])
+	for _, bad := range []string{"<script", "javascript:", "onerror=", "onclick=", "<style", "data:text/html"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("page contains %q", bad)
+		}
+	}
+	if !strings.Contains(body, "&lt;/h3&gt;&lt;script&gt;") {
+		t.Error("the hostile card title should be shown as text")
+	}
+}
