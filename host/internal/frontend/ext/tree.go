@@ -97,10 +97,13 @@ func inputNames(e *Extension) string {
 // Build resolves the extensions with the operator's app.extensions and runs the
 // factories of the active extensions, leaves first. Start-up errors (all of them, as
 // one errors.Join of *Error values) are: invalid or duplicate ids, output declarations
-// naming a data ref twice, unknown extensions or inputs in config or attachTo, the
-// root missing or disabled, attachment cycles, singleton inputs with more than one
+// naming a data ref twice, unknown extensions in config, attachTo (from config) to an
+// unknown extension, attachTo to an unknown input, the root missing or disabled, attachment cycles, singleton inputs with more than one
 // attachment, required singleton inputs with none, attachments that do not output an
 // input's required data refs, invalid config schemas and invalid config.
+//
+// An extension whose default parent is not installed stays inactive (as in Backstage)
+// and is reported in Problems.
 //
 // A factory that fails, panics or returns outputs that break its declaration does not
 // stop the build: it is reported in Problems, and where the parent's input only needs
@@ -206,6 +209,12 @@ func Build(ctx context.Context, exts []Extension, cfg Extensions) (*Tree, error)
 		}
 		p, ok := t.nodes[n.attach.ID]
 		if !ok {
+			if n.attachWhere == "" {
+				// A plugin's extension for another plugin that is not installed: as in
+				// Backstage, it stays inactive. Only a config typo is an error.
+				t.problems = append(t.problems, &Error{Extension: n.id(), Msg: fmt.Sprintf("attaches to %q, which does not exist, so it is inactive; enable the plugin that provides %q or disable this extension", n.attach.ID, n.attach.ID)})
+				continue
+			}
 			fail(n.id(), n.attachWhere, "attaches to %q, which does not exist%s; fix attachTo or enable the plugin that provides it", n.attach.ID, t.suggest(n.attach.ID))
 			continue
 		}

@@ -137,6 +137,22 @@ func reorderLeaves(s []string) []string {
 	return out
 }
 
+func TestMissingDefaultParentIsInactive(t *testing.T) {
+	r := &recorder{}
+	exts := append(base(r), Extension{ID: "entity-card:other/x", Source: "plugin other", AttachTo: AttachPoint{"page:not-installed", "cards"},
+		Output: []AnyRef{ElementRef}, Factory: r.element("entity-card:other/x")})
+	tree, err := Build(context.Background(), exts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tree.Active("entity-card:other/x") {
+		t.Error("an extension whose parent is not installed is active")
+	}
+	if ps := fmt.Sprint(tree.Problems()); !strings.Contains(ps, `extension "entity-card:other/x" attaches to "page:not-installed", which does not exist, so it is inactive`) {
+		t.Errorf("problems = %s", ps)
+	}
+}
+
 func TestBuildConfigDefaults(t *testing.T) {
 	r := &recorder{}
 	tree, err := Build(context.Background(), base(r), parseConfig(t, "extensions:\n  - nav-item:b:\n      config: {order: 2}\n"))
