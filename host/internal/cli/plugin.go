@@ -10,9 +10,9 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/pack"
 	"greenroom.dev/greenroom/host/internal/wasmfile"
 )
 
@@ -28,7 +28,7 @@ func runPack(env *Env, args []string) error {
 		return usagef("plugin pack needs --manifest, one input .wasm and -o")
 	}
 	in := fs.Arg(0)
-	man, err := readManifestYAML(*manifest)
+	man, err := pack.ReadManifest(*manifest)
 	if err != nil {
 		return asUsage(err)
 	}
@@ -36,16 +36,9 @@ func runPack(env *Env, args []string) error {
 	if err != nil {
 		return asUsage(fmt.Errorf("plugin pack: %w", err))
 	}
-	if _, err := wasmfile.Parse(wasm); err != nil {
+	packed, err := pack.Pack(wasm, man)
+	if err != nil {
 		return asUsage(fmt.Errorf("plugin pack: %s: %w", in, err))
-	}
-	payload, err := json.Marshal(man)
-	if err != nil {
-		return err
-	}
-	packed, err := wasmfile.WithCustom(wasm, abi.ManifestSection, payload)
-	if err != nil {
-		return err
 	}
 	if err := os.WriteFile(*out, packed, 0o644); err != nil {
 		return fmt.Errorf("plugin pack: %w", err)
@@ -53,27 +46,6 @@ func runPack(env *Env, args []string) error {
 	sum := sha256.Sum256(packed)
 	fmt.Fprintf(env.Stdout, "packed %s %s@%s into %s (sha256 %s)\n", *manifest, man.ID, man.Version, *out, hex.EncodeToString(sum[:]))
 	return nil
-}
-
-// readManifestYAML reads a plugin.yaml and validates it as a manifest.
-func readManifestYAML(path string) (*abi.Manifest, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
-	}
-	var v any
-	if err := yaml.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("manifest %s: %w", path, err)
-	}
-	j, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("manifest %s: %w", path, err)
-	}
-	m, err := abi.DecodeManifest(j)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
 }
 
 // InspectReport is the JSON output of `greenroom plugin inspect --json`.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/config"
@@ -154,6 +156,8 @@ func applyDefaults(schema any, v any) {
 	}
 }
 
+var english = message.NewPrinter(language.English)
+
 // describe flattens a validation error into "path: message" items with YAML paths.
 func describe(err error, base string) string {
 	var ve *jsonschema.ValidationError
@@ -168,7 +172,7 @@ func describe(err error, base string) string {
 			for _, seg := range e.InstanceLocation {
 				p += "." + seg
 			}
-			out = append(out, fmt.Sprintf("%s: %s", p, e.ErrorKind.LocalizedString(nil)))
+			out = append(out, fmt.Sprintf("%s: %s", p, e.ErrorKind.LocalizedString(english)))
 			return
 		}
 		for _, c := range e.Causes {

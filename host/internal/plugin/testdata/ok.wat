@@ -1,0 +1,9 @@
+;; Answers every request with {"text":"ok"}.
+(module
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (import "greenroom:host/v1" "mem_write" (func $mem_write (param i32 i32) (result i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{\"text\":\"ok\"}")
+  (func (export "gr_http") (result i32)
+    (call $output_set (call $mem_write (i32.const 0) (i32.const 13)) (i64.const 13))
+    (i32.const 0)))
