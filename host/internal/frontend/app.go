@@ -53,7 +53,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	return a, nil
 }
 
-// Problems are the extensions whose factories failed at start-up (log them).
+// Problems are the non-fatal start-up problems (see ext.Tree.Problems); log them.
 func (a *App) Problems() []error { return a.tree.Problems() }
 
 // Tree is the resolved extension tree.

@@ -484,8 +484,10 @@ func (t *Tree) Root() Data {
 	return t.root.data
 }
 
-// Problems are the extensions that failed at instantiation; each is also shown as an
-// error box where possible. Log them at start-up.
+// Problems are what went wrong without stopping the build, each naming its
+// extension: factories that failed (shown as error boxes where possible) and
+// extensions left inactive because their default parent is not installed. Log them
+// at start-up.
 func (t *Tree) Problems() []error { return t.problems }
 
 // Instantiated lists the extensions whose factories ran, in the order they ran.
