@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/pack"
 	"greenroom.dev/greenroom/host/internal/wasmfile"
