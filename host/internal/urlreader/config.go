@@ -77,4 +77,7 @@ type GitHubIntegration struct {
 	// the API (which supports conditional requests); this host is only allowed as a
 	// redirect target.
 	RawBaseURL string `yaml:"rawBaseUrl"`
+	// Apps (GitHub App authentication, as in Backstage) is not supported yet; an entry
+	// here is refused at start-up with a message to use token instead.
+	Apps []map[string]any `yaml:"apps"`
 }

@@ -89,6 +89,15 @@ func New(cfg ReadingConfig, opts Options, extra ...Entry) (*Mux, error) {
 		entries = append(entries, Entry{Name: "file", Reader: f, Predicate: f.Accepts})
 	}
 	m := NewMux(entries...)
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name)
+	}
+	log.Info("url readers ready", "readers", names, "fileRoots", cfg.FileRoots, "allowRules", len(cfg.Allow))
 	switch {
 	case cfg.CacheBytes == -1:
 	case cfg.CacheBytes < -1:

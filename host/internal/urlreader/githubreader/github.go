@@ -67,6 +67,9 @@ func New(index int, in urlreader.GitHubIntegration, lim urlreader.Limits, opts u
 	if strings.ContainsAny(host, "/:@?#") {
 		return nil, fmt.Errorf("%s.host: %q must be a host name only, without scheme or path; put the API URL in apiBaseUrl", where, in.Host)
 	}
+	if len(in.Apps) > 0 {
+		return nil, fmt.Errorf("%s.apps: GitHub App authentication is not supported yet; remove apps and set token to a personal access or fine-grained token", where)
+	}
 	apiRaw, rawRaw := in.APIBaseURL, in.RawBaseURL
 	if apiRaw == "" {
 		apiRaw = "https://" + host + "/api/v3"

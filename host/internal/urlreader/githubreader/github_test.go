@@ -413,6 +413,7 @@ func TestConfigErrors(t *testing.T) {
 		{[]urlreader.GitHubIntegration{{Host: "https://github.com"}}, "host name only"},
 		{[]urlreader.GitHubIntegration{{Host: "ghe.example.com", APIBaseURL: "ghe.example.com/api"}}, "integrations.github[0].apiBaseUrl"},
 		{[]urlreader.GitHubIntegration{{Host: "github.com"}, {Host: "GitHub.com"}}, "integrations.github[1].host: github.com is configured twice"},
+		{[]urlreader.GitHubIntegration{{Host: "github.com", Apps: []map[string]any{{"appId": 1}}}}, "integrations.github[0].apps: GitHub App authentication is not supported yet"},
 	}
 	for _, c := range cases {
 		if _, err := Entries(c.in, lim, urlreader.Options{}); err == nil || !strings.Contains(err.Error(), c.want) {
