@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -78,7 +79,11 @@ func schemaError(err error) error {
 		if len(e.Causes) == 0 {
 			loc := "config"
 			for _, p := range e.InstanceLocation {
-				loc += "." + p
+				if _, err := strconv.Atoi(p); err == nil {
+					loc += "[" + p + "]"
+				} else {
+					loc += "." + p
+				}
 			}
 			msgs = append(msgs, loc+": "+e.ErrorKind.LocalizedString(printer))
 			return
