@@ -60,3 +60,53 @@ func TestHostCalls(t *testing.T) {
 		t.Fatalf("missing: %+v", ae)
 	}
 }
+
+func TestGrant(t *testing.T) {
+	allow, err := Grant([]string{"github.com", "*.example.com"}, []string{"/acme/**"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]bool{
+		"https://github.com/acme/repo/blob/main/x.yaml":    true,
+		"https://a.example.com/acme/x":                     true,
+		"https://example.com/acme/x":                       false,
+		"https://github.com/other/repo/blob/main/x.yaml":   false,
+		"https://github.com/acme/../other/blob/main/x.yml": false,
+		"https://gitlab.com/acme/x":                        false,
+	}
+	for raw, want := range cases {
+		u, _ := url.Parse(raw)
+		if err := allow(u); (err == nil) != want || (err != nil && !errors.Is(err, ErrNotAllowed)) {
+			t.Errorf("%s: %v, want allowed=%v", raw, err, want)
+		}
+	}
+	if _, err := Grant([]string{"[x"}, nil); err == nil || !strings.Contains(err.Error(), "hosts[0]") {
+		t.Errorf("bad host glob: %v", err)
+	}
+	if _, err := Grant(nil, []string{"acme/**"}); err == nil || !strings.Contains(err.Error(), "paths[0]") {
+		t.Errorf("relative path glob: %v", err)
+	}
+}
+
+func TestNarrowedSearchDropsUngrantedMatches(t *testing.T) {
+	root, _, fr := fileFixture(t)
+	allow, err := Grant(nil, []string{root + "/*/*.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Narrow(NewMux(Entry{Name: "file", Reader: fr, Predicate: fr.Accepts}), allow)
+	// The glob URL passes the grant (its `**` matches the grant's `*`), but a/b/two.yaml
+	// is outside the grant and must not come back.
+	res, err := HostSearch(context.Background(), r, SearchRequest{URL: "file://" + root + "/**/*.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		if strings.Contains(f.URL, "/a/b/") {
+			t.Fatalf("ungranted match returned: %s", f.URL)
+		}
+	}
+	if len(res.Files) != 1 || !strings.HasSuffix(res.Files[0].URL, "/a/one.yaml") {
+		t.Fatalf("got %d files", len(res.Files))
+	}
+}
