@@ -469,7 +469,7 @@ func (r *renderer) form(n *Node) {
 
 func (r *renderer) layout(n *Node, depth int) {
 	r.s(`<input type="checkbox" id="gr-theme" class="gr-theme-input" aria-label="Switch between light and dark theme">`)
-	r.s(`<div class="gr-shell"><header class="gr-topbar"><a class="gr-brand" href="/">`)
+	r.s(`<div class="gr-shell"><a class="gr-skip" href="#main">Skip to content</a><header class="gr-topbar"><a class="gr-brand" href="/">`)
 	if n.Title == "" {
 		r.s("Greenroom")
 	} else {
