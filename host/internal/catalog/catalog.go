@@ -4,6 +4,7 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -37,19 +38,44 @@ type entity struct {
 	ref       string // kind:namespace/name (name as written)
 	kind      string // lower-cased kind
 	uid       string
-	body      []byte // processed entity JSON, etag placeholder, no relations/status
-	hash      string // hash of body, to skip unchanged entities
-	emitted   []model.Relation
+	body      []byte // processed entity JSON until it is stitched (then nil; see bodyBytes)
+	hash      string // hash of the body (with the uid placeholder), to skip unchanged entities
 	source    string // location key that emits it ("type:target")
 	origin    string // root location key
 	errors    []StatusItem
 	conflicts map[string]string // conflicting location key -> message
 	orphan    bool
 
-	final   []byte
+	final   []byte // the stitched entity served to clients
+	bodyLen int    // final[:bodyLen] is the body without its closing brace
 	slot    uint32
 	indexed bool
 	pairs   []pair // transient: search rows of the body, set by processing
+}
+
+// bodyBytes returns the processed entity JSON (etag placeholder, no relations/status).
+// After stitching it is rebuilt from final, so each entity keeps one copy in memory.
+func (e *entity) bodyBytes() []byte {
+	if e.body != nil || e.final == nil {
+		return e.body
+	}
+	out := make([]byte, e.bodyLen+1)
+	copy(out, e.final[:e.bodyLen])
+	out[e.bodyLen] = '}'
+	if i := bytes.Index(out, etagPrefix); i >= 0 && i+len(etagMarker) <= len(out) {
+		copy(out[i:], etagMarker)
+	}
+	return out
+}
+
+// relations recomputes the relations an entity emits from its body.
+func (e *entity) relations() []model.Relation {
+	var doc map[string]any
+	if json.Unmarshal(e.bodyBytes(), &doc) != nil {
+		return nil
+	}
+	rels, _ := model.Relations(doc)
+	return rels
 }
 
 // Catalog is safe for concurrent use: queries run in parallel under a read lock, and

@@ -38,6 +38,7 @@ const (
 
 var (
 	etagMarker = []byte(`"etag":"` + etagPlaceholder + `"`)
+	etagPrefix = []byte(`"etag":"`)
 	uidMarker  = []byte(`"uid":"` + uidPlaceholder + `"`)
 )
 
@@ -143,7 +144,8 @@ type relOut struct {
 	TargetRef string `json:"targetRef"`
 }
 
-// buildFinal stitches the entity: body + relations + status, with a fresh etag.
+// buildFinal stitches the entity: body + relations + status, with a fresh etag. The
+// body (without its closing brace) is final[:len(body)-1].
 func buildFinal(body []byte, rels []relOut, status []StatusItem) []byte {
 	var tail bytes.Buffer
 	tail.WriteString(`,"relations":[`)

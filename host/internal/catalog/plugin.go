@@ -176,7 +176,7 @@ func (c *Catalog) ApplyProvider(ctx context.Context, provider string, upsert []j
 			continue
 		}
 		var doc map[string]any
-		if json.Unmarshal(e.body, &doc) == nil {
+		if json.Unmarshal(e.bodyBytes(), &doc) == nil {
 			keep = append(keep, doc)
 		}
 	}

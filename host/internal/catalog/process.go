@@ -539,22 +539,22 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 		e = &entity{key: pe.key, uid: newUID()}
 	}
 	hash := pe.hash
-	if e.body != nil && e.hash == hash && e.source == srcKey && len(e.errors) == 0 && !e.orphan {
+	if e.hash != "" && e.hash == hash && e.source == srcKey && len(e.errors) == 0 && !e.orphan {
 		return
 	}
 	body := withUID(pe.body, e.uid)
-	if e.body != nil {
-		for _, r := range e.emitted {
+	if e.hash != "" {
+		for _, r := range e.relations() {
 			c.removeEdge(r, e.key)
 			b.dirty[strings.ToLower(r.Source)] = true
 		}
 	}
 	e.ref = pe.ref
 	e.kind = strings.ToLower(model.RefOf(pe.doc).Kind)
-	e.body, e.hash, e.emitted = body, hash, pe.rels
+	e.body, e.hash = body, hash
 	e.source, e.origin, e.errors, e.orphan = srcKey, rootKey, nil, false
 	e.pairs = pe.pairs
-	for _, r := range e.emitted {
+	for _, r := range pe.rels {
 		c.addEdge(r, e.key)
 		b.dirty[strings.ToLower(r.Source)] = true
 	}
@@ -568,7 +568,7 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 func (b *batch) remove(e *entity) {
 	b.init()
 	c := b.c
-	for _, r := range e.emitted {
+	for _, r := range e.relations() {
 		c.removeEdge(r, e.key)
 		b.dirty[strings.ToLower(r.Source)] = true
 	}
@@ -590,7 +590,7 @@ func (b *batch) orphan(e *entity, keep bool) {
 		return
 	}
 	var doc map[string]any
-	if json.Unmarshal(e.body, &doc) != nil {
+	if json.Unmarshal(e.bodyBytes(), &doc) != nil {
 		return
 	}
 	md, _ := doc["metadata"].(map[string]any)
@@ -731,8 +731,33 @@ func (c *Catalog) stitchDirty(dirty map[string]bool) {
 	c.stitchEntities(ents, hasVia)
 }
 
+// parallelRange splits [0,n) over the CPUs.
+func parallelRange(n int, work func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < 256 || workers == 1 {
+		work(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) { defer wg.Done(); work(lo, hi) }(lo, min(lo+chunk, n))
+	}
+	wg.Wait()
+}
+
+func parallel(n int, fn func(i int)) {
+	parallelRange(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			fn(i)
+		}
+	})
+}
+
 type stitched struct {
-	final []byte
+	final   []byte
+	bodyLen int
 	pairs []pair
 	skip  bool
 }
@@ -746,25 +771,14 @@ func (c *Catalog) stitchEntities(ents []*entity, hasVia map[string]bool) {
 			res[i] = c.stitchOne(ents[i], hasVia[ents[i].key])
 		}
 	}
-	workers := runtime.GOMAXPROCS(0)
-	if len(ents) < 256 || workers == 1 {
-		work(0, len(ents))
-	} else {
-		var wg sync.WaitGroup
-		chunk := (len(ents) + workers - 1) / workers
-		for lo := 0; lo < len(ents); lo += chunk {
-			wg.Add(1)
-			go func(lo, hi int) { defer wg.Done(); work(lo, hi) }(lo, min(lo+chunk, len(ents)))
-		}
-		wg.Wait()
-	}
+	parallelRange(len(ents), work)
 	for i, e := range ents {
 		e.pairs = nil
 		if res[i].skip || res[i].final == nil {
 			continue
 		}
 		c.idx.remove(e)
-		e.final = res[i].final
+		e.final, e.bodyLen, e.body = res[i].final, res[i].bodyLen, nil
 		c.idx.add(e, res[i].pairs)
 	}
 }
@@ -786,20 +800,21 @@ func (c *Catalog) stitchOne(e *entity, hasViaErrors bool) stitched {
 	if hasViaErrors {
 		status = append(status, c.viaErrors(e.key)...)
 	}
-	final := buildFinal(e.body, rels, status)
+	bodyJSON := e.bodyBytes()
+	final := buildFinal(bodyJSON, rels, status)
 	if e.indexed && bytes.Equal(final, e.final) {
 		return stitched{skip: true}
 	}
 	body := e.pairs
 	if body == nil {
 		var doc map[string]any
-		if err := json.Unmarshal(e.body, &doc); err != nil {
+		if err := json.Unmarshal(bodyJSON, &doc); err != nil {
 			c.log.Error("catalog: corrupt entity body", "entity", e.ref, "err", err)
 			return stitched{skip: true}
 		}
 		body = bodyPairs(doc)
 	}
-	return stitched{final: final, pairs: stitchPairs(body, e.uid, rels)}
+	return stitched{final: final, bodyLen: len(bodyJSON) - 1, pairs: stitchPairs(body, e.uid, rels)}
 }
 
 // record is the stored form of an entity: a JSON header line, then the body.
@@ -810,7 +825,6 @@ type recordHeader struct {
 	Hash      string            `json:"hash"`
 	Source    string            `json:"source"`
 	Origin    string            `json:"origin"`
-	Emitted   []model.Relation  `json:"emitted,omitempty"`
 	Errors    []StatusItem      `json:"errors,omitempty"`
 	Conflicts map[string]string `json:"conflicts,omitempty"`
 	Orphan    bool              `json:"orphan,omitempty"`
@@ -818,11 +832,12 @@ type recordHeader struct {
 
 func encodeRecord(e *entity) []byte {
 	h := mustJSON(recordHeader{Ref: e.ref, Kind: e.kind, UID: e.uid, Hash: e.hash, Source: e.source, Origin: e.origin,
-		Emitted: e.emitted, Errors: e.errors, Conflicts: e.conflicts, Orphan: e.orphan})
-	out := make([]byte, 0, len(h)+1+len(e.body))
+		Errors: e.errors, Conflicts: e.conflicts, Orphan: e.orphan})
+	body := e.bodyBytes()
+	out := make([]byte, 0, len(h)+1+len(body))
 	out = append(out, h...)
 	out = append(out, '\n')
-	return append(out, e.body...)
+	return append(out, body...)
 }
 
 func decodeRecord(key string, v []byte) (*entity, error) {
@@ -838,7 +853,7 @@ func decodeRecord(key string, v []byte) (*entity, error) {
 	if !json.Valid(body) {
 		return nil, fmt.Errorf("entity record %s: body is not valid JSON", key)
 	}
-	return &entity{key: key, ref: h.Ref, kind: h.Kind, uid: h.UID, hash: h.Hash, body: body, emitted: h.Emitted,
+	return &entity{key: key, ref: h.Ref, kind: h.Kind, uid: h.UID, hash: h.Hash, body: body,
 		source: h.Source, origin: h.Origin, errors: h.Errors, conflicts: h.Conflicts, orphan: h.Orphan}, nil
 }
 
@@ -873,9 +888,6 @@ func (c *Catalog) load(ctx context.Context) error {
 		}
 		c.ents[e.key] = e
 		c.byUID[e.uid] = e
-		for _, r := range e.emitted {
-			c.addEdge(r, e.key)
-		}
 		return nil
 	})
 	if err != nil {
@@ -886,6 +898,24 @@ func (c *Catalog) load(ctx context.Context) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// Decode bodies in parallel for their relations and search rows.
+	ents := make([]*entity, len(keys))
+	rels := make([][]model.Relation, len(keys))
+	for i, k := range keys {
+		ents[i] = c.ents[k]
+	}
+	parallel(len(ents), func(i int) {
+		var doc map[string]any
+		if json.Unmarshal(ents[i].body, &doc) == nil {
+			rels[i], _ = model.Relations(doc)
+			ents[i].pairs = bodyPairs(doc)
+		}
+	})
+	for i, e := range ents {
+		for _, r := range rels[i] {
+			c.addEdge(r, e.key)
+		}
+	}
 	c.stitchAll(keys)
 	c.version.Add(1)
 	return nil

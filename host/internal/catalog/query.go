@@ -96,12 +96,16 @@ type Selection struct {
 }
 
 type queryCache struct {
+	off     bool
 	mu      sync.Mutex
 	version uint64
 	m       map[string][]*entity
 }
 
 func (q *queryCache) get(version uint64, key string) ([]*entity, bool) {
+	if q.off {
+		return nil, false
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.version != version {
@@ -112,6 +116,9 @@ func (q *queryCache) get(version uint64, key string) ([]*entity, bool) {
 }
 
 func (q *queryCache) put(version uint64, key string, r []*entity) {
+	if q.off {
+		return
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.version != version || q.m == nil || len(q.m) > 512 {
@@ -120,6 +127,10 @@ func (q *queryCache) put(version uint64, key string, r []*entity) {
 	}
 	q.m[key] = r
 }
+
+// DisableQueryCache turns off the cache of query results (kept per catalog version), so
+// benchmarks can measure the uncached query path. Call it before serving.
+func (c *Catalog) DisableQueryCache() { c.qcache.off = true }
 
 // matches returns the ordered entities of a selection (without offset/limit). Callers
 // hold c.mu (read).

@@ -57,3 +57,5 @@ func exampleServer(t testing.TB) (*catalog.Catalog, *httptest.Server) {
 	t.Cleanup(srv.Close)
 	return c, srv
 }
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

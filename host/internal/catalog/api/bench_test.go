@@ -1,0 +1,238 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/catalog/api"
+	"greenroom.dev/greenroom/host/internal/catalog/gen"
+	"greenroom.dev/greenroom/host/internal/store"
+)
+
+// Benchmarks for the catalog's speed goals (issue 4). Run with
+//
+//	go test ./host/internal/catalog/api -run '^$' -bench . -benchtime 2000x
+//
+// Latency benchmarks report p50/p99 per request as custom metrics; the throughput
+// benchmarks (RunParallel) report requests per second; the memory benchmark reports the
+// heap and the process's resident set after an ingest.
+
+var (
+	benchMu   sync.Mutex
+	benchRoot = map[int]string{}
+	benchCats = map[int]*catalog.Catalog{}
+)
+
+func benchDir() string {
+	if d := os.Getenv("GREENROOM_BENCH_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(os.TempDir(), "greenroom-catalog-bench")
+}
+
+// generated writes the catalog for n entities once per machine (it is deterministic).
+func generated(b testing.TB, n int) string {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if r, ok := benchRoot[n]; ok {
+		return r
+	}
+	dir := filepath.Join(benchDir(), strconv.Itoa(n))
+	root := filepath.Join(dir, "all.yaml")
+	if _, err := os.Stat(root); err != nil {
+		var err error
+		if root, err = gen.Generate(dir, n, 42); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchRoot[n] = root
+	return root
+}
+
+func ingest(b testing.TB, root string, st catalog.Store) *catalog.Catalog {
+	rules := allKinds
+	c, err := catalog.New(context.Background(), catalog.Options{
+		Config: catalog.Config{Rules: &rules, Locations: []catalog.LocationConfig{{Type: "file", Target: root}}},
+		Store:  st, Logger: quietLogger(),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.RefreshAll(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// loaded returns a catalog of n generated entities, ingested once per test binary.
+func loaded(b testing.TB, n int) *catalog.Catalog {
+	root := generated(b, n)
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if c, ok := benchCats[n]; ok {
+		return c
+	}
+	c := ingest(b, root, catalog.NewMemoryStore())
+	benchCats[n] = c
+	runtime.GC()
+	return c
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkIngest10k: full ingest of 10,000 entities from files into a bbolt store
+// (goal ≤ 1 s per op). cpu-ms/op shows the CPU spent, which is less sensitive to other
+// load on a shared machine than ns/op.
+func BenchmarkIngest10k(b *testing.B) { benchIngest(b, 10000) }
+
+func benchIngest(b *testing.B, n int) {
+	root := generated(b, n)
+	var cpu time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		f, err := store.OpenFile(filepath.Join(b.TempDir(), "greenroom.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		c0 := cpuTime()
+		b.StartTimer()
+		c := ingest(b, root, f.Catalog())
+		b.StopTimer()
+		cpu += cpuTime() - c0
+		if c.Count() < n {
+			b.Fatalf("count %d", c.Count())
+		}
+		f.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+}
+
+type query struct{ name, path, query string }
+
+var queries = []query{
+	{"by-name", "/entities/by-name/component/default/component-000042", ""},
+	{"by-query", "/entities/by-query", "filter=kind=component,spec.lifecycle=production&limit=50"},
+	{"facets", "/entity-facets", "facet=spec.type&filter=kind=component"},
+	{"tags-fields", "/entities", "filter=metadata.tags=java&fields=metadata.name"},
+}
+
+func latency(b *testing.B, a *api.API, q query) {
+	vals, _ := url.ParseQuery(q.query)
+	req := func() *api.Response {
+		return a.Serve(context.Background(), &api.Request{Method: "GET", Path: q.path, Query: vals})
+	}
+	if r := req(); r.Status != 200 {
+		b.Fatalf("%s: %d %s", q.name, r.Status, r.Body)
+	}
+	d := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		req()
+		d = append(d, time.Since(t))
+	}
+	b.StopTimer()
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	b.ReportMetric(float64(d[len(d)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(d[len(d)*99/100].Microseconds()), "p99-µs")
+}
+
+// BenchmarkLatency100k: p50/p99 of the four reference requests at 100,000 entities
+// (goals: by-name p99 ≤ 2 ms, by-query p99 ≤ 5 ms, facets p99 ≤ 20 ms), with and without
+// the query-result cache.
+func BenchmarkLatency100k(b *testing.B) {
+	c := loaded(b, 100000)
+	for _, cached := range []bool{true, false} {
+		for _, q := range queries {
+			name := q.name
+			if !cached {
+				name += "/uncached"
+			}
+			b.Run(name, func(b *testing.B) {
+				latency(b, apiFor(c, cached), q)
+			})
+		}
+	}
+}
+
+// apiFor returns an API over c with the cache on or off. Turning it off is permanent,
+// so the uncached runs come last.
+func apiFor(c *catalog.Catalog, cached bool) *api.API {
+	if !cached {
+		c.DisableQueryCache()
+	}
+	return api.New(c)
+}
+
+// BenchmarkThroughput10k: requests per second with 16 concurrent callers at 10,000
+// entities (goals: ≥ 50,000 by-name, 7,100 by-query, 6,600 facets), through Serve.
+func BenchmarkThroughput10k(b *testing.B) {
+	c := loaded(b, 10000)
+	a := api.New(c)
+	for _, q := range queries {
+		b.Run(q.name, func(b *testing.B) {
+			vals, _ := url.ParseQuery(q.query)
+			b.SetParallelism(8) // 16 goroutines on 2 CPUs
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					r := a.Serve(context.Background(), &api.Request{Method: "GET", Path: q.path, Query: vals})
+					if r.Status != 200 {
+						panic(fmt.Sprint(r.Status))
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+		})
+	}
+}
+
+// BenchmarkMemory100k reports the live heap and the resident set size after ingesting
+// 100,000 entities (goal: resident ≤ 300 MB).
+func BenchmarkMemory100k(b *testing.B) {
+	root := generated(b, 100000)
+	for i := 0; i < b.N; i++ {
+		c := ingest(b, root, catalog.NewMemoryStore())
+		runtime.GC()
+		debug.FreeOSMemory()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		b.ReportMetric(float64(m.HeapAlloc)/(1<<20), "heap-MB")
+		b.ReportMetric(rssMB(), "rss-MB")
+		runtime.KeepAlive(c)
+	}
+}
+
+func rssMB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
