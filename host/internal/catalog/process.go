@@ -758,8 +758,8 @@ func parallel(n int, fn func(i int)) {
 type stitched struct {
 	final   []byte
 	bodyLen int
-	pairs []pair
-	skip  bool
+	pairs   []pair
+	skip    bool
 }
 
 // stitchEntities computes final JSON and search rows in parallel (read-only work), then
