@@ -17,8 +17,52 @@ type index struct {
 }
 
 type keyIndex struct {
-	all  []uint32 // slots that have the key at all
+	all []uint32 // slots that have the key at all
+	// Most keys hold one value (for example "spec.providesapis.<api>" = "true"), so the
+	// first value lives inline and the map is made only for a second one.
+	v1   string
+	p1   *posting
 	vals map[string]*posting
+}
+
+func (k *keyIndex) get(v string) *posting {
+	if k.p1 != nil && k.v1 == v {
+		return k.p1
+	}
+	return k.vals[v]
+}
+
+func (k *keyIndex) put(v string, p *posting) {
+	if k.p1 == nil && k.vals == nil {
+		k.v1, k.p1 = v, p
+		return
+	}
+	if k.vals == nil {
+		k.vals = map[string]*posting{k.v1: k.p1}
+		k.v1, k.p1 = "", nil
+	}
+	k.vals[v] = p
+}
+
+// each calls fn for every value until it returns false.
+func (k *keyIndex) each(fn func(v string, p *posting) bool) {
+	if k.p1 != nil {
+		fn(k.v1, k.p1)
+		return
+	}
+	for v, p := range k.vals {
+		if !fn(v, p) {
+			return
+		}
+	}
+}
+
+func (k *keyIndex) del(v string) {
+	if k.p1 != nil && k.v1 == v {
+		k.v1, k.p1 = "", nil
+		return
+	}
+	delete(k.vals, v)
 }
 
 type posting struct {
@@ -41,7 +85,7 @@ func (ix *index) add(e *entity, pairs []pair) {
 		p := &pairs[i]
 		k := ix.keys[p.key]
 		if k == nil {
-			k = &keyIndex{vals: map[string]*posting{}}
+			k = &keyIndex{}
 			ix.keys[p.key] = k
 		}
 		if n := len(k.all); n == 0 || k.all[n-1] != slot {
@@ -50,10 +94,10 @@ func (ix *index) add(e *entity, pairs []pair) {
 		if !p.hasValue {
 			continue
 		}
-		pv := k.vals[p.value]
+		pv := k.get(p.value)
 		if pv == nil {
 			pv = &posting{orig: p.orig}
-			k.vals[p.value] = pv
+			k.put(p.value, pv)
 		}
 		if n := len(pv.ids); n == 0 || pv.ids[n-1] != slot {
 			pv.ids = append(pv.ids, slot)
@@ -103,11 +147,16 @@ func (ix *index) maybeCompact() {
 			delete(ix.keys, key)
 			continue
 		}
-		for v, p := range k.vals {
+		var empty []string
+		k.each(func(v string, p *posting) bool {
 			p.ids = fix(p.ids)
 			if len(p.ids) == 0 {
-				delete(k.vals, v)
+				empty = append(empty, v)
 			}
+			return true
+		})
+		for _, v := range empty {
+			k.del(v)
 		}
 	}
 	ix.slots, ix.seqs, ix.dead = slots, seqs, 0
@@ -147,29 +196,58 @@ func (ix *index) match(sets []filterSet) []uint32 {
 	return result
 }
 
+// itemPosting answers the array form "path.<item>" (= "true") from "path" = "<item>".
+func (ix *index) itemPosting(key string) []uint32 {
+	var out []uint32
+	for i := 0; i < len(key); i++ {
+		if key[i] != '.' {
+			continue
+		}
+		if k := ix.keys[key[:i]]; k != nil {
+			if p := k.get(key[i+1:]); p != nil {
+				out = union(out, p.ids)
+			}
+		}
+	}
+	return out
+}
+
+// condList returns the sorted slots that may satisfy one condition (dead ones included).
+func (ix *index) condList(c condition) []uint32 {
+	var u []uint32
+	k := ix.keys[c.key]
+	if c.values == nil {
+		if k != nil {
+			u = k.all
+		}
+		if item := ix.itemPosting(c.key); len(item) > 0 {
+			u = union(u, item)
+		}
+		return u
+	}
+	for _, v := range c.values {
+		if k != nil {
+			if p := k.get(v); p != nil {
+				if u == nil {
+					u = p.ids
+				} else {
+					u = union(u, p.ids)
+				}
+			}
+		}
+		if v == "true" {
+			if item := ix.itemPosting(c.key); len(item) > 0 {
+				u = union(u, item)
+			}
+		}
+	}
+	return u
+}
+
 func (ix *index) matchSet(set filterSet) []uint32 {
 	lists := make([][]uint32, 0, len(set))
 	for _, c := range set {
-		k := ix.keys[c.key]
-		if k == nil {
-			return nil
-		}
-		if c.values == nil {
-			lists = append(lists, k.all)
-			continue
-		}
-		var u []uint32
-		for j, v := range c.values {
-			p := k.vals[v]
-			if p == nil {
-				continue
-			}
-			if j == 0 || u == nil {
-				u = p.ids
-			} else {
-				u = union(u, p.ids)
-			}
-		}
+		u := ix.condList(c)
 		if len(u) == 0 {
 			return nil
 		}
@@ -245,13 +323,14 @@ func (ix *index) sortValues(key string) ([]string, []bool) {
 	if k == nil {
 		return vals, has
 	}
-	for v, p := range k.vals {
+	k.each(func(v string, p *posting) bool {
 		for _, id := range p.ids {
 			if !has[id] || v < vals[id] {
 				vals[id], has[id] = v, true
 			}
 		}
-	}
+		return true
+	})
 	return vals, has
 }
 

@@ -171,11 +171,12 @@ func (c *Catalog) fullText(ids []uint32, ft FullText, order []OrderField) []uint
 		if k == nil {
 			continue
 		}
-		for v, p := range k.vals {
+		k.each(func(v string, p *posting) bool {
 			if strings.Contains(v, term) {
 				hit = union(hit, p.ids)
 			}
-		}
+			return true
+		})
 	}
 	return intersect(ids, hit)
 }
@@ -249,7 +250,7 @@ func (c *Catalog) Facets(facets []string, filter Filter) map[string][]FacetCount
 	for _, f := range facets {
 		counts := map[string]int{}
 		if k := c.idx.keys[strings.ToLower(f)]; k != nil {
-			for _, p := range k.vals {
+			k.each(func(_ string, p *posting) bool {
 				n := 0
 				for _, id := range p.ids {
 					if c.idx.slots[id] != nil && (bits == nil || bits.has(id)) {
@@ -259,7 +260,8 @@ func (c *Catalog) Facets(facets []string, filter Filter) map[string][]FacetCount
 				if n > 0 {
 					counts[p.orig] += n
 				}
-			}
+				return true
+			})
 		}
 		list := make([]FacetCount, 0, len(counts))
 		for v, n := range counts {

@@ -39,11 +39,10 @@ func bodyPairs(e map[string]any) []pair {
 				visit(p, c)
 			}
 		case []any:
+			// Backstage also writes "path.<item>" = "true" for string items; the index
+			// answers those keys from "path" = "<item>" instead of storing them.
 			for _, item := range x {
 				visit(path, item)
-				if s, ok := item.(string); ok {
-					out = append(out, mkPair(path+"."+s, "true"))
-				}
 			}
 		case nil:
 			out = append(out, pair{key: strings.ToLower(path)})
