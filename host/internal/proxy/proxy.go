@@ -367,38 +367,10 @@ func (p *Proxy) forward(ctx context.Context, ep *endpoint, in Incoming) (*Respon
 		return nil, &Error{Status: 405, Name: "MethodNotAllowedError", Allow: ep.allowedMethods,
 			Message: fmt.Sprintf("method %s is not allowed on proxy endpoint %s; allowed: %s (proxy.endpoints[%q].allowedMethods)", method, ep.route, strings.Join(ep.allowedMethods, ", "), ep.route)}
 	}
-	decoded, err := url.PathUnescape(in.Path)
-	if err != nil {
-		return nil, &Error{Status: 400, Name: "InputError", Message: "request path is not validly escaped"}
+	u, perr := p.upstreamURL(ep, in.Path, in.RawQuery)
+	if perr != nil {
+		return nil, perr
 	}
-	for _, seg := range strings.Split(decoded, "/") {
-		if seg == ".." {
-			return nil, &Error{Status: 400, Name: "InputError", Message: "`..` is not allowed in proxied paths"}
-		}
-	}
-	// Rewrite the full path, as http-proxy-middleware sees it, then append it to the
-	// target's path. Only the path is taken from the request; scheme and host come from
-	// the configured target.
-	full := p.prefix + in.Path
-	for _, rw := range ep.rewrite {
-		if loc := rw.re.FindStringSubmatchIndex(full); loc != nil {
-			var dst []byte
-			dst = rw.re.ExpandString(dst, rw.repl, full, loc)
-			full = full[:loc[0]] + string(dst) + full[loc[1]:]
-			break
-		}
-	}
-	if !strings.HasPrefix(full, "/") {
-		full = "/" + full
-	}
-	u := *ep.target
-	escaped := strings.TrimSuffix(ep.target.EscapedPath(), "/") + full
-	u.Path, err = url.PathUnescape(escaped)
-	if err != nil {
-		return nil, &Error{Status: 400, Name: "InputError", Message: "rewritten path is not validly escaped"}
-	}
-	u.RawPath = escaped
-	u.RawQuery = in.RawQuery
 	body := in.Body
 	if in.ContentLength == 0 {
 		body = nil
@@ -462,6 +434,51 @@ func (p *Proxy) forward(ctx context.Context, ep *endpoint, in Incoming) (*Respon
 		out.Header[k] = vs
 	}
 	return out, nil
+}
+
+// upstreamURL builds the upstream URL for a request path (escaped, after the prefix,
+// starting with the route) and query. Only the path is taken from the request; scheme
+// and host always come from the configured target.
+func (p *Proxy) upstreamURL(ep *endpoint, escapedPath, rawQuery string) (*url.URL, *Error) {
+	decoded, err := url.PathUnescape(escapedPath)
+	if err != nil {
+		return nil, &Error{Status: 400, Name: "InputError", Message: "request path is not validly escaped"}
+	}
+	for _, seg := range strings.Split(decoded, "/") {
+		if seg == ".." {
+			return nil, &Error{Status: 400, Name: "InputError", Message: "`..` is not allowed in proxied paths"}
+		}
+	}
+	// Rewrite the full path, as http-proxy-middleware sees it, then append it to the
+	// target's path.
+	full := p.prefix + escapedPath
+	for _, rw := range ep.rewrite {
+		if loc := rw.re.FindStringSubmatchIndex(full); loc != nil {
+			var dst []byte
+			dst = rw.re.ExpandString(dst, rw.repl, full, loc)
+			full = full[:loc[0]] + string(dst) + full[loc[1]:]
+			break
+		}
+	}
+	if !strings.HasPrefix(full, "/") {
+		full = "/" + full
+	}
+	u := *ep.target
+	escaped := strings.TrimSuffix(ep.target.EscapedPath(), "/") + full
+	u.Path, err = url.PathUnescape(escaped)
+	if err != nil {
+		return nil, &Error{Status: 400, Name: "InputError", Message: "rewritten path is not validly escaped"}
+	}
+	u.RawPath = escaped
+	u.RawQuery = rawQuery
+	u.Fragment, u.RawFragment = "", ""
+	// Round-trip through the string form, as the request will, and insist that the
+	// authority did not move.
+	back, err := url.Parse(u.String())
+	if err != nil || back.Host != ep.target.Host || back.Scheme != ep.target.Scheme || back.User != nil {
+		return nil, &Error{Status: 400, Name: "InputError", Message: "request would leave the configured target"}
+	}
+	return back, nil
 }
 
 // ServeHTTP serves requests under the prefix.
