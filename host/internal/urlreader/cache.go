@@ -89,7 +89,7 @@ func (c *Cache) drop(url string) {
 // readURL reads through the cache: without a caller ETag, a cached ETag is sent, and a
 // not-modified answer returns a copy of the cached content.
 func (c *Cache) readURL(ctx context.Context, r Reader, rawURL string, opts ReadURLOptions) (*ReadURLResponse, error) {
-	if opts.ETag != "" || !opts.LastModifiedAfter.IsZero() {
+	if opts.ETag != "" || !opts.LastModifiedAfter.IsZero() || opts.MaxBytes > 0 {
 		res, err := r.ReadURL(ctx, rawURL, opts)
 		if err == nil && res.ETag != "" {
 			c.put(cacheEntry{url: rawURL, etag: res.ETag, lastModified: res.LastModifiedAt, content: res.Content})

@@ -203,10 +203,11 @@ func (f *FetchReader) ReadURL(ctx context.Context, rawURL string, opts ReadURLOp
 	if err := statusErr(u.Redacted(), resp); err != nil {
 		return nil, err
 	}
-	if resp.ContentLength > f.lim.MaxBytes {
-		return nil, &egress.TooLargeError{What: u.Redacted(), Limit: f.lim.MaxBytes}
+	max := opts.Max(f.lim.MaxBytes)
+	if resp.ContentLength > max {
+		return nil, &egress.TooLargeError{What: u.Redacted(), Limit: max}
 	}
-	b, err := egress.ReadAll(resp.Body, f.lim.MaxBytes, u.Redacted())
+	b, err := egress.ReadAll(resp.Body, max, u.Redacted())
 	if err != nil {
 		return nil, transportErr(u.Redacted(), err)
 	}

@@ -175,6 +175,10 @@ func TestFetchAttacks(t *testing.T) {
 			t.Errorf("%s: got %v (res %v), want %v containing %q", c.name, err, res, c.want, c.contains)
 		}
 	}
+	// A caller (the plugin loader) may raise the cap for one read.
+	if res, err := m.ReadURL(ctx, "http://docs.test:"+p+"/api/big", ReadURLOptions{MaxBytes: 4 << 20}); err != nil || len(res.Content) != 2<<20 {
+		t.Errorf("raised cap: %v", err)
+	}
 	if res, err := m.ReadURL(ctx, "http://docs.test:"+p+"/api/redirect-ok", ReadURLOptions{}); err != nil || string(res.Content) != "plain" {
 		t.Errorf("allowed redirect: %v", err)
 	}

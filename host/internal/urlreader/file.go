@@ -142,10 +142,11 @@ func (r *FileReader) ReadURL(ctx context.Context, rawURL string, opts ReadURLOpt
 	if !opts.LastModifiedAfter.IsZero() && !st.ModTime().After(opts.LastModifiedAfter) {
 		return nil, ErrNotModified
 	}
-	if st.Size() > r.lim.MaxBytes {
-		return nil, &egress.TooLargeError{What: rawURL, Limit: r.lim.MaxBytes}
+	max := opts.Max(r.lim.MaxBytes)
+	if st.Size() > max {
+		return nil, &egress.TooLargeError{What: rawURL, Limit: max}
 	}
-	b, err := egress.ReadAll(f, r.lim.MaxBytes, rawURL)
+	b, err := egress.ReadAll(f, max, rawURL)
 	if err != nil {
 		return nil, err
 	}

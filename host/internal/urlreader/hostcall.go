@@ -72,9 +72,10 @@ type SearchResult struct {
 	NotModified bool               `json:"notModified,omitempty"`
 }
 
-// HostRead serves url_read.
-func HostRead(ctx context.Context, r Reader, req ReadRequest) (*ReadResult, error) {
-	res, err := r.ReadURL(ctx, req.URL, ReadURLOptions{ETag: req.ETag})
+// HostRead serves url_read. maxBytes (if positive) caps the file below the configured
+// limit, for plugins with little memory.
+func HostRead(ctx context.Context, r Reader, req ReadRequest, maxBytes int64) (*ReadResult, error) {
+	res, err := r.ReadURL(ctx, req.URL, ReadURLOptions{ETag: req.ETag, MaxBytes: maxBytes})
 	if errors.Is(err, ErrNotModified) {
 		return &ReadResult{ETag: req.ETag, NotModified: true}, nil
 	}

@@ -14,7 +14,7 @@ func TestHostCalls(t *testing.T) {
 	r := NewMux(Entry{Name: "file", Reader: fr, Predicate: fr.Accepts})
 	ctx := context.Background()
 	u := furl(t, root+"/a/one.yaml")
-	res, err := HostRead(ctx, r, ReadRequest{URL: u})
+	res, err := HostRead(ctx, r, ReadRequest{URL: u}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestHostCalls(t *testing.T) {
 	if !strings.Contains(string(b), `"content":"b25l"`) || res.LastModifiedAt == "" {
 		t.Fatalf("wire form %s", b)
 	}
-	res, err = HostRead(ctx, r, ReadRequest{URL: u, ETag: res.ETag})
+	res, err = HostRead(ctx, r, ReadRequest{URL: u, ETag: res.ETag}, 0)
 	if err != nil || !res.NotModified || res.Content != nil {
 		t.Fatalf("not modified: %v %+v", err, res)
 	}
@@ -49,14 +49,14 @@ func TestHostCalls(t *testing.T) {
 		}
 		return nil
 	})
-	_, err = HostRead(ctx, narrow, ReadRequest{URL: u})
+	_, err = HostRead(ctx, narrow, ReadRequest{URL: u}, 0)
 	if ae := CallError(err); ae.Code != "capability_denied" || !strings.Contains(ae.Message, "grant") {
 		t.Fatalf("narrowed: %v", err)
 	}
-	if _, err := HostRead(ctx, narrow, ReadRequest{URL: furl(t, root+"/a/b/two.yaml")}); err != nil {
+	if _, err := HostRead(ctx, narrow, ReadRequest{URL: furl(t, root+"/a/b/two.yaml")}, 0); err != nil {
 		t.Fatalf("narrowed, allowed: %v", err)
 	}
-	if ae := CallError(func() error { _, err := HostRead(ctx, r, ReadRequest{URL: furl(t, root+"/missing")}); return err }()); ae.Code != "not_found" {
+	if ae := CallError(func() error { _, err := HostRead(ctx, r, ReadRequest{URL: furl(t, root+"/missing")}, 0); return err }()); ae.Code != "not_found" {
 		t.Fatalf("missing: %+v", ae)
 	}
 }
@@ -108,5 +108,14 @@ func TestNarrowedSearchDropsUngrantedMatches(t *testing.T) {
 	}
 	if len(res.Files) != 1 || !strings.HasSuffix(res.Files[0].URL, "/a/one.yaml") {
 		t.Fatalf("got %d files", len(res.Files))
+	}
+}
+
+func TestHostReadCap(t *testing.T) {
+	root, _, fr := fileFixture(t)
+	r := NewMux(Entry{Name: "file", Reader: fr, Predicate: fr.Accepts})
+	_, err := HostRead(context.Background(), r, ReadRequest{URL: furl(t, root+"/catalog-info.yaml")}, 4)
+	if ae := CallError(err); ae.Code != "too_large" || !strings.Contains(ae.Message, "4 byte limit") {
+		t.Fatalf("capped read: %v", err)
 	}
 }

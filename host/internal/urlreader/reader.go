@@ -25,6 +25,17 @@ type ReadURLOptions struct {
 	ETag string
 	// LastModifiedAfter: if the target is not newer, ReadURL returns ErrNotModified.
 	LastModifiedAfter time.Time
+	// MaxBytes, if positive, replaces backend.reading.maxBytes for this read: the plugin
+	// loader raises it for .wasm files, host calls lower it to what a plugin may hold.
+	MaxBytes int64
+}
+
+// Max returns opts.MaxBytes if set, else def.
+func (o ReadURLOptions) Max(def int64) int64 {
+	if o.MaxBytes > 0 {
+		return o.MaxBytes
+	}
+	return def
 }
 
 // ReadURLResponse is a file's content.

@@ -269,10 +269,11 @@ func (r *Reader) ReadURL(ctx context.Context, rawURL string, opts urlreader.Read
 		return nil, mapErr(rawURL, err)
 	}
 	defer resp.Body.Close()
-	if resp.ContentLength > r.lim.MaxBytes {
-		return nil, &egress.TooLargeError{What: rawURL, Limit: r.lim.MaxBytes}
+	max := opts.Max(r.lim.MaxBytes)
+	if resp.ContentLength > max {
+		return nil, &egress.TooLargeError{What: rawURL, Limit: max}
 	}
-	b, err := egress.ReadAll(resp.Body, r.lim.MaxBytes, rawURL)
+	b, err := egress.ReadAll(resp.Body, max, rawURL)
 	if err != nil {
 		return nil, mapErr(rawURL, err)
 	}
