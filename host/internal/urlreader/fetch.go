@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -244,11 +245,16 @@ func transportErr(what string, err error) error {
 		return errorf(ErrNotAllowed, "read %s: %w", what, err)
 	case errors.Is(err, egress.ErrBlocked), errors.Is(err, ErrNotAllowed), errors.Is(err, egress.ErrTooLarge):
 		return fmt.Errorf("read %s: %w", what, err)
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("read %s: timed out (backend.reading.timeout): %w", what, err)
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return errorf(context.DeadlineExceeded, "read %s: timed out (backend.reading.timeout): %w", what, err)
 	default:
 		return errorf(ErrUnavailable, "read %s: %w", what, err)
 	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // statusErr maps a non-2xx status to a reader error. 403 and 429 with rate-limit

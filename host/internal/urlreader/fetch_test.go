@@ -77,6 +77,12 @@ func newFetchServer(t *testing.T) *fetchServer {
 		w.Header().Set("X-RateLimit-Reset", "4102444800") // 2100-01-01
 		w.WriteHeader(http.StatusForbidden)
 	})
+	mux.HandleFunc("/api/slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(5 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
 	mux.HandleFunc("/api/broken", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "boom", http.StatusInternalServerError)
 	})
@@ -208,6 +214,16 @@ func TestFetchRateLimitIsNotNotFound(t *testing.T) {
 	_, err = m.ReadURL(ctx, "http://docs.test:"+fs.port+"/api/missing", ReadURLOptions{})
 	if !errors.Is(err, ErrNotFound) || Code(err) != "not_found" {
 		t.Fatalf("404: %v", err)
+	}
+}
+
+func TestFetchTimeout(t *testing.T) {
+	fs := newFetchServer(t)
+	m := newTestMux(t, fs.port, ReadingConfig{Timeout: "200ms", Allow: []AllowRule{{Host: "docs.test:" + fs.port}}})
+	start := time.Now()
+	_, err := m.ReadURL(context.Background(), "http://docs.test:"+fs.port+"/api/slow", ReadURLOptions{})
+	if Code(err) != "timeout" || !strings.Contains(err.Error(), "backend.reading.timeout") || time.Since(start) > 3*time.Second {
+		t.Fatalf("got %v (code %q) after %v", err, Code(err), time.Since(start))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -214,8 +215,8 @@ func mapErr(what string, err error) error {
 		return urlreader.Errorf(urlreader.ErrNotAllowed, "read %s: %w", what, err)
 	case errors.Is(err, egress.ErrBlocked), errors.Is(err, urlreader.ErrNotAllowed), errors.Is(err, urlreader.ErrTooLarge):
 		return fmt.Errorf("read %s: %w", what, err)
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("read %s: timed out (backend.reading.timeout): %w", what, err)
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return urlreader.Errorf(context.DeadlineExceeded, "read %s: timed out (backend.reading.timeout): %w", what, err)
 	default:
 		var ue *url.Error
 		if errors.As(err, &ue) && ue.Err != nil {
@@ -225,6 +226,11 @@ func mapErr(what string, err error) error {
 		}
 		return urlreader.Errorf(urlreader.ErrUnavailable, "read %s: %w", what, err)
 	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func statusOf(r *http.Response, def int) int {
