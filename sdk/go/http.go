@@ -122,6 +122,14 @@ type Response struct {
 // JSON returns a response whose body is v encoded as JSON. If v cannot be encoded, the
 // response is a 500 that says why.
 func JSON(status int, v any) *Response {
+	// The common small bodies are encoded without reflection, which is slow in
+	// WebAssembly; the bytes are the same as encoding/json's.
+	switch x := v.(type) {
+	case map[string]string:
+		return &Response{Status: status, JSON: appendStringMap(make([]byte, 0, 64), x)}
+	case string:
+		return &Response{Status: status, JSON: appendString(nil, x)}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return ErrorResponse(Errorf(CodeInternal, "encoding the JSON response: %v", err))
@@ -212,26 +220,4 @@ func (r *Response) Content() []byte {
 	default:
 		return r.Body
 	}
-}
-
-type responseWire Response
-
-// MarshalJSON encodes the response message, writing a header with one value as a string
-// and one with several as an array, as SPEC.md section 7.2 shows.
-func (r Response) MarshalJSON() ([]byte, error) {
-	var h map[string]any
-	if len(r.Headers) > 0 {
-		h = make(map[string]any, len(r.Headers))
-		for k, v := range r.Headers {
-			if len(v) == 1 {
-				h[k] = v[0]
-			} else {
-				h[k] = v
-			}
-		}
-	}
-	return json.Marshal(struct {
-		responseWire
-		Headers map[string]any `json:"headers,omitempty"`
-	}{responseWire(r), h})
 }

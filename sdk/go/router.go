@@ -246,18 +246,13 @@ func CheckManifest(m *Manifest) error {
 // serveMessage handles one gr_http input message and returns the output message.
 func serveMessage(in []byte) ([]byte, *Error) {
 	var req Request
-	if err := json.Unmarshal(in, &req); err != nil {
+	if err := decodeRequest(in, &req); err != nil {
 		return nil, Errorf(CodeInvalidArgument, "gr_http: decoding the request message: %v", err)
 	}
 	if req.Method == "" || !strings.HasPrefix(req.Path, "/") {
 		return nil, Errorf(CodeInvalidArgument, "gr_http: request message needs a method and a path starting with /")
 	}
-	resp := Serve(&req)
-	out, err := json.Marshal(resp)
-	if err != nil {
-		return nil, Errorf(CodeInternal, "gr_http: encoding the response message: %v", err)
-	}
-	return out, nil
+	return Serve(&req).appendJSON(make([]byte, 0, 256)), nil
 }
 
 // taskMessage handles one gr_task input message.

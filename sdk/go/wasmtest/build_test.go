@@ -18,7 +18,7 @@ var (
 
 // buildGo builds the Go plugin in dir (relative to this package) with the standard
 // toolchain for wasip1, once per test binary.
-func buildGo(t *testing.T, dir string) []byte {
+func buildGo(t testing.TB, dir string) []byte {
 	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
@@ -113,4 +113,13 @@ func greenroomImports(t *testing.T, h *host) []string {
 		}
 	}
 	return out
+}
+
+func mustRead(tb testing.TB, path string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }

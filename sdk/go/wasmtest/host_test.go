@@ -23,7 +23,7 @@ var compilationCache = wazero.NewCompilationCache()
 
 // host is one instance of a plugin module on a minimal ABI v1 host.
 type host struct {
-	t      *testing.T
+	t      testing.TB
 	mod    api.Module
 	config map[string]string
 	kv     map[string][]byte
@@ -39,15 +39,16 @@ type host struct {
 	level   int32
 	calls   []string // greenroom:host/v1 capability calls, by name
 	imports []string // module.name of every import of the module
+	exports map[string]api.Function
 }
 
 // newHost compiles and instantiates wasm on a fresh runtime with the given config.
-func newHost(t *testing.T, wasm []byte, config map[string]string) *host {
+func newHost(t testing.TB, wasm []byte, config map[string]string) *host {
 	t.Helper()
 	ctx := context.Background()
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(compilationCache))
 	t.Cleanup(func() { rt.Close(ctx) })
-	h := &host{t: t, config: config, kv: map[string][]byte{}}
+	h := &host{t: t, config: config, kv: map[string][]byte{}, exports: map[string]api.Function{}}
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 
 	env := rt.NewHostModuleBuilder("extism:host/env")
@@ -269,9 +270,12 @@ func (h *host) call(export string, input []byte) (uint32, []byte) {
 	h.mu.Lock()
 	h.reset(input)
 	h.mu.Unlock()
-	f := h.mod.ExportedFunction(export)
+	f := h.exports[export] // reused, as a host does: a fresh api.Function starts with a small stack
 	if f == nil {
-		h.t.Fatalf("module has no export %s", export)
+		if f = h.mod.ExportedFunction(export); f == nil {
+			h.t.Fatalf("module has no export %s", export)
+		}
+		h.exports[export] = f
 	}
 	res, err := f.Call(context.Background())
 	if err != nil {

@@ -1,0 +1,159 @@
+package greenroom
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// reflectRequest has Request's fields and tags but no UnmarshalJSON: encoding/json's
+// reading of the same wire, the reference for decodeRequest.
+type reflectRequest struct {
+	Method  string              `json:"method"`
+	Path    string              `json:"path"`
+	Route   string              `json:"route,omitempty"`
+	Params  map[string]string   `json:"params,omitempty"`
+	Query   map[string][]string `json:"query,omitempty"`
+	Headers Header              `json:"headers,omitempty"`
+	Body    []byte              `json:"body,omitempty"`
+}
+
+var requestSamples = []string{
+	`{"method":"GET","path":"/hello","route":"/hello","params":{},"query":{"name":["X"]},"headers":{"accept":["application/json"]}}`,
+	`{"method":"POST","path":"/items/42","route":"/items/:id","params":{"id":"42"},"headers":{"content-type":["application/json"]},"body":"eyJuYW1lIjoid2lkZ2V0In0="}`,
+	` { "path" : "/a\"b\\c\/d\u00e9\ud83d\ude00\n" , "method" : "GET" , "extra" : [1, -2.5e3, true, false, null, {"x": [{}]}], "query": {"q": [], "r": ["1", "2"]} } `,
+	`{"method":"GET","path":"/x","headers":{"x-one":"single"},"body":null,"params":null,"query":null}`,
+	`{"method":"GET","path":"/bad\ud800utf16","route":"\ud800\u0041"}`,
+	"{\"method\":\"GET\",\"path\":\"/\xff\xfe invalid utf8\"}",
+	`{"method":"GET","path":"/x","body":""}`,
+	`{"method":"GET","path":"/x","query":{"a":["<&>"]},"method":"PUT"}`,
+}
+
+func TestDecodeRequestMatchesEncodingJSON(t *testing.T) {
+	for _, in := range requestSamples {
+		var want reflectRequest
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatalf("sample %s: %v", in, err)
+		}
+		var got Request
+		if err := decodeRequest([]byte(in), &got); err != nil {
+			t.Errorf("decodeRequest(%s): %v", in, err)
+			continue
+		}
+		if !reflect.DeepEqual(reflectRequest(got), want) {
+			t.Errorf("decodeRequest(%s)\n got %#v\nwant %#v", in, got, want)
+		}
+	}
+}
+
+func TestDecodeRequestErrors(t *testing.T) {
+	for in, want := range map[string]string{
+		``:                                           "not a JSON object",
+		`[]`:                                         "not a JSON object",
+		`{"method":"GET"} x`:                         "trailing data",
+		`{"method":1}`:                               "method: want a string",
+		`{"method":"GET","body":"***"}`:              "body is not standard base64",
+		`{"method":"GET","query":{"a":"b"}}`:         "query.a: want an array of strings",
+		`{"method":"GET","query":[]}`:                "query: want an object",
+		`{"method":"GET","params":{"a":1}}`:          "params.a: want a string",
+		`{"method":"GET","path":"/x`:                 "path: unterminated string",
+		`{"method":"GET","path":"\q"}`:               `bad escape \q`,
+		`{"method":"GET","path":"\u12"}`:             `bad \u escape`,
+		"{\"method\":\"G\nET\"}":                     "control character",
+		`{"method":"GET" "path":"/"}`:                "want ',' or '}'",
+		`{"method" "GET"}`:                           "want ':'",
+		`{"x":1e}`:                                   "bad number",
+		`{"x":tru}`:                                  "want a JSON value",
+		`{"method":"GET","headers":{"a":["b" "c"]}}`: "want ',' or ']'",
+	} {
+		var r Request
+		err := decodeRequest([]byte(in), &r)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("decodeRequest(%q): %v, want an error containing %q", in, err, want)
+		}
+	}
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	for _, s := range requestSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var want reflectRequest
+		refErr := json.Unmarshal([]byte(in), &want)
+		var got Request
+		err := decodeRequest([]byte(in), &got)
+		if refErr == nil && err != nil {
+			t.Fatalf("encoding/json accepts %q, decodeRequest does not: %v", in, err)
+		}
+		if refErr == nil && !reflect.DeepEqual(reflectRequest(got), want) {
+			t.Fatalf("decodeRequest(%q)\n got %#v\nwant %#v", in, got, want)
+		}
+	})
+}
+
+// reflectResponse is the reference encoding of a Response.
+func reflectResponse(r *Response) []byte {
+	var h map[string]any
+	if len(r.Headers) > 0 {
+		h = map[string]any{}
+		for k, v := range r.Headers {
+			if len(v) == 1 {
+				h[k] = v[0]
+			} else {
+				h[k] = v
+			}
+		}
+	}
+	b, _ := json.Marshal(struct {
+		Status  int             `json:"status,omitempty"`
+		Headers map[string]any  `json:"headers,omitempty"`
+		Body    []byte          `json:"body,omitempty"`
+		Text    *string         `json:"text,omitempty"`
+		JSON    json.RawMessage `json:"json,omitempty"`
+	}{r.Status, h, r.Body, r.Text, r.JSON})
+	return b
+}
+
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	text := "tab\t nl\n quote\" back\\ ctl\x01 html<&> \u2028\u2029 é 😀 bad\xff end"
+	empty := ""
+	for _, r := range []*Response{
+		{},
+		{Status: 204},
+		JSON(200, map[string]string{"message": "hello X"}),
+		Text(404, text),
+		{Text: &empty},
+		Bytes(201, "application/octet-stream", []byte{0, 1, 2, 3, 255}),
+		Bytes(200, "", nil),
+		{Status: 302, Headers: Header{"location": {"/x"}, "x-multi": {"a", "b"}, "x-none": {}, "x\"q": {text}}},
+	} {
+		got, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := reflectResponse(r); string(got) != string(want) {
+			t.Errorf("response %+v\n got %s\nwant %s", r, got, want)
+		}
+	}
+}
+
+func TestJSONFastPathsMatchEncodingJSON(t *testing.T) {
+	for _, v := range []any{
+		map[string]string{"message": "hello X"},
+		map[string]string{"b": "2", "a": "<1>", "é\n": "\u2028 \xff"},
+		map[string]string{},
+		map[string]string(nil),
+		"plain",
+		"quote\" html<&> ctl\x00",
+	} {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := JSON(200, v).JSON; string(got) != string(want) {
+			t.Errorf("JSON(%#v) = %s, want %s", v, got, want)
+		}
+	}
+}
