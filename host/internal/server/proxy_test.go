@@ -21,6 +21,8 @@ import (
 	"greenroom.dev/greenroom/host/internal/proxy"
 )
 
+var firstSeen = make(chan struct{}, 1)
+
 type upstreamLog struct {
 	mu   sync.Mutex
 	last *http.Request
@@ -38,6 +40,17 @@ func proxyFixture(t *testing.T) (base string, up *upstreamLog) {
 		up.last = r.Clone(context.Background())
 		up.mu.Unlock()
 		switch strings.TrimPrefix(r.URL.Path, "/base") {
+		case "/events":
+			// Server-sent events: the second event is written only after the client has
+			// seen the first, so a buffering proxy deadlocks until the test times out.
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, "data: one\n\n")
+			w.(http.Flusher).Flush()
+			select {
+			case <-firstSeen:
+			case <-time.After(5 * time.Second):
+			}
+			io.WriteString(w, "data: two\n\n")
 		case "/upload":
 			n, _ := io.Copy(io.Discard, r.Body)
 			json.NewEncoder(w).Encode(map[string]int64{"received": n})
@@ -156,6 +169,39 @@ func TestProxyThroughFiber(t *testing.T) {
 	// A small body goes through too.
 	if resp, body = fetch(t, "PUT", base+"/api/proxy/svc/upload", http.Header{"Content-Type": {"application/json"}}, strings.NewReader(`{"a":1}`), 7); !strings.Contains(body, `"received":7`) {
 		t.Fatalf("small body: %d %q", resp.StatusCode, body)
+	}
+}
+
+func TestProxyThroughFiberStreamsEvents(t *testing.T) {
+	base, _ := proxyFixture(t)
+	resp, err := http.Get(base + "/api/proxy/svc/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
+	}
+	buf := make([]byte, 64)
+	got := ""
+	deadline := time.Now().Add(3 * time.Second)
+	for !strings.Contains(got, "data: one") {
+		if time.Now().After(deadline) {
+			t.Fatalf("first event not delivered before the stream ended; got %q", got)
+		}
+		n, err := resp.Body.Read(buf)
+		got += string(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	if !strings.Contains(got, "data: one") || strings.Contains(got, "two") {
+		t.Fatalf("got %q", got)
+	}
+	firstSeen <- struct{}{}
+	rest, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(rest), "data: two") {
+		t.Fatalf("rest %q", rest)
 	}
 }
 
