@@ -330,14 +330,22 @@ func (r *Reader) ReadTree(ctx context.Context, rawURL string, opts urlreader.Rea
 		return nil, mapErr(rawURL, err)
 	}
 	defer resp.Body.Close()
+	found := false // git has no empty directories: nothing under the path means no such path
+	keep := func(p string, size int64) bool {
+		found = true
+		return opts.Filter == nil || opts.Filter(p, size)
+	}
 	files, err := archive.ReadTarGz(resp.Body, rawURL+" (tarball)", archive.Limits{
 		MaxFileBytes:       r.lim.MaxBytes,
 		MaxTotalBytes:      r.lim.MaxTreeBytes,
 		MaxFiles:           r.lim.MaxTreeFiles,
 		MaxCompressedBytes: r.lim.MaxTreeBytes,
-	}, archive.Select{Strip: 1, Prefix: loc.path, Keep: opts.Filter})
+	}, archive.Select{Strip: 1, Prefix: loc.path, Keep: keep})
 	if err != nil {
 		return nil, mapErr(rawURL, err)
+	}
+	if !found {
+		return nil, urlreader.Errorf(urlreader.ErrNotFound, "read %s: no directory %q at %s (commit %s)", rawURL, loc.path, loc.ref, sha)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return &urlreader.ReadTreeResponse{Files: files, ETag: sha}, nil

@@ -303,6 +303,14 @@ func TestReadTreeTarball(t *testing.T) {
 	if _, err := r.ReadTree(ctx, u, urlreader.ReadTreeOptions{ETag: sha}); !errors.Is(err, urlreader.ErrNotModified) {
 		t.Fatalf("etag: %v", err)
 	}
+	if _, err := r.ReadTree(ctx, "https://github.test/o/r/tree/main/nope", urlreader.ReadTreeOptions{}); !errors.Is(err, urlreader.ErrNotFound) {
+		t.Fatalf("missing directory: %v", err)
+	}
+	// A filter that keeps nothing is an empty tree, not a missing one.
+	tree, err = r.ReadTree(ctx, u, urlreader.ReadTreeOptions{Filter: func(string, int64) bool { return false }})
+	if err != nil || len(tree.Files) != 0 {
+		t.Fatalf("empty filter: %v %+v", err, tree)
+	}
 	tree, err = r.ReadTree(ctx, "https://github.test/o/r/tree/main", urlreader.ReadTreeOptions{Filter: func(p string, _ int64) bool { return strings.HasSuffix(p, ".yaml") }})
 	if err != nil || len(tree.Files) != 2 {
 		t.Fatalf("filtered root tree: %v %+v", err, tree)
