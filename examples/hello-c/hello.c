@@ -27,7 +27,7 @@ GR_EXPORT("gr_http") int32_t gr_http(void) {
 		return 0;
 	}
 	const char *greeting = gr_config("greeting", &greeting_len);
-	if (!greeting) {
+	if (!greeting || greeting_len == 0) {
 		greeting = "hello";
 		greeting_len = 5;
 	}

@@ -51,6 +51,7 @@ func checkHello(t *testing.T, wasm []byte) {
 		{"default greeting", helloConfig("hello"), map[string][]string{"name": {"X"}}, 200, `{"message":"hello X"}`},
 		{"configured greeting", helloConfig("good morning"), map[string][]string{"name": {"Ada"}}, 200, `{"message":"good morning Ada"}`},
 		{"no config at all", map[string]string{}, map[string][]string{"name": {"X"}}, 200, `{"message":"hello X"}`},
+		{"empty greeting means the default", helloConfig(""), map[string][]string{"name": {"X"}}, 200, `{"message":"hello X"}`},
 		{"characters JSON escapes", helloConfig("hello"), map[string][]string{"name": {"a\"b\\c\n\u0001</>"}}, 200, `{"message":"hello a\"b\\c\n\u0001</>"}`},
 		{"non-ASCII", helloConfig("grüß dich"), map[string][]string{"name": {"Zoë 😀"}}, 200, `{"message":"grüß dich Zoë 😀"}`},
 		{"first of several values", helloConfig("hello"), map[string][]string{"name": {"A", "B"}}, 200, `{"message":"hello A"}`},
