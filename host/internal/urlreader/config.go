@@ -81,3 +81,25 @@ type GitHubIntegration struct {
 	// here is refused at start-up with a message to use token instead.
 	Apps []map[string]any `yaml:"apps"`
 }
+
+// GitLabIntegration is one `integrations.gitlab[]` entry: how to read gitlab.com or a
+// self-managed GitLab. Without any entry, gitlab.com is read anonymously.
+//
+//	integrations:
+//	  gitlab:
+//	    - host: gitlab.example.com
+//	      apiBaseUrl: https://gitlab.example.com/api/v4
+//	      token: ${GITLAB_TOKEN}
+type GitLabIntegration struct {
+	// Host is the host name in the browser URLs
+	// (`https://<host>/<group>/<project>/-/blob/<ref>/<path>`).
+	Host string `yaml:"host"`
+	// Token is a personal, project or group access token with read_api or
+	// read_repository scope; optional for public projects.
+	Token string `yaml:"token"`
+	// APIBaseURL is the REST API root; default https://<host>/api/v4.
+	APIBaseURL string `yaml:"apiBaseUrl"`
+	// BaseURL is the web root when GitLab is served under a path (for example
+	// https://example.com/gitlab); default https://<host>.
+	BaseURL string `yaml:"baseUrl"`
+}

@@ -275,6 +275,11 @@ func statusErr(what string, resp *http.Response) error {
 	}
 }
 
+// StatusError maps a response status to a reader error the way every HTTP-based reader
+// should: nil for 2xx, ErrNotModified for 304, ErrNotFound only for 404/410, a
+// *RateLimitError for 429 and for 403 with rate-limit headers, ErrUnavailable otherwise.
+func StatusError(what string, resp *http.Response) error { return statusErr(what, resp) }
+
 func isRateLimited(h http.Header) bool {
 	return h.Get("X-RateLimit-Remaining") == "0" || h.Get("Retry-After") != "" || h.Get("RateLimit-Remaining") == "0"
 }
@@ -290,9 +295,11 @@ func ResetTime(h http.Header, now time.Time) time.Time {
 			return t
 		}
 	}
-	if rs := h.Get("X-RateLimit-Reset"); rs != "" {
-		if secs, err := strconv.ParseInt(rs, 10, 64); err == nil {
-			return time.Unix(secs, 0)
+	for _, k := range []string{"X-RateLimit-Reset", "RateLimit-Reset"} {
+		if rs := h.Get(k); rs != "" {
+			if secs, err := strconv.ParseInt(rs, 10, 64); err == nil {
+				return time.Unix(secs, 0)
+			}
 		}
 	}
 	return time.Time{}
