@@ -3,8 +3,11 @@
 // and the first reader whose predicate accepts the URL serves it.
 //
 // Readers in this package: file (local files under configured roots) and fetch (plain
-// HTTP(S) under backend.reading.allow). The GitHub reader lives in the githubreader
-// sub-package, which is the only place go-github is used.
+// HTTP(S) under backend.reading.allow). Sub-packages: githubreader (the only place
+// go-github is used), gitlabreader, archive (tar.gz/zip with traversal and bomb checks),
+// integrations (the `integrations` config section and NewReaders, which builds them
+// all), catalogreader (the catalog's Reader over these readers). Every network read goes
+// through host/internal/egress.
 package urlreader
 
 import (
