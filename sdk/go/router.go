@@ -23,6 +23,9 @@ type TaskRequest struct {
 	ScheduledAt string `json:"scheduledAt"`
 }
 
+// routeKey indexes handlers by method and pattern (a struct key: no allocation per lookup).
+type routeKey struct{ method, pattern string }
+
 type route struct {
 	method  string // upper case, or "*"
 	pattern string
@@ -32,7 +35,7 @@ type route struct {
 
 var (
 	routes     []*route
-	routeIndex = map[string]*route{} // method + " " + pattern
+	routeIndex = map[routeKey]*route{}
 	tasks      = map[string]TaskFunc{}
 )
 
@@ -54,9 +57,9 @@ func HandleFunc(pattern string, h HandlerFunc) {
 	if err := validRoutePath(path); err != nil {
 		panic(fmt.Sprintf("greenroom: HandleFunc %q: %v", pattern, err))
 	}
-	key := method + " " + path
+	key := routeKey{method, path}
 	if routeIndex[key] != nil {
-		panic(fmt.Sprintf("greenroom: HandleFunc %q: a handler for %s is already registered", pattern, key))
+		panic(fmt.Sprintf("greenroom: HandleFunc %q: a handler for %s %s is already registered", pattern, method, path))
 	}
 	r := &route{method: method, pattern: path, segs: splitPath(path), handler: h}
 	routes = append(routes, r)
@@ -116,15 +119,15 @@ func (r *route) match(path string) (map[string]string, bool) {
 
 // lookup finds the handler for method and the route pattern that the host matched.
 func lookup(method, pattern string) *route {
-	if r := routeIndex[method+" "+pattern]; r != nil {
+	if r := routeIndex[routeKey{method, pattern}]; r != nil {
 		return r
 	}
 	if method == "HEAD" {
-		if r := routeIndex["GET "+pattern]; r != nil {
+		if r := routeIndex[routeKey{"GET", pattern}]; r != nil {
 			return r
 		}
 	}
-	return routeIndex["* "+pattern]
+	return routeIndex[routeKey{"*", pattern}]
 }
 
 // Serve dispatches req to the registered handler and returns its response, as gr_http
