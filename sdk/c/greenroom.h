@@ -136,7 +136,8 @@ static GR_UNUSED size_t gr_strlen(const char *s) {
 /* ---- scratch memory ----
  * A bump allocator over WebAssembly pages it takes with memory.grow (never the heap that
  * a libc malloc manages). gr_scratch_reset() at the start of each export makes the
- * memory of the previous call reusable. gr_scratch traps when memory cannot grow. */
+ * memory of the previous call reusable. Memory stays bounded by a small multiple of the
+ * most one call needs. gr_scratch traps when memory cannot grow (the host's limit). */
 
 static unsigned char *gr__scratch_base;
 static uint32_t gr__scratch_cap, gr__scratch_used;
@@ -146,7 +147,9 @@ static GR_UNUSED void gr_scratch_reset(void) { gr__scratch_used = 0; }
 static GR_UNUSED void *gr_scratch(uint32_t n) {
 	n = (n + 7u) & ~7u;
 	if (n > gr__scratch_cap - gr__scratch_used) {
-		uint32_t want = n > gr__scratch_cap ? n : gr__scratch_cap;
+		/* A new region, at least twice the last: after a few calls one region holds a
+		 * whole call, and the abandoned smaller ones total less than it. */
+		uint32_t want = n > 2 * gr__scratch_cap ? n : 2 * gr__scratch_cap;
 		uint32_t pages = (want >> 16) + 1;
 		int32_t old = __builtin_wasm_memory_grow(0, pages);
 		if (old < 0) __builtin_trap();

@@ -38,13 +38,28 @@ func TestCSDK(t *testing.T) {
 		freestanding bool
 	}{{"wasm32-wasi", false}, {"freestanding", true}} {
 		t.Run(mode.name, func(t *testing.T) {
-			h := newHost(t, buildC(t, "../../c/testdata/guest.c", mode.freestanding), nil)
+			wasm := buildC(t, "../../c/testdata/guest.c", mode.freestanding)
+			h := newHost(t, wasm, nil)
 
 			big := bytes.Repeat([]byte("0123456789abcdef"), 300000) // 4.8 MB: scratch must grow
 			for _, in := range [][]byte{nil, []byte("x"), big, []byte("again")} {
 				if rc, out := h.call("echo", in); rc != 0 || !bytes.Equal(out, in) {
 					t.Errorf("echo of %d bytes: rc %d, %d bytes back", len(in), rc, len(out))
 				}
+			}
+
+			// Scratch memory is reused: repeating a call does not grow memory without end.
+			var sizes []uint32
+			fresh := newHost(t, wasm, nil) // the big echo above would hide growth
+			doc := []byte(`{"a":{"b":[1,"` + strings.Repeat("x", 1<<20) + `"]}}`) // two large allocations per call
+			for i := 0; i < 6; i++ {
+				if rc, out := fresh.call("json", doc); rc != 0 || len(out) != 1<<20 {
+					t.Fatalf("json of 1 MiB: rc %d, %d bytes", rc, len(out))
+				}
+				sizes = append(sizes, fresh.mod.Memory().Size())
+			}
+			if sizes[5] != sizes[2] {
+				t.Errorf("memory keeps growing over repeated calls: %v", sizes)
 			}
 
 			if rc, out := h.call("kv", []byte(`{"key":"k1","value":"aGk="}`)); rc != 0 || string(out) != `{"value":"aGk="}` {
