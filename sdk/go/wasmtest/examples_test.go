@@ -85,9 +85,29 @@ func checkHello(t *testing.T, wasm []byte) {
 	}
 }
 
+// checkBoundedMemory serves many requests on one instance and fails if its memory is
+// still growing at the end: a pooled instance serves requests for its whole life.
+func checkBoundedMemory(t *testing.T, wasm []byte) {
+	h := newHost(t, wasm, helloConfig("hello"))
+	name := strings.Repeat("n", 4096)
+	var sizes []uint32
+	for round := 0; round < 4; round++ {
+		for i := 0; i < 500; i++ {
+			if r := h.http("GET", "/hello", "/hello", map[string][]string{"name": {name}}, nil); r.Status != 200 {
+				t.Fatalf("status %d", r.Status)
+			}
+		}
+		sizes = append(sizes, h.mod.Memory().Size())
+	}
+	if sizes[3] > sizes[1] {
+		t.Errorf("memory still growing after 2000 requests: %v bytes after each 500", sizes)
+	}
+}
+
 func TestHelloGo(t *testing.T) {
 	wasm := buildGo(t, filepath.Join(examplesDir, "hello-go"))
 	checkHello(t, wasm)
+	checkBoundedMemory(t, wasm)
 
 	h := newHost(t, wasm, helloConfig("hello"))
 	if got := greenroomImports(t, h); !reflect.DeepEqual(got, []string{"mem_read", "mem_write", "input_read", "kv_get", "kv_put"}) {
@@ -197,6 +217,7 @@ func checkNonGoExample(t *testing.T, id, missing string) {
 	for name, wasm := range modules {
 		t.Run(name, func(t *testing.T) {
 			checkHello(t, wasm)
+			checkBoundedMemory(t, wasm)
 			h := newHost(t, wasm, nil)
 			for _, imp := range h.imports {
 				if strings.HasPrefix(imp, "wasi_snapshot_preview1.") {
