@@ -1,0 +1,114 @@
+// Package runtime runs Greenroom plugins: WebAssembly modules that speak the Extism guest
+// ABI (extism:host/env, implemented natively in Go here) plus Greenroom's own host
+// functions (greenroom:host/v1), see abi/SPEC.md.
+//
+// An Engine owns the on-disk compilation cache. Engine.Load compiles a module once, in a
+// wazero runtime of its own, and returns a Plugin: a pool of instances that serve one call
+// at a time each, under a per-call deadline and a per-instance memory limit. A trap, a
+// timeout or running out of memory fails only the call that hit it; the instance is
+// discarded and a fresh one is started on demand.
+//
+// No wazero type appears in this package's API.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// EngineConfig configures an Engine.
+type EngineConfig struct {
+	// CacheDir holds compiled machine code between runs (wazero writes it under a
+	// versioned sub-directory). Empty means an in-memory cache only.
+	//
+	// SECURITY: anyone who can write this directory gets native code execution in the
+	// host process, because cached machine code is loaded and run without any
+	// authenticity check (wazero only checksums it). It is created with mode 0700;
+	// keep it owned by the host's user and out of reach of plugin authors and tenants.
+	CacheDir string
+	// Logger receives engine and plugin logs. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Engine compiles and runs plugins. It is safe for concurrent use.
+type Engine struct {
+	cache  wazero.CompilationCache
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	plugins map[*Plugin]struct{}
+	closed  bool
+}
+
+// NewEngine creates an engine and its compilation cache.
+func NewEngine(ctx context.Context, cfg EngineConfig) (*Engine, error) {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	var cache wazero.CompilationCache
+	if cfg.CacheDir != "" {
+		if err := os.MkdirAll(cfg.CacheDir, 0o700); err != nil {
+			return nil, fmt.Errorf("runtime: create compilation cache directory %s: %w", cfg.CacheDir, err)
+		}
+		if err := os.Chmod(cfg.CacheDir, 0o700); err != nil {
+			return nil, fmt.Errorf("runtime: restrict compilation cache directory %s to its owner: %w", cfg.CacheDir, err)
+		}
+		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("runtime: open compilation cache %s: %w", cfg.CacheDir, err)
+		}
+		cache = c
+	} else {
+		cache = wazero.NewCompilationCache()
+	}
+	return &Engine{cache: cache, logger: logger, plugins: map[*Plugin]struct{}{}}, nil
+}
+
+// Close closes every plugin still loaded (waiting for their in-flight calls, up to ctx)
+// and then the compilation cache.
+func (e *Engine) Close(ctx context.Context) error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	ps := make([]*Plugin, 0, len(e.plugins))
+	for p := range e.plugins {
+		ps = append(ps, p)
+	}
+	e.mu.Unlock()
+	var errs []error
+	for _, p := range ps {
+		if err := p.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := e.cache.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("runtime: close compilation cache: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) register(p *Plugin) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return errors.New("engine is closed")
+	}
+	e.plugins[p] = struct{}{}
+	return nil
+}
+
+func (e *Engine) unregister(p *Plugin) {
+	e.mu.Lock()
+	delete(e.plugins, p)
+	e.mu.Unlock()
+}

@@ -1,0 +1,363 @@
+package runtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"greenroom.dev/greenroom/abi"
+)
+
+// interruptGlobal is the export name of the global that instrumented modules poll.
+const interruptGlobal = "greenroom.interrupt"
+
+type interruptReason int32
+
+const (
+	interruptNone interruptReason = iota
+	interruptDeadline
+	interruptCancel
+	interruptClose
+)
+
+// callCtx is the context every guest call runs under: the caller's ctx plus the
+// instance, so that host functions find their instance with one type assertion.
+type callCtx struct {
+	context.Context
+	inst *instance
+}
+
+// instance is one module instance with its Extism state. It serves one call at a time.
+type instance struct {
+	p     *Plugin
+	mod   api.Module
+	funcs []api.Function // by exportInfo.index
+	stack []uint64
+	flag  api.MutableGlobal // instrumented modules: set to 1 to interrupt
+
+	arena    *arena
+	input    uint64
+	inputLen uint64
+	output   uint64
+	outLen   uint64
+	errH     uint64
+	vars     map[string][]byte
+	varBytes int
+
+	cc       callCtx
+	parent   context.Context // the caller's ctx during a call
+	deadline time.Time
+	hostCtx  context.Context // lazily derived from cc.Context with the deadline
+	hostStop context.CancelFunc
+
+	// state is 0 when idle, seq<<1 while a call runs, seq<<1|1 once it was interrupted.
+	state    atomic.Uint64
+	seq      uint64
+	deadlNS  atomic.Int64
+	reason   atomic.Int32
+	timer    *time.Timer
+	ctxStop  func() bool
+	dead     bool
+	instName string
+}
+
+func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
+	inst := &instance{
+		p:     p,
+		arena: newArena(p.arenaLimit),
+		stack: make([]uint64, 1),
+		vars:  map[string][]byte{},
+	}
+	inst.cc.inst = inst
+	stdout := &logWriter{logger: p.logger, stream: "stdout"}
+	stderr := &logWriter{logger: p.logger, stream: "stderr"}
+	mc := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions().
+		WithStdout(stdout).
+		WithStderr(stderr).
+		WithSysWalltime().
+		WithSysNanotime().
+		WithSysNanosleep().
+		WithRandSource(rand.Reader)
+	inst.cc.Context = ctx
+	mod, err := p.rt.InstantiateModule(&inst.cc, p.code, mc)
+	inst.cc.Context = nil
+	if err != nil {
+		if strings.Contains(err.Error(), "over limit of") {
+			return nil, &CallError{Kind: KindOutOfMemory, Plugin: p.name, Err: fmt.Errorf("start instance: %w", err)}
+		}
+		return nil, fmt.Errorf("start instance: %w", err)
+	}
+	inst.mod = mod
+	defs := p.code.ExportedFunctions()
+	inst.funcs = make([]api.Function, len(defs))
+	names := make([]string, 0, len(defs))
+	for n := range defs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		inst.funcs[i] = mod.ExportedFunction(n)
+	}
+	if p.instrumented {
+		g, ok := mod.ExportedGlobal(interruptGlobal).(api.MutableGlobal)
+		if !ok {
+			_ = mod.Close(context.Background())
+			return nil, errors.New("start instance: instrumented module lacks its interrupt global")
+		}
+		inst.flag = g
+	}
+	inst.timer = time.AfterFunc(time.Hour, inst.onTimer)
+	inst.timer.Stop()
+	p.mu.Lock()
+	p.all[inst] = struct{}{}
+	p.mu.Unlock()
+	if f := mod.ExportedFunction(abi.ExportInit); f != nil {
+		if _, cerr, healthy := inst.run(ctx, f, false, abi.ExportInit, nil, nil); cerr != nil || !healthy {
+			inst.close()
+			p.mu.Lock()
+			delete(p.all, inst)
+			p.mu.Unlock()
+			if cerr == nil {
+				cerr = &CallError{Kind: KindTrap, Plugin: p.name, Export: abi.ExportInit, Err: errors.New("_initialize left the instance unusable")}
+			}
+			return nil, fmt.Errorf("start instance: %w", cerr)
+		}
+	}
+	return inst, nil
+}
+
+func (inst *instance) close() {
+	if inst.timer != nil {
+		inst.timer.Stop()
+	}
+	if inst.mod != nil {
+		_ = inst.mod.Close(context.Background())
+	}
+}
+
+func (inst *instance) call(ctx context.Context, ex exportInfo, export string, input, dst []byte) ([]byte, *CallError, bool) {
+	return inst.run(ctx, inst.funcs[ex.index], ex.hasResult, export, input, dst)
+}
+
+// run makes one export call. healthy reports whether the instance may serve again.
+func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, export string, input, dst []byte) (out []byte, cerr *CallError, healthy bool) {
+	p := inst.p
+	if err := ctx.Err(); err != nil {
+		return dst, &CallError{Kind: KindTimeout, Plugin: p.name, Export: export, Err: err}, true
+	}
+	a := inst.arena
+	a.reset()
+	inst.input, inst.inputLen, inst.output, inst.outLen, inst.errH = 0, 0, 0, 0, 0
+	if len(input) > 0 {
+		h, ok := a.write(input)
+		if !ok {
+			return dst, &CallError{Kind: KindOutOfMemory, Plugin: p.name, Export: export,
+				Err: fmt.Errorf("input of %d bytes does not fit the %d-byte arena (raise the plugin's memory limit)", len(input), a.limit)}, true
+		}
+		inst.input, inst.inputLen = h, uint64(len(input))
+	}
+
+	now := time.Now()
+	deadline := now.Add(p.timeout)
+	reason := interruptDeadline
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	inst.deadline = deadline
+	inst.seq++
+	running := inst.seq << 1
+	inst.reason.Store(int32(interruptNone))
+	inst.deadlNS.Store(monoNow() + int64(deadline.Sub(now)))
+	inst.state.Store(running)
+	inst.timer.Reset(deadline.Sub(now))
+	if ctx.Done() != nil {
+		seq := running
+		inst.ctxStop = context.AfterFunc(ctx, func() { inst.interruptCall(seq, interruptCancel) })
+	}
+	inst.parent = ctx
+	cc := &inst.cc
+	if p.instrumented {
+		cc.Context = ctx
+	} else {
+		// wazero's watcher goroutine may read the ctx after the call returns.
+		cc = &callCtx{Context: ctx, inst: inst}
+	}
+	inst.stack[0] = 0
+
+	err := f.CallWithStack(cc, inst.stack)
+
+	inst.timer.Stop()
+	if inst.ctxStop != nil {
+		inst.ctxStop()
+		inst.ctxStop = nil
+	}
+	interrupted := !inst.state.CompareAndSwap(running, 0)
+	if interrupted {
+		inst.state.Store(0)
+	}
+	if inst.hostStop != nil {
+		inst.hostStop()
+		inst.hostStop, inst.hostCtx = nil, nil
+	}
+	inst.cc.Context = nil
+	inst.parent = nil
+
+	if err != nil {
+		return dst, inst.classify(err, interrupted, export, reason), false
+	}
+	healthy = !interrupted && !inst.mod.IsClosed()
+	var rc uint32
+	if hasResult {
+		rc = api.DecodeU32(inst.stack[0])
+	}
+	if rc != 0 || inst.errH != 0 {
+		return dst, &CallError{Kind: KindGuest, Plugin: p.name, Export: export, Guest: guestError(a.bytes(inst.errH), rc)}, healthy
+	}
+	if inst.outLen > 0 {
+		dst = append(dst, a.mem[inst.output:inst.output+inst.outLen]...)
+	}
+	return dst, nil, healthy
+}
+
+func (inst *instance) classify(err error, interrupted bool, export string, _ interruptReason) *CallError {
+	p := inst.p
+	ce := &CallError{Plugin: p.name, Export: export, Err: err}
+	var te *trapError
+	var ee *sys.ExitError
+	switch {
+	case interrupted:
+		ce.Kind = KindTimeout
+		switch interruptReason(inst.reason.Load()) {
+		case interruptCancel:
+			ce.Err = fmt.Errorf("call cancelled: %w", context.Canceled)
+		case interruptClose:
+			ce.Err = errors.New("plugin closed while the call ran")
+		default:
+			ce.Err = fmt.Errorf("call exceeded its deadline (%v): %w", p.timeout, context.DeadlineExceeded)
+		}
+	case errors.As(err, &te):
+		ce.Kind = te.kind
+		ce.Err = te
+	case errors.As(err, &ee):
+		switch ee.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
+			ce.Kind = KindTimeout
+		case 0:
+			// proc_exit(0) closes the module; treat as a crash of that instance.
+			ce.Kind = KindTrap
+			ce.Err = errors.New("the guest called proc_exit(0), which ends its instance")
+		default:
+			ce.Kind = KindTrap
+			ce.Err = fmt.Errorf("the guest exited with code %d", ee.ExitCode())
+		}
+	default:
+		ce.Kind = KindTrap
+		if m := inst.mod.Memory(); m != nil && uint64(m.Size()) >= uint64(p.memLimit)*65536 {
+			ce.Kind = KindOutOfMemory
+			ce.Err = fmt.Errorf("linear memory is at its limit of %d pages: %w", p.memLimit, err)
+		}
+	}
+	return ce
+}
+
+// guestError turns an error_set message into an *abi.Error.
+func guestError(msg []byte, rc uint32) *abi.Error {
+	if len(msg) > 0 && msg[0] == '{' {
+		var e abi.Error
+		if json.Unmarshal(msg, &e) == nil && e.Code != "" {
+			return &e
+		}
+	}
+	if len(msg) == 0 {
+		return &abi.Error{Code: abi.CodeInternal, Message: fmt.Sprintf("plugin returned %d without an error message", rc)}
+	}
+	return &abi.Error{Code: abi.CodeInternal, Message: string(msg)}
+}
+
+// onTimer runs when the armed deadline passes. A late firing from an earlier call finds
+// a later deadline (or an idle instance) and does nothing.
+func (inst *instance) onTimer() {
+	s := inst.state.Load()
+	if s == 0 || s&1 != 0 {
+		return
+	}
+	if left := inst.deadlNS.Load() - monoNow(); left > 0 {
+		// Early or stale firing: make sure the current deadline is armed.
+		inst.timer.Reset(time.Duration(left))
+		return
+	}
+	inst.interruptCall(s, interruptDeadline)
+}
+
+// processStart anchors monoNow on the monotonic clock (the wall clock may jump).
+var processStart = time.Now()
+
+func monoNow() int64 { return int64(time.Since(processStart)) }
+
+// interruptCall stops the call identified by running (seq<<1) if it still runs.
+func (inst *instance) interruptCall(running uint64, why interruptReason) {
+	if !inst.state.CompareAndSwap(running, running|1) {
+		return
+	}
+	inst.reason.Store(int32(why))
+	inst.stop()
+}
+
+// interrupt stops whatever call runs now (used by Close).
+func (inst *instance) interrupt(why interruptReason) {
+	s := inst.state.Load()
+	if s == 0 || s&1 != 0 {
+		return
+	}
+	inst.interruptCall(s, why)
+}
+
+func (inst *instance) stop() {
+	if inst.flag != nil {
+		inst.flag.Set(1)
+		return
+	}
+	_ = inst.mod.CloseWithExitCode(context.Background(), sys.ExitCodeDeadlineExceeded)
+}
+
+// hostContext is the ctx host functions get: the caller's ctx bounded by the call's
+// deadline. It is derived once per call, on the first host function call.
+func (inst *instance) hostContext() context.Context {
+	if inst.hostCtx == nil {
+		inst.hostCtx, inst.hostStop = context.WithDeadline(inst.parent, inst.deadline)
+	}
+	return inst.hostCtx
+}
+
+// logWriter sends WASI stdout/stderr to the log at debug level, one record per write.
+type logWriter struct {
+	logger *slog.Logger
+	stream string
+}
+
+func (w *logWriter) Write(b []byte) (int, error) {
+	if w.logger.Enabled(context.Background(), slog.LevelDebug) {
+		w.logger.Debug(string(trimNewline(b)), "stream", w.stream)
+	}
+	return len(b), nil
+}
+
+func trimNewline(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
