@@ -406,6 +406,7 @@ func (a *API) queryEntities(r *Request) (*Response, error) {
 		pageInfo["prevCursor"] = catalog.EncodeCursor(prev)
 	}
 	var b bytes.Buffer
+	b.Grow(itemsSize(items, fields) + 256)
 	b.WriteString(`{"items":`)
 	writeItems(&b, items, fields)
 	fmt.Fprintf(&b, `,"totalItems":%d,"pageInfo":`, total)
@@ -647,15 +648,22 @@ func writeItems(b *bytes.Buffer, items [][]byte, fields [][]string) {
 	b.WriteByte(']')
 }
 
-func jsonItems(status int, items [][]byte, fields [][]string) *Response {
+// itemsSize is the exact size of the JSON array of items when fields is empty (a
+// guess otherwise), so responses are built without regrowing.
+func itemsSize(items [][]byte, fields [][]string) int {
 	n := 2
 	for _, it := range items {
 		n += len(it) + 1
 	}
-	var b bytes.Buffer
-	if len(fields) == 0 {
-		b.Grow(n)
+	if len(fields) > 0 {
+		return len(items) * 64
 	}
+	return n
+}
+
+func jsonItems(status int, items [][]byte, fields [][]string) *Response {
+	var b bytes.Buffer
+	b.Grow(itemsSize(items, fields))
 	writeItems(&b, items, fields)
 	return jsonBytes(status, b.Bytes())
 }
