@@ -110,6 +110,7 @@ type host struct {
 	plugins *plugin.Manager
 	srv     *server.Server
 	served  chan error
+	addr    string // the address actually bound
 
 	mu        sync.Mutex
 	reloadErr error
@@ -117,9 +118,9 @@ type host struct {
 }
 
 // start brings every part up in order, undoing what it did if a later part fails.
-func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (h *host, err error) {
+func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, err error) {
 	began := time.Now()
-	h = &host{log: log, cfg: cfg, served: make(chan error, 1)}
+	h := &host{log: log, cfg: cfg, served: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			h.close()
@@ -147,6 +148,7 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (h *host, 
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w; change backend.listen.port or stop what uses it", addr, err)
 	}
+	h.addr = ln.Addr().String()
 	go func() { h.served <- h.srv.Serve(ln) }()
 	log.Info("greenroom ready", "addr", ln.Addr().String(), "baseUrl", cfg.Backend.BaseURL, "plugins", len(h.plugins.Plugins()), "store", dbPath, "startup", time.Since(began).Round(time.Millisecond))
 	return h, nil
