@@ -139,7 +139,7 @@ func (c *Catalog) readTree(ctx context.Context, root *Location, force string, pr
 			c.log.Info("catalog: processing location", "location", rootKey, "files", files, "entities", entities, "pending", len(level))
 		}
 	}
-	if files > 100 || time.Since(start) > 2*time.Second {
+	if entities >= 1000 || time.Since(start) > 2*time.Second {
 		c.log.Info("catalog: read location", "location", rootKey, "files", files, "entities", entities, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return order, visited, prev, nil
