@@ -90,11 +90,13 @@ type Catalog struct {
 	ents      map[string]*entity
 	byUID     map[string]*entity
 	rels      map[string][]relEdge // lower-cased source ref -> edges
+	intern    map[string]string
 	sources   map[string]*sourceState
 	locations map[string]*Location // id -> registered location
 	idx       *index
 	version   atomic.Uint64
 	qcache    queryCache
+	fcache    facetCache
 
 	procMu sync.Mutex // one processing pass at a time
 	stop   chan struct{}
@@ -156,7 +158,7 @@ func New(ctx context.Context, opts Options) (*Catalog, error) {
 	}
 	c := &Catalog{
 		opts: opts, log: opts.Logger, store: opts.Store, reader: opts.Reader,
-		ents: map[string]*entity{}, byUID: map[string]*entity{}, rels: map[string][]relEdge{},
+		ents: map[string]*entity{}, byUID: map[string]*entity{}, rels: map[string][]relEdge{}, intern: map[string]string{},
 		sources: map[string]*sourceState{}, locations: map[string]*Location{}, idx: newIndex(),
 	}
 	if err := c.load(ctx); err != nil {

@@ -189,7 +189,7 @@ func hashBytes(b []byte) string {
 func stitchRelations(in []relEdge) []relOut {
 	out := make([]relOut, 0, len(in))
 	for _, r := range in {
-		out = append(out, relOut{Type: r.typ, TargetRef: r.target})
+		out = append(out, relOut{Type: relTypes[r.typ], TargetRef: r.target})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Type != out[j].Type {
@@ -208,9 +208,27 @@ func stitchRelations(in []relEdge) []relOut {
 	return out[:n]
 }
 
+// relEdge is one relation stored at its source entity: its type (an index into
+// relTypes), its target ref and the entity that emitted it.
 type relEdge struct {
-	typ, target string
-	emitter     string
+	target  string
+	emitter string
+	typ     uint8
 }
 
-var _ = model.RefOf
+var relTypes = []string{
+	model.RelOwnedBy, model.RelOwnerOf, model.RelPartOf, model.RelHasPart,
+	model.RelProvidesAPI, model.RelAPIProvidedBy, model.RelConsumesAPI, model.RelAPIConsumedBy,
+	model.RelDependsOn, model.RelDependencyOf, model.RelMemberOf, model.RelHasMember,
+	model.RelChildOf, model.RelParentOf,
+}
+
+func relTypeIndex(t string) uint8 {
+	for i, x := range relTypes {
+		if x == t {
+			return uint8(i)
+		}
+	}
+	panic("catalog: unknown relation type " + t)
+}
+

@@ -162,6 +162,24 @@ func (ix *index) maybeCompact() {
 	ix.slots, ix.seqs, ix.dead = slots, seqs, 0
 }
 
+// trim gives every posting list an exact-size array after a large batch, returning the
+// spare capacity left by append's doubling.
+func (ix *index) trim() {
+	tight := func(ids []uint32) []uint32 {
+		if cap(ids)-len(ids) <= len(ids)/8 {
+			return ids
+		}
+		return append(make([]uint32, 0, len(ids)), ids...)
+	}
+	for _, k := range ix.keys {
+		k.all = tight(k.all)
+		k.each(func(_ string, p *posting) bool {
+			p.ids = tight(p.ids)
+			return true
+		})
+	}
+}
+
 // condition is one "key" or "key=v1|v2..." test of a filter set.
 type condition struct {
 	key    string

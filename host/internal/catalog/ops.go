@@ -155,7 +155,7 @@ func (c *Catalog) dryRun(ctx context.Context, loc *Location) ([][]byte, error) {
 			var edges []relEdge
 			for _, r := range pe.rels {
 				if strings.EqualFold(r.Source, pe.ref) {
-					edges = append(edges, relEdge{typ: r.Type, target: r.Target})
+					edges = append(edges, relEdge{typ: relTypeIndex(r.Type), target: r.Target})
 				}
 			}
 			ents = append(ents, buildFinal(encodeBody(pe.doc), stitchRelations(edges), nil))

@@ -631,15 +631,24 @@ func (b *batch) dropSource(key string) {
 }
 
 func (c *Catalog) addEdge(r model.Relation, emitter string) {
-	k := strings.ToLower(r.Source)
-	c.rels[k] = append(c.rels[k], relEdge{typ: r.Type, target: r.Target, emitter: emitter})
+	k := c.internStr(strings.ToLower(r.Source))
+	c.rels[k] = append(c.rels[k], relEdge{typ: relTypeIndex(r.Type), target: c.internStr(r.Target), emitter: emitter})
+}
+
+// internStr shares one copy of each ref string among all relations that mention it.
+func (c *Catalog) internStr(s string) string {
+	if v, ok := c.intern[s]; ok {
+		return v
+	}
+	c.intern[s] = s
+	return s
 }
 
 func (c *Catalog) removeEdge(r model.Relation, emitter string) {
 	k := strings.ToLower(r.Source)
 	list := c.rels[k]
 	for i, e := range list {
-		if e.emitter == emitter && e.typ == r.Type && e.target == r.Target {
+		if e.emitter == emitter && relTypes[e.typ] == r.Type && e.target == r.Target {
 			list = slices.Delete(list, i, i+1)
 			break
 		}
@@ -685,6 +694,9 @@ func (b *batch) commit(ctx context.Context) error {
 	}
 	c.version.Add(1)
 	c.idx.maybeCompact()
+	if len(b.dirty) > 5000 {
+		c.idx.trim()
+	}
 	if err := c.store.Apply(ctx, ops); err != nil {
 		return fmt.Errorf("catalog: write store: %w", err)
 	}

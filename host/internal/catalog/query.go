@@ -238,10 +238,56 @@ type FacetCount struct {
 	Count int    `json:"count"`
 }
 
-// Facets counts the values of each facet over the entities matching filter.
+type facetCache struct {
+	mu      sync.Mutex
+	version uint64
+	m       map[string][]FacetCount
+}
+
+// Facets counts the values of each facet over the entities matching filter. Results are
+// cached per catalog version; the returned lists are shared and must not be modified.
 func (c *Catalog) Facets(facets []string, filter Filter) map[string][]FacetCount {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	v := c.version.Load()
+	fkey := filter.cacheKey()
+	out := make(map[string][]FacetCount, len(facets))
+	var missing []string
+	if !c.qcache.off {
+		c.fcache.mu.Lock()
+		if c.fcache.version != v || c.fcache.m == nil || len(c.fcache.m) > 512 {
+			c.fcache.m, c.fcache.version = map[string][]FacetCount{}, v
+		}
+		for _, f := range facets {
+			if l, ok := c.fcache.m[f+"#"+fkey]; ok {
+				out[f] = l
+			} else {
+				missing = append(missing, f)
+			}
+		}
+		c.fcache.mu.Unlock()
+		if len(missing) == 0 {
+			return out
+		}
+		facets = missing
+	}
+	computed := c.facets(facets, filter)
+	if !c.qcache.off {
+		c.fcache.mu.Lock()
+		if c.fcache.version == v {
+			for f, l := range computed {
+				c.fcache.m[f+"#"+fkey] = l
+			}
+		}
+		c.fcache.mu.Unlock()
+	}
+	for f, l := range computed {
+		out[f] = l
+	}
+	return out
+}
+
+func (c *Catalog) facets(facets []string, filter Filter) map[string][]FacetCount {
 	var bits bitset
 	if len(filter) > 0 {
 		bits = newBitset(len(c.idx.slots), entList(c.matches(&Selection{Filter: filter})).slots())
