@@ -231,4 +231,3 @@ func relTypeIndex(t string) uint8 {
 	}
 	panic("catalog: unknown relation type " + t)
 }
-
