@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // backend is what the package needs from its environment: the Extism guest ABI and the
@@ -103,7 +104,11 @@ func ConfigString(key string) string {
 // ConfigValue is ConfigString that also reports whether the key is present.
 func ConfigValue(key string) (string, bool) {
 	b, ok := current.config(key)
-	return string(b), ok
+	if len(b) == 0 {
+		return "", ok
+	}
+	// b is a fresh copy that nothing else holds: share it instead of copying again.
+	return unsafe.String(&b[0], len(b)), ok
 }
 
 // Level is a log level, as the host numbers them.

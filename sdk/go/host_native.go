@@ -81,7 +81,7 @@ func (h *TestHost) CallTask(in []byte) (rc int32, out []byte) {
 func (h *TestHost) callExport(in []byte, export func() int32) (int32, []byte) {
 	defer UseTestHost(h)()
 	h.mu.Lock()
-	h.in, h.output, h.errOut = in, nil, nil
+	h.in, h.output, h.errOut = append([]byte(nil), in...), nil, nil // the request may share it
 	h.mu.Unlock()
 	rc := export()
 	h.mu.Lock()

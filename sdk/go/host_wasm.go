@@ -131,7 +131,7 @@ func (wasmHost) setOutput(b []byte) { extismOutputSet(write(b), uint64(len(b))) 
 func (wasmHost) setError(b []byte) { extismErrorSet(write(b)) }
 
 func (wasmHost) config(key string) ([]byte, bool) {
-	k := write([]byte(key))
+	k := grMemWrite(unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)))
 	h := extismConfigGet(k)
 	extismFree(k)
 	if h == 0 {
@@ -143,7 +143,7 @@ func (wasmHost) config(key string) ([]byte, bool) {
 }
 
 func (wasmHost) log(level Level, msg string) {
-	h := write([]byte(msg))
+	h := grMemWrite(unsafe.Pointer(unsafe.StringData(msg)), uint32(len(msg)))
 	switch level {
 	case LevelTrace:
 		extismLogTrace(h)

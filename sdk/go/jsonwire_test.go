@@ -53,7 +53,7 @@ func TestDecodeRequestMatchesEncodingJSON(t *testing.T) {
 			t.Fatalf("sample %s: %v", in, err)
 		}
 		var got Request
-		if err := decodeRequest([]byte(in), &got); err != nil {
+		if err := decodeRequest([]byte(in), &got, false); err != nil {
 			t.Errorf("decodeRequest(%s): %v", in, err)
 			continue
 		}
@@ -84,7 +84,7 @@ func TestDecodeRequestErrors(t *testing.T) {
 		`{"method":"GET","headers":{"a":["b" "c"]}}`: "want ',' or ']'",
 	} {
 		var r Request
-		err := decodeRequest([]byte(in), &r)
+		err := decodeRequest([]byte(in), &r, false)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("decodeRequest(%q): %v, want an error containing %q", in, err, want)
 		}
@@ -99,12 +99,16 @@ func FuzzDecodeRequest(f *testing.F) {
 		var want reflectRequest
 		refErr := json.Unmarshal([]byte(in), &want)
 		var got Request
-		err := decodeRequest([]byte(in), &got)
+		err := decodeRequest([]byte(in), &got, false)
 		if refErr == nil && err != nil {
 			t.Fatalf("encoding/json accepts %q, decodeRequest does not: %v", in, err)
 		}
 		if refErr == nil && !sameRequest(reflectRequest(got), want) {
 			t.Fatalf("decodeRequest(%q)\n got %#v\nwant %#v", in, got, want)
+		}
+		var borrowed Request
+		if err2 := decodeRequest([]byte(in), &borrowed, true); (err2 == nil) != (err == nil) || !reflect.DeepEqual(borrowed, got) {
+			t.Fatalf("decodeRequest(%q) borrowing: %#v, %v; copying: %#v, %v", in, borrowed, err2, got, err)
 		}
 	})
 }

@@ -249,7 +249,8 @@ func CheckManifest(m *Manifest) error {
 // serveMessage handles one gr_http input message and returns the output message.
 func serveMessage(in []byte) ([]byte, *Error) {
 	var req Request
-	if err := decodeRequest(in, &req); err != nil {
+	// in is this call's input buffer, never modified: the request's strings may share it.
+	if err := decodeRequest(in, &req, true); err != nil {
 		return nil, Errorf(CodeInvalidArgument, "gr_http: decoding the request message: %v", err)
 	}
 	if req.Method == "" || !strings.HasPrefix(req.Path, "/") {

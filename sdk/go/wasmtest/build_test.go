@@ -25,6 +25,7 @@ func buildGo(t testing.TB, dir string) []byte {
 	if b, ok := built[dir]; ok {
 		return b
 	}
+	trackInputs(t, "..", dir)
 	out := filepath.Join(t.TempDir(), "plugin.wasm")
 	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
 	cmd.Dir = dir
@@ -122,4 +123,24 @@ func mustRead(tb testing.TB, path string) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// trackInputs reads every file in dirs (not their subdirectories), so that go test's
+// result cache, which notes the files a test opens, is invalidated when the sources that
+// a child process (go build, clang) compiles change.
+func trackInputs(t testing.TB, dirs ...string) {
+	t.Helper()
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				if _, err := os.ReadFile(filepath.Join(dir, e.Name())); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
 }

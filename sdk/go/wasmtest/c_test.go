@@ -16,6 +16,7 @@ func buildC(t *testing.T, src string, freestanding bool) []byte {
 	if _, err := exec.LookPath("clang"); err != nil {
 		t.Skip("clang not installed")
 	}
+	trackInputs(t, "../../c", filepath.Dir(src))
 	out := filepath.Join(t.TempDir(), "guest.wasm")
 	args := []string{"--target=wasm32-wasi", "-mexec-model=reactor"}
 	if freestanding {

@@ -161,6 +161,7 @@ func committedAndRebuilt(t *testing.T, id, missing string) map[string][]byte {
 		t.Logf("%s: testing the committed %s.wasm only", missing, id)
 		return out
 	}
+	trackInputs(t, dir, "../../c")
 	raw := filepath.Join(t.TempDir(), id+".wasm")
 	cmd := exec.Command("sh", "build.sh", "--raw", raw)
 	cmd.Dir = dir
