@@ -51,7 +51,7 @@ func TestCSDK(t *testing.T) {
 
 			// Scratch memory is reused: repeating a call does not grow memory without end.
 			var sizes []uint32
-			fresh := newHost(t, wasm, nil) // the big echo above would hide growth
+			fresh := newHost(t, wasm, nil)                                        // the big echo above would hide growth
 			doc := []byte(`{"a":{"b":[1,"` + strings.Repeat("x", 1<<20) + `"]}}`) // two large allocations per call
 			for i := 0; i < 6; i++ {
 				if rc, out := fresh.call("json", doc); rc != 0 || len(out) != 1<<20 {
