@@ -1,0 +1,35 @@
+package catalog
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+func TestProject(t *testing.T) {
+	e := []byte(`{"apiVersion":"v1","kind":"Component","metadata":{"name":"a\"b","tags":["x","y"],"annotations":{"k/v":"1"},"esc\u0061ped":true},"spec":{"type":"service","n":12.5,"o":{"p":[{"q":"}"}]}},"relations":[]}`)
+	cases := []struct {
+		fields string
+		want   string
+	}{
+		{"kind", `{"kind":"Component"}`},
+		{"metadata.name,kind", `{"kind":"Component","metadata":{"name":"a\"b"}}`},
+		{"metadata.tags,spec.o", `{"metadata":{"tags":["x","y"]},"spec":{"o":{"p":[{"q":"}"}]}}}`},
+		{"metadata,metadata.name", `{"metadata":{"name":"a\"b","tags":["x","y"],"annotations":{"k/v":"1"},"esc\u0061ped":true}}`},
+		{"metadata.escaped", `{"metadata":{"escaped":true}}`},
+		{"spec.n,spec.missing,nope", `{"spec":{"n":12.5}}`},
+		{"kind.sub", `{}`},
+		{"nothing", `{}`},
+	}
+	for _, c := range cases {
+		got := Project(e, ParseFields([]string{c.fields}))
+		var g, w any
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("%s: invalid JSON %s", c.fields, got)
+		}
+		_ = json.Unmarshal([]byte(c.want), &w)
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s: got %s, want %s", c.fields, got, c.want)
+		}
+	}
+}
