@@ -495,6 +495,9 @@ func (a *API) addLocation(ctx context.Context, r *Request) (*Response, error) {
 	if body.Type == "" || body.Target == "" {
 		return nil, inputError("Invalid request body: type and target are required, for example {\"type\":\"url\",\"target\":\"https://host/catalog-info.yaml\"}")
 	}
+	if body.Type != "url" {
+		return nil, inputError("Invalid location type %q: only url locations can be registered through the API; put file locations in catalog.locations in the app config", body.Type)
+	}
 	dry := false
 	if v := r.Query.Get("dryRun"); v != "" {
 		if v != "true" && v != "false" {

@@ -236,6 +236,7 @@ func TestErrorBodies(t *testing.T) {
 		{"POST", "/validate-entity", `{"entity":{},"location":"file:/x"}`, 400, "InputError", "Invalid location ref"},
 		{"POST", "/analyze-location", `{"location":{"type":"url","target":"not a url"}}`, 400, "InputError", "The given location.target is not a URL"},
 		{"POST", "/locations", `{"type":"url"}`, 400, "InputError", "type and target are required"},
+		{"POST", "/locations", `{"type":"file","target":"/etc/passwd"}`, 400, "InputError", "only url locations can be registered through the API"},
 	}
 	for _, c := range cases {
 		r := do(t, srv.URL, c.method, c.path, c.body)
