@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"greenroom.dev/greenroom/sdk/go/ui"
 )
 
 // goldenDir holds the ABI's golden messages, shared by the host and every SDK.
@@ -38,6 +40,14 @@ func goldenType(name string) any {
 		return new(kvListResult)
 	case name == "kv-get-result.json":
 		return new(kvGetResult)
+	case name == "extension-request.json":
+		return new(ExtensionRequest)
+	case name == "extension-output.json":
+		return new(Outputs)
+	case name == "render-request.json":
+		return new(RenderRequest)
+	case name == "render-output.json":
+		return new(ui.Node)
 	}
 	return nil
 }
