@@ -1,6 +1,11 @@
 package greenroom
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
 
 // Entity is a catalog entity in Backstage's shape.
 type Entity struct {
@@ -42,8 +47,63 @@ type EntityRelation struct {
 
 // CatalogFilter is one alternative of a catalog filter, as in Backstage's
 // "filter=kind=component,spec.type=service": every key must match one of its values (an
-// empty list means "the key exists"). A query's filters are OR-ed.
+// empty list means "the key exists"). A query's filters are OR-ed. On the wire it is
+// Backstage's filter string, keys sorted: {"kind": ["component"], "spec.type": ["service",
+// "website"]} is "kind=component,spec.type=service,spec.type=website".
 type CatalogFilter map[string][]string
+
+// String is the filter in Backstage's syntax.
+func (f CatalogFilter) String() string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		if len(f[k]) == 0 {
+			parts = append(parts, k)
+		}
+		for _, v := range f[k] {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// MarshalJSON writes the filter as a Backstage filter string, as the host reads it.
+func (f CatalogFilter) MarshalJSON() ([]byte, error) { return json.Marshal(f.String()) }
+
+// UnmarshalJSON reads a Backstage filter string ("kind=component,spec.type") or an object
+// of key to values.
+func (f *CatalogFilter) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var m map[string][]string
+		if err := json.Unmarshal(b, &m); err != nil {
+			return fmt.Errorf("a catalog filter is a string such as \"kind=component,spec.type=service\"")
+		}
+		*f = m
+		return nil
+	}
+	out := CatalogFilter{}
+	for _, stmt := range strings.Split(s, ",") {
+		k, v, hasValue := strings.Cut(stmt, "=")
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		if !hasValue {
+			if _, ok := out[k]; !ok {
+				out[k] = nil
+			}
+			continue
+		}
+		out[k] = append(out[k], strings.TrimSpace(v))
+	}
+	*f = out
+	return nil
+}
 
 // CatalogQueryRequest is the request of CatalogQuery.
 type CatalogQueryRequest struct {

@@ -177,7 +177,7 @@ func TestHostCalls(t *testing.T) {
 	}
 	wantReqs := []string{
 		`catalog_get {"ref":"component:default/web"}`,
-		`catalog_query {"filter":[{"kind":["component"]}],"limit":10}`,
+		`catalog_query {"filter":["kind=component"],"limit":10}`,
 		`catalog_facets {"facets":["kind"]}`,
 		`url_read {"url":"https://example.com/a"}`,
 		`url_read_tree {"url":"https://example.com/dir","filter":"*.md"}`,
