@@ -2,22 +2,34 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"greenroom.dev/greenroom/host/internal/capability"
+	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/catalog/api"
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/frontend"
+	"greenroom.dev/greenroom/host/internal/frontend/ui"
 	"greenroom.dev/greenroom/host/internal/plugin"
+	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
+	"greenroom.dev/greenroom/host/internal/urlreader"
+	"greenroom.dev/greenroom/host/internal/urlreader/catalogreader"
+	"greenroom.dev/greenroom/host/internal/urlreader/integrations"
 )
 
 func configFlag(fs interface {
@@ -73,6 +85,7 @@ func runServe(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	h.env = env.Getenv
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -111,8 +124,15 @@ type host struct {
 	srv     *server.Server
 	served  chan error
 	addr    string // the address actually bound
+	catalog *catalog.Catalog
+	app     atomic.Pointer[frontend.App]
+	files   []string
+	env     config.Lookup
 
-	mu        sync.Mutex
+	catalogReady atomic.Bool
+
+	mu        sync.Mutex // serialises reloads
+	reloadMu  sync.Mutex // guards reloadErr and reloadAt
 	reloadErr error
 	reloadAt  time.Time
 }
@@ -120,7 +140,7 @@ type host struct {
 // start brings every part up in order, undoing what it did if a later part fails.
 func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, err error) {
 	began := time.Now()
-	h := &host{log: log, cfg: cfg, served: make(chan error, 1)}
+	h := &host{log: log, cfg: cfg, served: make(chan error, 1), files: cfg.Files}
 	defer func() {
 		if err != nil {
 			h.close()
@@ -134,14 +154,44 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	if h.engine, err = runtime.NewEngine(ctx, runtime.EngineConfig{CacheDir: cacheDir, Logger: log}); err != nil {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}
-	h.plugins = plugin.NewManager(plugin.Deps{Engine: h.engine, KV: h.file.KV(), Logger: log})
+	readers, err := integrations.NewReaders(cfg.Backend.Reading, cfg.Integrations, urlreader.Options{Logger: log})
+	if err != nil {
+		return nil, asUsage(fmt.Errorf("backend.reading / integrations: %w", err))
+	}
+	prox, err := proxy.New(cfg.Proxy, proxy.Options{Logger: log})
+	if err != nil {
+		return nil, asUsage(err)
+	}
+	h.catalog, err = catalog.New(ctx, catalog.Options{
+		Config:  cfg.Catalog,
+		BaseDir: cfg.Dir(),
+		Store:   h.file.Catalog(),
+		Reader:  &catalogreader.Reader{URLs: readers, Files: &catalog.BasicReader{}},
+		Logger:  log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	services := &capability.Services{Catalog: h.catalog, URLs: readers, Proxy: prox}
+	h.plugins = plugin.NewManager(plugin.Deps{Engine: h.engine, KV: h.file.KV(), Logger: log, HostFuncs: []plugin.HostFuncProvider{services.Funcs}})
 	if err = h.plugins.Apply(ctx, cfg); err != nil {
 		return nil, asUsage(err)
 	}
+	if err = h.buildApp(ctx, cfg); err != nil {
+		return nil, asUsage(err)
+	}
 	h.srv = server.New(server.Options{
-		Logger:  log,
-		Plugins: endpoints{h.plugins},
-		Detail:  h.readyDetail,
+		Logger:                log,
+		Plugins:               endpoints{h.plugins},
+		Detail:                h.readyDetail,
+		Ready:                 h.ready,
+		Catalog:               api.New(h.catalog),
+		Proxy:                 prox,
+		Pages:                 h,
+		ContentSecurityPolicy: ui.ContentSecurityPolicy,
+		Reload: func(ctx context.Context) error {
+			return h.reload(ctx, h.files, h.env)
+		},
 	})
 	addr := net.JoinHostPort(cfg.Backend.Listen.Host, strconv.Itoa(*cfg.Backend.Listen.Port))
 	ln, err := net.Listen("tcp", addr)
@@ -150,19 +200,59 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	}
 	h.addr = ln.Addr().String()
 	go func() { h.served <- h.srv.Serve(ln) }()
+	// The catalog's first pass runs in the background; /readyz says when it is done.
+	go func() {
+		if err := h.catalog.Start(context.WithoutCancel(ctx)); err != nil {
+			log.Error("catalog processing failed to start", "err", err)
+		}
+		h.catalogReady.Store(true)
+	}()
 	log.Info("greenroom ready", "addr", ln.Addr().String(), "baseUrl", cfg.Backend.BaseURL, "plugins", len(h.plugins.Plugins()), "store", dbPath, "startup", time.Since(began).Round(time.Millisecond))
 	return h, nil
 }
 
+// buildApp resolves the frontend's extension tree for cfg and makes it current.
+func (h *host) buildApp(ctx context.Context, cfg *config.Config) error {
+	app, err := frontend.New(ctx, frontend.Options{
+		Catalog: catalogSource{h.catalog},
+		Config:  cfg.App.Extensions,
+	})
+	if err != nil {
+		return fmt.Errorf("app.extensions: %w", err)
+	}
+	for _, p := range app.Problems() {
+		h.log.Warn("frontend extension problem", "err", p)
+	}
+	h.app.Store(app)
+	return nil
+}
+
+// RenderPage implements server.Pages with the current app.
+func (h *host) RenderPage(ctx context.Context, path string, query url.Values, theme string) (int, []byte) {
+	return h.app.Load().Render(ctx, frontend.Request{Path: path, Query: query, Theme: theme})
+}
+
+func (h *host) ready() error {
+	if !h.catalogReady.Load() {
+		return errors.New("the catalog's first processing pass is still running")
+	}
+	return nil
+}
+
 func (h *host) reload(ctx context.Context, files []string, env config.Lookup) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.log.Info("reloading config", "files", files)
 	cfg, err := config.Load(files, env)
 	if err == nil {
 		err = h.plugins.Apply(ctx, cfg)
 	}
-	h.mu.Lock()
+	if err == nil {
+		err = h.buildApp(ctx, cfg)
+	}
+	h.reloadMu.Lock()
 	h.reloadErr, h.reloadAt = err, time.Now()
-	h.mu.Unlock()
+	h.reloadMu.Unlock()
 	if err != nil {
 		h.log.Error("reload failed; the previous config keeps serving", "err", err)
 		return err
@@ -173,8 +263,8 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 }
 
 func (h *host) readyDetail() map[string]any {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	h.reloadMu.Lock()
+	defer h.reloadMu.Unlock()
 	d := map[string]any{}
 	if ps := h.plugins.Plugins(); ps != nil {
 		ids := make([]string, len(ps))
@@ -196,6 +286,9 @@ func (h *host) readyDetail() map[string]any {
 // close releases everything that was started, in reverse order; safe after a partial
 // start.
 func (h *host) close() {
+	if h.catalog != nil {
+		h.catalog.Stop()
+	}
 	if h.plugins != nil {
 		h.plugins.Close()
 	}

@@ -8,6 +8,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/frontend/ext"
+	"greenroom.dev/greenroom/host/internal/proxy"
+	"greenroom.dev/greenroom/host/internal/urlreader"
+	"greenroom.dev/greenroom/host/internal/urlreader/integrations"
 )
 
 // Config is the whole typed configuration of a Greenroom host.
@@ -16,12 +21,12 @@ type Config struct {
 	App App `yaml:"app"`
 	// Backend configures the HTTP server and the backend's shared services.
 	Backend Backend `yaml:"backend"`
-	// Integrations configures source-control hosts (for example integrations.github).
-	Integrations yaml.Node `yaml:"integrations"`
+	// Integrations configures source-control hosts (integrations.github, .gitlab).
+	Integrations integrations.Config `yaml:"integrations"`
 	// Catalog configures the software catalog (locations, rules, refresh).
-	Catalog yaml.Node `yaml:"catalog"`
+	Catalog catalog.Config `yaml:"catalog"`
 	// Proxy configures proxy.endpoints, served under /api/proxy/<prefix>.
-	Proxy yaml.Node `yaml:"proxy"`
+	Proxy proxy.Config `yaml:"proxy"`
 	// Runtime configures the WebAssembly runtime shared by all plugins.
 	Runtime Runtime `yaml:"runtime"`
 	// Plugins lists the plugins to load. Each is a .wasm file with its manifest inside.
@@ -41,7 +46,7 @@ type App struct {
 	BaseURL string `yaml:"baseUrl"`
 	// Extensions enables, disables, moves and configures frontend extensions, with
 	// Backstage's app.extensions syntax.
-	Extensions yaml.Node `yaml:"extensions"`
+	Extensions ext.Extensions `yaml:"extensions"`
 }
 
 // Backend configures the HTTP server.
@@ -53,7 +58,7 @@ type Backend struct {
 	// Database selects the embedded store.
 	Database Database `yaml:"database"`
 	// Reading sets which hosts the URL readers may fetch from (backend.reading.allow).
-	Reading yaml.Node `yaml:"reading"`
+	Reading urlreader.ReadingConfig `yaml:"reading"`
 	// ShutdownTimeout bounds how long in-flight requests may take to finish on SIGTERM.
 	// Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdownTimeout"`
@@ -314,6 +319,9 @@ func (c *Config) validate() Errors {
 	if port := *c.Backend.Listen.Port; port < 0 || port > 65535 {
 		errs = append(errs, &Error{Path: "backend.listen.port", Msg: fmt.Sprintf("port %d is outside 0-65535", port)})
 	}
+	if err := c.Catalog.Validate(); err != nil {
+		errs = append(errs, &Error{Path: "catalog", Msg: err.Error()})
+	}
 	if c.Backend.Database.Client != "bbolt" {
 		errs = append(errs, &Error{Path: "backend.database.client", Msg: fmt.Sprintf("client %q is not supported; use bbolt", c.Backend.Database.Client)})
 	}
@@ -330,6 +338,8 @@ func (c *Config) validate() Errors {
 			errs = append(errs, c.PluginError(p, "id", "missing; every plugin needs an id"))
 		case !abi.ValidID(p.ID):
 			errs = append(errs, c.PluginError(p, "id", fmt.Sprintf("%q must be lower-case letters, digits and dashes, starting and ending with a letter or digit", p.ID)))
+		case reservedIDs[p.ID]:
+			errs = append(errs, c.PluginError(p, "id", fmt.Sprintf("%q is reserved for the host's own /api/%s routes; choose another id", p.ID, p.ID)))
 		case seen[p.ID] != nil:
 			first := seen[p.ID]
 			errs = append(errs, c.PluginError(p, "id", fmt.Sprintf("duplicate plugin id %q, first used at %s (%s:%d); give each entry its own id", p.ID, first.Path(), first.File, first.Line)))
@@ -361,6 +371,9 @@ func (c *Config) validate() Errors {
 	}
 	return errs
 }
+
+// reservedIDs are /api/<id> prefixes the host serves itself.
+var reservedIDs = map[string]bool{"catalog": true, "proxy": true, "admin": true, "audit": true, "auth": true, "app": true}
 
 func isRemote(src string) bool {
 	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"gopkg.in/yaml.v3"
 
 	"greenroom.dev/greenroom/host/internal/egress"
@@ -88,12 +87,7 @@ endpoints:
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Options{Logger: logger})
-	// Until New mounts the proxy itself, rebuild the app with the same config and the
-	// same route order New must use: proxy first, then plugins.
-	s.app = fiber.New(s.app.Config())
-	s.mountProxy(p)
-	s.app.All("/api/:plugin/*", s.plugin)
+	s := New(Options{Logger: logger, Proxy: p})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/proxy"
 )
 
 // Plugins finds backend plugins by id. The result must stay usable for the whole request
@@ -48,7 +49,28 @@ type Options struct {
 	Detail func() map[string]any
 	// ReadTimeout bounds reading a request's headers. Default 30s.
 	ReadTimeout time.Duration
+	// Catalog serves /api/catalog; nil leaves it out.
+	Catalog CatalogAPI
+	// Proxy serves /api/proxy; nil leaves it out.
+	Proxy *proxy.Proxy
+	// Reload applies the config files again (POST /api/admin/reload); nil leaves it out.
+	Reload func(ctx context.Context) error
+	// Pages renders the web app for GET requests outside /api; nil leaves it out.
+	Pages Pages
+	// ContentSecurityPolicy is sent with every page.
+	ContentSecurityPolicy string
+	// Extra mounts more routes before the plugin routes (for example the audit API).
+	Extra func(r Router)
 }
+
+// Router is what Extra can add routes to.
+type Router interface {
+	Get(path string, h func(*fiber.Ctx) error)
+}
+
+type router struct{ app *fiber.App }
+
+func (r router) Get(path string, h func(*fiber.Ctx) error) { r.app.Get(path, h) }
 
 // Server serves the portal.
 type Server struct {
@@ -84,13 +106,25 @@ func New(opts Options) *Server {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	s.app.Get("/readyz", s.readyz)
+	// Fiber matches in registration order: the host's own /api routes come before the
+	// plugin routes, and pages last.
+	if opts.Catalog != nil {
+		s.mountCatalog(opts.Catalog)
+	}
+	if opts.Proxy != nil {
+		s.mountProxy(opts.Proxy)
+	}
+	s.mountAdmin()
+	if opts.Extra != nil {
+		opts.Extra(router{s.app})
+	}
 	s.app.All("/api/:plugin/*", s.plugin)
 	s.app.All("/api/:plugin", s.plugin)
+	if opts.Pages != nil {
+		s.mountPages(opts.Pages)
+	}
 	return s
 }
-
-// App exposes the fiber app to this package's other files (mount points).
-func (s *Server) router() fiber.Router { return s.app }
 
 func (s *Server) readyz(c *fiber.Ctx) error {
 	body := fiber.Map{"status": "ok"}
