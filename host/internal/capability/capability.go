@@ -264,4 +264,3 @@ func (s *Services) proxyFetch(p *config.Plugin, g *config.ProxyGrant, maxBody in
 		return json.Marshal(resp)
 	}
 }
-
