@@ -94,7 +94,7 @@ func (s *Services) catalogRead(out map[string]runtime.HostFunc) {
 			return nil, err
 		}
 		e, err := c.GetEntity(r.Ref, nil)
-		if errors.Is(err, catalog.ErrNotFound) {
+		if errors.Is(err, catalog.ErrNotFound) || (err == nil && e == nil) {
 			return []byte("null"), nil
 		}
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"greenroom.dev/greenroom/host/internal/catalog"
 )
 
 // Exit codes.
@@ -52,11 +54,35 @@ func commands() []command {
 		{"serve", "run the portal", runServe},
 		{"plugin pack", "write a manifest into a .wasm file", runPack},
 		{"plugin inspect", "print a plugin's manifest, imports and exports", runInspect},
+		{"catalog validate", "check catalog files against Backstage's entity rules", runCatalogValidate},
 		{"version", "print the version", func(env *Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "greenroom", Version)
 			return nil
 		}},
 	}
+}
+
+func runCatalogValidate(env *Env, args []string) error {
+	fs := newFlags(env, "catalog validate", "FILE...")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return usagef("catalog validate needs at least one file")
+	}
+	if n := catalog.ValidateFiles(env.Stdout, fs.Args()...); n > 0 {
+		return fmt.Errorf("catalog validate: %d invalid entit%s or unreadable file%s", n, plural(n, "y", "ies"), plural(n, "", "s"))
+	}
+	fmt.Fprintln(env.Stdout, "all entities are valid")
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // Version is the build version.

@@ -308,9 +308,9 @@ func (h *host) close() {
 type endpoints struct{ m *plugin.Manager }
 
 func (e endpoints) Lookup(id string) (server.Endpoint, bool) {
-	p, ok := e.m.Lookup(id)
-	if !ok || len(p.Manifest.Routes) == 0 {
+	ep, ok := e.m.Endpoint(id)
+	if !ok || len(ep.Plugin().Manifest.Routes) == 0 {
 		return nil, false
 	}
-	return p, true
+	return ep, true
 }

@@ -160,6 +160,8 @@ func TestExitCodes(t *testing.T) {
 	os.WriteFile(garbled, []byte("backend: [\n"), 0o644)
 	missingPlugin := filepath.Join(dir, "missing.yaml")
 	os.WriteFile(missingPlugin, []byte("backend: {listen: {port: 0}}\nplugins: [{id: a, source: a.wasm}]\n"), 0o644)
+	badEntity := filepath.Join(dir, "catalog-info.yaml")
+	os.WriteFile(badEntity, []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: Bad_Name!\nspec: {type: service, owner: me, lifecycle: x}\n"), 0o644)
 	cases := []struct {
 		args []string
 		code int
@@ -175,6 +177,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"plugin", "pack"}, 2, "plugin pack needs --manifest"},
 		{[]string{"plugin", "inspect", bad}, 2, "not a WebAssembly module"},
 		{[]string{"version"}, 0, ""},
+		{[]string{"catalog", "validate", badEntity}, 1, "catalog validate: 1 invalid entity"},
+		{[]string{"catalog", "validate"}, 2, "needs at least one file"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/runtime"
 )
 
 // Manager owns the set of running plugins. The set is replaced whole (a generation), so
@@ -112,6 +113,41 @@ func (m *Manager) retire(g *generation) {
 func (m *Manager) Lookup(id string) (*Plugin, bool) {
 	p, ok := m.gen.Load().plugins[id]
 	return p, ok
+}
+
+// Endpoint returns a stable handle on plugin id that always serves with the current
+// generation: a request that raced a reload and reached a retired plugin is served again
+// by its successor instead of failing.
+func (m *Manager) Endpoint(id string) (*Endpoint, bool) {
+	p, ok := m.Lookup(id)
+	if !ok {
+		return nil, false
+	}
+	return &Endpoint{m: m, p: p}, true
+}
+
+// Endpoint serves HTTP for one plugin id across reloads.
+type Endpoint struct {
+	m *Manager
+	p *Plugin
+}
+
+// Plugin is the plugin the endpoint was looked up with.
+func (e *Endpoint) Plugin() *Plugin { return e.p }
+
+// MaxBody is the request body cap.
+func (e *Endpoint) MaxBody() int64 { return e.p.MaxBody() }
+
+// ServeHTTP serves req, retrying once on the current plugin if a reload closed the one
+// looked up.
+func (e *Endpoint) ServeHTTP(ctx context.Context, req *abi.HTTPRequest) (*abi.HTTPResponse, error) {
+	resp, err := e.p.ServeHTTP(ctx, req)
+	if err != nil && errors.Is(err, runtime.ErrClosed) {
+		if next, ok := e.m.Lookup(e.p.ID); ok && next != e.p {
+			return next.ServeHTTP(ctx, req)
+		}
+	}
+	return resp, err
 }
 
 // Plugins lists the running plugins in config order.
