@@ -186,7 +186,6 @@ func TestCatalogFunctions(t *testing.T) {
 	}
 }
 
-
 func TestProxyFetchNarrowedByEndpoint(t *testing.T) {
 	s := services(t)
 	funcs := s.Funcs(plugin(t, "proxy: {endpoints: [/up]}"))
