@@ -99,10 +99,10 @@ type queryCache struct {
 	off     bool
 	mu      sync.Mutex
 	version uint64
-	m       map[string][]*entity
+	m       map[string][]uint32
 }
 
-func (q *queryCache) get(version uint64, key string) ([]*entity, bool) {
+func (q *queryCache) get(version uint64, key string) ([]uint32, bool) {
 	if q.off {
 		return nil, false
 	}
@@ -115,14 +115,14 @@ func (q *queryCache) get(version uint64, key string) ([]*entity, bool) {
 	return r, ok
 }
 
-func (q *queryCache) put(version uint64, key string, r []*entity) {
+func (q *queryCache) put(version uint64, key string, r []uint32) {
 	if q.off {
 		return
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.version != version || q.m == nil || len(q.m) > 512 {
-		q.m = map[string][]*entity{}
+		q.m = map[string][]uint32{}
 		q.version = version
 	}
 	q.m[key] = r
@@ -132,9 +132,9 @@ func (q *queryCache) put(version uint64, key string, r []*entity) {
 // benchmarks can measure the uncached query path. Call it before serving.
 func (c *Catalog) DisableQueryCache() { c.qcache.off = true }
 
-// matches returns the ordered entities of a selection (without offset/limit). Callers
-// hold c.mu (read).
-func (c *Catalog) matches(s *Selection) []*entity {
+// matches returns the ordered index slots of a selection (without offset/limit). The
+// slots stay valid while the catalog version is unchanged. Callers hold c.mu (read).
+func (c *Catalog) matches(s *Selection) []uint32 {
 	key := s.Filter.cacheKey() + "#" + fmt.Sprint(s.Order) + "#" + s.FullText.Term + "#" + strings.Join(s.FullText.Fields, ",")
 	v := c.version.Load()
 	if r, ok := c.qcache.get(v, key); ok {
@@ -147,12 +147,8 @@ func (c *Catalog) matches(s *Selection) []*entity {
 	if len(s.Order) > 0 {
 		c.order(ids, s.Order)
 	}
-	out := make([]*entity, len(ids))
-	for i, id := range ids {
-		out[i] = c.idx.slots[id]
-	}
-	c.qcache.put(v, key, out)
-	return out
+	c.qcache.put(v, key, ids)
+	return ids
 }
 
 func (c *Catalog) fullText(ids []uint32, ft FullText, order []OrderField) []uint32 {
@@ -226,8 +222,8 @@ func (c *Catalog) Select(s Selection) ([][]byte, int) {
 		hi = lo + s.Limit
 	}
 	out := make([][]byte, 0, hi-lo)
-	for _, e := range all[lo:hi] {
-		out = append(out, e.final)
+	for _, id := range all[lo:hi] {
+		out = append(out, c.idx.slots[id].final)
 	}
 	return out, total
 }
@@ -290,7 +286,7 @@ func (c *Catalog) Facets(facets []string, filter Filter) map[string][]FacetCount
 func (c *Catalog) facets(facets []string, filter Filter) map[string][]FacetCount {
 	var bits bitset
 	if len(filter) > 0 {
-		bits = newBitset(len(c.idx.slots), entList(c.matches(&Selection{Filter: filter})).slots())
+		bits = newBitset(len(c.idx.slots), c.matches(&Selection{Filter: filter}))
 	}
 	out := make(map[string][]FacetCount, len(facets))
 	for _, f := range facets {
@@ -320,18 +316,6 @@ func (c *Catalog) facets(facets []string, filter Filter) map[string][]FacetCount
 			return list[i].Value < list[j].Value
 		})
 		out[f] = list
-	}
-	return out
-}
-
-type entList []*entity
-
-func (l entList) slots() []uint32 {
-	out := make([]uint32, 0, len(l))
-	for _, e := range l {
-		if e.indexed {
-			out = append(out, e.slot)
-		}
 	}
 	return out
 }
