@@ -18,6 +18,8 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -44,6 +46,41 @@ type Engine struct {
 	mu      sync.Mutex
 	plugins map[*Plugin]struct{}
 	closed  bool
+
+	// clock is a coarse monotonic clock (monoNow at the last watchdog tick): calls
+	// compute their deadline from it without reading the system clock.
+	clock   atomic.Int64
+	stopDog chan struct{}
+	dogDone chan struct{}
+}
+
+// WatchdogPeriod is how often the engine checks call deadlines: a call is stopped at
+// most this long (plus the guest's next check, see instrument.go) after its deadline.
+const WatchdogPeriod = 5 * time.Millisecond
+
+func (e *Engine) watchdog() {
+	defer close(e.dogDone)
+	t := time.NewTicker(WatchdogPeriod)
+	defer t.Stop()
+	var ps []*Plugin
+	for {
+		select {
+		case <-e.stopDog:
+			return
+		case <-t.C:
+		}
+		now := monoNow()
+		e.clock.Store(now)
+		e.mu.Lock()
+		ps = ps[:0]
+		for p := range e.plugins {
+			ps = append(ps, p)
+		}
+		e.mu.Unlock()
+		for _, p := range ps {
+			p.checkDeadlines(now)
+		}
+	}
 }
 
 // NewEngine creates an engine and its compilation cache.
@@ -68,7 +105,11 @@ func NewEngine(ctx context.Context, cfg EngineConfig) (*Engine, error) {
 	} else {
 		cache = wazero.NewCompilationCache()
 	}
-	return &Engine{cache: cache, logger: logger, plugins: map[*Plugin]struct{}{}}, nil
+	e := &Engine{cache: cache, logger: logger, plugins: map[*Plugin]struct{}{},
+		stopDog: make(chan struct{}), dogDone: make(chan struct{})}
+	e.clock.Store(monoNow())
+	go e.watchdog()
+	return e, nil
 }
 
 // Close closes every plugin still loaded (waiting for their in-flight calls, up to ctx)
@@ -91,6 +132,8 @@ func (e *Engine) Close(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	close(e.stopDog)
+	<-e.dogDone
 	if err := e.cache.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("runtime: close compilation cache: %w", err))
 	}

@@ -57,7 +57,6 @@ type instance struct {
 
 	cc       callCtx
 	parent   context.Context // the caller's ctx during a call
-	deadline time.Time
 	hostCtx  context.Context // lazily derived from cc.Context with the deadline
 	hostStop context.CancelFunc
 
@@ -66,7 +65,6 @@ type instance struct {
 	seq      uint64
 	deadlNS  atomic.Int64
 	reason   atomic.Int32
-	timer    *time.Timer
 	ctxStop  func() bool
 	dead     bool
 	instName string
@@ -119,8 +117,6 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		}
 		inst.flag = g
 	}
-	inst.timer = time.AfterFunc(time.Hour, inst.onTimer)
-	inst.timer.Stop()
 	p.mu.Lock()
 	p.all[inst] = struct{}{}
 	p.mu.Unlock()
@@ -140,9 +136,6 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 }
 
 func (inst *instance) close() {
-	if inst.timer != nil {
-		inst.timer.Stop()
-	}
 	if inst.mod != nil {
 		_ = inst.mod.Close(context.Background())
 	}
@@ -170,19 +163,13 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 		inst.input, inst.inputLen = h, uint64(len(input))
 	}
 
-	now := time.Now()
-	deadline := now.Add(p.timeout)
-	reason := interruptDeadline
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	inst.deadline = deadline
+	// The engine's watchdog compares deadlines with its coarse clock; a ctx deadline
+	// or cancellation arrives through ctx.Done.
 	inst.seq++
 	running := inst.seq << 1
 	inst.reason.Store(int32(interruptNone))
-	inst.deadlNS.Store(monoNow() + int64(deadline.Sub(now)))
+	inst.deadlNS.Store(p.engine.clock.Load() + int64(p.timeout))
 	inst.state.Store(running)
-	inst.timer.Reset(deadline.Sub(now))
 	if ctx.Done() != nil {
 		seq := running
 		inst.ctxStop = context.AfterFunc(ctx, func() { inst.interruptCall(seq, interruptCancel) })
@@ -199,7 +186,6 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 
 	err := f.CallWithStack(cc, inst.stack)
 
-	inst.timer.Stop()
 	if inst.ctxStop != nil {
 		inst.ctxStop()
 		inst.ctxStop = nil
@@ -216,7 +202,7 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 	inst.parent = nil
 
 	if err != nil {
-		return dst, inst.classify(err, interrupted, export, reason), false
+		return dst, inst.classify(ctx, err, interrupted, export), false
 	}
 	healthy = !interrupted && !inst.mod.IsClosed()
 	var rc uint32
@@ -232,7 +218,7 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 	return dst, nil, healthy
 }
 
-func (inst *instance) classify(err error, interrupted bool, export string, _ interruptReason) *CallError {
+func (inst *instance) classify(ctx context.Context, err error, interrupted bool, export string) *CallError {
 	p := inst.p
 	ce := &CallError{Plugin: p.name, Export: export, Err: err}
 	var te *trapError
@@ -242,7 +228,11 @@ func (inst *instance) classify(err error, interrupted bool, export string, _ int
 		ce.Kind = KindTimeout
 		switch interruptReason(inst.reason.Load()) {
 		case interruptCancel:
-			ce.Err = fmt.Errorf("call cancelled: %w", context.Canceled)
+			if cerr := ctx.Err(); errors.Is(cerr, context.DeadlineExceeded) {
+				ce.Err = fmt.Errorf("the caller's deadline passed: %w", cerr)
+			} else {
+				ce.Err = fmt.Errorf("call cancelled: %w", context.Canceled)
+			}
 		case interruptClose:
 			ce.Err = errors.New("plugin closed while the call ran")
 		default:
@@ -287,33 +277,28 @@ func guestError(msg []byte, rc uint32) *abi.Error {
 	return &abi.Error{Code: abi.CodeInternal, Message: string(msg)}
 }
 
-// onTimer runs when the armed deadline passes. A late firing from an earlier call finds
-// a later deadline (or an idle instance) and does nothing.
-func (inst *instance) onTimer() {
-	s := inst.state.Load()
-	if s == 0 || s&1 != 0 {
-		return
-	}
-	if left := inst.deadlNS.Load() - monoNow(); left > 0 {
-		// Early or stale firing: make sure the current deadline is armed.
-		inst.timer.Reset(time.Duration(left))
-		return
-	}
-	inst.interruptCall(s, interruptDeadline)
-}
-
 // processStart anchors monoNow on the monotonic clock (the wall clock may jump).
 var processStart = time.Now()
 
 func monoNow() int64 { return int64(time.Since(processStart)) }
 
 // interruptCall stops the call identified by running (seq<<1) if it still runs.
-func (inst *instance) interruptCall(running uint64, why interruptReason) {
+func (inst *instance) interruptCall(running uint64, why interruptReason) bool {
 	if !inst.state.CompareAndSwap(running, running|1) {
-		return
+		return false
 	}
 	inst.reason.Store(int32(why))
 	inst.stop()
+	return true
+}
+
+// checkDeadline interrupts the running call if its deadline is before now.
+func (inst *instance) checkDeadline(now int64) {
+	s := inst.state.Load()
+	if s == 0 || s&1 != 0 || now < inst.deadlNS.Load() {
+		return
+	}
+	inst.interruptCall(s, interruptDeadline)
 }
 
 // interrupt stops whatever call runs now (used by Close).
@@ -337,7 +322,8 @@ func (inst *instance) stop() {
 // deadline. It is derived once per call, on the first host function call.
 func (inst *instance) hostContext() context.Context {
 	if inst.hostCtx == nil {
-		inst.hostCtx, inst.hostStop = context.WithDeadline(inst.parent, inst.deadline)
+		left := time.Duration(inst.deadlNS.Load() - monoNow())
+		inst.hostCtx, inst.hostStop = context.WithTimeout(inst.parent, left)
 	}
 	return inst.hostCtx
 }

@@ -468,6 +468,14 @@ func (p *Plugin) discardQuiet(inst *instance) {
 	p.live.Add(-1)
 }
 
+func (p *Plugin) checkDeadlines(now int64) {
+	p.mu.Lock()
+	for inst := range p.all {
+		inst.checkDeadline(now)
+	}
+	p.mu.Unlock()
+}
+
 // Close stops admitting calls, waits for in-flight calls to finish on their instances
 // (hot reload relies on this), then frees every instance and the compiled module. If ctx
 // ends first, running calls are interrupted (they fail with KindTimeout) and Close

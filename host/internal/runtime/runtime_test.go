@@ -247,7 +247,7 @@ func TestFailuresFailOnlyThatCall(t *testing.T) {
 				}
 			}
 			// Finite work inside the deadline is not interrupted.
-			if _, err := p.Call(context.Background(), "busy", []byte{1}); err != nil {
+			if _, err := p.Call(context.Background(), "busy", []byte{1, 12}); err != nil {
 				t.Fatalf("busy: %v", err)
 			}
 		})
@@ -317,22 +317,28 @@ func TestCloseWaitsForInFlightCalls(t *testing.T) {
 	done := make(chan error)
 	go func() {
 		close(started)
-		_, err := p.Call(context.Background(), "busy", []byte{200}) // ~200M iterations
+		_, err := p.Call(context.Background(), "busy", []byte{200, 20}) // ~200M iterations
 		done <- err
 	}()
 	<-started
 	time.Sleep(20 * time.Millisecond)
+	if p.inflight.Load() != 1 {
+		t.Fatal("the call is not in flight when Close starts")
+	}
 	closeStart := time.Now()
 	if err := p.Close(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	if p.inflight.Load() != closedBit {
+		t.Fatal("Close returned while a call was still in flight")
 	}
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("in-flight call failed during Close: %v", err)
 		}
-	default:
-		t.Fatal("Close returned before the in-flight call finished")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the in-flight call did not return")
 	}
 	t.Logf("Close waited %v", time.Since(closeStart))
 	_, err = p.Call(context.Background(), "noop", nil)

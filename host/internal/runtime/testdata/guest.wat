@@ -205,10 +205,11 @@
     (call $mem_read (call $input_offset) (i32.const -16) (i32.const 64))
     (i32.const 0))
 
-  ;; sleepy: busy loop for input[0] * 2^20 iterations then returns 0 (finite work).
+  ;; busy: a loop of input[0] << input[1] iterations, then returns 0 (finite work).
   (func (export "busy") (result i32)
     (local $i i64) (local $n i64)
-    (local.set $n (i64.shl (i64.extend_i32_u (call $input_load_u8 (i64.const 0))) (i64.const 20)))
+    (local.set $n (i64.shl (i64.extend_i32_u (call $input_load_u8 (i64.const 0)))
+                          (i64.extend_i32_u (call $input_load_u8 (i64.const 1)))))
     (block $done
       (loop $l
         (br_if $done (i64.ge_u (local.get $i) (local.get $n)))
