@@ -101,7 +101,8 @@ spec:
 func TestBadEntityNeverBlocksOthers(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "all.yaml"), locationFile("./c.yaml", "./broken.yaml"))
-	writeFile(t, filepath.Join(dir, "c.yaml"), comp("good", "")+"---\n"+comp("bad name", "")+"---\n"+comp("refs", "  dependsOn: [nokind]\n")+"---\n"+comp("good2", ""))
+	writeFile(t, filepath.Join(dir, "c.yaml"), comp("good", "")+"---\n"+comp("bad name", "")+"---\n"+comp("refs", "  dependsOn: [nokind]\n")+"---\n"+comp("good2", "")+
+		"---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec: {}\n")
 	writeFile(t, filepath.Join(dir, "broken.yaml"), "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: [x\n")
 	c := newTestCatalog(t, Config{Locations: []LocationConfig{{Type: "file", Target: filepath.Join(dir, "all.yaml")}}}, nil)
 	refresh(t, c)
@@ -116,6 +117,7 @@ func TestBadEntityNeverBlocksOthers(t *testing.T) {
 		"c.yaml:10: component:default/bad name: \"metadata.name\" is not valid",
 		"component:default/refs: spec.dependsOn: Entity reference \"nokind\" had missing or empty kind",
 		"broken.yaml: line 3: did not find expected ',' or ']'",
+		"widget:default/w: No processor recognized the entity widget:default/w as valid, possibly caused by a foreign kind or apiVersion",
 	} {
 		if !strings.Contains(msgs, want) {
 			t.Errorf("status lacks %q:\n%s", want, msgs)
