@@ -2,12 +2,17 @@ package plugin
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"greenroom.dev/greenroom/abi"
 )
+
+// bufPool holds request-message buffers; large ones are not kept.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxPooledBuf = 64 << 10
 
 type route struct {
 	method  string
@@ -92,11 +97,12 @@ func (p *Plugin) ServeHTTP(ctx context.Context, req *abi.HTTPRequest) (*abi.HTTP
 			continue
 		}
 		req.Route, req.Params = r.pattern, params
-		in, err := json.Marshal(req)
-		if err != nil {
-			return nil, err
+		buf := bufPool.Get().(*[]byte)
+		*buf = abi.AppendHTTPRequest((*buf)[:0], req)
+		out, err := p.rt.Call(ctx, abi.ExportHTTP, *buf)
+		if cap(*buf) <= maxPooledBuf {
+			bufPool.Put(buf)
 		}
-		out, err := p.rt.Call(ctx, abi.ExportHTTP, in)
 		if err != nil {
 			return nil, err
 		}

@@ -32,7 +32,9 @@ type env struct {
 	file   *store.File
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvB(t) }
+
+func newEnvB(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
 	eng, err := runtime.NewEngine(context.Background(), runtime.EngineConfig{CacheDir: filepath.Join(os.TempDir(), "greenroom-test-wasm-cache")})
@@ -47,7 +49,9 @@ func newEnv(t *testing.T) *env {
 	return &env{dir: dir, engine: eng, file: f}
 }
 
-func (e *env) config(t *testing.T, yamlText string) *config.Config {
+func (e *env) config(t *testing.T, yamlText string) *config.Config { return e.configB(t, yamlText) }
+
+func (e *env) configB(t testing.TB, yamlText string) *config.Config {
 	t.Helper()
 	p := filepath.Join(e.dir, "app-config.yaml")
 	if err := os.WriteFile(p, []byte(yamlText), 0o644); err != nil {

@@ -1,0 +1,32 @@
+package plugin
+
+import (
+	"context"
+	"testing"
+
+	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/plugintest"
+)
+
+// BenchmarkServeHTTP measures the host side of a plugin request (encode the request
+// message, call gr_http, decode and check the response) for the C hello plugin.
+func BenchmarkServeHTTP(b *testing.B) {
+	e := newEnvB(b)
+	plugintest.Copy(b, plugintest.Packed(b, "examples/hello-c/hello-c.wasm"), e.dir+"/hello-c.wasm")
+	c := e.configB(b, "plugins: [{id: hello-c, source: hello-c.wasm}]")
+	p, err := Load(context.Background(), Deps{Engine: e.engine}, c, &c.Plugins[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	req := &abi.HTTPRequest{Method: "GET", Path: "/hello", Query: map[string][]string{"name": {"X"}},
+		Headers: map[string][]string{"host": {"localhost:7007"}, "user-agent": {"wrk"}}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := p.ServeHTTP(context.Background(), req)
+		if err != nil || resp.Status != 200 {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,141 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/plugin"
+	"greenroom.dev/greenroom/host/internal/plugintest"
+	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/store"
+)
+
+type managerPlugins struct{ m *plugin.Manager }
+
+func (p managerPlugins) Lookup(id string) (Endpoint, bool) {
+	ep, ok := p.m.Endpoint(id)
+	if !ok {
+		return nil, false
+	}
+	return ep, true
+}
+
+var wrkRE = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+
+// wrk runs Debian's wrk once (16 connections) and returns requests per second. Non-2xx
+// answers fail the benchmark.
+func wrk(b *testing.B, url string, d time.Duration) float64 {
+	b.Helper()
+	out, err := exec.Command("wrk", "-t2", "-c16", "-d"+d.String(), "--latency", url).CombinedOutput()
+	if err != nil {
+		b.Fatalf("wrk (install Debian's wrk): %v\n%s", err, out)
+	}
+	if regexp.MustCompile(`Non-2xx or 3xx responses`).Match(out) {
+		b.Fatalf("wrk saw errors:\n%s", out)
+	}
+	m := wrkRE.FindSubmatch(out)
+	if m == nil {
+		b.Fatalf("no Requests/sec in:\n%s", out)
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
+}
+
+func serveOn(b *testing.B, s interface{ Serve(net.Listener) error }) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go s.Serve(ln)
+	return ln.Addr().String()
+}
+
+// BenchmarkHTTPPluginVsNative compares a trivial backend-plugin route (C, AssemblyScript
+// and Go guests) with a native fiber handler that returns the same bytes, each measured
+// by one wrk run with 16 connections, side by side in one process. The figure that
+// matters is the ratio plugin/native (target ≥ 0.7 for the C or AssemblyScript guest).
+func BenchmarkHTTPPluginVsNative(b *testing.B) {
+	dir := b.TempDir()
+	plugintest.Copy(b, plugintest.Packed(b, "examples/hello-c/hello-c.wasm"), filepath.Join(dir, "hello-c.wasm"))
+	plugintest.Copy(b, plugintest.Packed(b, "examples/hello-assemblyscript/hello-assemblyscript.wasm"), filepath.Join(dir, "hello-assemblyscript.wasm"))
+	plugintest.Copy(b, plugintest.Go(b, "examples/hello-go"), filepath.Join(dir, "hello-go.wasm"))
+	cfgPath := filepath.Join(dir, "app-config.yaml")
+	os.WriteFile(cfgPath, []byte(`
+plugins:
+  - {id: hello-c, source: hello-c.wasm, limits: {instances: 4}}
+  - {id: hello-assemblyscript, source: hello-assemblyscript.wasm, limits: {instances: 4}}
+  - {id: hello-go, source: hello-go.wasm, limits: {instances: 4}, grants: {kv: {}, tasks: {}}}
+`), 0o644)
+	cfg, err := config.Load([]string{cfgPath}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng, err := runtime.NewEngine(context.Background(), runtime.EngineConfig{CacheDir: filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close(context.Background())
+	file, err := store.OpenFile(filepath.Join(dir, "data", "g.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer file.Close()
+	m := plugin.NewManager(plugin.Deps{Engine: eng, KV: file.KV(), Logger: quiet})
+	if err := m.Apply(context.Background(), cfg); err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	s := New(Options{Logger: quiet, Plugins: managerPlugins{m}})
+	addr := serveOn(b, s)
+	defer s.Shutdown(context.Background())
+
+	body := []byte(`{"message":"hello X"}`)
+	native := fiber.New(fiber.Config{DisableStartupMessage: true})
+	native.Get("/api/native/hello", func(c *fiber.Ctx) error {
+		c.Set("Content-Type", "application/json")
+		return c.Send(body)
+	})
+	naddr := serveOn(b, nativeServer{native})
+	defer native.Shutdown()
+
+	for _, id := range []string{"hello-c", "hello-assemblyscript", "hello-go"} {
+		resp, err := http.Get("http://" + addr + "/api/" + id + "/hello?name=X")
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(got) != string(body) {
+			b.Fatalf("%s answers %s, native answers %s: not the same bytes", id, got, body)
+		}
+	}
+	d := 3 * time.Second
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		nat := wrk(b, "http://"+naddr+"/api/native/hello?name=X", d)
+		b.ReportMetric(nat, "native-req/s")
+		for _, id := range []string{"hello-c", "hello-assemblyscript", "hello-go"} {
+			r := wrk(b, "http://"+addr+"/api/"+id+"/hello?name=X", d)
+			b.ReportMetric(r, id+"-req/s")
+			b.ReportMetric(r/nat, id+"/native")
+		}
+	}
+}
+
+type nativeServer struct{ app *fiber.App }
+
+func (n nativeServer) Serve(ln net.Listener) error { return n.app.Listener(ln) }
