@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"greenroom.dev/greenroom/host/internal/catalog/api"
 )
 
 // TestBackstageCatalogClient runs the unmodified @backstage/catalog-client from npm
@@ -24,14 +27,15 @@ func TestBackstageCatalogClient(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@backstage", "catalog-client")); err != nil {
 		t.Skipf("run `npm ci` in %s first (.ci/run does)", dir)
 	}
-	_, srv := exampleServer(t)
-	// The test also serves a remote catalog file for addLocation; route it beside the API.
+	c := exampleCatalog(t)
+	// The test also serves a remote catalog file for addLocation, beside the API.
 	mux := http.NewServeMux()
 	mux.HandleFunc("/remote/catalog-info.yaml", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: remote-service\nspec:\n  type: service\n  lifecycle: production\n  owner: team-platform\n")
 	})
-	mux.Handle("/", srv.Config.Handler)
-	srv.Config.Handler = mux
+	mux.Handle("/", handler(api.New(c)))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "client.mjs", srv.URL)

@@ -38,6 +38,15 @@ var allKinds = []catalog.Rule{{Allow: []string{"Component", "API", "Resource", "
 // exampleServer serves the example organisation on a loopback port.
 func exampleServer(t testing.TB) (*catalog.Catalog, *httptest.Server) {
 	t.Helper()
+	c := exampleCatalog(t)
+	srv := httptest.NewServer(handler(api.New(c)))
+	t.Cleanup(srv.Close)
+	return c, srv
+}
+
+// exampleCatalog loads the example organisation.
+func exampleCatalog(t testing.TB) *catalog.Catalog {
+	t.Helper()
 	dir, err := filepath.Abs("../../../../examples/catalog")
 	if err != nil {
 		t.Fatal(err)
@@ -53,9 +62,7 @@ func exampleServer(t testing.TB) (*catalog.Catalog, *httptest.Server) {
 	if err := c.RefreshAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handler(api.New(c)))
-	t.Cleanup(srv.Close)
-	return c, srv
+	return c
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
