@@ -57,6 +57,12 @@ func withUID(body []byte, uid string) []byte {
 func encodeBody(e map[string]any) []byte {
 	var b bytes.Buffer
 	b.Grow(1024)
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	value := func(v any) {
+		_ = enc.Encode(v) // plain values from YAML/JSON always encode
+		b.Truncate(b.Len() - 1)
+	}
 	b.WriteByte('{')
 	first := true
 	field := func(k string, v any) {
@@ -64,9 +70,9 @@ func encodeBody(e map[string]any) []byte {
 			b.WriteByte(',')
 		}
 		first = false
-		writeJSON(&b, k)
+		value(k)
 		b.WriteByte(':')
-		writeJSON(&b, v)
+		value(v)
 	}
 	if v, ok := e["apiVersion"]; ok {
 		field("apiVersion", v)
@@ -86,9 +92,9 @@ func encodeBody(e map[string]any) []byte {
 				b.WriteByte(',')
 			}
 			mfirst = false
-			writeJSON(&b, k)
+			value(k)
 			b.WriteByte(':')
-			writeJSON(&b, v)
+			value(v)
 		}
 		for _, k := range []string{"namespace", "name", "uid"} {
 			if v, ok := md[k]; ok {

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -31,5 +32,24 @@ func TestProject(t *testing.T) {
 		if !reflect.DeepEqual(g, w) {
 			t.Errorf("%s: got %s, want %s", c.fields, got, c.want)
 		}
+	}
+}
+
+func TestEncodeBodyOrderAndValidity(t *testing.T) {
+	for _, e := range []map[string]any{
+		{"kind": "X", "metadata": map[string]any{"title": "<b>&"}, "apiVersion": "v1", "extra": 1, "spec": map[string]any{}},
+		{"metadata": map[string]any{"namespace": "n", "name": "a", "uid": "u", "etag": "old", "z": []any{"x"}}},
+	} {
+		b := encodeBody(e)
+		if !json.Valid(b) {
+			t.Fatalf("invalid JSON %s", b)
+		}
+		if bytes.Contains(b, []byte(`"old"`)) || !bytes.Contains(b, etagMarker) {
+			t.Fatalf("etag placeholder missing: %s", b)
+		}
+	}
+	b := encodeBody(map[string]any{"spec": 1, "kind": "K", "apiVersion": "v", "metadata": map[string]any{"name": "n", "namespace": "d", "a": "<"}})
+	if want := `{"apiVersion":"v","kind":"K","metadata":{"namespace":"d","name":"n",` + string(etagMarker) + `,"a":"<"},"spec":1}`; string(b) != want {
+		t.Fatalf("got  %s\nwant %s", b, want)
 	}
 }
