@@ -305,18 +305,15 @@ func extensionMessage(in []byte) ([]byte, *Error) {
 // renderMessage handles one gr_render input message.
 func renderMessage(in []byte) ([]byte, *Error) {
 	var req RenderRequest
-	if err := json.Unmarshal(in, &req); err != nil || req.Extension == "" {
+	// in is this call's input buffer, never modified: the request's strings may share it.
+	if err := decodeRenderRequest(in, &req, true); err != nil || req.Extension == "" {
 		return nil, Errorf(CodeInvalidArgument, "gr_render: the request message needs an extension id: %v", err)
 	}
 	n, err := RenderElement(&req)
 	if err != nil {
 		return nil, asError(err)
 	}
-	b, merr := json.Marshal(&n)
-	if merr != nil {
-		return nil, Errorf(CodeInternal, "gr_render: encoding the UI tree of %s: %v", req.Extension, merr)
-	}
-	return b, nil
+	return n.AppendJSON(make([]byte, 0, 1024)), nil
 }
 
 // manifestExtension is what CheckExtensions reads of a manifest's extension declaration.

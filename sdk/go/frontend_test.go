@@ -219,3 +219,34 @@ func TestCatalogFilterWire(t *testing.T) {
 		t.Errorf("object form: %v %v", obj, err)
 	}
 }
+
+func TestDecodeRenderRequestMatchesEncodingJSON(t *testing.T) {
+	inputs := []string{
+		string(readGolden(t, "render-request.json")),
+		`{"extension":"x","config":{},"path":"/","query":{}}`,
+		`{"extension":"x","config":null,"path":"/a\"b\u00e9\ud83d\ude00","query":{"a":["1","2"],"b":[]},"params":{"p":"v"},"entity":null,"element":null}`,
+		`{"extension":"x","config":{"n":1.5,"o":{"p":[true,null]}},"path":"/","query":{},"unknown":{"deep":[1,{"x":"}"}]},
+		  "entity":{"kind":"API","metadata":{"name":"a","labels":{"l":"1"},"annotations":{"a/b":"c"},"uid":"u","etag":"e","extra":[1]},
+		  "relations":[{"type":"t","targetRef":"r","target":{"kind":"x"}}],"status":{"items":[]},"spec":{}}}`,
+	}
+	for _, in := range inputs {
+		var want, got RenderRequest
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if err := decodeRenderRequest([]byte(in), &got, false); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		wb, _ := json.Marshal(want)
+		gb, _ := json.Marshal(got)
+		if w, g := normalize(t, wb), normalize(t, gb); !reflect.DeepEqual(w, g) {
+			t.Errorf("%s\n got %s\nwant %s", in, gb, wb)
+		}
+	}
+	for _, bad := range []string{`[]`, `{"extension":1}`, `{"extension":"x","query":{"a":"b"}}`, `{"extension":"x"} x`, `{"extension":"x","entity":{"metadata":{"tags":[1]}}}`, `{"extension":"x","config":{"a":}}`} {
+		var req RenderRequest
+		if err := decodeRenderRequest([]byte(bad), &req, false); err == nil {
+			t.Errorf("%s decodes", bad)
+		}
+	}
+}
