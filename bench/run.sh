@@ -1,0 +1,35 @@
+#!/bin/sh
+# Runs Greenroom's benchmarks and writes their figures to the file given (default
+# bench/results.txt). Every comparison runs side by side in one process, so read the
+# ratios: the machines are shared and noisy.
+set -eu
+out=${1:-bench/results.txt}
+cd "$(dirname "$0")/.."
+mkdir -p "$(dirname "$out")"
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+{
+	echo "# Greenroom benchmarks"
+	echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(go version | cut -d' ' -f3-) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	echo "## ABI round trips (runtime; go-sdk Plugin.Call as the baseline)"
+	go test -run '^$' -bench . -benchmem ./host/internal/runtime/
+	echo
+	echo "## Plugin request path (host side) and request encoding"
+	go test -run '^$' -bench . -benchmem ./host/internal/plugin/ ./abi/
+	echo
+	echo "## HTTP: plugin routes vs a native fiber handler (wrk, 16 connections, one run each)"
+	go test -run '^$' -bench BenchmarkHTTPPluginVsNative -benchtime 1x ./host/internal/server/
+	echo
+	echo "## Start to ready with 10 plugins (4 Go, 3 C, 3 AssemblyScript)"
+	go test -run '^$' -bench BenchmarkStartToReady -benchtime 3x ./host/internal/cli/
+	echo
+	echo "## Catalog"
+	go test -run '^$' -bench . -benchmem -timeout 60m ./host/internal/catalog/...
+	echo
+	echo "## Frontend rendering"
+	go test -run '^$' -bench . -benchmem ./host/internal/frontend/...
+} 2>&1 | tee "$tmp"
+mv "$tmp" "$out"
+trap - EXIT
+echo "wrote $out"
