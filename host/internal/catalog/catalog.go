@@ -50,7 +50,8 @@ type entity struct {
 	bodyLen int    // final[:bodyLen] is the body without its closing brace
 	slot    uint32
 	indexed bool
-	pairs   []pair // transient: search rows of the body, set by processing
+	pairs   []pair    // transient: search rows of the body, set by processing
+	fwd     []relEdge // transient: relations about itself, set with pairs
 }
 
 // bodyBytes returns the processed entity JSON (etag placeholder, no relations/status).

@@ -553,7 +553,7 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 	e.kind = strings.ToLower(model.RefOf(pe.doc).Kind)
 	e.body, e.hash = body, hash
 	e.source, e.origin, e.errors, e.orphan = srcKey, rootKey, nil, false
-	e.pairs = pe.pairs
+	e.pairs, e.fwd = pe.pairs, forwardEdges(pe.rels, e.key)
 	for _, r := range pe.rels {
 		c.addEdge(r, e.key)
 		b.dirty[strings.ToLower(r.Source)] = true
@@ -607,6 +607,8 @@ func (b *batch) orphan(e *entity, keep bool) {
 	e.body = withUID(placeholder, e.uid)
 	e.orphan = true
 	e.pairs = bodyPairs(doc)
+	rels, _ := model.Relations(doc)
+	e.fwd = forwardEdges(rels, e.key)
 	b.dirty[e.key] = true
 	b.persist(e)
 }
@@ -630,8 +632,14 @@ func (b *batch) dropSource(key string) {
 	b.dropped = append(b.dropped, key)
 }
 
+// addEdge stores a relation at its source entity. Relations whose source is the emitter
+// itself are not stored: stitching recomputes them from the entity's body (forwardEdges).
 func (c *Catalog) addEdge(r model.Relation, emitter string) {
-	k := c.internStr(strings.ToLower(r.Source))
+	k := strings.ToLower(r.Source)
+	if k == emitter {
+		return
+	}
+	k = c.internStr(k)
 	c.rels[k] = append(c.rels[k], relEdge{typ: relTypeIndex(r.Type), target: c.internStr(r.Target), emitter: emitter})
 }
 
@@ -646,6 +654,9 @@ func (c *Catalog) internStr(s string) string {
 
 func (c *Catalog) removeEdge(r model.Relation, emitter string) {
 	k := strings.ToLower(r.Source)
+	if k == emitter {
+		return
+	}
 	list := c.rels[k]
 	for i, e := range list {
 		if e.emitter == emitter && relTypes[e.typ] == r.Type && e.target == r.Target {
@@ -785,7 +796,7 @@ func (c *Catalog) stitchEntities(ents []*entity, hasVia map[string]bool) {
 	}
 	parallelRange(len(ents), work)
 	for i, e := range ents {
-		e.pairs = nil
+		e.pairs, e.fwd = nil, nil
 		if res[i].skip || res[i].final == nil {
 			continue
 		}
@@ -795,8 +806,32 @@ func (c *Catalog) stitchEntities(ents []*entity, hasVia map[string]bool) {
 	}
 }
 
+// forwardEdges are the relations an entity emits about itself.
+func forwardEdges(rels []model.Relation, self string) []relEdge {
+	var out []relEdge
+	for _, r := range rels {
+		if strings.ToLower(r.Source) == self {
+			out = append(out, relEdge{typ: relTypeIndex(r.Type), target: r.Target, emitter: self})
+		}
+	}
+	return out
+}
+
 func (c *Catalog) stitchOne(e *entity, hasViaErrors bool) stitched {
-	rels := stitchRelations(c.rels[e.key])
+	bodyJSON := e.bodyBytes()
+	pairs, fwd := e.pairs, e.fwd
+	if pairs == nil {
+		var doc map[string]any
+		if err := json.Unmarshal(bodyJSON, &doc); err != nil {
+			c.log.Error("catalog: corrupt entity body", "entity", e.ref, "err", err)
+			return stitched{skip: true}
+		}
+		pairs = bodyPairs(doc)
+		rels, _ := model.Relations(doc)
+		fwd = forwardEdges(rels, e.key)
+	}
+	edges := append(append(make([]relEdge, 0, len(fwd)+len(c.rels[e.key])), fwd...), c.rels[e.key]...)
+	rels := stitchRelations(edges)
 	var status []StatusItem
 	status = append(status, e.errors...)
 	if len(e.conflicts) > 0 {
@@ -812,21 +847,11 @@ func (c *Catalog) stitchOne(e *entity, hasViaErrors bool) stitched {
 	if hasViaErrors {
 		status = append(status, c.viaErrors(e.key)...)
 	}
-	bodyJSON := e.bodyBytes()
 	final := buildFinal(bodyJSON, rels, status)
 	if e.indexed && bytes.Equal(final, e.final) {
 		return stitched{skip: true}
 	}
-	body := e.pairs
-	if body == nil {
-		var doc map[string]any
-		if err := json.Unmarshal(bodyJSON, &doc); err != nil {
-			c.log.Error("catalog: corrupt entity body", "entity", e.ref, "err", err)
-			return stitched{skip: true}
-		}
-		body = bodyPairs(doc)
-	}
-	return stitched{final: final, bodyLen: len(bodyJSON) - 1, pairs: stitchPairs(body, e.uid, rels)}
+	return stitched{final: final, bodyLen: len(bodyJSON) - 1, pairs: stitchPairs(pairs, e.uid, rels)}
 }
 
 // record is the stored form of an entity: a JSON header line, then the body.
@@ -921,6 +946,7 @@ func (c *Catalog) load(ctx context.Context) error {
 		if json.Unmarshal(ents[i].body, &doc) == nil {
 			rels[i], _ = model.Relations(doc)
 			ents[i].pairs = bodyPairs(doc)
+			ents[i].fwd = forwardEdges(rels[i], ents[i].key)
 		}
 	})
 	for i, e := range ents {
