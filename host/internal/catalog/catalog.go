@@ -232,6 +232,11 @@ func (c *Catalog) Start(ctx context.Context) error {
 	c.log.Info("catalog: initial processing done", "entities", c.Count(), "took", time.Since(start).Round(time.Millisecond))
 	c.stop, c.done = make(chan struct{}), make(chan struct{})
 	interval := c.opts.Config.Interval()
+	loopCtx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-c.stop
+		cancel()
+	}()
 	go func() {
 		defer close(c.done)
 		if interval <= 0 {
@@ -245,7 +250,7 @@ func (c *Catalog) Start(ctx context.Context) error {
 			case <-c.stop:
 				return
 			case <-t.C:
-				if err := c.RefreshAll(context.Background()); err != nil {
+				if err := c.RefreshAll(loopCtx); err != nil && loopCtx.Err() == nil {
 					c.log.Error("catalog: refresh", "err", err)
 				}
 			}
@@ -254,7 +259,8 @@ func (c *Catalog) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop ends background processing and waits for a running pass to finish.
+// Stop ends background processing: a running pass is cancelled between files, and
+// Stop waits for it to return.
 func (c *Catalog) Stop() {
 	if c.stop != nil {
 		close(c.stop)
