@@ -228,18 +228,23 @@ func BenchmarkMemory100k(b *testing.B) {
 	runtime.ReadMemStats(&m)
 	b.ReportMetric(float64(m.HeapAlloc)/(1<<20), "heap-MB")
 	b.ReportMetric(rssMB(), "rss-MB")
+	b.ReportMetric(statusMB("RssAnon:"), "rss-anon-MB")
+	b.ReportMetric(statusMB("RssFile:"), "rss-file-MB")
 	b.ReportMetric(took.Seconds(), "ingest-s")
 	b.ReportMetric(cpu.Seconds(), "ingest-cpu-s")
 	runtime.KeepAlive(c)
 }
 
-func rssMB() float64 {
+func rssMB() float64 { return statusMB("VmRSS:") }
+
+// statusMB reads a kB figure from /proc/self/status.
+func statusMB(field string) float64 {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
+		if strings.HasPrefix(line, field) {
 			f := strings.Fields(line)
 			kb, _ := strconv.Atoi(f[1])
 			return float64(kb) / 1024
