@@ -192,3 +192,23 @@ func clip(s string, n int) string {
 	}
 	return s[:i] + "…"
 }
+
+// RecordTask records one run of a scheduled task (capability tasks): call it when the
+// gr_task call returns, with its start time and error. A run that was not allowed (the
+// grant was removed) is recorded with an *abi.Error of code capability_denied.
+func (l *Log) RecordTask(plugin, task string, start time.Time, err error) {
+	if l == nil {
+		return
+	}
+	outcome, msg := Classify(err)
+	l.Record(Entry{
+		Time:       start,
+		Plugin:     plugin,
+		Capability: abi.CapTasks,
+		Function:   abi.ExportTask,
+		Target:     task,
+		Outcome:    outcome,
+		Error:      msg,
+		DurationMs: float64(time.Since(start).Microseconds()) / 1000,
+	})
+}

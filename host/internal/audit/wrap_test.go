@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
@@ -165,5 +166,18 @@ func TestTarget(t *testing.T) {
 		if got := audit.Target(c.fn, []byte(c.req)); got != c.want {
 			t.Errorf("%s %s:\n got %q\nwant %q", c.fn, c.req, got, c.want)
 		}
+	}
+}
+
+func TestRecordTask(t *testing.T) {
+	log := audit.New(&bytes.Buffer{}, 10)
+	defer log.Close()
+	start := time.Now().Add(-time.Millisecond)
+	log.RecordTask("hello", "tick", start, nil)
+	log.RecordTask("hello", "tick", start, errors.New("trap"))
+	(*audit.Log)(nil).RecordTask("hello", "tick", start, nil)
+	got := log.Recent(audit.Filter{Capability: abi.CapTasks})
+	if len(got) != 2 || got[1].Target != "tick" || got[1].Function != "gr_task" || got[1].Outcome != audit.OK || got[0].Outcome != audit.Failed || got[1].DurationMs < 1 {
+		t.Fatalf("%+v", got)
 	}
 }
