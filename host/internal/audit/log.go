@@ -198,6 +198,7 @@ func (l *Log) Record(e Entry) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
+	e.Time = e.Time.UTC()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.ring[l.next] = e

@@ -181,3 +181,27 @@ func TestRecordTask(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+// BenchmarkWrap measures what the audit adds to one kv_get call: the target read, the
+// entry and its buffered write.
+func BenchmarkWrap(b *testing.B) {
+	log, err := audit.Open(audit.LogConfig{File: "audit.log"}, b.TempDir(), 1000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer log.Close()
+	f := func(ctx context.Context, req []byte) ([]byte, error) { return nil, nil }
+	req := []byte(`{"key":"counters/requests"}`)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		f    audit.HostFunc
+	}{{"bare", f}, {"wrapped", audit.Wrap(log, "hello", "kv_get", f)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				c.f(ctx, req)
+			}
+		})
+	}
+}
