@@ -21,6 +21,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/catalog/api"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/frontend"
+	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/frontend/ui"
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
@@ -213,9 +214,12 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 
 // buildApp resolves the frontend's extension tree for cfg and makes it current.
 func (h *host) buildApp(ctx context.Context, cfg *config.Config) error {
+	// app.title names the layout unless app.extensions configures app/layout itself
+	// (later entries win).
+	exts := append(ext.Extensions{{ID: "app/layout", Config: map[string]any{"title": cfg.App.Title}, Path: "app.title"}}, cfg.App.Extensions...)
 	app, err := frontend.New(ctx, frontend.Options{
 		Catalog: catalogSource{h.catalog},
-		Config:  cfg.App.Extensions,
+		Config:  exts,
 	})
 	if err != nil {
 		return fmt.Errorf("app.extensions: %w", err)

@@ -1,0 +1,5 @@
+// Package e2e holds end-to-end tests that drive the real greenroom binary with the
+// repository's plugins and example catalog, from a real browser (Debian's chromium,
+// headless, through chromedp). Screenshots go to $GREENROOM_ARTIFACTS, or
+// test-artifacts/ at the repository root.
+package e2e

@@ -1,0 +1,147 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"greenroom.dev/greenroom/host/internal/plugintest"
+)
+
+// portal is a running greenroom binary.
+type portal struct {
+	base   string
+	dir    string
+	config string
+	cmd    *exec.Cmd
+}
+
+var readyRE = regexp.MustCompile(`greenroom ready" addr=(\S+)`)
+
+// buildBinary builds greenroom once per test binary.
+func buildBinary(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(os.TempDir(), fmt.Sprintf("greenroom-e2e-%d", os.Getpid()))
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	cmd := exec.Command("go", "build", "-o", bin, "greenroom.dev/greenroom/host/cmd/greenroom")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	return bin
+}
+
+// startPortal writes the config (plugins section appended) into a temp dir with the
+// example catalog and starts the binary.
+func startPortal(t *testing.T, pluginsYAML, extensionsYAML string) *portal {
+	t.Helper()
+	root := plugintest.Root(t)
+	dir := t.TempDir()
+	p := &portal{dir: dir, config: filepath.Join(dir, "app-config.yaml")}
+	p.writeConfig(t, root, pluginsYAML, extensionsYAML)
+	p.cmd = exec.Command(buildBinary(t), "serve", "--config", p.config)
+	p.cmd.Dir = dir
+	stderr, _ := p.cmd.StderrPipe()
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { p.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			p.cmd.Process.Kill()
+		}
+	})
+	ready := make(chan string, 1)
+	var logs strings.Builder
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sent := false
+		for sc.Scan() {
+			logs.WriteString(sc.Text() + "\n")
+			if m := readyRE.FindStringSubmatch(sc.Text()); m != nil && !sent {
+				ready <- m[1]
+				sent = true
+			}
+		}
+		if !sent {
+			close(ready)
+		}
+	}()
+	select {
+	case addr, ok := <-ready:
+		if !ok {
+			t.Fatalf("greenroom exited before it was ready:\n%s", logs.String())
+		}
+		p.base = "http://" + addr
+	case <-time.After(120 * time.Second):
+		t.Fatalf("greenroom not ready after 2 minutes:\n%s", logs.String())
+	}
+	// Wait for the catalog's first pass.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(p.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never said ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return p
+}
+
+func (p *portal) writeConfig(t *testing.T, root, pluginsYAML, extensionsYAML string) {
+	t.Helper()
+	cfg := fmt.Sprintf(`
+app:
+  title: Greenroom E2E
+%s
+backend:
+  listen: {host: 127.0.0.1, port: 0}
+runtime:
+  compilationCache: %s
+catalog:
+  rules:
+    - allow: [Component, System, API, Resource, Location, Template, Group, User, Domain]
+  locations:
+    - type: file
+      target: %s
+  processingInterval: 0s
+plugins:
+%s`, extensionsYAML, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), filepath.Join(root, "examples/catalog/all.yaml"), pluginsYAML)
+	if err := os.WriteFile(p.config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reload rewrites the config and applies it without a restart.
+func (p *portal) reload(t *testing.T, pluginsYAML, extensionsYAML string) {
+	t.Helper()
+	p.writeConfig(t, plugintest.Root(t), pluginsYAML, extensionsYAML)
+	resp, err := http.Post(p.base+"/api/admin/reload", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("reload: %d %s", resp.StatusCode, b)
+	}
+}
