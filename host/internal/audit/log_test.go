@@ -426,3 +426,14 @@ func BenchmarkRecord(b *testing.B) {
 		}
 	})
 }
+
+func TestReopenClosed(t *testing.T) {
+	l := New(&bytes.Buffer{}, 10)
+	l.Close()
+	if err := l.Reopen(LogConfig{File: Stdout}, t.TempDir()); err == nil || err.Error() != "audit log: closed" {
+		t.Fatalf("got %v", err)
+	}
+	if err := (*Log)(nil).Reopen(LogConfig{}, ""); err != nil {
+		t.Fatal(err)
+	}
+}

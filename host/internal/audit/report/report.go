@@ -375,8 +375,25 @@ func describe(p *Plugin, mod *wasmfile.Module, man *abi.Manifest, entry *config.
 	if len(c.Undeclared) > 0 {
 		p.warn("the module uses %s without declaring %s in its manifest", strings.Join(c.Undeclared, ", "), plural(len(c.Undeclared), "it", "them"))
 	}
+	if entry != nil {
+		narrowingWarnings(p, &entry.Grants, imported, where)
+	}
 	for _, name := range c.Stubbed {
 		p.warn("optional capability %s is not granted: %s %s linked to a stub that returns capability_denied", name, usedBy(p.Imports, name), plural(len(funcsOf(p.Imports, name)), "is", "are"))
+	}
+}
+
+// narrowingWarnings points at grants that are used but not narrowed (or narrowed to
+// nothing), so that a reviewer can tighten them.
+func narrowingWarnings(p *Plugin, g *config.Grants, used map[string]bool, where string) {
+	if g.URLRead != nil && used[abi.CapURLRead] && len(g.URLRead.Hosts) == 0 {
+		p.warn("url.read is not narrowed to hosts: the plugin may read from any host the URL readers allow; narrow it with hosts: [...] (and paths: [...]) under %s.grants[\"url.read\"]", where)
+	}
+	if g.CatalogWrite != nil && used[abi.CapCatalogWrite] && len(g.CatalogWrite.Kinds) == 0 && len(g.CatalogWrite.Namespaces) == 0 {
+		p.warn("catalog.write is not narrowed: the plugin may write entities of any kind in any namespace; narrow it with kinds: [...] or namespaces: [...] under %s.grants[\"catalog.write\"]", where)
+	}
+	if g.Proxy != nil && used[abi.CapProxy] && len(g.Proxy.Endpoints) == 0 {
+		p.warn("proxy is granted with no endpoints, so every proxy_fetch call is denied; list the proxy.endpoints it may call under %s.grants.proxy.endpoints", where)
 	}
 }
 

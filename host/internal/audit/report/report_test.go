@@ -170,7 +170,7 @@ plugins:
   # Changed after signing.
   - id: reader-tampered
     source: plugins/reader.tampered.wasm
-    grants: {kv: {}, url.read: {}, tasks: {}}
+    grants: {kv: {}, url.read: {hosts: ["*.example.com"]}, proxy: {}, tasks: {}}
   # Imports Extism's http_request, and kv without declaring it.
   - id: egress
     source: plugins/egress.wasm
@@ -274,7 +274,7 @@ func TestReportClean(t *testing.T) {
 	// Without required signatures, an untrusted signer is a warning, not a mismatch.
 	cfg2 := loadConfig(t, f.dir, "plugins:\n  - id: r\n    source: plugins/reader.untrusted.wasm\n    grants: {kv: {}, url.read: {}, tasks: {}}\n")
 	r2, _ := Build(cfg2, Options{Trusted: []signing.PublicKey{pub(key(1))}})
-	if w := r2.Plugins[0].Warnings; r2.Mismatch || len(w) != 2 || !strings.HasPrefix(w[1], "signed by a key that is not trusted") {
+	if w := r2.Plugins[0].Warnings; r2.Mismatch || len(w) != 3 || !strings.HasPrefix(w[2], "signed by a key that is not trusted") {
 		t.Fatalf("%+v", r2.Plugins[0])
 	}
 }
