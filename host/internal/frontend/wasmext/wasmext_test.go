@@ -126,7 +126,7 @@ func get(t testing.TB, a *frontend.App, target string) (int, string) {
 func errorBox(id string) string { return "Extension " + id + " failed" }
 
 func TestWasmCardsAndErrorBoundary(t *testing.T) {
-	l := load(t, "host/internal/frontend/wasmext/testdata/cards", 300*time.Millisecond)
+	l := load(t, "host/internal/frontend/wasmext/testdata/cards", time.Second)
 	a := newApp(t, l, "extensions:\n  - entity-card:cards/owner:\n      config: {heading: Owners}\n", nil)
 
 	// The factory that failed is reported at start-up, naming the extension.
@@ -152,7 +152,7 @@ func TestWasmCardsAndErrorBoundary(t *testing.T) {
 			errorBox("entity-card:cards/panics"), "render of extension entity-card:cards/panics panicked: assignment to entry in nil map",
 			errorBox("entity-card:cards/crashes"), "plugin cards: call gr_render: trap",
 			errorBox("entity-card:cards/malformed"), `plugin cards: gr_render returned a malformed UI tree: children[0]: unknown component type &#34;blink&#34;`,
-			errorBox("entity-card:cards/loops"), "plugin cards: call gr_render: timeout",
+			errorBox("entity-card:cards/loops"), "plugin cards: call gr_render: timeout: call exceeded its deadline (1s)",
 			// The host's own cards still render.
 			">About<",
 		} {
@@ -161,7 +161,8 @@ func TestWasmCardsAndErrorBoundary(t *testing.T) {
 			}
 		}
 		if strings.Contains(html, "<script>alert") || strings.Contains(html, errorBox("entity-card:cards/owner")) {
-			t.Errorf("round %d: page has script or a failed owner card", round)
+			i := strings.Index(html, errorBox("entity-card:cards/owner"))
+			t.Errorf("round %d: page has script or a failed owner card: %s", round, html[i:min(len(html), i+400)])
 		}
 	}
 
@@ -179,7 +180,7 @@ func TestWasmCardsAndErrorBoundary(t *testing.T) {
 }
 
 func TestDisabledThroughConfig(t *testing.T) {
-	l := load(t, "host/internal/frontend/wasmext/testdata/cards", 300*time.Millisecond)
+	l := load(t, "host/internal/frontend/wasmext/testdata/cards", time.Second)
 	a := newApp(t, l, "extensions:\n  - entity-card:cards/facts: false\n  - page:cards:\n      config: {path: /more-cards}\n", func(id string) bool {
 		return id == "entity-card:cards/facts" || id == "entity-card:cards/table" || id == "page:cards" || id == "nav-item:cards"
 	})
