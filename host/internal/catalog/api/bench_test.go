@@ -50,7 +50,7 @@ func generated(b testing.TB, n int) string {
 	if r, ok := benchRoot[n]; ok {
 		return r
 	}
-	dir := filepath.Join(benchDir(), strconv.Itoa(n))
+	dir := filepath.Join(benchDir(), fmt.Sprintf("v%d-%d", gen.Version, n))
 	root := filepath.Join(dir, "all.yaml")
 	if _, err := os.Stat(root); err != nil {
 		var err error

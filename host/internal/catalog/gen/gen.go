@@ -33,6 +33,10 @@ func Split(n int) Counts {
 	return c
 }
 
+// Version changes whenever the generated catalog changes, so cached copies (keyed by
+// it) are not reused across changes.
+const Version = 2
+
 // PerFile is how many entities go into one YAML file.
 const PerFile = 500
 
@@ -154,7 +158,8 @@ spec:
 		var provides, consumes, deps []string
 		if c.APIs > 0 {
 			provides = append(provides, name("api", r.IntN(c.APIs)))
-			for j := 0; j < 2; j++ {
+			consumes = append(consumes, name("api", r.IntN(c.APIs)))
+			if r.IntN(2) == 0 {
 				consumes = append(consumes, name("api", r.IntN(c.APIs)))
 			}
 		}
