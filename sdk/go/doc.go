@@ -2,10 +2,10 @@
 //
 // A Greenroom plugin is a WebAssembly module that the Greenroom host loads, sandboxes and
 // calls. This package implements the plugin side of ABI v1 (abi/SPEC.md in the Greenroom
-// repository): it exports gr_http and gr_task, reads its input and writes its output
-// through the Extism guest ABI (import module extism:host/env), copies memory in bulk with
-// greenroom:host/v1 mem_read, mem_write and input_read, and wraps every Greenroom host
-// function in a typed Go call. It depends on the standard library only, so a plugin does
+// repository): it exports gr_http, gr_task, gr_extension and gr_render, reads its input
+// and writes its output through the Extism guest ABI (import module extism:host/env),
+// copies memory in bulk with greenroom:host/v1 mem_read, mem_write and input_read, and
+// wraps every Greenroom host function in a typed Go call. It depends on the standard library only, so a plugin does
 // not pull in the host.
 //
 // # Writing a plugin
@@ -41,6 +41,18 @@
 // manifest route {method: GET, path: /items/:id}. A pattern without a method ("/items/:id")
 // or with method "*" serves every method. When the host sends no route, the SDK matches the
 // path against the registered patterns itself. HEAD falls back to the GET handler.
+//
+// # Frontend extensions
+//
+// A frontend plugin contributes extensions to the app's extension tree: pages, nav items,
+// entity cards and tabs. Each is declared in the manifest's extensions (id, attachTo,
+// output, configSchema) and registered in code with Page, NavItem, EntityCard, EntityTab,
+// or Extension and Render. The host calls gr_extension for an extension's outputs at
+// start-up and gr_render for every render of its element; render functions return a UI
+// tree built with package greenroom.dev/greenroom/sdk/go/ui, which the host validates and
+// draws with its own styles. Entity cards and tabs get the page's entity in
+// RenderRequest.Entity and may call host functions (catalog, URL readers, proxy) while
+// rendering.
 //
 // # Host calls
 //
