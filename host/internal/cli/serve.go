@@ -90,9 +90,15 @@ func runServe(env *Env, args []string) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	var changed <-chan struct{}
+	if w := cfg.Backend.WatchConfig; w == nil || *w {
+		changed = watchFiles(ctx, *files, time.Second)
+	}
 	for {
 		select {
 		case <-hup:
+			h.reload(ctx, *files, env.Getenv)
+		case <-changed:
 			h.reload(ctx, *files, env.Getenv)
 		case err := <-h.served:
 			h.close()
@@ -113,6 +119,51 @@ func runServe(env *Env, args []string) error {
 			return nil
 		}
 	}
+}
+
+// watchFiles reports on the returned channel when any of files changes (size, mtime, or
+// appearing/disappearing), polling every interval; polling sees editors that replace a
+// file as well as those that rewrite it.
+func watchFiles(ctx context.Context, files []string, interval time.Duration) <-chan struct{} {
+	type stamp struct {
+		size int64
+		mod  time.Time
+		ok   bool
+	}
+	read := func() []stamp {
+		out := make([]stamp, len(files))
+		for i, f := range files {
+			if st, err := os.Stat(f); err == nil {
+				out[i] = stamp{st.Size(), st.ModTime(), true}
+			}
+		}
+		return out
+	}
+	ch := make(chan struct{}, 1)
+	go func() {
+		last := read()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				now := read()
+				for i := range now {
+					if now[i] != last[i] {
+						select {
+						case ch <- struct{}{}:
+						default:
+						}
+						break
+					}
+				}
+				last = now
+			}
+		}
+	}()
+	return ch
 }
 
 // host is a running portal.

@@ -131,6 +131,25 @@ plugins:
 	}
 }
 
+// writeConfigQuiet rewrites the config with the given plugins and no extensions, with
+// the file's modification time unchanged, so that only an explicit trigger reloads it.
+func (p *portal) writeConfigQuiet(t *testing.T, pluginsYAML string) {
+	t.Helper()
+	st, err := os.Stat(p.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := os.ReadFile(p.config)
+	p.writeConfig(t, plugintest.Root(t), pluginsYAML, "")
+	nb, _ := os.ReadFile(p.config)
+	if len(nb) != len(old) {
+		t.Fatalf("writeConfigQuiet needs a same-size change (%d vs %d bytes)", len(nb), len(old))
+	}
+	if err := os.Chtimes(p.config, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // reload rewrites the config and applies it without a restart.
 func (p *portal) reload(t *testing.T, pluginsYAML, extensionsYAML string) {
 	t.Helper()
