@@ -39,7 +39,8 @@ import (
 //
 // Host functions are not preempted; they get a ctx that carries the call's deadline.
 //
-// A module the rewriter does not handle (no memory, a 64-bit memory, an opcode it does
+// A module without a memory gets an empty one for the memory.grow. A module the
+// rewriter does not handle (a 64-bit memory, an opcode it does
 // not know such as the GC proposal's, or one already exporting the name) is compiled
 // unchanged with WithCloseOnContextDone: slower, equally safe.
 
@@ -124,9 +125,6 @@ func instrument(wasm []byte) ([]byte, error) {
 	if codeIdx < 0 {
 		return nil, errors.New("no code section")
 	}
-	if memories == 0 {
-		return nil, errors.New("the module has no memory")
-	}
 	fuel := importedGlobals + definedGlobals
 	flag := fuel + 1
 	check := fuelCheck(fuel, flag)
@@ -165,6 +163,12 @@ func instrument(wasm []byte) ([]byte, error) {
 		}
 	} else {
 		secs = insertSection(secs, section{id: secExport, payload: append(appendU32(nil, 1), exp...)})
+	}
+
+	if memories == 0 {
+		// memory.grow needs a memory: give the module an empty, unexported one. Its
+		// code cannot name a memory it does not have, so nothing else changes.
+		secs = insertSection(secs, section{id: secMemory, payload: []byte{0x01, 0x00, 0x00}})
 	}
 
 	out := make([]byte, 0, len(wasm)+len(wasm)/8+64)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -252,6 +253,48 @@ func TestFailuresFailOnlyThatCall(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDeadlineUnderGC: native code cannot be preempted, so a guest that never left it
+// would hold up every stop-the-world phase of the garbage collector, and with it the
+// watchdog meant to stop the guest: the process would hang. The inserted fuel check
+// leaves native code regularly; this test forces collections while guests spin.
+func TestDeadlineUnderGC(t *testing.T) {
+	e := newTestEngine(t)
+	p := load(t, e, wat(t, "guest"), Options{Instances: 2, Timeout: 200 * time.Millisecond})
+	stop := make(chan struct{})
+	gcDone := make(chan struct{})
+	go func() {
+		defer close(gcDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				goruntime.GC()
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func(export string) {
+			defer wg.Done()
+			_, err := p.Call(context.Background(), export, nil)
+			if !errors.Is(err, ErrTimeout) {
+				t.Errorf("%s under GC: %v", export, err)
+			}
+		}([]string{"spin", "recurse"}[i])
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(10 * time.Second):
+		t.Fatal("spinning guests were not stopped while the GC ran")
+	}
+	close(stop)
+	<-gcDone
 }
 
 func TestInputOverArena(t *testing.T) {

@@ -1,0 +1,73 @@
+package runtime
+
+import "testing"
+
+func TestArena(t *testing.T) {
+	a := newArena(1 << 16)
+	if h, ok := a.alloc(0); h != 0 || !ok {
+		t.Fatalf("alloc(0) = %d, %v; want 0 (as the kernel)", h, ok)
+	}
+	h1, _ := a.alloc(300)
+	h2, _ := a.alloc(16)
+	if h1 == 0 || h2 <= h1 || a.length(h1) != 300 || a.length(h2) != 16 {
+		t.Fatalf("handles %d %d, lengths %d %d", h1, h2, a.length(h1), a.length(h2))
+	}
+	if a.length(h1+1) != 0 || a.length(0) != 0 || a.length(1<<40) != 0 {
+		t.Fatal("length of a non-block is not 0")
+	}
+	copy(a.mem[h1:], "stale")
+	a.free(h1)
+	if a.length(h1) != 0 {
+		t.Fatal("length of a freed block is not 0")
+	}
+	// 300 - 10 >= 128: the freed block is split and the tail handed out.
+	h3, _ := a.alloc(10)
+	if h3 <= h1 || h3 >= h1+300 || a.length(h3) != 10 {
+		t.Fatalf("reused handle %d not inside the freed block at %d", h3, h1)
+	}
+	for _, c := range a.bytes(h3) {
+		if c != 0 {
+			t.Fatal("a reused block is not zeroed")
+		}
+	}
+	// The remaining front part is still free and serves a request that fits.
+	h4, _ := a.alloc(200)
+	if h4 != h1 {
+		t.Fatalf("front of the split block not reused: %d, want %d", h4, h1)
+	}
+	// A small excess is handed out whole.
+	a.free(h2)
+	h5, _ := a.alloc(15)
+	if h5 != h2 || a.length(h5) != 15 {
+		t.Fatalf("whole-block reuse: %d len %d", h5, a.length(h5))
+	}
+	// Free of garbage is ignored.
+	a.free(12345)
+	a.free(h5 + 1)
+	if a.length(h5) != 15 {
+		t.Fatal("free of a non-block freed something")
+	}
+	if !a.inBounds(h1, 8) || a.inBounds(a.top, 1) || a.inBounds(0, 1) || a.inBounds(h1, 1<<62) {
+		t.Fatal("inBounds")
+	}
+	// The limit.
+	if _, ok := a.alloc(1 << 16); ok {
+		t.Fatal("alloc over the limit succeeded")
+	}
+	a.reset()
+	if a.length(h1) != 0 || a.top != arenaBase {
+		t.Fatal("reset left blocks behind")
+	}
+	if h, ok := a.alloc(1<<16 - arenaBase); !ok || h != arenaBase {
+		t.Fatalf("alloc of the whole limit after reset: %d %v", h, ok)
+	}
+}
+
+func TestArenaShrinksAfterHugeCall(t *testing.T) {
+	a := newArena(64 << 20)
+	a.alloc(8 << 20)
+	a.reset()
+	if len(a.mem) > 1<<20 {
+		t.Fatalf("arena kept %d bytes after reset", len(a.mem))
+	}
+}
