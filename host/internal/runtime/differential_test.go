@@ -3,6 +3,8 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,6 +34,24 @@ func TestDifferentialAgainstGoSDK(t *testing.T) {
 			{"echo", ""}, {"echo", big}, {"greet", "Grace"}, {"count", ""}, {"count", ""},
 			{"vowels", big}, {"fail", "gadget"}, {"count", ""},
 		}},
+	}
+	// The AssemblyScript example, built from examples/hello-assemblyscript with the
+	// official @extism/as-pdk 1.0.0 (its build.sh), runs unchanged too.
+	if as, err := os.ReadFile(filepath.Join("..", "..", "..", "examples", "hello-assemblyscript", "hello-assemblyscript.wasm")); err == nil {
+		req := func(q string) string {
+			return `{"method":"GET","path":"/hello","route":"/hello","params":{},"query":` + q + `,"headers":{},"body":""}`
+		}
+		modules = append(modules, struct {
+			name  string
+			wasm  []byte
+			calls []call
+		}{"as-pdk", as, []call{
+			{"gr_http", req(`{"name":["Ada"]}`)},
+			{"gr_http", req(`{"name":["Zoë \"Z\""]}`)},
+			{"gr_http", req(`{}`)},
+		}})
+	} else {
+		t.Logf("AssemblyScript example not built (%v); run examples/hello-assemblyscript/build.sh", err)
 	}
 	for _, m := range modules {
 		t.Run(m.name, func(t *testing.T) {
