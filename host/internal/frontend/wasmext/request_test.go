@@ -1,0 +1,50 @@
+package wasmext
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"greenroom.dev/greenroom/host/internal/frontend/ext"
+)
+
+// The gr_render input the host writes is the golden render request of the Go SDK's tests
+// (sdk/go/testdata/abi/render-request.json), given the same page request.
+func TestRenderRequestIsGolden(t *testing.T) {
+	golden, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "sdk", "go", "testdata", "abi", "render-request.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		ext.RenderRequest
+		Element json.RawMessage `json:"element"`
+	}
+	if err := json.Unmarshal(golden, &g); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := json.Marshal(g.Config)
+	el := newElement("p", g.Extension, cfg, g.Element, nil)
+	got, err := el.request(&ext.RenderContext{Path: g.Path, Query: g.Query, Params: g.Params, Entity: g.Entity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, have any
+	json.Unmarshal(golden, &want)
+	if err := json.Unmarshal(got, &have); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, got)
+	}
+	if !reflect.DeepEqual(want, have) {
+		t.Errorf("render request\n got %s\nwant %s", got, golden)
+	}
+
+	// State {} (or none) is left out; a nil query is {}.
+	for _, state := range []string{"{}", " { } ", "null", ""} {
+		el := newElement("p", "page:x", json.RawMessage(`{}`), json.RawMessage(state), nil)
+		b, _ := el.request(&ext.RenderContext{Path: "/x"})
+		if string(b) != `{"extension":"page:x","config":{},"path":"/x","query":{}}` {
+			t.Errorf("state %q: %s", state, b)
+		}
+	}
+}
