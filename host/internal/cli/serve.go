@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"greenroom.dev/greenroom/host/internal/audit"
 	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/catalog/api"
@@ -177,6 +178,7 @@ type host struct {
 	served  chan error
 	addr    string // the address actually bound
 	catalog *catalog.Catalog
+	audit   *audit.Log
 	app     atomic.Pointer[frontend.App]
 	files   []string
 	env     config.Lookup
@@ -224,8 +226,19 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
+	if h.audit, err = audit.Open(cfg.Audit.Log, cfg.Dir(), cfg.Audit.API.Recent); err != nil {
+		return nil, asUsage(fmt.Errorf("audit.log: %w", err))
+	}
+	trusted, err := cfg.Security.Keys(cfg.Dir())
+	if err != nil {
+		return nil, asUsage(err)
+	}
 	services := &capability.Services{Catalog: h.catalog, URLs: readers, Proxy: prox}
-	h.plugins = plugin.NewManager(plugin.Deps{Engine: h.engine, KV: h.file.KV(), Logger: log, HostFuncs: []plugin.HostFuncProvider{services.Funcs}})
+	h.plugins = plugin.NewManager(plugin.Deps{
+		Engine: h.engine, KV: h.file.KV(), Logger: log,
+		HostFuncs: []plugin.HostFuncProvider{services.Funcs},
+		Audit:     h.audit, Trusted: trusted, RequireSigned: cfg.Security.RequireSignedPlugins,
+	})
 	if err = h.plugins.Apply(ctx, cfg); err != nil {
 		return nil, asUsage(err)
 	}
@@ -243,6 +256,11 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 		ContentSecurityPolicy: ui.ContentSecurityPolicy,
 		Reload: func(ctx context.Context) error {
 			return h.reload(ctx, h.files, h.env)
+		},
+		Extra: func(r server.Router) {
+			if cfg.Audit.API.Enabled {
+				r.Get("/api/audit", server.AuditHandler(h.audit))
+			}
 		},
 	})
 	addr := net.JoinHostPort(cfg.Backend.Listen.Host, strconv.Itoa(*cfg.Backend.Listen.Port))
@@ -305,6 +323,9 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 	if err == nil {
 		err = h.buildApp(ctx, cfg)
 	}
+	if err == nil {
+		err = h.audit.Reopen(cfg.Audit.Log, cfg.Dir())
+	}
 	h.reloadMu.Lock()
 	h.reloadErr, h.reloadAt = err, time.Now()
 	h.reloadMu.Unlock()
@@ -328,6 +349,13 @@ func (h *host) readyDetail() map[string]any {
 		}
 		d["plugins"] = ids
 	}
+	if err, dropped := h.audit.Err(); err != nil || dropped > 0 {
+		a := map[string]any{"dropped": dropped}
+		if err != nil {
+			a["error"] = err.Error()
+		}
+		d["auditLog"] = a
+	}
 	if !h.reloadAt.IsZero() {
 		r := map[string]any{"at": h.reloadAt.UTC().Format(time.RFC3339), "ok": h.reloadErr == nil}
 		if h.reloadErr != nil {
@@ -346,6 +374,11 @@ func (h *host) close() {
 	}
 	if h.plugins != nil {
 		h.plugins.Close()
+	}
+	if h.audit != nil {
+		if err := h.audit.Close(); err != nil {
+			h.log.Warn("closing audit log", "err", err)
+		}
 	}
 	if h.engine != nil {
 		if err := h.engine.Close(context.Background()); err != nil {

@@ -8,9 +8,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/audit"
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/proxy"
+	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/integrations"
 )
@@ -31,6 +33,10 @@ type Config struct {
 	Runtime Runtime `yaml:"runtime"`
 	// Plugins lists the plugins to load. Each is a .wasm file with its manifest inside.
 	Plugins []Plugin `yaml:"plugins"`
+	// Security sets the plugin signature policy and the trusted signing keys.
+	Security signing.Config `yaml:"security"`
+	// Audit configures the audit log of capability calls and denials.
+	Audit audit.Config `yaml:"audit"`
 
 	// Files are the config files this was loaded from, in order.
 	Files  []string `yaml:"-"`
@@ -257,6 +263,7 @@ func (c *Config) applyDefaults() {
 	if c.Backend.ShutdownTimeout == 0 {
 		c.Backend.ShutdownTimeout = DefaultShutdown
 	}
+	c.Audit.ApplyDefaults()
 	if c.Runtime.CompilationCache == "" {
 		c.Runtime.CompilationCache = DefaultWasmCache
 	}
@@ -321,6 +328,12 @@ func (c *Config) validate() Errors {
 	var errs Errors
 	if port := *c.Backend.Listen.Port; port < 0 || port > 65535 {
 		errs = append(errs, &Error{Path: "backend.listen.port", Msg: fmt.Sprintf("port %d is outside 0-65535", port)})
+	}
+	for _, e := range c.Audit.Validate() {
+		errs = append(errs, &Error{Msg: e.Error()})
+	}
+	if _, err := c.Security.Keys(c.Dir()); err != nil {
+		errs = append(errs, &Error{Msg: err.Error()})
 	}
 	if err := c.Catalog.Validate(); err != nil {
 		errs = append(errs, &Error{Path: "catalog", Msg: err.Error()})

@@ -19,8 +19,10 @@ import (
 	"sync"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/audit"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/wasmfile"
 )
@@ -41,6 +43,12 @@ type Deps struct {
 	Logger *slog.Logger
 	// HostFuncs adds capability functions beyond kv (catalog, URL reader, proxy).
 	HostFuncs []HostFuncProvider
+	// Audit records every capability call and denial; nil records nothing.
+	Audit *audit.Log
+	// Trusted are the keys whose plugin signatures are trusted; RequireSigned refuses
+	// plugins that no trusted key signed.
+	Trusted       []signing.PublicKey
+	RequireSigned bool
 	// compiling serialises the compilation of identical modules loaded at once, so
 	// that the first fills the compilation cache and the others hit it instead of
 	// compiling the same code in parallel.
@@ -83,10 +91,13 @@ type Plugin struct {
 	// Stubbed lists imports linked to capability_denied stubs (optional capabilities
 	// that were not granted).
 	Stubbed []string
+	// Signature is the module's signature status.
+	Signature signing.Result
 
 	rt     *runtime.Plugin
 	routes []route
 	log    *slog.Logger
+	audit  *audit.Log
 }
 
 // Read reads a plugin file and checks its pin and shape, without starting it. It is what
@@ -154,7 +165,10 @@ func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plug
 	if logger == nil {
 		logger = slog.Default()
 	}
-	p = &Plugin{ID: entry.ID, Entry: entry, Manifest: man, Module: mod, SHA256: sum, Path: path, log: logger.With("plugin", entry.ID)}
+	p = &Plugin{ID: entry.ID, Entry: entry, Manifest: man, Module: mod, SHA256: sum, Path: path, log: logger.With("plugin", entry.ID), audit: deps.Audit}
+	if p.Signature, err = signing.Check(wasm, deps.Trusted, deps.RequireSigned); err != nil {
+		return nil, fmt.Errorf("signature: %w", err)
+	}
 
 	links, err := CheckImports(mod, man, entry)
 	if err != nil {
@@ -204,6 +218,9 @@ func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plug
 		}
 	}
 	sort.Strings(p.Stubbed)
+	for name, f := range funcs {
+		funcs[name] = audit.Wrap(deps.Audit, entry.ID, name, f)
+	}
 	pages := uint32((int64(entry.Limits.Memory) + 65535) / 65536)
 	unlock := deps.compiling.lock(sum)
 	defer unlock()

@@ -195,6 +195,7 @@ func runTask(ctx context.Context, p *Plugin, name string, every, timeout time.Du
 			start := time.Now()
 			_, err := p.Call(cctx, abi.ExportTask, in)
 			cancel()
+			p.audit.RecordTask(p.ID, name, start, err)
 			if err != nil {
 				p.log.Warn("task failed", "task", name, "err", err, "duration", time.Since(start))
 			} else {
