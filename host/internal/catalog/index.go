@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"sort"
+	"unsafe"
 )
 
 // index holds the in-memory search postings. Every stitched entity occupies one slot;
@@ -14,6 +15,22 @@ type index struct {
 	dead  int
 	keys  map[string]*keyIndex
 	next  uint64 // next sequence number
+	arena []byte // current chunk for long-lived index strings (see keep)
+}
+
+// keep copies a string the index will hold for long into a chunked arena, so that index
+// strings sit together instead of pinning the scattered garbage of YAML decoding.
+// Arena bytes are never written after the copy, which makes the unsafe.String view safe.
+func (ix *index) keep(s string) string {
+	if len(s) == 0 || len(s) > 1024 {
+		return s
+	}
+	if cap(ix.arena)-len(ix.arena) < len(s) {
+		ix.arena = make([]byte, 0, 64<<10)
+	}
+	off := len(ix.arena)
+	ix.arena = append(ix.arena, s...)
+	return unsafe.String(&ix.arena[off], len(s))
 }
 
 type keyIndex struct {
@@ -86,7 +103,7 @@ func (ix *index) add(e *entity, pairs []pair) {
 		k := ix.keys[p.key]
 		if k == nil {
 			k = &keyIndex{}
-			ix.keys[p.key] = k
+			ix.keys[ix.keep(p.key)] = k
 		}
 		if n := len(k.all); n == 0 || k.all[n-1] != slot {
 			k.all = append(k.all, slot)
@@ -96,8 +113,13 @@ func (ix *index) add(e *entity, pairs []pair) {
 		}
 		pv := k.get(p.value)
 		if pv == nil {
-			pv = &posting{orig: p.orig}
-			k.put(p.value, pv)
+			v := ix.keep(p.value)
+			orig := v
+			if p.orig != p.value {
+				orig = ix.keep(p.orig)
+			}
+			pv = &posting{orig: orig}
+			k.put(v, pv)
 		}
 		if n := len(pv.ids); n == 0 || pv.ids[n-1] != slot {
 			pv.ids = append(pv.ids, slot)

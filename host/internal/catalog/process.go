@@ -536,7 +536,8 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 	c := b.c
 	e := c.ents[pe.key]
 	if e == nil {
-		e = &entity{key: pe.key, uid: newUID()}
+		key := c.idx.keep(pe.key)
+		e = &entity{key: key, uid: c.idx.keep(newUID())}
 	}
 	hash := pe.hash
 	if e.hash != "" && e.hash == hash && e.source == srcKey && len(e.errors) == 0 && !e.orphan {
@@ -549,8 +550,14 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 			b.dirty[strings.ToLower(r.Source)] = true
 		}
 	}
-	e.ref = pe.ref
-	e.kind = strings.ToLower(model.RefOf(pe.doc).Kind)
+	if e.ref != pe.ref {
+		if pe.ref == e.key {
+			e.ref = e.key
+		} else {
+			e.ref = c.idx.keep(pe.ref)
+		}
+	}
+	e.kind = c.internStr(strings.ToLower(model.RefOf(pe.doc).Kind))
 	e.body, e.hash = body, hash
 	e.source, e.origin, e.errors, e.orphan = srcKey, rootKey, nil, false
 	e.pairs, e.fwd = pe.pairs, forwardEdges(pe.rels, e.key)
@@ -648,6 +655,7 @@ func (c *Catalog) internStr(s string) string {
 	if v, ok := c.intern[s]; ok {
 		return v
 	}
+	s = c.idx.keep(s)
 	c.intern[s] = s
 	return s
 }
@@ -795,13 +803,29 @@ func (c *Catalog) stitchEntities(ents []*entity, hasVia map[string]bool) {
 		}
 	}
 	parallelRange(len(ents), work)
+	// Copy the new documents into one slab: long-lived bytes side by side, instead of
+	// scattered among the garbage of processing (which keeps half-empty spans alive).
+	total := 0
+	for i := range res {
+		total += len(res[i].final)
+	}
+	var slab []byte
+	if len(ents) >= 64 {
+		slab = make([]byte, 0, total)
+	}
 	for i, e := range ents {
 		e.pairs, e.fwd = nil, nil
 		if res[i].skip || res[i].final == nil {
 			continue
 		}
+		final := res[i].final
+		if slab != nil {
+			off := len(slab)
+			slab = append(slab, final...)
+			final = slab[off:len(slab):len(slab)]
+		}
 		c.idx.remove(e)
-		e.final, e.bodyLen, e.body = res[i].final, res[i].bodyLen, nil
+		e.final, e.bodyLen, e.body = final, res[i].bodyLen, nil
 		c.idx.add(e, res[i].pairs)
 	}
 }
