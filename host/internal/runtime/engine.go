@@ -8,6 +8,20 @@
 // timeout or running out of memory fails only the call that hit it; the instance is
 // discarded and a fresh one is started on demand.
 //
+// Deadlines cost no clock read and no allocation per call: the engine's watchdog ticks
+// every WatchdogPeriod on a coarse monotonic clock and interrupts calls past their
+// deadline; the module was rewritten (instrument.go) to poll an interrupt flag with a
+// few native instructions at loop tops and function entries. A caller ctx that can be
+// cancelled costs one context.AfterFunc registration per call.
+//
+// Extism semantics follow the kernel (extism/extism kernel/src/lib.rs) and go-sdk's
+// host.go: handles are offsets into a per-instance arena reset before every call,
+// alloc(0) is 0, length of anything but an active block start is 0, freed blocks are
+// reused (split when 128 bytes or more are left), var_get/var_set/log_* free the
+// handles they are given, var_set(k, 0) deletes, vars live as long as the instance.
+// Differences, all stricter: alloc over the memory limit, load/store outside the arena
+// and output_set/error_set outside it trap instead of returning 0 or being ignored.
+//
 // No wazero type appears in this package's API.
 package runtime
 

@@ -55,6 +55,12 @@ func TestGoPDK(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("spin stopped after %v, deadline 300ms", d)
 	}
+	start = time.Now()
+	_, err = p.Call(ctx, "nap", nil)
+	callErr(t, err, KindTimeout)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("a sleeping guest was stopped after %v, deadline 300ms", d)
+	}
 	// A fresh instance (vars lost) serves the next call.
 	out, err := p.Call(ctx, "count", nil)
 	if err != nil || string(out) != "1" {

@@ -87,7 +87,7 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		WithStderr(stderr).
 		WithSysWalltime().
 		WithSysNanotime().
-		WithSysNanosleep().
+		WithNanosleep(inst.sleep).
 		WithRandSource(rand.Reader)
 	inst.cc.Context = ctx
 	mod, err := p.rt.InstantiateModule(&inst.cc, p.code, mc)
@@ -275,6 +275,20 @@ func guestError(msg []byte, rc uint32) *abi.Error {
 		return &abi.Error{Code: abi.CodeInternal, Message: fmt.Sprintf("plugin returned %d without an error message", rc)}
 	}
 	return &abi.Error{Code: abi.CodeInternal, Message: string(msg)}
+}
+
+// sleep is the instance's WASI sleep (poll_oneoff with a clock, Go's time.Sleep): it
+// sleeps in slices and returns early once the call is interrupted, so a sleeping guest
+// reaches its next interrupt check instead of holding the instance to the end.
+func (inst *instance) sleep(ns int64) {
+	end := monoNow() + ns
+	for inst.state.Load()&1 == 0 {
+		left := end - monoNow()
+		if left <= 0 {
+			return
+		}
+		time.Sleep(min(time.Duration(left), WatchdogPeriod))
+	}
 }
 
 // processStart anchors monoNow on the monotonic clock (the wall clock may jump).

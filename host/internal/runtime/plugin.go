@@ -56,8 +56,9 @@ type Options struct {
 	// MaxVarBytes caps the Extism vars of one instance (keys plus values). Zero means
 	// DefaultMaxVarBytes; negative disables vars (var_set traps).
 	MaxVarBytes int
-	// Config holds the values config_get returns, by key (SPEC.md section 6; see
-	// ConfigValues to build it from a config object).
+	// Config holds the values config_get returns, by key. The caller builds it as SPEC.md
+	// section 6 says (the whole object under "greenroom.config", top-level keys as raw
+	// strings or JSON).
 	Config map[string]string
 	// HostFuncs are the greenroom:host/v1 capability functions to link, by import name.
 	// mem_read, mem_write and input_read are always linked and may not appear here.
@@ -136,6 +137,9 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 	}
 	if pages > 65536 {
 		return nil, fmt.Errorf("memory limit of %d pages is over the 65536 pages (4 GiB) a 32-bit memory can have", pages)
+	}
+	if opts.Timeout < 0 {
+		return nil, fmt.Errorf("timeout %v is negative; give a positive duration, or 0 for the default %v", opts.Timeout, DefaultTimeout)
 	}
 	size := opts.Instances
 	if size <= 0 {

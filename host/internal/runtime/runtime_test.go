@@ -519,6 +519,7 @@ func TestLoadErrors(t *testing.T) {
 		{wat(t, "guest"), Options{Name: "bad", HostFuncs: map[string]HostFunc{"mem_read": func(context.Context, []byte) ([]byte, error) { return nil, nil }}}, []string{"mem_read is built in"}},
 		{wat(t, "guest"), Options{Name: "huge", MemoryLimitPages: 70000}, []string{"65536 pages"}},
 		{wat(t, "guest"), Options{Name: "tiny", MemoryLimitPages: 1}, []string{"plugin tiny: load"}},
+		{wat(t, "guest"), Options{Name: "neg", Timeout: -time.Second}, []string{"timeout -1s is negative"}},
 	}
 	for _, c := range cases {
 		_, err := e.Load(context.Background(), c.wasm, c.opts)

@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/extism/go-pdk"
 )
@@ -87,6 +88,14 @@ func spin() int32 {
 		}
 	}
 	pdk.OutputString(strconv.FormatUint(x, 10))
+	return 0
+}
+
+// nap sleeps for an hour (WASI poll_oneoff).
+//
+//go:wasmexport nap
+func nap() int32 {
+	time.Sleep(time.Hour)
 	return 0
 }
 
