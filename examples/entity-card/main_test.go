@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	greenroom "greenroom.dev/greenroom/sdk/go"
+	"greenroom.dev/greenroom/sdk/go/ui"
 )
 
 // These tests run the card natively on the SDK's TestHost, whose Call answers the
@@ -55,6 +56,13 @@ func TestCard(t *testing.T) {
 	rc, out := h.CallRender([]byte(request))
 	if rc != 0 {
 		t.Fatalf("gr_render: %s", out)
+	}
+	var n ui.Node
+	if err := json.Unmarshal(out, &n); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Validate(); err != nil {
+		t.Errorf("the host would refuse the card: %v", err)
 	}
 	for _, want := range []string{
 		`{"type":"card","title":"Glance"`,

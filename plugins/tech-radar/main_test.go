@@ -96,6 +96,9 @@ func TestDefaultRadar(t *testing.T) {
 	if err := json.Unmarshal([]byte(page), &n); err != nil {
 		t.Fatal(err)
 	}
+	if err := n.Validate(); err != nil {
+		t.Errorf("the host would refuse the page: %v", err)
+	}
 	if n.Type != ui.TypePage || n.Title != "Tech Radar" || n.Children[0].Chart == nil || n.Children[0].Chart.Kind != ui.ChartRadar {
 		t.Fatalf("page: %s", page)
 	}

@@ -118,6 +118,10 @@ func TestFrontendGoldenExchanges(t *testing.T) {
 	if rc != 0 {
 		t.Fatalf("gr_render: rc %d: %s", rc, out)
 	}
+	var tree ui.Node
+	if err := json.Unmarshal(out, &tree); err != nil || tree.Validate() != nil {
+		t.Errorf("gr_render output does not validate: %v %v", err, tree.Validate())
+	}
 	if want, got := normalize(t, readGolden(t, "render-output.json")), normalize(t, out); !reflect.DeepEqual(want, got) {
 		t.Errorf("gr_render output\n got %s\nwant %s", out, readGolden(t, "render-output.json"))
 	}
