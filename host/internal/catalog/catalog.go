@@ -230,24 +230,25 @@ func (c *Catalog) Start(ctx context.Context) error {
 		return err
 	}
 	c.log.Info("catalog: initial processing done", "entities", c.Count(), "took", time.Since(start).Round(time.Millisecond))
-	c.stop, c.done = make(chan struct{}), make(chan struct{})
+	stop, done := make(chan struct{}), make(chan struct{})
+	c.stop, c.done = stop, done
 	interval := c.opts.Config.Interval()
 	loopCtx, cancel := context.WithCancel(context.Background())
 	go func() {
-		<-c.stop
+		<-stop
 		cancel()
 	}()
 	go func() {
-		defer close(c.done)
+		defer close(done)
 		if interval <= 0 {
-			<-c.stop
+			<-stop
 			return
 		}
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
-			case <-c.stop:
+			case <-stop:
 				return
 			case <-t.C:
 				if err := c.RefreshAll(loopCtx); err != nil && loopCtx.Err() == nil {
