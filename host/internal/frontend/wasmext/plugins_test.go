@@ -104,7 +104,7 @@ func loadPlugins(t *testing.T, dir, appConfig string, deps plugin.Deps) []ext.Ex
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { pl.Close(context.Background()) })
-		e, err := wasmext.Extensions(pl.ID, pl.Manifest.Extensions, pl)
+		e, err := wasmext.Extensions(pl.ID, pl.Manifest.ID, pl.Manifest.Extensions, pl)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,51 +131,55 @@ plugins:
 	if len(exts) != 4 {
 		t.Fatalf("%d extensions", len(exts))
 	}
-	// One module, two configured plugins: the second one's extensions would clash with the
-	// first one's ids, so this app uses the first plugin only, and a second app the other.
-	for _, c := range []struct {
-		exts []ext.Extension
-		cfg  string
-		path string
-		want []string
-	}{
-		{exts[:2], "", "/tech-radar", []string{
+	// One module configured as two plugins: the second one's extensions take its config id
+	// as their namespace, and app.extensions moves its page.
+	if exts[2].ID != "page:default-radar" || exts[3].ID != "nav-item:default-radar" || exts[3].Source != "plugin default-radar" {
+		t.Fatalf("extensions of the second plugin: %s, %s", exts[2].ID, exts[3].ID)
+	}
+	a, err := frontend.New(context.Background(), frontend.Options{Extensions: exts, Config: appConfig(t, `
+extensions:
+  - page:default-radar:
+      config: {path: /radar}
+  - nav-item:default-radar:
+      config: {title: Radar, path: /radar}
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Problems()) > 0 {
+		t.Errorf("problems: %v", a.Problems())
+	}
+	for path, want := range map[string][]string{
+		"/tech-radar": {
 			`<title>Acme Tech Radar | Greenroom</title>`, `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Technology radar"`,
 			`<a class="gr-nav-link" href="/tech-radar" aria-current="page">Tech Radar</a>`,
 			`<a href="https://go.dev"><g class="gr-radar-blip"><title>Go</title>`, `<g class="gr-radar-blip gr-radar-out"><title>Self-hosted VMs</title>`,
 			// The schema's defaults filled in what the operator left out.
 			`>Languages &amp; Frameworks<`, `>Do not start anything new with it.<`,
-		}},
-		{exts[2:], "extensions:\n  - page:tech-radar:\n      config: {path: /radar}\n  - nav-item:tech-radar:\n      config: {title: Radar, path: /radar}\n", "/radar", []string{
+		},
+		"/radar": {
 			`<title>Tech Radar | Greenroom</title>`, `<a class="gr-nav-link" href="/radar" aria-current="page">Radar</a>`, `<title>Kubernetes</title>`, `<title>WebAssembly plugins</title>`,
-		}},
+		},
 	} {
-		a, err := frontend.New(context.Background(), frontend.Options{Extensions: c.exts, Config: appConfig(t, c.cfg)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(a.Problems()) > 0 {
-			t.Errorf("problems: %v", a.Problems())
-		}
-		status, html := get(t, a, c.path)
+		status, html := get(t, a, path)
 		if status != 200 {
-			t.Errorf("%s: status %d", c.path, status)
+			t.Errorf("%s: status %d", path, status)
 		}
-		for _, w := range c.want {
+		for _, w := range want {
 			if !strings.Contains(html, w) {
-				t.Errorf("%s lacks %s", c.path, w)
+				t.Errorf("%s lacks %s", path, w)
 			}
 		}
-		if _, home := get(t, a, "/"); !strings.Contains(home, `href="`+c.path+`"`) {
-			t.Errorf("the home page has no nav link to %s", c.path)
-		}
+	}
+	if _, home := get(t, a, "/"); !strings.Contains(home, `href="/tech-radar"`) || !strings.Contains(home, `href="/radar"`) {
+		t.Error("the home page lacks a nav link to a radar")
 	}
 
 	// A bad entry is a start-up problem naming the extension; the page is left out.
 	dir = t.TempDir()
 	plugintest.Copy(t, plugintest.Go(t, "plugins/tech-radar"), filepath.Join(dir, "tech-radar.wasm"))
 	exts = loadPlugins(t, dir, "plugins:\n  - id: tech-radar\n    source: tech-radar.wasm\n    config:\n      entries: [{name: Cobol, quadrant: Mainframes, ring: Hold}]\n", plugin.Deps{})
-	a, err := frontend.New(context.Background(), frontend.Options{Extensions: exts})
+	a, err = frontend.New(context.Background(), frontend.Options{Extensions: exts})
 	if err != nil {
 		t.Fatal(err)
 	}

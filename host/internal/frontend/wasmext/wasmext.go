@@ -40,7 +40,14 @@ type Caller interface {
 // returns one ext.Extension per declaration, in order, with Source "plugin <pluginID>".
 // Null or absent declarations give none. Errors name the plugin, the index of the
 // declaration and, where there is one, its id.
-func Extensions(pluginID string, declarations json.RawMessage, c Caller) ([]ext.Extension, error) {
+//
+// pluginID is the plugin's id in config, manifestID the id in its manifest. When they
+// differ (one module configured as several plugins), extension ids whose namespace is
+// manifestID, and attachTo ids that point at them, take pluginID as their namespace
+// instead, as the plugin's routes are served under its config id: page:tech-radar of a
+// module configured as "team-radar" is page:team-radar in the tree and in app.extensions.
+// The plugin's exports always receive the id as declared.
+func Extensions(pluginID, manifestID string, declarations json.RawMessage, c Caller) ([]ext.Extension, error) {
 	source := "plugin " + pluginID
 	raw := bytes.TrimSpace(declarations)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -50,15 +57,24 @@ func Extensions(pluginID string, declarations json.RawMessage, c Caller) ([]ext.
 	if err := json.Unmarshal(raw, &items); err != nil {
 		return nil, fmt.Errorf("%s: manifest extensions must be an array of extension declarations: %w", source, err)
 	}
-	exts := make([]ext.Extension, 0, len(items))
+	decls := make([]ext.Declaration, len(items))
+	own := map[string]bool{}
 	for i, item := range items {
-		var d ext.Declaration
 		dec := json.NewDecoder(bytes.NewReader(item))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&d); err != nil {
+		if err := dec.Decode(&decls[i]); err != nil {
 			return nil, fmt.Errorf("%s: manifest extensions[%d]: %w", source, i, err)
 		}
-		e, err := d.Extension(source, &factory{plugin: pluginID, caller: c})
+		own[decls[i].ID] = true
+	}
+	exts := make([]ext.Extension, 0, len(items))
+	for i, d := range decls {
+		declared := d.ID
+		d.ID = rename(d.ID, manifestID, pluginID)
+		if own[d.AttachTo.ID] { // attached to another of the plugin's extensions
+			d.AttachTo.ID = rename(d.AttachTo.ID, manifestID, pluginID)
+		}
+		e, err := d.Extension(source, &factory{plugin: pluginID, declared: declared, caller: c})
 		if err != nil {
 			return nil, fmt.Errorf("%w (manifest extensions[%d])", err, i)
 		}
@@ -67,10 +83,24 @@ func Extensions(pluginID string, declarations json.RawMessage, c Caller) ([]ext.
 	return exts, nil
 }
 
+// rename moves an extension id from namespace from to namespace to.
+func rename(id, from, to string) string {
+	if from == to || from == "" {
+		return id
+	}
+	p, err := ext.ParseID(id)
+	if err != nil || p.Namespace != from {
+		return id
+	}
+	p.Namespace = to
+	return p.String()
+}
+
 // factory creates one extension's outputs through gr_extension.
 type factory struct {
-	plugin string
-	caller Caller
+	plugin   string
+	declared string // the extension's id in the manifest, which the plugin knows
+	caller   Caller
 }
 
 func (f *factory) Create(ctx context.Context, in ext.FactoryInput) ([]ext.Value, error) {
@@ -78,7 +108,7 @@ func (f *factory) Create(ctx context.Context, in ext.FactoryInput) ([]ext.Value,
 	if cfg == nil {
 		cfg = map[string]any{}
 	}
-	req, err := json.Marshal(ext.FactoryRequest{Extension: in.ID, Config: cfg})
+	req, err := json.Marshal(ext.FactoryRequest{Extension: f.declared, Config: cfg})
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %s: encoding the request: %w", f.plugin, ExportExtension, err)
 	}
@@ -91,7 +121,7 @@ func (f *factory) Create(ctx context.Context, in ext.FactoryInput) ([]ext.Value,
 		return nil, err
 	}
 	vals, err := ext.DecodeOutputs(out, func(state json.RawMessage) (ext.Element, error) {
-		return newElement(f.plugin, in.ID, cfgJSON, state, f.caller), nil
+		return newElement(f.plugin, f.declared, cfgJSON, state, f.caller), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %s output: %w", f.plugin, ExportExtension, err)

@@ -95,7 +95,7 @@ func appConfig(t testing.TB, src string) ext.Extensions {
 
 func newApp(t testing.TB, l *loaded, cfg string, keep func(id string) bool) *frontend.App {
 	t.Helper()
-	exts, err := wasmext.Extensions("cards", l.decls, l.plugin)
+	exts, err := wasmext.Extensions("cards", "cards", l.decls, l.plugin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,15 +203,29 @@ func TestDeclarationErrors(t *testing.T) {
 		{`[{"id":"page:x","attachTo":{"id":"app/routes","input":"routes"},"output":["core.ui.element"]},{"id":"page:y","output":["core.ui.element"]}]`, `plugin p: extension "page:y": attachTo needs id and input`},
 		{`[{"id":"page:x","attachTo":{"id":"app/routes","input":"routes"},"output":["core.routing.pth"]}]`, `unknown data ref "core.routing.pth"`},
 	} {
-		if _, err := wasmext.Extensions("p", json.RawMessage(c.decls), nil); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := wasmext.Extensions("p", "p", json.RawMessage(c.decls), nil); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.decls, err, c.want)
 		}
 	}
-	if exts, err := wasmext.Extensions("p", nil, nil); exts != nil || err != nil {
+	if exts, err := wasmext.Extensions("p", "p", nil, nil); exts != nil || err != nil {
 		t.Errorf("no declarations: %v %v", exts, err)
 	}
-	exts, err := wasmext.Extensions("p", json.RawMessage(`[{"id":"nav-item:x","attachTo":{"id":"app/nav","input":"items"},"output":["core.nav.target"]}]`), nil)
+	exts, err := wasmext.Extensions("p", "p", json.RawMessage(`[{"id":"nav-item:x","attachTo":{"id":"app/nav","input":"items"},"output":["core.nav.target"]}]`), nil)
 	if err != nil || len(exts) != 1 || exts[0].Source != "plugin p" || exts[0].ID != "nav-item:x" {
 		t.Errorf("%+v %v", exts, err)
+	}
+	// Configured under another id, the plugin's own namespace follows the config id; host
+	// ids and other namespaces stay.
+	exts, err = wasmext.Extensions("team-radar", "radar", json.RawMessage(`[
+		{"id":"page:radar","attachTo":{"id":"app/routes","input":"routes"},"output":["core.routing.path","core.ui.element"],"inputs":[{"name":"parts","refs":["core.ui.element"]}]},
+		{"id":"radar/legend","attachTo":{"id":"page:radar","input":"parts"},"output":["core.ui.element"]},
+		{"id":"entity-card:radar-extra/x","attachTo":{"id":"page:catalog/entity","input":"cards"},"output":["core.ui.element"]}]`), nil)
+	if err != nil || len(exts) != 3 {
+		t.Fatalf("%v %v", exts, err)
+	}
+	for i, want := range []string{"page:team-radar app/routes", "team-radar/legend page:team-radar", "entity-card:radar-extra/x page:catalog/entity"} {
+		if got := exts[i].ID + " " + exts[i].AttachTo.ID; got != want {
+			t.Errorf("extension %d: %s, want %s", i, got, want)
+		}
 	}
 }
