@@ -183,7 +183,9 @@ type host struct {
 	files   []string
 	env     config.Lookup
 
-	catalogReady atomic.Bool
+	catalogReady  atomic.Bool
+	catalogCancel context.CancelFunc
+	catalogDone   chan struct{}
 
 	mu        sync.Mutex // serialises reloads
 	reloadMu  sync.Mutex // guards reloadErr and reloadAt
@@ -271,9 +273,16 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	h.addr = ln.Addr().String()
 	go func() { h.served <- h.srv.Serve(ln) }()
 	// The catalog's first pass runs in the background; /readyz says when it is done.
+	// close cancels it and waits for it before stopping the catalog.
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	h.catalogCancel, h.catalogDone = cancel, make(chan struct{})
 	go func() {
-		if err := h.catalog.Start(context.WithoutCancel(ctx)); err != nil {
-			log.Error("catalog processing failed to start", "err", err)
+		defer close(h.catalogDone)
+		if err := h.catalog.Start(cctx); err != nil {
+			if cctx.Err() == nil {
+				log.Error("catalog processing failed to start", "err", err)
+			}
+			return
 		}
 		h.catalogReady.Store(true)
 	}()
@@ -369,6 +378,10 @@ func (h *host) readyDetail() map[string]any {
 // close releases everything that was started, in reverse order; safe after a partial
 // start.
 func (h *host) close() {
+	if h.catalogDone != nil {
+		h.catalogCancel()
+		<-h.catalogDone
+	}
 	if h.catalog != nil {
 		h.catalog.Stop()
 	}
