@@ -20,14 +20,15 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/frontend/ui"
 )
 
 // The frontend exports of ABI v1 (abi/SPEC.md section 7).
 const (
-	ExportExtension = "gr_extension"
-	ExportRender    = "gr_render"
+	ExportExtension = abi.ExportExtension // gr_extension: an extension's outputs
+	ExportRender    = abi.ExportRender    // gr_render: one render of an element
 )
 
 // Caller calls one export of a loaded plugin with an input message and returns its
