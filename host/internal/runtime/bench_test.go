@@ -173,3 +173,23 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// BenchmarkHostCall is a call whose guest makes one greenroom:host/v1 capability call
+// (request handle in, JSON result envelope out) to a trivial HostFunc.
+func BenchmarkHostCall(b *testing.B) {
+	e := newTestEngine(b)
+	res := []byte(`{"value":"QQ=="}`)
+	p := load(b, e, wat(b, "hostcall"), Options{Instances: 1, HostFuncs: map[string]HostFunc{
+		"kv_get": func(context.Context, []byte) ([]byte, error) { return res, nil },
+	}})
+	ctx := context.Background()
+	in := []byte(`{"key":"a"}`)
+	out := make([]byte, 0, 64)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var err error
+		if out, err = p.CallAppend(ctx, "call", in, out[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -55,10 +55,10 @@ type instance struct {
 	vars     map[string][]byte
 	varBytes int
 
-	cc       callCtx
-	parent   context.Context // the caller's ctx during a call
-	hostCtx  context.Context // lazily derived from cc.Context with the deadline
-	hostStop context.CancelFunc
+	cc      callCtx
+	parent  context.Context // the caller's ctx during a call
+	hostCtx *hostCtx        // made on the first host function call of a call
+	done    chan struct{}   // closed when a call on this instance is interrupted
 
 	// state is 0 when idle, seq<<1 while a call runs, seq<<1|1 once it was interrupted.
 	state    atomic.Uint64
@@ -76,6 +76,7 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		arena: newArena(p.arenaLimit),
 		stack: make([]uint64, 1),
 		vars:  map[string][]byte{},
+		done:  make(chan struct{}),
 	}
 	inst.cc.inst = inst
 	stdout := &logWriter{logger: p.logger, stream: "stdout"}
@@ -194,10 +195,7 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 	if interrupted {
 		inst.state.Store(0)
 	}
-	if inst.hostStop != nil {
-		inst.hostStop()
-		inst.hostStop, inst.hostCtx = nil, nil
-	}
+	inst.hostCtx = nil
 	inst.cc.Context = nil
 	inst.parent = nil
 
@@ -302,6 +300,7 @@ func (inst *instance) interruptCall(running uint64, why interruptReason) bool {
 		return false
 	}
 	inst.reason.Store(int32(why))
+	close(inst.done)
 	inst.stop()
 	return true
 }
@@ -332,14 +331,48 @@ func (inst *instance) stop() {
 	_ = inst.mod.CloseWithExitCode(context.Background(), sys.ExitCodeDeadlineExceeded)
 }
 
-// hostContext is the ctx host functions get: the caller's ctx bounded by the call's
-// deadline. It is derived once per call, on the first host function call.
+// hostContext is the ctx host functions get: the caller's values, and a Done channel
+// that closes when the call is interrupted (its deadline passed or the caller's ctx
+// ended). It is made once per call, on the first host function call.
 func (inst *instance) hostContext() context.Context {
 	if inst.hostCtx == nil {
-		left := time.Duration(inst.deadlNS.Load() - monoNow())
-		inst.hostCtx, inst.hostStop = context.WithTimeout(inst.parent, left)
+		inst.hostCtx = &hostCtx{Context: inst.parent, inst: inst, deadlNS: inst.deadlNS.Load()}
 	}
 	return inst.hostCtx
+}
+
+// hostCtx costs one small allocation per call instead of context.WithDeadline's timer.
+// Its Done channel belongs to the instance and is closed by the one interrupt an
+// instance can have (an interrupted instance is discarded).
+type hostCtx struct {
+	context.Context
+	inst    *instance
+	deadlNS int64 // on the monoNow clock
+}
+
+func (c *hostCtx) Deadline() (time.Time, bool) {
+	own := time.Now().Add(time.Duration(c.deadlNS - monoNow()))
+	if d, ok := c.Context.Deadline(); ok && d.Before(own) {
+		return d, true
+	}
+	return own, true
+}
+
+func (c *hostCtx) Done() <-chan struct{} { return c.inst.done }
+
+func (c *hostCtx) Err() error {
+	select {
+	case <-c.inst.done:
+	default:
+		return nil
+	}
+	if interruptReason(c.inst.reason.Load()) == interruptCancel {
+		if err := c.Context.Err(); err != nil {
+			return err
+		}
+		return context.Canceled
+	}
+	return context.DeadlineExceeded
 }
 
 // logWriter sends WASI stdout/stderr to the log at debug level, one record per write.

@@ -25,8 +25,10 @@ import (
 // {"error": {"code", "message"}}: an *abi.Error keeps its code, a context deadline
 // becomes "timeout", anything else "internal". Returning an error never traps the guest.
 //
-// ctx is the ctx given to Plugin.Call (its values and cancellation), bounded by the
-// call's deadline.
+// ctx carries the values of the ctx given to Plugin.Call and the call's deadline; it is
+// done when the call is interrupted (deadline passed, caller's ctx ended, plugin closed
+// under a deadline). It is only good until HostFunc returns: work that outlives the
+// call needs a ctx of its own.
 type HostFunc func(ctx context.Context, req []byte) (result []byte, err error)
 
 // Defaults for Options fields left zero.
