@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/server"
+	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/catalogreader"
@@ -327,7 +329,11 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 	h.log.Info("reloading config", "files", files)
 	cfg, err := config.Load(files, env)
 	if err == nil {
-		err = h.plugins.Apply(ctx, cfg)
+		var trusted []signing.PublicKey
+		if trusted, err = cfg.Security.Keys(cfg.Dir()); err == nil {
+			h.plugins.SetSigning(trusted, cfg.Security.RequireSignedPlugins)
+			err = h.plugins.Apply(ctx, cfg)
+		}
 	}
 	if err == nil {
 		err = h.buildApp(ctx, cfg)
@@ -342,9 +348,33 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 		h.log.Error("reload failed; the previous config keeps serving", "err", err)
 		return err
 	}
+	if stale := restartOnly(h.cfg, cfg); len(stale) > 0 {
+		h.log.Warn("reloaded plugins, security, app.extensions and audit; these sections changed too and take effect on restart", "sections", stale)
+	}
 	h.cfg = cfg
 	h.log.Info("reloaded", "plugins", len(h.plugins.Plugins()))
 	return nil
+}
+
+// restartOnly lists the config sections that differ between a and b and that a reload
+// does not apply.
+func restartOnly(a, b *config.Config) []string {
+	var out []string
+	for _, c := range []struct {
+		name string
+		x, y any
+	}{
+		{"backend", a.Backend, b.Backend},
+		{"catalog", a.Catalog, b.Catalog},
+		{"proxy", a.Proxy, b.Proxy},
+		{"integrations", a.Integrations, b.Integrations},
+		{"runtime", a.Runtime, b.Runtime},
+	} {
+		if !reflect.DeepEqual(c.x, c.y) {
+			out = append(out, c.name)
+		}
+	}
+	return out
 }
 
 func (h *host) readyDetail() map[string]any {

@@ -12,6 +12,7 @@ import (
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/signing"
 )
 
 // Manager owns the set of running plugins. The set is replaced whole (a generation), so
@@ -39,6 +40,13 @@ func NewManager(deps Deps) *Manager {
 	m := &Manager{deps: deps, log: deps.Logger}
 	m.gen.Store(&generation{plugins: map[string]*Plugin{}})
 	return m
+}
+
+// SetSigning changes the signature policy for the next Apply.
+func (m *Manager) SetSigning(trusted []signing.PublicKey, require bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.deps.Trusted, m.deps.RequireSigned = trusted, require
 }
 
 // Apply loads every enabled plugin of cfg (in parallel), and if all load, makes them the
