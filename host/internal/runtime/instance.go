@@ -199,10 +199,12 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 	inst.cc.Context = nil
 	inst.parent = nil
 
-	if err != nil {
+	if err != nil || interrupted {
+		// An interrupted call fails even if the guest finished before it noticed: the
+		// deadline passed, or the caller gave up, and host functions saw that.
 		return dst, inst.classify(ctx, err, interrupted, export), false
 	}
-	healthy = !interrupted && !inst.mod.IsClosed()
+	healthy = !inst.mod.IsClosed()
 	var rc uint32
 	if hasResult {
 		rc = api.DecodeU32(inst.stack[0])

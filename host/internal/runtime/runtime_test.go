@@ -473,6 +473,8 @@ func TestHostFunctions(t *testing.T) {
 		case `{"key":"slow"}`:
 			<-ctx.Done()
 			return nil, ctx.Err()
+		case `{"key":"late"}`:
+			return nil, fmt.Errorf("upstream: %w", context.DeadlineExceeded)
 		case `{"key":"panic"}`:
 			panic("host bug")
 		}
@@ -484,7 +486,7 @@ func TestHostFunctions(t *testing.T) {
 		`{"key":"missing"}`: `{"error":{"code":"not_found","message":"no key \"missing\""}}`,
 		`{"key":"null"}`:    `{"result":null}`,
 		`{"key":"boom"}`:    `{"error":{"code":"internal","message":"disk on fire"}}`,
-		`{"key":"slow"}`:    `{"error":{"code":"timeout","message":"context deadline exceeded"}}`,
+		`{"key":"late"}`:    `{"error":{"code":"timeout","message":"upstream: context deadline exceeded"}}`,
 		`{"key":"panic"}`:   `{"error":{"code":"internal","message":"host function kv_get failed"}}`,
 	}
 	ctx := context.WithValue(context.Background(), key{}, "request-42")
@@ -493,6 +495,21 @@ func TestHostFunctions(t *testing.T) {
 		if err != nil || string(out) != want {
 			t.Errorf("kv_get(%s) = %s, %v; want %s", req, out, err, want)
 		}
+	}
+	// The call's deadline reaches a blocked host function, and the call fails.
+	start := time.Now()
+	_, err := p.Call(ctx, "call", []byte(`{"key":"slow"}`))
+	if !errors.Is(err, ErrTimeout) || time.Since(start) > 5*time.Second {
+		t.Fatalf("host call past the deadline: %v after %v", err, time.Since(start))
+	}
+	// The caller giving up reaches a blocked host function, and the call ends.
+	p2 := load(t, e, wat(t, "hostcall"), Options{HostFuncs: map[string]HostFunc{"kv_get": kv}, Timeout: time.Minute})
+	cctx, cancel := context.WithCancel(ctx)
+	time.AfterFunc(30*time.Millisecond, cancel)
+	start = time.Now()
+	_, err = p2.Call(cctx, "call", []byte(`{"key":"slow"}`))
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.Canceled) || time.Since(start) > 5*time.Second {
+		t.Fatalf("cancelled host call: %v after %v", err, time.Since(start))
 	}
 	out, err := p.Call(ctx, "call_twice", []byte(`{"key":"a"}`))
 	if err != nil || string(out) != `{"result":{"value":"QQ=="}}` {
