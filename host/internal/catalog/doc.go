@@ -1,0 +1,27 @@
+package catalog
+
+// How the catalog works
+//
+// Processing. Each registered location (catalog.locations, POST /locations, or a plugin's
+// entity provider) is a root. A pass reads the root's tree breadth first (files in
+// parallel, each read with its stored ETag: an unchanged file costs one conditional
+// read and no work), validates every document (model.Validate, the kind rules,
+// model.Relations), and then applies the results under the write lock in one step:
+// upserts, conflicts (the first location to emit an entity keeps it; the other gets a
+// ConflictError status item on the kept entity), orphans (entities a location stops
+// emitting, deleted or annotated per catalog.orphanStrategy), source states, stitching
+// of every entity whose relations or status changed, and one Store.Apply with all the
+// writes. A crash therefore leaves the store at the end of some earlier pass.
+//
+// Memory. Each entity is kept once, as its stitched JSON (entity.final); the processed
+// body is final[:bodyLen] with the etag placeholder restored. Relations are stored only
+// at entities other than their emitter (relEdge); an entity's own relations are
+// recomputed from its body when it is stitched. The index (index.go) maps lower-cased
+// search keys and values, flattened as Backstage's search table does, to sorted slot
+// lists; an update takes a new slot and leaves a tombstone, and compaction renumbers.
+// Query results (matching slots) and facet counts are cached per catalog version.
+//
+// Store. The Store interface is three calls over named buckets (entities, sources,
+// locations). The entity record is a JSON header line followed by the body, so a
+// PostgreSQL implementation can keep the same records in a (bucket, key, value) table
+// and apply each batch in one transaction.
