@@ -239,7 +239,7 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	}
 	services := &capability.Services{Catalog: h.catalog, URLs: readers, Proxy: prox}
 	h.plugins = plugin.NewManager(plugin.Deps{
-		Engine: h.engine, KV: h.file.KV(), Logger: log,
+		Engine: h.engine, KV: h.file.KV(), Logger: log, URLs: readers,
 		HostFuncs: []plugin.HostFuncProvider{services.Funcs},
 		Audit:     h.audit, Trusted: trusted, RequireSigned: cfg.Security.RequireSignedPlugins,
 	})

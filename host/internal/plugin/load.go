@@ -24,6 +24,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/store"
+	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/wasmfile"
 )
 
@@ -43,6 +44,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// HostFuncs adds capability functions beyond kv (catalog, URL reader, proxy).
 	HostFuncs []HostFuncProvider
+	// URLs reads plugin sources given as http(s) URLs; nil refuses them.
+	URLs urlreader.Reader
 	// Audit records every capability call and denial; nil records nothing.
 	Audit *audit.Log
 	// Trusted are the keys whose plugin signatures are trusted; RequireSigned refuses
@@ -100,19 +103,37 @@ type Plugin struct {
 	audit  *audit.Log
 }
 
-// Read reads a plugin file and checks its pin and shape, without starting it. It is what
-// inspect and audit use.
+// Read reads a local plugin file and checks its pin and shape, without starting it. It is
+// what inspect and audit use.
 func Read(cfgDir string, entry *config.Plugin) (path string, wasm []byte, sum string, mod *wasmfile.Module, man *abi.Manifest, err error) {
+	return ReadSource(context.Background(), nil, cfgDir, entry)
+}
+
+// ReadSource is Read for local paths and, through urls, for http(s) sources (which the
+// config requires to be pinned). urls may be nil when the host reads no URLs.
+func ReadSource(ctx context.Context, urls urlreader.Reader, cfgDir string, entry *config.Plugin) (path string, wasm []byte, sum string, mod *wasmfile.Module, man *abi.Manifest, err error) {
 	if config.IsRemote(entry.Source) {
-		return "", nil, "", nil, nil, fmt.Errorf("source %q: URL sources are read through the URL readers, which this host does not have configured", entry.Source)
-	}
-	path = entry.Source
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(cfgDir, path)
-	}
-	wasm, err = readFile(path)
-	if err != nil {
-		return "", nil, "", nil, nil, fmt.Errorf("source: %w; check %s.source", err, entry.Path())
+		if urls == nil {
+			return "", nil, "", nil, nil, fmt.Errorf("source %q: URL sources are read through the URL readers, which are not available here", entry.Source)
+		}
+		if entry.SHA256 == "" {
+			return "", nil, "", nil, nil, fmt.Errorf("source %q: a URL source must be pinned; add %s.sha256", entry.Source, entry.Path())
+		}
+		path = entry.Source
+		res, rerr := urls.ReadURL(ctx, entry.Source, urlreader.ReadURLOptions{MaxBytes: MaxModuleSize})
+		if rerr != nil {
+			return "", nil, "", nil, nil, fmt.Errorf("source %s: %w; the URL must be allowed by backend.reading.allow or an integration", entry.Source, rerr)
+		}
+		wasm = res.Content
+	} else {
+		path = entry.Source
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(cfgDir, path)
+		}
+		wasm, err = readFile(path)
+		if err != nil {
+			return "", nil, "", nil, nil, fmt.Errorf("source: %w; check %s.source", err, entry.Path())
+		}
 	}
 	h := sha256.Sum256(wasm)
 	sum = hex.EncodeToString(h[:])
@@ -157,7 +178,7 @@ func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plug
 			err = fmt.Errorf("plugin %s: load: %w (%s at %s:%d)", entry.ID, err, entry.Path(), entry.File, entry.Line)
 		}
 	}()
-	path, wasm, sum, mod, man, err := Read(cfg.Dir(), entry)
+	path, wasm, sum, mod, man, err := ReadSource(ctx, deps.URLs, cfg.Dir(), entry)
 	if err != nil {
 		return nil, err
 	}
