@@ -25,6 +25,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/frontend"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/frontend/ui"
+	"greenroom.dev/greenroom/host/internal/frontend/wasmext"
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
@@ -297,9 +298,21 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config) error {
 	// app.title names the layout unless app.extensions configures app/layout itself
 	// (later entries win).
 	exts := append(ext.Extensions{{ID: "app/layout", Config: map[string]any{"title": cfg.App.Title}, Path: "app.title"}}, cfg.App.Extensions...)
+	var pluginExts []ext.Extension
+	for _, p := range h.plugins.Plugins() {
+		if len(p.Manifest.Extensions) == 0 {
+			continue
+		}
+		es, err := wasmext.Extensions(p.ID, p.Manifest.ID, p.Manifest.Extensions, p)
+		if err != nil {
+			return fmt.Errorf("plugin %s (%s): extensions: %w", p.ID, p.Entry.Path(), err)
+		}
+		pluginExts = append(pluginExts, es...)
+	}
 	app, err := frontend.New(ctx, frontend.Options{
-		Catalog: catalogSource{h.catalog},
-		Config:  exts,
+		Catalog:    catalogSource{h.catalog},
+		Config:     exts,
+		Extensions: pluginExts,
 	})
 	if err != nil {
 		return fmt.Errorf("app.extensions: %w", err)

@@ -201,6 +201,9 @@ func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plug
 	if len(man.Routes) > 0 && !mod.HasExport(abi.ExportHTTP) {
 		return nil, fmt.Errorf("the manifest declares routes but the module does not export %s", abi.ExportHTTP)
 	}
+	if len(man.Extensions) > 0 && !mod.HasExport(abi.ExportExtension) {
+		return nil, fmt.Errorf("the manifest declares extensions but the module does not export %s; build it with an SDK that supports frontend plugins", abi.ExportExtension)
+	}
 	if len(man.Tasks) > 0 && !mod.HasExport(abi.ExportTask) {
 		return nil, fmt.Errorf("the manifest declares tasks but the module does not export %s", abi.ExportTask)
 	}
