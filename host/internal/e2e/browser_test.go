@@ -79,8 +79,17 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return s
 }
 
+// frontendPlugins are the tech radar and the entity card, built from source.
+func frontendPlugins(t *testing.T, dir string) string {
+	radar := plugintest.Copy(t, plugintest.Go(t, "plugins/tech-radar"), filepath.Join(dir, "tech-radar.wasm"))
+	card := plugintest.Copy(t, plugintest.Go(t, "examples/entity-card"), filepath.Join(dir, "entity-card.wasm"))
+	return "  - {id: tech-radar, source: " + radar + ", limits: {timeout: 5s}}\n" +
+		"  - {id: entity-card, source: " + card + ", grants: {catalog.read: {}}, limits: {timeout: 5s}}\n"
+}
+
 func TestBrowserJourney(t *testing.T) {
-	p := startPortal(t, "  []\n", "")
+	plugins := frontendPlugins(t, t.TempDir())
+	p := startPortal(t, plugins, "")
 	ctx := browser(t)
 
 	// The home page.
@@ -134,20 +143,49 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	shot(t, ctx, "04-entity")
 	page := text(t, ctx, "main")
-	for _, want := range []string{"component:default/checkout-service", "Relations", "providesApi"} {
+	// The entity card plugin (Wasm) renders beside the host's own cards, with data it
+	// got through catalog.read.
+	for _, want := range []string{"component:default/checkout-service", "Relations", "providesApi", "At a glance", "Owner's entities"} {
 		if !strings.Contains(page, want) {
-			t.Errorf("entity page lacks %q", want)
+			t.Errorf("entity page lacks %q:\n%s", want, page)
 		}
 	}
 
-	// Disable an extension through config (no restart) and see it gone.
-	p.reload(t, "  []\n", "  extensions:\n    - nav-item:catalog: false\n")
+	// The tech radar page, through its nav item.
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`//nav//a[normalize-space()="Tech Radar"]`, chromedp.BySearch),
+		chromedp.WaitVisible("main svg", chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "05-tech-radar")
+	radar := text(t, ctx, "main")
+	for _, want := range []string{"Tech Radar", "Adopt", "Languages & Frameworks"} {
+		if !strings.Contains(radar, want) {
+			t.Errorf("tech radar lacks %q:\n%s", want, radar)
+		}
+	}
+	var blips int
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`document.querySelectorAll("main svg circle").length`, &blips)); err != nil || blips < 5 {
+		t.Errorf("radar svg has %d circles (%v)", blips, err)
+	}
+
+	// Disable extensions through config (no restart) and see them gone: the catalog's
+	// nav item and the plugin's entity card.
+	p.reload(t, plugins, "  extensions:\n    - nav-item:catalog: false\n    - entity-card:entity-card/overview: false\n")
 	var navText string
 	if err := chromedp.Run(ctx, chromedp.Navigate(p.base+"/"), chromedp.Text("nav", &navText, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	shot(t, ctx, "05-nav-without-catalog")
-	if strings.Contains(navText, "Catalog") {
-		t.Fatalf("nav still shows Catalog after disabling nav-item:catalog: %q", navText)
+	shot(t, ctx, "06-nav-without-catalog")
+	if strings.Contains(navText, "Catalog") || !strings.Contains(navText, "Tech Radar") {
+		t.Fatalf("nav after disabling nav-item:catalog: %q", navText)
+	}
+	if err := chromedp.Run(ctx, chromedp.Navigate(p.base+"/catalog/default/component/checkout-service"), chromedp.WaitVisible("main", chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "07-entity-without-plugin-card")
+	if page := text(t, ctx, "main"); strings.Contains(page, "At a glance") || !strings.Contains(page, "Relations") {
+		t.Fatalf("entity page after disabling the plugin card:\n%s", page)
 	}
 }
