@@ -35,6 +35,10 @@ var golden = map[string]struct {
 	"kv-delete.json":          {"kv-delete", func() any { return new(abi.KVDeleteRequest) }},
 	"kv-list.json":            {"kv-list", func() any { return new(abi.KVListRequest) }},
 	"kv-list-result.json":     {"kv-list-result", func() any { return new(abi.KVListResult) }},
+	"extension-request.json":  {"extension-request", func() any { return new(abi.ExtensionRequest) }},
+	"extension-output.json":   {"extension-output", func() any { return new(abi.ExtensionOutput) }},
+	"render-request.json":     {"render-request", func() any { return new(abi.RenderRequest) }},
+	"render-output.json":      {"ui-node", func() any { return new(abi.UINode) }},
 }
 
 func compiler(t *testing.T) *jsonschema.Compiler {

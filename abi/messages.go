@@ -190,3 +190,32 @@ type KVListRequest struct {
 type KVListResult struct {
 	Keys []string `json:"keys"`
 }
+
+// ExtensionRequest is the input of gr_extension: one extension's id as declared and its
+// config (from app.extensions, with the declaration's schema defaults).
+type ExtensionRequest struct {
+	Extension string          `json:"extension"`
+	Config    json.RawMessage `json:"config,omitempty"`
+}
+
+// ExtensionOutput is the output of gr_extension: a value per data ref id
+// (core.routing.path, core.nav.target, core.title, catalog.entity-filter-expression,
+// core.ui.element).
+type ExtensionOutput map[string]json.RawMessage
+
+// RenderRequest is the input of gr_render.
+type RenderRequest struct {
+	Extension string              `json:"extension"`
+	Config    json.RawMessage     `json:"config,omitempty"`
+	Path      string              `json:"path"`
+	Query     map[string][]string `json:"query,omitempty"`
+	Params    map[string]string   `json:"params,omitempty"`
+	// Entity is the current entity on entity pages, in Backstage's JSON envelope.
+	Entity json.RawMessage `json:"entity,omitempty"`
+	// Element is the state gr_extension returned under core.ui.element.
+	Element json.RawMessage `json:"element,omitempty"`
+}
+
+// UINode is a UI tree (gr_render output), described by schema/ui-node.schema.json; the
+// host decodes and renders it.
+type UINode = json.RawMessage

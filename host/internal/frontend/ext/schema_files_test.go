@@ -13,7 +13,7 @@ import (
 
 func compileFile(t *testing.T, name string) *jsonschema.Schema {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("schema", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "abi", "schema", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestSchemaFiles(t *testing.T) {
 		}
 	}
 
-	out := compileFile(t, "factory-output.schema.json")
+	out := compileFile(t, "extension-output.schema.json")
 	for _, c := range []struct {
 		js string
 		ok bool
@@ -89,7 +89,7 @@ func TestSchemaFiles(t *testing.T) {
 	if err := validJSON(t, rr, string(b)); err != nil {
 		t.Errorf("render request %s: %v", b, err)
 	}
-	fr := compileFile(t, "factory-request.schema.json")
+	fr := compileFile(t, "extension-request.schema.json")
 	b, _ = json.Marshal(FactoryRequest{Extension: "page:x", Config: map[string]any{}})
 	if err := validJSON(t, fr, string(b)); err != nil {
 		t.Errorf("factory request %s: %v", b, err)

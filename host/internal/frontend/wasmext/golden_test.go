@@ -14,10 +14,10 @@ import (
 )
 
 // The golden gr_extension and gr_render messages that the Go SDK's tests produce and
-// consume (sdk/go/testdata/abi) decode strictly into the host's types, so that host and
+// consume (abi/testdata) decode strictly into the host's types, so that host and
 // SDK agree on the wire.
 func TestGoldenFrontendMessages(t *testing.T) {
-	dir := filepath.Join(plugintest.Root(t), "sdk", "go", "testdata", "abi")
+	dir := filepath.Join(plugintest.Root(t), "abi", "testdata")
 	read := func(name string) []byte {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {

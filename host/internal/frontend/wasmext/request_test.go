@@ -11,9 +11,9 @@ import (
 )
 
 // The gr_render input the host writes is the golden render request of the Go SDK's tests
-// (sdk/go/testdata/abi/render-request.json), given the same page request.
+// (abi/testdata/render-request.json), given the same page request.
 func TestRenderRequestIsGolden(t *testing.T) {
-	golden, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "sdk", "go", "testdata", "abi", "render-request.json"))
+	golden, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "abi", "testdata", "render-request.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
