@@ -33,7 +33,7 @@ func (s *Services) Funcs(p *config.Plugin) map[string]runtime.HostFunc {
 	out := map[string]runtime.HostFunc{}
 	g := &p.Grants
 	if s.Catalog != nil && g.CatalogRead != nil {
-		s.catalogRead(out)
+		s.catalogRead(p.ID, out)
 	}
 	if s.Catalog != nil && g.CatalogWrite != nil {
 		out["catalog_apply"] = s.catalogApply(p.ID, g.CatalogWrite)
@@ -56,73 +56,33 @@ func decode(req []byte, v any) error {
 
 // catalogError maps catalog errors to ABI errors.
 func catalogError(err error) error {
-	var ce *catalog.Error
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
 		return abi.Errorf(abi.CodeNotFound, "%v", err)
 	case errors.Is(err, catalog.ErrTooLarge):
 		return abi.Errorf(abi.CodeTooLarge, "%v", err)
-	case errors.As(err, &ce):
-		switch ce.Name {
-		case "InputError":
-			return abi.Errorf(abi.CodeInvalidArgument, "%s", ce.Message)
-		case "NotFoundError":
-			return abi.Errorf(abi.CodeNotFound, "%s", ce.Message)
-		case "ConflictError":
-			return abi.Errorf(abi.CodeConflict, "%s", ce.Message)
-		case "NotAllowedError":
-			return abi.Errorf(abi.CodeCapabilityDenied, "%s", ce.Message)
-		}
+	}
+	var ce *catalog.Error
+	if errors.As(err, &ce) {
+		return abi.Errorf(abi.Code(catalog.ABICode(err)), "%s", ce.Message)
 	}
 	return abi.Errorf(abi.CodeInternal, "catalog: %v", err)
 }
 
-type getRequest struct {
-	Ref string `json:"ref"`
+// catalogCall serves one catalog function through the catalog's own host-call handler.
+func (s *Services) catalogCall(plugin, name string) runtime.HostFunc {
+	return func(ctx context.Context, req []byte) ([]byte, error) {
+		res, err := s.Catalog.HostCall(ctx, name, req, plugin, nil)
+		if err != nil {
+			return nil, catalogError(err)
+		}
+		return res, nil
+	}
 }
 
-type facetsRequest struct {
-	Facets []string `json:"facets"`
-	Filter []string `json:"filter"`
-}
-
-func (s *Services) catalogRead(out map[string]runtime.HostFunc) {
-	c := s.Catalog
-	out["catalog_get"] = func(ctx context.Context, req []byte) ([]byte, error) {
-		var r getRequest
-		if err := decode(req, &r); err != nil {
-			return nil, err
-		}
-		e, err := c.GetEntity(r.Ref, nil)
-		if errors.Is(err, catalog.ErrNotFound) || (err == nil && e == nil) {
-			return []byte("null"), nil
-		}
-		if err != nil {
-			return nil, catalogError(err)
-		}
-		return e, nil
-	}
-	out["catalog_query"] = func(ctx context.Context, req []byte) ([]byte, error) {
-		var q catalog.PluginQuery
-		if err := decode(req, &q); err != nil {
-			return nil, err
-		}
-		res, err := c.QueryEntities(q, nil)
-		if err != nil {
-			return nil, catalogError(err)
-		}
-		return json.Marshal(res)
-	}
-	out["catalog_facets"] = func(ctx context.Context, req []byte) ([]byte, error) {
-		var r facetsRequest
-		if err := decode(req, &r); err != nil {
-			return nil, err
-		}
-		res, err := c.QueryFacets(r.Facets, r.Filter, nil)
-		if err != nil {
-			return nil, catalogError(err)
-		}
-		return json.Marshal(map[string]any{"facets": res})
+func (s *Services) catalogRead(plugin string, out map[string]runtime.HostFunc) {
+	for _, name := range []string{"catalog_get", "catalog_query", "catalog_facets"} {
+		out[name] = s.catalogCall(plugin, name)
 	}
 }
 
@@ -152,6 +112,7 @@ func (s *Services) catalogApply(plugin string, g *config.CatalogWriteGrant) runt
 		}
 		return nil
 	}
+	apply := s.catalogCall(plugin, "catalog_apply")
 	return func(ctx context.Context, req []byte) ([]byte, error) {
 		var r applyRequest
 		if err := decode(req, &r); err != nil {
@@ -175,10 +136,7 @@ func (s *Services) catalogApply(plugin string, g *config.CatalogWriteGrant) runt
 				return nil, err
 			}
 		}
-		if err := s.Catalog.ApplyProvider(ctx, plugin, r.Upsert, r.Delete); err != nil {
-			return nil, catalogError(err)
-		}
-		return []byte(`{}`), nil
+		return apply(ctx, req)
 	}
 }
 
