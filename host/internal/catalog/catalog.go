@@ -138,6 +138,9 @@ type sourceState struct {
 	Children []string `json:"children,omitempty"` // child source keys
 	Errors   []string `json:"errors,omitempty"`
 	Optional bool     `json:"optional,omitempty"`
+	// Rules fingerprints the kind rules this source was processed under; when they
+	// change, the source is read again even if its ETag still matches.
+	Rules string `json:"rules,omitempty"`
 }
 
 // New loads the catalog from the store. Call Start to begin processing.

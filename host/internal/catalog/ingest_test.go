@@ -337,3 +337,31 @@ func mustFilter(t *testing.T, s ...string) Filter {
 	}
 	return f
 }
+
+// A change of catalog.rules reprocesses sources whose files did not change (their
+// ETags still match), after a restart on the same store.
+func TestRuleChangeReprocessesUnchangedSources(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "all.yaml"), locationFile("./c.yaml"))
+	writeFile(t, filepath.Join(dir, "c.yaml"), comp("web", "")+"---\n"+`apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-a
+spec:
+  type: team
+  children: []
+`)
+	store := NewMemoryStore()
+	locs := []LocationConfig{{Type: "file", Target: filepath.Join(dir, "all.yaml")}}
+	c := newTestCatalog(t, Config{Locations: locs}, store)
+	refresh(t, c)
+	if c.ByRef("group:team-a") != nil {
+		t.Fatal("group allowed by default rules")
+	}
+	rules := []Rule{{Allow: []string{"Component", "Location", "Group"}}}
+	c = newTestCatalog(t, Config{Locations: locs, Rules: &rules}, store)
+	refresh(t, c)
+	if c.ByRef("group:team-a") == nil {
+		t.Fatal("the group is still missing after catalog.rules allowed it")
+	}
+}

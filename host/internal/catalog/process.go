@@ -85,6 +85,7 @@ func (c *Catalog) readTree(ctx context.Context, root *Location, force string, pr
 	visited := map[string]bool{vkey: true}
 	level := []childLoc{{typ: "virtual", target: rootKey}}
 	files, entities := 0, 0
+	rules := c.rulesFingerprint(root)
 	for len(level) > 0 {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, nil, err
@@ -102,7 +103,7 @@ func (c *Catalog) readTree(ctx context.Context, root *Location, force string, pr
 					return
 				}
 				etag := ""
-				if p := prev[t.typ+":"+t.target]; p != nil && force != "*" && force != t.typ+":"+t.target {
+				if p := prev[t.typ+":"+t.target]; p != nil && p.Rules == rules && force != "*" && force != t.typ+":"+t.target {
 					etag = p.ETag
 				}
 				outs[i] = c.readSource(ctx, root, t, etag)
@@ -321,6 +322,24 @@ func resolveTarget(parentType, parentTarget, typ, target string) (string, error)
 	return "", fmt.Errorf("Location type %q is not supported; use \"file\" or \"url\"", typ)
 }
 
+// rulesFingerprint identifies the kind rules that apply under root (catalog.rules and
+// the root location's own), so that a rule change reprocesses unchanged sources.
+func (c *Catalog) rulesFingerprint(root *Location) string {
+	var kinds []string
+	for k, ok := range c.opts.Config.allowed() {
+		if ok {
+			kinds = append(kinds, k)
+		}
+	}
+	for _, r := range root.Rules {
+		for _, a := range r.Allow {
+			kinds = append(kinds, "root:"+strings.ToLower(a))
+		}
+	}
+	sort.Strings(kinds)
+	return strings.Join(kinds, ",")
+}
+
 func (c *Catalog) allowed(kind, srcKey string, root *Location) bool {
 	k := strings.ToLower(kind)
 	if c.opts.Config.allowed()[k] {
@@ -392,7 +411,7 @@ func (c *Catalog) apply(ctx context.Context, root *Location, order []*readOut, v
 	var orphans []*entity
 	taken := map[string]string{}
 	for _, out := range order {
-		st := &sourceState{Key: out.key, Type: out.typ, Target: out.target, Root: rootKey, Via: out.via, ETag: out.etag, Optional: out.optional}
+		st := &sourceState{Key: out.key, Type: out.typ, Target: out.target, Root: rootKey, Via: out.via, ETag: out.etag, Optional: out.optional, Rules: c.rulesFingerprint(root)}
 		if p := prev[out.key]; p != nil && (out.notModified || out.readErr != nil) {
 			st.Refs, st.Children, st.Errors = p.Refs, p.Children, p.Errors
 			if out.readErr != nil {
