@@ -97,3 +97,31 @@ func TestReloadUnderLoad(t *testing.T) {
 		t.Fatalf("after the reloads: %s", got)
 	}
 }
+
+// TestFailedReloadKeepsServing: a config that does not load leaves the old one serving,
+// and the error shows in the reload answer, on /readyz and in the log.
+func TestFailedReloadKeepsServing(t *testing.T) {
+	dir := t.TempDir()
+	p := startPortal(t, helloC(t, dir, "alpha"), "")
+	url := p.base + "/api/hello-c/hello?name=X"
+	waitFor(t, url, `"alpha X"`)
+
+	// A plugin whose file does not exist.
+	p.writeConfig(t, plugintest.Root(t), helloC(t, dir, "bravo")+"  - {id: ghost, source: ghost.wasm}\n", "")
+	resp, err := http.Post(p.base+"/api/admin/reload", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 422 || !strings.Contains(string(b), "ghost.wasm does not exist") || !strings.Contains(string(b), "previous one keeps serving") {
+		t.Fatalf("reload answer: %d %s", resp.StatusCode, b)
+	}
+	if got := getBody(t, url); !strings.Contains(got, `"alpha X"`) {
+		t.Fatalf("after a failed reload the old config must serve: %s", got)
+	}
+	ready := getBody(t, p.base+"/readyz")
+	if !strings.Contains(ready, `"ok":false`) || !strings.Contains(ready, "ghost.wasm does not exist") {
+		t.Fatalf("/readyz does not report the failed reload: %s", ready)
+	}
+}
