@@ -56,6 +56,7 @@ type EngineConfig struct {
 type Engine struct {
 	cache  wazero.CompilationCache
 	logger *slog.Logger
+	instr  *instrCache
 
 	mu      sync.Mutex
 	plugins map[*Plugin]struct{}
@@ -119,7 +120,7 @@ func NewEngine(ctx context.Context, cfg EngineConfig) (*Engine, error) {
 	} else {
 		cache = wazero.NewCompilationCache()
 	}
-	e := &Engine{cache: cache, logger: logger, plugins: map[*Plugin]struct{}{},
+	e := &Engine{cache: cache, logger: logger, instr: newInstrCache(cfg.CacheDir), plugins: map[*Plugin]struct{}{},
 		stopDog: make(chan struct{}), dogDone: make(chan struct{})}
 	e.clock.Store(monoNow())
 	go e.watchdog()

@@ -175,7 +175,7 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 	}
 
 	body := wasm
-	instrumented, ierr := instrument(wasm)
+	instrumented, ierr := e.instr.get(wasm)
 	if !instrumentModules {
 		ierr = errors.New("instrumentation switched off")
 	}
