@@ -60,3 +60,13 @@ func BenchmarkAppendHTTPRequest(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkDecodeHTTPResponse(b *testing.B) {
+	in := []byte(`{"status":200,"headers":{"content-type":"application/json"},"json":{"message":"hello X"}}`)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := DecodeHTTPResponse(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -154,6 +154,7 @@ func TestDecodeHTTPResponse(t *testing.T) {
 		{"two bodies", `{"text":"a","json":1}`, "more than one of body, text and json"},
 		{"bad header", `{"headers":{"a":1}}`, `header "a"`},
 		{"header injection", `{"headers":{"a":"x\r\nset-cookie: y"}}`, "line break"},
+		{"bad header name", `{"headers":{"a b":"x"}}`, "not a valid HTTP header name"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

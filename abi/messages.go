@@ -86,6 +86,23 @@ var hopByHop = map[string]bool{
 	"upgrade": true, "content-length": true,
 }
 
+// validHeaderName reports whether k is an HTTP token (RFC 9110 section 5.6.2).
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // DecodeHTTPResponse decodes and checks a gr_http output (SPEC.md 7.2). It fills in the
 // default status, resolves text/json into Body, sets content-type for json, and drops
 // hop-by-hop headers. Header names come back lower case.
@@ -94,12 +111,15 @@ func DecodeHTTPResponse(b []byte) (*HTTPResponse, error) {
 		return nil, errors.New("empty response message")
 	}
 	var r HTTPResponse
-	if err := json.Unmarshal(b, &r); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value") {
-			return nil, errors.New("response message has trailing data after the JSON object")
+	if decodeResponseFast(b, &r) != nil {
+		r = HTTPResponse{}
+		if err := json.Unmarshal(b, &r); err != nil {
+			var se *json.SyntaxError
+			if errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value") {
+				return nil, errors.New("response message has trailing data after the JSON object")
+			}
+			return nil, fmt.Errorf("response message is not valid JSON for the http-response schema: %w", err)
 		}
-		return nil, fmt.Errorf("response message is not valid JSON for the http-response schema: %w", err)
 	}
 	if r.Status == 0 {
 		r.Status = 200
@@ -120,18 +140,32 @@ func DecodeHTTPResponse(b []byte) (*HTTPResponse, error) {
 	if n > 1 {
 		return nil, errors.New("response sets more than one of body, text and json")
 	}
-	headers := make(Headers, len(r.Headers)+1)
+	// Reuse the decoded map when every name is already a lower-case, allowed header
+	// (the usual case); otherwise build a normalised copy.
+	headers := r.Headers
+	normal := headers != nil
 	for k, v := range r.Headers {
-		lk := strings.ToLower(k)
-		if hopByHop[lk] {
-			continue
+		if !validHeaderName(k) {
+			return nil, fmt.Errorf("response header name %q is not a valid HTTP header name", k)
 		}
 		for _, s := range v {
 			if strings.ContainsAny(s, "\r\n") {
 				return nil, fmt.Errorf("response header %q has a line break", k)
 			}
 		}
-		headers[lk] = append(headers[lk], v...)
+		if normal && (hopByHop[k] || strings.ToLower(k) != k) {
+			normal = false
+		}
+	}
+	if !normal {
+		headers = make(Headers, len(r.Headers)+1)
+		for k, v := range r.Headers {
+			lk := strings.ToLower(k)
+			if hopByHop[lk] {
+				continue
+			}
+			headers[lk] = append(headers[lk], v...)
+		}
 	}
 	switch {
 	case r.Text != nil:
