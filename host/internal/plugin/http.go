@@ -33,40 +33,47 @@ func compileRoutes(rs []abi.Route) ([]route, error) {
 	return out, nil
 }
 
-// match matches a path against the route, filling params.
+// match matches a path against the route, filling params. It walks the path in place
+// (no per-request split), since it runs on every request.
 func (r *route) match(path string) (map[string]string, bool) {
 	path = strings.TrimSuffix(path, "/")
-	var parts []string
-	if path != "" {
-		parts = strings.Split(strings.TrimPrefix(path, "/"), "/")
-	}
+	rest := strings.TrimPrefix(path, "/")
 	var params map[string]string
 	for i, s := range r.segs {
 		if s == "*" {
 			if params == nil {
 				params = map[string]string{}
 			}
-			params["*"] = strings.Join(parts[min(i, len(parts)):], "/")
+			params["*"] = rest
 			return params, true
 		}
-		if i >= len(parts) {
+		if rest == "" && path == "" || (rest == "" && i > 0) {
 			return nil, false
 		}
+		part := rest
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			part, rest = rest[:j], rest[j+1:]
+		} else {
+			rest = ""
+		}
 		if strings.HasPrefix(s, ":") {
-			if parts[i] == "" {
+			if part == "" {
 				return nil, false
 			}
 			if params == nil {
 				params = map[string]string{}
 			}
-			params[s[1:]] = parts[i]
+			params[s[1:]] = part
 			continue
 		}
-		if s != parts[i] {
+		if s != part {
+			return nil, false
+		}
+		if rest == "" && i < len(r.segs)-1 && r.segs[i+1] != "*" {
 			return nil, false
 		}
 	}
-	return params, len(parts) == len(r.segs)
+	return params, rest == ""
 }
 
 // HTTPError is a request-level error with its HTTP status and Backstage name.

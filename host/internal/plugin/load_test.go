@@ -332,3 +332,19 @@ func TestRouteMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestRouteMatchMore(t *testing.T) {
+	rs, _ := compileRoutes([]abi.Route{{Method: "GET", Path: "/a/:b/c"}, {Method: "GET", Path: "/a/b"}})
+	for _, tc := range []struct {
+		route int
+		path  string
+		ok    bool
+	}{
+		{0, "/a/x/c", true}, {0, "/a/x", false}, {0, "/a//c", false}, {0, "/a/x/c/d", false},
+		{1, "/a/b", true}, {1, "/a", false}, {1, "/a/b/c", false}, {1, "/a/bb", false}, {1, "", false},
+	} {
+		if _, ok := rs[tc.route].match(tc.path); ok != tc.ok {
+			t.Errorf("%s ~ %q: %v", rs[tc.route].pattern, tc.path, ok)
+		}
+	}
+}
