@@ -27,8 +27,9 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## Catalog"
 	go test -run '^$' -bench . -benchmem -timeout 60m ./host/internal/catalog/...
 	echo
-	echo "## Frontend rendering"
+	echo "## Frontend rendering (entity page with 5 Wasm cards; catalog index over 100k entities)"
 	go test -run '^$' -bench . -benchmem ./host/internal/frontend/...
+	go test -run '^$' -bench BenchmarkCatalogIndex100k -benchtime 30x -timeout 30m ./host/internal/cli/
 } 2>&1 | tee "$tmp"
 mv "$tmp" "$out"
 trap - EXIT
