@@ -11,12 +11,12 @@ import (
 // every plugin request.
 func AppendHTTPRequest(dst []byte, r *HTTPRequest) []byte {
 	dst = append(dst, `{"method":`...)
-	dst = appendString(dst, r.Method)
+	dst = AppendJSONString(dst, r.Method)
 	dst = append(dst, `,"path":`...)
-	dst = appendString(dst, r.Path)
+	dst = AppendJSONString(dst, r.Path)
 	if r.Route != "" {
 		dst = append(dst, `,"route":`...)
-		dst = appendString(dst, r.Route)
+		dst = AppendJSONString(dst, r.Route)
 	}
 	if len(r.Params) > 0 {
 		dst = append(dst, `,"params":{`...)
@@ -24,9 +24,9 @@ func AppendHTTPRequest(dst []byte, r *HTTPRequest) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k)
+			dst = AppendJSONString(dst, k)
 			dst = append(dst, ':')
-			dst = appendString(dst, r.Params[k])
+			dst = AppendJSONString(dst, r.Params[k])
 		}
 		dst = append(dst, '}')
 	}
@@ -63,7 +63,7 @@ func appendMulti(dst []byte, m map[string][]string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, k)
+		dst = AppendJSONString(dst, k)
 		dst = append(dst, ':')
 		vs := m[k]
 		if vs == nil {
@@ -75,7 +75,7 @@ func appendMulti(dst []byte, m map[string][]string) []byte {
 			if j > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, v)
+			dst = AppendJSONString(dst, v)
 		}
 		dst = append(dst, ']')
 	}
@@ -84,9 +84,10 @@ func appendMulti(dst []byte, m map[string][]string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string with encoding/json's escaping (HTML-safe, and
-// invalid UTF-8 replaced by U+FFFD).
-func appendString(dst []byte, s string) []byte {
+// AppendJSONString appends s as a JSON string with encoding/json's escaping (HTML-safe,
+// invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped), for the host's
+// hand-written encoders on hot paths.
+func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
