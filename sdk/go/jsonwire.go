@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"greenroom.dev/greenroom/sdk/go/internal/jsonw"
 	"sort"
 	"strconv"
 	"strings"
@@ -375,55 +376,8 @@ func decodeRequest(b []byte, req *Request, borrow bool) error {
 // UnmarshalJSON decodes an HTTP request message without reflection.
 func (r *Request) UnmarshalJSON(b []byte) error { return decodeRequest(b, r, false) }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string, as encoding/json writes it.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&15])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(append(b, s[start:]...), '"')
-}
+// appendString appends s as a JSON string (see jsonw.AppendString).
+func appendString(b []byte, s string) []byte { return jsonw.AppendString(b, s) }
 
 // appendJSON appends the response message.
 func (r *Response) appendJSON(b []byte) []byte {
