@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -40,12 +41,14 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 			req.Query[string(k)] = append(req.Query[string(k)], string(v))
 		})
 	}
-	req.Headers = make(map[string][]string, 8)
-	c.Request().Header.VisitAll(func(k, v []byte) {
-		lk := lowerHeader(string(k))
+	h := &c.Request().Header
+	req.Headers = make(map[string][]string, h.Len())
+	h.VisitAll(func(k, v []byte) {
+		lk := lowerHeader(k)
 		req.Headers[lk] = append(req.Headers[lk], string(v))
 	})
-	resp, err := ep.ServeHTTP(c.UserContext(), req)
+	// fasthttp has no per-request cancellation; plugin calls run under their own deadline.
+	resp, err := ep.ServeHTTP(context.Background(), req)
 	if err != nil {
 		var se StatusError
 		if errors.As(err, &se) {
