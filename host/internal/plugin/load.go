@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
@@ -52,33 +51,6 @@ type Deps struct {
 	// plugins that no trusted key signed.
 	Trusted       []signing.PublicKey
 	RequireSigned bool
-	// compiling serialises the compilation of identical modules loaded at once, so
-	// that the first fills the compilation cache and the others hit it instead of
-	// compiling the same code in parallel.
-	compiling *keyedMutex
-}
-
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*sync.Mutex
-}
-
-func (k *keyedMutex) lock(key string) func() {
-	if k == nil {
-		return func() {}
-	}
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*sync.Mutex{}
-	}
-	l, ok := k.locks[key]
-	if !ok {
-		l = &sync.Mutex{}
-		k.locks[key] = l
-	}
-	k.mu.Unlock()
-	l.Lock()
-	return l.Unlock
 }
 
 // Plugin is a loaded, running plugin.
@@ -246,8 +218,6 @@ func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plug
 		funcs[name] = audit.Wrap(deps.Audit, entry.ID, name, f)
 	}
 	pages := uint32((int64(entry.Limits.Memory) + 65535) / 65536)
-	unlock := deps.compiling.lock(sum)
-	defer unlock()
 	p.rt, err = deps.Engine.Load(ctx, wasm, runtime.Options{
 		Name:             entry.ID,
 		MemoryLimitPages: pages,

@@ -36,7 +36,6 @@ func NewManager(deps Deps) *Manager {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	deps.compiling = &keyedMutex{}
 	m := &Manager{deps: deps, log: deps.Logger}
 	m.gen.Store(&generation{plugins: map[string]*Plugin{}})
 	return m

@@ -57,6 +57,8 @@ type Engine struct {
 	cache  wazero.CompilationCache
 	logger *slog.Logger
 	instr  *instrCache
+	// compiling serialises compiles of the same module (see Load).
+	compiling keyedMutex
 
 	mu      sync.Mutex
 	plugins map[*Plugin]struct{}
@@ -169,4 +171,26 @@ func (e *Engine) unregister(p *Plugin) {
 	e.mu.Lock()
 	delete(e.plugins, p)
 	e.mu.Unlock()
+}
+
+// keyedMutex is a mutex per key; entries are kept for the engine's life (one per distinct
+// module loaded).
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[[32]byte]*sync.Mutex
+}
+
+func (k *keyedMutex) lock(key [32]byte) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[[32]byte]*sync.Mutex{}
+	}
+	l, ok := k.locks[key]
+	if !ok {
+		l = &sync.Mutex{}
+		k.locks[key] = l
+	}
+	k.mu.Unlock()
+	l.Lock()
+	return l.Unlock
 }
