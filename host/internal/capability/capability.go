@@ -16,22 +16,30 @@ import (
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 )
 
 // Services are the host parts that capabilities expose. A nil service provides no
 // functions, so a plugin importing them is refused at load.
 type Services struct {
+	// KV backs the kv capability, one bucket per plugin.
+	KV      *store.KV
 	Catalog *catalog.Catalog
 	URLs    urlreader.Reader
 	Proxy   *proxy.Proxy
 }
 
-// Funcs returns the host functions for one plugin's granted capabilities (kv is the
-// plugin package's own). It matches plugin.HostFuncProvider.
+// Funcs returns the host functions for one plugin's granted capabilities. It matches
+// plugin.HostFuncProvider.
 func (s *Services) Funcs(p *config.Plugin) map[string]runtime.HostFunc {
 	out := map[string]runtime.HostFunc{}
 	g := &p.Grants
+	if s.KV != nil && g.KV != nil {
+		for name, f := range kvFuncs(s.KV, p.ID, int64(g.KV.Quota)) {
+			out[name] = f
+		}
+	}
 	if s.Catalog != nil && g.CatalogRead != nil {
 		s.catalogRead(p.ID, out)
 	}

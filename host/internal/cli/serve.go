@@ -238,9 +238,9 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	if err != nil {
 		return nil, asUsage(err)
 	}
-	services := &capability.Services{Catalog: h.catalog, URLs: readers, Proxy: prox}
+	services := &capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: readers, Proxy: prox}
 	h.plugins = plugin.NewManager(plugin.Deps{
-		Engine: h.engine, KV: h.file.KV(), Logger: log, URLs: readers,
+		Engine: h.engine, Logger: log, URLs: readers,
 		HostFuncs: []plugin.HostFuncProvider{services.Funcs},
 		Audit:     h.audit, Trusted: trusted, RequireSigned: cfg.Security.RequireSignedPlugins,
 	})

@@ -22,7 +22,6 @@ import (
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/signing"
-	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/wasmfile"
 )
@@ -38,10 +37,8 @@ type HostFuncProvider func(p *config.Plugin) map[string]runtime.HostFunc
 // Deps are the host parts a plugin can use.
 type Deps struct {
 	Engine *runtime.Engine
-	// KV backs the kv capability; nil means the host has no KV store.
-	KV     *store.KV
 	Logger *slog.Logger
-	// HostFuncs adds capability functions beyond kv (catalog, URL reader, proxy).
+	// HostFuncs supply the capability host functions (see package capability).
 	HostFuncs []HostFuncProvider
 	// URLs reads plugin sources given as http(s) URLs; nil refuses them.
 	URLs urlreader.Reader
@@ -190,11 +187,6 @@ func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plug
 
 	funcs := map[string]runtime.HostFunc{}
 	provided := map[string]runtime.HostFunc{}
-	if deps.KV != nil && entry.Grants.KV != nil {
-		for k, v := range kvFuncs(deps.KV, entry.ID, int64(entry.Grants.KV.Quota)) {
-			provided[k] = v
-		}
-	}
 	for _, hp := range deps.HostFuncs {
 		for k, v := range hp(entry) {
 			provided[k] = v

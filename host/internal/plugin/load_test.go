@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/pack"
 	"greenroom.dev/greenroom/host/internal/plugintest"
@@ -49,6 +50,11 @@ func newEnvB(t testing.TB) *env {
 	return &env{dir: dir, engine: eng, file: f}
 }
 
+// kvFuncs provides the kv capability from the test's store, as the host does.
+func (e *env) kvFuncs() []HostFuncProvider {
+	return []HostFuncProvider{(&capability.Services{KV: e.file.KV()}).Funcs}
+}
+
 func (e *env) config(t *testing.T, yamlText string) *config.Config { return e.configB(t, yamlText) }
 
 func (e *env) configB(t testing.TB, yamlText string) *config.Config {
@@ -67,7 +73,7 @@ func (e *env) configB(t testing.TB, yamlText string) *config.Config {
 func (e *env) load(t *testing.T, yamlText string) (*Plugin, error) {
 	t.Helper()
 	c := e.config(t, yamlText)
-	p, err := Load(context.Background(), Deps{Engine: e.engine, KV: e.file.KV()}, c, &c.Plugins[0])
+	p, err := Load(context.Background(), Deps{Engine: e.engine, HostFuncs: e.kvFuncs()}, c, &c.Plugins[0])
 	if p != nil {
 		t.Cleanup(func() { p.Close(context.Background()) })
 	}
@@ -209,7 +215,7 @@ plugins:
   - {id: bomb, source: bomb.wasm, limits: {memory: 4MiB, instances: 1}}
   - {id: arenabomb, source: arenabomb.wasm, limits: {memory: 4MiB, instances: 1}}
 `)
-	m := NewManager(Deps{Engine: e.engine, KV: e.file.KV()})
+	m := NewManager(Deps{Engine: e.engine, HostFuncs: e.kvFuncs()})
 	if err := m.Apply(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

@@ -73,7 +73,7 @@ func TestAuditLogRecordsCallsAndDenials(t *testing.T) {
 	defer log.Close()
 	c := e.config(t, "plugins:\n  - {id: granted, source: kv.wasm, grants: {kv: {}}}\n  - {id: opt, source: kvopt.wasm}\n")
 	for i := range c.Plugins {
-		p, err := Load(context.Background(), Deps{Engine: e.engine, KV: e.file.KV(), Audit: log}, c, &c.Plugins[i])
+		p, err := Load(context.Background(), Deps{Engine: e.engine, HostFuncs: e.kvFuncs(), Audit: log}, c, &c.Plugins[i])
 		if err != nil {
 			t.Fatal(err)
 		}

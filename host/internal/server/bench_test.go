@@ -17,6 +17,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/plugintest"
@@ -96,7 +97,8 @@ plugins:
 		b.Fatal(err)
 	}
 	defer file.Close()
-	m := plugin.NewManager(plugin.Deps{Engine: eng, KV: file.KV(), Logger: quiet})
+	m := plugin.NewManager(plugin.Deps{Engine: eng, Logger: quiet,
+		HostFuncs: []plugin.HostFuncProvider{(&capability.Services{KV: file.KV()}).Funcs}})
 	if err := m.Apply(context.Background(), cfg); err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package plugin
+package capability
 
 import (
 	"context"
@@ -10,7 +10,8 @@ import (
 	"greenroom.dev/greenroom/host/internal/store"
 )
 
-// kvFuncs are the kv capability's host functions for one plugin.
+// kvFuncs are the kv capability's host functions for one plugin: its own bucket, with
+// its quota.
 func kvFuncs(kv *store.KV, plugin string, quota int64) map[string]runtime.HostFunc {
 	return map[string]runtime.HostFunc{
 		"kv_get": func(ctx context.Context, req []byte) ([]byte, error) {
@@ -70,13 +71,6 @@ func kvFuncs(kv *store.KV, plugin string, quota int64) map[string]runtime.HostFu
 			return json.Marshal(res)
 		},
 	}
-}
-
-func decode(req []byte, v any) error {
-	if err := json.Unmarshal(req, v); err != nil {
-		return abi.Errorf(abi.CodeInvalidArgument, "request is not valid JSON for this function: %v", err)
-	}
-	return nil
 }
 
 func kvError(err error) error {
