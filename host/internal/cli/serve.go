@@ -250,6 +250,10 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	if err = h.buildApp(ctx, cfg); err != nil {
 		return nil, asUsage(err)
 	}
+	var auditAPI *audit.Log
+	if cfg.Audit.API.Enabled {
+		auditAPI = h.audit
+	}
 	h.srv = server.New(server.Options{
 		Logger:                log,
 		Plugins:               endpoints{h.plugins},
@@ -262,11 +266,7 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 		Reload: func(ctx context.Context) error {
 			return h.reload(ctx, h.files, h.env)
 		},
-		Extra: func(r server.Router) {
-			if cfg.Audit.API.Enabled {
-				r.Get("/api/audit", server.AuditHandler(h.audit))
-			}
-		},
+		Audit: auditAPI,
 	})
 	addr := net.JoinHostPort(cfg.Backend.Listen.Host, strconv.Itoa(*cfg.Backend.Listen.Port))
 	ln, err := net.Listen("tcp", addr)

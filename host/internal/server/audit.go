@@ -6,9 +6,9 @@ import (
 	"greenroom.dev/greenroom/host/internal/audit"
 )
 
-// AuditHandler serves GET /api/audit: the most recent audit log entries, filtered by the
+// auditHandler serves GET /api/audit: the most recent audit log entries, filtered by the
 // query parameters plugin, capability, outcome and limit.
-func AuditHandler(log *audit.Log) func(*fiber.Ctx) error {
+func auditHandler(log *audit.Log) func(*fiber.Ctx) error {
 	return func(c *fiber.Ctx) error {
 		f, err := audit.ParseFilter(func(k string) string { return c.Query(k) })
 		if err != nil {

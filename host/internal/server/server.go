@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/audit"
 	"greenroom.dev/greenroom/host/internal/proxy"
 )
 
@@ -59,18 +60,10 @@ type Options struct {
 	Pages Pages
 	// ContentSecurityPolicy is sent with every page.
 	ContentSecurityPolicy string
-	// Extra mounts more routes before the plugin routes (for example the audit API).
-	Extra func(r Router)
+	// Audit serves the recent audit log entries at GET /api/audit; nil leaves it out
+	// (it is off unless audit.api.enabled).
+	Audit *audit.Log
 }
-
-// Router is what Extra can add routes to.
-type Router interface {
-	Get(path string, h func(*fiber.Ctx) error)
-}
-
-type router struct{ app *fiber.App }
-
-func (r router) Get(path string, h func(*fiber.Ctx) error) { r.app.Get(path, h) }
 
 // Server serves the portal.
 type Server struct {
@@ -115,8 +108,8 @@ func New(opts Options) *Server {
 		s.mountProxy(opts.Proxy)
 	}
 	s.mountAdmin()
-	if opts.Extra != nil {
-		opts.Extra(router{s.app})
+	if opts.Audit != nil {
+		s.app.Get("/api/audit", auditHandler(opts.Audit))
 	}
 	s.app.All("/api/:plugin/*", s.plugin)
 	s.app.All("/api/:plugin", s.plugin)
