@@ -203,3 +203,33 @@ func (e *readError) Is(target error) bool { return target == e.sentinel }
 func Errorf(sentinel error, format string, args ...any) error {
 	return errorf(sentinel, format, args...)
 }
+
+// HostReader is a reader that serves one integration host.
+type HostReader interface {
+	Reader
+	Host() string
+	Accepts(u *url.URL) bool
+}
+
+// IntegrationEntries builds one entry per configured integration of a kind (github,
+// gitlab), refusing a host configured twice. With none configured, def is used alone
+// (the public host, read anonymously, as Backstage does).
+func IntegrationEntries[I any](kind string, configured []I, def I, build func(index int, in I) (HostReader, error)) ([]Entry, error) {
+	if len(configured) == 0 {
+		configured = []I{def}
+	}
+	seen := map[string]bool{}
+	out := make([]Entry, 0, len(configured))
+	for i, in := range configured {
+		r, err := build(i, in)
+		if err != nil {
+			return nil, err
+		}
+		if seen[r.Host()] {
+			return nil, fmt.Errorf("integrations.%s[%d].host: %s is configured twice; keep one entry per host", kind, i, r.Host())
+		}
+		seen[r.Host()] = true
+		out = append(out, Entry{Name: kind + ":" + r.Host(), Reader: r, Predicate: r.Accepts, Cacheable: true})
+	}
+	return out, nil
+}

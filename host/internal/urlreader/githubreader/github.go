@@ -39,23 +39,10 @@ type Reader struct {
 // Entries builds one reader entry per integration. With no integration, github.com is
 // read anonymously, as Backstage does. lim comes from ReadingConfig.Limits.
 func Entries(integrations []urlreader.GitHubIntegration, lim urlreader.Limits, opts urlreader.Options) ([]urlreader.Entry, error) {
-	if len(integrations) == 0 {
-		integrations = []urlreader.GitHubIntegration{{Host: "github.com"}}
-	}
-	seen := map[string]bool{}
-	var out []urlreader.Entry
-	for i, in := range integrations {
-		r, err := New(i, in, lim, opts)
-		if err != nil {
-			return nil, err
-		}
-		if seen[r.host] {
-			return nil, fmt.Errorf("integrations.github[%d].host: %s is configured twice; keep one entry per host", i, r.host)
-		}
-		seen[r.host] = true
-		out = append(out, urlreader.Entry{Name: "github:" + r.host, Reader: r, Predicate: r.Accepts, Cacheable: true})
-	}
-	return out, nil
+	return urlreader.IntegrationEntries("github", integrations, urlreader.GitHubIntegration{Host: "github.com"},
+		func(i int, in urlreader.GitHubIntegration) (urlreader.HostReader, error) {
+			return New(i, in, lim, opts)
+		})
 }
 
 // New builds the reader for integrations.github[index].

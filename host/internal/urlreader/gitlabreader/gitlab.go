@@ -32,23 +32,10 @@ type Reader struct {
 // Entries builds one reader entry per integration; with none, gitlab.com is read
 // anonymously.
 func Entries(integrations []urlreader.GitLabIntegration, lim urlreader.Limits, opts urlreader.Options) ([]urlreader.Entry, error) {
-	if len(integrations) == 0 {
-		integrations = []urlreader.GitLabIntegration{{Host: "gitlab.com"}}
-	}
-	seen := map[string]bool{}
-	var out []urlreader.Entry
-	for i, in := range integrations {
-		r, err := New(i, in, lim, opts)
-		if err != nil {
-			return nil, err
-		}
-		if seen[r.host] {
-			return nil, fmt.Errorf("integrations.gitlab[%d].host: %s is configured twice; keep one entry per host", i, r.host)
-		}
-		seen[r.host] = true
-		out = append(out, urlreader.Entry{Name: "gitlab:" + r.host, Reader: r, Predicate: r.Accepts, Cacheable: true})
-	}
-	return out, nil
+	return urlreader.IntegrationEntries("gitlab", integrations, urlreader.GitLabIntegration{Host: "gitlab.com"},
+		func(i int, in urlreader.GitLabIntegration) (urlreader.HostReader, error) {
+			return New(i, in, lim, opts)
+		})
 }
 
 // New builds the reader for integrations.gitlab[index].
@@ -95,6 +82,9 @@ func New(index int, in urlreader.GitLabIntegration, lim urlreader.Limits, opts u
 	})
 	return r, nil
 }
+
+// Host is the integration's host.
+func (r *Reader) Host() string { return r.host }
 
 // Accepts reports whether u is a browser URL of this integration's host.
 func (r *Reader) Accepts(u *url.URL) bool {
