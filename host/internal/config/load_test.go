@@ -96,6 +96,12 @@ func TestLoadErrors(t *testing.T) {
 		{"instances", "plugins:\n  - id: a\n    source: a.wasm\n    limits: {instances: 100000}\n", nil, []string{"plugins[0].limits.instances"}},
 		{"port range", "backend:\n  listen:\n    port: 70000\n", nil, []string{"backend.listen.port", "outside 0-65535"}},
 		{"base url", "app:\n  baseUrl: localhost\n", nil, []string{"app.baseUrl", "not an http(s) URL"}},
+		{"reserved id", "plugins:\n  - id: catalog\n    source: a.wasm\n", nil, []string{"plugins[0].id", `"catalog" is reserved for the host's own /api/catalog routes`}},
+		{"database client", "backend:\n  database: {client: pg}\n", nil, []string{"backend.database.client", `"pg" is not supported; use bbolt`}},
+		{"audit log size", "audit:\n  log: {maxSize: 1KiB}\n", nil, []string{"audit.log.maxSize", "below the 4KiB minimum"}},
+		{"trusted key file", "security:\n  trustedKeys: [{file: nope.pub}]\n", nil, []string{"security.trustedKeys[0]", "nope.pub"}},
+		{"catalog orphan strategy", "catalog:\n  orphanStrategy: shred\n", nil, []string{"catalog.orphanStrategy", `use "delete"`}},
+		{"proxy endpoint key", "proxy:\n  endpoints:\n    /x: {target: http://a, headerz: {}}\n", nil, []string{"headerz"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
