@@ -20,11 +20,16 @@ import (
 	"greenroom.dev/greenroom/host/internal/store"
 )
 
-// fixture builds a testdata WAT plugin with its manifest into dir.
+// fixture builds a testdata WAT plugin with its manifest into dir as <manifest>.wasm.
 func fixture(t *testing.T, dir, name, manifest string) string {
+	return fixtureAs(t, dir, name, manifest, manifest+".wasm")
+}
+
+// fixtureAs is fixture with the output file named.
+func fixtureAs(t *testing.T, dir, name, manifest, file string) string {
 	t.Helper()
 	p := plugintest.WAT(t, "host/internal/plugin/testdata/"+name+".wat", "host/internal/plugin/testdata/"+manifest+".yaml")
-	return plugintest.Copy(t, p, filepath.Join(dir, manifest+".wasm"))
+	return plugintest.Copy(t, p, filepath.Join(dir, file))
 }
 
 type env struct {
@@ -91,6 +96,10 @@ func TestLoadErrors(t *testing.T) {
 	fixture(t, e.dir, "badimport", "badimport")
 	fixture(t, e.dir, "kv", "kv")
 	fixture(t, e.dir, "ok", "schema")
+	fixtureAs(t, e.dir, "noexports", "ok", "noexports.wasm")
+	fixture(t, e.dir, "ok", "tasks")
+	fixture(t, e.dir, "ok", "exts")
+	fixtureAs(t, e.dir, "memimport", "ok", "memimport.wasm")
 	// A module without a manifest, and one with a wrong ABI version.
 	raw, _ := os.ReadFile(plugintest.WAT(t, "host/internal/plugin/testdata/ok.wat", ""))
 	os.WriteFile(filepath.Join(e.dir, "bare.wasm"), raw, 0o644)
@@ -113,6 +122,11 @@ func TestLoadErrors(t *testing.T) {
 			"greenroom:host/v2.kv_get, but this host serves ABI namespace greenroom:host/v1 only",
 			"env.abort, which no host provides; build AssemblyScript plugins with --use abort=",
 		}},
+		{"routes without gr_http", "plugins: [{id: a, source: noexports.wasm}]", []string{"the manifest declares routes but the module does not export gr_http"}},
+		{"tasks not granted", "plugins: [{id: a, source: tasks.wasm}]", []string{"declares 1 scheduled task(s) but capability tasks is not granted; add `tasks: {}` under plugins[0].grants"}},
+		{"tasks without gr_task", "plugins: [{id: a, source: tasks.wasm, grants: {tasks: {}}}]", []string{"the manifest declares tasks but the module does not export gr_task"}},
+		{"extensions without gr_extension", "plugins: [{id: a, source: exts.wasm}]", []string{"declares extensions but the module does not export gr_extension"}},
+		{"memory import", "plugins: [{id: a, source: memimport.wasm}]", []string{"imports memory env.memory; the host provides functions only"}},
 		{"ungranted capability", "plugins: [{id: a, source: kv.wasm}]", []string{"greenroom:host/v1.kv_get, which needs capability kv; grant it with `kv: {}` under plugins[0].grants"}},
 		{"config missing required", "plugins: [{id: a, source: schema.wasm}]", []string{"config does not match the plugin's schema", "missing property 'token'", "fix plugins[0].config"}},
 		{"config wrong type", "plugins: [{id: a, source: schema.wasm, config: {token: x, retries: many}}]", []string{"plugins[0].config.retries", "want integer"}},

@@ -1,0 +1,2 @@
+;; Exports nothing but its memory.
+(module (memory (export "memory") 1))
