@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -160,6 +161,14 @@ func TestExitCodes(t *testing.T) {
 	os.WriteFile(garbled, []byte("backend: [\n"), 0o644)
 	missingPlugin := filepath.Join(dir, "missing.yaml")
 	os.WriteFile(missingPlugin, []byte("backend: {listen: {port: 0}}\nplugins: [{id: a, source: a.wasm}]\n"), 0o644)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, busyPort, _ := net.SplitHostPort(busy.Addr().String())
+	portTaken := filepath.Join(dir, "taken.yaml")
+	os.WriteFile(portTaken, []byte("backend:\n  listen: {host: 127.0.0.1, port: "+busyPort+"}\nruntime: {compilationCache: "+filepath.Join(dir, "cache")+"}\n"), 0o644)
 	badEntity := filepath.Join(dir, "catalog-info.yaml")
 	os.WriteFile(badEntity, []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: Bad_Name!\nspec: {type: service, owner: me, lifecycle: x}\n"), 0o644)
 	cases := []struct {
@@ -174,6 +183,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"serve", "--config", garbled}, 2, "YAML syntax error"},
 		{[]string{"serve", "--config", missingPlugin}, 2, "plugin a: load: source: file " + filepath.Join(dir, "a.wasm") + " does not exist"},
 		{[]string{"serve", "--bogus"}, 2, "unknown flag: --bogus"},
+		{[]string{"serve", "--config", portTaken}, 1, "listen on 127.0.0.1:" + busyPort},
 		{[]string{"plugin", "pack"}, 2, "plugin pack needs --manifest"},
 		{[]string{"plugin", "inspect", bad}, 2, "not a WebAssembly module"},
 		{[]string{"version"}, 0, ""},

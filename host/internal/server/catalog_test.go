@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -66,6 +68,23 @@ func TestCatalogMount(t *testing.T) {
 	var eb ErrorBody
 	if resp.StatusCode != 400 || json.Unmarshal(b, &eb) != nil || eb.Error.Name != "InputError" || eb.Request.URL != "/api/catalog/entities/by-query?limit=x" || eb.Response.StatusCode != 400 {
 		t.Fatalf("bad limit: %d %s", resp.StatusCode, b)
+	}
+	// A body over the cap is refused from its Content-Length: the 413 comes back while
+	// the client is still sending (a plain client would see the connection reset).
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /api/catalog/entities/by-refs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", catalogBodyLimit+1)
+	go conn.Write(make([]byte, catalogBodyLimit+1)) // fails once the server closes; ignored
+	resp, err = http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	conn.Close()
+	if resp.StatusCode != 413 || !strings.Contains(string(b), "PayloadTooLargeError") {
+		t.Fatalf("oversized body: %d %s", resp.StatusCode, b)
 	}
 	resp, _ = http.Get(base + "/api/catalog/entities/by-name/component/default/nope")
 	resp.Body.Close()
