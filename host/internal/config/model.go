@@ -368,7 +368,7 @@ func (c *Config) validate() Errors {
 		if p.SHA256 != "" && !isHex64(p.SHA256) {
 			errs = append(errs, c.PluginError(p, "sha256", fmt.Sprintf("%q is not 64 hex digits; use the output of `sha256sum FILE`", p.SHA256)))
 		}
-		if isRemote(p.Source) && p.SHA256 == "" {
+		if IsRemote(p.Source) && p.SHA256 == "" {
 			errs = append(errs, c.PluginError(p, "sha256", "required for a non-local source; add sha256: <hex digest of the file>"))
 		}
 		l := p.Limits
@@ -391,12 +391,11 @@ func (c *Config) validate() Errors {
 // reservedIDs are /api/<id> prefixes the host serves itself.
 var reservedIDs = map[string]bool{"catalog": true, "proxy": true, "admin": true, "audit": true, "auth": true, "app": true}
 
-func isRemote(src string) bool {
+// IsRemote reports whether a plugin source is a URL rather than a local path.
+func IsRemote(src string) bool {
 	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")
 }
 
-// IsRemote reports whether a plugin source is a URL rather than a local path.
-func IsRemote(src string) bool { return isRemote(src) }
 
 func isHex64(s string) bool {
 	if len(s) != 64 {
