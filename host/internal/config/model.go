@@ -396,7 +396,6 @@ func IsRemote(src string) bool {
 	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")
 }
 
-
 func isHex64(s string) bool {
 	if len(s) != 64 {
 		return false
