@@ -30,7 +30,6 @@ import (
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/server"
-	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/catalogreader"
@@ -234,22 +233,20 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	if h.audit, err = audit.Open(cfg.Audit.Log, cfg.Dir(), cfg.Audit.API.Recent); err != nil {
 		return nil, asUsage(fmt.Errorf("audit.log: %w", err))
 	}
-	trusted, err := cfg.Security.Keys(cfg.Dir())
-	if err != nil {
-		return nil, asUsage(err)
-	}
 	services := &capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: readers, Proxy: prox}
 	h.plugins = plugin.NewManager(plugin.Deps{
 		Engine: h.engine, Logger: log, URLs: readers,
 		HostFuncs: []plugin.HostFuncProvider{services.Funcs},
-		Audit:     h.audit, Trusted: trusted, RequireSigned: cfg.Security.RequireSignedPlugins,
+		Audit:     h.audit,
 	})
 	if err = h.plugins.Apply(ctx, cfg); err != nil {
 		return nil, asUsage(err)
 	}
-	if err = h.buildApp(ctx, cfg); err != nil {
+	app, err := h.buildApp(ctx, cfg, h.plugins.Plugins())
+	if err != nil {
 		return nil, asUsage(err)
 	}
+	h.app.Store(app)
 	var auditAPI *audit.Log
 	if cfg.Audit.API.Enabled {
 		auditAPI = h.audit
@@ -293,19 +290,19 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	return h, nil
 }
 
-// buildApp resolves the frontend's extension tree for cfg and makes it current.
-func (h *host) buildApp(ctx context.Context, cfg *config.Config) error {
+// buildApp resolves the frontend's extension tree for cfg and the given plugins.
+func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plugin.Plugin) (*frontend.App, error) {
 	// app.title names the layout unless app.extensions configures app/layout itself
 	// (later entries win).
 	exts := append(ext.Extensions{{ID: "app/layout", Config: map[string]any{"title": cfg.App.Title}, Path: "app.title"}}, cfg.App.Extensions...)
 	var pluginExts []ext.Extension
-	for _, p := range h.plugins.Plugins() {
+	for _, p := range plugins {
 		if len(p.Manifest.Extensions) == 0 {
 			continue
 		}
 		es, err := wasmext.Extensions(p.ID, p.Manifest.ID, p.Manifest.Extensions, p)
 		if err != nil {
-			return fmt.Errorf("plugin %s (%s): extensions: %w", p.ID, p.Entry.Path(), err)
+			return nil, fmt.Errorf("plugin %s (%s): extensions: %w", p.ID, p.Entry.Path(), err)
 		}
 		pluginExts = append(pluginExts, es...)
 	}
@@ -315,13 +312,12 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config) error {
 		Extensions: pluginExts,
 	})
 	if err != nil {
-		return fmt.Errorf("app.extensions: %w", err)
+		return nil, fmt.Errorf("app.extensions: %w", err)
 	}
 	for _, p := range app.Problems() {
 		h.log.Warn("frontend extension problem", "err", p)
 	}
-	h.app.Store(app)
-	return nil
+	return app, nil
 }
 
 // RenderPage implements server.Pages with the current app.
@@ -340,19 +336,28 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.log.Info("reloading config", "files", files)
+	// Nothing changes until every part of the new config has loaded: the new plugins
+	// are prepared, the app is built on them, the audit log reopened; only then are they
+	// committed. On any failure the prepared plugins are discarded.
 	cfg, err := config.Load(files, env)
+	var next *plugin.Next
 	if err == nil {
-		var trusted []signing.PublicKey
-		if trusted, err = cfg.Security.Keys(cfg.Dir()); err == nil {
-			h.plugins.SetSigning(trusted, cfg.Security.RequireSignedPlugins)
-			err = h.plugins.Apply(ctx, cfg)
-		}
+		next, err = h.plugins.Prepare(ctx, cfg)
 	}
+	var app *frontend.App
 	if err == nil {
-		err = h.buildApp(ctx, cfg)
+		app, err = h.buildApp(ctx, cfg, next.Plugins())
 	}
 	if err == nil {
 		err = h.audit.Reopen(cfg.Audit.Log, cfg.Dir())
+	}
+	if next != nil {
+		if err != nil {
+			next.Discard()
+		} else {
+			next.Commit()
+			h.app.Store(app)
+		}
 	}
 	h.reloadMu.Lock()
 	h.reloadErr, h.reloadAt = err, time.Now()

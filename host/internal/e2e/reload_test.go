@@ -124,4 +124,20 @@ func TestFailedReloadKeepsServing(t *testing.T) {
 	if !strings.Contains(ready, `"ok":false`) || !strings.Contains(ready, "ghost.wasm does not exist") {
 		t.Fatalf("/readyz does not report the failed reload: %s", ready)
 	}
+
+	// Plugins that load, with app.extensions that does not: the new plugin config must
+	// not go live either.
+	p.writeConfig(t, plugintest.Root(t), helloC(t, dir, "bravo"), "  extensions:\n    - nav-item:catalog:\n        attachTo: {id: app/nowhere, input: items}\n")
+	resp, err = http.Post(p.base+"/api/admin/reload", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 422 || !strings.Contains(string(b), "app/nowhere") {
+		t.Fatalf("reload with bad app.extensions: %d %s", resp.StatusCode, b)
+	}
+	if got := getBody(t, url); !strings.Contains(got, `"alpha X"`) {
+		t.Fatalf("a reload that failed on app.extensions changed the plugins: %s", got)
+	}
 }

@@ -45,7 +45,8 @@ type Deps struct {
 	// Audit records every capability call and denial; nil records nothing.
 	Audit *audit.Log
 	// Trusted are the keys whose plugin signatures are trusted; RequireSigned refuses
-	// plugins that no trusted key signed.
+	// plugins that no trusted key signed. The Manager sets both from the config's
+	// security section.
 	Trusted       []signing.PublicKey
 	RequireSigned bool
 }

@@ -12,7 +12,6 @@ import (
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/runtime"
-	"greenroom.dev/greenroom/host/internal/signing"
 )
 
 // Manager owns the set of running plugins. The set is replaced whole (a generation), so
@@ -41,19 +40,39 @@ func NewManager(deps Deps) *Manager {
 	return m
 }
 
-// SetSigning changes the signature policy for the next Apply.
-func (m *Manager) SetSigning(trusted []signing.PublicKey, require bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.deps.Trusted, m.deps.RequireSigned = trusted, require
+// Apply loads every enabled plugin of cfg and makes them the current set (Prepare, then
+// Commit).
+func (m *Manager) Apply(ctx context.Context, cfg *config.Config) error {
+	next, err := m.Prepare(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	next.Commit()
+	return nil
 }
 
-// Apply loads every enabled plugin of cfg (in parallel), and if all load, makes them the
-// current set and retires the previous set once its in-flight calls finish. If any fails,
-// nothing changes and the errors are returned together.
-func (m *Manager) Apply(ctx context.Context, cfg *config.Config) error {
+// Next is a loaded set of plugins that is not serving yet: Commit makes it current,
+// Discard closes it. Exactly one of them must be called.
+type Next struct {
+	m   *Manager
+	gen *generation
+}
+
+// Plugins lists the set's plugins in config order.
+func (n *Next) Plugins() []*Plugin { return n.gen.order }
+
+// Prepare loads every enabled plugin of cfg, in parallel. If any fails, nothing is kept
+// and the errors are returned together. Until the returned set is committed or
+// discarded, other Prepare and Apply calls wait.
+func (m *Manager) Prepare(ctx context.Context, cfg *config.Config) (*Next, error) {
+	// The signature policy is the config's own (security:), so a reload applies it.
+	trusted, err := cfg.Security.Keys(cfg.Dir())
+	if err != nil {
+		return nil, err
+	}
+	deps := m.deps
+	deps.Trusted, deps.RequireSigned = trusted, cfg.Security.RequireSignedPlugins
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	next := &generation{plugins: map[string]*Plugin{}}
 	var (
 		wg   sync.WaitGroup
@@ -68,31 +87,42 @@ func (m *Manager) Apply(ctx context.Context, cfg *config.Config) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i], errs[i] = Load(ctx, m.deps, cfg, entry)
+			out[i], errs[i] = Load(ctx, deps, cfg, entry)
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		for _, p := range out {
-			if p != nil {
-				_ = p.Close(context.Background())
-			}
-		}
-		return err
-	}
 	for _, p := range out {
 		if p != nil {
 			next.plugins[p.ID] = p
 			next.order = append(next.order, p)
 		}
 	}
-	m.startTasks(next)
-	prev := m.gen.Swap(next)
-	m.retire(prev)
-	for _, p := range next.order {
+	n := &Next{m: m, gen: next}
+	if err := errors.Join(errs...); err != nil {
+		n.Discard()
+		return nil, err
+	}
+	return n, nil
+}
+
+// Commit makes the set current and retires the previous one once its in-flight calls
+// finish.
+func (n *Next) Commit() {
+	m := n.m
+	defer m.mu.Unlock()
+	m.startTasks(n.gen)
+	m.retire(m.gen.Swap(n.gen))
+	for _, p := range n.gen.order {
 		m.log.Info("plugin started", "plugin", p.ID, "version", p.Manifest.Version, "sha256", p.SHA256, "routes", len(p.Manifest.Routes), "tasks", len(p.Manifest.Tasks), "stubbed", p.Stubbed)
 	}
-	return nil
+}
+
+// Discard closes the set's plugins; the current set keeps serving.
+func (n *Next) Discard() {
+	defer n.m.mu.Unlock()
+	for _, p := range n.gen.order {
+		_ = p.Close(context.Background())
+	}
 }
 
 func (m *Manager) retire(g *generation) {
