@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"runtime/pprof"
 	"context"
 	"fmt"
 	"net/url"
@@ -232,6 +233,21 @@ func BenchmarkMemory100k(b *testing.B) {
 	b.ReportMetric(statusMB("RssFile:"), "rss-file-MB")
 	b.ReportMetric(took.Seconds(), "ingest-s")
 	b.ReportMetric(cpu.Seconds(), "ingest-cpu-s")
+	{
+		b.Logf("HeapAlloc %d HeapInuse %d HeapIdle %d HeapReleased %d StackInuse %d Sys %d MSpanInuse %d GCSys %d OtherSys %d", m.HeapAlloc>>20, m.HeapInuse>>20, m.HeapIdle>>20, m.HeapReleased>>20, m.StackInuse>>20, m.Sys>>20, m.MSpanInuse>>20, m.GCSys>>20, m.OtherSys>>20)
+	}
+	// GREENROOM_HEAPPROFILE=file writes the live heap with the catalog still loaded
+	// (a -memprofile is written after the benchmark, when it is gone).
+	if p := os.Getenv("GREENROOM_HEAPPROFILE"); p != "" {
+		hf, err := os.Create(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.WriteHeapProfile(hf); err != nil {
+			b.Fatal(err)
+		}
+		hf.Close()
+	}
 	runtime.KeepAlive(c)
 }
 
