@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"runtime/pprof"
 	"context"
 	"fmt"
 	"net/url"
@@ -9,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
