@@ -27,10 +27,12 @@ package runtime
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,8 +59,8 @@ type Engine struct {
 	cache  wazero.CompilationCache
 	logger *slog.Logger
 	instr  *instrCache
-	// compiling serialises compiles of the same module (see Load).
-	compiling keyedMutex
+	// compiling serialises the first compile of each module (see compileGate).
+	compiling *compileGate
 
 	mu      sync.Mutex
 	plugins map[*Plugin]struct{}
@@ -122,7 +124,7 @@ func NewEngine(ctx context.Context, cfg EngineConfig) (*Engine, error) {
 	} else {
 		cache = wazero.NewCompilationCache()
 	}
-	e := &Engine{cache: cache, logger: logger, instr: newInstrCache(cfg.CacheDir), plugins: map[*Plugin]struct{}{},
+	e := &Engine{cache: cache, logger: logger, instr: newInstrCache(cfg.CacheDir), compiling: newCompileGate(cfg.CacheDir), plugins: map[*Plugin]struct{}{},
 		stopDog: make(chan struct{}), dogDone: make(chan struct{})}
 	e.clock.Store(monoNow())
 	go e.watchdog()
@@ -173,24 +175,75 @@ func (e *Engine) unregister(p *Plugin) {
 	e.mu.Unlock()
 }
 
-// keyedMutex is a mutex per key; entries are kept for the engine's life (one per distinct
-// module loaded).
-type keyedMutex struct {
+// compileGate serialises the first compile of each distinct module, so that identical
+// modules loaded at once compile once and the others hit the compilation cache. Once a
+// module has compiled, in this process or in an earlier one that left a marker in the
+// cache directory, its later compiles only decode and validate it (wazero always does
+// that, even on a cache hit), so they run in parallel instead of waiting in line: with
+// four copies of a Go plugin that is the difference between four validations in a row
+// and two at a time on two cores. A stale marker (say, the cache was emptied by hand)
+// only means identical modules compile in parallel once.
+type compileGate struct {
+	dir   string // marker directory; empty means markers live in memory only
 	mu    sync.Mutex
 	locks map[[32]byte]*sync.Mutex
+	done  map[[32]byte]bool
 }
 
-func (k *keyedMutex) lock(key [32]byte) (unlock func()) {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[[32]byte]*sync.Mutex{}
+// compiledMarkers is the sub-directory of the cache directory that holds the markers.
+const compiledMarkers = "greenroom-compiled-v1"
+
+func newCompileGate(cacheDir string) *compileGate {
+	g := &compileGate{locks: map[[32]byte]*sync.Mutex{}, done: map[[32]byte]bool{}}
+	if cacheDir != "" {
+		g.dir = filepath.Join(cacheDir, compiledMarkers)
 	}
-	l, ok := k.locks[key]
+	return g
+}
+
+func (g *compileGate) marker(key [32]byte) string {
+	return filepath.Join(g.dir, hex.EncodeToString(key[:]))
+}
+
+// enter waits for its turn to compile the module with this key, unless it has compiled
+// before. Call leave with whether the compile succeeded.
+func (g *compileGate) enter(key [32]byte) (leave func(compiled bool)) {
+	noop := func(bool) {}
+	g.mu.Lock()
+	if g.done[key] {
+		g.mu.Unlock()
+		return noop
+	}
+	if g.dir != "" {
+		if _, err := os.Stat(g.marker(key)); err == nil {
+			g.done[key] = true
+			g.mu.Unlock()
+			return noop
+		}
+	}
+	l, ok := g.locks[key]
 	if !ok {
 		l = &sync.Mutex{}
-		k.locks[key] = l
+		g.locks[key] = l
 	}
-	k.mu.Unlock()
+	g.mu.Unlock()
 	l.Lock()
-	return l.Unlock
+	g.mu.Lock()
+	done := g.done[key]
+	g.mu.Unlock()
+	if done {
+		l.Unlock()
+		return noop
+	}
+	return func(compiled bool) {
+		if compiled {
+			g.mu.Lock()
+			g.done[key] = true
+			g.mu.Unlock()
+			if g.dir != "" && os.MkdirAll(g.dir, 0o700) == nil {
+				_ = os.WriteFile(g.marker(key), nil, 0o600)
+			}
+		}
+		l.Unlock()
+	}
 }

@@ -199,12 +199,12 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		}
 	}()
 
-	// Identical modules loaded at once compile one at a time: the first fills the
-	// compilation cache and the others hit it, instead of compiling the same code in
-	// parallel. Instantiation stays parallel.
-	unlock := e.compiling.lock(sha256.Sum256(body))
+	// Identical modules loaded at once compile one at a time the first time: the first
+	// fills the compilation cache and the others hit it, instead of compiling the same
+	// code in parallel. Instantiation stays parallel.
+	leave := e.compiling.enter(sha256.Sum256(body))
 	code, err := p.rt.CompileModule(ctx, body)
-	unlock()
+	leave(err == nil)
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
