@@ -1,0 +1,102 @@
+package abi
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+)
+
+// viewMatchesDecode checks that the view decodes msg to the same answer as
+// DecodeHTTPResponse, or fails too (with the same words if sameWords: with several bad
+// headers, which one DecodeHTTPResponse names depends on map order).
+func viewMatchesDecode(t *testing.T, v *HTTPResponseView, msg []byte, sameWords bool) {
+	t.Helper()
+	want, werr := DecodeHTTPResponse(msg)
+	gerr := v.Decode(msg)
+	if (werr == nil) != (gerr == nil) || sameWords && werr != nil && werr.Error() != gerr.Error() {
+		t.Fatalf("%q: view error %v, DecodeHTTPResponse error %v", msg, gerr, werr)
+	}
+	if werr != nil {
+		return
+	}
+	got := map[string][]string{}
+	for _, f := range v.Headers {
+		got[string(f.Name)] = append(got[string(f.Name)], string(f.Value))
+	}
+	wantH := map[string][]string{}
+	for k, vs := range want.Headers {
+		if len(vs) > 0 {
+			wantH[k] = vs
+		}
+	}
+	if v.Status != want.Status || !bytes.Equal(v.Body, want.Body) || (v.Body == nil) != (want.Body == nil) || !reflect.DeepEqual(got, wantH) {
+		t.Fatalf("%q:\nview   %d %q %q\ndecode %d %q %q", msg, v.Status, got, v.Body, want.Status, wantH, want.Body)
+	}
+}
+
+var viewCases = []string{
+	`{"status":200,"headers":{"content-type":"application/json"},"json":{"message":"hello X"}}`,
+	`{"json":{"message":"hello X"}}`,
+	` { "status" : 404 , "headers" : { "a" : [ "x" , "y" ] , "b" : [] } , "text" : "no" } `,
+	`{"headers":{"content-type":[]},"json":1}`,
+	`{"headers":{"content-type":[]},"text":"x"}`,
+	`{"headers":{"x-a":"1","x-b":["2","3"],"x-c":""},"text":""}`,
+	`{"json":[1,{"a":"}"},"x\"y"],"status":201}`,
+	`{"json":null}`, `{"json":"s"}`, `{"json":12.5e3}`, `{"json":true}`, `{}`, ` {} `,
+	`{"status":0200}`, `{"status":2e2}`, `{"status":200.0}`, `{"status":0}`, `{"status":99}`,
+	`{"status":600}`, `{"status":-200}`, `{"status":"200"}`, `{"status":null}`,
+	`{"text":"é"}`, `{"text":"a\nb"}`, `{"text":"\xff"}`, `{"text":"a` + "\n" + `b"}`,
+	`{"body":"AAEC"}`, `{"body":""}`, `{"body":"AAE"}`, `{"body":"!!!!"}`, `{"body":null}`,
+	`{"body":"AAEC","text":"x"}`, `{"text":"x","json":1}`, `{"text":"x","text":"y"}`,
+	`{"status":200}x`, `{"headers":{"a":null}}`, `{"json":{"a":1}`, `{"json":}`, `{"json":{"a":}}`,
+	`{"headers":{"Content-Type":"text/html"},"text":"x"}`,
+	`{"headers":{"connection":"close","content-length":"9","x":"y"},"text":"x"}`,
+	`{"headers":{"a b":"x"}}`, `{"headers":{"":"x"}}`, `{"headers":{"a":"x\r\ny"}}`,
+	`{"headers":{"a":"x","a":"y"}}`, `{"headers":{"a":"é"}}`, `{"headers":{"a":"\xff"}}`,
+	`{"headers":{"a":"x"},"headers":{"b":"y"}}`, `{"headers":{"a":1}}`, `{"headers":[]}`,
+	`{"unknown":1,"text":"x"}`, `{"\u0074ext":"x"}`, ``, `  `, `[]`, `null`, `{"status":200,}`,
+}
+
+func TestHTTPResponseViewMatchesDecode(t *testing.T) {
+	var v HTTPResponseView
+	for _, in := range viewCases {
+		viewMatchesDecode(t, &v, []byte(in), true)
+	}
+	// The benchmark's response, and plain headers, must take the fast path.
+	for _, in := range []string{viewCases[0], viewCases[5]} {
+		if !v.decodeFast([]byte(in)) {
+			t.Errorf("%s: want the fast path", in)
+		}
+	}
+}
+
+func TestHTTPResponseViewDecodesWithoutAllocating(t *testing.T) {
+	var v HTTPResponseView
+	msg := []byte(viewCases[0])
+	if n := testing.AllocsPerRun(100, func() {
+		if err := v.Decode(msg); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per decode, want 0", n)
+	}
+}
+
+func FuzzHTTPResponseView(f *testing.F) {
+	for _, in := range viewCases {
+		f.Add([]byte(in))
+	}
+	var v HTTPResponseView
+	f.Fuzz(func(t *testing.T, in []byte) { viewMatchesDecode(t, &v, in, false) })
+}
+
+func BenchmarkHTTPResponseView(b *testing.B) {
+	in := []byte(viewCases[0])
+	var v HTTPResponseView
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if err := v.Decode(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
