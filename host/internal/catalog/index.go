@@ -9,14 +9,29 @@ import (
 // slots are handed out in increasing order, so postings stay sorted by appending. An
 // update frees the old slot (a tombstone) and takes a new one; compact renumbers when
 // tombstones pile up.
+//
+// Layout. A posting is the sorted list of slots that hold one (key, value) pair. Most
+// postings hold a single slot (metadata.name, metadata.uid, annotations, relation
+// targets), so a posting is a uint32 reference stored as the map value:
+//
+//   - ref&single != 0: a singleton; the slot is ref&^single, with no other allocation;
+//   - otherwise ref indexes ix.lists, which holds the sorted slots of a posting with two
+//     or more (ix.lists[0] is unused, so that 0 means "no posting").
+//
+// A singleton becomes a list when a second slot arrives, unless its slot is a tombstone,
+// which the new slot then replaces. Compaction turns lists of one live slot back into
+// singletons. The original-case value of a posting (for facets) is kept only when it
+// differs from the lower-cased value.
 type index struct {
 	slots []*entity
-	seqs  []uint64
 	dead  int
 	keys  map[string]*keyIndex
-	next  uint64 // next sequence number
-	arena []byte // current chunk for long-lived index strings (see keep)
+	lists [][]uint32 // posting lists with two or more slots; see ref
+	arena []byte     // current chunk for long-lived index strings (see keep)
 }
+
+// single marks a posting ref that holds its only slot inline.
+const single = 1 << 31
 
 // keep copies a string the index will hold for long into a chunked arena, so that index
 // strings sit together instead of pinning the scattered garbage of YAML decoding.
@@ -35,67 +50,111 @@ func (ix *index) keep(s string) string {
 
 type keyIndex struct {
 	all []uint32 // slots that have the key at all
-	// Most keys hold one value (for example "spec.providesapis.<api>" = "true"), so the
-	// first value lives inline and the map is made only for a second one.
-	v1   string
-	p1   *posting
-	vals map[string]*posting
+	// Many keys hold one value (for example an annotation that every entity sets alike),
+	// so the first value lives inline and the map is made only for a second one.
+	v1    string
+	r1    uint32 // posting ref of v1; 0 when there is no inline value
+	vals  map[string]uint32
+	origs map[string]string // value -> original-case value, only where they differ
 }
 
-func (k *keyIndex) get(v string) *posting {
-	if k.p1 != nil && k.v1 == v {
-		return k.p1
+func (k *keyIndex) get(v string) uint32 {
+	if k.r1 != 0 && k.v1 == v {
+		return k.r1
 	}
 	return k.vals[v]
 }
 
-func (k *keyIndex) put(v string, p *posting) {
-	if k.p1 == nil && k.vals == nil {
-		k.v1, k.p1 = v, p
+// set stores the ref of a value, which is either new or already present.
+func (k *keyIndex) set(v string, ref uint32) {
+	if k.r1 != 0 && k.v1 == v {
+		k.r1 = ref
+		return
+	}
+	if k.r1 == 0 && k.vals == nil {
+		k.v1, k.r1 = v, ref
 		return
 	}
 	if k.vals == nil {
-		k.vals = map[string]*posting{k.v1: k.p1}
-		k.v1, k.p1 = "", nil
+		k.vals = map[string]uint32{k.v1: k.r1}
+		k.v1, k.r1 = "", 0
 	}
-	k.vals[v] = p
+	k.vals[v] = ref
 }
 
-// each calls fn for every value until it returns false.
-func (k *keyIndex) each(fn func(v string, p *posting) bool) {
-	if k.p1 != nil {
-		fn(k.v1, k.p1)
+func (k *keyIndex) del(v string) {
+	if k.r1 != 0 && k.v1 == v {
+		k.v1, k.r1 = "", 0
+	} else {
+		delete(k.vals, v)
+	}
+	delete(k.origs, v)
+}
+
+// orig returns the original-case form of a value.
+func (k *keyIndex) orig(v string) string {
+	if o, ok := k.origs[v]; ok {
+		return o
+	}
+	return v
+}
+
+// each calls fn for every value and its posting ref until fn returns false.
+func (k *keyIndex) each(fn func(v string, ref uint32) bool) {
+	if k.r1 != 0 {
+		fn(k.v1, k.r1)
 		return
 	}
-	for v, p := range k.vals {
-		if !fn(v, p) {
+	for v, r := range k.vals {
+		if !fn(v, r) {
 			return
 		}
 	}
 }
 
-func (k *keyIndex) del(v string) {
-	if k.p1 != nil && k.v1 == v {
-		k.v1, k.p1 = "", nil
-		return
+func (k *keyIndex) size() int {
+	if k.r1 != 0 {
+		return 1
 	}
-	delete(k.vals, v)
+	return len(k.vals)
 }
 
-type posting struct {
-	ids  []uint32
-	orig string // a representative original (case-preserved) value, for facets
+// postingIDs returns the sorted slots of a posting ref. A singleton is written into
+// buf, so the result must not be kept past buf's life (lists are shared, read-only).
+func (ix *index) postingIDs(ref uint32, buf *[1]uint32) []uint32 {
+	if ref == 0 {
+		return nil
+	}
+	if ref&single != 0 {
+		buf[0] = ref &^ single
+		return buf[:]
+	}
+	return ix.lists[ref]
 }
 
-func newIndex() *index { return &index{keys: map[string]*keyIndex{}} }
+// postingCopy is postingIDs for results that outlive the call.
+func (ix *index) postingCopy(ref uint32) []uint32 {
+	if ref&single != 0 {
+		return []uint32{ref &^ single}
+	}
+	return ix.lists[ref]
+}
+
+// eachPosting calls fn for every value of k with its slots (valid during the call).
+func (ix *index) eachPosting(k *keyIndex, fn func(v string, ids []uint32) bool) {
+	var buf [1]uint32
+	k.each(func(v string, ref uint32) bool {
+		return fn(v, ix.postingIDs(ref, &buf))
+	})
+}
+
+func newIndex() *index { return &index{keys: map[string]*keyIndex{}, lists: [][]uint32{nil}} }
 
 func (ix *index) live() int { return len(ix.slots) - ix.dead }
 
 func (ix *index) add(e *entity, pairs []pair) {
 	slot := uint32(len(ix.slots))
 	ix.slots = append(ix.slots, e)
-	ix.next++
-	ix.seqs = append(ix.seqs, ix.next)
 	e.slot = slot
 	e.indexed = true
 	for i := range pairs {
@@ -108,21 +167,39 @@ func (ix *index) add(e *entity, pairs []pair) {
 		if n := len(k.all); n == 0 || k.all[n-1] != slot {
 			k.all = append(k.all, slot)
 		}
-		if !p.hasValue {
-			continue
+		if p.hasValue {
+			ix.addValue(k, p.value, p.orig, slot)
 		}
-		pv := k.get(p.value)
-		if pv == nil {
-			v := ix.keep(p.value)
-			orig := v
-			if p.orig != p.value {
-				orig = ix.keep(p.orig)
+	}
+}
+
+// addValue adds slot (the highest so far) to the posting of value v under k.
+func (ix *index) addValue(k *keyIndex, v, orig string, slot uint32) {
+	ref := k.get(v)
+	switch {
+	case ref == 0:
+		v = ix.keep(v)
+		k.set(v, single|slot)
+		if orig != v {
+			if k.origs == nil {
+				k.origs = map[string]string{}
 			}
-			pv = &posting{orig: orig}
-			k.put(v, pv)
+			k.origs[v] = ix.keep(orig)
 		}
-		if n := len(pv.ids); n == 0 || pv.ids[n-1] != slot {
-			pv.ids = append(pv.ids, slot)
+	case ref&single != 0:
+		old := ref &^ single
+		switch {
+		case old == slot:
+		case ix.slots[old] == nil:
+			k.set(v, single|slot) // the old slot is a tombstone: take its place
+		default:
+			ix.lists = append(ix.lists, []uint32{old, slot})
+			k.set(v, uint32(len(ix.lists)-1))
+		}
+	default:
+		l := ix.lists[ref]
+		if l[len(l)-1] != slot {
+			ix.lists[ref] = append(l, slot)
 		}
 	}
 }
@@ -141,28 +218,35 @@ func (ix *index) maybeCompact() {
 	if ix.dead < 4096 || ix.dead < ix.live() {
 		return
 	}
+	ix.compact()
+}
+
+// compact drops tombstones: live slots are renumbered in order, postings lose dead
+// slots (and go when empty), lists of one slot become singletons, and the lists are
+// rebuilt without holes.
+func (ix *index) compact() {
+	const gone = ^uint32(0)
 	remap := make([]uint32, len(ix.slots))
-	var slots []*entity
-	var seqs []uint64
+	slots := make([]*entity, 0, ix.live())
 	for i, e := range ix.slots {
 		if e == nil {
-			remap[i] = ^uint32(0)
+			remap[i] = gone
 			continue
 		}
 		remap[i] = uint32(len(slots))
 		e.slot = uint32(len(slots))
 		slots = append(slots, e)
-		seqs = append(seqs, ix.seqs[i])
 	}
 	fix := func(ids []uint32) []uint32 {
 		out := ids[:0]
 		for _, id := range ids {
-			if r := remap[id]; r != ^uint32(0) {
+			if r := remap[id]; r != gone {
 				out = append(out, r)
 			}
 		}
 		return out
 	}
+	lists := [][]uint32{nil}
 	for key, k := range ix.keys {
 		k.all = fix(k.all)
 		if len(k.all) == 0 {
@@ -170,10 +254,23 @@ func (ix *index) maybeCompact() {
 			continue
 		}
 		var empty []string
-		k.each(func(v string, p *posting) bool {
-			p.ids = fix(p.ids)
-			if len(p.ids) == 0 {
+		k.each(func(v string, ref uint32) bool {
+			var ids []uint32
+			if ref&single != 0 {
+				if r := remap[ref&^single]; r != gone {
+					ids = []uint32{r}
+				}
+			} else {
+				ids = fix(ix.lists[ref])
+			}
+			switch len(ids) {
+			case 0:
 				empty = append(empty, v)
+			case 1:
+				k.set(v, single|ids[0])
+			default:
+				lists = append(lists, ids)
+				k.set(v, uint32(len(lists)-1))
 			}
 			return true
 		})
@@ -181,25 +278,36 @@ func (ix *index) maybeCompact() {
 			k.del(v)
 		}
 	}
-	ix.slots, ix.seqs, ix.dead = slots, seqs, 0
+	ix.slots, ix.lists, ix.dead = slots, lists, 0
 }
 
 // trim gives every posting list an exact-size array after a large batch, returning the
-// spare capacity left by append's doubling.
+// spare capacity left by append's doubling. The lists are packed side by side in a few
+// large arrays (full slice expressions, so a later append copies out instead of writing
+// into a neighbour).
 func (ix *index) trim() {
+	total := 0
+	for _, l := range ix.lists {
+		total += len(l)
+	}
+	for _, k := range ix.keys {
+		total += len(k.all)
+	}
+	pack := make([]uint32, 0, total)
 	tight := func(ids []uint32) []uint32 {
-		if cap(ids)-len(ids) <= len(ids)/8 {
-			return ids
+		off := len(pack)
+		pack = append(pack, ids...)
+		return pack[off:len(pack):len(pack)]
+	}
+	for i, l := range ix.lists {
+		if len(l) > 0 {
+			ix.lists[i] = tight(l)
 		}
-		return append(make([]uint32, 0, len(ids)), ids...)
 	}
 	for _, k := range ix.keys {
 		k.all = tight(k.all)
-		k.each(func(_ string, p *posting) bool {
-			p.ids = tight(p.ids)
-			return true
-		})
 	}
+	ix.lists = append([][]uint32(nil), ix.lists...)
 }
 
 // condition is one "key" or "key=v1|v2..." test of a filter set.
@@ -244,8 +352,9 @@ func (ix *index) itemPosting(key string) []uint32 {
 			continue
 		}
 		if k := ix.keys[key[:i]]; k != nil {
-			if p := k.get(key[i+1:]); p != nil {
-				out = union(out, p.ids)
+			if ref := k.get(key[i+1:]); ref != 0 {
+				var buf [1]uint32
+				out = union(out, ix.postingIDs(ref, &buf))
 			}
 		}
 	}
@@ -267,11 +376,12 @@ func (ix *index) condList(c condition) []uint32 {
 	}
 	for _, v := range c.values {
 		if k != nil {
-			if p := k.get(v); p != nil {
+			if ref := k.get(v); ref != 0 {
 				if u == nil {
-					u = p.ids
+					u = ix.postingCopy(ref)
 				} else {
-					u = union(u, p.ids)
+					var buf [1]uint32
+					u = union(u, ix.postingIDs(ref, &buf))
 				}
 			}
 		}
@@ -363,8 +473,8 @@ func (ix *index) sortValues(key string) ([]string, []bool) {
 	if k == nil {
 		return vals, has
 	}
-	k.each(func(v string, p *posting) bool {
-		for _, id := range p.ids {
+	ix.eachPosting(k, func(v string, ids []uint32) bool {
+		for _, id := range ids {
 			if !has[id] || v < vals[id] {
 				vals[id], has[id] = v, true
 			}

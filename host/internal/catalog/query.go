@@ -167,9 +167,9 @@ func (c *Catalog) fullText(ids []uint32, ft FullText, order []OrderField) []uint
 		if k == nil {
 			continue
 		}
-		k.each(func(v string, p *posting) bool {
+		c.idx.eachPosting(k, func(v string, ids []uint32) bool {
 			if strings.Contains(v, term) {
-				hit = union(hit, p.ids)
+				hit = union(hit, ids)
 			}
 			return true
 		})
@@ -292,15 +292,15 @@ func (c *Catalog) facets(facets []string, filter Filter) map[string][]FacetCount
 	for _, f := range facets {
 		counts := map[string]int{}
 		if k := c.idx.keys[strings.ToLower(f)]; k != nil {
-			k.each(func(_ string, p *posting) bool {
+			c.idx.eachPosting(k, func(v string, ids []uint32) bool {
 				n := 0
-				for _, id := range p.ids {
+				for _, id := range ids {
 					if c.idx.slots[id] != nil && (bits == nil || bits.has(id)) {
 						n++
 					}
 				}
 				if n > 0 {
-					counts[p.orig] += n
+					counts[k.orig(v)] += n
 				}
 				return true
 			})
