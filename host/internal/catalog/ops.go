@@ -158,7 +158,7 @@ func (c *Catalog) dryRun(ctx context.Context, loc *Location) ([][]byte, error) {
 					edges = append(edges, relEdge{typ: relTypeIndex(r.Type), target: r.Target})
 				}
 			}
-			ents = append(ents, buildFinal(encodeBody(pe.doc), stitchRelations(edges), nil))
+			ents = append(ents, buildFinal(pe.body, stitchRelations(edges), nil))
 		}
 	}
 	if len(errs) > 0 {

@@ -21,7 +21,8 @@ import (
 // procEntity is one entity read from a source, before it is applied.
 type procEntity struct {
 	key, ref string
-	doc      map[string]any
+	kind     string         // lower-cased kind
+	doc      map[string]any // the decoded entity; dropped once body, pairs and rels are made
 	line     int
 	errs     []error
 	rels     []model.Relation
@@ -216,7 +217,7 @@ func (c *Catalog) prepare(doc map[string]any, line int, root *Location, srcKey, 
 		}
 	}
 	ref := model.RefOf(doc)
-	pe.ref, pe.key = ref.String(), ref.Key()
+	pe.ref, pe.key, pe.kind = ref.String(), ref.Key(), strings.ToLower(ref.Kind)
 	pe.errs = model.Validate(doc)
 	kind, _ := doc["kind"].(string)
 	if len(pe.errs) == 0 && !trusted && !c.allowed(kind, srcKey, root) {
@@ -253,6 +254,9 @@ func (c *Catalog) prepare(doc map[string]any, line int, root *Location, srcKey, 
 			pe.body = encodeBody(doc)
 			pe.hash = hashBytes(pe.body)
 			pe.pairs = bodyPairs(doc)
+			// The decoded document is the bulk of a pass's garbage; a large pass keeps
+			// every procEntity until it is applied, so drop the document now.
+			pe.doc = nil
 		}
 	}()
 	if strings.EqualFold(kind, "Location") && !(trusted && !strings.HasPrefix(root.Origin, "provider:")) {
@@ -576,7 +580,7 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 			e.ref = c.idx.keep(pe.ref)
 		}
 	}
-	e.kind = c.internStr(strings.ToLower(model.RefOf(pe.doc).Kind))
+	e.kind = c.internStr(pe.kind)
 	e.body, e.hash = body, hash
 	e.source, e.origin, e.errors, e.orphan = srcKey, rootKey, nil, false
 	e.pairs, e.fwd = pe.pairs, forwardEdges(pe.rels, e.key)
