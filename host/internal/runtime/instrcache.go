@@ -35,21 +35,22 @@ func newInstrCache(cacheDir string) *instrCache {
 	return c
 }
 
-// get returns instrument(wasm), computing it at most once per module.
-func (c *instrCache) get(wasm []byte) ([]byte, error) {
+// get returns instrument(wasm), computing it at most once per module, and the module's
+// sha256 (the cache key), which callers reuse rather than hash megabytes again.
+func (c *instrCache) get(wasm []byte) ([]byte, [32]byte, error) {
 	key := sha256.Sum256(wasm)
 	c.mu.Lock()
 	r, ok := c.mem[key]
 	c.mu.Unlock()
 	if ok {
-		return r.out, r.err
+		return r.out, key, r.err
 	}
 	var file string
 	if c.dir != "" {
 		file = filepath.Join(c.dir, hex.EncodeToString(key[:])+".wasm")
 		if b, err := os.ReadFile(file); err == nil {
 			c.put(key, instrResult{out: b})
-			return b, nil
+			return b, key, nil
 		}
 	}
 	out, err := instrument(wasm)
@@ -67,7 +68,7 @@ func (c *instrCache) get(wasm []byte) ([]byte, error) {
 			}
 		}
 	}
-	return out, err
+	return out, key, err
 }
 
 func (c *instrCache) put(key [32]byte, r instrResult) {

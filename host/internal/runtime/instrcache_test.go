@@ -15,7 +15,7 @@ func TestInstrCache(t *testing.T) {
 	}
 	dir := t.TempDir()
 	c := newInstrCache(dir)
-	got, err := c.get(wasm)
+	got, _, err := c.get(wasm)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("first get: %v", err)
 	}
@@ -27,12 +27,12 @@ func TestInstrCache(t *testing.T) {
 		t.Fatalf("cache dir mode %v", st.Mode().Perm())
 	}
 	// A new engine's cache reads the rewrite from disk.
-	got, err = newInstrCache(dir).get(wasm)
+	got, _, err = newInstrCache(dir).get(wasm)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("from disk: %v", err)
 	}
 	// Not a module: the error is remembered, nothing is written.
-	if _, err := c.get([]byte("nope")); err == nil {
+	if _, _, err := c.get([]byte("nope")); err == nil {
 		t.Fatal("instrumenting garbage succeeded")
 	}
 	if files, _ := filepath.Glob(filepath.Join(dir, instrVersion, "*.wasm")); len(files) != 1 {

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -176,7 +175,7 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 	}
 
 	body := wasm
-	instrumented, ierr := e.instr.get(wasm)
+	instrumented, moduleKey, ierr := e.instr.get(wasm)
 	if !instrumentModules {
 		ierr = errors.New("instrumentation switched off")
 	}
@@ -202,7 +201,8 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 	// Identical modules loaded at once compile one at a time the first time: the first
 	// fills the compilation cache and the others hit it, instead of compiling the same
 	// code in parallel. Instantiation stays parallel.
-	leave := e.compiling.enter(sha256.Sum256(body))
+	// The key is the original module's hash: its instrumentation is deterministic.
+	leave := e.compiling.enter(moduleKey)
 	code, err := p.rt.CompileModule(ctx, body)
 	leave(err == nil)
 	if err != nil {
