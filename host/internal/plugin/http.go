@@ -92,35 +92,75 @@ func (p *Plugin) MaxBody() int64 { return int64(p.Entry.Limits.MaxBodySize) }
 
 // ServeHTTP routes a request to the plugin's gr_http export.
 func (p *Plugin) ServeHTTP(ctx context.Context, req *abi.HTTPRequest) (*abi.HTTPResponse, error) {
+	r, params, err := p.route(req.Method, req.Path)
+	if err != nil {
+		return nil, err
+	}
+	req.Route, req.Params = r.pattern, params
+	buf := bufPool.Get().(*[]byte)
+	*buf = abi.AppendHTTPRequest((*buf)[:0], req)
+	out, err := p.rt.Call(ctx, abi.ExportHTTP, *buf)
+	if cap(*buf) <= maxPooledBuf {
+		bufPool.Put(buf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp, err := abi.DecodeHTTPResponse(out)
+	if err != nil {
+		return nil, p.malformed(err)
+	}
+	return resp, nil
+}
+
+// RequestEncoder returns the HTTP request message (abi.AppendHTTPRequest's encoding) of
+// the request being served, for the route pattern that matched and its params. The
+// bytes need only stay valid until the call returns.
+type RequestEncoder = func(route string, params map[string]string) []byte
+
+// ServeHTTPView is ServeHTTP for a caller that encodes the request message itself
+// (straight from its HTTP server's request, without building an abi.HTTPRequest) and
+// reads the response in place: it routes method and path, calls gr_http with enc's
+// message, appends the output message to out and decodes it into resp, which refers
+// into the returned slice. The caller keeps out and resp for its next request, so the
+// usual request allocates nothing here.
+func (p *Plugin) ServeHTTPView(ctx context.Context, method, path string, enc RequestEncoder, out []byte, resp *abi.HTTPResponseView) ([]byte, error) {
+	r, params, err := p.route(method, path)
+	if err != nil {
+		return out, err
+	}
+	out, err = p.rt.CallAppend(ctx, abi.ExportHTTP, enc(r.pattern, params), out[:0])
+	if err != nil {
+		return out, err
+	}
+	if err := resp.Decode(out); err != nil {
+		return out, p.malformed(err)
+	}
+	return out, nil
+}
+
+func (p *Plugin) malformed(err error) error {
+	return &HTTPError{502, "PluginResponseError", fmt.Sprintf("plugin %s: malformed response from %s: %v", p.ID, abi.ExportHTTP, err)}
+}
+
+// route finds the first route that matches method and path; no match is a 404, and a
+// path that matches only under other methods a 405.
+func (p *Plugin) route(method, path string) (*route, map[string]string, error) {
 	pathMatched := false
 	for i := range p.routes {
 		r := &p.routes[i]
-		params, ok := r.match(req.Path)
+		params, ok := r.match(path)
 		if !ok {
 			continue
 		}
 		pathMatched = true
-		if r.method != "*" && r.method != req.Method && !(r.method == "GET" && req.Method == "HEAD") {
+		if r.method != "*" && r.method != method && !(r.method == "GET" && method == "HEAD") {
 			continue
 		}
-		req.Route, req.Params = r.pattern, params
-		buf := bufPool.Get().(*[]byte)
-		*buf = abi.AppendHTTPRequest((*buf)[:0], req)
-		out, err := p.rt.Call(ctx, abi.ExportHTTP, *buf)
-		if cap(*buf) <= maxPooledBuf {
-			bufPool.Put(buf)
-		}
-		if err != nil {
-			return nil, err
-		}
-		resp, err := abi.DecodeHTTPResponse(out)
-		if err != nil {
-			return nil, &HTTPError{502, "PluginResponseError", fmt.Sprintf("plugin %s: malformed response from %s: %v", p.ID, abi.ExportHTTP, err)}
-		}
-		return resp, nil
+		return r, params, nil
 	}
 	if pathMatched {
-		return nil, &HTTPError{405, "MethodNotAllowedError", fmt.Sprintf("plugin %s does not serve %s %s", p.ID, req.Method, req.Path)}
+		return nil, nil, &HTTPError{405, "MethodNotAllowedError", fmt.Sprintf("plugin %s does not serve %s %s", p.ID, method, path)}
 	}
-	return nil, &HTTPError{404, "NotFoundError", fmt.Sprintf("plugin %s has no route for %s %s", p.ID, req.Method, req.Path)}
+	return nil, nil, &HTTPError{404, "NotFoundError", fmt.Sprintf("plugin %s has no route for %s %s", p.ID, method, path)}
 }

@@ -25,9 +25,11 @@ type Manager struct {
 
 type generation struct {
 	plugins map[string]*Plugin
-	order   []*Plugin
-	stop    context.CancelFunc
-	tasks   sync.WaitGroup
+	// endpoints are made once per generation: request routing looks one up per request.
+	endpoints map[string]*Endpoint
+	order     []*Plugin
+	stop      context.CancelFunc
+	tasks     sync.WaitGroup
 }
 
 // NewManager builds an empty Manager.
@@ -73,7 +75,7 @@ func (m *Manager) Prepare(ctx context.Context, cfg *config.Config) (*Next, error
 	deps := m.deps
 	deps.Trusted, deps.RequireSigned = trusted, cfg.Security.RequireSignedPlugins
 	m.mu.Lock()
-	next := &generation{plugins: map[string]*Plugin{}}
+	next := &generation{plugins: map[string]*Plugin{}, endpoints: map[string]*Endpoint{}}
 	var (
 		wg   sync.WaitGroup
 		errs = make([]error, len(cfg.Plugins))
@@ -94,6 +96,7 @@ func (m *Manager) Prepare(ctx context.Context, cfg *config.Config) (*Next, error
 	for _, p := range out {
 		if p != nil {
 			next.plugins[p.ID] = p
+			next.endpoints[p.ID] = &Endpoint{m: m, p: p}
 			next.order = append(next.order, p)
 		}
 	}
@@ -157,11 +160,8 @@ func (m *Manager) Lookup(id string) (*Plugin, bool) {
 // generation: a request that raced a reload and reached a retired plugin is served again
 // by its successor instead of failing.
 func (m *Manager) Endpoint(id string) (*Endpoint, bool) {
-	p, ok := m.Lookup(id)
-	if !ok {
-		return nil, false
-	}
-	return &Endpoint{m: m, p: p}, true
+	ep, ok := m.gen.Load().endpoints[id]
+	return ep, ok
 }
 
 // Endpoint serves HTTP for one plugin id across reloads.
@@ -186,6 +186,18 @@ func (e *Endpoint) ServeHTTP(ctx context.Context, req *abi.HTTPRequest) (*abi.HT
 		}
 	}
 	return resp, err
+}
+
+// ServeHTTPView is Plugin.ServeHTTPView, retried once on the current plugin (routed
+// again, with enc called again) if a reload closed the one looked up.
+func (e *Endpoint) ServeHTTPView(ctx context.Context, method, path string, enc RequestEncoder, out []byte, resp *abi.HTTPResponseView) ([]byte, error) {
+	out, err := e.p.ServeHTTPView(ctx, method, path, enc, out, resp)
+	if err != nil && errors.Is(err, runtime.ErrClosed) {
+		if next, ok := e.m.Lookup(e.p.ID); ok && next != e.p {
+			return next.ServeHTTPView(ctx, method, path, enc, out, resp)
+		}
+	}
+	return out, err
 }
 
 // Plugins lists the running plugins in config order.
