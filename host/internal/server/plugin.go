@@ -1,14 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
-
-	"greenroom.dev/greenroom/abi"
 )
 
 // plugin serves /api/<plugin-id>/... through the plugin's gr_http export.
@@ -22,7 +22,9 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 	if !ok {
 		return writeError(c, 404, "NotFoundError", fmt.Sprintf("no plugin or API named %q is served here", id))
 	}
-	body, err := readBody(c, ep.MaxBody())
+	pr := getPluginRequest()
+	defer putPluginRequest(pr)
+	body, err := borrowBody(c, ep.MaxBody())
 	if err != nil {
 		var te *tooLarge
 		if errors.As(err, &te) {
@@ -30,47 +32,33 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 		}
 		return writeError(c, 400, "InputError", "reading request body: "+err.Error())
 	}
-	req := &abi.HTTPRequest{
-		Method: c.Method(),
-		Path:   "/" + c.Params("*"),
-		Body:   body,
-	}
-	if q := c.Request().URI().QueryArgs(); q.Len() > 0 {
-		req.Query = make(map[string][]string, q.Len())
-		q.VisitAll(func(k, v []byte) {
-			req.Query[string(k)] = append(req.Query[string(k)], string(v))
-		})
-	}
-	h := &c.Request().Header
-	req.Headers = make(map[string][]string, h.Len())
-	h.VisitAll(func(k, v []byte) {
-		lk := lowerHeader(k)
-		req.Headers[lk] = append(req.Headers[lk], string(v))
-	})
+	pr.req, pr.method, pr.body = c.Request(), c.Method(), body
+	pr.setPath(c.Params("*"))
 	// fasthttp has no per-request cancellation; plugin calls run under their own deadline.
-	resp, err := ep.ServeHTTP(context.Background(), req)
+	pr.out, err = ep.ServeHTTPView(context.Background(), pr.method, pr.path, pr.encode, pr.out, &pr.resp)
 	if err != nil {
 		var se StatusError
 		if errors.As(err, &se) {
 			if se.HTTPStatus() >= 500 {
-				s.log.Warn("plugin request failed", "plugin", id, "method", req.Method, "path", req.Path, "status", se.HTTPStatus(), "err", err)
+				s.log.Warn("plugin request failed", "plugin", id, "method", pr.method, "path", strings.Clone(pr.path), "status", se.HTTPStatus(), "err", err)
 			}
 			return writeError(c, se.HTTPStatus(), se.BackstageName(), err.Error())
 		}
 		s.log.Error("plugin request failed", "plugin", id, "err", err)
 		return writeError(c, 500, "Error", err.Error())
 	}
-	for k, vs := range resp.Headers {
-		for i, v := range vs {
-			if i == 0 {
-				c.Set(k, v)
-			} else {
-				c.Response().Header.Add(k, v)
-			}
+	// The first value of a name replaces what fiber set, later ones add to it.
+	h := &c.Response().Header
+	for i, f := range pr.resp.Headers {
+		if i > 0 && bytes.Equal(f.Name, pr.resp.Headers[i-1].Name) {
+			h.AddBytesKV(f.Name, f.Value)
+		} else {
+			h.SetBytesKV(f.Name, f.Value)
 		}
 	}
-	c.Status(resp.Status)
-	return c.Send(resp.Body)
+	c.Status(pr.resp.Status)
+	// Send copies the body, so the pooled buffer it refers into can go back.
+	return c.Send(pr.resp.Body)
 }
 
 type tooLarge struct{ limit int64 }
@@ -78,8 +66,18 @@ type tooLarge struct{ limit int64 }
 func (t *tooLarge) Error() string { return fmt.Sprintf("body over %d bytes", t.limit) }
 
 // readBody reads the request body up to limit bytes, streaming large bodies so that an
-// oversized one is refused without being held in memory.
+// oversized one is refused without being held in memory. The result is the caller's.
 func readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
+	b, err := borrowBody(c, limit)
+	if err != nil || b == nil || c.Request().IsBodyStream() {
+		return b, err
+	}
+	return append([]byte(nil), b...), nil
+}
+
+// borrowBody is readBody without the copy: a body that fasthttp read whole is returned
+// in place, valid until the handler returns.
+func borrowBody(c *fiber.Ctx, limit int64) ([]byte, error) {
 	req := c.Request()
 	if cl := req.Header.ContentLength(); cl > 0 && int64(cl) > limit {
 		return nil, &tooLarge{limit}
@@ -104,5 +102,5 @@ func readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	return append([]byte(nil), b...), nil
+	return b, nil
 }

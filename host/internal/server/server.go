@@ -29,8 +29,12 @@ type Plugins interface {
 type Endpoint interface {
 	// MaxBody is the request body cap in bytes.
 	MaxBody() int64
-	// ServeHTTP handles one request. Errors should implement StatusError.
-	ServeHTTP(ctx context.Context, req *abi.HTTPRequest) (*abi.HTTPResponse, error)
+	// ServeHTTPView handles one request: it routes method and path (relative to
+	// /api/<id>), calls enc for the request message of the route that matched (see
+	// plugin.Plugin.ServeHTTPView), appends the response message to out and decodes it
+	// into resp, which refers into the returned slice. Errors should implement
+	// StatusError.
+	ServeHTTPView(ctx context.Context, method, path string, enc func(route string, params map[string]string) []byte, out []byte, resp *abi.HTTPResponseView) ([]byte, error)
 }
 
 // StatusError is an error that knows its HTTP status and Backstage error name.
