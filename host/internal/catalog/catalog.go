@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha1"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -33,36 +34,51 @@ type Options struct {
 }
 
 // entity is the in-memory state of one catalog entity.
+//
+// What is served is doc (the processed body with uid and etag filled in) with the
+// entity's relations and status spliced in before its closing brace: relations are
+// written at serve time from fwd and the edges stored at the entity (Catalog.rels), and
+// status is kept as its JSON tail, which is nil for most entities. The etag hashes the
+// whole served document; stitching recomputes it whenever relations or status change.
 type entity struct {
 	key       string // lower-cased ref, the map key
 	ref       string // kind:namespace/name (name as written)
 	kind      string // lower-cased kind
 	uid       string
-	body      []byte // processed entity JSON until it is stitched (then nil; see bodyBytes)
-	hash      string // hash of the body (with the uid placeholder), to skip unchanged entities
-	source    string // location key that emits it ("type:target")
-	origin    string // root location key
+	hash      [sha1.Size]byte // hash of the body (with the uid placeholder), to skip unchanged entities
+	source    string          // location key that emits it ("type:target")
+	origin    string          // root location key
 	errors    []StatusItem
 	conflicts map[string]string // conflicting location key -> message
 	orphan    bool
 
-	final   []byte // the stitched entity served to clients
-	bodyLen int    // final[:bodyLen] is the body without its closing brace
+	doc     []byte    // the stitched body (uid, etag), without relations and status
+	status  []byte    // `,"status":{...}` to splice after relations, or nil
+	fwd     []ownEdge // relations the entity emits about itself
 	slot    uint32
 	indexed bool
-	pairs   []pair    // transient: search rows of the body, set by processing
-	fwd     []relEdge // transient: relations about itself, set with pairs
+	pend    *pending // set from processing until the entity is stitched
 }
 
+// pending is an entity's processed state between processing and stitching.
+type pending struct {
+	body  []byte // processed entity JSON (etag placeholder, no relations/status)
+	pairs []pair // search rows of the body; nil means decode them from body
+}
+
+// hashed reports whether the entity has been processed (it has a body hash).
+func (e *entity) hashed() bool { return e.hash != [sha1.Size]byte{} }
+
 // bodyBytes returns the processed entity JSON (etag placeholder, no relations/status).
-// After stitching it is rebuilt from final, so each entity keeps one copy in memory.
+// After stitching it is rebuilt from doc, so each entity keeps one copy in memory.
 func (e *entity) bodyBytes() []byte {
-	if e.body != nil || e.final == nil {
-		return e.body
+	if e.pend != nil && e.pend.body != nil {
+		return e.pend.body
 	}
-	out := make([]byte, e.bodyLen+1)
-	copy(out, e.final[:e.bodyLen])
-	out[e.bodyLen] = '}'
+	if e.doc == nil {
+		return nil
+	}
+	out := append([]byte(nil), e.doc...)
 	if i := bytes.Index(out, etagPrefix); i >= 0 && i+len(etagMarker) <= len(out) {
 		copy(out[i:], etagMarker)
 	}
@@ -98,6 +114,13 @@ type Catalog struct {
 	version   atomic.Uint64
 	qcache    queryCache
 	fcache    facetCache
+
+	// Allocation of long-lived entity memory (see newEntity, docSlab, maybeRepack):
+	// entities and document bytes handed out since the last repack, and live documents.
+	entChunk []entity
+	entAlloc int
+	docAlloc int
+	docLive  int
 
 	procMu sync.Mutex // one processing pass at a time
 	stop   chan struct{}

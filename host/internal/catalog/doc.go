@@ -13,12 +13,17 @@ package catalog
 // of every entity whose relations or status changed, and one Store.Apply with all the
 // writes. A crash therefore leaves the store at the end of some earlier pass.
 //
-// Memory. Each entity is kept once, as its stitched JSON (entity.final); the processed
-// body is final[:bodyLen] with the etag placeholder restored. Relations are stored only
-// at entities other than their emitter (relEdge); an entity's own relations are
-// recomputed from its body when it is stitched. The index (index.go) maps lower-cased
-// search keys and values, flattened as Backstage's search table does, to sorted slot
-// lists; an update takes a new slot and leaves a tombstone, and compaction renumbers.
+// Memory. Each entity is kept once, as its stitched document (entity.doc: the body with
+// uid and etag, without relations and status); relations are written when the entity is
+// served, from the relations it emits about itself (entity.fwd) and those other
+// entities emit about it (Catalog.rels, stored at their source entity), and status is
+// kept as its JSON tail. The etag hashes the whole served entity, so stitching renews it
+// whenever relations or status change. Long-lived memory is allocated in bulk (entity
+// chunks, document slabs, packed posting lists and edges) so that it does not sit among
+// the garbage of processing; maybeRepack bounds what replaced entities leave behind. The
+// index (index.go) maps lower-cased search keys and values, flattened as Backstage's
+// search table does, to sorted slot lists, with single-slot postings inline; an update
+// takes a new slot and leaves a tombstone, and compaction renumbers.
 // Query results (matching slots) and facet counts are cached per catalog version.
 //
 // Store. The Store interface is three calls over named buckets (entities, sources,

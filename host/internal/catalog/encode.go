@@ -5,7 +5,10 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"sort"
+	"strings"
+	"unicode/utf8"
 
 	"greenroom.dev/greenroom/host/internal/catalog/model"
 )
@@ -42,13 +45,12 @@ var (
 	uidMarker  = []byte(`"uid":"` + uidPlaceholder + `"`)
 )
 
-// withUID returns a copy of a body encoded with the uid placeholder, with uid filled in.
-func withUID(body []byte, uid string) []byte {
-	out := append([]byte(nil), body...)
-	if i := bytes.Index(out, uidMarker); i >= 0 && len(uid) == len(uidPlaceholder) {
-		copy(out[i+len(`"uid":"`):], uid)
+// setUID fills uid into a body encoded with the uid placeholder, in place.
+func setUID(body []byte, uid string) []byte {
+	if i := bytes.Index(body, uidMarker); i >= 0 && len(uid) == len(uidPlaceholder) {
+		copy(body[i+len(`"uid":"`):], uid)
 	}
-	return out
+	return body
 }
 
 // encodeBody writes the processed entity as JSON in Backstage's field order
@@ -150,39 +152,111 @@ type relOut struct {
 	TargetRef string `json:"targetRef"`
 }
 
-// buildFinal stitches the entity: body + relations + status, with a fresh etag. The
-// body (without its closing brace) is final[:len(body)-1].
+// buildFinal stitches the entity: body + relations + status, with a fresh etag.
 func buildFinal(body []byte, rels []relOut, status []StatusItem) []byte {
-	var tail bytes.Buffer
-	tail.WriteString(`,"relations":[`)
+	tail := appendTail(nil, rels, statusTail(status))
+	doc := append([]byte(nil), body...)
+	setEtag(doc, body, tail)
+	return append(doc[:len(doc)-1], tail...)
+}
+
+// statusTail is the JSON that follows an entity's relations when it has status items.
+func statusTail(status []StatusItem) []byte {
+	if len(status) == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	b.WriteString(`,"status":{"items":`)
+	writeJSON(&b, status)
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// appendTail appends what the served entity has after its body: relations, the status
+// tail and the closing brace.
+func appendTail(dst []byte, rels []relOut, status []byte) []byte {
+	dst = append(dst, `,"relations":[`...)
 	for i, r := range rels {
 		if i > 0 {
-			tail.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		tail.WriteString(`{"type":`)
-		writeJSON(&tail, r.Type)
-		tail.WriteString(`,"targetRef":`)
-		writeJSON(&tail, r.TargetRef)
-		tail.WriteByte('}')
+		dst = append(dst, `{"type":`...)
+		dst = appendJSONString(dst, r.Type)
+		dst = append(dst, `,"targetRef":`...)
+		dst = appendJSONString(dst, r.TargetRef)
+		dst = append(dst, '}')
 	}
-	tail.WriteByte(']')
-	if len(status) > 0 {
-		tail.WriteString(`,"status":{"items":`)
-		writeJSON(&tail, status)
-		tail.WriteByte('}')
-	}
-	tail.WriteByte('}')
-	out := make([]byte, 0, len(body)+tail.Len())
-	out = append(out, body[:len(body)-1]...)
-	out = append(out, tail.Bytes()...)
+	dst = append(dst, ']')
+	dst = append(dst, status...)
+	return append(dst, '}')
+}
+
+// setEtag writes into doc (a copy of body) the etag of the served entity, the SHA-1 of
+// the body with the etag placeholder followed by its tail.
+func setEtag(doc, body, tail []byte) {
 	h := sha1.New()
 	h.Write(body)
-	h.Write(tail.Bytes())
-	sum := h.Sum(nil)
-	if i := bytes.Index(out, etagMarker); i >= 0 {
-		hex.Encode(out[i+len(`"etag":"`):], sum)
+	h.Write(tail)
+	var sum [sha1.Size]byte
+	h.Sum(sum[:0])
+	if i := bytes.Index(doc, etagMarker); i >= 0 {
+		hex.Encode(doc[i+len(`"etag":"`):], sum[:])
 	}
-	return out
+}
+
+// appendJSONString appends s as a JSON string exactly as encoding/json does without
+// HTML escaping (the encoder used for bodies): control characters, quotes and
+// backslashes escaped, invalid UTF-8 as U+FFFD, U+2028 and U+2029 escaped.
+func appendJSONString(dst []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 func hashBytes(b []byte) string {
@@ -197,21 +271,79 @@ func stitchRelations(in []relEdge) []relOut {
 	for _, r := range in {
 		out = append(out, relOut{Type: relTypes[r.typ], TargetRef: r.target})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Type != out[j].Type {
-			return out[i].Type < out[j].Type
+	return sortRelations(out)
+}
+
+// sortRelations sorts relations by type, then target ref, and drops duplicates, in place.
+func sortRelations(out []relOut) []relOut {
+	slices.SortFunc(out, func(a, b relOut) int {
+		if c := strings.Compare(a.Type, b.Type); c != 0 {
+			return c
 		}
-		return out[i].TargetRef < out[j].TargetRef
+		return strings.Compare(a.TargetRef, b.TargetRef)
 	})
+	return slices.Compact(out)
+}
+
+// ownEdge is a relation an entity emits about itself, kept at the entity: its target
+// ref (interned) and its type (an index into relTypes).
+type ownEdge struct {
+	target string
+	typ    uint8
+}
+
+// ownEdges returns the relations in rels whose source is self, with interned targets.
+// Callers hold c.mu (write).
+func (c *Catalog) ownEdges(rels []model.Relation, self string) []ownEdge {
 	n := 0
-	for i := range out {
-		if i > 0 && out[i] == out[n-1] {
-			continue
+	for _, r := range rels {
+		if strings.ToLower(r.Source) == self {
+			n++
 		}
-		out[n] = out[i]
-		n++
 	}
-	return out[:n]
+	if n == 0 {
+		return nil
+	}
+	out := make([]ownEdge, 0, n)
+	for _, r := range rels {
+		if strings.ToLower(r.Source) == self {
+			out = append(out, ownEdge{target: c.internStr(r.Target), typ: relTypeIndex(r.Type)})
+		}
+	}
+	return out
+}
+
+// relationsOf returns the served relations of an entity: its own and those that other
+// entities emit about it, sorted and de-duplicated. buf is scratch space. Callers hold
+// c.mu.
+func (c *Catalog) relationsOf(e *entity, buf []relOut) []relOut {
+	out := buf[:0]
+	for _, r := range e.fwd {
+		out = append(out, relOut{Type: relTypes[r.typ], TargetRef: r.target})
+	}
+	for _, r := range c.rels[e.key] {
+		out = append(out, relOut{Type: relTypes[r.typ], TargetRef: r.target})
+	}
+	return sortRelations(out)
+}
+
+// appendEntity appends the served JSON of a stitched entity: its document with the
+// relations and status spliced in before the closing brace. Callers hold c.mu.
+func (c *Catalog) appendEntity(dst []byte, e *entity) []byte {
+	var buf [16]relOut
+	rels := c.relationsOf(e, buf[:0])
+	dst = append(dst, e.doc[:len(e.doc)-1]...)
+	return appendTail(dst, rels, e.status)
+}
+
+// entityJSON returns the served JSON of an entity in a new slice, or nil if it has not
+// been stitched. Callers hold c.mu.
+func (c *Catalog) entityJSON(e *entity) []byte {
+	if e == nil || e.doc == nil {
+		return nil
+	}
+	n := len(e.doc) + len(e.status) + 16 + 64*(len(e.fwd)+len(c.rels[e.key]))
+	return c.appendEntity(make([]byte, 0, n), e)
 }
 
 // relEdge is one relation stored at its source entity: its type (an index into

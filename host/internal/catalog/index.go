@@ -152,13 +152,20 @@ func newIndex() *index { return &index{keys: map[string]*keyIndex{}, lists: [][]
 
 func (ix *index) live() int { return len(ix.slots) - ix.dead }
 
-func (ix *index) add(e *entity, pairs []pair) {
+// add gives e a new slot and indexes its rows (body rows and the rows of stitching).
+func (ix *index) add(e *entity, pairs, extra []pair) {
 	slot := uint32(len(ix.slots))
 	ix.slots = append(ix.slots, e)
 	e.slot = slot
 	e.indexed = true
-	for i := range pairs {
-		p := &pairs[i]
+	for _, rows := range [2][]pair{pairs, extra} {
+		ix.addRows(slot, rows)
+	}
+}
+
+func (ix *index) addRows(slot uint32, rows []pair) {
+	for i := range rows {
+		p := &rows[i]
 		k := ix.keys[p.key]
 		if k == nil {
 			k = &keyIndex{}

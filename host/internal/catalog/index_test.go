@@ -30,7 +30,7 @@ func (m *indexModel) put(name string, kv ...string) {
 		ps = append(ps, mkPair(kv[i], kv[i+1]))
 	}
 	m.ix.remove(e)
-	m.ix.add(e, ps)
+	m.ix.add(e, ps, nil)
 	m.pairs[name] = ps
 }
 

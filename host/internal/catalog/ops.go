@@ -119,7 +119,7 @@ func (c *Catalog) AddLocation(ctx context.Context, typ, target string, dryRun bo
 	var ents [][]byte
 	for _, e := range c.ents {
 		if e.origin == loc.Key() || e.source == virtualPrefix+loc.Key() {
-			ents = append(ents, e.final)
+			ents = append(ents, c.entityJSON(e))
 		}
 	}
 	c.mu.RUnlock()

@@ -3,6 +3,8 @@ package catalog
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +29,7 @@ type procEntity struct {
 	errs     []error
 	rels     []model.Relation
 	body     []byte // encoded with the uid placeholder
-	hash     string
+	hash     [sha1.Size]byte
 	pairs    []pair
 }
 
@@ -252,7 +254,7 @@ func (c *Catalog) prepare(doc map[string]any, line int, root *Location, srcKey, 
 			md["uid"] = uidPlaceholder
 			delete(md, "etag")
 			pe.body = encodeBody(doc)
-			pe.hash = hashBytes(pe.body)
+			pe.hash = sha1.Sum(pe.body)
 			pe.pairs = bodyPairs(doc)
 			// The decoded document is the bulk of a pass's garbage; a large pass keeps
 			// every procEntity until it is applied, so drop the document now.
@@ -559,15 +561,15 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 	c := b.c
 	e := c.ents[pe.key]
 	if e == nil {
-		key := c.idx.keep(pe.key)
-		e = &entity{key: key, uid: c.idx.keep(newUID())}
+		e = c.newEntity()
+		e.key, e.uid = c.idx.keep(pe.key), c.idx.keep(newUID())
 	}
 	hash := pe.hash
-	if e.hash != "" && e.hash == hash && e.source == srcKey && len(e.errors) == 0 && !e.orphan {
+	if e.hashed() && e.hash == hash && e.source == srcKey && len(e.errors) == 0 && !e.orphan {
 		return
 	}
-	body := withUID(pe.body, e.uid)
-	if e.hash != "" {
+	body := setUID(pe.body, e.uid) // pe is not used after this
+	if e.hashed() {
 		for _, r := range e.relations() {
 			c.removeEdge(r, e.key)
 			b.dirty[strings.ToLower(r.Source)] = true
@@ -581,9 +583,10 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 		}
 	}
 	e.kind = c.internStr(pe.kind)
-	e.body, e.hash = body, hash
+	e.hash = hash
 	e.source, e.origin, e.errors, e.orphan = srcKey, rootKey, nil, false
-	e.pairs, e.fwd = pe.pairs, forwardEdges(pe.rels, e.key)
+	e.pend = &pending{body: body, pairs: pe.pairs}
+	e.fwd = c.ownEdges(pe.rels, e.key)
 	for _, r := range pe.rels {
 		c.addEdge(r, e.key)
 		b.dirty[strings.ToLower(r.Source)] = true
@@ -603,6 +606,7 @@ func (b *batch) remove(e *entity) {
 		b.dirty[strings.ToLower(r.Source)] = true
 	}
 	c.idx.remove(e)
+	c.docLive -= len(e.doc)
 	delete(c.ents, e.key)
 	delete(c.byUID, e.uid)
 	delete(b.changed, e.key)
@@ -633,12 +637,11 @@ func (b *batch) orphan(e *entity, keep bool) {
 	delete(md, "etag")
 	md["uid"] = uidPlaceholder
 	placeholder := encodeBody(doc)
-	e.hash = hashBytes(placeholder)
-	e.body = withUID(placeholder, e.uid)
+	e.hash = sha1.Sum(placeholder)
 	e.orphan = true
-	e.pairs = bodyPairs(doc)
+	e.pend = &pending{body: setUID(placeholder, e.uid), pairs: bodyPairs(doc)}
 	rels, _ := model.Relations(doc)
-	e.fwd = forwardEdges(rels, e.key)
+	e.fwd = b.c.ownEdges(rels, e.key)
 	b.dirty[e.key] = true
 	b.persist(e)
 }
@@ -663,7 +666,7 @@ func (b *batch) dropSource(key string) {
 }
 
 // addEdge stores a relation at its source entity. Relations whose source is the emitter
-// itself are not stored: stitching recomputes them from the entity's body (forwardEdges).
+// itself are not stored here: the emitter keeps them (entity.fwd, see ownEdges).
 func (c *Catalog) addEdge(r model.Relation, emitter string) {
 	k := strings.ToLower(r.Source)
 	if k == emitter {
@@ -724,21 +727,26 @@ func (b *batch) commit(ctx context.Context) error {
 			ops = append(ops, Op{Bucket: BucketSources, Key: k, Value: mustJSON(st)})
 		}
 	}
+	// Records are encoded before stitching, while new bodies are at hand (stitching
+	// changes nothing a record holds).
+	records := make([]Op, 0, len(b.changed))
+	for _, e := range b.changed {
+		records = append(records, Op{Bucket: BucketEntities, Key: e.key, Value: encodeRecord(e)})
+	}
 	c.stitchDirty(b.dirty)
 	for k := range b.deleted {
 		ops = append(ops, Op{Bucket: BucketEntities, Key: k})
 	}
-	for _, e := range b.changed {
-		ops = append(ops, Op{Bucket: BucketEntities, Key: e.key, Value: encodeRecord(e)})
-	}
+	ops = append(ops, records...)
 	if len(ops) == 0 {
 		return nil
 	}
 	c.version.Add(1)
 	c.idx.maybeCompact()
 	if len(b.dirty) > 5000 {
-		c.idx.trim()
+		c.packAfterBulk()
 	}
+	c.maybeRepack()
 	if err := c.store.Apply(ctx, ops); err != nil {
 		return fmt.Errorf("catalog: write store: %w", err)
 	}
@@ -785,6 +793,79 @@ func (c *Catalog) stitchDirty(dirty map[string]bool) {
 	c.stitchEntities(ents, hasVia)
 }
 
+// newEntity allocates an entity from a chunk of them, so that entities sit side by
+// side rather than among the garbage of processing; maybeRepack copies them into one
+// array when deleted ones pile up. Callers hold c.mu (write).
+func (c *Catalog) newEntity() *entity {
+	if len(c.entChunk) == cap(c.entChunk) {
+		c.entChunk = make([]entity, 0, 256)
+	}
+	c.entChunk = c.entChunk[:len(c.entChunk)+1]
+	c.entAlloc++
+	return &c.entChunk[len(c.entChunk)-1]
+}
+
+// maybeRepack copies the entities, and separately their documents, into fresh arrays
+// when more than about half of what was allocated for them is dead (replaced or
+// deleted), so that memory stays near the live size however the catalog churns.
+// Nothing is written in place: readers never share these bytes outside the lock.
+func (c *Catalog) maybeRepack() {
+	if c.docAlloc > 2*c.docLive+(16<<20) {
+		slab := &docSlab{buf: make([]byte, 0, c.docLive)}
+		for _, e := range c.ents {
+			if e.doc != nil {
+				e.doc = slab.copy(e.doc)
+			}
+		}
+		c.docAlloc = c.docLive
+	}
+	if c.entAlloc > 2*len(c.ents)+4096 {
+		ents := make([]entity, 0, len(c.ents))
+		for k, e := range c.ents {
+			ents = append(ents, *e)
+			n := &ents[len(ents)-1]
+			c.ents[k] = n
+			c.byUID[n.uid] = n
+			if n.indexed {
+				c.idx.slots[n.slot] = n
+			}
+		}
+		c.entChunk, c.entAlloc = nil, len(ents)
+	}
+}
+
+// packAfterBulk runs after a large batch. Such a batch allocates its long-lived small
+// objects (posting lists, relation edges) among a great deal of garbage, and each one
+// left behind keeps its whole span alive once the garbage is gone. Copying them side by
+// side into a few large arrays frees those spans. The arrays are shared through full
+// slice expressions, so a later append copies a list out rather than writing into its
+// neighbour; removeEdge only shifts elements within its own list.
+func (c *Catalog) packAfterBulk() {
+	c.idx.trim()
+	n := 0
+	for _, l := range c.rels {
+		n += len(l)
+	}
+	edges := make([]relEdge, 0, n)
+	for k, l := range c.rels {
+		off := len(edges)
+		edges = append(edges, l...)
+		c.rels[k] = edges[off:len(edges):len(edges)]
+	}
+	n = 0
+	for _, e := range c.ents {
+		n += len(e.fwd)
+	}
+	own := make([]ownEdge, 0, n)
+	for _, e := range c.ents {
+		if len(e.fwd) > 0 {
+			off := len(own)
+			own = append(own, e.fwd...)
+			e.fwd = own[off:len(own):len(own)]
+		}
+	}
+}
+
 // parallelRange splits [0,n) over the CPUs.
 func parallelRange(n int, work func(lo, hi int)) {
 	workers := runtime.GOMAXPROCS(0)
@@ -810,75 +891,92 @@ func parallel(n int, fn func(i int)) {
 }
 
 type stitched struct {
-	final   []byte
-	bodyLen int
-	pairs   []pair
-	skip    bool
+	doc, status  []byte
+	pairs, extra []pair // body rows and the rows that stitching adds
+	skip         bool   // the entity is unchanged
+	corrupt      bool   // its body does not decode; it keeps what it had
 }
 
-// stitchEntities computes final JSON and search rows in parallel (read-only work), then
-// updates the index in order.
+// docSlab hands out long-lived copies of stitched documents from large chunks, so that
+// documents sit side by side instead of among the garbage of processing (which keeps
+// half-empty spans alive). Bytes are never written after the copy. A nil *docSlab
+// allocates each copy on its own (small batches).
+type docSlab struct {
+	buf       []byte
+	allocated int
+}
+
+func (s *docSlab) copy(b []byte) []byte {
+	if s == nil {
+		return append([]byte(nil), b...)
+	}
+	if cap(s.buf)-len(s.buf) < len(b) {
+		s.buf = make([]byte, 0, max(256<<10, len(b)))
+		s.allocated += cap(s.buf)
+	}
+	off := len(s.buf)
+	s.buf = append(s.buf, b...)
+	return s.buf[off:len(s.buf):len(s.buf)]
+}
+
+// stitchEntities computes documents and search rows in parallel (read-only work), then
+// updates the entities and the index in order.
 func (c *Catalog) stitchEntities(ents []*entity, hasVia map[string]bool) {
 	res := make([]stitched, len(ents))
-	work := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			res[i] = c.stitchOne(ents[i], hasVia[ents[i].key])
+	bulk := len(ents) >= 64
+	var mu sync.Mutex
+	parallelRange(len(ents), func(lo, hi int) {
+		var slab *docSlab
+		if bulk {
+			slab = &docSlab{}
 		}
-	}
-	parallelRange(len(ents), work)
-	// Copy the new documents into one slab: long-lived bytes side by side, instead of
-	// scattered among the garbage of processing (which keeps half-empty spans alive).
-	total := 0
-	for i := range res {
-		total += len(res[i].final)
-	}
-	var slab []byte
-	if len(ents) >= 64 {
-		slab = make([]byte, 0, total)
-	}
+		var scratch []byte
+		for i := lo; i < hi; i++ {
+			res[i], scratch = c.stitchOne(ents[i], hasVia[ents[i].key], slab, scratch)
+		}
+		mu.Lock()
+		if slab != nil {
+			c.docAlloc += slab.allocated
+		}
+		mu.Unlock()
+	})
 	for i, e := range ents {
-		e.pairs, e.fwd = nil, nil
-		if res[i].skip || res[i].final == nil {
+		r := &res[i]
+		if r.corrupt {
 			continue
 		}
-		final := res[i].final
-		if slab != nil {
-			off := len(slab)
-			slab = append(slab, final...)
-			final = slab[off:len(slab):len(slab)]
+		e.pend = nil
+		if r.skip {
+			continue
 		}
+		if !bulk {
+			c.docAlloc += len(r.doc)
+		}
+		c.docLive += len(r.doc) - len(e.doc)
 		c.idx.remove(e)
-		e.final, e.bodyLen, e.body = final, res[i].bodyLen, nil
-		c.idx.add(e, res[i].pairs)
+		e.doc, e.status = r.doc, r.status
+		c.idx.add(e, r.pairs, r.extra)
 	}
 }
 
-// forwardEdges are the relations an entity emits about itself.
-func forwardEdges(rels []model.Relation, self string) []relEdge {
-	var out []relEdge
-	for _, r := range rels {
-		if strings.ToLower(r.Source) == self {
-			out = append(out, relEdge{typ: relTypeIndex(r.Type), target: r.Target, emitter: self})
-		}
-	}
-	return out
-}
-
-func (c *Catalog) stitchOne(e *entity, hasViaErrors bool) stitched {
+// stitchOne builds an entity's document (body with a fresh etag) and status tail, and
+// its search rows. scratch is reused between calls of one worker.
+func (c *Catalog) stitchOne(e *entity, hasViaErrors bool, slab *docSlab, scratch []byte) (stitched, []byte) {
 	bodyJSON := e.bodyBytes()
-	pairs, fwd := e.pairs, e.fwd
+	var pairs []pair
+	if e.pend != nil {
+		pairs = e.pend.pairs
+	}
 	if pairs == nil {
 		var doc map[string]any
 		if err := json.Unmarshal(bodyJSON, &doc); err != nil {
 			c.log.Error("catalog: corrupt entity body", "entity", e.ref, "err", err)
-			return stitched{skip: true}
+			return stitched{skip: true, corrupt: true}, scratch
 		}
 		pairs = bodyPairs(doc)
-		rels, _ := model.Relations(doc)
-		fwd = forwardEdges(rels, e.key)
 	}
-	edges := append(append(make([]relEdge, 0, len(fwd)+len(c.rels[e.key])), fwd...), c.rels[e.key]...)
-	rels := stitchRelations(edges)
+	var buf [16]relOut
+	rels := c.relationsOf(e, buf[:0])
 	var status []StatusItem
 	status = append(status, e.errors...)
 	if len(e.conflicts) > 0 {
@@ -894,11 +992,22 @@ func (c *Catalog) stitchOne(e *entity, hasViaErrors bool) stitched {
 	if hasViaErrors {
 		status = append(status, c.viaErrors(e.key)...)
 	}
-	final := buildFinal(bodyJSON, rels, status)
-	if e.indexed && bytes.Equal(final, e.final) {
-		return stitched{skip: true}
+	st := statusTail(status)
+	// The tail, then the document, in one scratch buffer.
+	all := appendTail(scratch[:0], rels, st)
+	n := len(all)
+	all = append(all, bodyJSON...)
+	tail, doc := all[:n], all[n:]
+	setEtag(doc, bodyJSON, tail)
+	if e.indexed && bytes.Equal(doc, e.doc) && bytes.Equal(st, e.status) {
+		return stitched{skip: true}, all[:0]
 	}
-	return stitched{final: final, bodyLen: len(bodyJSON) - 1, pairs: stitchPairs(pairs, e.uid, rels)}
+	extra := make([]pair, 0, 1+len(rels))
+	extra = append(extra, mkPair("metadata.uid", e.uid))
+	for _, r := range rels {
+		extra = append(extra, mkPair("relations."+r.Type, r.TargetRef))
+	}
+	return stitched{doc: slab.copy(doc), status: st, pairs: pairs, extra: extra}, all[:0]
 }
 
 // record is the stored form of an entity: a JSON header line, then the body.
@@ -915,7 +1024,7 @@ type recordHeader struct {
 }
 
 func encodeRecord(e *entity) []byte {
-	h := mustJSON(recordHeader{Ref: e.ref, Kind: e.kind, UID: e.uid, Hash: e.hash, Source: e.source, Origin: e.origin,
+	h := mustJSON(recordHeader{Ref: e.ref, Kind: e.kind, UID: e.uid, Hash: hex.EncodeToString(e.hash[:]), Source: e.source, Origin: e.origin,
 		Errors: e.errors, Conflicts: e.conflicts, Orphan: e.orphan})
 	body := e.bodyBytes()
 	out := make([]byte, 0, len(h)+1+len(body))
@@ -924,7 +1033,7 @@ func encodeRecord(e *entity) []byte {
 	return append(out, body...)
 }
 
-func decodeRecord(key string, v []byte) (*entity, error) {
+func (c *Catalog) decodeRecord(key string, v []byte) (*entity, error) {
 	i := bytes.IndexByte(v, '\n')
 	if i < 0 {
 		return nil, fmt.Errorf("entity record %s: no header", key)
@@ -937,8 +1046,20 @@ func decodeRecord(key string, v []byte) (*entity, error) {
 	if !json.Valid(body) {
 		return nil, fmt.Errorf("entity record %s: body is not valid JSON", key)
 	}
-	return &entity{key: key, ref: h.Ref, kind: h.Kind, uid: h.UID, hash: h.Hash, body: body,
-		source: h.Source, origin: h.Origin, errors: h.Errors, conflicts: h.Conflicts, orphan: h.Orphan}, nil
+	e := c.newEntity()
+	e.key, e.uid = c.idx.keep(key), c.idx.keep(h.UID)
+	e.ref = e.key
+	if h.Ref != key {
+		e.ref = c.idx.keep(h.Ref)
+	}
+	e.kind = c.internStr(h.Kind)
+	if len(h.Hash) == 2*sha1.Size {
+		_, _ = hex.Decode(e.hash[:], []byte(h.Hash))
+	}
+	e.source, e.origin = c.internStr(h.Source), c.internStr(h.Origin)
+	e.errors, e.conflicts, e.orphan = h.Errors, h.Conflicts, h.Orphan
+	e.pend = &pending{body: body}
+	return e, nil
 }
 
 // load rebuilds the in-memory catalog from the store.
@@ -966,7 +1087,7 @@ func (c *Catalog) load(ctx context.Context) error {
 		return err
 	}
 	err = c.store.ForEach(ctx, BucketEntities, func(k, v []byte) error {
-		e, err := decodeRecord(string(k), v)
+		e, err := c.decodeRecord(string(k), v)
 		if err != nil {
 			return err
 		}
@@ -990,18 +1111,19 @@ func (c *Catalog) load(ctx context.Context) error {
 	}
 	parallel(len(ents), func(i int) {
 		var doc map[string]any
-		if json.Unmarshal(ents[i].body, &doc) == nil {
+		if json.Unmarshal(ents[i].pend.body, &doc) == nil {
 			rels[i], _ = model.Relations(doc)
-			ents[i].pairs = bodyPairs(doc)
-			ents[i].fwd = forwardEdges(rels[i], ents[i].key)
+			ents[i].pend.pairs = bodyPairs(doc)
 		}
 	})
 	for i, e := range ents {
+		e.fwd = c.ownEdges(rels[i], e.key)
 		for _, r := range rels[i] {
 			c.addEdge(r, e.key)
 		}
 	}
 	c.stitchAll(keys)
+	c.packAfterBulk()
 	c.version.Add(1)
 	return nil
 }

@@ -54,10 +54,26 @@ func Project(entity []byte, fields [][]string) []byte {
 		return entity
 	}
 	var b bytes.Buffer
-	if !writeProjected(&b, entity, buildTree(fields)) {
-		return []byte("{}")
-	}
+	projectTo(&b, entity, buildTree(fields))
 	return b.Bytes()
+}
+
+// projectTo writes the projection of entity to tree (at least "{}").
+func projectTo(b *bytes.Buffer, entity []byte, tree fieldTree) {
+	if !writeProjected(b, entity, tree) {
+		b.WriteString("{}")
+	}
+}
+
+// needsTail reports whether a projection reaches what an entity's stored document
+// lacks: relations or status, which are written after it when served.
+func needsTail(fields [][]string) bool {
+	for _, f := range fields {
+		if f[0] == "relations" || f[0] == "status" {
+			return true
+		}
+	}
+	return false
 }
 
 func writeProjected(b *bytes.Buffer, obj []byte, tree fieldTree) bool {

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -209,23 +210,65 @@ func (c *Catalog) order(ids []uint32, order []OrderField) {
 	})
 }
 
-// Select runs a selection and returns the page's entities (final JSON, shared and
-// read-only) and the total number of matches.
-func (c *Catalog) Select(s Selection) ([][]byte, int) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	all := c.matches(&s)
+// page returns the slots of a selection's page and the total number of matches.
+// Callers hold c.mu (read).
+func (c *Catalog) page(s *Selection) ([]uint32, int) {
+	all := c.matches(s)
 	total := len(all)
 	lo := min(max(s.Offset, 0), total)
 	hi := total
 	if s.Limit >= 0 && lo+s.Limit < hi {
 		hi = lo + s.Limit
 	}
-	out := make([][]byte, 0, hi-lo)
-	for _, id := range all[lo:hi] {
-		out = append(out, c.idx.slots[id].final)
+	return all[lo:hi], total
+}
+
+// Select runs a selection and returns the page's entities (JSON, one new slice each)
+// and the total number of matches.
+func (c *Catalog) Select(s Selection) ([][]byte, int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ids, total := c.page(&s)
+	out := make([][]byte, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, c.entityJSON(c.idx.slots[id]))
 	}
 	return out, total
+}
+
+// SelectJSON runs a selection and appends its page to dst as a JSON array of entities,
+// each projected to fields when there are any (as Project does). It returns dst, the
+// number of entities on the page and the total number of matches. A projection that
+// needs neither relations nor status reads the stored document alone.
+func (c *Catalog) SelectJSON(dst []byte, s Selection, fields [][]string) ([]byte, int, int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ids, total := c.page(&s)
+	var tree fieldTree
+	if len(fields) > 0 {
+		tree = buildTree(fields)
+	}
+	tail := needsTail(fields)
+	b := bytes.NewBuffer(dst)
+	var scratch []byte
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		e := c.idx.slots[id]
+		switch {
+		case tree == nil:
+			b.Write(c.appendEntity(b.AvailableBuffer(), e))
+		case !tail:
+			projectTo(b, e.doc, tree)
+		default:
+			scratch = c.appendEntity(scratch[:0], e)
+			projectTo(b, scratch, tree)
+		}
+	}
+	b.WriteByte(']')
+	return b.Bytes(), len(ids), total
 }
 
 // FacetCount is one value of a facet.
@@ -334,10 +377,7 @@ func (c *Catalog) ByRef(ref string) []byte {
 func (c *Catalog) ByKey(key string) []byte {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if e := c.ents[key]; e != nil {
-		return e.final
-	}
-	return nil
+	return c.entityJSON(c.ents[key])
 }
 
 // ByName returns an entity by kind, namespace and name (case-insensitive), or nil.
@@ -349,10 +389,7 @@ func (c *Catalog) ByName(kind, namespace, name string) []byte {
 func (c *Catalog) ByUID(uid string) []byte {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if e := c.byUID[uid]; e != nil {
-		return e.final
-	}
-	return nil
+	return c.entityJSON(c.byUID[uid])
 }
 
 // AncestryItem is one entry of an ancestry response.
@@ -374,7 +411,7 @@ func (c *Catalog) Ancestry(kind, namespace, name string) (string, []AncestryItem
 	seen := map[string]bool{}
 	for e != nil && !seen[e.key] {
 		seen[e.key] = true
-		item := AncestryItem{Entity: e.final, ParentEntityRefs: []string{}}
+		item := AncestryItem{Entity: c.entityJSON(e), ParentEntityRefs: []string{}}
 		var parent *entity
 		if s := c.sources[e.source]; s != nil && s.Via != "" {
 			parent = c.ents[s.Via]

@@ -66,17 +66,6 @@ func bodyPairs(e map[string]any) []pair {
 	return append(out, mkPair("metadata.name", ref.Name), mkPair("metadata.namespace", ref.Namespace))
 }
 
-// stitchPairs adds the rows that depend on stitching.
-func stitchPairs(body []pair, uid string, rels []relOut) []pair {
-	out := make([]pair, 0, len(body)+1+len(rels))
-	out = append(out, body...)
-	out = append(out, mkPair("metadata.uid", uid))
-	for _, r := range rels {
-		out = append(out, mkPair("relations."+r.Type, r.TargetRef))
-	}
-	return out
-}
-
 func mkPair(key, v string) pair {
 	p := pair{key: strings.ToLower(key)}
 	if len(v) <= maxSearchValue {

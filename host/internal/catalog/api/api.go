@@ -245,16 +245,16 @@ func (a *API) getEntities(r *Request) (*Response, error) {
 	if limit != nil {
 		lim = *limit
 	}
-	items, total := a.cat.Select(catalog.Selection{Filter: filter, Order: order, Offset: offset, Limit: lim})
-	resp := jsonItems(http.StatusOK, items, fields)
-	if limit != nil && offset+len(items) < total {
+	body, n, total := a.cat.SelectJSON(nil, catalog.Selection{Filter: filter, Order: order, Offset: offset, Limit: lim}, fields)
+	resp := jsonBytes(http.StatusOK, body)
+	if limit != nil && offset+n < total {
 		q := url.Values{}
 		for k, v := range r.Query {
 			if k != "after" && k != "offset" {
 				q[k] = v
 			}
 		}
-		q.Set("after", catalog.EncodeCursor(catalog.Cursor{Offset: offset + len(items)}))
+		q.Set("after", catalog.EncodeCursor(catalog.Cursor{Offset: offset + n}))
 		resp.Header.Set("Link", fmt.Sprintf(`<%s/entities?%s>; rel="next"`, mountPrefix(r), q.Encode()))
 	}
 	return resp, nil
@@ -393,11 +393,14 @@ func (a *API) queryEntities(r *Request) (*Response, error) {
 		cur = catalog.Cursor{Filter: r.Query["filter"], Order: sel.Order, FullText: sel.FullText}
 	}
 	sel.Limit = limit
-	items, total := a.cat.Select(sel)
+	var b bytes.Buffer
+	b.WriteString(`{"items":`)
+	items, n, total := a.cat.SelectJSON(b.AvailableBuffer(), sel, fields)
+	b.Write(items)
 	pageInfo := map[string]string{}
-	if sel.Offset+len(items) < total && limit > 0 {
+	if sel.Offset+n < total && limit > 0 {
 		next := cur
-		next.Offset, next.TotalItems = sel.Offset+len(items), total
+		next.Offset, next.TotalItems = sel.Offset+n, total
 		pageInfo["nextCursor"] = catalog.EncodeCursor(next)
 	}
 	if sel.Offset > 0 {
@@ -405,10 +408,6 @@ func (a *API) queryEntities(r *Request) (*Response, error) {
 		prev.Offset, prev.TotalItems = max(sel.Offset-limit, 0), total
 		pageInfo["prevCursor"] = catalog.EncodeCursor(prev)
 	}
-	var b bytes.Buffer
-	b.Grow(itemsSize(items, fields) + 256)
-	b.WriteString(`{"items":`)
-	writeItems(&b, items, fields)
 	fmt.Fprintf(&b, `,"totalItems":%d,"pageInfo":`, total)
 	pi, _ := json.Marshal(pageInfo)
 	b.Write(pi)
@@ -649,24 +648,4 @@ func writeItems(b *bytes.Buffer, items [][]byte, fields [][]string) {
 		b.Write(catalog.Project(it, fields))
 	}
 	b.WriteByte(']')
-}
-
-// itemsSize is the exact size of the JSON array of items when fields is empty (a
-// guess otherwise), so responses are built without regrowing.
-func itemsSize(items [][]byte, fields [][]string) int {
-	n := 2
-	for _, it := range items {
-		n += len(it) + 1
-	}
-	if len(fields) > 0 {
-		return len(items) * 64
-	}
-	return n
-}
-
-func jsonItems(status int, items [][]byte, fields [][]string) *Response {
-	var b bytes.Buffer
-	b.Grow(itemsSize(items, fields))
-	writeItems(&b, items, fields)
-	return jsonBytes(status, b.Bytes())
 }

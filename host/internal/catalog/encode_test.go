@@ -1,0 +1,92 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+)
+
+func TestAppendJSONStringMatchesEncoder(t *testing.T) {
+	tests := []string{
+		"", "plain", "component:default/Foo", `quote " and \ backslash`, "tab\tnew\nline\rcr",
+		"\b\f\x00\x01\x1f\x7f", "<html> & 'x'", "héllo wörld", "\u2028 and \u2029", "bad \xff utf8 \xc3",
+		"emoji 😀", "\u00e9\u0301",
+	}
+	for _, s := range tests {
+		var b bytes.Buffer
+		writeJSON(&b, s)
+		if got := appendJSONString([]byte("x"), s); string(got) != "x"+b.String() {
+			t.Errorf("appendJSONString(%q) = %s, want %s", s, got[1:], b.String())
+		}
+	}
+}
+
+// TestServedEntityMatchesStitch checks that the document plus relations written at
+// serve time is what buildFinal stitches, and that projections from the document
+// alone equal projections of the whole entity.
+func TestServedEntityMatchesStitch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "catalog-info.yaml")
+	writeFile(t, path, `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: a, tags: [x, y], annotations: {k: "v\u2028"}}
+spec: {type: service, lifecycle: production, owner: team-a, system: s, dependsOn: ["component:b"]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: b}
+spec: {type: service, lifecycle: production, owner: team-a, dependencyOf: ["component:a"]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: team-a}
+spec: {type: team, children: []}
+`)
+	rules := allKinds
+	c := newTestCatalog(t, Config{Rules: &rules, Locations: []LocationConfig{{Type: "file", Target: path}}}, nil)
+	if err := c.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.RLock()
+	e := c.ents["component:default/a"]
+	served := c.entityJSON(e)
+	rels := stitchRelations(append(ownToEdges(e.fwd), c.rels[e.key]...))
+	want := buildFinal(e.bodyBytes(), rels, nil)
+	doc := e.doc
+	c.mu.RUnlock()
+	if !bytes.Equal(served, want) {
+		t.Fatalf("served\n%s\nwant\n%s", served, want)
+	}
+	if !json.Valid(served) {
+		t.Fatalf("served entity is not JSON: %s", served)
+	}
+	for _, f := range []string{"metadata.name", "metadata", "spec.owner,kind", "metadata.etag,metadata.annotations", "nope"} {
+		fields := ParseFields([]string{f})
+		if needsTail(fields) {
+			t.Fatalf("%s needs the tail", f)
+		}
+		var b bytes.Buffer
+		projectTo(&b, doc, buildTree(fields))
+		if got, want := b.String(), string(Project(served, fields)); got != want {
+			t.Errorf("fields %s: from document %s, from entity %s", f, got, want)
+		}
+	}
+	for _, f := range []string{"relations", "status.items", "metadata.name,relations.type"} {
+		if !needsTail(ParseFields([]string{f})) {
+			t.Errorf("%s does not need the tail", f)
+		}
+	}
+	out, n, total := c.SelectJSON(nil, Selection{Filter: Filter{{{key: "kind", values: []string{"component"}}}}, Limit: -1}, ParseFields([]string{"metadata.name,relations"}))
+	if n != 2 || total != 2 || !json.Valid(out) {
+		t.Fatalf("SelectJSON: %d of %d: %s", n, total, out)
+	}
+}
+
+func ownToEdges(own []ownEdge) []relEdge {
+	out := make([]relEdge, len(own))
+	for i, o := range own {
+		out[i] = relEdge{target: o.target, typ: o.typ}
+	}
+	return out
+}
