@@ -2,7 +2,6 @@ package abi
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"sort"
 	"unicode/utf8"
@@ -143,8 +142,8 @@ func (v *HTTPResponseView) decodeFast(b []byte) bool {
 			}
 		case "json":
 			bit = seenJSON
-			end, ok := skipValue(b, i)
-			if !ok || end == i || b[i] == 'n' || !json.Valid(b[i:end]) {
+			end, ok := validValue(b, i)
+			if !ok || b[i] == 'n' {
 				// null leaves JSON unset in encoding/json; let it say so.
 				return false
 			}
@@ -334,4 +333,177 @@ func plainASCII(b []byte, i int) ([]byte, int, bool) {
 		}
 	}
 	return s, next, true
+}
+
+// maxFastDepth bounds the nesting that validValue follows; deeper values go to the
+// reference decoder.
+const maxFastDepth = 64
+
+// validValue parses the JSON value that starts at b[i] and returns where it ends. It
+// accepts only what json.Valid accepts (FuzzValidValue checks), and may refuse more
+// (nesting over maxFastDepth), since a refusal only means the slow path. It replaces
+// json.Valid on the fast path, whose scanner costs a third of a microsecond even for
+// the hello response.
+func validValue(b []byte, i int) (int, bool) {
+	return validAt(b, i, 0)
+}
+
+func validAt(b []byte, i, depth int) (int, bool) {
+	if i >= len(b) {
+		return i, false
+	}
+	switch c := b[i]; {
+	case c == '"':
+		return validString(b, i)
+	case c == '{':
+		if depth >= maxFastDepth {
+			return i, false
+		}
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == '}' {
+			return i + 1, true
+		}
+		for {
+			end, ok := validString(b, i)
+			if !ok {
+				return i, false
+			}
+			i = skipWS(b, end)
+			if i >= len(b) || b[i] != ':' {
+				return i, false
+			}
+			if i, ok = validAt(b, skipWS(b, i+1), depth+1); !ok {
+				return i, false
+			}
+			i = skipWS(b, i)
+			if i >= len(b) {
+				return i, false
+			}
+			if b[i] == '}' {
+				return i + 1, true
+			}
+			if b[i] != ',' {
+				return i, false
+			}
+			i = skipWS(b, i+1)
+		}
+	case c == '[':
+		if depth >= maxFastDepth {
+			return i, false
+		}
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == ']' {
+			return i + 1, true
+		}
+		for {
+			var ok bool
+			if i, ok = validAt(b, i, depth+1); !ok {
+				return i, false
+			}
+			i = skipWS(b, i)
+			if i >= len(b) {
+				return i, false
+			}
+			if b[i] == ']' {
+				return i + 1, true
+			}
+			if b[i] != ',' {
+				return i, false
+			}
+			i = skipWS(b, i+1)
+		}
+	case c == '-' || c >= '0' && c <= '9':
+		return validNumber(b, i)
+	case c == 't':
+		return literal(b, i, "true")
+	case c == 'f':
+		return literal(b, i, "false")
+	case c == 'n':
+		return literal(b, i, "null")
+	}
+	return i, false
+}
+
+func literal(b []byte, i int, lit string) (int, bool) {
+	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+		return i + len(lit), true
+	}
+	return i, false
+}
+
+// validString checks the JSON string at b[i] (escapes included; bytes from 0x80 pass, as
+// in encoding/json's scanner) and returns its end.
+func validString(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return i, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return j + 1, true
+		case c < 0x20:
+			return j, false
+		case c == '\\':
+			j++
+			if j >= len(b) {
+				return j, false
+			}
+			switch b[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if len(b)-j < 5 {
+					return j, false
+				}
+				for _, h := range b[j+1 : j+5] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return j, false
+					}
+				}
+				j += 4
+			default:
+				return j, false
+			}
+		}
+	}
+	return len(b), false
+}
+
+// validNumber checks -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? at b[i].
+func validNumber(b []byte, i int) (int, bool) {
+	digits := func(i int) int {
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		i = digits(i + 1)
+	default:
+		return i, false
+	}
+	if i < len(b) && b[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return j, false
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(i)
+		if j == i {
+			return j, false
+		}
+		i = j
+	}
+	return i, true
 }

@@ -2,6 +2,7 @@ package abi
 
 import (
 	"bytes"
+	"encoding/json"
 	"reflect"
 	"testing"
 )
@@ -99,4 +100,23 @@ func BenchmarkHTTPResponseView(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzValidValue checks that validValue accepts only what json.Valid accepts, and
+// refuses nothing it accepts below maxFastDepth.
+func FuzzValidValue(f *testing.F) {
+	for _, s := range []string{`{"message":"hello X"}`, `[1,-0.5e+3,true,false,null,"\u00e9\n"]`, `{"a":{"b":[{}]}}`,
+		`01`, `1.`, `-`, `1e`, `"\x01"`, `"\q"`, `"\u12"`, `{"a" 1}`, `[1,]`, `{,}`, `tru`, "\"\xff\"", ` 1`, `1 `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		end, ok := validValue(in, 0)
+		whole := ok && skipWS(in, end) == len(in)
+		if whole && !json.Valid(in) {
+			t.Fatalf("validValue accepts %q, json.Valid does not", in)
+		}
+		if !whole && json.Valid(in) && len(in) > 0 && in[0] != ' ' && in[0] != '\t' && in[0] != '\n' && in[0] != '\r' && bytes.Count(in, []byte("["))+bytes.Count(in, []byte("{")) < maxFastDepth {
+			t.Fatalf("validValue refuses %q, which json.Valid accepts", in)
+		}
+	})
 }
