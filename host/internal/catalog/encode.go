@@ -208,6 +208,17 @@ func setEtag(doc, body, tail []byte) {
 // HTML escaping (the encoder used for bodies): control characters, quotes and
 // backslashes escaped, invalid UTF-8 as U+FFFD, U+2028 and U+2029 escaped.
 func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return appendJSONStringEscaped(dst, s)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+func appendJSONStringEscaped(dst []byte, s string) []byte {
 	const hexDigits = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
@@ -310,30 +321,91 @@ func (c *Catalog) ownEdges(rels []model.Relation, self string) []ownEdge {
 			out = append(out, ownEdge{target: c.internStr(r.Target), typ: relTypeIndex(r.Type)})
 		}
 	}
+	slices.SortFunc(out, func(a, b ownEdge) int { return cmpRel(a.typ, a.target, b.typ, b.target) })
 	return out
 }
 
-// relationsOf returns the served relations of an entity: its own and those that other
-// entities emit about it, sorted and de-duplicated. buf is scratch space. Callers hold
-// c.mu.
-func (c *Catalog) relationsOf(e *entity, buf []relOut) []relOut {
-	out := buf[:0]
-	for _, r := range e.fwd {
-		out = append(out, relOut{Type: relTypes[r.typ], TargetRef: r.target})
+// cmpRel orders relations as they are served: by type name, then target ref.
+func cmpRel(at uint8, as string, bt uint8, bs string) int {
+	if at != bt {
+		return int(relRank[at]) - int(relRank[bt])
 	}
-	for _, r := range c.rels[e.key] {
-		out = append(out, relOut{Type: relTypes[r.typ], TargetRef: r.target})
+	return strings.Compare(as, bs)
+}
+
+// sortEdges puts the edges stored at an entity in served order (in place).
+func sortEdges(l []relEdge) {
+	less := func(a, b relEdge) int { return cmpRel(a.typ, a.target, b.typ, b.target) }
+	if !slices.IsSortedFunc(l, less) {
+		slices.SortFunc(l, less)
 	}
-	return sortRelations(out)
+}
+
+// eachRelation calls fn for the served relations of an entity in order (type name, then
+// target ref), without duplicates: a merge of the relations it emits about itself and
+// those stored at it, both kept in that order (see ownEdges and sortEdges). Callers
+// hold c.mu, and the entity's edges are sorted (stitching sorts them).
+func (c *Catalog) eachRelation(e *entity, fn func(typ uint8, target string)) {
+	a, b := e.fwd, c.rels[e.key]
+	i, j := 0, 0
+	first := true
+	var lt uint8
+	var ls string
+	for i < len(a) || j < len(b) {
+		var t uint8
+		var s string
+		if j >= len(b) || i < len(a) && cmpRel(a[i].typ, a[i].target, b[j].typ, b[j].target) <= 0 {
+			t, s = a[i].typ, a[i].target
+			i++
+		} else {
+			t, s = b[j].typ, b[j].target
+			j++
+		}
+		if !first && t == lt && s == ls {
+			continue
+		}
+		first, lt, ls = false, t, s
+		fn(t, s)
+	}
+}
+
+// appendServedTail appends an entity's relations, the status tail and the closing brace
+// (as appendTail does).
+func (c *Catalog) appendServedTail(dst []byte, e *entity, status []byte) []byte {
+	dst = append(dst, `,"relations":[`...)
+	n := 0
+	c.eachRelation(e, func(typ uint8, target string) {
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		n++
+		dst = append(dst, relPrefix[typ]...)
+		dst = appendJSONString(dst, target)
+		dst = append(dst, '}')
+	})
+	dst = append(dst, ']')
+	dst = append(dst, status...)
+	return append(dst, '}')
 }
 
 // appendEntity appends the served JSON of a stitched entity: its document with the
 // relations and status spliced in before the closing brace. Callers hold c.mu.
 func (c *Catalog) appendEntity(dst []byte, e *entity) []byte {
-	var buf [16]relOut
-	rels := c.relationsOf(e, buf[:0])
 	dst = append(dst, e.doc[:len(e.doc)-1]...)
-	return appendTail(dst, rels, e.status)
+	return c.appendServedTail(dst, e, e.status)
+}
+
+// servedSize is the size of an entity as served, unless relations are duplicated (then
+// less) or targets need escaping (then more).
+func (c *Catalog) servedSize(e *entity) int {
+	n := len(e.doc) + len(e.status) + len(`,"relations":[]`)
+	for _, r := range e.fwd {
+		n += len(relPrefix[r.typ]) + len(r.target) + 4 // quotes, brace, comma
+	}
+	for _, r := range c.rels[e.key] {
+		n += len(relPrefix[r.typ]) + len(r.target) + 4
+	}
+	return n
 }
 
 // entityJSON returns the served JSON of an entity in a new slice, or nil if it has not
@@ -342,8 +414,7 @@ func (c *Catalog) entityJSON(e *entity) []byte {
 	if e == nil || e.doc == nil {
 		return nil
 	}
-	n := len(e.doc) + len(e.status) + 16 + 64*(len(e.fwd)+len(c.rels[e.key]))
-	return c.appendEntity(make([]byte, 0, n), e)
+	return c.appendEntity(make([]byte, 0, c.servedSize(e)), e)
 }
 
 // relEdge is one relation stored at its source entity: its type (an index into
@@ -360,6 +431,29 @@ var relTypes = []string{
 	model.RelDependsOn, model.RelDependencyOf, model.RelMemberOf, model.RelHasMember,
 	model.RelChildOf, model.RelParentOf,
 }
+
+// relRank is the position of each relation type's name in sorted order, and relPrefix
+// the JSON that starts a served relation of that type.
+var relRank, relPrefix = func() ([]uint8, []string) {
+	names := slices.Clone(relTypes)
+	slices.Sort(names)
+	rank := make([]uint8, len(relTypes))
+	prefix := make([]string, len(relTypes))
+	for i, t := range relTypes {
+		rank[i] = uint8(slices.Index(names, t))
+		prefix[i] = `{"type":` + string(appendJSONString(nil, t)) + `,"targetRef":`
+	}
+	return rank, prefix
+}()
+
+// relSearchKeys are the search keys of relations by type ("relations.ownedby").
+var relSearchKeys = func() []string {
+	keys := make([]string, len(relTypes))
+	for i, t := range relTypes {
+		keys[i] = strings.ToLower("relations." + t)
+	}
+	return keys
+}()
 
 func relTypeIndex(t string) uint8 {
 	for i, x := range relTypes {

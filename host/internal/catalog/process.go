@@ -922,6 +922,9 @@ func (s *docSlab) copy(b []byte) []byte {
 // stitchEntities computes documents and search rows in parallel (read-only work), then
 // updates the entities and the index in order.
 func (c *Catalog) stitchEntities(ents []*entity, hasVia map[string]bool) {
+	for _, e := range ents {
+		sortEdges(c.rels[e.key])
+	}
 	res := make([]stitched, len(ents))
 	bulk := len(ents) >= 64
 	var mu sync.Mutex
@@ -975,8 +978,6 @@ func (c *Catalog) stitchOne(e *entity, hasViaErrors bool, slab *docSlab, scratch
 		}
 		pairs = bodyPairs(doc)
 	}
-	var buf [16]relOut
-	rels := c.relationsOf(e, buf[:0])
 	var status []StatusItem
 	status = append(status, e.errors...)
 	if len(e.conflicts) > 0 {
@@ -994,7 +995,7 @@ func (c *Catalog) stitchOne(e *entity, hasViaErrors bool, slab *docSlab, scratch
 	}
 	st := statusTail(status)
 	// The tail, then the document, in one scratch buffer.
-	all := appendTail(scratch[:0], rels, st)
+	all := c.appendServedTail(scratch[:0], e, st)
 	n := len(all)
 	all = append(all, bodyJSON...)
 	tail, doc := all[:n], all[n:]
@@ -1002,11 +1003,11 @@ func (c *Catalog) stitchOne(e *entity, hasViaErrors bool, slab *docSlab, scratch
 	if e.indexed && bytes.Equal(doc, e.doc) && bytes.Equal(st, e.status) {
 		return stitched{skip: true}, all[:0]
 	}
-	extra := make([]pair, 0, 1+len(rels))
+	extra := make([]pair, 0, 1+len(e.fwd)+len(c.rels[e.key]))
 	extra = append(extra, mkPair("metadata.uid", e.uid))
-	for _, r := range rels {
-		extra = append(extra, mkPair("relations."+r.Type, r.TargetRef))
-	}
+	c.eachRelation(e, func(typ uint8, target string) {
+		extra = append(extra, lowerKeyPair(relSearchKeys[typ], target))
+	})
 	return stitched{doc: slab.copy(doc), status: st, pairs: pairs, extra: extra}, all[:0]
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -244,10 +245,22 @@ func (c *Catalog) SelectJSON(dst []byte, s Selection, fields [][]string) ([]byte
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	ids, total := c.page(&s)
-	var tree fieldTree
-	if len(fields) > 0 {
-		tree = buildTree(fields)
+	if len(fields) == 0 {
+		n := 2
+		for _, id := range ids {
+			n += c.servedSize(c.idx.slots[id]) + 1
+		}
+		dst = slices.Grow(dst, n)
+		dst = append(dst, '[')
+		for i, id := range ids {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = c.appendEntity(dst, c.idx.slots[id])
+		}
+		return append(dst, ']'), len(ids), total
 	}
+	tree := buildTree(fields)
 	tail := needsTail(fields)
 	b := bytes.NewBuffer(dst)
 	var scratch []byte
@@ -258,8 +271,6 @@ func (c *Catalog) SelectJSON(dst []byte, s Selection, fields [][]string) ([]byte
 		}
 		e := c.idx.slots[id]
 		switch {
-		case tree == nil:
-			b.Write(c.appendEntity(b.AvailableBuffer(), e))
 		case !tail:
 			projectTo(b, e.doc, tree)
 		default:

@@ -66,8 +66,11 @@ func bodyPairs(e map[string]any) []pair {
 	return append(out, mkPair("metadata.name", ref.Name), mkPair("metadata.namespace", ref.Namespace))
 }
 
-func mkPair(key, v string) pair {
-	p := pair{key: strings.ToLower(key)}
+func mkPair(key, v string) pair { return lowerKeyPair(strings.ToLower(key), v) }
+
+// lowerKeyPair is mkPair for a key that is already lower case.
+func lowerKeyPair(key, v string) pair {
+	p := pair{key: key}
 	if len(v) <= maxSearchValue {
 		p.hasValue, p.orig, p.value = true, v, lowerASCII(v)
 	}

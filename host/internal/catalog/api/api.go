@@ -393,10 +393,9 @@ func (a *API) queryEntities(r *Request) (*Response, error) {
 		cur = catalog.Cursor{Filter: r.Query["filter"], Order: sel.Order, FullText: sel.FullText}
 	}
 	sel.Limit = limit
-	var b bytes.Buffer
-	b.WriteString(`{"items":`)
-	items, n, total := a.cat.SelectJSON(b.AvailableBuffer(), sel, fields)
-	b.Write(items)
+	out, n, total := a.cat.SelectJSON([]byte(`{"items":`), sel, fields)
+	b := bytes.NewBuffer(out)
+	b.Grow(256)
 	pageInfo := map[string]string{}
 	if sel.Offset+n < total && limit > 0 {
 		next := cur
@@ -408,7 +407,7 @@ func (a *API) queryEntities(r *Request) (*Response, error) {
 		prev.Offset, prev.TotalItems = max(sel.Offset-limit, 0), total
 		pageInfo["prevCursor"] = catalog.EncodeCursor(prev)
 	}
-	fmt.Fprintf(&b, `,"totalItems":%d,"pageInfo":`, total)
+	fmt.Fprintf(b, `,"totalItems":%d,"pageInfo":`, total)
 	pi, _ := json.Marshal(pageInfo)
 	b.Write(pi)
 	b.WriteByte('}')
