@@ -63,7 +63,8 @@ func generated(b testing.TB, n int) string {
 	return root
 }
 
-func ingest(b testing.TB, root string, st catalog.Store) *catalog.Catalog {
+// open makes a catalog over st (loading what st holds) with root as its location.
+func open(b testing.TB, root string, st catalog.Store) *catalog.Catalog {
 	rules := allKinds
 	c, err := catalog.New(context.Background(), catalog.Options{
 		Config: catalog.Config{Rules: &rules, Locations: []catalog.LocationConfig{{Type: "file", Target: root}}},
@@ -72,6 +73,11 @@ func ingest(b testing.TB, root string, st catalog.Store) *catalog.Catalog {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return c
+}
+
+func ingest(b testing.TB, root string, st catalog.Store) *catalog.Catalog {
+	c := open(b, root, st)
 	if err := c.RefreshAll(context.Background()); err != nil {
 		b.Fatal(err)
 	}
@@ -211,15 +217,17 @@ func BenchmarkThroughput10k(b *testing.B) {
 }
 
 // BenchmarkMemory100k reports the live heap and the resident set size after ingesting
-// 100,000 entities into a bbolt store (goal: resident ≤ 300 MB). It ingests once,
-// whatever b.N is; run it alone (-bench Memory100k) so that no other catalog is loaded.
+// 100,000 entities into a bbolt store (goal: resident ≤ 300 MB), and again after a
+// restart: the catalog dropped, the store reopened and loaded (restart-* metrics). It
+// ingests once, whatever b.N is; run it alone (-bench Memory100k) so that no other
+// catalog is loaded. sys-peak-MB is the most memory the runtime held from the OS.
 func BenchmarkMemory100k(b *testing.B) {
 	root := generated(b, 100000)
-	f, err := store.OpenFile(filepath.Join(b.TempDir(), "greenroom.db"))
+	path := filepath.Join(b.TempDir(), "greenroom.db")
+	f, err := store.OpenFile(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
 	start, cpu0 := time.Now(), cpuTime()
 	c := ingest(b, root, f.Catalog())
 	took, cpu := time.Since(start), cpuTime()-cpu0
@@ -227,6 +235,7 @@ func BenchmarkMemory100k(b *testing.B) {
 	debug.FreeOSMemory()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
+	sysPeak := m.Sys
 	b.ReportMetric(float64(m.HeapAlloc)/(1<<20), "heap-MB")
 	b.ReportMetric(rssMB(), "rss-MB")
 	b.ReportMetric(statusMB("RssAnon:"), "rss-anon-MB")
@@ -248,6 +257,33 @@ func BenchmarkMemory100k(b *testing.B) {
 		}
 		hf.Close()
 	}
+	runtime.KeepAlive(c)
+
+	c = nil
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	if f, err = store.OpenFile(path); err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	start = time.Now()
+	c = open(b, root, f.Catalog())
+	took = time.Since(start)
+	if n := c.Count(); n < 100000 {
+		b.Fatalf("restart: %d entities", n)
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	runtime.ReadMemStats(&m)
+	b.ReportMetric(float64(m.HeapAlloc)/(1<<20), "restart-heap-MB")
+	b.ReportMetric(rssMB(), "restart-rss-MB")
+	b.ReportMetric(statusMB("RssFile:"), "restart-rss-file-MB")
+	b.ReportMetric(took.Seconds(), "restart-load-s")
+	b.ReportMetric(float64(max(sysPeak, m.Sys))/(1<<20), "sys-peak-MB")
+	b.Logf("restart: HeapAlloc %d HeapInuse %d Sys %d", m.HeapAlloc>>20, m.HeapInuse>>20, m.Sys>>20)
 	runtime.KeepAlive(c)
 }
 
