@@ -26,12 +26,17 @@ func (s catalogStore) ForEach(ctx context.Context, bucket string, fn func(key, v
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(k, v []byte) error {
+		err := b.ForEach(func(k, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			return fn(k, v)
 		})
+		// The catalog reads each bucket once, when it loads, and keeps what it needs;
+		// the pages the scan mapped in would otherwise stay resident. The read
+		// transaction keeps the mapping in place meanwhile.
+		releaseMapped(s.db, tx.Size())
+		return err
 	})
 }
 
