@@ -1,7 +1,12 @@
 package catalog
 
 import (
+	"math/bits"
+	"runtime"
+	"slices"
 	"sort"
+	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -48,27 +53,118 @@ func (ix *index) keep(s string) string {
 	return unsafe.String(&ix.arena[off], len(s))
 }
 
+// slotSet is the set of slots that have a key: a sorted list while sparse, a bitset once
+// more than one slot in 32 has the key (from then on the bitset is smaller).
+type slotSet struct {
+	list []uint32
+	bits []uint64 // the bitset form when non-nil
+}
+
+// add adds slot, which is at least every slot added before; nslots is the slot count.
+func (s *slotSet) add(slot uint32, nslots int) {
+	if s.bits != nil {
+		for int(slot>>6) >= len(s.bits) {
+			s.bits = append(s.bits, 0)
+		}
+		s.bits[slot>>6] |= 1 << (slot & 63)
+		return
+	}
+	if n := len(s.list); n > 0 && s.list[n-1] == slot {
+		return
+	}
+	s.list = append(s.list, slot)
+	if len(s.list) >= 64 && len(s.list)*32 > nslots {
+		s.bits = make([]uint64, (nslots+63)/64, (nslots+63)/64+nslots/512+1)
+		for _, id := range s.list {
+			s.bits[id>>6] |= 1 << (id & 63)
+		}
+		s.list = nil
+	}
+}
+
+// ids returns the sorted slots (a new slice in the bitset form, else shared).
+func (s *slotSet) ids() []uint32 {
+	if s.bits == nil {
+		return s.list
+	}
+	var out []uint32
+	for w, word := range s.bits {
+		for word != 0 {
+			out = append(out, uint32(w<<6+bits.TrailingZeros64(word)))
+			word &= word - 1
+		}
+	}
+	return out
+}
+
+// remap renumbers the set after compaction (gone marks dropped slots) and reports
+// whether any slot is left.
+func (s *slotSet) remap(remap []uint32, gone uint32, nslots int) bool {
+	ids := s.ids()
+	out := make([]uint32, 0, len(ids))
+	for _, id := range ids {
+		if r := remap[id]; r != gone {
+			out = append(out, r)
+		}
+	}
+	*s = slotSet{}
+	for _, id := range out {
+		s.add(id, nslots)
+	}
+	return len(out) > 0
+}
+
 type keyIndex struct {
-	all []uint32 // slots that have the key at all
-	// Many keys hold one value (for example an annotation that every entity sets alike),
-	// so the first value lives inline and the map is made only for a second one.
+	all slotSet // slots that have the key at all
+	// A value and its posting ref live in exactly one of three places. Many keys hold
+	// one value (for example an annotation that every entity sets alike), so the first
+	// value lives inline (v1, r1) and the map is made only for a second one. After a
+	// large batch, keys with many values are frozen: their values move to a sorted array
+	// (fvals, frefs), which costs half a map's memory and sits in two allocations; a
+	// frozen value that goes has its ref set to 0 until the next freeze.
 	v1    string
 	r1    uint32 // posting ref of v1; 0 when there is no inline value
 	vals  map[string]uint32
-	origs map[string]string // value -> original-case value, only where they differ
+	fvals []string
+	frefs []uint32
+	// Original-case values, only where they differ from the lower-cased one: in origs,
+	// or for frozen values in forigs ("" when the same), which exists only if needed.
+	origs  map[string]string
+	forigs []string
+}
+
+// frozen returns the index of v in fvals, or -1.
+func (k *keyIndex) frozen(v string) int {
+	if len(k.fvals) == 0 {
+		return -1
+	}
+	if i, ok := slices.BinarySearch(k.fvals, v); ok {
+		return i
+	}
+	return -1
 }
 
 func (k *keyIndex) get(v string) uint32 {
 	if k.r1 != 0 && k.v1 == v {
 		return k.r1
 	}
-	return k.vals[v]
+	if r, ok := k.vals[v]; ok {
+		return r
+	}
+	if i := k.frozen(v); i >= 0 {
+		return k.frefs[i]
+	}
+	return 0
 }
 
 // set stores the ref of a value, which is either new or already present.
 func (k *keyIndex) set(v string, ref uint32) {
 	if k.r1 != 0 && k.v1 == v {
 		k.r1 = ref
+		return
+	}
+	if i := k.frozen(v); i >= 0 {
+		k.frefs[i] = ref
 		return
 	}
 	if k.r1 == 0 && k.vals == nil {
@@ -83,9 +179,15 @@ func (k *keyIndex) set(v string, ref uint32) {
 }
 
 func (k *keyIndex) del(v string) {
-	if k.r1 != 0 && k.v1 == v {
+	switch i := k.frozen(v); {
+	case k.r1 != 0 && k.v1 == v:
 		k.v1, k.r1 = "", 0
-	} else {
+	case i >= 0:
+		k.frefs[i] = 0
+		if k.forigs != nil {
+			k.forigs[i] = ""
+		}
+	default:
 		delete(k.vals, v)
 	}
 	delete(k.origs, v)
@@ -96,13 +198,18 @@ func (k *keyIndex) orig(v string) string {
 	if o, ok := k.origs[v]; ok {
 		return o
 	}
+	if k.forigs != nil {
+		if i := k.frozen(v); i >= 0 && k.forigs[i] != "" {
+			return k.forigs[i]
+		}
+	}
 	return v
 }
 
-// each calls fn for every value and its posting ref until fn returns false.
+// each calls fn for every value and its posting ref until fn returns false. fn may
+// set or delete the value it is given.
 func (k *keyIndex) each(fn func(v string, ref uint32) bool) {
-	if k.r1 != 0 {
-		fn(k.v1, k.r1)
+	if k.r1 != 0 && !fn(k.v1, k.r1) {
 		return
 	}
 	for v, r := range k.vals {
@@ -110,13 +217,58 @@ func (k *keyIndex) each(fn func(v string, ref uint32) bool) {
 			return
 		}
 	}
+	for i, v := range k.fvals {
+		if r := k.frefs[i]; r != 0 && !fn(v, r) {
+			return
+		}
+	}
 }
 
-func (k *keyIndex) size() int {
-	if k.r1 != 0 {
-		return 1
+// freezeMin is the number of values from which a key is frozen.
+const freezeMin = 256
+
+// freeze moves every value of k into the sorted arrays (dropping deleted ones), when
+// it has enough values to be worth it.
+func (k *keyIndex) freeze() {
+	n := len(k.vals)
+	for _, r := range k.frefs {
+		if r != 0 {
+			n++
+		}
 	}
-	return len(k.vals)
+	if k.r1 != 0 {
+		n++
+	}
+	if n < freezeMin || k.r1 == 0 && len(k.vals) == 0 && n == len(k.fvals) {
+		return
+	}
+	type entry struct {
+		v, orig string
+		ref     uint32
+	}
+	all := make([]entry, 0, n)
+	hasOrig := len(k.origs) > 0
+	k.each(func(v string, ref uint32) bool {
+		all = append(all, entry{v: v, ref: ref})
+		return true
+	})
+	for i := range all {
+		if o := k.orig(all[i].v); o != all[i].v {
+			all[i].orig, hasOrig = o, true
+		}
+	}
+	slices.SortFunc(all, func(a, b entry) int { return strings.Compare(a.v, b.v) })
+	k.fvals, k.frefs, k.forigs = make([]string, n), make([]uint32, n), nil
+	if hasOrig {
+		k.forigs = make([]string, n)
+	}
+	for i, e := range all {
+		k.fvals[i], k.frefs[i] = e.v, e.ref
+		if hasOrig {
+			k.forigs[i] = e.orig
+		}
+	}
+	k.v1, k.r1, k.vals, k.origs = "", 0, nil, nil
 }
 
 // postingIDs returns the sorted slots of a posting ref. A singleton is written into
@@ -171,27 +323,35 @@ func (ix *index) addRows(slot uint32, rows []pair) {
 			k = &keyIndex{}
 			ix.keys[ix.keep(p.key)] = k
 		}
-		if n := len(k.all); n == 0 || k.all[n-1] != slot {
-			k.all = append(k.all, slot)
-		}
+		k.all.add(slot, len(ix.slots))
 		if p.hasValue {
-			ix.addValue(k, p.value, p.orig, slot)
+			ix.addValue(k, p.value, p.orig, p.kept, slot)
 		}
 	}
 }
 
-// addValue adds slot (the highest so far) to the posting of value v under k.
-func (ix *index) addValue(k *keyIndex, v, orig string, slot uint32) {
+// addValue adds slot (the highest so far) to the posting of value v under k. kept says
+// that orig is long-lived already (see pair.kept), so the index need not copy it.
+func (ix *index) addValue(k *keyIndex, v, orig string, kept bool, slot uint32) {
 	ref := k.get(v)
 	switch {
 	case ref == 0:
-		v = ix.keep(v)
+		same := v == orig
+		switch {
+		case same && kept:
+			v = orig
+		default:
+			v = ix.keep(v)
+		}
 		k.set(v, single|slot)
-		if orig != v {
+		if !same {
 			if k.origs == nil {
 				k.origs = map[string]string{}
 			}
-			k.origs[v] = ix.keep(orig)
+			if !kept {
+				orig = ix.keep(orig)
+			}
+			k.origs[v] = orig
 		}
 	case ref&single != 0:
 		old := ref &^ single
@@ -255,8 +415,7 @@ func (ix *index) compact() {
 	}
 	lists := [][]uint32{nil}
 	for key, k := range ix.keys {
-		k.all = fix(k.all)
-		if len(k.all) == 0 {
+		if !k.all.remap(remap, gone, len(slots)) {
 			delete(ix.keys, key)
 			continue
 		}
@@ -284,6 +443,7 @@ func (ix *index) compact() {
 		for _, v := range empty {
 			k.del(v)
 		}
+		k.freeze()
 	}
 	ix.slots, ix.lists, ix.dead = slots, lists, 0
 }
@@ -298,7 +458,7 @@ func (ix *index) trim() {
 		total += len(l)
 	}
 	for _, k := range ix.keys {
-		total += len(k.all)
+		total += len(k.all.list)
 	}
 	pack := make([]uint32, 0, total)
 	tight := func(ids []uint32) []uint32 {
@@ -311,10 +471,30 @@ func (ix *index) trim() {
 			ix.lists[i] = tight(l)
 		}
 	}
+	keys := make([]*keyIndex, 0, len(ix.keys))
 	for _, k := range ix.keys {
-		k.all = tight(k.all)
+		if k.all.list != nil {
+			k.all.list = tight(k.all.list)
+		}
+		keys = append(keys, k)
 	}
 	ix.lists = append([][]uint32(nil), ix.lists...)
+	// Freezing sorts each large key's values; keys are independent, so spread them
+	// over the CPUs.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, k := range keys {
+		if k.r1 == 0 && len(k.vals) < freezeMin {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			k.freeze()
+		}()
+	}
+	wg.Wait()
 }
 
 // condition is one "key" or "key=v1|v2..." test of a filter set.
@@ -374,7 +554,7 @@ func (ix *index) condList(c condition) []uint32 {
 	k := ix.keys[c.key]
 	if c.values == nil {
 		if k != nil {
-			u = k.all
+			u = k.all.ids()
 		}
 		if item := ix.itemPosting(c.key); len(item) > 0 {
 			u = union(u, item)

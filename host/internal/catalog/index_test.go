@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -215,5 +216,130 @@ func TestIndexRandomized(t *testing.T) {
 	}
 	if m.ix.live() != len(m.ents) {
 		t.Errorf("live %d, entities %d", m.ix.live(), len(m.ents))
+	}
+}
+
+func TestSlotSet(t *testing.T) {
+	tests := []struct {
+		name   string
+		add    []uint32
+		nslots int
+		bitset bool
+	}{
+		{"empty", nil, 10, false},
+		{"sparse stays a list", []uint32{3, 3, 70, 900}, 1000, false},
+		{"dense becomes a bitset", seq(0, 200, 2), 400, true},
+		{"bitset grows past its first size", append(seq(0, 100, 1), 5000, 70000), 100, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s slotSet
+			var want []uint32
+			for _, id := range tt.add {
+				n := max(tt.nslots, int(id)+1)
+				s.add(id, n)
+				if len(want) == 0 || want[len(want)-1] != id {
+					want = append(want, id)
+				}
+			}
+			if got := s.ids(); !slices.Equal(got, want) {
+				t.Fatalf("ids = %v, want %v", got, want)
+			}
+			if (s.bits != nil) != tt.bitset {
+				t.Errorf("bitset form = %v, want %v", s.bits != nil, tt.bitset)
+			}
+			// Drop every other slot and renumber densely.
+			const gone = ^uint32(0)
+			remap := make([]uint32, 70001)
+			next := uint32(0)
+			for i := range remap {
+				if i%2 == 1 {
+					remap[i] = gone
+				} else {
+					remap[i] = next
+					next++
+				}
+			}
+			var kept []uint32
+			for _, id := range want {
+				if remap[id] != gone {
+					kept = append(kept, remap[id])
+				}
+			}
+			if left := s.remap(remap, gone, int(next)); left != (len(kept) > 0) {
+				t.Errorf("remap left = %v", left)
+			}
+			if got := s.ids(); !slices.Equal(got, kept) {
+				t.Errorf("after remap ids = %v, want %v", got, kept)
+			}
+		})
+	}
+}
+
+func seq(from, to, step uint32) []uint32 {
+	var out []uint32
+	for i := from; i < to; i += step {
+		out = append(out, i)
+	}
+	return out
+}
+
+// TestIndexFrozen drives a key with enough values to be frozen through updates,
+// deletes, revivals of deleted frozen values, trims and compactions.
+func TestIndexFrozen(t *testing.T) {
+	m := newIndexModel()
+	const n = 3 * freezeMin
+	name := func(i int) string { return fmt.Sprintf("E%04d", i) } // upper case: orig differs
+	for i := 0; i < n; i++ {
+		m.put(name(i), "name", name(i), "kind", "c")
+	}
+	m.ix.trim()
+	k := m.ix.keys["name"]
+	if len(k.fvals) != n || k.vals != nil || k.forigs == nil {
+		t.Fatalf("not frozen: %d frozen, %d in map, forigs %v", len(k.fvals), len(k.vals), k.forigs != nil)
+	}
+	check := func(stage string) {
+		t.Helper()
+		for i := 0; i < n; i += 7 {
+			v := strings.ToLower(name(i))
+			if got, want := m.got("name", v), m.want("name", v); !slices.Equal(got, want) {
+				t.Fatalf("%s: name=%s: got %v, want %v", stage, v, got, want)
+			}
+			if len(m.want("name", v)) > 0 {
+				if o := m.ix.keys["name"].orig(v); o != name(i) {
+					t.Fatalf("%s: orig of %s = %q", stage, v, o)
+				}
+			}
+		}
+		if got, want := m.got("name", ""), m.want("name", ""); !slices.Equal(got, want) {
+			t.Fatalf("%s: name exists: %d, want %d", stage, len(got), len(want))
+		}
+		count := 0
+		m.ix.keys["name"].each(func(string, uint32) bool { count++; return true })
+		if live := len(m.want("name", "")); count < live {
+			t.Fatalf("%s: each saw %d values, %d live", stage, count, live)
+		}
+	}
+	check("frozen")
+	for i := 0; i < n; i += 3 {
+		m.put(name(i), "name", name(i), "kind", "c") // frozen singleton replaced in place
+	}
+	for i := 1; i < n; i += 5 {
+		m.del(name(i))
+	}
+	m.put("extra", "name", "Extra")
+	check("updated")
+	m.ix.compact()
+	check("compacted")
+	for i := 1; i < n; i += 10 {
+		m.put(name(i), "name", name(i)) // revive values deleted while frozen
+	}
+	check("revived")
+	m.ix.trim() // leaves a map of fewer than freezeMin new values alone
+	check("trimmed")
+	m.ix.keys["name"].freeze()
+	check("refrozen")
+	if k := m.ix.keys["name"]; k.vals != nil || k.r1 != 0 {
+		t.Fatalf("not refrozen: %d in map", len(k.vals))
 	}
 }

@@ -1004,9 +1004,9 @@ func (c *Catalog) stitchOne(e *entity, hasViaErrors bool, slab *docSlab, scratch
 		return stitched{skip: true}, all[:0]
 	}
 	extra := make([]pair, 0, 1+len(e.fwd)+len(c.rels[e.key]))
-	extra = append(extra, mkPair("metadata.uid", e.uid))
+	extra = append(extra, keptPair("metadata.uid", e.uid))
 	c.eachRelation(e, func(typ uint8, target string) {
-		extra = append(extra, lowerKeyPair(relSearchKeys[typ], target))
+		extra = append(extra, keptPair(relSearchKeys[typ], target))
 	})
 	return stitched{doc: slab.copy(doc), status: st, pairs: pairs, extra: extra}, all[:0]
 }

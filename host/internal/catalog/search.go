@@ -16,6 +16,9 @@ const maxSearchValue = 200
 type pair struct {
 	key, value, orig string
 	hasValue         bool
+	// kept: orig is a long-lived string (the catalog's arena or intern table) that the
+	// index may hold without copying, and so is value when it equals orig.
+	kept bool
 }
 
 // bodyPairs flattens an entity into search rows the way Backstage's buildEntitySearch
@@ -67,6 +70,13 @@ func bodyPairs(e map[string]any) []pair {
 }
 
 func mkPair(key, v string) pair { return lowerKeyPair(strings.ToLower(key), v) }
+
+// keptPair is lowerKeyPair for a long-lived value (see pair.kept).
+func keptPair(key, v string) pair {
+	p := lowerKeyPair(key, v)
+	p.kept = true
+	return p
+}
 
 // lowerKeyPair is mkPair for a key that is already lower case.
 func lowerKeyPair(key, v string) pair {
