@@ -172,3 +172,74 @@ func TestCrashChild(t *testing.T) {
 		}
 	}
 }
+
+// TestCatalogStoreLargeBatch applies batches large enough to grow the file in advance
+// (see reserve) and checks that every value reads back, that the reserve is gone and
+// that later batches, deletes and a reopen see the same data.
+func TestCatalogStoreLargeBatch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "greenroom.db")
+	f, err := store.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := f.Catalog()
+	ctx := context.Background()
+	value := func(i, gen int) []byte { return []byte(strings.Repeat(fmt.Sprintf("%d-%d;", i, gen), 200)) }
+	const n = 6000 // ~7 MB, over the reserve threshold
+	apply := func(gen int) {
+		ops := make([]catalog.Op, 0, n)
+		for i := 0; i < n; i++ {
+			op := catalog.Op{Bucket: catalog.BucketEntities, Key: fmt.Sprintf("k%05d", i), Value: value(i, gen)}
+			if gen > 0 && i%3 == 0 {
+				op.Value = nil // delete
+			}
+			ops = append(ops, op)
+		}
+		if err := st.Apply(ctx, ops); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(st catalog.Store, gen int) {
+		t.Helper()
+		seen := 0
+		err := st.ForEach(ctx, catalog.BucketEntities, func(k, v []byte) error {
+			i, _ := strconv.Atoi(string(k[1:]))
+			if gen > 0 && i%3 == 0 {
+				return fmt.Errorf("%s was deleted", k)
+			}
+			if string(v) != string(value(i, gen)) {
+				return fmt.Errorf("%s: wrong value", k)
+			}
+			seen++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := n
+		if gen > 0 {
+			want = n - (n+2)/3
+		}
+		if seen != want {
+			t.Fatalf("generation %d: %d values, want %d", gen, seen, want)
+		}
+		found := false
+		_ = st.ForEach(ctx, "catalog.reserve", func(k, v []byte) error { found = true; return nil })
+		if found {
+			t.Fatal("the reserve bucket is left behind")
+		}
+	}
+	apply(0)
+	check(st, 0)
+	apply(1)
+	check(st, 1)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err = store.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	check(f.Catalog(), 1)
+}
