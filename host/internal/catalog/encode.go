@@ -5,8 +5,10 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -57,24 +59,17 @@ func setUID(body []byte, uid string) []byte {
 // (apiVersion, kind, metadata{namespace, name, uid, etag, ...}, spec, others), without
 // relations and status, with a placeholder etag that stitching fills in.
 func encodeBody(e map[string]any) []byte {
-	var b bytes.Buffer
-	b.Grow(1024)
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	value := func(v any) {
-		_ = enc.Encode(v) // plain values from YAML/JSON always encode
-		b.Truncate(b.Len() - 1)
-	}
-	b.WriteByte('{')
+	b := make([]byte, 0, 1024)
+	b = append(b, '{')
 	first := true
 	field := func(k string, v any) {
 		if !first {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		first = false
-		value(k)
-		b.WriteByte(':')
-		value(v)
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONValue(b, v)
 	}
 	if v, ok := e["apiVersion"]; ok {
 		field("apiVersion", v)
@@ -84,19 +79,19 @@ func encodeBody(e map[string]any) []byte {
 	}
 	if md, ok := e["metadata"].(map[string]any); ok {
 		if !first {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		first = false
-		b.WriteString(`"metadata":{`)
+		b = append(b, `"metadata":{`...)
 		mfirst := true
 		mfield := func(k string, v any) {
 			if !mfirst {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
 			mfirst = false
-			value(k)
-			b.WriteByte(':')
-			value(v)
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSONValue(b, v)
 		}
 		for _, k := range []string{"namespace", "name", "uid"} {
 			if v, ok := md[k]; ok {
@@ -104,10 +99,10 @@ func encodeBody(e map[string]any) []byte {
 			}
 		}
 		if !mfirst {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		mfirst = false
-		b.Write(etagMarker)
+		b = append(b, etagMarker...)
 		for _, k := range sortedMapKeys(md) {
 			switch k {
 			case "namespace", "name", "uid", "etag":
@@ -115,7 +110,7 @@ func encodeBody(e map[string]any) []byte {
 			}
 			mfield(k, md[k])
 		}
-		b.WriteByte('}')
+		b = append(b, '}')
 	}
 	if v, ok := e["spec"]; ok {
 		field("spec", v)
@@ -127,8 +122,79 @@ func encodeBody(e map[string]any) []byte {
 		}
 		field(k, e[k])
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return append(b, '}')
+}
+
+// appendJSONValue appends v as encoding/json encodes it without HTML escaping, for the
+// plain values of decoded YAML and JSON; anything else goes through encoding/json.
+func appendJSONValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return appendJSONString(b, x)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case float64:
+		if !math.IsInf(x, 0) && !math.IsNaN(x) {
+			return appendJSONFloat(b, x)
+		}
+	case map[string]any:
+		if x == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '{')
+		for i, k := range sortedMapKeys(x) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSONValue(b, x[k])
+		}
+		return append(b, '}')
+	case []any:
+		if x == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '[')
+		for i, item := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONValue(b, item)
+		}
+		return append(b, ']')
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil { // as before: a value that does not encode writes nothing
+		return b
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+// appendJSONFloat formats a finite float64 as encoding/json does (ES6 number style).
+func appendJSONFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }
 
 func writeJSON(b *bytes.Buffer, v any) {

@@ -90,3 +90,21 @@ func ownToEdges(own []ownEdge) []relEdge {
 	}
 	return out
 }
+
+func TestAppendJSONValueMatchesEncoder(t *testing.T) {
+	tests := []any{
+		nil, "s", "<&> \u2028 \x01", true, false, int64(-42), 7, 0.1, -0.0, 1e20, 1e21, 1.5e21, 1e-6, 1e-7, -3.25e-9,
+		123456789.0, 2.5e300, float64(1 << 53),
+		map[string]any{}, map[string]any(nil), []any{}, []any(nil),
+		map[string]any{"b": []any{int64(1), "x", nil, map[string]any{"z": 1.0, "a": false}}, "a": "é", "": 0.5, "A": nil},
+		[]any{[]any{}, map[string]any{"k\"ey": "v\\al"}},
+		json.Number("12.50"), []string{"fallback"},
+	}
+	for _, v := range tests {
+		var b bytes.Buffer
+		writeJSON(&b, v)
+		if got := appendJSONValue([]byte("x"), v); string(got) != "x"+b.String() {
+			t.Errorf("appendJSONValue(%#v) = %s, want %s", v, got[1:], b.String())
+		}
+	}
+}

@@ -224,8 +224,9 @@ func (k *keyIndex) each(fn func(v string, ref uint32) bool) {
 	}
 }
 
-// freezeMin is the number of values from which a key is frozen.
-const freezeMin = 256
+// freezeMin is the number of values from which a key is frozen: below it a map costs
+// little and freezing (a sort) would only slow down moderate batches.
+const freezeMin = 1 << 14
 
 // freeze moves every value of k into the sorted arrays (dropping deleted ones), when
 // it has enough values to be worth it.

@@ -3,6 +3,7 @@ package catalog
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"greenroom.dev/greenroom/host/internal/catalog/model"
 )
@@ -26,47 +27,76 @@ type pair struct {
 // and name/namespace always present. metadata.uid and relations are added at stitching.
 func bodyPairs(e map[string]any) []pair {
 	out := make([]pair, 0, 32)
-	var visit func(path string, v any)
-	visit = func(path string, v any) {
-		switch path {
+	path := make([]byte, 0, 128)
+	var visit func(v any)
+	visit = func(v any) {
+		switch string(path) {
 		case "attachments", "relations", "status", "metadata.name", "metadata.namespace", "metadata.uid", "metadata.etag":
 			return
 		}
 		switch x := v.(type) {
 		case map[string]any:
+			n := len(path)
 			for k, c := range x {
-				p := k
-				if path != "" {
-					p = path + "." + k
+				if n > 0 {
+					path = append(path, '.')
 				}
-				visit(p, c)
+				path = append(path, k...)
+				visit(c)
+				path = path[:n]
 			}
 		case []any:
 			// Backstage also writes "path.<item>" = "true" for string items; the index
 			// answers those keys from "path" = "<item>" instead of storing them.
 			for _, item := range x {
-				visit(path, item)
+				visit(item)
 			}
 		case nil:
-			out = append(out, pair{key: strings.ToLower(path)})
+			out = append(out, pair{key: searchKey(path)})
 		case string:
-			out = append(out, mkPair(path, x))
+			out = append(out, lowerKeyPair(searchKey(path), x))
 		case bool:
-			out = append(out, mkPair(path, strconv.FormatBool(x)))
+			out = append(out, lowerKeyPair(searchKey(path), strconv.FormatBool(x)))
 		case int64:
-			out = append(out, mkPair(path, strconv.FormatInt(x, 10)))
+			out = append(out, lowerKeyPair(searchKey(path), strconv.FormatInt(x, 10)))
 		case float64:
-			out = append(out, mkPair(path, strconv.FormatFloat(x, 'f', -1, 64)))
+			out = append(out, lowerKeyPair(searchKey(path), strconv.FormatFloat(x, 'f', -1, 64)))
 		default:
 			// json.Number and others
 			if s, ok := v.(interface{ String() string }); ok {
-				out = append(out, mkPair(path, s.String()))
+				out = append(out, lowerKeyPair(searchKey(path), s.String()))
 			}
 		}
 	}
-	visit("", e)
+	visit(e)
 	ref := model.RefOf(e)
 	return append(out, mkPair("metadata.name", ref.Name), mkPair("metadata.namespace", ref.Namespace))
+}
+
+// searchKeys caches the lower-cased form of the dotted paths met in entities, so that
+// flattening an entity does not build and lower-case each path again. Catalogs use a
+// modest set of paths; past maxSearchKeys new ones are simply not cached.
+var searchKeys = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
+
+const maxSearchKeys = 1 << 14
+
+func searchKey(path []byte) string {
+	searchKeys.RLock()
+	k, ok := searchKeys.m[string(path)]
+	searchKeys.RUnlock()
+	if ok {
+		return k
+	}
+	k = strings.ToLower(string(path))
+	searchKeys.Lock()
+	if len(searchKeys.m) < maxSearchKeys {
+		searchKeys.m[string(path)] = k
+	}
+	searchKeys.Unlock()
+	return k
 }
 
 func mkPair(key, v string) pair { return lowerKeyPair(strings.ToLower(key), v) }
