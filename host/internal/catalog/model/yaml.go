@@ -30,6 +30,14 @@ var ErrAliasBomb = errors.New("document contains excessive aliasing (an alias bo
 // error fails the whole file and names the file and line; a document that is not a mapping
 // or expands too far is reported on its own Document.
 func ParseYAML(file string, data []byte) ([]Document, error) {
+	if docs, ok := parseFast(data); ok {
+		return docs, nil
+	}
+	return parseYAMLNodes(file, data)
+}
+
+// parseYAMLNodes is ParseYAML through yaml.v3's node tree, for any YAML.
+func parseYAMLNodes(file string, data []byte) ([]Document, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []Document
 	for {

@@ -1,0 +1,175 @@
+package model
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"greenroom.dev/greenroom/host/internal/catalog/gen"
+)
+
+// checkFast asserts that when the fast path accepts data it yields exactly what the
+// yaml.v3 path yields, and returns whether it accepted it.
+func checkFast(t *testing.T, name string, data []byte) bool {
+	t.Helper()
+	fast, ok := parseFast(data)
+	if !ok {
+		return false
+	}
+	slow, err := parseYAMLNodes(name, data)
+	if err != nil {
+		t.Fatalf("%s: the fast path accepted what yaml.v3 rejects: %v\n%s", name, err, data)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%s: fast path differs\nfast %#v\nslow %#v", name, fast, slow)
+	}
+	return true
+}
+
+func TestParseFastMatchesYAML(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		fast       bool // the fast path is expected to take it
+	}{
+		{"entity", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n  tags: [java, web]\n  annotations:\n    github.com/project-slug: example/a\n  links:\n    - url: https://example.com/a#x\n      title: Dashboard\n    - url: https://example.com/b\nspec:\n  owner: group-1\n  dependsOn: [resource:r-1, component:c-2]\n", true},
+		{"documents and comments", "# head\n---\nkind: A\n# note\n  # indented note\nmetadata:\n  name: a\n---\n---\n\nkind: B\n...\n", false},
+		{"separators", "---\nkind: A\n---\n\n# only a comment\n---\nkind: B\nx:\n", true},
+		{"same-indent sequence", "kind: A\ntags:\n- a\n- b\nnext: x\n", true},
+		{"nested sequences", "a:\n  - - x\n    - y\n  -\n    k: v\n  - \n", true},
+		{"empty values", "a:\nb: ~\nc: null\nd: Null\ne: []\nf: ''\ng: \"\"\n", true},
+		{"bools and words", "a: true\nb: False\nc: TRUE\nd: yes\ne: no\nf: on\ng: off\nh: y\ni: n\n", true},
+		{"quoted", "a: \"x: y # z\"\nb: 'it''s'\nc: \"esc\\n\"\nd: 'plain'\n", false},
+		{"numbers", "a: 1\n", false},
+		{"version", "a: 1.2.3\n", false},
+		{"negative", "a: -1\n", false},
+		{"float", "a: .5\n", false},
+		{"dot words", "a: ./x.yaml\nb: ../y\nc: .hidden\nd: .\n", true},
+		{"dot float", "a: .5e3\n", false},
+		{"inf", "a: .inf\n", false},
+		{"date", "a: 2024-01-01\n", false},
+		{"comment after value", "a: b # c\n", false},
+		{"hash inside word", "a: b#c\nu: http://x/#/y\n", true},
+		{"colon inside word", "a: b:c\n- x\n", false},
+		{"colon word in sequence", "a:\n  - b:c\n  - http://h:80/p\n", true},
+		{"anchor and alias", "a: &x v\nb: *x\n", false},
+		{"merge key", "a: {x: 1}\n<<: *a\n", false},
+		{"tag", "a: !!str 3\n", false},
+		{"block scalar", "a: |\n  text\n", true},
+		{"block scalar lines", "a: |\n\n  one\n    two {x: [y]} # not a comment\n\n  # neither\n  three  \n\n\nb: x\n", true},
+		{"block scalar in sequence", "a:\n  - |\n    x\n  - y\n  - |\n  - z\n", true},
+		{"block scalar last", "a: |\n  x\n\n", true},
+		{"empty block scalar", "a: |\nb: c\n", true},
+		{"block scalar comment after", "a: |\n  x\n# c\nb: y\n", true},
+		{"block scalar strip", "a: |-\n  x\n", false},
+		{"block scalar indent", "a: |2\n   x\n", false},
+		{"block scalar spaces line", "a: |\n  x\n   \n  y\n", false},
+		{"block scalar less indented", "a:\n  b: |\n     x\n    y\n", false},
+		{"folded", "a: >\n  text\n", false},
+		{"multi-line plain", "a: one\n  two\n", false},
+		{"flow mapping", "a: {b: c}\n", false},
+		{"flow with quotes", "a: ['x', y]\n", false},
+		{"flow over lines", "a: [x,\n  y]\n", false},
+		{"flow trailing comma", "a: [x, ]\n", false},
+		{"duplicate key", "a: x\na: y\n", false},
+		{"tab", "a:\tb\n", false},
+		{"crlf", "a: b\r\n", false},
+		{"not a mapping", "- a\n- b\n", false},
+		{"scalar document", "just text\n", false},
+		{"bad indentation", "a:\n    b: c\n  d: e\n", false},
+		{"unicode", "a: héllo wörld ☃\n", true},
+		{"line separator", "a: x\u2028y\n", false},
+		{"bom", "\ufeffa: b\n", false},
+		{"key with space", "a b: c\n", false},
+		{"quoted key", "\"a\": c\n", false},
+		{"directive", "%YAML 1.2\n---\na: b\n", false},
+		{"deep", strings.Repeat("a:\n", 3) + "  b: c\n", false},
+		{"indented root", "  a: b\n", false},
+		{"empty file", "", true},
+		{"only comments", "# x\n\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := checkFast(t, tt.name, []byte(tt.yaml)); got != tt.fast {
+				t.Errorf("fast path taken = %v, want %v", got, tt.fast)
+			}
+		})
+	}
+}
+
+// TestParseFastCatalogs runs the fast path over the example catalogs and a generated
+// one, which it must take (it is the point of it), with the same results as yaml.v3.
+func TestParseFastCatalogs(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := gen.Generate(dir, 3000, 7); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	examples, _ := filepath.Glob("../../../../examples/catalog/*.yaml")
+	more, _ := filepath.Glob("../../../../examples/catalog/*/*.yaml")
+	for _, f := range append(files, append(examples, more...)...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		took := checkFast(t, f, data)
+		if !took && strings.HasPrefix(f, dir) {
+			t.Errorf("%s: the fast path refused a generated file", f)
+		}
+		t.Logf("%s: fast %v", filepath.Base(f), took)
+	}
+}
+
+// TestParseFastMutations mutates catalog YAML at random: whatever the fast path still
+// accepts must parse as yaml.v3 parses it.
+func TestParseFastMutations(t *testing.T) {
+	seed := []byte(`apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: api-1
+  tags: [java, web]
+  links:
+    - url: https://example.com/x
+      title: Dashboard
+spec:
+  owner: group-1
+  targets:
+    - ./a.yaml
+  definition: |
+    openapi: 3.0.0
+
+    paths: {}
+---
+kind: Group
+spec:
+  children: []
+  members:
+  - user-1
+`)
+	const tricky = " :-#'\"[]|>\n.1,{}&*!~\t"
+	accepted := 0
+	rnd := uint32(7)
+	next := func(n int) int { rnd = rnd*1664525 + 1013904223; return int(rnd>>8) % n }
+	for i := 0; i < 20000; i++ {
+		data := append([]byte(nil), seed...)
+		for j := 0; j <= next(3); j++ {
+			pos := next(len(data))
+			switch next(3) {
+			case 0:
+				data[pos] = tricky[next(len(tricky))]
+			case 1:
+				data = append(data[:pos], append([]byte{tricky[next(len(tricky))]}, data[pos:]...)...)
+			default:
+				data = append(data[:pos], data[pos+1:]...)
+			}
+		}
+		if checkFast(t, "mutation", data) {
+			accepted++
+		}
+	}
+	if accepted < 1000 {
+		t.Errorf("the fast path took only %d of the mutations", accepted)
+	}
+	t.Logf("fast path took %d mutations", accepted)
+}
