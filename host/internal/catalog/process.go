@@ -733,18 +733,11 @@ func (b *batch) commit(ctx context.Context) error {
 	for _, e := range b.changed {
 		records = append(records, Op{Bucket: BucketEntities, Key: e.key, Value: encodeRecord(e)})
 	}
+	c.stitchDirty(b.dirty)
 	for k := range b.deleted {
 		ops = append(ops, Op{Bucket: BucketEntities, Key: k})
 	}
 	ops = append(ops, records...)
-	// The store writes while the catalog stitches: the ops hold only bytes encoded for
-	// them, and the pass still ends, and reports a failed write, once both are done.
-	var stored chan error
-	if len(ops) > 0 {
-		stored = make(chan error, 1)
-		go func() { stored <- c.store.Apply(ctx, ops) }()
-	}
-	c.stitchDirty(b.dirty)
 	if len(ops) == 0 {
 		return nil
 	}
@@ -754,7 +747,7 @@ func (b *batch) commit(ctx context.Context) error {
 		c.packAfterBulk()
 	}
 	c.maybeRepack()
-	if err := <-stored; err != nil {
+	if err := c.store.Apply(ctx, ops); err != nil {
 		return fmt.Errorf("catalog: write store: %w", err)
 	}
 	return nil
