@@ -99,6 +99,7 @@ func (e *entity) relations() []model.Relation {
 // processing applies each batch under the write lock.
 type Catalog struct {
 	opts   Options
+	kinds  map[string]bool // kinds catalog.rules allows everywhere (Config.allowed)
 	log    *slog.Logger
 	store  Store
 	reader Reader
@@ -184,7 +185,7 @@ func New(ctx context.Context, opts Options) (*Catalog, error) {
 		opts.Workers = 4
 	}
 	c := &Catalog{
-		opts: opts, log: opts.Logger, store: opts.Store, reader: opts.Reader,
+		opts: opts, kinds: opts.Config.allowed(), log: opts.Logger, store: opts.Store, reader: opts.Reader,
 		ents: map[string]*entity{}, byUID: map[string]*entity{}, rels: map[string][]relEdge{}, intern: map[string]string{},
 		sources: map[string]*sourceState{}, locations: map[string]*Location{}, idx: newIndex(),
 	}

@@ -348,7 +348,7 @@ func (c *Catalog) rulesFingerprint(root *Location) string {
 
 func (c *Catalog) allowed(kind, srcKey string, root *Location) bool {
 	k := strings.ToLower(kind)
-	if c.opts.Config.allowed()[k] {
+	if c.kinds[k] {
 		return true
 	}
 	if srcKey == root.Key() {
@@ -731,8 +731,9 @@ func (b *batch) commit(ctx context.Context) error {
 	// changes nothing a record holds).
 	records := make([]Op, 0, len(b.changed))
 	for _, e := range b.changed {
-		records = append(records, Op{Bucket: BucketEntities, Key: e.key, Value: encodeRecord(e)})
+		records = append(records, Op{Bucket: BucketEntities, Key: e.key})
 	}
+	parallel(len(records), func(i int) { records[i].Value = encodeRecord(b.changed[records[i].Key]) })
 	c.stitchDirty(b.dirty)
 	for k := range b.deleted {
 		ops = append(ops, Op{Bucket: BucketEntities, Key: k})
