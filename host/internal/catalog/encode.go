@@ -367,6 +367,18 @@ func sortRelations(out []relOut) []relOut {
 type ownEdge struct {
 	target string
 	typ    uint8
+	plain  bool // target needs no JSON escaping (see plainJSON)
+}
+
+// plainJSON reports whether s is written in JSON as it is, between quotes. Edges note
+// it (in what would be padding) so that serving copies targets without scanning them.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // ownEdges returns the relations in rels whose source is self, with interned targets.
@@ -384,7 +396,8 @@ func (c *Catalog) ownEdges(rels []model.Relation, self string) []ownEdge {
 	out := make([]ownEdge, 0, n)
 	for _, r := range rels {
 		if strings.ToLower(r.Source) == self {
-			out = append(out, ownEdge{target: c.internStr(r.Target), typ: relTypeIndex(r.Type)})
+			t := c.internStr(r.Target)
+			out = append(out, ownEdge{target: t, typ: relTypeIndex(r.Type), plain: plainJSON(t)})
 		}
 	}
 	slices.SortFunc(out, func(a, b ownEdge) int { return cmpRel(a.typ, a.target, b.typ, b.target) })
@@ -411,8 +424,12 @@ func sortEdges(l []relEdge) {
 // target ref), without duplicates: a merge of the relations it emits about itself and
 // those stored at it, both kept in that order (see ownEdges and sortEdges). Callers
 // hold c.mu, and the entity's edges are sorted (stitching sorts them).
-func (c *Catalog) eachRelation(e *entity, fn func(typ uint8, target string)) {
-	a, b := e.fwd, c.rels[e.key]
+func (c *Catalog) eachRelation(e *entity, fn func(typ uint8, target string, plain bool)) {
+	mergeRelations(e.fwd, c.rels[e.key], fn)
+}
+
+// mergeRelations is eachRelation over an entity's own edges a and its stored edges b.
+func mergeRelations(a []ownEdge, b []relEdge, fn func(typ uint8, target string, plain bool)) {
 	i, j := 0, 0
 	first := true
 	var lt uint8
@@ -420,33 +437,45 @@ func (c *Catalog) eachRelation(e *entity, fn func(typ uint8, target string)) {
 	for i < len(a) || j < len(b) {
 		var t uint8
 		var s string
+		var plain bool
 		if j >= len(b) || i < len(a) && cmpRel(a[i].typ, a[i].target, b[j].typ, b[j].target) <= 0 {
-			t, s = a[i].typ, a[i].target
+			t, s, plain = a[i].typ, a[i].target, a[i].plain
 			i++
 		} else {
-			t, s = b[j].typ, b[j].target
+			t, s, plain = b[j].typ, b[j].target, b[j].plain
 			j++
 		}
 		if !first && t == lt && s == ls {
 			continue
 		}
 		first, lt, ls = false, t, s
-		fn(t, s)
+		fn(t, s, plain)
 	}
 }
 
 // appendServedTail appends an entity's relations, the status tail and the closing brace
 // (as appendTail does).
 func (c *Catalog) appendServedTail(dst []byte, e *entity, status []byte) []byte {
+	return appendRelationsTail(dst, e.fwd, c.rels[e.key], status)
+}
+
+// appendRelationsTail is appendServedTail given the entity's own and stored edges.
+func appendRelationsTail(dst []byte, own []ownEdge, stored []relEdge, status []byte) []byte {
 	dst = append(dst, `,"relations":[`...)
 	n := 0
-	c.eachRelation(e, func(typ uint8, target string) {
+	mergeRelations(own, stored, func(typ uint8, target string, plain bool) {
 		if n > 0 {
 			dst = append(dst, ',')
 		}
 		n++
 		dst = append(dst, relPrefix[typ]...)
-		dst = appendJSONString(dst, target)
+		if plain {
+			dst = append(dst, '"')
+			dst = append(dst, target...)
+			dst = append(dst, '"')
+		} else {
+			dst = appendJSONString(dst, target)
+		}
 		dst = append(dst, '}')
 	})
 	dst = append(dst, ']')
@@ -462,13 +491,13 @@ func (c *Catalog) appendEntity(dst []byte, e *entity) []byte {
 }
 
 // servedSize is the size of an entity as served, unless relations are duplicated (then
-// less) or targets need escaping (then more).
-func (c *Catalog) servedSize(e *entity) int {
+// less) or targets need escaping (then more); stored is c.rels[e.key].
+func servedSize(e *entity, stored []relEdge) int {
 	n := len(e.doc) + len(e.status) + len(`,"relations":[]`)
 	for _, r := range e.fwd {
 		n += len(relPrefix[r.typ]) + len(r.target) + 4 // quotes, brace, comma
 	}
-	for _, r := range c.rels[e.key] {
+	for _, r := range stored {
 		n += len(relPrefix[r.typ]) + len(r.target) + 4
 	}
 	return n
@@ -480,7 +509,7 @@ func (c *Catalog) entityJSON(e *entity) []byte {
 	if e == nil || e.doc == nil {
 		return nil
 	}
-	return c.appendEntity(make([]byte, 0, c.servedSize(e)), e)
+	return c.appendEntity(make([]byte, 0, servedSize(e, c.rels[e.key])), e)
 }
 
 // relEdge is one relation stored at its source entity: its type (an index into
@@ -489,6 +518,7 @@ type relEdge struct {
 	target  string
 	emitter string
 	typ     uint8
+	plain   bool // target needs no JSON escaping (see plainJSON)
 }
 
 var relTypes = []string{

@@ -673,7 +673,8 @@ func (c *Catalog) addEdge(r model.Relation, emitter string) {
 		return
 	}
 	k = c.internStr(k)
-	c.rels[k] = append(c.rels[k], relEdge{typ: relTypeIndex(r.Type), target: c.internStr(r.Target), emitter: emitter})
+	t := c.internStr(r.Target)
+	c.rels[k] = append(c.rels[k], relEdge{typ: relTypeIndex(r.Type), target: t, emitter: emitter, plain: plainJSON(t)})
 }
 
 // internStr shares one copy of each ref string among all relations that mention it.
@@ -1006,7 +1007,7 @@ func (c *Catalog) stitchOne(e *entity, hasViaErrors bool, slab *docSlab, scratch
 	}
 	extra := make([]pair, 0, 1+len(e.fwd)+len(c.rels[e.key]))
 	extra = append(extra, keptPair("metadata.uid", e.uid))
-	c.eachRelation(e, func(typ uint8, target string) {
+	c.eachRelation(e, func(typ uint8, target string, _ bool) {
 		extra = append(extra, keptPair(relSearchKeys[typ], target))
 	})
 	return stitched{doc: slab.copy(doc), status: st, pairs: pairs, extra: extra}, all[:0]

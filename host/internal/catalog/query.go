@@ -246,9 +246,12 @@ func (c *Catalog) SelectJSON(dst []byte, s Selection, fields [][]string) ([]byte
 	defer c.mu.RUnlock()
 	ids, total := c.page(&s)
 	if len(fields) == 0 {
+		stored := make([][]relEdge, len(ids)) // each entity's edges, looked up once
 		n := 2
-		for _, id := range ids {
-			n += c.servedSize(c.idx.slots[id]) + 1
+		for i, id := range ids {
+			e := c.idx.slots[id]
+			stored[i] = c.rels[e.key]
+			n += servedSize(e, stored[i]) + 1
 		}
 		dst = slices.Grow(dst, n)
 		dst = append(dst, '[')
@@ -256,7 +259,9 @@ func (c *Catalog) SelectJSON(dst []byte, s Selection, fields [][]string) ([]byte
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = c.appendEntity(dst, c.idx.slots[id])
+			e := c.idx.slots[id]
+			dst = append(dst, e.doc[:len(e.doc)-1]...)
+			dst = appendRelationsTail(dst, e.fwd, stored[i], e.status)
 		}
 		return append(dst, ']'), len(ids), total
 	}
