@@ -509,7 +509,10 @@ func (c *Catalog) entityJSON(e *entity) []byte {
 	if e == nil || e.doc == nil {
 		return nil
 	}
-	return c.appendEntity(make([]byte, 0, servedSize(e, c.rels[e.key])), e)
+	stored := c.rels[e.key]
+	dst := make([]byte, 0, servedSize(e, stored))
+	dst = append(dst, e.doc[:len(e.doc)-1]...)
+	return appendRelationsTail(dst, e.fwd, stored, e.status)
 }
 
 // relEdge is one relation stored at its source entity: its type (an index into
