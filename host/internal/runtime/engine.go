@@ -27,12 +27,10 @@ package runtime
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,7 +57,7 @@ type Engine struct {
 	cache  wazero.CompilationCache
 	logger *slog.Logger
 	instr  *instrCache
-	// compiling serialises the first compile of each module (see compileGate).
+	// compiling serialises the compiles of each module (see compileGate).
 	compiling *compileGate
 
 	mu      sync.Mutex
@@ -124,7 +122,7 @@ func NewEngine(ctx context.Context, cfg EngineConfig) (*Engine, error) {
 	} else {
 		cache = wazero.NewCompilationCache()
 	}
-	e := &Engine{cache: cache, logger: logger, instr: newInstrCache(cfg.CacheDir), compiling: newCompileGate(cfg.CacheDir), plugins: map[*Plugin]struct{}{},
+	e := &Engine{cache: cache, logger: logger, instr: newInstrCache(cfg.CacheDir), compiling: newCompileGate(), plugins: map[*Plugin]struct{}{},
 		stopDog: make(chan struct{}), dogDone: make(chan struct{})}
 	e.clock.Store(monoNow())
 	go e.watchdog()
@@ -175,52 +173,27 @@ func (e *Engine) unregister(p *Plugin) {
 	e.mu.Unlock()
 }
 
-// compileGate serialises the first compile of each distinct module, so that identical
-// modules loaded at once compile once and the others hit the compilation cache. Once a
-// module has compiled, in this process or in an earlier one that left a marker in the
-// cache directory, its later compiles only decode and validate it (wazero always does
-// that, even on a cache hit), so they run in parallel instead of waiting in line: with
-// four copies of a Go plugin that is the difference between four validations in a row
-// and two at a time on two cores. A stale marker (say, the cache was emptied by hand)
-// only means identical modules compile in parallel once.
+// compileGate serialises compiles of each distinct module, so that identical modules
+// loaded at once compile once and the others hit the compilation cache.
+//
+// It must hold for every compile of a module, including the ones that hit the cache:
+// wazero (v1.12) publishes a module it reads back from the file cache to other runtimes
+// sharing that cache before it has built the module's entry preambles, so a second load
+// of the same module running alongside can instantiate it half-built and panic
+// (TestConcurrentLoadsFromWarmCache). The price is that copies of one module validate
+// one after another at start-up; distinct modules still load in parallel.
 type compileGate struct {
-	dir   string // marker directory; empty means markers live in memory only
 	mu    sync.Mutex
 	locks map[[32]byte]*sync.Mutex
-	done  map[[32]byte]bool
 }
 
-// compiledMarkers is the sub-directory of the cache directory that holds the markers.
-const compiledMarkers = "greenroom-compiled-v1"
-
-func newCompileGate(cacheDir string) *compileGate {
-	g := &compileGate{locks: map[[32]byte]*sync.Mutex{}, done: map[[32]byte]bool{}}
-	if cacheDir != "" {
-		g.dir = filepath.Join(cacheDir, compiledMarkers)
-	}
-	return g
+func newCompileGate() *compileGate {
+	return &compileGate{locks: map[[32]byte]*sync.Mutex{}}
 }
 
-func (g *compileGate) marker(key [32]byte) string {
-	return filepath.Join(g.dir, hex.EncodeToString(key[:]))
-}
-
-// enter waits for its turn to compile the module with this key, unless it has compiled
-// before. Call leave with whether the compile succeeded.
-func (g *compileGate) enter(key [32]byte) (leave func(compiled bool)) {
-	noop := func(bool) {}
+// enter waits for its turn to compile the module with this key; call leave after.
+func (g *compileGate) enter(key [32]byte) (leave func()) {
 	g.mu.Lock()
-	if g.done[key] {
-		g.mu.Unlock()
-		return noop
-	}
-	if g.dir != "" {
-		if _, err := os.Stat(g.marker(key)); err == nil {
-			g.done[key] = true
-			g.mu.Unlock()
-			return noop
-		}
-	}
 	l, ok := g.locks[key]
 	if !ok {
 		l = &sync.Mutex{}
@@ -228,22 +201,5 @@ func (g *compileGate) enter(key [32]byte) (leave func(compiled bool)) {
 	}
 	g.mu.Unlock()
 	l.Lock()
-	g.mu.Lock()
-	done := g.done[key]
-	g.mu.Unlock()
-	if done {
-		l.Unlock()
-		return noop
-	}
-	return func(compiled bool) {
-		if compiled {
-			g.mu.Lock()
-			g.done[key] = true
-			g.mu.Unlock()
-			if g.dir != "" && os.MkdirAll(g.dir, 0o700) == nil {
-				_ = os.WriteFile(g.marker(key), nil, 0o600)
-			}
-		}
-		l.Unlock()
-	}
+	return l.Unlock
 }

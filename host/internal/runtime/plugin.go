@@ -198,13 +198,12 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		}
 	}()
 
-	// Identical modules loaded at once compile one at a time the first time: the first
-	// fills the compilation cache and the others hit it, instead of compiling the same
-	// code in parallel. Instantiation stays parallel.
-	// The key is the original module's hash: its instrumentation is deterministic.
+	// Identical modules loaded at once compile one at a time: the first fills the
+	// compilation cache and the others hit it (see compileGate). The key is the original
+	// module's hash: its instrumentation is deterministic. Instantiation stays parallel.
 	leave := e.compiling.enter(moduleKey)
 	code, err := p.rt.CompileModule(ctx, body)
-	leave(err == nil)
+	leave()
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
