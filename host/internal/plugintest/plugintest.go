@@ -86,9 +86,17 @@ func hashTree(t testing.TB, dirs ...string) string {
 // the path of the packed module.
 func Go(t testing.TB, dir string) string {
 	t.Helper()
+	return GoWithManifest(t, dir, filepath.Join(dir, "plugin.yaml"))
+}
+
+// GoWithManifest is Go with the manifest taken from another file (relative to the repo
+// root), for Go modules that have none of their own, such as plain Extism PDK plugins.
+func GoWithManifest(t testing.TB, dir, manifest string) string {
+	t.Helper()
 	root := Root(t)
 	src := filepath.Join(root, dir)
-	key := hashTree(t, src, filepath.Join(root, "sdk", "go"))
+	man := filepath.Join(root, manifest)
+	key := hashTree(t, src, filepath.Join(root, "sdk", "go"), man)
 	out := filepath.Join(cacheDir(t), filepath.Base(dir)+"-"+key+".wasm")
 	if _, err := os.Stat(out); err == nil {
 		return out
@@ -100,7 +108,7 @@ func Go(t testing.TB, dir string) string {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("plugintest: building %s: %v\n%s", dir, err, b)
 	}
-	return packTo(t, raw, filepath.Join(src, "plugin.yaml"), out)
+	return packTo(t, raw, man, out)
 }
 
 // WAT assembles a .wat file with wat2wasm (Debian's wabt) and, when manifest is not
