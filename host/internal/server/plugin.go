@@ -59,8 +59,10 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 		}
 	}
 	c.Status(pr.resp.Status)
-	// Send copies the body, so the pooled buffer it refers into can go back.
-	return c.Send(pr.resp.Body)
+	// The body refers into pr, which goes back to the pool when this returns, before
+	// fasthttp writes the response: copy it. (c.Send would keep the slice itself.)
+	c.Response().SetBody(pr.resp.Body)
+	return nil
 }
 
 type tooLarge struct{ limit int64 }
