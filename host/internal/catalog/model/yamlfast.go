@@ -48,10 +48,11 @@ func parseFast(data []byte) ([]Document, bool) {
 	for len(data) > 0 {
 		no++
 		var line []byte
+		eol := true
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
 		} else {
-			line, data = data, nil
+			line, data, eol = data, nil, false
 		}
 		indent := 0
 		for indent < len(line) && line[indent] == ' ' {
@@ -59,7 +60,7 @@ func parseFast(data []byte) ([]Document, bool) {
 		}
 		text := line[indent:]
 		if len(text) == 0 || text[0] == '#' {
-			lines = append(lines, fastLine{no: no, indent: indent, raw: string(line), skip: true})
+			lines = append(lines, fastLine{no: no, indent: indent, raw: string(line), skip: true, noEOL: !eol})
 			continue
 		}
 		for _, c := range text {
@@ -80,7 +81,7 @@ func parseFast(data []byte) ([]Document, bool) {
 			continue
 		}
 		raw := string(line)
-		lines = append(lines, fastLine{no: no, indent: indent, text: strings.TrimRight(raw[indent:], " "), raw: raw})
+		lines = append(lines, fastLine{no: no, indent: indent, text: strings.TrimRight(raw[indent:], " "), raw: raw, noEOL: !eol})
 	}
 	if !flush() {
 		return nil, false
@@ -93,6 +94,7 @@ type fastLine struct {
 	text       string // without indentation and trailing spaces
 	raw        string // the whole line, for block scalars
 	skip       bool   // blank or a comment, outside block scalars
+	noEOL      bool   // the file's last line, with no line break after it
 }
 
 type fastParser struct {
@@ -118,7 +120,8 @@ func (p *fastParser) peek() (fastLine, bool) {
 // indented by ind: all lines more indented than ind up to the first line that is not.
 func (p *fastParser) literal(ind int) (string, bool) {
 	var parts []string
-	n := -1 // the scalar's indentation, from its first non-empty line
+	noEOL := false // the scalar's last line ends the file without a line break
+	n := -1        // the scalar's indentation, from its first non-empty line
 	for ; p.i < len(p.lines); p.i++ {
 		l := p.lines[p.i]
 		if l.raw == "" {
@@ -141,12 +144,17 @@ func (p *fastParser) literal(ind int) (string, bool) {
 			break
 		}
 		parts = append(parts, l.raw[n:])
+		noEOL = l.noEOL
 	}
 	for len(parts) > 0 && parts[len(parts)-1] == "" {
 		parts = parts[:len(parts)-1] // clip: trailing empty lines go
 	}
 	if len(parts) == 0 {
 		return "", true
+	}
+	if noEOL {
+		// yaml.v3 clips to the line break that ends the last line, and there is none.
+		return strings.Join(parts, "\n"), true
 	}
 	return strings.Join(parts, "\n") + "\n", true
 }
