@@ -317,7 +317,7 @@ func inlineValue(s string) (any, bool) {
 		}
 		for _, part := range strings.Split(inner, ",") {
 			part = strings.Trim(part, " ")
-			if part == "" || strings.ContainsAny(part, "[]{}'\"") {
+			if part == "" || strings.ContainsAny(part, "[]{}'\"?") { // yaml.v3 refuses '?' in a flow plain scalar
 				return nil, false
 			}
 			v, ok := plainScalar(part)
