@@ -216,7 +216,7 @@ func (v *HTTPResponseView) headers(b []byte, i int) (end int, ct, ok bool) {
 	}
 	for {
 		k, next, ok := plainString(b, i)
-		if !ok || !plainHeaderName(k) {
+		if !ok || !plainHeaderName(k) || len(v.Headers)-first >= maxFastHeaders {
 			return i, false, false
 		}
 		for _, f := range v.Headers[first:] {
@@ -287,6 +287,11 @@ func (v *HTTPResponseView) headers(b []byte, i int) (end int, ct, ok bool) {
 	v.Headers = out
 	return i + 1, ct, true
 }
+
+// maxFastHeaders bounds the header fields the fast path collects before it reads
+// another name: its duplicate check compares each name with the fields before it, so
+// more go to the reference decoder, which is linear in them.
+const maxFastHeaders = 64
 
 // plainHeaderName reports whether k is a header name that needs no normalising: a valid
 // token, lower case, and not one that responses may not set.

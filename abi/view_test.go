@@ -3,8 +3,10 @@ package abi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // viewMatchesDecode checks that the view decodes msg to the same answer as
@@ -119,4 +121,38 @@ func FuzzValidValue(f *testing.F) {
 			t.Fatalf("validValue refuses %q, which json.Valid accepts", in)
 		}
 	})
+}
+
+// manyHeaders is a response message with n distinct header names.
+func manyHeaders(n int) []byte {
+	msg := []byte(`{"headers":{`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			msg = append(msg, ',')
+		}
+		msg = fmt.Appendf(msg, `"h%d":""`, i)
+	}
+	return append(msg, `},"text":"x"}`...)
+}
+
+// TestHTTPResponseViewManyHeaders: a plugin's output of many header fields decodes as
+// DecodeHTTPResponse does and in comparable time. The fast path's duplicate check
+// compares each name with every field before it; unbounded, a plugin could make the
+// host spend seconds of CPU (outside the plugin's deadline) on one 600 KB response.
+func TestHTTPResponseViewManyHeaders(t *testing.T) {
+	var v HTTPResponseView
+	viewMatchesDecode(t, &v, manyHeaders(300), true)
+	msg := manyHeaders(20000)
+	t0 := time.Now()
+	if _, err := DecodeHTTPResponse(msg); err != nil {
+		t.Fatal(err)
+	}
+	ref := time.Since(t0)
+	t0 = time.Now()
+	if err := v.Decode(msg); err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Since(t0); got > 10*ref+100*time.Millisecond {
+		t.Errorf("the view took %v for %d header fields, DecodeHTTPResponse %v", got, 20000, ref)
+	}
 }
