@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,6 +31,17 @@ func viewMatchesDecode(t *testing.T, v *HTTPResponseView, msg []byte, sameWords 
 	for k, vs := range want.Headers {
 		if len(vs) > 0 {
 			wantH[k] = vs
+		}
+	}
+	// SPEC.md 7.2, whichever path decoded it: the status in range, names lower-case
+	// tokens that responses may set, no line break in a value (response splitting).
+	if v.Status < 100 || v.Status > 599 {
+		t.Fatalf("%q: status %d", msg, v.Status)
+	}
+	for _, f := range v.Headers {
+		if !validHeaderName(string(f.Name)) || strings.ToLower(string(f.Name)) != string(f.Name) || hopByHop[string(f.Name)] ||
+			bytes.ContainsAny(f.Value, "\r\n") {
+			t.Fatalf("%q: header %q: %q", msg, f.Name, f.Value)
 		}
 	}
 	if v.Status != want.Status || !bytes.Equal(v.Body, want.Body) || (v.Body == nil) != (want.Body == nil) || !reflect.DeepEqual(got, wantH) {
@@ -58,6 +70,21 @@ var viewCases = []string{
 	`{"headers":{"a":"x","a":"y"}}`, `{"headers":{"a":"é"}}`, `{"headers":{"a":"\xff"}}`,
 	`{"headers":{"a":"x"},"headers":{"b":"y"}}`, `{"headers":{"a":1}}`, `{"headers":[]}`,
 	`{"unknown":1,"text":"x"}`, `{"\u0074ext":"x"}`, ``, `  `, `[]`, `null`, `{"status":200,}`,
+	// Response splitting and header names fasthttp would write as they are.
+	`{"headers":{"a":"x\u000d\u000ay"}}`, `{"headers":{"a":["ok","x\ny"]}}`, `{"headers":{"a":["ok","x\ry"]}}`,
+	`{"headers":{"a":"\u0000"}}`, `{"headers":{"a":"x` + "\r\n" + `y"}}`, `{"headers":{"a:b":"x"}}`,
+	`{"headers":{"a\r\nb":"x"}}`, `{"headers":{"a` + "\n" + `b":"x"}}`, `{"headers":{"a\u0020b":"x"}}`,
+	`{"headers":{"é":"x"}}`, `{"headers":{"set-cookie":["a=1","b=2"]},"text":"x"}`,
+	`{"headers":{"Transfer-Encoding":"chunked"},"text":"x"}`, `{"headers":{"content-length":"0"},"body":"AAEC"}`,
+	`{"headers":{"a":"x","b":[]}}`,
+	// Status bounds and numbers.
+	`{"status":100}`, `{"status":599}`, `{"status":1e2}`, `{"status":99999999999999999999}`, `{"status":200 }`,
+	`{"status":-0}`, `{"status":20}`, `{"status":2000}`, `{"Status":404}`,
+	// Bodies.
+	`{"body":"AA=="}`, `{"body":"AA"}`, `{"body":"AA\r\n=="}`, `{"body":"A===" }`, `{"text":"\ud800"}`,
+	`{"text":"\u2028"}`, `{"Text":"x"}`, `{"json":"\xff"}`, "{\"json\":\"\xff\"}", `{"json":1e999}`, `{"json":-}`,
+	`{"json":[` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `]}`, `{"json":{"a":1,"a":2}}`,
+	`{"json":1,"headers":{"content-type":"text/x"}}`, `{"json":` + "\t 1 \n" + `}`, `{"json":01}`,
 }
 
 func TestHTTPResponseViewMatchesDecode(t *testing.T) {
