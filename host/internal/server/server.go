@@ -6,8 +6,10 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -99,6 +101,7 @@ func New(opts Options) *Server {
 		IdleTimeout:           2 * time.Minute,
 		ErrorHandler:          s.errorHandler,
 	})
+	s.app.Use(s.recoverPanics)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
@@ -159,6 +162,20 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // errorHandler turns fiber's own errors (404 for unknown routes, 413, ...) into
 // Backstage's error body.
+// recoverPanics answers a request whose handler panicked with a 500 and Backstage's error
+// body, and logs the panic with its stack: a bug met by one request must not take the
+// host, and every other request, down with it.
+func (s *Server) recoverPanics(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("request handler panicked", "method", c.Method(), "path", c.Path(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			c.Response().Header.Del(fiber.HeaderContentEncoding)
+			err = writeError(c, 500, "Error", "internal server error")
+		}
+	}()
+	return c.Next()
+}
+
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
