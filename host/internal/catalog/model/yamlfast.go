@@ -59,14 +59,18 @@ func parseFast(data []byte) ([]Document, bool) {
 			indent++
 		}
 		text := line[indent:]
-		if len(text) == 0 || text[0] == '#' {
+		comment := len(text) > 0 && text[0] == '#'
+		for _, c := range text {
+			// Tabs, carriage returns and control characters, except a tab in a comment
+			// line. yaml.v3 refuses control characters and reads '\r' as a line break
+			// even in comments and in block scalar lines that look like comments.
+			if (c < 0x20 || c == 0x7f) && !(comment && c == '\t') {
+				return nil, false
+			}
+		}
+		if len(text) == 0 || comment {
 			lines = append(lines, fastLine{no: no, indent: indent, raw: string(line), skip: true, noEOL: !eol})
 			continue
-		}
-		for _, c := range text {
-			if c < 0x20 || c == 0x7f {
-				return nil, false // tabs, carriage returns, control characters
-			}
 		}
 		if indent == 0 && (text[0] == '%' || bytes.HasPrefix(text, []byte("..."))) {
 			return nil, false
