@@ -62,6 +62,13 @@ func (s catalogStore) Apply(ctx context.Context, ops []catalog.Op) error {
 	})
 	ops = sorted
 	return s.db.Update(func(tx *bolt.Tx) error {
+		// A crash between reserve's two transactions leaves the reserve behind, and
+		// reserve itself no longer runs once the file is that large: drop it here.
+		if tx.Bucket([]byte(reserveBucket)) != nil {
+			if err := tx.DeleteBucket([]byte(reserveBucket)); err != nil {
+				return fmt.Errorf("catalog store: drop the reserve: %w", err)
+			}
+		}
 		buckets := map[string]*bolt.Bucket{}
 		for _, op := range ops {
 			b := buckets[op.Bucket]
@@ -88,7 +95,7 @@ func (s catalogStore) Apply(ctx context.Context, ops []catalog.Op) error {
 }
 
 // reserveBucket holds, between two transactions of reserve, the value that grows the
-// file; a crash in between leaves it behind, and the next reserve replaces it.
+// file; a crash in between leaves it behind, and the next Apply deletes it.
 const reserveBucket = "catalog.reserve"
 
 // reserve grows the file before a batch that would grow it severalfold (the first

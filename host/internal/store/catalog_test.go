@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/catalog/gen"
 	"greenroom.dev/greenroom/host/internal/store"
@@ -242,4 +244,51 @@ func TestCatalogStoreLargeBatch(t *testing.T) {
 	}
 	defer f.Close()
 	check(f.Catalog(), 1)
+}
+
+// TestCatalogStoreReserveLeftBehind: a crash between the two transactions of reserve
+// leaves the reserve in the file. The next batch must drop it, whatever its size;
+// otherwise the file keeps a first ingest's worth of zeros for good (and, being that
+// large, it stops reserve from ever running again).
+func TestCatalogStoreReserveLeftBehind(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "greenroom.db")
+	f, err := store.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("catalog.reserve"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("reserve"), make([]byte, 8<<20))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err = store.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st := f.Catalog()
+	ctx := context.Background()
+	if err := st.Apply(ctx, []catalog.Op{{Bucket: catalog.BucketEntities, Key: "k", Value: []byte("v")}}); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	_ = st.ForEach(ctx, "catalog.reserve", func(k, v []byte) error { found = true; return nil })
+	if found {
+		t.Fatal("the reserve left by a crash is still in the file")
+	}
 }
