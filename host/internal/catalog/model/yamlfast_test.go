@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -185,4 +186,49 @@ spec:
 		t.Errorf("the fast path took only %d of the mutations", accepted)
 	}
 	t.Logf("fast path took %d mutations", accepted)
+}
+
+// TestParseFastTrickyInputs runs inputs chosen to trip a hand-written YAML reader
+// through the differential check: whichever path takes them, the result is yaml.v3's.
+func TestParseFastTrickyInputs(t *testing.T) {
+	inputs := []string{
+		// ':' and '#' inside keys and values
+		"a: b:c\n", "a: b::\n", "a: b: c\n", "a:b\n", "a:b: c\n", "a: http://h:80/p#f\n", "a: b#c\n",
+		"a: b #c\n", "a: b #\n", "a: #c\n", "a:  # c\n", "a: '#'\n", "a: \"a # b\"\n", "http://x: y\n",
+		// quoted scalars
+		"a: 'it''s'\n", "a: \"e\\n\"\n", "a: \"x\\\"y\"\n", "a: \"x'\"\n", "a: 'x\"'\n", "a: ''\n", "a: \"\"\n",
+		"a: 'x' \n", "a: 'x' y\n", "a: \"x\" #c\n", "a: ' x '\n", "a: '\U0001F600'\n", "\"a\": b\n", "'a': b\n",
+		// nulls, bools, numbers, timestamps
+		"a: ~\nb: null\nc: Null\nd: NULL\ne: nUll\n", "a: true\nb: True\nc: TRUE\nd: tRue\ne: yes\nf: on\ng: y\nh: off\n",
+		"a: 0x1F\n", "a: 1_000\n", "a: .5\n", "a: ._5\n", "a: -.inf\n", "a: .nan\n", "a: .NaN\n", "a: .Nan\n",
+		"a: 2001-12-14\n", "a: 2001-12-14t21:59:43.10-05:00\n", "a: +1\n", "a: 0\n", "a: 1.2.3\n", "a: .x\n",
+		"1: a\ntrue: b\nnull: c\n~: d\n",
+		// spacing and markers
+		"a: b   \n", "a:   b\n", "a: x  y\n", "a:\n", "a:", "a: b", "---\na: b\n", "--- \na: b\n", "---\n---\n",
+		"a: b\n...\n", "a: b\n---\n", "%YAML 1.2\n---\na: b\n", "\ufeffa: b\n", "a: b\r\n", "a: b\rc: d\n",
+		"a: x\u2028y\n", "a: x\u0085y\n", "a: x\u00a0\n", "a: héllo ☃ \U0001F600\n", "# \x01\na: b\n", "# \tc\na: b\n",
+		// sequences
+		"a:\n- x\n- y\n", "a:\n  - - x\n    - y\n", "a:\n  -\n  - x\n", "a:\n  -   b: c\n      d: e\n",
+		"a:\n  - b: c\n  d: e\n", "a:\n - x\n  - y\n", "- a\n", "a: [x, y]\n", "a: [x,y]\n", "a: [ ]\n",
+		"a: [x, ]\n", "a: [a?b]\n", "a: [a:b]\n", "a: [a: b]\n", "a: [a #b]\n", "a: [x]y]\n", "a: [x,\n  y]\n",
+		"a: {}\n", "a: {b: c}\n", "a: - x\n",
+		// block scalars
+		"a: |\n  x\n", "a: |\n  x", "a: |\n  x\n  y", "a: |\n\n  x\n\n", "a: |\n  x\n   y\n", "a: |\n   x\n  y\n",
+		"a: |\n  x\n  \n", "a: |\n  #x\n", "a: |\n  #x\r\n", "a: |\n  #x\ty\n", "a: |\nb: c\n", "a: |\n",
+		"a: |-\n  x\n", "a: |+\n  x\n\n", "a: |2\n   x\n", "a: |1-\n  x\n", "a: >\n  x\n  y\n", "a: >-\n  x\n",
+		"a: | # c\n  x\n", "a:\n- |\n x\n- y", "a:\n  - |\n   x\n  - |\n   y",
+		// structure
+		"a: x\na: y\n", "a:\n  b: 1\n  b: 2\n", "a:\n    b: c\n  d: e\n", "  a: b\n", "a: b\n  c: d\n",
+		"a:\tb\n", "a:\n\tb: c\n", "just text\n", "&a a: b\n", "a: &x v\nb: *x\n", "<<: {a: b}\n",
+		strings.Repeat("a:\n", 1) + strings.Repeat(" ", 1) + "b:\n" + "  c: d\n",
+		"a: " + strings.Repeat("x", 100000) + "\n",
+	}
+	var deep strings.Builder
+	for i := 0; i < 150; i++ {
+		deep.WriteString(strings.Repeat(" ", i) + "k:\n")
+	}
+	inputs = append(inputs, deep.String())
+	for _, in := range inputs {
+		checkFast(t, fmt.Sprintf("%.60q", in), []byte(in))
+	}
 }
