@@ -98,6 +98,9 @@ func (s catalogStore) Apply(ctx context.Context, ops []catalog.Op) error {
 // file; a crash in between leaves it behind, and the next Apply deletes it.
 const reserveBucket = "catalog.reserve"
 
+// reserveChunk is the largest value reserve writes.
+const reserveChunk = 256 << 20
+
 // reserve grows the file before a batch that would grow it severalfold (the first
 // ingest of a catalog). bbolt remaps its file each time a commit's allocations cross a
 // power of two of the mapping, and each remap copies every key and value of the
@@ -125,7 +128,17 @@ func (s catalogStore) reserve(ops []catalog.Op) error {
 		if err != nil {
 			return err
 		}
-		return b.Put([]byte("reserve"), make([]byte, need))
+		// In values of at most reserveChunk: bbolt refuses a value over MaxValueSize
+		// (2 GB), and one buffer of zeros serves them all.
+		zeros := make([]byte, min(need, reserveChunk))
+		for i, left := 0, need; left > 0; i++ {
+			n := min(left, len(zeros))
+			if err := b.Put([]byte(fmt.Sprintf("reserve-%d", i)), zeros[:n]); err != nil {
+				return err
+			}
+			left -= n
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("catalog store: reserve %d bytes: write: %w", need, err)

@@ -292,3 +292,40 @@ func TestCatalogStoreReserveLeftBehind(t *testing.T) {
 		t.Fatal("the reserve left by a crash is still in the file")
 	}
 }
+
+// TestCatalogStoreHugeBatch applies a first batch of about 1.8 GB, whose reserve would
+// be larger than the largest value bbolt stores. It writes gigabytes, so it runs only
+// when GREENROOM_LARGE_TESTS is set.
+func TestCatalogStoreHugeBatch(t *testing.T) {
+	if os.Getenv("GREENROOM_LARGE_TESTS") == "" {
+		t.Skip("set GREENROOM_LARGE_TESTS=1 to write a 1.8 GB batch")
+	}
+	f, err := store.OpenFile(filepath.Join(t.TempDir(), "greenroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st := f.Catalog()
+	ctx := context.Background()
+	value := make([]byte, 64<<20)
+	var ops []catalog.Op
+	for i := 0; i < 28; i++ { // 28 × 64 MB: a reserve of 1.25 × 1.8 GB > bolt.MaxValueSize
+		ops = append(ops, catalog.Op{Bucket: catalog.BucketEntities, Key: fmt.Sprintf("k%02d", i), Value: value})
+	}
+	if err := st.Apply(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := st.ForEach(ctx, catalog.BucketEntities, func(k, v []byte) error {
+		if len(v) != len(value) {
+			return fmt.Errorf("%s: %d bytes", k, len(v))
+		}
+		n++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(ops) {
+		t.Fatalf("%d values, want %d", n, len(ops))
+	}
+}
