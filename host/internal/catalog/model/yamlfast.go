@@ -291,6 +291,10 @@ func (p *fastParser) sequence(ind int) ([]any, bool) {
 	return a, true
 }
 
+// maxSimpleKey is the longest key yaml.v3 reads as an implicit ("simple") key; it
+// refuses a longer one with "mapping values are not allowed in this context".
+const maxSimpleKey = 1024
+
 // splitKey splits "key: rest" or "key:" with a simple plain key.
 func splitKey(s string) (key, rest string, ok bool) {
 	i := strings.IndexByte(s, ':')
@@ -298,6 +302,9 @@ func splitKey(s string) (key, rest string, ok bool) {
 		return "", "", false
 	}
 	key = s[:i]
+	if len(key) > maxSimpleKey {
+		return "", "", false // yaml.v3 does not take a longer key as a simple key
+	}
 	for j := 0; j < len(key); j++ {
 		c := key[j]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '/' || c == '_' || c == '-' && j > 0) {

@@ -99,6 +99,9 @@ func TestParseFastMatchesYAML(t *testing.T) {
 		{"quoted key", "\"a\": c\n", false},
 		{"directive", "%YAML 1.2\n---\na: b\n", false},
 		{"deep", strings.Repeat("a:\n", 3) + "  b: c\n", false},
+		{"longest key", strings.Repeat("k", 1024) + ": v\n", true},
+		{"key too long", strings.Repeat("k", 1025) + ": v\n", false},
+		{"key too long in a sequence", "a:\n  - " + strings.Repeat("k", 1100) + ": v\n", false},
 		{"indented root", "  a: b\n", false},
 		{"empty file", "", true},
 		{"only comments", "# x\n\n", true},
@@ -228,6 +231,10 @@ func TestParseFastTrickyInputs(t *testing.T) {
 		deep.WriteString(strings.Repeat(" ", i) + "k:\n")
 	}
 	inputs = append(inputs, deep.String())
+	for n := 1000; n <= 1040; n++ { // yaml.v3 takes keys of up to 1024 characters
+		key := strings.Repeat("k", n)
+		inputs = append(inputs, key+": v\n", "a:\n  - "+key+": v\n", "a:\n  -   x: y\n      "+key+":\n")
+	}
 	for _, in := range inputs {
 		checkFast(t, fmt.Sprintf("%.60q", in), []byte(in))
 	}
