@@ -735,20 +735,25 @@ func (b *batch) commit(ctx context.Context) error {
 		records = append(records, Op{Bucket: BucketEntities, Key: e.key})
 	}
 	parallel(len(records), func(i int) { records[i].Value = encodeRecord(b.changed[records[i].Key]) })
-	c.stitchDirty(b.dirty)
+	moved := c.stitchDirty(b.dirty)
 	for k := range b.deleted {
 		ops = append(ops, Op{Bucket: BucketEntities, Key: k})
 	}
 	ops = append(ops, records...)
-	if len(ops) == 0 {
+	if len(ops) == 0 && moved == 0 {
 		return nil
 	}
+	// Stitching moved the entities it changed to new index slots, whether or not the
+	// store has anything to write: cached query results (slot lists) end here.
 	c.version.Add(1)
 	c.idx.maybeCompact()
 	if len(b.dirty) > 5000 {
 		c.packAfterBulk()
 	}
 	c.maybeRepack()
+	if len(ops) == 0 {
+		return nil
+	}
 	if err := c.store.Apply(ctx, ops); err != nil {
 		return fmt.Errorf("catalog: write store: %w", err)
 	}
@@ -773,7 +778,7 @@ func (c *Catalog) viaErrors(key string) []StatusItem {
 }
 
 // stitchDirty rebuilds the final JSON and index entries of the given entities.
-func (c *Catalog) stitchDirty(dirty map[string]bool) {
+func (c *Catalog) stitchDirty(dirty map[string]bool) (moved int) {
 	var hasVia map[string]bool
 	ents := make([]*entity, 0, len(dirty))
 	for k := range dirty {
@@ -792,7 +797,7 @@ func (c *Catalog) stitchDirty(dirty map[string]bool) {
 		ents = append(ents, e)
 	}
 	sort.Slice(ents, func(i, j int) bool { return ents[i].key < ents[j].key })
-	c.stitchEntities(ents, hasVia)
+	return c.stitchEntities(ents, hasVia)
 }
 
 // newEntity allocates an entity from a chunk of them, so that entities sit side by
@@ -923,7 +928,7 @@ func (s *docSlab) copy(b []byte) []byte {
 
 // stitchEntities computes documents and search rows in parallel (read-only work), then
 // updates the entities and the index in order.
-func (c *Catalog) stitchEntities(ents []*entity, hasVia map[string]bool) {
+func (c *Catalog) stitchEntities(ents []*entity, hasVia map[string]bool) (moved int) {
 	for _, e := range ents {
 		sortEdges(c.rels[e.key])
 	}
@@ -961,7 +966,9 @@ func (c *Catalog) stitchEntities(ents []*entity, hasVia map[string]bool) {
 		c.idx.remove(e)
 		e.doc, e.status = r.doc, r.status
 		c.idx.add(e, r.pairs, r.extra)
+		moved++
 	}
+	return moved
 }
 
 // stitchOne builds an entity's document (body with a fresh etag) and status tail, and
