@@ -21,8 +21,8 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## HTTP: plugin routes vs a native fiber handler (wrk, 16 connections, one run each)"
 	go test -run '^$' -bench BenchmarkHTTPPluginVsNative -benchtime 1x ./host/internal/server/
 	echo
-	echo "## Start to ready with 10 plugins (4 Go, 3 C, 3 AssemblyScript)"
-	go test -run '^$' -bench BenchmarkStartToReady -benchtime 3x ./host/internal/cli/
+	echo "## Start to ready with 10 plugins (4 different Go, 3 C, 3 AssemblyScript; warm-same-go: one Go module 4 times)"
+	go test -run '^$' -bench BenchmarkStartToReady -benchtime 10x ./host/internal/cli/
 	echo
 	echo "## Catalog (in process; the 100k memory figure in its own process, so no other catalog is loaded)"
 	go test -run '^$' -bench 'Ingest|Latency|Throughput' -benchmem -timeout 60m ./host/internal/catalog/...
