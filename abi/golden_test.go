@@ -155,6 +155,9 @@ func TestDecodeHTTPResponse(t *testing.T) {
 		{"bad header", `{"headers":{"a":1}}`, `header "a"`},
 		{"header injection", `{"headers":{"a":"x\r\nset-cookie: y"}}`, "line break"},
 		{"bad header name", `{"headers":{"a b":"x"}}`, "not a valid HTTP header name"},
+		{"nul in a header value", `{"headers":{"a":"x\u0000y"}}`, "control character"},
+		{"escape in a header value", `{"headers":{"a":["ok","\u001b[31m"]}}`, "control character"},
+		{"too many header fields", `{"headers":{"a":[` + strings.Repeat(`"v",`, abi.MaxResponseHeaderFields) + `"v"]}}`, "at most 100"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,6 +170,9 @@ func TestDecodeHTTPResponse(t *testing.T) {
 	r, err := abi.DecodeHTTPResponse([]byte(`{"json":{"a":1},"headers":{"Content-Length":"9","X-A":"b"}}`))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := abi.DecodeHTTPResponse([]byte(`{"headers":{"a":"tab\tis text","b":[` + strings.Repeat(`"v",`, abi.MaxResponseHeaderFields-2) + `"v"]}}`)); err != nil {
+		t.Fatalf("a tab and exactly %d fields must be accepted: %v", abi.MaxResponseHeaderFields, err)
 	}
 	if r.Status != 200 || string(r.Body) != `{"a":1}` || r.Headers["content-type"][0] != "application/json" || r.Headers["x-a"][0] != "b" {
 		t.Fatalf("got %+v", r)

@@ -103,6 +103,14 @@ func validHeaderName(k string) bool {
 	return true
 }
 
+// MaxResponseHeaderFields caps the header fields of a gr_http output, each value of a
+// header counting once (SPEC.md 7.2): setting thousands of headers costs the host time
+// outside the plugin's deadline.
+const MaxResponseHeaderFields = 100
+
+// isControl reports the characters a header value may not hold: controls other than tab.
+func isControl(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
+
 // DecodeHTTPResponse decodes and checks a gr_http output (SPEC.md 7.2). It fills in the
 // default status, resolves text/json into Body, sets content-type for json, and drops
 // hop-by-hop headers. Header names come back lower case.
@@ -144,18 +152,26 @@ func DecodeHTTPResponse(b []byte) (*HTTPResponse, error) {
 	// (the usual case); otherwise build a normalised copy.
 	headers := r.Headers
 	normal := headers != nil
+	fields := 0
 	for k, v := range r.Headers {
 		if !validHeaderName(k) {
 			return nil, fmt.Errorf("response header name %q is not a valid HTTP header name", k)
 		}
+		fields += max(len(v), 1)
 		for _, s := range v {
 			if strings.ContainsAny(s, "\r\n") {
 				return nil, fmt.Errorf("response header %q has a line break", k)
+			}
+			if i := strings.IndexFunc(s, isControl); i >= 0 {
+				return nil, fmt.Errorf("response header %q has control character %q at byte %d; header values may hold only text and tabs", k, s[i], i)
 			}
 		}
 		if normal && (hopByHop[k] || strings.ToLower(k) != k) {
 			normal = false
 		}
+	}
+	if fields > MaxResponseHeaderFields {
+		return nil, fmt.Errorf("response has %d header fields; at most %d are allowed", fields, MaxResponseHeaderFields)
 	}
 	if !normal {
 		headers = make(Headers, len(r.Headers)+1)
