@@ -8,8 +8,9 @@ import (
 	"greenroom.dev/greenroom/host/internal/plugintest"
 )
 
-// BenchmarkServeHTTP measures the host side of a plugin request (encode the request
-// message, call gr_http, decode and check the response) for the C hello plugin.
+// BenchmarkServeHTTP measures the host side of a plugin request through the value API
+// (encode an abi.HTTPRequest, call gr_http, decode, copy the answer into an
+// abi.HTTPResponse) for the C hello plugin; the server takes BenchmarkServeHTTPView's path.
 func BenchmarkServeHTTP(b *testing.B) {
 	e := newEnvB(b)
 	plugintest.Copy(b, plugintest.Packed(b, "examples/hello-c/hello-c.wasm"), e.dir+"/hello-c.wasm")

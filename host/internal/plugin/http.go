@@ -1,18 +1,13 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"greenroom.dev/greenroom/abi"
 )
-
-// bufPool holds request-message buffers; large ones are not kept.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
-const maxPooledBuf = 64 << 10
 
 type route struct {
 	method  string
@@ -90,25 +85,21 @@ func (e *HTTPError) BackstageName() string { return e.Name }
 // MaxBody is the request body cap.
 func (p *Plugin) MaxBody() int64 { return int64(p.Entry.Limits.MaxBodySize) }
 
-// ServeHTTP routes a request to the plugin's gr_http export.
+// ServeHTTP is ServeHTTPView for a request and a response held as values, for callers
+// off the hot path (tests, tools): it encodes req with abi.AppendHTTPRequest, setting its
+// Route and Params, and returns a copy of the answer.
 func (p *Plugin) ServeHTTP(ctx context.Context, req *abi.HTTPRequest) (*abi.HTTPResponse, error) {
-	r, params, err := p.route(req.Method, req.Path)
-	if err != nil {
+	enc := func(route string, params map[string]string) []byte {
+		req.Route, req.Params = route, params
+		return abi.AppendHTTPRequest(nil, req)
+	}
+	var v abi.HTTPResponseView
+	if _, err := p.ServeHTTPView(ctx, req.Method, req.Path, enc, nil, &v); err != nil {
 		return nil, err
 	}
-	req.Route, req.Params = r.pattern, params
-	buf := bufPool.Get().(*[]byte)
-	*buf = abi.AppendHTTPRequest((*buf)[:0], req)
-	out, err := p.rt.Call(ctx, abi.ExportHTTP, *buf)
-	if cap(*buf) <= maxPooledBuf {
-		bufPool.Put(buf)
-	}
-	if err != nil {
-		return nil, err
-	}
-	resp, err := abi.DecodeHTTPResponse(out)
-	if err != nil {
-		return nil, p.malformed(err)
+	resp := &abi.HTTPResponse{Status: v.Status, Headers: abi.Headers{}, Body: bytes.Clone(v.Body)}
+	for _, f := range v.Headers {
+		resp.Headers[string(f.Name)] = append(resp.Headers[string(f.Name)], string(f.Value))
 	}
 	return resp, nil
 }

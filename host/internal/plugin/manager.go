@@ -176,18 +176,6 @@ func (e *Endpoint) Plugin() *Plugin { return e.p }
 // MaxBody is the request body cap.
 func (e *Endpoint) MaxBody() int64 { return e.p.MaxBody() }
 
-// ServeHTTP serves req, retrying once on the current plugin if a reload closed the one
-// looked up.
-func (e *Endpoint) ServeHTTP(ctx context.Context, req *abi.HTTPRequest) (*abi.HTTPResponse, error) {
-	resp, err := e.p.ServeHTTP(ctx, req)
-	if err != nil && errors.Is(err, runtime.ErrClosed) {
-		if next, ok := e.m.Lookup(e.p.ID); ok && next != e.p {
-			return next.ServeHTTP(ctx, req)
-		}
-	}
-	return resp, err
-}
-
 // ServeHTTPView is Plugin.ServeHTTPView, retried once on the current plugin (routed
 // again, with enc called again) if a reload closed the one looked up.
 func (e *Endpoint) ServeHTTPView(ctx context.Context, method, path string, enc RequestEncoder, out []byte, resp *abi.HTTPResponseView) ([]byte, error) {
