@@ -3,7 +3,9 @@ package catalog
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +51,50 @@ func TestRestitchWithoutStoreWritesInvalidatesQueries(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the query still serves %s as it was before the change", changed)
+	}
+}
+
+// TestDryRunRelations: a dry run answers entities as they would be served, relations
+// sorted by type and target and without duplicates, on the same encoder as serving.
+func TestDryRunRelations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "catalog-info.yaml")
+	writeFile(t, path, `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: a}
+spec: {type: service, lifecycle: production, owner: team-a, system: s, dependsOn: ["component:c", "component:b", "component:c"]}
+`)
+	c := newTestCatalog(t, Config{}, nil)
+	_, ents, _, err := c.AddLocation(context.Background(), "file", path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var comp []byte
+	for _, e := range ents {
+		if bytes.Contains(e, []byte(`"kind":"Component"`)) {
+			comp = e
+		}
+	}
+	if comp == nil {
+		t.Fatalf("the dry run has no component: %s", ents)
+	}
+	var got struct {
+		Metadata struct {
+			Etag string `json:"etag"`
+		} `json:"metadata"`
+		Relations []struct{ Type, TargetRef string } `json:"relations"`
+	}
+	if err := json.Unmarshal(comp, &got); err != nil {
+		t.Fatalf("%v: %s", err, comp)
+	}
+	want := []string{"dependsOn component:default/b", "dependsOn component:default/c", "ownedBy group:default/team-a", "partOf system:default/s"}
+	var have []string
+	for _, r := range got.Relations {
+		have = append(have, r.Type+" "+r.TargetRef)
+	}
+	if strings.Join(have, "; ") != strings.Join(want, "; ") {
+		t.Errorf("relations %q, want %q", have, want)
+	}
+	if len(got.Metadata.Etag) != 40 {
+		t.Errorf("etag %q is not filled in", got.Metadata.Etag)
 	}
 }

@@ -213,19 +213,6 @@ func sortedMapKeys(m map[string]any) []string {
 	return keys
 }
 
-type relOut struct {
-	Type      string `json:"type"`
-	TargetRef string `json:"targetRef"`
-}
-
-// buildFinal stitches the entity: body + relations + status, with a fresh etag.
-func buildFinal(body []byte, rels []relOut, status []StatusItem) []byte {
-	tail := appendTail(nil, rels, statusTail(status))
-	doc := append([]byte(nil), body...)
-	setEtag(doc, body, tail)
-	return append(doc[:len(doc)-1], tail...)
-}
-
 // statusTail is the JSON that follows an entity's relations when it has status items.
 func statusTail(status []StatusItem) []byte {
 	if len(status) == 0 {
@@ -236,25 +223,6 @@ func statusTail(status []StatusItem) []byte {
 	writeJSON(&b, status)
 	b.WriteByte('}')
 	return b.Bytes()
-}
-
-// appendTail appends what the served entity has after its body: relations, the status
-// tail and the closing brace.
-func appendTail(dst []byte, rels []relOut, status []byte) []byte {
-	dst = append(dst, `,"relations":[`...)
-	for i, r := range rels {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"type":`...)
-		dst = appendJSONString(dst, r.Type)
-		dst = append(dst, `,"targetRef":`...)
-		dst = appendJSONString(dst, r.TargetRef)
-		dst = append(dst, '}')
-	}
-	dst = append(dst, ']')
-	dst = append(dst, status...)
-	return append(dst, '}')
 }
 
 // setEtag writes into doc (a copy of body) the etag of the served entity, the SHA-1 of
@@ -268,6 +236,15 @@ func setEtag(doc, body, tail []byte) {
 	if i := bytes.Index(doc, etagMarker); i >= 0 {
 		hex.Encode(doc[i+len(`"etag":"`):], sum[:])
 	}
+}
+
+// servedDoc is an entity as served: body (with the etag placeholder) with tail spliced in
+// before its closing brace, and the etag of the result filled in.
+func servedDoc(body, tail []byte) []byte {
+	doc := make([]byte, 0, len(body)+len(tail))
+	doc = append(doc, body...)
+	setEtag(doc, body, tail)
+	return append(doc[:len(body)-1], tail...)
 }
 
 // appendJSONString appends s as a JSON string exactly as encoding/json does without
@@ -339,27 +316,6 @@ func appendJSONStringEscaped(dst []byte, s string) []byte {
 func hashBytes(b []byte) string {
 	sum := sha1.Sum(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// stitchRelations turns the relations whose source is the entity into its sorted,
-// de-duplicated output list.
-func stitchRelations(in []relEdge) []relOut {
-	out := make([]relOut, 0, len(in))
-	for _, r := range in {
-		out = append(out, relOut{Type: relTypes[r.typ], TargetRef: r.target})
-	}
-	return sortRelations(out)
-}
-
-// sortRelations sorts relations by type, then target ref, and drops duplicates, in place.
-func sortRelations(out []relOut) []relOut {
-	slices.SortFunc(out, func(a, b relOut) int {
-		if c := strings.Compare(a.Type, b.Type); c != 0 {
-			return c
-		}
-		return strings.Compare(a.TargetRef, b.TargetRef)
-	})
-	return slices.Compact(out)
 }
 
 // ownEdge is a relation an entity emits about itself, kept at the entity: its target
@@ -453,8 +409,7 @@ func mergeRelations(a []ownEdge, b []relEdge, fn func(typ uint8, target string, 
 	}
 }
 
-// appendServedTail appends an entity's relations, the status tail and the closing brace
-// (as appendTail does).
+// appendServedTail appends an entity's relations, the status tail and the closing brace.
 func (c *Catalog) appendServedTail(dst []byte, e *entity, status []byte) []byte {
 	return appendRelationsTail(dst, e.fwd, c.rels[e.key], status)
 }
@@ -509,10 +464,7 @@ func (c *Catalog) entityJSON(e *entity) []byte {
 	if e == nil || e.doc == nil {
 		return nil
 	}
-	stored := c.rels[e.key]
-	dst := make([]byte, 0, servedSize(e, stored))
-	dst = append(dst, e.doc[:len(e.doc)-1]...)
-	return appendRelationsTail(dst, e.fwd, stored, e.status)
+	return c.appendEntity(make([]byte, 0, servedSize(e, c.rels[e.key])), e)
 }
 
 // relEdge is one relation stored at its source entity: its type (an index into

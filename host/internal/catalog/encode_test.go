@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -107,4 +109,61 @@ func TestAppendJSONValueMatchesEncoder(t *testing.T) {
 			t.Errorf("appendJSONValue(%#v) = %s, want %s", v, got[1:], b.String())
 		}
 	}
+}
+
+// The served form as stitching wrote it before relations moved to serve time: an
+// encoder independent of appendRelationsTail and mergeRelations, kept as the oracle of
+// TestServedEntityMatchesStitch.
+
+type relOut struct {
+	Type      string `json:"type"`
+	TargetRef string `json:"targetRef"`
+}
+
+// buildFinal stitches the entity: body + relations + status, with a fresh etag.
+func buildFinal(body []byte, rels []relOut, status []StatusItem) []byte {
+	tail := appendTail(nil, rels, statusTail(status))
+	doc := append([]byte(nil), body...)
+	setEtag(doc, body, tail)
+	return append(doc[:len(doc)-1], tail...)
+}
+
+// appendTail appends what the served entity has after its body: relations, the status
+// tail and the closing brace.
+func appendTail(dst []byte, rels []relOut, status []byte) []byte {
+	dst = append(dst, `,"relations":[`...)
+	for i, r := range rels {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"type":`...)
+		dst = appendJSONString(dst, r.Type)
+		dst = append(dst, `,"targetRef":`...)
+		dst = appendJSONString(dst, r.TargetRef)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, ']')
+	dst = append(dst, status...)
+	return append(dst, '}')
+}
+
+// stitchRelations turns the relations whose source is the entity into its sorted,
+// de-duplicated output list.
+func stitchRelations(in []relEdge) []relOut {
+	out := make([]relOut, 0, len(in))
+	for _, r := range in {
+		out = append(out, relOut{Type: relTypes[r.typ], TargetRef: r.target})
+	}
+	return sortRelations(out)
+}
+
+// sortRelations sorts relations by type, then target ref, and drops duplicates, in place.
+func sortRelations(out []relOut) []relOut {
+	slices.SortFunc(out, func(a, b relOut) int {
+		if c := strings.Compare(a.Type, b.Type); c != 0 {
+			return c
+		}
+		return strings.Compare(a.TargetRef, b.TargetRef)
+	})
+	return slices.Compact(out)
 }

@@ -158,7 +158,8 @@ func (c *Catalog) dryRun(ctx context.Context, loc *Location) ([][]byte, error) {
 					edges = append(edges, relEdge{typ: relTypeIndex(r.Type), target: r.Target})
 				}
 			}
-			ents = append(ents, buildFinal(pe.body, stitchRelations(edges), nil))
+			sortEdges(edges)
+			ents = append(ents, servedDoc(pe.body, appendRelationsTail(nil, nil, edges, nil)))
 		}
 	}
 	if len(errs) > 0 {
