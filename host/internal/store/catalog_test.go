@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/catalog/gen"
@@ -175,9 +174,9 @@ func TestCrashChild(t *testing.T) {
 	}
 }
 
-// TestCatalogStoreLargeBatch applies batches large enough to grow the file in advance
-// (see reserve) and checks that every value reads back, that the reserve is gone and
-// that later batches, deletes and a reopen see the same data.
+// TestCatalogStoreLargeBatch applies batches that grow the file several times over (a
+// first ingest: see initialMmapSize) and checks that every value reads back and that
+// later batches, deletes and a reopen see the same data.
 func TestCatalogStoreLargeBatch(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "greenroom.db")
 	f, err := store.OpenFile(path)
@@ -187,7 +186,7 @@ func TestCatalogStoreLargeBatch(t *testing.T) {
 	st := f.Catalog()
 	ctx := context.Background()
 	value := func(i, gen int) []byte { return []byte(strings.Repeat(fmt.Sprintf("%d-%d;", i, gen), 200)) }
-	const n = 6000 // ~7 MB, over the reserve threshold
+	const n = 6000 // ~7 MB
 	apply := func(gen int) {
 		ops := make([]catalog.Op, 0, n)
 		for i := 0; i < n; i++ {
@@ -225,11 +224,6 @@ func TestCatalogStoreLargeBatch(t *testing.T) {
 		if seen != want {
 			t.Fatalf("generation %d: %d values, want %d", gen, seen, want)
 		}
-		found := false
-		_ = st.ForEach(ctx, "catalog.reserve", func(k, v []byte) error { found = true; return nil })
-		if found {
-			t.Fatal("the reserve bucket is left behind")
-		}
 	}
 	apply(0)
 	check(st, 0)
@@ -246,56 +240,9 @@ func TestCatalogStoreLargeBatch(t *testing.T) {
 	check(f.Catalog(), 1)
 }
 
-// TestCatalogStoreReserveLeftBehind: a crash between the two transactions of reserve
-// leaves the reserve in the file. The next batch must drop it, whatever its size;
-// otherwise the file keeps a first ingest's worth of zeros for good (and, being that
-// large, it stops reserve from ever running again).
-func TestCatalogStoreReserveLeftBehind(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "greenroom.db")
-	f, err := store.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte("catalog.reserve"))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte("reserve"), make([]byte, 8<<20))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f, err = store.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st := f.Catalog()
-	ctx := context.Background()
-	if err := st.Apply(ctx, []catalog.Op{{Bucket: catalog.BucketEntities, Key: "k", Value: []byte("v")}}); err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	_ = st.ForEach(ctx, "catalog.reserve", func(k, v []byte) error { found = true; return nil })
-	if found {
-		t.Fatal("the reserve left by a crash is still in the file")
-	}
-}
-
-// TestCatalogStoreHugeBatch applies a first batch of about 1.8 GB, whose reserve would
-// be larger than the largest value bbolt stores. It writes gigabytes, so it runs only
-// when GREENROOM_LARGE_TESTS is set.
+// TestCatalogStoreHugeBatch applies a first batch of about 1.8 GB, beyond the initial
+// mapping, in one transaction. It writes gigabytes, so it runs only when
+// GREENROOM_LARGE_TESTS is set.
 func TestCatalogStoreHugeBatch(t *testing.T) {
 	if os.Getenv("GREENROOM_LARGE_TESTS") == "" {
 		t.Skip("set GREENROOM_LARGE_TESTS=1 to write a 1.8 GB batch")
@@ -309,7 +256,7 @@ func TestCatalogStoreHugeBatch(t *testing.T) {
 	ctx := context.Background()
 	value := make([]byte, 64<<20)
 	var ops []catalog.Op
-	for i := 0; i < 28; i++ { // 28 × 64 MB: a reserve of 1.25 × 1.8 GB > bolt.MaxValueSize
+	for i := 0; i < 28; i++ { // 28 × 64 MB
 		ops = append(ops, catalog.Op{Bucket: catalog.BucketEntities, Key: fmt.Sprintf("k%02d", i), Value: value})
 	}
 	if err := st.Apply(ctx, ops); err != nil {
