@@ -10,15 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/catalog/gen"
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/loadtest"
 )
 
 // Backstage 4.0 on PostgreSQL 15 with a generated catalog of 10,000 entities, at its best
@@ -109,43 +107,18 @@ catalog:
 	for i := 0; i < b.N; i++ {
 		for round := 0; round < rounds; round++ {
 			for _, r := range routes {
-				got[r.name] = append(got[r.name], runWrk(b, base+r.path, r.script, 2*time.Second))
+				got[r.name] = append(got[r.name], loadtest.Wrk(b, base+r.path, r.script, 2*time.Second))
 			}
 		}
 	}
 	b.StopTimer()
 	for _, r := range routes {
-		v := median(got[r.name])
+		v := loadtest.Median(got[r.name])
 		b.ReportMetric(v, r.name+"-req/s")
 		if ref, ok := backstage10k[r.name]; ok {
 			b.ReportMetric(v/ref, r.name+"-x-backstage")
 		}
 	}
-}
-
-var wrkRequests = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
-
-// runWrk runs wrk with 16 connections and returns its requests/s; any non-2xx answer or
-// socket error fails the benchmark.
-func runWrk(b *testing.B, url, script string, d time.Duration) float64 {
-	b.Helper()
-	args := []string{"-t2", "-c16", "-d" + d.String()}
-	if script != "" {
-		args = append(args, "-s", script)
-	}
-	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
-	if err != nil {
-		b.Fatalf("wrk: %v\n%s", err, out)
-	}
-	if strings.Contains(string(out), "Non-2xx or 3xx responses") || strings.Contains(string(out), "Socket errors") {
-		b.Fatalf("wrk saw errors on %s:\n%s", url, out)
-	}
-	m := wrkRequests.FindSubmatch(out)
-	if m == nil {
-		b.Fatalf("no Requests/sec in:\n%s", out)
-	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v
 }
 
 func getJSON(b *testing.B, url string, v any) {
@@ -162,10 +135,4 @@ func getJSON(b *testing.B, url string, v any) {
 	if err := json.Unmarshal(body, v); err != nil {
 		b.Fatalf("GET %s: %v", url, err)
 	}
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	return s[len(s)/2]
 }

@@ -7,11 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"sort"
-	"strconv"
 	"testing"
 	"time"
 
@@ -19,6 +15,7 @@ import (
 
 	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/loadtest"
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/plugintest"
 	"greenroom.dev/greenroom/host/internal/runtime"
@@ -33,27 +30,6 @@ func (p managerPlugins) Lookup(id string) (Endpoint, bool) {
 		return nil, false
 	}
 	return ep, true
-}
-
-var wrkRE = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
-
-// wrk runs Debian's wrk once (16 connections) and returns requests per second. Non-2xx
-// answers fail the benchmark.
-func wrk(b *testing.B, url string, d time.Duration) float64 {
-	b.Helper()
-	out, err := exec.Command("wrk", "-t2", "-c16", "-d"+d.String(), "--latency", url).CombinedOutput()
-	if err != nil {
-		b.Fatalf("wrk (install Debian's wrk): %v\n%s", err, out)
-	}
-	if regexp.MustCompile(`Non-2xx or 3xx responses`).Match(out) {
-		b.Fatalf("wrk saw errors:\n%s", out)
-	}
-	m := wrkRE.FindSubmatch(out)
-	if m == nil {
-		b.Fatalf("no Requests/sec in:\n%s", out)
-	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v
 }
 
 func serveOn(b *testing.B, s interface{ Serve(net.Listener) error }) string {
@@ -138,26 +114,20 @@ plugins:
 		got := map[string][]float64{}
 		ratio := map[string][]float64{}
 		for r := 0; r < rounds; r++ {
-			n := wrk(b, "http://"+naddr+"/api/native/hello?name=X", d)
+			n := loadtest.Wrk(b, "http://"+naddr+"/api/native/hello?name=X", "", d)
 			nat = append(nat, n)
 			for _, id := range ids {
-				v := wrk(b, "http://"+addr+"/api/"+id+"/hello?name=X", d)
+				v := loadtest.Wrk(b, "http://"+addr+"/api/"+id+"/hello?name=X", "", d)
 				got[id] = append(got[id], v)
 				ratio[id] = append(ratio[id], v/n)
 			}
 		}
-		b.ReportMetric(median(nat), "native-req/s")
+		b.ReportMetric(loadtest.Median(nat), "native-req/s")
 		for _, id := range ids {
-			b.ReportMetric(median(got[id]), id+"-req/s")
-			b.ReportMetric(median(ratio[id]), id+"/native")
+			b.ReportMetric(loadtest.Median(got[id]), id+"-req/s")
+			b.ReportMetric(loadtest.Median(ratio[id]), id+"/native")
 		}
 	}
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	return s[len(s)/2]
 }
 
 type nativeServer struct{ app *fiber.App }

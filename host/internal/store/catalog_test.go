@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/catalog/gen"
 	"greenroom.dev/greenroom/host/internal/store"

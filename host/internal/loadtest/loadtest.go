@@ -1,0 +1,47 @@
+// Package loadtest runs Debian's wrk for the benchmarks that state their goals in wrk's
+// terms (16 connections), and takes medians of repeated rounds, since a shared machine's
+// noise is larger than one run can judge. It is for tests and benchmarks only.
+package loadtest
+
+import (
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var requestsPerSec = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+
+// Wrk runs wrk with two threads and 16 connections against url for d, with the Lua
+// script at script unless it is empty, and returns requests per second. A non-2xx
+// answer, a socket error or a missing wrk fails tb.
+func Wrk(tb testing.TB, url, script string, d time.Duration) float64 {
+	tb.Helper()
+	args := []string{"-t2", "-c16", "-d" + d.String()}
+	if script != "" {
+		args = append(args, "-s", script)
+	}
+	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
+	if err != nil {
+		tb.Fatalf("wrk (install Debian's wrk): %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "Non-2xx or 3xx responses") || strings.Contains(string(out), "Socket errors") {
+		tb.Fatalf("wrk saw errors on %s:\n%s", url, out)
+	}
+	m := requestsPerSec.FindSubmatch(out)
+	if m == nil {
+		tb.Fatalf("no Requests/sec in:\n%s", out)
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
+}
+
+// Median returns the median of v (the upper one of an even count).
+func Median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
