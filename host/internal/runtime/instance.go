@@ -61,13 +61,11 @@ type instance struct {
 	done    chan struct{}   // closed when a call on this instance is interrupted
 
 	// state is 0 when idle, seq<<1 while a call runs, seq<<1|1 once it was interrupted.
-	state    atomic.Uint64
-	seq      uint64
-	deadlNS  atomic.Int64
-	reason   atomic.Int32
-	ctxStop  func() bool
-	dead     bool
-	instName string
+	state   atomic.Uint64
+	seq     uint64
+	deadlNS atomic.Int64
+	reason  atomic.Int32
+	ctxStop func() bool
 }
 
 func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -226,34 +225,4 @@ func writeError(c *fiber.Ctx, status int, name, msg string) error {
 		Request:  RequestInfo{Method: c.Method(), URL: string(c.Request().RequestURI())},
 		Response: ResponseInfo{StatusCode: status},
 	})
-}
-
-// commonHeaders are lower-case names of headers most requests carry, so that the plugin
-// path does not allocate a new name string for each of them.
-var commonHeaders = map[string]string{}
-
-func init() {
-	for _, h := range []string{"host", "user-agent", "accept", "accept-encoding", "accept-language",
-		"content-type", "content-length", "connection", "cookie", "authorization", "referer",
-		"origin", "cache-control", "x-forwarded-for", "x-forwarded-proto", "x-request-id",
-		"if-none-match", "if-modified-since", "pragma", "upgrade-insecure-requests"} {
-		commonHeaders[h] = h
-	}
-}
-
-// lowerHeader lower-cases a header name, without allocating for common names.
-func lowerHeader(k []byte) string {
-	var buf [32]byte
-	if len(k) <= len(buf) {
-		for i, c := range k {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf[i] = c
-		}
-		if s, ok := commonHeaders[string(buf[:len(k)])]; ok {
-			return s
-		}
-	}
-	return strings.ToLower(string(k))
 }

@@ -228,8 +228,6 @@ type writer struct {
 	namespace string
 	order     []string
 	docs      map[string][]string
-	files     []string
-	err       error
 }
 
 func (w *writer) add(group, doc string) {

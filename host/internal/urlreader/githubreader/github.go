@@ -28,12 +28,11 @@ import (
 
 // Reader serves one integrations.github entry.
 type Reader struct {
-	host    string
-	api     *url.URL
-	gh      *github.Client
-	lim     urlreader.Limits
-	hosts   map[string]bool // hosts a redirect may lead to
-	tarball func(ctx context.Context, owner, repo, sha string) (*http.Response, error)
+	host  string
+	api   *url.URL
+	gh    *github.Client
+	lim   urlreader.Limits
+	hosts map[string]bool // hosts a redirect may lead to
 }
 
 // Entries builds one reader entry per integration. With no integration, github.com is
