@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -95,7 +96,7 @@ func ownToEdges(own []ownEdge) []relEdge {
 
 func TestAppendJSONValueMatchesEncoder(t *testing.T) {
 	tests := []any{
-		nil, "s", "<&> \u2028 \x01", true, false, int64(-42), 7, 0.1, -0.0, 1e20, 1e21, 1.5e21, 1e-6, 1e-7, -3.25e-9,
+		nil, "s", "<&> \u2028 \x01", true, false, int64(-42), 7, 0.1, math.Copysign(0, -1), 1e20, 1e21, 1.5e21, 1e-6, 1e-7, -3.25e-9,
 		123456789.0, 2.5e300, float64(1 << 53),
 		map[string]any{}, map[string]any(nil), []any{}, []any(nil),
 		map[string]any{"b": []any{int64(1), "x", nil, map[string]any{"z": 1.0, "a": false}}, "a": "é", "": 0.5, "A": nil},

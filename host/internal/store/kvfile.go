@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // initialMmapSize is the address space bbolt maps for the file from the start (1 GiB
@@ -34,7 +35,7 @@ func OpenFile(path string) (*File, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, InitialMmapSize: initialMmapSize})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("store %s: another process has it open; stop it or set backend.database.connection to another file", path)
 		}
 		return nil, fmt.Errorf("store %s: %w", path, err)

@@ -138,7 +138,7 @@ func ReadTarGz(r io.Reader, what string, lim Limits, sel Select) ([]urlreader.Fi
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg { // archive/tar reads the old TypeRegA as TypeReg
 			continue // directories, links, devices: nothing to read, nothing to follow
 		}
 		if err := b.entry(what, h.Size); err != nil {
