@@ -119,15 +119,12 @@ func DecodeHTTPResponse(b []byte) (*HTTPResponse, error) {
 		return nil, errors.New("empty response message")
 	}
 	var r HTTPResponse
-	if decodeResponseFast(b, &r) != nil {
-		r = HTTPResponse{}
-		if err := json.Unmarshal(b, &r); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value") {
-				return nil, errors.New("response message has trailing data after the JSON object")
-			}
-			return nil, fmt.Errorf("response message is not valid JSON for the http-response schema: %w", err)
+	if err := json.Unmarshal(b, &r); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value") {
+			return nil, errors.New("response message has trailing data after the JSON object")
 		}
+		return nil, fmt.Errorf("response message is not valid JSON for the http-response schema: %w", err)
 	}
 	if r.Status == 0 {
 		r.Status = 200

@@ -512,3 +512,19 @@ func validNumber(b []byte, i int) (int, bool) {
 	}
 	return i, true
 }
+
+// skipWS skips JSON whitespace from i.
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// scanNumber returns the end of the run of digits and minus signs from i.
+func scanNumber(b []byte, i int) int {
+	for i < len(b) && (b[i] == '-' || (b[i] >= '0' && b[i] <= '9')) {
+		i++
+	}
+	return i
+}

@@ -77,6 +77,8 @@ var viewCases = []string{
 	`{"headers":{"é":"x"}}`, `{"headers":{"set-cookie":["a=1","b=2"]},"text":"x"}`,
 	`{"headers":{"Transfer-Encoding":"chunked"},"text":"x"}`, `{"headers":{"content-length":"0"},"body":"AAEC"}`,
 	`{"headers":{"a":"x","b":[]}}`,
+	` { "status" : 404 , "headers" : { "a" : [ "x" , "y" ] , "b" : [] } , "text" : "no" } `,
+	`{"json":[1,{"a":"}"},"x\"y"],"status":201}`,
 	// Status bounds and numbers.
 	`{"status":100}`, `{"status":599}`, `{"status":1e2}`, `{"status":99999999999999999999}`, `{"status":200 }`,
 	`{"status":-0}`, `{"status":20}`, `{"status":2000}`, `{"Status":404}`,
