@@ -289,15 +289,15 @@ func (l *Log) Flush() error {
 	return l.err
 }
 
-// Err reports the first write error since the last successful write, and how many
-// entries were lost to write errors in all; the host shows it on /readyz.
-func (l *Log) Err() (err error, dropped int64) {
+// Err reports how many entries were lost to write errors in all, and the first write
+// error since the last successful write; the host shows both on /readyz.
+func (l *Log) Err() (dropped int64, err error) {
 	if l == nil {
-		return nil, 0
+		return 0, nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.err, l.dropped
+	return l.dropped, l.err
 }
 
 // Close flushes every buffered entry and closes the file. Entries recorded after Close

@@ -115,7 +115,7 @@ func TestDenialsWriteThrough(t *testing.T) {
 		t.Fatal("second Close:", err)
 	}
 	l.Record(Entry{Plugin: "p", Capability: "kv", Outcome: Denied})
-	if _, dropped := l.Err(); dropped != 1 {
+	if dropped, _ := l.Err(); dropped != 1 {
 		t.Fatalf("dropped %d after Close, want 1", dropped)
 	}
 	if r := l.Recent(Filter{}); len(r) != 53 {
@@ -292,12 +292,12 @@ func TestWriteErrors(t *testing.T) {
 	l := New(w, 10)
 	defer l.Close()
 	l.Record(Entry{Plugin: "p", Capability: "kv", Outcome: Denied})
-	if err, dropped := l.Err(); err == nil || err.Error() != "disk full" || dropped != 1 {
+	if dropped, err := l.Err(); err == nil || err.Error() != "disk full" || dropped != 1 {
 		t.Fatalf("%v, %d", err, dropped)
 	}
 	w.fail = false
 	l.Record(Entry{Plugin: "p", Capability: "kv", Outcome: Denied})
-	if err, dropped := l.Err(); err != nil || dropped != 1 {
+	if dropped, err := l.Err(); err != nil || dropped != 1 {
 		t.Fatalf("after recovery: %v, %d", err, dropped)
 	}
 	if len(l.Recent(Filter{})) != 2 {

@@ -406,7 +406,7 @@ func (h *host) readyDetail() map[string]any {
 		}
 		d["plugins"] = ids
 	}
-	if err, dropped := h.audit.Err(); err != nil || dropped > 0 {
+	if dropped, err := h.audit.Err(); err != nil || dropped > 0 {
 		a := map[string]any{"dropped": dropped}
 		if err != nil {
 			a["error"] = err.Error()

@@ -178,6 +178,7 @@ func TestErrorBoundary(t *testing.T) {
 	})
 	panicking := cardReturning("entity-card:bad/panic", "", func(*ext.RenderContext) (ui.Node, error) {
 		var m map[string]int
+		//lint:ignore SA5000 deliberate: a runtime panic, as a real bug would cause
 		m["x"]++
 		return ui.Node{}, nil
 	})

@@ -129,6 +129,6 @@ func (e *Endpoint) UnmarshalYAML(n *yaml.Node) error {
 		*e = Endpoint(p)
 		return nil
 	default:
-		return fmt.Errorf("line %d: a proxy endpoint is a target URL string or an object with target, headers, ...", n.Line)
+		return fmt.Errorf("line %d: a proxy endpoint is a target URL string or an object with target, headers and the other endpoint keys", n.Line)
 	}
 }
