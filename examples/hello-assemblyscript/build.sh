@@ -3,13 +3,18 @@
 # hello.ts with AssemblyScript and the official Extism PDK, both pinned in
 # package-lock.json, then packs plugin.yaml into its greenroom.manifest section.
 #   sh build.sh               build and pack hello-assemblyscript.wasm
-#   sh build.sh --raw FILE    build only, unpacked, into FILE (used by the SDK tests)
+#   sh build.sh -o FILE       build and pack into FILE instead (used by the SDK tests)
+#   sh build.sh --raw FILE    build only, unpacked, into FILE
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 id=hello-assemblyscript
 
 raw=${2:-}
+out=$here/$id.wasm
+if [ "${1:-}" = "-o" ]; then
+	out=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+fi
 if [ "${1:-}" != "--raw" ]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
@@ -23,5 +28,5 @@ node node_modules/.bin/asc hello.ts --outFile "$raw" --use abort=hello/myAbort -
 [ "${1:-}" = "--raw" ] && exit 0
 
 cd "$root"
-go run ./host/cmd/greenroom plugin pack --manifest "$here/plugin.yaml" "$raw" -o "$here/$id.wasm"
-echo "built $here/$id.wasm"
+go run ./host/cmd/greenroom plugin pack --manifest "$here/plugin.yaml" "$raw" -o "$out"
+echo "built $out"

@@ -2,13 +2,18 @@
 # Rebuilds examples/hello-c/hello-c.wasm (committed) from hello.c with Debian's clang 14,
 # lld and wasi-libc, then packs plugin.yaml into its greenroom.manifest section.
 #   sh build.sh               build and pack hello-c.wasm
-#   sh build.sh --raw FILE    build only, unpacked, into FILE (used by the SDK tests)
+#   sh build.sh -o FILE       build and pack into FILE instead (used by the SDK tests)
+#   sh build.sh --raw FILE    build only, unpacked, into FILE
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 id=hello-c
 
 raw=${2:-}
+out=$here/$id.wasm
+if [ "${1:-}" = "-o" ]; then
+	out=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+fi
 if [ "${1:-}" != "--raw" ]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
@@ -21,5 +26,5 @@ clang --target=wasm32-wasi -O2 -mexec-model=reactor -Wall -Wextra -Werror -Wl,--
 [ "${1:-}" = "--raw" ] && exit 0
 
 cd "$root"
-go run ./host/cmd/greenroom plugin pack --manifest "$here/plugin.yaml" "$raw" -o "$here/$id.wasm"
-echo "built $here/$id.wasm"
+go run ./host/cmd/greenroom plugin pack --manifest "$here/plugin.yaml" "$raw" -o "$out"
+echo "built $out"

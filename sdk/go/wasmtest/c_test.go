@@ -14,6 +14,9 @@ import (
 func buildC(t *testing.T, src string, freestanding bool) []byte {
 	t.Helper()
 	if _, err := exec.LookPath("clang"); err != nil {
+		if os.Getenv("GREENROOM_REQUIRE_TOOLS") != "" {
+			t.Fatal("clang not installed (Debian: clang lld wasi-libc), and GREENROOM_REQUIRE_TOOLS is set")
+		}
 		t.Skip("clang not installed")
 	}
 	trackInputs(t, "../../c", filepath.Dir(src))
