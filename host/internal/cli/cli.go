@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -62,10 +64,7 @@ func commands() []command {
 		{"plugin verify", "check a plugin's signature against public keys", wrapUsage(signing.RunVerify)},
 		{"audit", "report every plugin's pin, signature, capabilities and limits; non-zero on any mismatch", runAudit},
 		{"catalog validate", "check catalog files against Backstage's entity rules", runCatalogValidate},
-		{"version", "print the version", func(env *Env, _ []string) error {
-			fmt.Fprintln(env.Stdout, "greenroom", Version)
-			return nil
-		}},
+		{"version", "print the version, VCS revision and Go toolchain", runVersion},
 	}
 }
 
@@ -115,8 +114,23 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// Version is the build version.
-var Version = "dev"
+// Version is the build version and Revision the VCS revision it was built from; the task
+// runner sets both with -ldflags "-X greenroom.dev/greenroom/host/internal/cli.Version=...".
+// Without Revision, the revision the Go toolchain recorded (-buildvcs) is shown.
+var Version, Revision = "dev", ""
+
+func runVersion(env *Env, args []string) error {
+	fs := newFlags(env, "version", "")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return usagef("version takes no arguments")
+	}
+	printVersion(env.Stdout)
+	return nil
+}
 
 // Run runs the command line and returns the exit code.
 func Run(env *Env, args []string) int {
@@ -136,11 +150,20 @@ func Run(env *Env, args []string) int {
 }
 
 func dispatch(env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printUsage(env.Stdout)
-		if len(args) == 0 {
-			return usagef("no command given")
+	if len(args) == 0 {
+		printUsage(env.Stderr, "")
+		return usagef("no command given")
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		// `greenroom help plugin sign` is `greenroom plugin sign --help`.
+		if len(args) > 1 {
+			return dispatch(env, append(append([]string(nil), args[1:]...), "--help"))
 		}
+		printUsage(env.Stdout, "")
+		return nil
+	case "--version", "-version":
+		printVersion(env.Stdout)
 		return nil
 	}
 	for _, c := range commands() {
@@ -149,22 +172,87 @@ func dispatch(env *Env, args []string) error {
 			return c.run(env, args[len(words):])
 		}
 	}
+	// A command group on its own (`greenroom plugin`), or with --help, lists its commands.
+	if group := args[0]; isGroup(group) {
+		if len(args) == 1 || args[1] == "-h" || args[1] == "--help" || args[1] == "help" {
+			printUsage(env.Stdout, group)
+			return nil
+		}
+		printUsage(env.Stderr, group)
+		return usagef("unknown command %q; the %s commands are listed above", strings.Join(args, " "), group)
+	}
 	return usagef("unknown command %q; run `greenroom help` for the list", strings.Join(args, " "))
 }
 
-func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: greenroom <command> [flags]")
+// isGroup reports whether name is the first word of commands with more than one word.
+func isGroup(name string) bool {
+	for _, c := range commands() {
+		if words := strings.Fields(c.name); len(words) > 1 && words[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
+// printUsage lists the commands, or only those of one group.
+func printUsage(w io.Writer, group string) {
+	if group == "" {
+		fmt.Fprintln(w, "usage: greenroom <command> [flags]    (greenroom <command> --help for its flags)")
+	} else {
+		fmt.Fprintf(w, "usage: greenroom %s <command> [flags]    (greenroom %s <command> --help for its flags)\n", group, group)
+	}
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
+		if group == "" || strings.HasPrefix(c.name, group+" ") {
+			fmt.Fprintf(w, "  %-18s %s\n", c.name, c.summary)
+		}
 	}
+	if group == "" {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "  --version          print the version (the same as greenroom version)")
+	}
+}
+
+// printVersion prints the version stamped at build time (the task runner stamps the git
+// description), the VCS revision the Go toolchain records, and the toolchain.
+func printVersion(w io.Writer) {
+	fmt.Fprintf(w, "greenroom %s\n", versionString())
+}
+
+func versionString() string {
+	s := Version
+	rev, when := Revision, ""
+	modified := false
+	if info, ok := debug.ReadBuildInfo(); ok && rev == "" {
+		for _, kv := range info.Settings {
+			switch kv.Key {
+			case "vcs.revision":
+				rev = kv.Value
+			case "vcs.time":
+				when = kv.Value
+			case "vcs.modified":
+				modified = kv.Value == "true"
+			}
+		}
+	}
+	if rev != "" {
+		s += " (revision " + rev
+		if modified {
+			s += ", modified"
+		}
+		if when != "" {
+			s += ", " + when
+		}
+		s += ")"
+	}
+	return s + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
 }
 
 func newFlags(env *Env, name, args string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "usage: greenroom %s %s\n", name, args)
+		fmt.Fprintln(env.Stderr, strings.TrimSpace("usage: greenroom "+name+" "+args))
 		fs.PrintDefaults()
 	}
 	return fs

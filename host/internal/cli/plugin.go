@@ -17,8 +17,8 @@ import (
 
 func runPack(env *Env, args []string) error {
 	fs := newFlags(env, "plugin pack", "--manifest plugin.yaml in.wasm -o out.wasm")
-	manifest := fs.String("manifest", "", "the plugin.yaml manifest to write into the module")
-	out := fs.StringP("output", "o", "", "where to write the packed module (may be in.wasm)")
+	manifest := fs.String("manifest", "", "the plugin.yaml manifest `FILE` to write into the module")
+	out := fs.StringP("output", "o", "", "`FILE` to write the packed module to (may be in.wasm)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

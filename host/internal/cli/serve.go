@@ -39,7 +39,7 @@ import (
 func configFlag(fs interface {
 	StringArrayP(string, string, []string, string) *[]string
 }) *[]string {
-	return fs.StringArrayP("config", "c", nil, "config file; repeat to overlay (later files win key by key)")
+	return fs.StringArrayP("config", "c", nil, "config `FILE`; repeat to overlay (later files win key by key)")
 }
 
 func newLogger(env *Env, level, format string) (*slog.Logger, error) {
@@ -67,8 +67,8 @@ func resolve(cfg *config.Config, p string) string {
 func runServe(env *Env, args []string) error {
 	fs := newFlags(env, "serve", "--config app-config.yaml [--config overlay.yaml ...]")
 	files := configFlag(fs)
-	level := fs.String("log-level", "info", "debug, info, warn or error")
-	format := fs.String("log-format", "text", "text or json")
+	level := fs.String("log-level", "info", "`LEVEL`: debug, info, warn or error")
+	format := fs.String("log-format", "text", "`FORMAT`: text or json")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

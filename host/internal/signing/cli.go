@@ -50,7 +50,7 @@ func parse(fs *pflag.FlagSet, args []string) error {
 // It returns pflag.ErrHelp for --help.
 func RunKeygen(args []string, stdout, stderr io.Writer) error {
 	fs := flags("plugin keygen", "-o NAME", stderr)
-	out := fs.StringP("output", "o", "", "write NAME.key (private) and NAME.pub (public)")
+	out := fs.StringP("output", "o", "", "write `NAME`.key (private) and NAME.pub (public)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -71,8 +71,8 @@ func RunKeygen(args []string, stdout, stderr io.Writer) error {
 // signed file's sha256, which is the pin (plugins[].sha256) to use for it.
 func RunSign(args []string, stdout, stderr io.Writer) error {
 	fs := flags("plugin sign", "--key NAME.key in.wasm -o out.wasm", stderr)
-	keyPath := fs.String("key", "", "the private key file (from `greenroom plugin keygen`)")
-	out := fs.StringP("output", "o", "", "where to write the signed module (may be in.wasm)")
+	keyPath := fs.String("key", "", "the private key `FILE` (NAME.key from greenroom plugin keygen)")
+	out := fs.StringP("output", "o", "", "`FILE` to write the signed module to (may be in.wasm)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func RunSign(args []string, stdout, stderr io.Writer) error {
 // unchanged since.
 func RunVerify(args []string, stdout, stderr io.Writer) error {
 	fs := flags("plugin verify", "--pubkey NAME.pub [--pubkey ...] x.wasm...", stderr)
-	pubs := fs.StringArray("pubkey", nil, "a trusted public key file (repeatable)")
+	pubs := fs.StringArray("pubkey", nil, "a trusted public key `FILE` (repeatable)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

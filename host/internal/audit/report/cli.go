@@ -59,9 +59,9 @@ func Run(args []string, stdout, stderr io.Writer, getenv config.Lookup, security
 		fmt.Fprintln(stderr, "usage: greenroom audit [--config app-config.yaml ...] [--json] [--pubkey NAME.pub ...] [x.wasm]")
 		fs.PrintDefaults()
 	}
-	files := fs.StringArray("config", nil, "a config file; repeat for overlays (default app-config.yaml)")
+	files := fs.StringArray("config", nil, "a config `FILE`; repeat for overlays (default app-config.yaml)")
 	asJSON := fs.Bool("json", false, "print JSON (host/internal/audit/report.schema.json)")
-	pubs := fs.StringArray("pubkey", nil, "trust this public key file too (repeatable); for auditing one .wasm file without config")
+	pubs := fs.StringArray("pubkey", nil, "trust this public key `FILE` too (repeatable); for auditing one .wasm file without config")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return err
