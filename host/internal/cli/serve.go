@@ -36,10 +36,16 @@ import (
 	"greenroom.dev/greenroom/host/internal/urlreader/integrations"
 )
 
+const configUsage = `config file (default app-config.yaml); repeat to overlay:
+later files win key by key; lists are replaced whole, except plugins:,
+whose entries merge by id (an entry with an earlier id changes only the
+keys it sets, a new id is appended, enabled: false switches one off);
+a relative path is relative to the file that sets it`
+
 func configFlag(fs interface {
 	StringArrayP(string, string, []string, string) *[]string
 }) *[]string {
-	return fs.StringArrayP("config", "c", nil, "config file; repeat to overlay (later files win key by key)")
+	return fs.StringArrayP("config", "c", nil, configUsage)
 }
 
 func newLogger(env *Env, level, format string) (*slog.Logger, error) {

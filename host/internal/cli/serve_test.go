@@ -291,3 +291,70 @@ func TestSIGTERMDrains(t *testing.T) {
 		t.Fatalf("exit: %v", err)
 	}
 }
+
+// TestServeOverlay: an overlay in another directory changes one plugin by id (its
+// config, and its source, read from the overlay's directory), switches another off,
+// and leaves the third as the first file has it.
+func TestServeOverlay(t *testing.T) {
+	dir := portal(t, "")
+	over := filepath.Join(t.TempDir(), "overlays")
+	if err := os.MkdirAll(filepath.Join(over, "plugins"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	plugintest.Copy(t, plugintest.Packed(t, "examples/hello-c/hello-c.wasm"), filepath.Join(over, "plugins", "greeter.wasm"))
+	overlay := filepath.Join(over, "prod.yaml")
+	os.WriteFile(overlay, []byte(`plugins:
+  - id: hello-assemblyscript
+    enabled: false
+  - id: hello-c
+    source: plugins/greeter.wasm
+    config: {greeting: howdy}
+`), 0o644)
+	// A source an overlay names that does not exist: the error names the overlay's line.
+	bad := filepath.Join(over, "bad.yaml")
+	os.WriteFile(bad, []byte("plugins:\n  - id: hello-c\n    source: plugins/nope.wasm\n"), 0o644)
+	code, _, stderr := run(t, "serve", "--config", filepath.Join(dir, "app-config.yaml"), "--config", bad)
+	want := "file " + filepath.Join(over, "plugins", "nope.wasm") + " does not exist; check plugins[1].source (" + bad + ":3)"
+	if code != 2 || !strings.Contains(stderr, want) {
+		t.Fatalf("exit %d, stderr %q; want 2 containing %q", code, stderr, want)
+	}
+
+	cfg, err := config.Load([]string{filepath.Join(dir, "app-config.yaml"), overlay}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := start(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.srv.Shutdown(context.Background()); h.close() })
+	base := "http://" + h.addr
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/api/hello-go/hello?name=X", 200, `{"message":"hi X"}`},
+		{"/api/hello-c/hello?name=X", 200, `{"message":"howdy X"}`},
+		{"/api/hello-assemblyscript/hello?name=X", 404, `"statusCode":404`},
+		{"/readyz", 200, `"plugins":["hello-go","hello-c"]`},
+	} {
+		if st, body := call(t, "GET", base+tc.path, nil); st != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s, want %d containing %s", tc.path, st, body, tc.status, tc.want)
+		}
+	}
+	if p, ok := h.plugins.Lookup("hello-c"); !ok || p.Path != filepath.Join(over, "plugins", "greeter.wasm") {
+		t.Errorf("hello-c loaded from %v, want the overlay's plugins/greeter.wasm", p)
+	}
+
+}
+
+// TestServeHelp: serve --help says how overlays merge.
+func TestServeHelp(t *testing.T) {
+	code, _, stderr := run(t, "serve", "--help")
+	for _, w := range []string{"repeat to overlay", "lists are replaced whole, except plugins:", "merge by id", "enabled: false", "relative to the file that sets it"} {
+		if code != 0 || !strings.Contains(stderr, w) {
+			t.Errorf("serve --help (exit %d) lacks %q:\n%s", code, w, stderr)
+		}
+	}
+}

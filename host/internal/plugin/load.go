@@ -102,14 +102,14 @@ func ReadSource(ctx context.Context, urls urlreader.Reader, cfgDir string, entry
 		}
 		wasm, err = readFile(path)
 		if err != nil {
-			return "", nil, "", nil, nil, fmt.Errorf("source: %w; check %s.source", err, entry.Path())
+			return "", nil, "", nil, nil, fmt.Errorf("source: %w; check %s.source%s", err, entry.Path(), at(entry, "source"))
 		}
 	}
 	h := sha256.Sum256(wasm)
 	sum = hex.EncodeToString(h[:])
 	if entry.SHA256 != "" && !strings.EqualFold(entry.SHA256, sum) {
-		return "", nil, "", nil, nil, fmt.Errorf("sha256 mismatch for %s: config pins %s but the file hashes to %s; if the new file is trusted, set %s.sha256 to %s",
-			path, strings.ToLower(entry.SHA256), sum, entry.Path(), sum)
+		return "", nil, "", nil, nil, fmt.Errorf("sha256 mismatch for %s: config pins %s but the file hashes to %s; if the new file is trusted, set %s.sha256%s to %s",
+			path, strings.ToLower(entry.SHA256), sum, entry.Path(), at(entry, "sha256"), sum)
 	}
 	mod, err = wasmfile.Parse(wasm)
 	if err != nil {
@@ -120,6 +120,15 @@ func ReadSource(ctx context.Context, urls urlreader.Reader, cfgDir string, entry
 		return "", nil, "", nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return path, wasm, sum, mod, man, nil
+}
+
+// at names the file and line that set a key of the entry, as " (file:line)", when an
+// overlay set it (errors name the entry's own place already).
+func at(entry *config.Plugin, sub string) string {
+	if f, line := entry.Locate(sub); f != "" && f != entry.File {
+		return fmt.Sprintf(" (%s:%d)", f, line)
+	}
+	return ""
 }
 
 func readFile(path string) ([]byte, error) {
