@@ -210,6 +210,9 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 			h.close()
 		}
 	}()
+	for _, w := range cfg.Warnings() {
+		log.Warn("config warning", "warning", w.Error())
+	}
 	dbPath := resolve(cfg, cfg.Backend.Database.Connection)
 	if h.file, err = store.OpenFile(dbPath); err != nil {
 		return nil, err

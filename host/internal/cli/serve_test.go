@@ -358,3 +358,67 @@ func TestServeHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestStartWarnsBaseURLPort: start logs a warning, and still serves, when
+// backend.baseUrl's port is not the port it listens on; none when they match.
+func TestStartWarnsBaseURLPort(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		baseURL string // %s stands for the listen port
+		warn    bool
+	}{
+		{"same port", "http://localhost:%s", false},
+		{"other port", "http://localhost:1", true},
+		{"no port (80)", "http://localhost", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			free, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, port, _ := net.SplitHostPort(free.Addr().String())
+			free.Close()
+			baseURL := tc.baseURL
+			if strings.Contains(baseURL, "%s") {
+				baseURL = fmt.Sprintf(baseURL, port)
+			}
+			dir := t.TempDir()
+			f := filepath.Join(dir, "app-config.yaml")
+			os.WriteFile(f, []byte("backend:\n  baseUrl: "+baseURL+"\n  listen: {host: 127.0.0.1, port: "+port+"}\nruntime: {compilationCache: "+filepath.Join(dir, "cache")+"}\n"), 0o644)
+			cfg, err := config.Load([]string{f}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs syncBuffer
+			h, err := start(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.srv.Shutdown(context.Background())
+			h.close()
+			got := logs.String()
+			warned := strings.Contains(got, "level=WARN") && strings.Contains(got, "backend.baseUrl") && strings.Contains(got, "differs from backend.listen.port "+port)
+			if warned != tc.warn || !strings.Contains(got, "greenroom ready") {
+				t.Fatalf("baseUrl %s, listen port %s: warned=%v, want %v; log:\n%s", baseURL, port, warned, tc.warn, got)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -348,3 +348,42 @@ catalog:
 		t.Fatalf("trusted key file: %v, want an error about %s (it is empty)", err, filepath.Join(overDir, "release.pub"))
 	}
 }
+
+// TestWarningsBaseURLPort: a backend.baseUrl whose port (explicit, or its scheme's
+// default) is not backend.listen.port is warned about, at the line that sets it.
+func TestWarningsBaseURLPort(t *testing.T) {
+	cases := []struct {
+		name, body string
+		want       string // "" for no warning
+	}{
+		{"Backstage's defaults", "backend:\n  baseUrl: http://localhost:7007\n  listen: {port: 7007}\n", ""},
+		{"listen port defaulted", "backend:\n  baseUrl: http://localhost:7007\n", ""},
+		{"baseUrl defaulted", "backend:\n  listen: {port: 8080}\n", ""},
+		{"http default port", "backend:\n  baseUrl: http://portal.example.com\n  listen: {port: 80}\n", ""},
+		{"https default port", "backend:\n  baseUrl: https://portal.example.com/\n  listen: {port: 443}\n", ""},
+		{"free port (tests)", "backend:\n  baseUrl: http://localhost:7007\n  listen: {port: 0}\n", ""},
+		{"explicit mismatch", "backend:\n  listen: {port: 7007}\n  baseUrl: http://localhost:7008\n",
+			"app-config.yaml:3: backend.baseUrl: port 7008 of http://localhost:7008 differs from backend.listen.port 7007"},
+		{"listen defaulted, mismatch", "backend:\n  baseUrl: http://127.0.0.1:3000\n",
+			"app-config.yaml:2: backend.baseUrl: port 3000 of http://127.0.0.1:3000 differs from backend.listen.port 7007"},
+		{"no port means 80", "backend:\n  baseUrl: http://localhost\n",
+			"backend.baseUrl: port 80 (http://localhost has none, so its scheme's default) differs from backend.listen.port 7007"},
+		{"no port means 443", "backend:\n  baseUrl: https://portal.example.com\n  listen: {port: 7007}\n",
+			"port 443 (https://portal.example.com has none, so its scheme's default) differs from backend.listen.port 7007"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load([]string{write(t, t.TempDir(), "app-config.yaml", tc.body)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws := c.Warnings()
+			switch {
+			case tc.want == "" && len(ws) > 0:
+				t.Fatalf("unexpected warnings: %v", ws)
+			case tc.want != "" && (len(ws) != 1 || !strings.Contains(ws[0].Error(), tc.want)):
+				t.Fatalf("warnings %v, want one containing %q", ws, tc.want)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -60,6 +61,9 @@ type App struct {
 // Backend configures the HTTP server.
 type Backend struct {
 	// BaseURL is the URL at which the backend is reached, e.g. http://localhost:7007.
+	// Default http://localhost:<listen.port>. Its port (80 or 443 when it has none)
+	// should be backend.listen.port, unless a proxy forwards one to the other; the host
+	// warns at start when they differ.
 	BaseURL string `yaml:"baseUrl"`
 	// Listen sets the address the server binds. Default 0.0.0.0:7007.
 	Listen Listen `yaml:"listen"`
@@ -409,6 +413,37 @@ func (c *Config) validate() Errors {
 		}
 	}
 	return errs
+}
+
+// Warnings lists what in the config is allowed but probably a mistake, located where
+// it was set. The host logs them at start.
+func (c *Config) Warnings() []*Error {
+	var out []*Error
+	listen := *c.Backend.Listen.Port
+	if u, err := url.Parse(c.Backend.BaseURL); err == nil && listen != 0 {
+		port, of := u.Port(), "port %s of %s"
+		if port == "" {
+			port, of = map[string]string{"http": "80", "https": "443"}[u.Scheme], "port %s (%s has none, so its scheme's default)"
+		}
+		if port != "" && port != strconv.Itoa(listen) {
+			file, line := c.locate("backend", "baseUrl")
+			out = append(out, &Error{File: file, Line: line, Path: "backend.baseUrl", Msg: fmt.Sprintf(
+				"%s differs from backend.listen.port %d: the portal is not reachable at baseUrl unless a proxy forwards port %s to %d; if none does, set backend.listen.port to %s or baseUrl's port to %d",
+				fmt.Sprintf(of, port, c.Backend.BaseURL), listen, port, listen, port, listen)})
+		}
+	}
+	return out
+}
+
+// locate finds the file and line that set a key of the merged config.
+func (c *Config) locate(path ...string) (string, int) {
+	if c.root == nil {
+		return "", 0
+	}
+	if ns := lookup(c.root, path); len(ns) == 1 {
+		return c.origin[ns[0]], ns[0].Line
+	}
+	return "", 0
 }
 
 // reservedIDs are /api/<id> prefixes the host serves itself.
