@@ -422,3 +422,60 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestInspectListsImportsOnce: a module that imports a function twice (Go's wasip1 port
+// does, with fd_write) is shown with each import once, in text and in JSON.
+func TestInspectListsImportsOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		want       []string // text lines, exactly
+	}{
+		{"wat", plugintest.WAT(t, "host/internal/wasmfile/testdata/dupimports.wat", "host/internal/plugin/testdata/kvopt.yaml"), []string{
+			"imports: env: g (global), g",
+			"imports: extism:host/env: output_set",
+			"imports: greenroom:host/v1: kv_get [kv]",
+			"imports: wasi_snapshot_preview1: fd_write",
+		}},
+		{"go", plugintest.Go(t, "examples/hello-go"), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "plugin", "inspect", tc.file)
+			if code != 0 {
+				t.Fatalf("inspect: %d %s", code, stderr)
+			}
+			var lines []string
+			for _, l := range strings.Split(stdout, "\n") {
+				if strings.HasPrefix(l, "imports: ") {
+					lines = append(lines, l)
+					mod, names, _ := strings.Cut(strings.TrimPrefix(l, "imports: "), ": ")
+					seen := map[string]bool{}
+					for _, n := range strings.Split(names, ", ") {
+						if seen[n] {
+							t.Errorf("text lists %s %s twice: %s", mod, n, l)
+						}
+						seen[n] = true
+					}
+				}
+			}
+			if len(lines) == 0 || tc.want != nil && strings.Join(lines, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("imports:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(tc.want, "\n"))
+			}
+			code, stdout, stderr = run(t, "plugin", "inspect", "--json", tc.file)
+			var r InspectReport
+			if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
+				t.Fatalf("inspect --json: %d %s %s", code, stdout, stderr)
+			}
+			seen := map[string]bool{}
+			for _, im := range r.Imports {
+				k := im.Module + "." + im.Name + " " + string(im.Kind)
+				if seen[k] {
+					t.Errorf("--json lists %s twice", k)
+				}
+				seen[k] = true
+			}
+			if tc.want != nil && len(r.Imports) != 5 {
+				t.Errorf("--json imports = %+v, want 5", r.Imports)
+			}
+		})
+	}
+}

@@ -270,7 +270,7 @@ func CheckImports(mod *wasmfile.Module, man *abi.Manifest, entry *config.Plugin)
 	}
 	links := map[string]link{}
 	var errs []string
-	for _, im := range mod.Imports {
+	for _, im := range mod.DistinctImports() {
 		qual := im.Module + "." + im.Name
 		if im.Kind != wasmfile.KindFunc {
 			errs = append(errs, fmt.Sprintf("imports %s %s; the host provides functions only (the module must define and export its own memory)", im.Kind, qual))
