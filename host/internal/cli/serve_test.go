@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -477,5 +478,49 @@ func TestInspectListsImportsOnce(t *testing.T) {
 				t.Errorf("--json imports = %+v, want 5", r.Imports)
 			}
 		})
+	}
+}
+
+// TestWatchFiles: the watch reports a changed file of the current list, and compares a
+// file new to the list with its stamp from when the list was made.
+func TestWatchFiles(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "app-config.yaml")
+	wasm := filepath.Join(dir, "p.wasm")
+	later := filepath.Join(dir, "q.wasm")
+	for _, f := range []string{cfg, wasm, later} {
+		os.WriteFile(f, []byte("v1"), 0o644)
+	}
+	var list atomic.Pointer[watchList]
+	list.Store(newWatchList(cfg, wasm))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changed := watchFiles(ctx, list.Load, 10*time.Millisecond)
+	expect := func(want string) {
+		t.Helper()
+		select {
+		case got := <-changed:
+			if got != want {
+				t.Fatalf("changed %s, want %s", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no change reported for %s", want)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // the watch has seen every file once
+	os.WriteFile(wasm, []byte("v22"), 0o644)
+	expect(wasm)
+	os.Remove(wasm)
+	expect(wasm)
+
+	// A reload lists q.wasm (stamped now); it changes before the watch first polls it.
+	next := newWatchList(cfg, later)
+	os.WriteFile(later, []byte("v333"), 0o644)
+	list.Store(next)
+	expect(later)
+	select {
+	case f := <-changed:
+		t.Fatalf("unchanged files reported: %s", f)
+	case <-time.After(100 * time.Millisecond):
 	}
 }

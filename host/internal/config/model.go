@@ -74,8 +74,9 @@ type Backend struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish on SIGTERM.
 	// Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdownTimeout"`
-	// WatchConfig reloads the config when one of its files changes (checked every
-	// second). Default true. SIGHUP and POST /api/admin/reload reload it too.
+	// WatchConfig reloads the config when one of its files, or the .wasm file of an
+	// enabled plugin, changes (checked every second). Default true. SIGHUP and
+	// POST /api/admin/reload reload it too.
 	WatchConfig *bool `yaml:"watchConfig"`
 }
 

@@ -79,6 +79,18 @@ func Read(cfgDir string, entry *config.Plugin) (path string, wasm []byte, sum st
 	return ReadSource(context.Background(), nil, cfgDir, entry)
 }
 
+// LocalPath is the file that a plugin entry's source names (relative to cfgDir, the
+// config's Dir), or "" for an http(s) source.
+func LocalPath(cfgDir string, entry *config.Plugin) string {
+	if config.IsRemote(entry.Source) {
+		return ""
+	}
+	if filepath.IsAbs(entry.Source) {
+		return entry.Source
+	}
+	return filepath.Join(cfgDir, entry.Source)
+}
+
 // ReadSource is Read for local paths and, through urls, for http(s) sources (which the
 // config requires to be pinned). urls may be nil when the host reads no URLs.
 func ReadSource(ctx context.Context, urls urlreader.Reader, cfgDir string, entry *config.Plugin) (path string, wasm []byte, sum string, mod *wasmfile.Module, man *abi.Manifest, err error) {
@@ -96,10 +108,7 @@ func ReadSource(ctx context.Context, urls urlreader.Reader, cfgDir string, entry
 		}
 		wasm = res.Content
 	} else {
-		path = entry.Source
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(cfgDir, path)
-		}
+		path = LocalPath(cfgDir, entry)
 		wasm, err = readFile(path)
 		if err != nil {
 			return "", nil, "", nil, nil, fmt.Errorf("source: %w; check %s.source%s", err, entry.Path(), at(entry, "source"))
