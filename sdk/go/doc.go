@@ -33,6 +33,13 @@
 // then write the manifest into it with
 // "greenroom plugin pack --manifest plugin.yaml plugin.wasm -o <id>.wasm".
 //
+// No module proxy serves this module's path: a plugin outside the Greenroom repository
+// requires it at v0.0.0 and replaces it with the sdk/go directory of a checkout,
+//
+//	replace greenroom.dev/greenroom/sdk/go => /path/to/greenroom/sdk/go
+//
+// (docs/plugin-authors.md in the repository has the whole recipe).
+//
 // # Routing
 //
 // The host matches the incoming request against the routes of the plugin's manifest and

@@ -28,8 +28,9 @@ type Config struct {
 
 // LogConfig is audit.log.
 type LogConfig struct {
-	// File is the audit log's path, relative to the directory of the first config file,
-	// or "-" for the host's standard output. Default data/audit.log. The file is created
+	// File is the audit log's path, relative to the directory of the config file that
+	// sets it (the default, to the first config file's), or "-" for the host's standard
+	// output. Default data/audit.log. The file is created
 	// with mode 0600 and its directory with 0700.
 	File string `yaml:"file"`
 	// MaxSize rotates the file when the next entry would take it past this size: the file

@@ -14,7 +14,7 @@ type Config struct {
 	// catalog file (often a Location entity that lists further files).
 	//
 	//	locations:
-	//	  - type: file                # a path, relative to the directory of app-config.yaml
+	//	  - type: file                # a path, relative to the config file that sets it
 	//	    target: ./examples/catalog/all.yaml
 	//	  - type: url                 # an http(s) URL, read through the URL readers
 	//	    target: https://example.com/catalog-info.yaml
@@ -49,7 +49,8 @@ type Config struct {
 type LocationConfig struct {
 	// Type is "file" or "url".
 	Type string `yaml:"type"`
-	// Target is a file path (relative to the config file's directory) or a URL.
+	// Target is a file path (relative to the directory of the config file that sets it)
+	// or a URL.
 	Target string `yaml:"target"`
 	// Rules allow extra kinds for entities read from exactly this location.
 	Rules []Rule `yaml:"rules"`

@@ -53,7 +53,7 @@ type InspectReport struct {
 	SHA256   string            `json:"sha256"`
 	Size     int               `json:"size"`
 	Manifest *abi.Manifest     `json:"manifest"`
-	Imports  []InspectImport   `json:"imports"`
+	Imports  []InspectImport   `json:"imports"` // each once, in the module's order
 	Exports  []wasmfile.Export `json:"exports"`
 	Problems []string          `json:"problems,omitempty"`
 }
@@ -79,7 +79,7 @@ func inspect(path string) (*InspectReport, error) {
 	if err != nil {
 		r.Problems = append(r.Problems, err.Error())
 	}
-	for _, im := range mod.Imports {
+	for _, im := range mod.DistinctImports() {
 		ii := InspectImport{Import: im}
 		if im.Module == abi.Namespace {
 			ii.Capability = abi.HostFunctions[im.Name]
@@ -135,6 +135,9 @@ func runInspect(env *Env, args []string) error {
 	byModule := map[string][]string{}
 	for _, im := range r.Imports {
 		s := im.Name
+		if im.Kind != wasmfile.KindFunc {
+			s += " (" + string(im.Kind) + ")"
+		}
 		if im.Capability != "" {
 			s += " [" + im.Capability + "]"
 		}

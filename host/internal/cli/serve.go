@@ -36,10 +36,16 @@ import (
 	"greenroom.dev/greenroom/host/internal/urlreader/integrations"
 )
 
+const configUsage = `config ` + "`FILE`" + ` (default app-config.yaml); repeat to overlay:
+later files win key by key; lists are replaced whole, except plugins:,
+whose entries merge by id (an entry with an earlier id changes only the
+keys it sets, a new id is appended, enabled: false switches one off);
+a relative path is relative to the file that sets it`
+
 func configFlag(fs interface {
 	StringArrayP(string, string, []string, string) *[]string
 }) *[]string {
-	return fs.StringArrayP("config", "c", nil, "config `FILE`; repeat to overlay (later files win key by key)")
+	return fs.StringArrayP("config", "c", nil, configUsage)
 }
 
 func newLogger(env *Env, level, format string) (*slog.Logger, error) {
@@ -93,15 +99,16 @@ func runServe(env *Env, args []string) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	var changed <-chan struct{}
+	var changed <-chan string
 	if w := cfg.Backend.WatchConfig; w == nil || *w {
-		changed = watchFiles(ctx, *files, time.Second)
+		changed = watchFiles(ctx, h.watch.Load, time.Second)
 	}
 	for {
 		select {
 		case <-hup:
 			h.reload(ctx, *files, env.Getenv)
-		case <-changed:
+		case f := <-changed:
+			log.Info("file changed", "file", f)
 			h.reload(ctx, *files, env.Getenv)
 		case err := <-h.served:
 			h.close()
@@ -124,27 +131,67 @@ func runServe(env *Env, args []string) error {
 	}
 }
 
-// watchFiles reports on the returned channel when any of files changes (size, mtime, or
-// appearing/disappearing), polling every interval; polling sees editors that replace a
-// file as well as those that rewrite it.
-func watchFiles(ctx context.Context, files []string, interval time.Duration) <-chan struct{} {
-	type stamp struct {
-		size int64
-		mod  time.Time
-		ok   bool
+// stamp is what the config watch compares: a file's size and modification time, and
+// whether it exists.
+type stamp struct {
+	size int64
+	mod  time.Time
+	ok   bool
+}
+
+func stampOf(f string) stamp {
+	if st, err := os.Stat(f); err == nil {
+		return stamp{st.Size(), st.ModTime(), true}
 	}
-	read := func() []stamp {
-		out := make([]stamp, len(files))
-		for i, f := range files {
-			if st, err := os.Stat(f); err == nil {
-				out[i] = stamp{st.Size(), st.ModTime(), true}
+	return stamp{}
+}
+
+// watchList is what the config watch polls: the config files and the local plugin
+// files of the newest config that loaded, each with its stamp from just before it was
+// read.
+type watchList struct {
+	files  []string
+	stamps map[string]stamp
+}
+
+// add appends files to the list, stamped now.
+func (w *watchList) add(files ...string) {
+	for _, f := range files {
+		if _, dup := w.stamps[f]; !dup {
+			w.files = append(w.files, f)
+			w.stamps[f] = stampOf(f)
+		}
+	}
+}
+
+func newWatchList(files ...string) *watchList {
+	w := &watchList{stamps: map[string]stamp{}}
+	w.add(files...)
+	return w
+}
+
+// pluginFiles lists the local files of cfg's enabled plugins.
+func pluginFiles(cfg *config.Config) []string {
+	var out []string
+	for i := range cfg.Plugins {
+		if p := &cfg.Plugins[i]; p.IsEnabled() {
+			if f := plugin.LocalPath(cfg.Dir(), p); f != "" {
+				out = append(out, f)
 			}
 		}
-		return out
 	}
-	ch := make(chan struct{}, 1)
+	return out
+}
+
+// watchFiles reports on the returned channel the path of a file of the current watch
+// list that changed (size, mtime, or appearing/disappearing), polling every interval;
+// polling sees editors that replace a file as well as those that rewrite it. A file new
+// to the list is compared with its stamp from when its config was read, so a change
+// while that config loaded is not missed.
+func watchFiles(ctx context.Context, current func() *watchList, interval time.Duration) <-chan string {
+	ch := make(chan string, 1)
 	go func() {
-		last := read()
+		last := map[string]stamp{}
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
@@ -152,17 +199,27 @@ func watchFiles(ctx context.Context, files []string, interval time.Duration) <-c
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				now := read()
-				for i := range now {
-					if now[i] != last[i] {
-						select {
-						case ch <- struct{}{}:
-						default:
-						}
-						break
+				wl := current()
+				now := make(map[string]stamp, len(wl.files))
+				changed := ""
+				for _, f := range wl.files {
+					s := stampOf(f)
+					prev, seen := last[f]
+					if !seen {
+						prev = wl.stamps[f]
 					}
+					if s != prev && changed == "" {
+						changed = f
+					}
+					now[f] = s
 				}
 				last = now
+				if changed != "" {
+					select {
+					case ch <- changed:
+					default: // a reload is pending already
+					}
+				}
 			}
 		}
 	}()
@@ -182,6 +239,7 @@ type host struct {
 	catalog *catalog.Catalog
 	audit   *audit.Log
 	app     atomic.Pointer[frontend.App]
+	watch   atomic.Pointer[watchList]
 	files   []string
 	env     config.Lookup
 
@@ -204,6 +262,9 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 			h.close()
 		}
 	}()
+	for _, w := range cfg.Warnings() {
+		log.Warn("config warning", "warning", w.Error())
+	}
 	dbPath := resolve(cfg, cfg.Backend.Database.Connection)
 	if h.file, err = store.OpenFile(dbPath); err != nil {
 		return nil, err
@@ -233,6 +294,7 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	if h.audit, err = audit.Open(cfg.Audit.Log, cfg.Dir(), cfg.Audit.API.Recent); err != nil {
 		return nil, asUsage(fmt.Errorf("audit.log: %w", err))
 	}
+	h.watch.Store(newWatchList(append(append([]string{}, cfg.Files...), pluginFiles(cfg)...)...))
 	services := &capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: readers, Proxy: prox}
 	h.plugins = plugin.NewManager(plugin.Deps{
 		Engine: h.engine, Logger: log, URLs: readers,
@@ -339,9 +401,14 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 	// Nothing changes until every part of the new config has loaded: the new plugins
 	// are prepared, the app is built on them, the audit log reopened; only then are they
 	// committed. On any failure the prepared plugins are discarded.
+	watch := newWatchList(files...)
 	cfg, err := config.Load(files, env)
 	var next *plugin.Next
 	if err == nil {
+		// Watch the plugin files of this config even if they fail to load, so that
+		// fixing one reloads.
+		watch.add(pluginFiles(cfg)...)
+		h.watch.Store(watch)
 		next, err = h.plugins.Prepare(ctx, cfg)
 	}
 	var app *frontend.App

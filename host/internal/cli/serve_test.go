@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -289,5 +290,237 @@ func TestSIGTERMDrains(t *testing.T) {
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit: %v", err)
+	}
+}
+
+// TestServeOverlay: an overlay in another directory changes one plugin by id (its
+// config, and its source, read from the overlay's directory), switches another off,
+// and leaves the third as the first file has it.
+func TestServeOverlay(t *testing.T) {
+	dir := portal(t, "")
+	over := filepath.Join(t.TempDir(), "overlays")
+	if err := os.MkdirAll(filepath.Join(over, "plugins"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	plugintest.Copy(t, plugintest.Packed(t, "examples/hello-c/hello-c.wasm"), filepath.Join(over, "plugins", "greeter.wasm"))
+	overlay := filepath.Join(over, "prod.yaml")
+	os.WriteFile(overlay, []byte(`plugins:
+  - id: hello-assemblyscript
+    enabled: false
+  - id: hello-c
+    source: plugins/greeter.wasm
+    config: {greeting: howdy}
+`), 0o644)
+	// A source an overlay names that does not exist: the error names the overlay's line.
+	bad := filepath.Join(over, "bad.yaml")
+	os.WriteFile(bad, []byte("plugins:\n  - id: hello-c\n    source: plugins/nope.wasm\n"), 0o644)
+	code, _, stderr := run(t, "serve", "--config", filepath.Join(dir, "app-config.yaml"), "--config", bad)
+	want := "file " + filepath.Join(over, "plugins", "nope.wasm") + " does not exist; check plugins[1].source (" + bad + ":3)"
+	if code != 2 || !strings.Contains(stderr, want) {
+		t.Fatalf("exit %d, stderr %q; want 2 containing %q", code, stderr, want)
+	}
+
+	cfg, err := config.Load([]string{filepath.Join(dir, "app-config.yaml"), overlay}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := start(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.srv.Shutdown(context.Background()); h.close() })
+	base := "http://" + h.addr
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/api/hello-go/hello?name=X", 200, `{"message":"hi X"}`},
+		{"/api/hello-c/hello?name=X", 200, `{"message":"howdy X"}`},
+		{"/api/hello-assemblyscript/hello?name=X", 404, `"statusCode":404`},
+		{"/readyz", 200, `"plugins":["hello-go","hello-c"]`},
+	} {
+		if st, body := call(t, "GET", base+tc.path, nil); st != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s, want %d containing %s", tc.path, st, body, tc.status, tc.want)
+		}
+	}
+	if p, ok := h.plugins.Lookup("hello-c"); !ok || p.Path != filepath.Join(over, "plugins", "greeter.wasm") {
+		t.Errorf("hello-c loaded from %v, want the overlay's plugins/greeter.wasm", p)
+	}
+
+}
+
+// TestServeHelp: serve --help says how overlays merge.
+func TestServeHelp(t *testing.T) {
+	code, _, stderr := run(t, "serve", "--help")
+	for _, w := range []string{"repeat to overlay", "lists are replaced whole, except plugins:", "merge by id", "enabled: false", "relative to the file that sets it"} {
+		if code != 0 || !strings.Contains(stderr, w) {
+			t.Errorf("serve --help (exit %d) lacks %q:\n%s", code, w, stderr)
+		}
+	}
+}
+
+// TestStartWarnsBaseURLPort: start logs a warning, and still serves, when
+// backend.baseUrl's port is not the port it listens on; none when they match.
+func TestStartWarnsBaseURLPort(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		baseURL string // %s stands for the listen port
+		warn    bool
+	}{
+		{"same port", "http://localhost:%s", false},
+		{"other port", "http://localhost:1", true},
+		{"no port (80)", "http://localhost", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			free, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, port, _ := net.SplitHostPort(free.Addr().String())
+			free.Close()
+			baseURL := tc.baseURL
+			if strings.Contains(baseURL, "%s") {
+				baseURL = fmt.Sprintf(baseURL, port)
+			}
+			dir := t.TempDir()
+			f := filepath.Join(dir, "app-config.yaml")
+			os.WriteFile(f, []byte("backend:\n  baseUrl: "+baseURL+"\n  listen: {host: 127.0.0.1, port: "+port+"}\nruntime: {compilationCache: "+filepath.Join(dir, "cache")+"}\n"), 0o644)
+			cfg, err := config.Load([]string{f}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs syncBuffer
+			h, err := start(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.srv.Shutdown(context.Background())
+			h.close()
+			got := logs.String()
+			warned := strings.Contains(got, "level=WARN") && strings.Contains(got, "backend.baseUrl") && strings.Contains(got, "differs from backend.listen.port "+port)
+			if warned != tc.warn || !strings.Contains(got, "greenroom ready") {
+				t.Fatalf("baseUrl %s, listen port %s: warned=%v, want %v; log:\n%s", baseURL, port, warned, tc.warn, got)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestInspectListsImportsOnce: a module that imports a function twice (Go's wasip1 port
+// does, with fd_write) is shown with each import once, in text and in JSON.
+func TestInspectListsImportsOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		want       []string // text lines, exactly
+	}{
+		{"wat", plugintest.WAT(t, "host/internal/wasmfile/testdata/dupimports.wat", "host/internal/plugin/testdata/kvopt.yaml"), []string{
+			"imports: env: g (global), g",
+			"imports: extism:host/env: output_set",
+			"imports: greenroom:host/v1: kv_get [kv]",
+			"imports: wasi_snapshot_preview1: fd_write",
+		}},
+		{"go", plugintest.Go(t, "examples/hello-go"), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "plugin", "inspect", tc.file)
+			if code != 0 {
+				t.Fatalf("inspect: %d %s", code, stderr)
+			}
+			var lines []string
+			for _, l := range strings.Split(stdout, "\n") {
+				if strings.HasPrefix(l, "imports: ") {
+					lines = append(lines, l)
+					mod, names, _ := strings.Cut(strings.TrimPrefix(l, "imports: "), ": ")
+					seen := map[string]bool{}
+					for _, n := range strings.Split(names, ", ") {
+						if seen[n] {
+							t.Errorf("text lists %s %s twice: %s", mod, n, l)
+						}
+						seen[n] = true
+					}
+				}
+			}
+			if len(lines) == 0 || tc.want != nil && strings.Join(lines, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("imports:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(tc.want, "\n"))
+			}
+			code, stdout, stderr = run(t, "plugin", "inspect", "--json", tc.file)
+			var r InspectReport
+			if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
+				t.Fatalf("inspect --json: %d %s %s", code, stdout, stderr)
+			}
+			seen := map[string]bool{}
+			for _, im := range r.Imports {
+				k := im.Module + "." + im.Name + " " + string(im.Kind)
+				if seen[k] {
+					t.Errorf("--json lists %s twice", k)
+				}
+				seen[k] = true
+			}
+			if tc.want != nil && len(r.Imports) != 5 {
+				t.Errorf("--json imports = %+v, want 5", r.Imports)
+			}
+		})
+	}
+}
+
+// TestWatchFiles: the watch reports a changed file of the current list, and compares a
+// file new to the list with its stamp from when the list was made.
+func TestWatchFiles(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "app-config.yaml")
+	wasm := filepath.Join(dir, "p.wasm")
+	later := filepath.Join(dir, "q.wasm")
+	for _, f := range []string{cfg, wasm, later} {
+		os.WriteFile(f, []byte("v1"), 0o644)
+	}
+	var list atomic.Pointer[watchList]
+	list.Store(newWatchList(cfg, wasm))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changed := watchFiles(ctx, list.Load, 10*time.Millisecond)
+	expect := func(want string) {
+		t.Helper()
+		select {
+		case got := <-changed:
+			if got != want {
+				t.Fatalf("changed %s, want %s", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no change reported for %s", want)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // the watch has seen every file once
+	os.WriteFile(wasm, []byte("v22"), 0o644)
+	expect(wasm)
+	os.Remove(wasm)
+	expect(wasm)
+
+	// A reload lists q.wasm (stamped now); it changes before the watch first polls it.
+	next := newWatchList(cfg, later)
+	os.WriteFile(later, []byte("v333"), 0o644)
+	list.Store(next)
+	expect(later)
+	select {
+	case f := <-changed:
+		t.Fatalf("unchanged files reported: %s", f)
+	case <-time.After(100 * time.Millisecond):
 	}
 }

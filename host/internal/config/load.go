@@ -1,9 +1,12 @@
 // Package config loads app-config.yaml and its overlays into one typed model.
 //
-// Files are merged key by key, later files winning; sequences and scalars are replaced
-// whole. ${VAR} in a scalar value is replaced by the environment variable VAR ($${ is a
-// literal ${). Decoding is strict: an unknown key, a wrong type or a bad value is an error
-// that names the file, the line and the YAML path.
+// Files are merged key by key, later files winning; scalars and lists are replaced whole,
+// except the plugins list, whose entries are matched by id: an overlay's entry with the
+// id of an earlier entry is merged key by key into it, one with a new id is appended.
+// ${VAR} in a scalar value is replaced by the environment variable VAR ($${ is a literal
+// ${). A relative file path (fileKeys) is resolved against the directory of the file
+// that sets it. Decoding is strict: an unknown key, a wrong type or a bad value is an
+// error that names the file, the line and the YAML path.
 package config
 
 import (
@@ -14,6 +17,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,6 +77,7 @@ func Load(files []string, env Lookup) (*Config, error) {
 	}
 	var merged *yaml.Node
 	origin := map[*yaml.Node]string{}
+	m := &merger{origin: origin}
 	for _, f := range files {
 		n, err := readFile(f, env)
 		if err != nil {
@@ -89,9 +94,12 @@ func Load(files []string, env Lookup) (*Config, error) {
 		}
 		if merged == nil {
 			merged = n
-		} else {
-			merged = merge(merged, n)
+		} else if merged, err = m.merge(merged, n, ""); err != nil {
+			return nil, err
 		}
+	}
+	if merged != nil {
+		resolvePaths(merged, files[0], origin)
 	}
 	cfg := &Config{}
 	if merged != nil {
@@ -240,25 +248,151 @@ func walk(n *yaml.Node, fn func(*yaml.Node)) {
 	}
 }
 
-// merge overlays b on a: mappings merge key by key, anything else is replaced.
-func merge(a, b *yaml.Node) *yaml.Node {
+// merger overlays config files, keeping track of which file each node came from.
+type merger struct{ origin map[*yaml.Node]string }
+
+// merge overlays b on a: mappings merge key by key, the plugins list merges by id
+// (mergePlugins), anything else is replaced. path is the YAML path of a and b.
+func (m *merger) merge(a, b *yaml.Node, path string) (*yaml.Node, error) {
+	if path == "plugins" && a.Kind == yaml.SequenceNode && b.Kind == yaml.SequenceNode {
+		return m.mergePlugins(a, b)
+	}
 	if a.Kind != yaml.MappingNode || b.Kind != yaml.MappingNode {
-		return b
+		return b, nil
 	}
 	out := &yaml.Node{Kind: yaml.MappingNode, Tag: a.Tag, Line: a.Line, Column: a.Column}
+	m.origin[out] = m.origin[a] // the mapping is located where it was first defined
 	out.Content = append(out.Content, a.Content...)
 	for i := 0; i+1 < len(b.Content); i += 2 {
 		k, v := b.Content[i], b.Content[i+1]
 		found := false
 		for j := 0; j+1 < len(out.Content); j += 2 {
 			if out.Content[j].Value == k.Value {
-				out.Content[j+1] = merge(out.Content[j+1], v)
+				merged, err := m.merge(out.Content[j+1], v, join(path, k.Value))
+				if err != nil {
+					return nil, err
+				}
+				out.Content[j+1] = merged
 				found = true
 				break
 			}
 		}
 		if !found {
 			out.Content = append(out.Content, k, v)
+		}
+	}
+	return out, nil
+}
+
+// mergePlugins overlays the plugins list b on a: an entry of b whose id is that of an
+// entry of a is merged into it key by key (so an overlay changes one plugin without
+// repeating the others); any other entry is appended.
+func (m *merger) mergePlugins(a, b *yaml.Node) (*yaml.Node, error) {
+	out := &yaml.Node{Kind: yaml.SequenceNode, Tag: a.Tag, Style: a.Style, Line: a.Line, Column: a.Column}
+	m.origin[out] = m.origin[a]
+	out.Content = append(out.Content, a.Content...)
+	seen := map[string]*yaml.Node{} // ids in b, which must be unique there
+	for i, e := range b.Content {
+		id := entryID(e)
+		if id == nil {
+			out.Content = append(out.Content, e)
+			continue
+		}
+		if first := seen[id.Value]; first != nil {
+			return nil, &Error{File: m.origin[id], Line: id.Line, Path: fmt.Sprintf("plugins[%d].id", i),
+				Msg: fmt.Sprintf("duplicate plugin id %q in this file, first used on line %d; give each entry its own id", id.Value, first.Line)}
+		}
+		seen[id.Value] = id
+		j := slices.IndexFunc(out.Content, func(x *yaml.Node) bool {
+			xid := entryID(x)
+			return xid != nil && xid.Value == id.Value
+		})
+		if j < 0 {
+			out.Content = append(out.Content, e)
+			continue
+		}
+		merged, err := m.merge(out.Content[j], e, fmt.Sprintf("plugins[%d]", j))
+		if err != nil {
+			return nil, err
+		}
+		out.Content[j] = merged
+	}
+	return out, nil
+}
+
+// entryID is the id scalar of a plugins entry, or nil.
+func entryID(e *yaml.Node) *yaml.Node {
+	if e.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(e.Content); i += 2 {
+		if e.Content[i].Value == "id" && e.Content[i+1].Kind == yaml.ScalarNode && e.Content[i+1].Value != "" {
+			return e.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// fileKeys are the YAML paths whose values are local file paths ("[]" stands for every
+// entry of a list). Those marked cwd are resolved by their reader against the working
+// directory, the others against Config.Dir.
+var fileKeys = []struct {
+	path []string
+	cwd  bool
+}{
+	{path: []string{"plugins", "[]", "source"}},
+	{path: []string{"backend", "database", "connection"}},
+	{path: []string{"backend", "reading", "fileRoots", "[]"}, cwd: true},
+	{path: []string{"runtime", "compilationCache"}},
+	{path: []string{"catalog", "locations", "[]", "target"}},
+	{path: []string{"security", "trustedKeys", "[]", "file"}},
+	{path: []string{"audit", "log", "file"}},
+}
+
+// resolvePaths makes every relative file path in the merged config relative to the
+// directory of the file that sets it. The host resolves relative paths (and the defaults
+// of unset ones) against the first file's directory, so a path set in a file of that
+// directory is left as written (reports show it so), and any other is made absolute.
+// URLs, "-" (audit.log.file's stdout) and absolute paths are left alone.
+func resolvePaths(root *yaml.Node, first string, origin map[*yaml.Node]string) {
+	firstDir := filepath.Dir(first)
+	for _, key := range fileKeys {
+		for _, n := range lookup(root, key.path) {
+			v := n.Value
+			if n.Kind != yaml.ScalarNode || v == "" || v == "-" || filepath.IsAbs(v) || strings.Contains(v, "://") {
+				continue
+			}
+			dir := filepath.Dir(origin[n])
+			if dir == firstDir && !key.cwd {
+				continue
+			}
+			p := filepath.Join(dir, v)
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs
+			}
+			n.Value = p
+		}
+	}
+}
+
+// lookup finds the nodes at a path of mapping keys and "[]" (every list entry).
+func lookup(n *yaml.Node, path []string) []*yaml.Node {
+	if len(path) == 0 {
+		return []*yaml.Node{n}
+	}
+	var out []*yaml.Node
+	switch {
+	case path[0] == "[]":
+		if n.Kind == yaml.SequenceNode {
+			for _, c := range n.Content {
+				out = append(out, lookup(c, path[1:])...)
+			}
+		}
+	case n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == path[0] {
+				out = append(out, lookup(n.Content[i+1], path[1:])...)
+			}
 		}
 	}
 	return out
@@ -413,8 +547,9 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
-// Dir returns the directory of the first config file; relative paths in config are
-// resolved against it.
+// Dir returns the directory of the first config file. Relative paths in config are
+// resolved against it: those the first file (or another file in its directory) sets,
+// and the defaults of unset ones; Load makes paths that other files set absolute.
 func (c *Config) Dir() string {
 	if len(c.Files) == 0 {
 		return "."

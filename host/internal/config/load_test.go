@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +160,230 @@ func TestByteSize(t *testing.T) {
 	}
 	if ByteSize(10<<20).String() != "10MiB" {
 		t.Error(ByteSize(10 << 20).String())
+	}
+}
+
+// TestOverlayPlugins: an overlay's plugins entries merge into the earlier entry with the
+// same id, key by key; new ids are appended; enabled: false switches one off; other lists
+// are replaced whole.
+func TestOverlayPlugins(t *testing.T) {
+	dir := t.TempDir()
+	base := write(t, dir, "app-config.yaml", `
+plugins:
+  - id: a
+    source: a.wasm
+    config: {greeting: hello, punctuation: "!"}
+    grants: {kv: {quota: 1MiB}, tasks: {}}
+    limits: {memory: 32MiB, timeout: 2s}
+  - id: b
+    source: b.wasm
+  - id: c
+    source: c.wasm
+catalog:
+  locations:
+    - {type: file, target: one.yaml}
+    - {type: file, target: two.yaml}
+`)
+	over := write(t, dir, "local.yaml", `
+plugins:
+  - id: b
+    enabled: false
+  - id: a
+    config: {greeting: hi}
+    grants: {tasks: ~}
+    limits: {timeout: 1s}
+  - id: d
+    source: d.wasm
+catalog:
+  locations:
+    - {type: file, target: three.yaml}
+`)
+	c, err := Load([]string{base, over}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range c.Plugins {
+		ids = append(ids, p.ID)
+	}
+	if strings.Join(ids, ",") != "a,b,c,d" {
+		t.Fatalf("plugins %v, want a,b,c,d (base order, new ids appended)", ids)
+	}
+	a, b, d := c.Plugins[0], c.Plugins[1], c.Plugins[3]
+	var cfg map[string]string
+	if err := a.Config.Decode(&cfg); err != nil || cfg["greeting"] != "hi" || cfg["punctuation"] != "!" {
+		t.Errorf("a.config = %v (%v), want greeting from the overlay and punctuation kept", cfg, err)
+	}
+	if a.Source != "a.wasm" || !a.Grants.Has("kv") || a.Grants.KV.Quota != 1<<20 || a.Grants.Has("tasks") {
+		t.Errorf("a: source %q grants %v, want a.wasm with kv (1MiB) kept and tasks removed by ~", a.Source, a.Grants.Names())
+	}
+	if a.Limits.Memory != 32<<20 || a.Limits.Timeout.D() != time.Second {
+		t.Errorf("a.limits = %+v, want memory kept and timeout from the overlay", a.Limits)
+	}
+	if b.IsEnabled() || b.Source != "b.wasm" || !c.Plugins[2].IsEnabled() {
+		t.Errorf("b enabled=%v source=%q; c enabled=%v", b.IsEnabled(), b.Source, c.Plugins[2].IsEnabled())
+	}
+	if a.File != base || a.Line != 3 || d.File != over || d.Line != 9 || d.Path() != "plugins[3]" {
+		t.Errorf("locations: a %s:%d, d %s:%d %s", a.File, a.Line, d.File, d.Line, d.Path())
+	}
+	if f, line := a.Locate("limits.timeout"); f != over || line != 8 {
+		t.Errorf("a.limits.timeout located at %s:%d, want %s:8", f, line, over)
+	}
+	if f, line := a.Locate("limits.memory"); f != base || line != 7 {
+		t.Errorf("a.limits.memory located at %s:%d, want %s:7", f, line, base)
+	}
+	if len(c.Catalog.Locations) != 1 || c.Catalog.Locations[0].Target != "three.yaml" {
+		t.Errorf("catalog.locations = %+v, want the overlay's list only", c.Catalog.Locations)
+	}
+}
+
+// TestOverlayPluginErrors: errors in what an overlay sets name the overlay's file and line.
+func TestOverlayPluginErrors(t *testing.T) {
+	baseBody := "plugins:\n  - id: a\n    source: a.wasm\n  - id: b\n    source: b.wasm\n"
+	cases := []struct {
+		name, overlay string
+		want          []string
+	}{
+		{"bad limit", "plugins:\n  - id: b\n    limits:\n      instances: 0\n      memory: 1KiB\n",
+			[]string{"local.yaml:5: plugins[1].limits.memory: 1KiB is outside 1MiB-4GiB"}},
+		{"bad pin", "\nplugins:\n  - id: a\n    sha256: abc\n", []string{"local.yaml:4: plugins[0].sha256", "64 hex digits"}},
+		{"new entry without source", "plugins:\n  - id: c\n    config: {}\n", []string{"local.yaml:2: plugins[2].source: missing"}},
+		{"duplicate id in the overlay", "plugins:\n  - id: a\n    enabled: false\n  - id: a\n    source: x.wasm\n",
+			[]string{"local.yaml:4: plugins[1].id", `duplicate plugin id "a" in this file, first used on line 2`}},
+		{"type error", "plugins:\n  - id: a\n    limits: {instances: many}\n", []string{"local.yaml:3", "plugins[0].limits.instances"}},
+		{"unknown key", "plugins:\n  - id: a\n    sorce: a2.wasm\n", []string{"local.yaml:3", "plugins[0].sorce: unknown key"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			base := write(t, dir, "app-config.yaml", baseBody)
+			over := write(t, dir, "local.yaml", tc.overlay)
+			_, err := Load([]string{base, over}, nil)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestOverlayRelativePaths: a relative path is resolved against the directory of the
+// file that sets it; paths set in the first file's directory stay as written (the host
+// resolves them against Config.Dir), fileRoots become absolute whichever file sets them.
+func TestOverlayRelativePaths(t *testing.T) {
+	root := t.TempDir()
+	baseDir, overDir := filepath.Join(root, "base"), filepath.Join(root, "overlays")
+	for _, d := range []string{baseDir, overDir, filepath.Join(baseDir, "catalog"), filepath.Join(overDir, "more")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(t, overDir, "release.pub", "")
+	base := write(t, baseDir, "app-config.yaml", `
+backend:
+  reading: {fileRoots: [catalog]}
+plugins:
+  - {id: a, source: a.wasm}
+  - {id: b, source: b.wasm}
+  - {id: r, source: "https://example.com/r.wasm", sha256: `+strings.Repeat("a", 64)+`}
+catalog:
+  locations: [{type: file, target: ./catalog/all.yaml}]
+`)
+	sameDir := write(t, baseDir, "local.yaml", "plugins:\n  - {id: b, source: b2.wasm}\n")
+	over := write(t, overDir, "prod.yaml", `
+backend:
+  database: {connection: state/g.db}
+  reading: {fileRoots: [more, /srv/abs]}
+runtime: {compilationCache: cache}
+audit: {log: {file: logs/audit.log}}
+plugins:
+  - {id: a, source: a2.wasm}
+  - {id: c, source: ../base/c.wasm}
+catalog:
+  locations: [{type: file, target: more/all.yaml}, {type: url, target: "https://example.com/x.yaml"}]
+`)
+	// Start elsewhere, so that nothing resolves against the working directory by chance.
+	t.Chdir(t.TempDir())
+	c, err := Load([]string{base, sameDir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []string{c.Plugins[0].Source, c.Plugins[1].Source, c.Catalog.Locations[0].Target, c.Backend.Reading.FileRoots[0]}; !slices.Equal(got, []string{"a.wasm", "b2.wasm", "./catalog/all.yaml", filepath.Join(baseDir, "catalog")}) {
+		t.Errorf("first directory: %q", got)
+	}
+	c, err = Load([]string{base, over}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{
+		"plugins[0].source":            {c.Plugins[0].Source, filepath.Join(overDir, "a2.wasm")},
+		"plugins[1].source":            {c.Plugins[1].Source, "b.wasm"},
+		"plugins[2].source":            {c.Plugins[2].Source, "https://example.com/r.wasm"},
+		"plugins[3].source":            {c.Plugins[3].Source, filepath.Join(baseDir, "c.wasm")},
+		"backend.database.connection":  {c.Backend.Database.Connection, filepath.Join(overDir, "state/g.db")},
+		"backend.reading.fileRoots[0]": {c.Backend.Reading.FileRoots[0], filepath.Join(overDir, "more")},
+		"backend.reading.fileRoots[1]": {c.Backend.Reading.FileRoots[1], "/srv/abs"},
+		"runtime.compilationCache":     {c.Runtime.CompilationCache, filepath.Join(overDir, "cache")},
+		"audit.log.file":               {c.Audit.Log.File, filepath.Join(overDir, "logs/audit.log")},
+		"catalog.locations[0].target":  {c.Catalog.Locations[0].Target, filepath.Join(overDir, "more/all.yaml")},
+		"catalog.locations[1].target":  {c.Catalog.Locations[1].Target, "https://example.com/x.yaml"},
+	}
+	for path, gw := range want {
+		if gw[0] != gw[1] {
+			t.Errorf("%s = %q, want %q", path, gw[0], gw[1])
+		}
+	}
+	if c.Dir() != baseDir {
+		t.Errorf("Dir() = %q", c.Dir())
+	}
+
+	// A key file named in an overlay is read from the overlay's directory.
+	keys := write(t, overDir, "keys.yaml", "security:\n  trustedKeys: [{file: release.pub}]\n")
+	_, err = Load([]string{base, keys}, nil)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(overDir, "release.pub")) {
+		t.Fatalf("trusted key file: %v, want an error about %s (it is empty)", err, filepath.Join(overDir, "release.pub"))
+	}
+}
+
+// TestWarningsBaseURLPort: a backend.baseUrl whose port (explicit, or its scheme's
+// default) is not backend.listen.port is warned about, at the line that sets it.
+func TestWarningsBaseURLPort(t *testing.T) {
+	cases := []struct {
+		name, body string
+		want       string // "" for no warning
+	}{
+		{"Backstage's defaults", "backend:\n  baseUrl: http://localhost:7007\n  listen: {port: 7007}\n", ""},
+		{"listen port defaulted", "backend:\n  baseUrl: http://localhost:7007\n", ""},
+		{"baseUrl defaulted", "backend:\n  listen: {port: 8080}\n", ""},
+		{"http default port", "backend:\n  baseUrl: http://portal.example.com\n  listen: {port: 80}\n", ""},
+		{"https default port", "backend:\n  baseUrl: https://portal.example.com/\n  listen: {port: 443}\n", ""},
+		{"free port (tests)", "backend:\n  baseUrl: http://localhost:7007\n  listen: {port: 0}\n", ""},
+		{"explicit mismatch", "backend:\n  listen: {port: 7007}\n  baseUrl: http://localhost:7008\n",
+			"app-config.yaml:3: backend.baseUrl: port 7008 of http://localhost:7008 differs from backend.listen.port 7007"},
+		{"listen defaulted, mismatch", "backend:\n  baseUrl: http://127.0.0.1:3000\n",
+			"app-config.yaml:2: backend.baseUrl: port 3000 of http://127.0.0.1:3000 differs from backend.listen.port 7007"},
+		{"no port means 80", "backend:\n  baseUrl: http://localhost\n",
+			"backend.baseUrl: port 80 (http://localhost has none, so its scheme's default) differs from backend.listen.port 7007"},
+		{"no port means 443", "backend:\n  baseUrl: https://portal.example.com\n  listen: {port: 7007}\n",
+			"port 443 (https://portal.example.com has none, so its scheme's default) differs from backend.listen.port 7007"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load([]string{write(t, t.TempDir(), "app-config.yaml", tc.body)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws := c.Warnings()
+			switch {
+			case tc.want == "" && len(ws) > 0:
+				t.Fatalf("unexpected warnings: %v", ws)
+			case tc.want != "" && (len(ws) != 1 || !strings.Contains(ws[0].Error(), tc.want)):
+				t.Fatalf("warnings %v, want one containing %q", ws, tc.want)
+			}
+		})
 	}
 }

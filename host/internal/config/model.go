@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -32,6 +33,8 @@ type Config struct {
 	// Runtime configures the WebAssembly runtime shared by all plugins.
 	Runtime Runtime `yaml:"runtime"`
 	// Plugins lists the plugins to load. Each is a .wasm file with its manifest inside.
+	// An overlay's entries merge by id: one with an earlier entry's id changes that
+	// entry key by key, one with a new id is appended.
 	Plugins []Plugin `yaml:"plugins"`
 	// Security sets the plugin signature policy and the trusted signing keys.
 	Security signing.Config `yaml:"security"`
@@ -58,6 +61,9 @@ type App struct {
 // Backend configures the HTTP server.
 type Backend struct {
 	// BaseURL is the URL at which the backend is reached, e.g. http://localhost:7007.
+	// Default http://localhost:<listen.port>. Its port (80 or 443 when it has none)
+	// should be backend.listen.port, unless a proxy forwards one to the other; the host
+	// warns at start when they differ.
 	BaseURL string `yaml:"baseUrl"`
 	// Listen sets the address the server binds. Default 0.0.0.0:7007.
 	Listen Listen `yaml:"listen"`
@@ -68,8 +74,9 @@ type Backend struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish on SIGTERM.
 	// Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdownTimeout"`
-	// WatchConfig reloads the config when one of its files changes (checked every
-	// second). Default true. SIGHUP and POST /api/admin/reload reload it too.
+	// WatchConfig reloads the config when one of its files, or the .wasm file of an
+	// enabled plugin, changes (checked every second). Default true. SIGHUP and
+	// POST /api/admin/reload reload it too.
 	WatchConfig *bool `yaml:"watchConfig"`
 }
 
@@ -85,15 +92,16 @@ type Listen struct {
 type Database struct {
 	// Client is the store implementation. Only "bbolt" (embedded, the default) for now.
 	Client string `yaml:"client"`
-	// Connection is the bbolt file path, relative to the first config file's directory.
-	// Default data/greenroom.db.
+	// Connection is the bbolt file path, relative to the directory of the config file
+	// that sets it. Default data/greenroom.db, next to the first config file.
 	Connection string `yaml:"connection"`
 }
 
 // Runtime configures the WebAssembly runtime.
 type Runtime struct {
 	// CompilationCache is the directory where compiled plugin code is kept between runs,
-	// relative to the first config file's directory. Default data/wasm-cache. It is
+	// relative to the directory of the config file that sets it. Default data/wasm-cache,
+	// next to the first config file. It is
 	// created with mode 0700: anyone who can write to it can run native code in the host.
 	CompilationCache string `yaml:"compilationCache"`
 }
@@ -103,8 +111,8 @@ type Plugin struct {
 	// ID names the plugin; its routes are served under /api/<id>/. Lower-case letters,
 	// digits and dashes.
 	ID string `yaml:"id"`
-	// Source is the plugin's .wasm file: a path relative to the first config file's
-	// directory.
+	// Source is the plugin's .wasm file: a path relative to the directory of the config
+	// file that sets it, or an http(s) URL (which must be pinned).
 	Source string `yaml:"source"`
 	// SHA256 pins the exact file (hex). Required for non-local sources. When set, a file
 	// whose hash differs is refused.
@@ -120,10 +128,27 @@ type Plugin struct {
 	// Limits bound the plugin's resources.
 	Limits Limits `yaml:"limits"`
 
-	// File and Line locate the entry, for messages; Index is its position in plugins.
+	// File and Line locate the entry (where it was first given), for messages; Index
+	// is its position in the merged plugins list.
 	File  string `yaml:"-"`
 	Line  int    `yaml:"-"`
 	Index int    `yaml:"-"`
+
+	node   *yaml.Node
+	origin map[*yaml.Node]string
+}
+
+// Locate finds the file and line that set a key below the entry (e.g. "source",
+// "limits.memory"), which an overlay may have set; it falls back to the entry's own place.
+func (p *Plugin) Locate(sub string) (file string, line int) {
+	if p.node != nil && sub != "" {
+		if ns := lookup(p.node, strings.Split(sub, ".")); len(ns) == 1 {
+			if f, ok := p.origin[ns[0]]; ok {
+				return f, ns[0].Line
+			}
+		}
+	}
+	return p.File, p.Line
 }
 
 // IsEnabled reports whether the plugin is enabled (the default).
@@ -278,6 +303,7 @@ func (c *Config) applyDefaults() {
 		p := &c.Plugins[i]
 		p.Index = i
 		if i < len(plugins) {
+			p.node, p.origin = plugins[i], c.origin
 			p.Line = plugins[i].Line
 			p.File = c.origin[plugins[i]]
 		}
@@ -315,13 +341,15 @@ func (c *Config) pluginNodes() []*yaml.Node {
 	return nil
 }
 
-// PluginError builds an error located at a plugin entry (sub is a path below it).
+// PluginError builds an error located at a plugin entry (sub is a path below it), naming
+// the file and line that set sub when there is one.
 func (c *Config) PluginError(p *Plugin, sub, msg string) *Error {
 	path := p.Path()
 	if sub != "" {
 		path += "." + sub
 	}
-	return &Error{File: p.File, Line: p.Line, Path: path, Msg: msg}
+	file, line := p.Locate(sub)
+	return &Error{File: file, Line: line, Path: path, Msg: msg}
 }
 
 func (c *Config) validate() Errors {
@@ -386,6 +414,37 @@ func (c *Config) validate() Errors {
 		}
 	}
 	return errs
+}
+
+// Warnings lists what in the config is allowed but probably a mistake, located where
+// it was set. The host logs them at start.
+func (c *Config) Warnings() []*Error {
+	var out []*Error
+	listen := *c.Backend.Listen.Port
+	if u, err := url.Parse(c.Backend.BaseURL); err == nil && listen != 0 {
+		port, of := u.Port(), "port %s of %s"
+		if port == "" {
+			port, of = map[string]string{"http": "80", "https": "443"}[u.Scheme], "port %s (%s has none, so its scheme's default)"
+		}
+		if port != "" && port != strconv.Itoa(listen) {
+			file, line := c.locate("backend", "baseUrl")
+			out = append(out, &Error{File: file, Line: line, Path: "backend.baseUrl", Msg: fmt.Sprintf(
+				"%s differs from backend.listen.port %d: the portal is not reachable at baseUrl unless a proxy forwards port %s to %d; if none does, set backend.listen.port to %s or baseUrl's port to %d",
+				fmt.Sprintf(of, port, c.Backend.BaseURL), listen, port, listen, port, listen)})
+		}
+	}
+	return out
+}
+
+// locate finds the file and line that set a key of the merged config.
+func (c *Config) locate(path ...string) (string, int) {
+	if c.root == nil {
+		return "", 0
+	}
+	if ns := lookup(c.root, path); len(ns) == 1 {
+		return c.origin[ns[0]], ns[0].Line
+	}
+	return "", 0
 }
 
 // reservedIDs are /api/<id> prefixes the host serves itself.

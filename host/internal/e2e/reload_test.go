@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -139,5 +142,79 @@ func TestFailedReloadKeepsServing(t *testing.T) {
 	}
 	if got := getBody(t, url); !strings.Contains(got, `"alpha X"`) {
 		t.Fatalf("a reload that failed on app.extensions changed the plugins: %s", got)
+	}
+}
+
+// TestReloadOnPluginFileChange: the config watch also polls the .wasm files of the
+// configured plugins. A changed file is loaded without a restart; one that fails to load
+// (not a module, or not the pinned file) leaves the old plugin serving, with the error
+// on /readyz, and fixing it reloads again.
+func TestReloadOnPluginFileChange(t *testing.T) {
+	dir := t.TempDir()
+	helloC := plugintest.Packed(t, "examples/hello-c/hello-c.wasm")
+	greeter := plugintest.Copy(t, helloC, filepath.Join(dir, "greeter.wasm"))
+	pinned := plugintest.Copy(t, helloC, filepath.Join(dir, "pinned.wasm"))
+	b, err := os.ReadFile(helloC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	p := startPortal(t, fmt.Sprintf(`  - id: greeter
+    source: %s
+    config: {greeting: hi}
+    grants: {kv: {}, tasks: {}}
+  - id: pinned
+    source: %s
+    sha256: %s
+`, greeter, pinned, hex.EncodeToString(sum[:])), "")
+	waitFor(t, p.base+"/api/greeter/hello?name=X", `"hi X"`)
+	waitFor(t, p.base+"/api/greeter/count", `"NotFoundError"`) // hello-c has no /count
+
+	// replace swaps a file the way a deploy does: write beside it, then rename.
+	replace := func(path string, content []byte) {
+		t.Helper()
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	helloGo, err := os.ReadFile(plugintest.Go(t, "examples/hello-go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// 1: a new module behind greeter is served.
+	replace(greeter, helloGo)
+	waitFor(t, p.base+"/api/greeter/count", `{"count":0}`)
+	waitFor(t, p.base+"/api/greeter/hello?name=X", `"hi X"`)
+	waitFor(t, p.base+"/readyz", `"ok":true`)
+
+	// 2: a file that is not a module: hello-go keeps serving, /readyz has the error.
+	replace(greeter, []byte("not a module"))
+	waitFor(t, p.base+"/readyz", "not a WebAssembly module")
+	waitFor(t, p.base+"/readyz", `"ok":false`)
+	if got := getBody(t, p.base+"/api/greeter/count"); !strings.Contains(got, `{"count":0}`) {
+		t.Fatalf("after a bad file the old plugin must serve: %s", got)
+	}
+
+	// 3: fixing it reloads.
+	replace(greeter, helloGo)
+	waitFor(t, p.base+"/readyz", `"ok":true`)
+
+	// 4: a file that is not the pinned one is refused; the pinned one keeps serving.
+	as, err := os.ReadFile(plugintest.Packed(t, "examples/hello-assemblyscript/hello-assemblyscript.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace(pinned, as)
+	waitFor(t, p.base+"/readyz", "sha256 mismatch for "+pinned)
+	if got := getBody(t, p.base+"/api/pinned/hello?name=X"); !strings.Contains(got, `"hello X"`) {
+		t.Fatalf("after a pin mismatch the old plugin must serve: %s", got)
+	}
+	if got := getBody(t, p.base+"/api/greeter/count"); !strings.Contains(got, `{"count":0}`) {
+		t.Fatalf("a failed reload changed another plugin: %s", got)
 	}
 }

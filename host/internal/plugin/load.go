@@ -79,6 +79,18 @@ func Read(cfgDir string, entry *config.Plugin) (path string, wasm []byte, sum st
 	return ReadSource(context.Background(), nil, cfgDir, entry)
 }
 
+// LocalPath is the file that a plugin entry's source names (relative to cfgDir, the
+// config's Dir), or "" for an http(s) source.
+func LocalPath(cfgDir string, entry *config.Plugin) string {
+	if config.IsRemote(entry.Source) {
+		return ""
+	}
+	if filepath.IsAbs(entry.Source) {
+		return entry.Source
+	}
+	return filepath.Join(cfgDir, entry.Source)
+}
+
 // ReadSource is Read for local paths and, through urls, for http(s) sources (which the
 // config requires to be pinned). urls may be nil when the host reads no URLs.
 func ReadSource(ctx context.Context, urls urlreader.Reader, cfgDir string, entry *config.Plugin) (path string, wasm []byte, sum string, mod *wasmfile.Module, man *abi.Manifest, err error) {
@@ -96,20 +108,17 @@ func ReadSource(ctx context.Context, urls urlreader.Reader, cfgDir string, entry
 		}
 		wasm = res.Content
 	} else {
-		path = entry.Source
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(cfgDir, path)
-		}
+		path = LocalPath(cfgDir, entry)
 		wasm, err = readFile(path)
 		if err != nil {
-			return "", nil, "", nil, nil, fmt.Errorf("source: %w; check %s.source", err, entry.Path())
+			return "", nil, "", nil, nil, fmt.Errorf("source: %w; check %s.source%s", err, entry.Path(), at(entry, "source"))
 		}
 	}
 	h := sha256.Sum256(wasm)
 	sum = hex.EncodeToString(h[:])
 	if entry.SHA256 != "" && !strings.EqualFold(entry.SHA256, sum) {
-		return "", nil, "", nil, nil, fmt.Errorf("sha256 mismatch for %s: config pins %s but the file hashes to %s; if the new file is trusted, set %s.sha256 to %s",
-			path, strings.ToLower(entry.SHA256), sum, entry.Path(), sum)
+		return "", nil, "", nil, nil, fmt.Errorf("sha256 mismatch for %s: config pins %s but the file hashes to %s; if the new file is trusted, set %s.sha256%s to %s",
+			path, strings.ToLower(entry.SHA256), sum, entry.Path(), at(entry, "sha256"), sum)
 	}
 	mod, err = wasmfile.Parse(wasm)
 	if err != nil {
@@ -120,6 +129,15 @@ func ReadSource(ctx context.Context, urls urlreader.Reader, cfgDir string, entry
 		return "", nil, "", nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return path, wasm, sum, mod, man, nil
+}
+
+// at names the file and line that set a key of the entry, as " (file:line)", when an
+// overlay set it (errors name the entry's own place already).
+func at(entry *config.Plugin, sub string) string {
+	if f, line := entry.Locate(sub); f != "" && f != entry.File {
+		return fmt.Sprintf(" (%s:%d)", f, line)
+	}
+	return ""
 }
 
 func readFile(path string) ([]byte, error) {
@@ -261,7 +279,7 @@ func CheckImports(mod *wasmfile.Module, man *abi.Manifest, entry *config.Plugin)
 	}
 	links := map[string]link{}
 	var errs []string
-	for _, im := range mod.Imports {
+	for _, im := range mod.DistinctImports() {
 		qual := im.Module + "." + im.Name
 		if im.Kind != wasmfile.KindFunc {
 			errs = append(errs, fmt.Sprintf("imports %s %s; the host provides functions only (the module must define and export its own memory)", im.Kind, qual))

@@ -148,6 +148,22 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// TestLoadErrorsNameAnImportOnce: a module that imports a function twice gets one
+// message for it.
+func TestLoadErrorsNameAnImportOnce(t *testing.T) {
+	e := newEnv(t)
+	plugintest.Copy(t, plugintest.WAT(t, "host/internal/wasmfile/testdata/dupimports.wat", "host/internal/plugin/testdata/kv.yaml"), filepath.Join(e.dir, "dup.wasm"))
+	_, err := e.load(t, "plugins: [{id: a, source: dup.wasm}]")
+	if err == nil {
+		t.Fatal("loaded")
+	}
+	for _, w := range []string{"greenroom:host/v1.kv_get, which needs capability kv", "imports global env.g"} {
+		if n := strings.Count(err.Error(), w); n != 1 {
+			t.Errorf("%q appears %d times, want once:\n%v", w, n, err)
+		}
+	}
+}
+
 func withSection(t *testing.T, wasm, manifestJSON []byte) []byte {
 	var m abi.Manifest
 	if err := json.Unmarshal(manifestJSON, &m); err != nil {

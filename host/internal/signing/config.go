@@ -33,8 +33,8 @@ type TrustedKey struct {
 	ID string `yaml:"id"`
 	// PublicKey is the key itself: standard base64 of the 32 key bytes, or PEM text.
 	PublicKey string `yaml:"publicKey"`
-	// File is a public key file (PEM or base64), relative to the directory of the first
-	// config file.
+	// File is a public key file (PEM or base64), relative to the directory of the config
+	// file that sets it.
 	File string `yaml:"file"`
 }
 

@@ -20,7 +20,7 @@ type ReadingConfig struct {
 	// metadata addresses are only reachable by writing the IP literal itself as host.
 	Allow []AllowRule `yaml:"allow"`
 	// FileRoots are the directories the file reader may read `file://` URLs from.
-	// Relative paths are relative to the working directory. `..`, absolute paths
+	// Relative paths are relative to the directory of the config file that sets them. `..`, absolute paths
 	// outside a root and symlinks leading out of a root are refused. Empty means no
 	// local file may be read through a URL.
 	FileRoots []string `yaml:"fileRoots"`

@@ -182,6 +182,22 @@ func parseExports(r *reader) ([]Export, error) {
 	return out, nil
 }
 
+// DistinctImports lists the imports once each (by module, name and kind), in the order
+// they first appear. A module may import one function more than once, under different
+// indices (Go's wasip1 port imports wasi_snapshot_preview1.fd_write twice); what it can
+// reach is the same.
+func (m *Module) DistinctImports() []Import {
+	out := make([]Import, 0, len(m.Imports))
+	seen := make(map[Import]bool, len(m.Imports))
+	for _, im := range m.Imports {
+		if !seen[im] {
+			seen[im] = true
+			out = append(out, im)
+		}
+	}
+	return out
+}
+
 // Custom returns the payload of the first custom section with this name.
 func (m *Module) Custom(name string) ([]byte, bool) {
 	for _, s := range m.Sections {

@@ -120,3 +120,23 @@ func FuzzParse(f *testing.F) {
 		_, _ = Parse(b) // must not panic
 	})
 }
+
+func TestDistinctImports(t *testing.T) {
+	m, err := Parse(wat(t, "dupimports.wat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Imports) != 7 {
+		t.Fatalf("Imports keeps every entry of the section: got %d, want 7", len(m.Imports))
+	}
+	want := []Import{
+		{"wasi_snapshot_preview1", "fd_write", KindFunc},
+		{"greenroom:host/v1", "kv_get", KindFunc},
+		{"extism:host/env", "output_set", KindFunc},
+		{"env", "g", KindGlobal},
+		{"env", "g", KindFunc},
+	}
+	if got := m.DistinctImports(); !reflect.DeepEqual(got, want) {
+		t.Errorf("DistinctImports = %+v, want %+v", got, want)
+	}
+}

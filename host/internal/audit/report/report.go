@@ -442,7 +442,7 @@ var allGrants = config.Grants{
 
 func imports(mod *wasmfile.Module) []Import {
 	out := []Import{}
-	for _, im := range mod.Imports {
+	for _, im := range mod.DistinctImports() {
 		if im.Module == abi.Namespace && im.Kind == wasmfile.KindFunc {
 			out = append(out, Import{Function: im.Name, Capability: abi.HostFunctions[im.Name]})
 		}

@@ -337,3 +337,14 @@ func validate(t *testing.T, js []byte) {
 		t.Fatalf("the report does not match report.schema.json: %v", err)
 	}
 }
+
+// TestReportImportsOnce: a function the module imports twice is reported once.
+func TestReportImportsOnce(t *testing.T) {
+	r, err := BuildFile(plugintest.WAT(t, "host/internal/wasmfile/testdata/dupimports.wat", "host/internal/plugin/testdata/kvopt.yaml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im := r.Plugins[0].Imports; len(im) != 1 || im[0].Function != "kv_get" {
+		t.Fatalf("imports = %+v, want kv_get once", im)
+	}
+}
