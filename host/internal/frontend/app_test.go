@@ -126,7 +126,7 @@ func TestPages(t *testing.T) {
 		{"/catalog/default/component/payments/docs", 200, []string{`<h1>Docs for payments</h1>`, `href="/catalog/default/component/payments/docs" aria-current="page">Docs</a>`},
 			[]string{`About</h3>`}},
 		{"/catalog/default/component/payments/nope", 404, []string{`This entity has no tab &#34;nope&#34;.`}, nil},
-		{"/catalog/default/component/nothing", 404, []string{`Entity not found`, `The catalog has no entity component:default/nothing.`}, nil},
+		{"/catalog/default/component/nothing", 404, []string{`<h1>Page not found</h1>`, `The catalog has no entity component:default/nothing.`}, nil},
 		{"/catalog/WEB/Component/website", 200, []string{`<h1>website</h1>`}, nil},
 		{"/no/such/page", 404, []string{`Page not found`, `No page is mounted at /no/such/page.`}, nil},
 	}

@@ -240,10 +240,7 @@ func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, c
 		return ui.Node{}, fmt.Errorf("catalog: get %s: %w", ref, err)
 	}
 	if e == nil {
-		rc.SetStatus(404)
-		return ui.Node{Type: ui.TypePage, Title: "Entity not found", Children: []ui.Node{
-			ui.Empty("No such entity", fmt.Sprintf("The catalog has no entity %s.", ref), ui.Link("Back to the catalog", "/catalog")),
-		}}, nil
+		return notFound(rc, fmt.Sprintf("The catalog has no entity %s.", ref)), nil
 	}
 	rc.Entity = e
 	title := e.Metadata.Title

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/frontend"
+)
+
+// catalogApp writes files (name -> YAML) into a temp dir, loads the catalog from the
+// Location entity in root, and returns the web app over it, as serve wires them.
+func catalogApp(t *testing.T, root string, files map[string]string) (*catalog.Catalog, *frontend.App) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := []catalog.Rule{{Allow: []string{"Component", "System", "API", "Resource", "Location", "Group", "User", "Domain"}}}
+	c, err := catalog.New(context.Background(), catalog.Options{
+		Config: catalog.Config{Locations: []catalog.LocationConfig{{Type: "file", Target: filepath.Join(dir, root)}}, Rules: &all},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	app, err := frontend.New(context.Background(), frontend.Options{Catalog: catalogSource{c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, app
+}
+
+func page(t *testing.T, app *frontend.App, target string) (int, string) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, html := app.RenderPage(context.Background(), u.EscapedPath(), u.Query())
+	return status, string(html)
+}
+
+// main returns the page's content, without the shell around it.
+func mainOf(html string) string {
+	if i := strings.Index(html, `<main`); i >= 0 {
+		html = html[i:]
+	}
+	if i := strings.Index(html, `</main>`); i >= 0 {
+		html = html[:i]
+	}
+	return html
+}
+
+const webComponent = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: web
+spec:
+  type: website
+  lifecycle: production
+  owner: team-a
+`
+
+func TestCatalogPageOfMissingEntityIsNotFound(t *testing.T) {
+	_, app := catalogApp(t, "web.yaml", map[string]string{"web.yaml": webComponent})
+	if st, html := page(t, app, "/catalog/default/component/web"); st != 200 || !strings.Contains(html, "<h1>web</h1>") {
+		t.Fatalf("existing entity: %d %s", st, mainOf(html))
+	}
+	st, unknown := page(t, app, "/no/such/page")
+	if st != 404 {
+		t.Fatalf("unknown path: %d", st)
+	}
+	// The site's not-found page, as for an unknown path; only the sentence differs.
+	notFound := strings.Replace(mainOf(unknown), "No page is mounted at /no/such/page.", "The catalog has no entity %s.", 1)
+	for target, ref := range map[string]string{
+		"/catalog/default/component/does-not-exist": "component:default/does-not-exist",
+		"/catalog/default/group/team-a":             "group:default/team-a",
+		"/catalog/other/component/web/docs":         "component:other/web",
+	} {
+		st, html := page(t, app, target)
+		if st != 404 || mainOf(html) != strings.Replace(notFound, "%s", ref, 1) {
+			t.Errorf("%s: status %d, want 404 and the not-found page:\n%s", target, st, mainOf(html))
+		}
+	}
+}
