@@ -15,8 +15,9 @@ import (
 )
 
 // catalogApp writes files (name -> YAML) into a temp dir, loads the catalog from the
-// Location entity in root, and returns the web app over it, as serve wires them.
-func catalogApp(t *testing.T, root string, files map[string]string) (*catalog.Catalog, *frontend.App) {
+// file root, and returns the catalog, the web app over it as serve wires them, and the
+// dir.
+func catalogApp(t *testing.T, root string, files map[string]string) (*catalog.Catalog, *frontend.App, string) {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
@@ -43,7 +44,7 @@ func catalogApp(t *testing.T, root string, files map[string]string) (*catalog.Ca
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, app
+	return c, app, dir
 }
 
 func page(t *testing.T, app *frontend.App, target string) (int, string) {
@@ -78,7 +79,7 @@ spec:
 `
 
 func TestCatalogPageOfMissingEntityIsNotFound(t *testing.T) {
-	_, app := catalogApp(t, "web.yaml", map[string]string{"web.yaml": webComponent})
+	_, app, _ := catalogApp(t, "web.yaml", map[string]string{"web.yaml": webComponent})
 	if st, html := page(t, app, "/catalog/default/component/web"); st != 200 || !strings.Contains(html, "<h1>web</h1>") {
 		t.Fatalf("existing entity: %d %s", st, mainOf(html))
 	}
@@ -97,5 +98,45 @@ func TestCatalogPageOfMissingEntityIsNotFound(t *testing.T) {
 		if st != 404 || mainOf(html) != strings.Replace(notFound, "%s", ref, 1) {
 			t.Errorf("%s: status %d, want 404 and the not-found page:\n%s", target, st, mainOf(html))
 		}
+	}
+}
+
+// TestCatalogPagesShowProcessingErrors: the Location entity's page lists the errors of
+// the files it lists, including an entity that failed validation and so was never
+// stored, and a file that is missing; an entity whose new version is invalid keeps its
+// last good version and shows the error on its own page.
+func TestCatalogPagesShowProcessingErrors(t *testing.T) {
+	c, app, dir := catalogApp(t, "all.yaml", map[string]string{
+		"all.yaml":     "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\nspec:\n  targets: [./web.yaml, ./invalid.yaml, ./missing.yaml]\n",
+		"web.yaml":     webComponent,
+		"invalid.yaml": strings.Replace(webComponent, "name: web", "name: bad_name!", 1),
+	})
+	st, html := page(t, app, "/catalog/default/location/all")
+	body := mainOf(html)
+	for _, want := range []string{
+		`<h3 class="gr-card-title">Entity processing errors</h3>`,
+		`<p class="gr-error-title">InputError</p><pre class="gr-error-text">`,
+		`invalid.yaml:1: component:default/bad_name!: &#34;metadata.name&#34; is not valid`,
+		`missing.yaml: not found</pre>`,
+	} {
+		if st != 200 || !strings.Contains(body, want) {
+			t.Errorf("Location page (status %d) lacks %q:\n%s", st, want, body)
+		}
+	}
+	if _, html := page(t, app, "/catalog/default/component/web"); strings.Contains(html, "Entity processing errors") {
+		t.Fatal("a valid entity shows processing errors")
+	}
+
+	// web becomes invalid: it keeps its last good version, and its page says why.
+	if err := os.WriteFile(filepath.Join(dir, "web.yaml"), []byte(strings.Replace(webComponent, "owner: team-a", `owner: "group:"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RefreshAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st, html = page(t, app, "/catalog/default/component/web")
+	if want := `<p class="gr-error-title">InputError</p><pre class="gr-error-text">spec.owner: Entity reference &#34;group:&#34; was not on the form`; st != 200 || !strings.Contains(mainOf(html), want) ||
+		!strings.Contains(html, "<h1>web</h1>") {
+		t.Fatalf("entity page (status %d) lacks %q:\n%s", st, want, mainOf(html))
 	}
 }

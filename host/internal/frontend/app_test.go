@@ -367,3 +367,35 @@ func TestHostilePluginCards(t *testing.T) {
 		t.Error("the hostile card title should be shown as text")
 	}
 }
+
+func TestEntityPageShowsProcessingErrors(t *testing.T) {
+	broken := ext.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Location", Metadata: ext.EntityMetadata{Name: "root"},
+		Status: &ext.EntityStatus{Items: []ext.EntityStatusItem{
+			{Type: ext.ProcessingStatusType, Level: "error", Message: "InputError: /c/a.yaml:4: component:default/bad_name!: \"metadata.name\" is not valid",
+				Error: &ext.EntityStatusError{Name: "InputError", Message: "/c/a.yaml:4: component:default/bad_name!: \"metadata.name\" is not valid"}},
+			{Type: ext.ProcessingStatusType, Level: "error", Message: "ConflictError: <b>taken</b>", Error: &ext.EntityStatusError{Name: "ConflictError", Message: "<b>taken</b>"}},
+			{Type: ext.ProcessingStatusType, Level: "warning", Message: "only a warning", Error: &ext.EntityStatusError{Name: "Warning", Message: "only a warning"}},
+			{Type: "example.com/other", Level: "error", Message: "not ours", Error: &ext.EntityStatusError{Name: "Other", Message: "not ours"}},
+		}}}
+	a, err := New(context.Background(), Options{Catalog: NewMemoryCatalog(append(entities(), broken))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, html := get(t, a, "/catalog/default/location/root")
+	card := `<section class="gr-card"><h3 class="gr-card-title">Entity processing errors</h3><div class="gr-card-body">` +
+		`<div class="gr-error" role="alert"><p class="gr-error-title">InputError</p><pre class="gr-error-text">/c/a.yaml:4: component:default/bad_name!: &#34;metadata.name&#34; is not valid</pre></div>` +
+		`<div class="gr-error" role="alert"><p class="gr-error-title">ConflictError</p><pre class="gr-error-text">&lt;b&gt;taken&lt;/b&gt;</pre></div>`
+	if st != 200 || !strings.Contains(html, card) {
+		t.Fatalf("status %d; the page lacks the processing errors card:\n%s", st, html)
+	}
+	if strings.Contains(html, "only a warning") || strings.Contains(html, "not ours") {
+		t.Error("items that are not processing errors are shown")
+	}
+	// At the top: before the tabs.
+	if strings.Index(html, "Entity processing errors") > strings.Index(html, `class="gr-tab"`) {
+		t.Error("the errors card is not above the tabs")
+	}
+	if _, html := get(t, a, "/catalog/default/component/payments"); strings.Contains(html, "Entity processing errors") {
+		t.Error("an entity without errors shows the errors card")
+	}
+}

@@ -266,6 +266,9 @@ func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, c
 	page := ui.Node{Type: ui.TypePage, Title: title, Subtitle: e.Metadata.Description, Children: []ui.Node{
 		{Type: ui.TypeHeader, Title: e.Ref(), Children: badges},
 	}}
+	if errs := e.ProcessingErrors(); len(errs) > 0 {
+		page.Children = append(page.Children, processingErrorsCard(errs))
+	}
 	base := EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name)
 	sub := strings.Trim(rc.Params["*"], "/")
 	overview := ui.Tab{ID: "overview", Title: "Overview", Href: base, Selected: sub == ""}
@@ -312,6 +315,18 @@ func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, c
 	}
 	page.Children = append(page.Children, ui.Node{Type: ui.TypeTabs, Tabs: tabNodes})
 	return page, nil
+}
+
+// processingErrorsCard lists an entity's processing errors at the top of its page, as
+// Backstage's EntityProcessingErrorsPanel does: each error's name and message. A
+// Location entity's errors include those of the files it lists, so an entity that
+// failed validation and was never stored shows up on its Location's page.
+func processingErrorsCard(errs []ext.EntityStatusError) ui.Node {
+	card := ui.Card("Entity processing errors")
+	for _, e := range errs {
+		card.Children = append(card.Children, ui.ErrorBox(e.Name, e.Message))
+	}
+	return card
 }
 
 func aboutCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
