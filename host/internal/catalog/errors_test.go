@@ -128,3 +128,33 @@ func TestProcessingErrorsAreLoggedAndCounted(t *testing.T) {
 	}
 	counts(c, 0, 0)
 }
+
+// TestLocationErrorsInStableOrder: a Location entity lists the errors of its files in
+// the order of their locations, so its status (and etag) does not change from one
+// stitch or restart to the next.
+func TestLocationErrorsInStableOrder(t *testing.T) {
+	dir := t.TempDir()
+	var targets, want []string
+	for i := 0; i < 12; i++ {
+		name := "missing-" + string(rune('a'+i)) + ".yaml"
+		targets = append(targets, "./"+name)
+		want = append(want, "InputError: "+filepath.Join(dir, name)+": not found")
+	}
+	writeFile(t, filepath.Join(dir, "all.yaml"), locationFile(targets...))
+	store := NewMemoryStore()
+	cfg := Config{Locations: []LocationConfig{{Type: "file", Target: filepath.Join(dir, "all.yaml")}}}
+	var etag string
+	for i := 0; i < 5; i++ {
+		c := newTestCatalog(t, cfg, store) // a restart stitches the Location again
+		refresh(t, c)
+		loc := c.ByRef("location:root")
+		if got := statusMessages(t, loc); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("pass %d: status items\n%s\nwant\n%s", i, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		tag := mustDecode(t, loc)["metadata"].(map[string]any)["etag"].(string)
+		if etag != "" && tag != etag {
+			t.Fatalf("pass %d: etag changed from %s to %s with nothing changed", i, etag, tag)
+		}
+		etag = tag
+	}
+}

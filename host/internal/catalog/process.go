@@ -795,14 +795,21 @@ func sameSource(a, b *sourceState) bool {
 	return bytes.Equal(mustJSON(a), mustJSON(b))
 }
 
-// via returns the status items of the sources a Location entity introduced.
+// viaErrors returns the status items of the sources a Location entity introduced, in
+// the order of their keys, so that the status (and the etag) is the same at every
+// stitch.
 func (c *Catalog) viaErrors(key string) []StatusItem {
-	var out []StatusItem
+	var srcs []*sourceState
 	for _, s := range c.sources {
-		if s.Via == key {
-			for _, msg := range s.Errors {
-				out = append(out, processingError("InputError", msg))
-			}
+		if s.Via == key && len(s.Errors) > 0 {
+			srcs = append(srcs, s)
+		}
+	}
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Key < srcs[j].Key })
+	var out []StatusItem
+	for _, s := range srcs {
+		for _, msg := range s.Errors {
+			out = append(out, processingError("InputError", msg))
 		}
 	}
 	return out
