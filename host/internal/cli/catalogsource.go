@@ -22,7 +22,7 @@ func (s catalogSource) QueryEntities(ctx context.Context, q frontend.EntityQuery
 	}
 	add("kind", q.Kind)
 	add("spec.type", q.Type)
-	add("spec.owner", q.Owner)
+	add("relations.ownedBy", q.Owner)
 	add("spec.lifecycle", q.Lifecycle)
 	for _, t := range q.Tags {
 		add("metadata.tags", t)

@@ -140,3 +140,39 @@ func TestCatalogPagesShowProcessingErrors(t *testing.T) {
 		t.Fatalf("entity page (status %d) lacks %q:\n%s", st, want, mainOf(html))
 	}
 }
+
+// TestCatalogIndexOwnerFilter runs the index page's Owner filter over the real catalog:
+// team-x and group:default/team-x are one owner (relations.ownedBy), offered once under
+// its short name; filtering by it finds both.
+func TestCatalogIndexOwnerFilter(t *testing.T) {
+	owned := func(name, ns, owner string) string {
+		return "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+			"\nspec:\n  type: service\n  lifecycle: production\n  owner: " + owner + "\n"
+	}
+	_, app, _ := catalogApp(t, "all.yaml", map[string]string{
+		"all.yaml": strings.Join([]string{owned("a", "default", "team-x"), owned("b", "default", "group:default/team-x"),
+			owned("c", "ops", "team-x"), owned("d", "default", "user:ops/bob")}, "---\n"),
+	})
+	for target, want := range map[string][]string{
+		"/catalog": {
+			`<option value="group:default/team-x">team-x (2)</option>`, `<option value="group:ops/team-x">ops/team-x (1)</option>`,
+			`<option value="user:ops/bob">user:ops/bob (1)</option>`,
+			`<td><a class="gr-link" href="/catalog/default/group/team-x">team-x</a></td>`,
+			`<td><a class="gr-link" href="/catalog/ops/group/team-x">ops/team-x</a></td>`,
+			`<td><a class="gr-link" href="/catalog/ops/user/bob">user:ops/bob</a></td>`,
+		},
+		"/catalog?owner=group%3Adefault%2Fteam-x": {`2 entities`, `href="/catalog/default/component/a"`, `href="/catalog/default/component/b"`},
+		"/catalog?owner=team-x":                   {`2 entities`, `<option value="group:default/team-x" selected>team-x (2)</option>`},
+		"/catalog?owner=group%3Aops%2Fteam-x":     {`1 entity`, `href="/catalog/ops/component/c"`},
+	} {
+		st, html := page(t, app, target)
+		for _, w := range want {
+			if st != 200 || !strings.Contains(html, w) {
+				t.Errorf("%s: status %d, page lacks %s", target, st, w)
+			}
+		}
+		if strings.Contains(html, `<option value="team-x"`) || strings.Contains(html, `>group:default/team-x<`) {
+			t.Errorf("%s: an owner is shown by its raw or full ref", target)
+		}
+	}
+}
