@@ -29,13 +29,16 @@ func notFound(format string, a ...any) error {
 	return &Error{Name: "NotFoundError", Message: fmt.Sprintf(format, a...)}
 }
 
-// Locations returns the registered locations, sorted by type and target.
+// Locations returns the locations registered through POST /locations, sorted by type
+// and target, as Backstage's GET /locations lists them: those from catalog.locations in
+// config and plugins' entity providers are not among them (their Location entities
+// are in the catalog).
 func (c *Catalog) Locations() []Location {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	out := make([]Location, 0, len(c.locations))
 	for _, l := range c.locations {
-		if !strings.HasPrefix(l.Origin, "provider:") {
+		if l.Origin == "api" {
 			out = append(out, *l)
 		}
 	}

@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -284,5 +286,38 @@ func TestValidateEntityRoute(t *testing.T) {
 	_ = json.Unmarshal(r.body, &body)
 	if r.status != 400 || len(body.Errors) == 0 || !strings.Contains(body.Errors[0].Message, `"metadata.name" is not valid`) {
 		t.Fatalf("invalid: %d %s", r.status, r.body)
+	}
+}
+
+// TestLocationsListsRegisteredOnly: GET /locations lists the locations registered
+// through POST /locations, in Backstage's {data: {id, type, target}} shape; those from
+// catalog.locations are Location entities, not in the list.
+func TestLocationsListsRegisteredOnly(t *testing.T) {
+	c, srv := exampleServer(t)
+	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: remote-service\nspec:\n  type: service\n  lifecycle: production\n  owner: team-platform\n")
+	}))
+	defer remote.Close()
+	if r := do(t, srv.URL, "GET", "/locations", ""); r.status != 200 || string(r.body) != "[]" {
+		t.Fatalf("with only catalog.locations: %d %s, want 200 []", r.status, r.body)
+	}
+	if c.ByRef("location:default/acme-catalog") == nil {
+		t.Fatal("the Location entity of catalog.locations is missing")
+	}
+	target := remote.URL + "/catalog-info.yaml"
+	r := do(t, srv.URL, "POST", "/locations", `{"type":"url","target":"`+target+`"}`)
+	if r.status != 201 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	id := decode[struct{ Location struct{ ID string } }](t, r).Location.ID
+	r = do(t, srv.URL, "GET", "/locations", "")
+	if want := `[{"data":{"id":"` + id + `","type":"url","target":"` + target + `"}}]`; r.status != 200 || string(r.body) != want {
+		t.Fatalf("after registering: %d %s, want %s", r.status, r.body, want)
+	}
+	if r := do(t, srv.URL, "DELETE", "/locations/"+id, ""); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if r := do(t, srv.URL, "GET", "/locations", ""); string(r.body) != "[]" {
+		t.Fatalf("after deleting: %s", r.body)
 	}
 }
