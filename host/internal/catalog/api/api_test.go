@@ -232,6 +232,17 @@ func TestErrorBodies(t *testing.T) {
 		{"GET", "/entities/by-uid/nope", "", 404, "NotFoundError", "No entity with uid nope"},
 		{"GET", "/entities/by-name/component/default/nope", "", 404, "NotFoundError", "No entity named 'nope' found, with kind 'component' in namespace 'default'"},
 		{"GET", "/locations/nope", "", 404, "NotFoundError", "Found no location with ID nope"},
+		// A path no route has is not found, whatever the method; a route with the wrong
+		// method is not allowed.
+		{"GET", "/entities/by-name/component/default/", "", 404, "NotFoundError",
+			"No route for GET /entities/by-name/component/default/; the routes here are GET /entities/by-name/:kind/:namespace/:name, GET /entities/by-name/:kind/:namespace/:name/ancestry"},
+		{"GET", "/entities/by-name/component/default", "", 404, "NotFoundError", "No route for GET /entities/by-name/component/default;"},
+		{"GET", "/entities/by-name/component//", "", 404, "NotFoundError", "No route for GET /entities/by-name/component//;"},
+		{"GET", "/entities/by-uid/", "", 404, "NotFoundError", "No route for GET /entities/by-uid/; the routes here are GET /entities/by-uid/:uid, DELETE /entities/by-uid/:uid"},
+		{"DELETE", "/entities/by-name/component/default/", "", 404, "NotFoundError", "No route for DELETE /entities/by-name/component/default/"},
+		{"GET", "/nothing-here", "", 404, "NotFoundError", "No route for GET /nothing-here"},
+		{"DELETE", "/entities", "", 403, "NotAllowedError", "Method DELETE is not allowed on /entities"},
+		{"PUT", "/entities/by-name/component/default/x", "", 403, "NotAllowedError", "Method PUT is not allowed"},
 		{"POST", "/entities/by-refs", `{"entityRefs":["nokind"]}`, 400, "InputError", `had missing or empty kind`},
 		{"POST", "/entities/by-refs", `{}`, 400, "InputError", "entityRefs is required"},
 		{"POST", "/refresh", `{"entityRef":"component:default/nope"}`, 404, "NotFoundError", "No entity named 'nope'"},
