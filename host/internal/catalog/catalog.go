@@ -110,7 +110,8 @@ type Catalog struct {
 	rels      map[string][]relEdge // lower-cased source ref -> edges
 	intern    map[string]string
 	sources   map[string]*sourceState
-	locations map[string]*Location // id -> registered location
+	locations map[string]*Location       // id -> registered location
+	warned    map[string]map[string]bool // source key -> processing errors already logged
 	idx       *index
 	version   atomic.Uint64
 	qcache    queryCache
@@ -188,6 +189,7 @@ func New(ctx context.Context, opts Options) (*Catalog, error) {
 		opts: opts, kinds: opts.Config.allowed(), log: opts.Logger, store: opts.Store, reader: opts.Reader,
 		ents: map[string]*entity{}, byUID: map[string]*entity{}, rels: map[string][]relEdge{}, intern: map[string]string{},
 		sources: map[string]*sourceState{}, locations: map[string]*Location{}, idx: newIndex(),
+		warned: map[string]map[string]bool{},
 	}
 	if err := c.load(ctx); err != nil {
 		return nil, fmt.Errorf("catalog: load from store: %w", err)
@@ -256,7 +258,8 @@ func (c *Catalog) Start(ctx context.Context) error {
 	if err := c.RefreshAll(ctx); err != nil {
 		return err
 	}
-	c.log.Info("catalog: initial processing done", "entities", c.Count(), "took", time.Since(start).Round(time.Millisecond))
+	withErrors, badLocations := c.ProcessingErrors()
+	c.log.Info("catalog: initial processing done", "entities", c.Count(), "entitiesWithErrors", withErrors, "locationsWithErrors", badLocations, "took", time.Since(start).Round(time.Millisecond))
 	stop, done := make(chan struct{}), make(chan struct{})
 	c.stop, c.done = stop, done
 	interval := c.opts.Config.Interval()
@@ -321,6 +324,25 @@ func (c *Catalog) Count() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.ents)
+}
+
+// ProcessingErrors counts the entities whose status holds processing errors (see
+// StatusItem) and the locations (catalog files and URLs) whose last read failed or
+// produced errors, such as a missing file or an entity that breaks a validation rule.
+func (c *Catalog) ProcessingErrors() (entities, locations int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, e := range c.ents {
+		if e.status != nil {
+			entities++
+		}
+	}
+	for _, s := range c.sources {
+		if len(s.Errors) > 0 {
+			locations++
+		}
+	}
+	return entities, locations
 }
 
 // Version changes whenever the catalog changes.

@@ -13,6 +13,13 @@ package catalog
 // of every entity whose relations or status changed, and one Store.Apply with all the
 // writes. A crash therefore leaves the store at the end of some earlier pass.
 //
+// Errors. Each source keeps the errors of its last read ("file:line: ref: message"):
+// a read or parse failure, entities that break a rule, conflicts. An entity that
+// breaks a rule keeps its last good version with a status item; the Location entity
+// that lists a source shows the source's errors in its status (viaErrors), so an
+// entity that was never valid is still reported there. Each error is logged once as a
+// warning when it appears (reportErrors), and ProcessingErrors counts them for /readyz.
+//
 // Memory. Each entity is kept once, as its stitched document (entity.doc: the body with
 // uid and etag, without relations and status); relations are written when the entity is
 // served, from the relations it emits about itself (entity.fwd) and those other

@@ -116,7 +116,7 @@ func TestBadEntityNeverBlocksOthers(t *testing.T) {
 	for _, want := range []string{
 		"c.yaml:10: component:default/bad name: \"metadata.name\" is not valid",
 		"component:default/refs: spec.dependsOn: Entity reference \"nokind\" had missing or empty kind",
-		"broken.yaml: line 3: did not find expected ',' or ']'",
+		"broken.yaml: line 4: did not find expected ',' or ']'",
 		"widget:default/w: No processor recognized the entity widget:default/w as valid, possibly caused by a foreign kind or apiVersion",
 	} {
 		if !strings.Contains(msgs, want) {

@@ -29,13 +29,16 @@ func notFound(format string, a ...any) error {
 	return &Error{Name: "NotFoundError", Message: fmt.Sprintf(format, a...)}
 }
 
-// Locations returns the registered locations, sorted by type and target.
+// Locations returns the locations registered through POST /locations, sorted by type
+// and target, as Backstage's GET /locations lists them: those from catalog.locations in
+// config and plugins' entity providers are not among them (their Location entities
+// are in the catalog).
 func (c *Catalog) Locations() []Location {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	out := make([]Location, 0, len(c.locations))
 	for _, l := range c.locations {
-		if !strings.HasPrefix(l.Origin, "provider:") {
+		if l.Origin == "api" {
 			out = append(out, *l)
 		}
 	}
@@ -280,7 +283,11 @@ type GeneratedEntity struct {
 	Fields []map[string]any `json:"fields"`
 }
 
-// AnalyzeLocation looks for a catalog file at a URL (POST /analyze-location).
+// AnalyzeLocation looks for a catalog file at a URL (POST /analyze-location): the URL of
+// the file itself, a repository URL as copied from the browser (through a RepoReader:
+// the file at the default branch), or any other URL with the file name appended. With
+// no file there, it suggests a Component. A URL that cannot be read, or a source that
+// fails, is an InputError that says why.
 func (c *Catalog) AnalyzeLocation(ctx context.Context, target, catalogFilename string) (AnalyzeResult, error) {
 	u, err := url.Parse(target)
 	if err != nil || !u.IsAbs() || u.Host == "" {
@@ -289,11 +296,20 @@ func (c *Catalog) AnalyzeLocation(ctx context.Context, target, catalogFilename s
 	if catalogFilename == "" {
 		catalogFilename = "catalog-info.yaml"
 	}
+	res := AnalyzeResult{ExistingEntityFiles: []ExistingEntityFile{}, GenerateEntities: []GeneratedEntity{}}
 	fileURL := target
 	if !strings.HasSuffix(target, ".yaml") && !strings.HasSuffix(target, ".yml") {
 		fileURL = strings.TrimRight(target, "/") + "/" + catalogFilename
+		if rr, ok := c.reader.(RepoReader); ok {
+			inRepo, isRepo, err := rr.RepoFileURL(ctx, target, catalogFilename)
+			if err != nil {
+				return res, inputErr("Could not analyze %s: %v", target, err)
+			}
+			if isRepo {
+				fileURL = inRepo
+			}
+		}
 	}
-	res := AnalyzeResult{ExistingEntityFiles: []ExistingEntityFile{}, GenerateEntities: []GeneratedEntity{}}
 	read, err := c.reader.ReadLocation(ctx, "url", fileURL, "")
 	if err == nil {
 		docs, perr := model.ParseYAML(fileURL, read.Data)
@@ -313,9 +329,9 @@ func (c *Catalog) AnalyzeLocation(ctx context.Context, target, catalogFilename s
 		return res, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
-		return res, err
+		return res, inputErr("Could not analyze %s: reading %s: %v", target, fileURL, err)
 	}
-	name := path.Base(strings.TrimRight(u.Path, "/"))
+	name := strings.TrimSuffix(path.Base(strings.TrimRight(u.Path, "/")), ".git")
 	if name == "." || name == "/" || name == "" {
 		name = u.Host
 	}

@@ -115,22 +115,25 @@ func TestValidateFiles(t *testing.T) {
 	writeFile(t, bad, comp("ok", "")+"---\n"+comp("Bad Name", "  dependsOn: [x]\n")+"---\nkind: Component\n")
 	syntax := filepath.Join(dir, "syntax.yaml")
 	writeFile(t, syntax, "a: [\n")
+	indent := filepath.Join(dir, "indent.yaml")
+	writeFile(t, indent, "# web\n"+comp("web", "  system: shop\n tags: [x]\n"))
 	out.Reset()
-	n := ValidateFiles(&out, bad, syntax, filepath.Join(dir, "missing.yaml"))
+	n := ValidateFiles(&out, bad, syntax, indent, filepath.Join(dir, "missing.yaml"))
 	s := out.String()
 	for _, want := range []string{
 		bad + `:10: component:default/Bad Name: "metadata.name" is not valid`,
 		bad + ":20: component:default/: <root> must have required property 'apiVersion' - missingProperty: apiVersion",
 		bad + ":20: component:default/: <root> must have required property 'metadata'",
-		syntax + ": line",
+		syntax + ": line 1: did not find expected node content",
+		indent + ": line 11: did not find expected key", // not line 1, where the file's mapping starts
 		"missing.yaml: stat",
-		"3 entities checked, 2 invalid; 2 files could not be read or parsed",
+		"3 entities checked, 2 invalid; 3 files could not be read or parsed",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
 	}
-	if n != 4 {
+	if n != 5 {
 		t.Fatalf("invalid = %d", n)
 	}
 	_ = os.Remove(bad)

@@ -713,6 +713,7 @@ func (b *batch) commit(ctx context.Context) error {
 	var ops []Op
 	for _, key := range b.dropped {
 		delete(c.sources, key)
+		delete(c.warned, key)
 		ops = append(ops, Op{Bucket: BucketSources, Key: key})
 	}
 	keys := make([]string, 0, len(b.newSrc))
@@ -724,6 +725,7 @@ func (b *batch) commit(ctx context.Context) error {
 		st := b.newSrc[k]
 		old := c.sources[k]
 		c.sources[k] = st
+		c.reportErrors(st)
 		if old == nil || !sameSource(old, st) {
 			ops = append(ops, Op{Bucket: BucketSources, Key: k, Value: mustJSON(st)})
 		}
@@ -760,18 +762,54 @@ func (b *batch) commit(ctx context.Context) error {
 	return nil
 }
 
+// reportErrors logs a warning for each processing error of a source when it first
+// appears (after a restart, once more for the errors the store kept), naming the
+// location, the file and line and the rule broken as the status items do, and the
+// Location entity whose page shows it; it says so when the errors are gone. Callers
+// hold c.mu (write).
+func (c *Catalog) reportErrors(st *sourceState) {
+	seen := c.warned[st.Key]
+	if len(st.Errors) == 0 {
+		if len(seen) > 0 {
+			c.log.Info("catalog: processing errors resolved", "location", st.Key)
+			delete(c.warned, st.Key)
+		}
+		return
+	}
+	now := make(map[string]bool, len(st.Errors))
+	for _, msg := range st.Errors {
+		now[msg] = true
+		if seen[msg] {
+			continue
+		}
+		attrs := []any{"location", st.Key, "error", msg}
+		if st.Via != "" {
+			attrs = append(attrs, "shownOn", st.Via)
+		}
+		c.log.Warn("catalog: processing error", attrs...)
+	}
+	c.warned[st.Key] = now
+}
+
 func sameSource(a, b *sourceState) bool {
 	return bytes.Equal(mustJSON(a), mustJSON(b))
 }
 
-// via returns the status items of the sources a Location entity introduced.
+// viaErrors returns the status items of the sources a Location entity introduced, in
+// the order of their keys, so that the status (and the etag) is the same at every
+// stitch.
 func (c *Catalog) viaErrors(key string) []StatusItem {
-	var out []StatusItem
+	var srcs []*sourceState
 	for _, s := range c.sources {
-		if s.Via == key {
-			for _, msg := range s.Errors {
-				out = append(out, processingError("InputError", msg))
-			}
+		if s.Via == key && len(s.Errors) > 0 {
+			srcs = append(srcs, s)
+		}
+	}
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Key < srcs[j].Key })
+	var out []StatusItem
+	for _, s := range srcs {
+		for _, msg := range s.Errors {
+			out = append(out, processingError("InputError", msg))
 		}
 	}
 	return out

@@ -33,6 +33,14 @@ type Reader interface {
 	ReadLocation(ctx context.Context, typ, target, etag string) (ReadResult, error)
 }
 
+// RepoReader is a Reader that also knows repositories on source-code hosts (GitHub).
+// RepoFileURL returns the URL of file in the repository that repoURL names as it is
+// copied from the browser (https://github.com/org/repo), at its default branch; ok is
+// false when repoURL names no repository it knows. POST /analyze-location uses it.
+type RepoReader interface {
+	RepoFileURL(ctx context.Context, repoURL, file string) (fileURL string, ok bool, err error)
+}
+
 // DefaultMaxBytes caps a catalog file (8 MiB).
 const DefaultMaxBytes = 8 << 20
 

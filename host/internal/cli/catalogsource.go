@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 
 	"greenroom.dev/greenroom/host/internal/catalog"
@@ -23,7 +22,7 @@ func (s catalogSource) QueryEntities(ctx context.Context, q frontend.EntityQuery
 	}
 	add("kind", q.Kind)
 	add("spec.type", q.Type)
-	add("spec.owner", q.Owner)
+	add("relations.ownedBy", q.Owner)
 	add("spec.lifecycle", q.Lifecycle)
 	for _, t := range q.Tags {
 		add("metadata.tags", t)
@@ -59,11 +58,11 @@ func (s catalogSource) QueryEntities(ctx context.Context, q frontend.EntityQuery
 
 func (s catalogSource) GetEntity(ctx context.Context, ref string) (*ext.Entity, error) {
 	b, err := s.c.GetEntity(ref, nil)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, err
+	}
+	if b == nil { // the catalog has no such entity
+		return nil, nil
 	}
 	var e ext.Entity
 	if err := json.Unmarshal(b, &e); err != nil {

@@ -473,6 +473,10 @@ func (h *host) readyDetail() map[string]any {
 		}
 		d["plugins"] = ids
 	}
+	// Errors in the catalog's files are not unreadiness: they are counted here (and
+	// shown on the entity pages) while /readyz stays 200.
+	withErrors, badLocations := h.catalog.ProcessingErrors()
+	d["catalog"] = map[string]any{"entities": h.catalog.Count(), "entitiesWithErrors": withErrors, "locationsWithErrors": badLocations}
 	if dropped, err := h.audit.Err(); err != nil || dropped > 0 {
 		a := map[string]any{"dropped": dropped}
 		if err != nil {

@@ -524,3 +524,42 @@ func TestWatchFiles(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 }
+
+// TestReadyzCountsCatalogErrors: errors in the catalog's files do not make the host
+// unready, and /readyz counts the entities and locations that have them.
+func TestReadyzCountsCatalogErrors(t *testing.T) {
+	dir := portal(t, `catalog:
+  locations:
+    - {type: file, target: ./catalog/all.yaml}
+`)
+	files := map[string]string{
+		"all.yaml":     "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\nspec:\n  targets: [./web.yaml, ./invalid.yaml, ./missing.yaml]\n",
+		"web.yaml":     webComponent,
+		"invalid.yaml": strings.Replace(webComponent, "name: web", "name: bad_name!", 1),
+	}
+	for name, content := range files {
+		os.MkdirAll(filepath.Join(dir, "catalog"), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, "catalog", name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := startPortal(t, dir)
+	var st int
+	var body string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if st, body = call(t, "GET", "http://"+h.addr+"/readyz", nil); st == 200 {
+			break
+		}
+	}
+	var ready struct {
+		Status  string
+		Catalog map[string]int
+	}
+	if err := json.Unmarshal([]byte(body), &ready); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	want := map[string]int{"entities": 3, "entitiesWithErrors": 1, "locationsWithErrors": 2} // web, Location all, generated root; all; invalid.yaml, missing.yaml
+	if st != 200 || ready.Status != "ok" || fmt.Sprint(ready.Catalog) != fmt.Sprint(want) {
+		t.Fatalf("readyz: %d %s; want 200 with catalog %v", st, body, want)
+	}
+}

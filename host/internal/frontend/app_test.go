@@ -101,7 +101,7 @@ func TestPages(t *testing.T) {
 		{"/catalog?kind=api", 200, []string{`1 entity`, `<a class="gr-link" href="/catalog/default/api/payments-api">payments-api</a>`,
 			`<option value="API" selected>API (1)</option>`}, []string{`/component/payments"`}},
 		{"/catalog?kind=Component&lifecycle=production", 200, []string{`1 entity`, `>Payments service</a>`}, nil},
-		{"/catalog?type=website", 200, []string{`1 entity`, `href="/catalog/web/component/website"`, `<a class="gr-link" href="/catalog/web/group/team-b">group:web/team-b</a>`}, nil},
+		{"/catalog?type=website", 200, []string{`1 entity`, `href="/catalog/web/component/website"`, `<a class="gr-link" href="/catalog/web/group/team-b">web/team-b</a>`}, nil},
 		{"/catalog?owner=team-a", 200, []string{`2 entities`}, nil},
 		{"/catalog?tag=go&kind=component", 200, []string{`2 entities`, `<span class="gr-badge gr-tone-neutral">critical</span>`}, nil},
 		{"/catalog?kind=component&page=2", 200, []string{`Page 2 of 2`, `href="?kind=component">Previous page</a>`}, []string{"Next page"}},
@@ -126,7 +126,7 @@ func TestPages(t *testing.T) {
 		{"/catalog/default/component/payments/docs", 200, []string{`<h1>Docs for payments</h1>`, `href="/catalog/default/component/payments/docs" aria-current="page">Docs</a>`},
 			[]string{`About</h3>`}},
 		{"/catalog/default/component/payments/nope", 404, []string{`This entity has no tab &#34;nope&#34;.`}, nil},
-		{"/catalog/default/component/nothing", 404, []string{`Entity not found`, `The catalog has no entity component:default/nothing.`}, nil},
+		{"/catalog/default/component/nothing", 404, []string{`<h1>Page not found</h1>`, `The catalog has no entity component:default/nothing.`}, nil},
 		{"/catalog/WEB/Component/website", 200, []string{`<h1>website</h1>`}, nil},
 		{"/no/such/page", 404, []string{`Page not found`, `No page is mounted at /no/such/page.`}, nil},
 	}
@@ -366,5 +366,90 @@ func TestHostilePluginCards(t *testing.T) {
 	}
 	if !strings.Contains(body, "&lt;/h3&gt;&lt;script&gt;") {
 		t.Error("the hostile card title should be shown as text")
+	}
+}
+
+func TestEntityPageShowsProcessingErrors(t *testing.T) {
+	broken := ext.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Location", Metadata: ext.EntityMetadata{Name: "root"},
+		Status: &ext.EntityStatus{Items: []ext.EntityStatusItem{
+			{Type: ext.ProcessingStatusType, Level: "error", Message: "InputError: /c/a.yaml:4: component:default/bad_name!: \"metadata.name\" is not valid",
+				Error: &ext.EntityStatusError{Name: "InputError", Message: "/c/a.yaml:4: component:default/bad_name!: \"metadata.name\" is not valid"}},
+			{Type: ext.ProcessingStatusType, Level: "error", Message: "ConflictError: <b>taken</b>", Error: &ext.EntityStatusError{Name: "ConflictError", Message: "<b>taken</b>"}},
+			{Type: ext.ProcessingStatusType, Level: "warning", Message: "only a warning", Error: &ext.EntityStatusError{Name: "Warning", Message: "only a warning"}},
+			{Type: "example.com/other", Level: "error", Message: "not ours", Error: &ext.EntityStatusError{Name: "Other", Message: "not ours"}},
+		}}}
+	a, err := New(context.Background(), Options{Catalog: NewMemoryCatalog(append(entities(), broken))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, html := get(t, a, "/catalog/default/location/root")
+	card := `<section class="gr-card"><h3 class="gr-card-title">Entity processing errors</h3><div class="gr-card-body">` +
+		`<div class="gr-error" role="alert"><p class="gr-error-title">InputError</p><pre class="gr-error-text">/c/a.yaml:4: component:default/bad_name!: &#34;metadata.name&#34; is not valid</pre></div>` +
+		`<div class="gr-error" role="alert"><p class="gr-error-title">ConflictError</p><pre class="gr-error-text">&lt;b&gt;taken&lt;/b&gt;</pre></div>`
+	if st != 200 || !strings.Contains(html, card) {
+		t.Fatalf("status %d; the page lacks the processing errors card:\n%s", st, html)
+	}
+	if strings.Contains(html, "only a warning") || strings.Contains(html, "not ours") {
+		t.Error("items that are not processing errors are shown")
+	}
+	// At the top: before the tabs.
+	if strings.Index(html, "Entity processing errors") > strings.Index(html, `class="gr-tab"`) {
+		t.Error("the errors card is not above the tabs")
+	}
+	if _, html := get(t, a, "/catalog/default/component/payments"); strings.Contains(html, "Entity processing errors") {
+		t.Error("an entity without errors shows the errors card")
+	}
+}
+
+// TestOwnerFilterMergesRefs: team-x, default/team-x and group:default/team-x name one
+// owner; the Owner filter offers it once, under its short name, and matches all three.
+// Owner cells show Backstage's humanized ref and link to the owner's page.
+func TestOwnerFilterMergesRefs(t *testing.T) {
+	comp := func(name, ns, owner string) ext.Entity {
+		return ext.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Metadata: ext.EntityMetadata{Name: name, Namespace: ns},
+			Spec: map[string]any{"type": "service", "lifecycle": "production", "owner": owner}}
+	}
+	a, err := New(context.Background(), Options{Catalog: NewMemoryCatalog([]ext.Entity{
+		comp("a", "", "team-x"), comp("b", "", "group:default/team-x"), comp("c", "default", "default/team-x"), comp("d", "", "Group:team-x"),
+		comp("e", "ops", "team-x"), // a bare name is a Group in the entity's own namespace
+		comp("f", "", "user:jane"), comp("g", "", "user:ops/bob"),
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		target string
+		want   []string
+		not    []string
+	}{
+		{"/catalog", []string{
+			`<option value="group:default/team-x">team-x (4)</option>`, `<option value="group:ops/team-x">ops/team-x (1)</option>`,
+			`<option value="user:default/jane">user:jane (1)</option>`, `<option value="user:ops/bob">user:ops/bob (1)</option>`,
+			`<td><a class="gr-link" href="/catalog/default/group/team-x">team-x</a></td>`,
+			`<td><a class="gr-link" href="/catalog/ops/group/team-x">ops/team-x</a></td>`,
+			`<td><a class="gr-link" href="/catalog/default/user/jane">user:jane</a></td>`,
+			`<td><a class="gr-link" href="/catalog/ops/user/bob">user:ops/bob</a></td>`,
+		}, []string{`>group:default/team-x</a>`, `>default/team-x</a>`, `>Group:team-x</a>`, `value="team-x"`}},
+		{"/catalog?owner=group:default/team-x", []string{`4 entities`, `<option value="group:default/team-x" selected>team-x (4)</option>`}, []string{`/component/e"`}},
+		{"/catalog?owner=team-x", []string{`4 entities`, `<option value="group:default/team-x" selected>team-x (4)</option>`}, nil},
+		{"/catalog?owner=group:ops/team-x", []string{`1 entity`, `href="/catalog/ops/component/e"`}, nil},
+		{"/catalog?owner=user:jane", []string{`1 entity`, `href="/catalog/default/component/f"`}, nil},
+		{"/catalog/default/component/b", []string{`<dt>Owner</dt><dd><a class="gr-link" href="/catalog/default/group/team-x">team-x</a></dd>`}, nil},
+	}
+	for _, tt := range tests {
+		st, html := get(t, a, tt.target)
+		if st != 200 {
+			t.Errorf("%s: status %d", tt.target, st)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(html, w) {
+				t.Errorf("%s: page lacks %s", tt.target, w)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(html, n) {
+				t.Errorf("%s: page has %s", tt.target, n)
+			}
+		}
 	}
 }

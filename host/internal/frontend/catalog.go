@@ -18,7 +18,8 @@ type CatalogSource interface {
 	// case-insensitively), or nil and no error when there is none.
 	GetEntity(ctx context.Context, ref string) (*ext.Entity, error)
 	// Facets counts the values of the given fields over all entities, most frequent
-	// first. Fields are Backstage facet names: FacetKind, FacetOwner, ...
+	// first. Fields are Backstage facet names: FacetKind, FacetOwner, ... FacetOwner
+	// counts owners by their full refs, as relations.ownedBy holds them.
 	Facets(ctx context.Context, fields []string) (map[string][]FacetCount, error)
 }
 
@@ -26,15 +27,18 @@ type CatalogSource interface {
 const (
 	FacetKind      = "kind"
 	FacetType      = "spec.type"
-	FacetOwner     = "spec.owner"
+	FacetOwner     = "relations.ownedBy"
 	FacetLifecycle = "spec.lifecycle"
 	FacetTags      = "metadata.tags"
 )
 
 // EntityQuery selects entities. Empty fields match everything; comparisons ignore case.
 type EntityQuery struct {
-	Kind      string
-	Type      string
+	Kind string
+	Type string
+	// Owner is the owner's full ref, kind:namespace/name (for example
+	// group:default/team-a), which entities that name it as team-a, default/team-a or
+	// group:team-a all match, as Backstage resolves spec.owner into relations.ownedBy.
 	Owner     string
 	Lifecycle string
 	// Tags must all be present.
@@ -92,12 +96,12 @@ func NewMemoryCatalog(entities []ext.Entity) *MemoryCatalog {
 		m.byRef[e.Ref()] = i
 		m.lower[i] = memKey{
 			kind: strings.ToLower(e.Kind), typ: strings.ToLower(e.SpecString("type")),
-			owner: strings.ToLower(e.SpecString("owner")), lifecycle: strings.ToLower(e.SpecString("lifecycle")),
+			owner: ownerRef(e), lifecycle: strings.ToLower(e.SpecString("lifecycle")),
 			text: strings.ToLower(e.Metadata.Name + "\x00" + e.Metadata.Title + "\x00" + e.Metadata.Description),
 		}
 		count(FacetKind, e.Kind)
 		count(FacetType, e.SpecString("type"))
-		count(FacetOwner, e.SpecString("owner"))
+		count(FacetOwner, ownerRef(e))
 		count(FacetLifecycle, e.SpecString("lifecycle"))
 		for _, t := range e.Metadata.Tags {
 			count(FacetTags, t)
@@ -118,6 +122,17 @@ func NewMemoryCatalog(entities []ext.Entity) *MemoryCatalog {
 		m.facets[field] = fc
 	}
 	return m
+}
+
+// ownerRef is the full, lower-cased ref of an entity's spec.owner: a bare name is a
+// Group in the entity's namespace, as Backstage resolves it into relations.ownedBy.
+func ownerRef(e *ext.Entity) string {
+	owner := e.SpecString("owner")
+	if owner == "" {
+		return ""
+	}
+	kind, ns, name := parseEntityRef(owner, "group", e.NamespaceOrDefault())
+	return strings.ToLower(kind + ":" + ns + "/" + name)
 }
 
 // QueryEntities implements CatalogSource.

@@ -111,7 +111,7 @@ func catalogIndex(ctx context.Context, src CatalogSource, rc *ext.RenderContext,
 		return page, nil
 	}
 	q := catalogQuery{
-		kind: rc.Query.Get("kind"), typ: rc.Query.Get("type"), owner: rc.Query.Get("owner"),
+		kind: rc.Query.Get("kind"), typ: rc.Query.Get("type"), owner: fullRef(rc.Query.Get("owner"), "group"),
 		lifecycle: rc.Query.Get("lifecycle"), tag: rc.Query.Get("tag"), text: strings.TrimSpace(rc.Query.Get("q")), page: 1,
 	}
 	if p := rc.Query.Get("page"); p != "" {
@@ -141,7 +141,7 @@ func catalogIndex(ctx context.Context, src CatalogSource, rc *ext.RenderContext,
 	form := ui.Node{Type: ui.TypeForm, Action: rc.Path, Submit: "Filter", Fields: []ui.Field{
 		selectField("kind", "Kind", q.kind, facets[FacetKind]),
 		selectField("type", "Type", q.typ, facets[FacetType]),
-		selectField("owner", "Owner", q.owner, facets[FacetOwner]),
+		selectFieldLabeled("owner", "Owner", q.owner, facets[FacetOwner], func(ref string) string { return humanizeRef(ref, "group") }),
 		selectField("lifecycle", "Lifecycle", q.lifecycle, facets[FacetLifecycle]),
 		selectField("tag", "Tag", q.tag, facets[FacetTags]),
 		{Name: "q", Label: "Search", Kind: ui.FieldSearch, Value: q.text, Placeholder: "name, title or description"},
@@ -199,6 +199,11 @@ func nonEmpty(s string) []string {
 }
 
 func selectField(name, label, value string, counts []FacetCount) ui.Field {
+	return selectFieldLabeled(name, label, value, counts, func(v string) string { return v })
+}
+
+// selectFieldLabeled is selectField with option labels made from the values.
+func selectFieldLabeled(name, label, value string, counts []FacetCount, show func(string) string) ui.Field {
 	f := ui.Field{Name: name, Label: label, Kind: ui.FieldSelect, Value: value, Options: []ui.Option{{Value: "", Label: "All"}}}
 	found := value == ""
 	const maxOptions = 200
@@ -206,19 +211,27 @@ func selectField(name, label, value string, counts []FacetCount) ui.Field {
 		if i >= maxOptions {
 			break
 		}
-		f.Options = append(f.Options, ui.Option{Value: c.Value, Label: fmt.Sprintf("%s (%d)", c.Value, c.Count)})
+		f.Options = append(f.Options, ui.Option{Value: c.Value, Label: fmt.Sprintf("%s (%d)", show(c.Value), c.Count)})
 		if !found && strings.EqualFold(c.Value, value) {
 			found, f.Value = true, c.Value
 		}
 	}
 	if !found {
-		f.Options = append(f.Options, ui.Option{Value: value, Label: value})
+		f.Options = append(f.Options, ui.Option{Value: value, Label: show(value)})
 	}
 	return f
 }
 
+// ownerLink shows an entity's owner by its short name (Backstage's humanizeEntityRef
+// with default kind Group: team-a, other-namespace/team-b, user:jane), linked to the
+// owner's page.
 func ownerLink(e *ext.Entity) ui.Node {
-	return refLink(e.SpecString("owner"), "group", e.NamespaceOrDefault())
+	ref := e.SpecString("owner")
+	if ref == "" {
+		return ui.Text("")
+	}
+	kind, ns, name := parseEntityRef(ref, "group", e.NamespaceOrDefault())
+	return ui.Link(humanize(kind, ns, name, "group"), EntityPath(ns, kind, name))
 }
 
 func refLink(ref, defKind, defNamespace string) ui.Node {
@@ -240,10 +253,7 @@ func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, c
 		return ui.Node{}, fmt.Errorf("catalog: get %s: %w", ref, err)
 	}
 	if e == nil {
-		rc.SetStatus(404)
-		return ui.Node{Type: ui.TypePage, Title: "Entity not found", Children: []ui.Node{
-			ui.Empty("No such entity", fmt.Sprintf("The catalog has no entity %s.", ref), ui.Link("Back to the catalog", "/catalog")),
-		}}, nil
+		return notFound(rc, fmt.Sprintf("The catalog has no entity %s.", ref)), nil
 	}
 	rc.Entity = e
 	title := e.Metadata.Title
@@ -269,6 +279,9 @@ func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, c
 	page := ui.Node{Type: ui.TypePage, Title: title, Subtitle: e.Metadata.Description, Children: []ui.Node{
 		{Type: ui.TypeHeader, Title: e.Ref(), Children: badges},
 	}}
+	if errs := e.ProcessingErrors(); len(errs) > 0 {
+		page.Children = append(page.Children, processingErrorsCard(errs))
+	}
 	base := EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name)
 	sub := strings.Trim(rc.Params["*"], "/")
 	overview := ui.Tab{ID: "overview", Title: "Overview", Href: base, Selected: sub == ""}
@@ -315,6 +328,18 @@ func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, c
 	}
 	page.Children = append(page.Children, ui.Node{Type: ui.TypeTabs, Tabs: tabNodes})
 	return page, nil
+}
+
+// processingErrorsCard lists an entity's processing errors at the top of its page, as
+// Backstage's EntityProcessingErrorsPanel does: each error's name and message. A
+// Location entity's errors include those of the files it lists, so an entity that
+// failed validation and was never stored shows up on its Location's page.
+func processingErrorsCard(errs []ext.EntityStatusError) ui.Node {
+	card := ui.Card("Entity processing errors")
+	for _, e := range errs {
+		card.Children = append(card.Children, ui.ErrorBox(e.Name, e.Message))
+	}
+	return card
 }
 
 func aboutCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {

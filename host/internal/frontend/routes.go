@@ -96,3 +96,33 @@ func parseEntityRef(ref, defKind, defNamespace string) (kind, namespace, name st
 	}
 	return kind, namespace, name
 }
+
+// fullRef completes [kind:][namespace/]name to a lower-cased kind:namespace/name, with
+// defKind and the default namespace; "" stays "".
+func fullRef(ref, defKind string) string {
+	if ref == "" {
+		return ""
+	}
+	kind, ns, name := parseEntityRef(ref, defKind, "default")
+	return strings.ToLower(kind + ":" + ns + "/" + name)
+}
+
+// humanizeRef is humanize for a full ref kind:namespace/name.
+func humanizeRef(ref, defKind string) string {
+	kind, ns, name := parseEntityRef(ref, defKind, "default")
+	return humanize(kind, ns, name, defKind)
+}
+
+// humanize writes an entity ref for people, as Backstage's humanizeEntityRef does: the
+// kind lower-cased and left out when it is defKind, the namespace left out when it is
+// "default".
+func humanize(kind, namespace, name, defKind string) string {
+	s := name
+	if namespace != "" && namespace != "default" {
+		s = namespace + "/" + s
+	}
+	if k := strings.ToLower(kind); k != strings.ToLower(defKind) {
+		s = k + ":" + s
+	}
+	return s
+}

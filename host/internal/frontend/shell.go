@@ -118,14 +118,20 @@ func shell() []ext.Extension {
 							return render(ctx, e.el, rc), nil
 						}
 					}
-					rc.SetStatus(404)
-					return ui.Node{Type: ui.TypePage, Title: "Page not found", Children: []ui.Node{
-						ui.Empty("Nothing is here", "No page is mounted at "+rc.Path+".", ui.Link("Go to the home page", "/")),
-					}}, nil
+					return notFound(rc, "No page is mounted at "+rc.Path+"."), nil
 				}))}, nil
 			}),
 		}),
 	}
+}
+
+// notFound is the site's not-found page, with status 404: the page for an unknown path
+// and for an entity the catalog does not have. text says what was not found.
+func notFound(rc *ext.RenderContext, text string) ui.Node {
+	rc.SetStatus(404)
+	return ui.Node{Type: ui.TypePage, Title: "Page not found", Children: []ui.Node{
+		ui.Empty("Nothing is here", text, ui.Link("Go to the home page", "/")),
+	}}
 }
 
 func literals(r route) int {

@@ -91,6 +91,15 @@ func TestCatalogMount(t *testing.T) {
 	if resp.StatusCode != 404 {
 		t.Fatalf("missing entity: %d", resp.StatusCode)
 	}
+	// An empty name: no route has that path, so Backstage's 404 NotFoundError body.
+	resp, _ = http.Get(base + "/api/catalog/entities/by-name/component/default/")
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	eb = ErrorBody{}
+	if resp.StatusCode != 404 || json.Unmarshal(b, &eb) != nil || eb.Error.Name != "NotFoundError" || eb.Response.StatusCode != 404 ||
+		eb.Request.URL != "/api/catalog/entities/by-name/component/default/" {
+		t.Fatalf("empty name: %d %s", resp.StatusCode, b)
+	}
 }
 
 func serveTest(t *testing.T, s *Server) string {

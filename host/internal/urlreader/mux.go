@@ -163,6 +163,21 @@ func (m *Mux) Search(ctx context.Context, rawURL string, opts SearchOptions) (*S
 	return e.Reader.Search(ctx, rawURL, opts)
 }
 
+// RepoFileURL asks the reader that serves repoURL for the URL of file in that
+// repository (see RepoResolver). A reader that knows no repositories (fetch, file)
+// answers ErrNotSupported.
+func (m *Mux) RepoFileURL(ctx context.Context, repoURL, file string) (string, error) {
+	e, err := m.Lookup(repoURL)
+	if err != nil {
+		return "", err
+	}
+	rr, ok := e.Reader.(RepoResolver)
+	if !ok {
+		return "", errorf(ErrNotSupported, "%s: the %s reader knows no repositories", repoURL, e.Name)
+	}
+	return rr.RepoFileURL(ctx, repoURL, file)
+}
+
 // ResolveRelative resolves a location-relative reference (`./other.yaml`, as Backstage's
 // `$text: ./x` and Location targets use) against the URL of the file that contains it.
 func ResolveRelative(base, ref string) (string, error) {

@@ -204,6 +204,15 @@ func Errorf(sentinel error, format string, args ...any) error {
 	return errorf(sentinel, format, args...)
 }
 
+// RepoResolver is implemented by readers of source-code hosts (GitHub): RepoFileURL
+// returns the URL of file in the repository that repoURL names as it is copied from
+// the browser (https://github.com/org/repo, or a tree URL), at the repository's default
+// branch or the tree's ref. A URL that names no repository is ErrInvalidURL; a
+// repository that does not exist is ErrNotFound.
+type RepoResolver interface {
+	RepoFileURL(ctx context.Context, repoURL, file string) (string, error)
+}
+
 // HostReader is a reader that serves one integration host.
 type HostReader interface {
 	Reader

@@ -198,21 +198,63 @@ func (a *API) route(ctx context.Context, r *Request, s []string) (*Response, err
 		}
 		return jsonValue(http.StatusOK, res), nil
 	}
-	if knownPath(s) {
-		return nil, &catalog.Error{Name: "NotAllowedError", Message: fmt.Sprintf("Method %s is not allowed on %s", m, r.Path)}
+	var like []string
+	for _, rt := range routes {
+		if rt.match(s) {
+			return nil, &catalog.Error{Name: "NotAllowedError", Message: fmt.Sprintf("Method %s is not allowed on %s", m, r.Path)}
+		}
+		if rt.near(s) {
+			like = append(like, rt.method+" "+rt.pattern)
+		}
 	}
-	return nil, notFound("No route for %s %s", m, r.Path)
+	// Like Express, a path that no route matches (a missing or empty segment, such as
+	// the name in /entities/by-name/component/default/) is not found, whatever its method.
+	msg := fmt.Sprintf("No route for %s %s", m, r.Path)
+	if len(like) > 0 {
+		msg += "; the routes here are " + strings.Join(like, ", ")
+	}
+	return nil, notFound("%s", msg)
 }
 
-func knownPath(s []string) bool {
-	if len(s) == 0 {
+// route is one route of the API, for telling a wrong method (403, as before) from a
+// path that no route has (404). Its :params match one non-empty segment.
+type route struct{ method, pattern string }
+
+var routes = []route{
+	{"GET", "/entities"}, {"GET", "/entities/by-query"},
+	{"GET", "/entities/by-uid/:uid"}, {"DELETE", "/entities/by-uid/:uid"},
+	{"GET", "/entities/by-name/:kind/:namespace/:name"}, {"GET", "/entities/by-name/:kind/:namespace/:name/ancestry"},
+	{"POST", "/entities/by-refs"}, {"GET", "/entity-facets"},
+	{"GET", "/locations"}, {"POST", "/locations"}, {"GET", "/locations/:id"}, {"DELETE", "/locations/:id"},
+	{"GET", "/locations/by-entity/:kind/:namespace/:name"},
+	{"POST", "/refresh"}, {"POST", "/validate-entity"}, {"POST", "/analyze-location"},
+}
+
+// near reports whether the route shares the first two segments of s (the route family
+// a client meant, for the hint of a not-found error).
+func (rt route) near(s []string) bool {
+	parts := strings.Split(strings.TrimPrefix(rt.pattern, "/"), "/")
+	if len(s) < 2 || len(parts) < 2 || parts[0] != s[0] {
 		return false
 	}
-	switch s[0] {
-	case "entities", "entity-facets", "locations", "refresh", "validate-entity", "analyze-location":
-		return true
+	return parts[1] == s[1] || strings.HasPrefix(parts[1], ":")
+}
+
+func (rt route) match(s []string) bool {
+	parts := strings.Split(strings.TrimPrefix(rt.pattern, "/"), "/")
+	if len(parts) != len(s) {
+		return false
 	}
-	return false
+	for i, p := range parts {
+		if strings.HasPrefix(p, ":") {
+			if s[i] == "" {
+				return false
+			}
+		} else if p != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // --- GET /entities

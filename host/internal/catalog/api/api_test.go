@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -230,6 +232,17 @@ func TestErrorBodies(t *testing.T) {
 		{"GET", "/entities/by-uid/nope", "", 404, "NotFoundError", "No entity with uid nope"},
 		{"GET", "/entities/by-name/component/default/nope", "", 404, "NotFoundError", "No entity named 'nope' found, with kind 'component' in namespace 'default'"},
 		{"GET", "/locations/nope", "", 404, "NotFoundError", "Found no location with ID nope"},
+		// A path no route has is not found, whatever the method; a route with the wrong
+		// method is not allowed.
+		{"GET", "/entities/by-name/component/default/", "", 404, "NotFoundError",
+			"No route for GET /entities/by-name/component/default/; the routes here are GET /entities/by-name/:kind/:namespace/:name, GET /entities/by-name/:kind/:namespace/:name/ancestry"},
+		{"GET", "/entities/by-name/component/default", "", 404, "NotFoundError", "No route for GET /entities/by-name/component/default;"},
+		{"GET", "/entities/by-name/component//", "", 404, "NotFoundError", "No route for GET /entities/by-name/component//;"},
+		{"GET", "/entities/by-uid/", "", 404, "NotFoundError", "No route for GET /entities/by-uid/; the routes here are GET /entities/by-uid/:uid, DELETE /entities/by-uid/:uid"},
+		{"DELETE", "/entities/by-name/component/default/", "", 404, "NotFoundError", "No route for DELETE /entities/by-name/component/default/"},
+		{"GET", "/nothing-here", "", 404, "NotFoundError", "No route for GET /nothing-here"},
+		{"DELETE", "/entities", "", 403, "NotAllowedError", "Method DELETE is not allowed on /entities"},
+		{"PUT", "/entities/by-name/component/default/x", "", 403, "NotAllowedError", "Method PUT is not allowed"},
 		{"POST", "/entities/by-refs", `{"entityRefs":["nokind"]}`, 400, "InputError", `had missing or empty kind`},
 		{"POST", "/entities/by-refs", `{}`, 400, "InputError", "entityRefs is required"},
 		{"POST", "/refresh", `{"entityRef":"component:default/nope"}`, 404, "NotFoundError", "No entity named 'nope'"},
@@ -284,5 +297,38 @@ func TestValidateEntityRoute(t *testing.T) {
 	_ = json.Unmarshal(r.body, &body)
 	if r.status != 400 || len(body.Errors) == 0 || !strings.Contains(body.Errors[0].Message, `"metadata.name" is not valid`) {
 		t.Fatalf("invalid: %d %s", r.status, r.body)
+	}
+}
+
+// TestLocationsListsRegisteredOnly: GET /locations lists the locations registered
+// through POST /locations, in Backstage's {data: {id, type, target}} shape; those from
+// catalog.locations are Location entities, not in the list.
+func TestLocationsListsRegisteredOnly(t *testing.T) {
+	c, srv := exampleServer(t)
+	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: remote-service\nspec:\n  type: service\n  lifecycle: production\n  owner: team-platform\n")
+	}))
+	defer remote.Close()
+	if r := do(t, srv.URL, "GET", "/locations", ""); r.status != 200 || string(r.body) != "[]" {
+		t.Fatalf("with only catalog.locations: %d %s, want 200 []", r.status, r.body)
+	}
+	if c.ByRef("location:default/acme-catalog") == nil {
+		t.Fatal("the Location entity of catalog.locations is missing")
+	}
+	target := remote.URL + "/catalog-info.yaml"
+	r := do(t, srv.URL, "POST", "/locations", `{"type":"url","target":"`+target+`"}`)
+	if r.status != 201 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	id := decode[struct{ Location struct{ ID string } }](t, r).Location.ID
+	r = do(t, srv.URL, "GET", "/locations", "")
+	if want := `[{"data":{"id":"` + id + `","type":"url","target":"` + target + `"}}]`; r.status != 200 || string(r.body) != want {
+		t.Fatalf("after registering: %d %s, want %s", r.status, r.body, want)
+	}
+	if r := do(t, srv.URL, "DELETE", "/locations/"+id, ""); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if r := do(t, srv.URL, "GET", "/locations", ""); string(r.body) != "[]" {
+		t.Fatalf("after deleting: %s", r.body)
 	}
 }

@@ -216,6 +216,40 @@ func TestParseYAMLSyntaxErrorNamesFileAndLine(t *testing.T) {
 	}
 }
 
+// TestParseYAMLSyntaxErrorLine: a syntax error names the line where the problem is.
+// yaml.v3 alone names the line where the enclosing block starts, counted from 0, so a
+// wrong indentation in a file that starts with a comment or "---" came out as line 1.
+func TestParseYAMLSyntaxErrorLine(t *testing.T) {
+	const entity = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\nspec:\n  type: service\n  lifecycle: production\n"
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"key less indented", entity + " owner: team-a\n", "line 8: did not find expected key"},
+		{"after ---", "---\n" + entity + " owner: team-a\n", "line 9: did not find expected key"},
+		{"after a comment", "# the web site\n" + entity + " owner: team-a\n", "line 9: did not find expected key"},
+		{"in a nested mapping", "apiVersion: v1\nkind: Component\nmetadata:\n  name: a\n description: x\nspec: {}\n", "line 5: did not find expected key"},
+		{"sequence item less indented", entity + "  owner: team-a\n  dependsOn:\n    - component:b\n   - component:c\n", "line 11: did not find expected key"},
+		{"sequence item at the key's column", "# c\n" + entity + "  owner: team-a\n  dependsOn:\n  - component:b\n - component:c\n", "line 12: did not find expected key"},
+		{"in the second document", entity + "---\n" + entity + " owner: x\n", "line 16: did not find expected key"},
+		{"key more indented", entity + "    owner: team-a\n", "line 8: mapping values are not allowed in this context"},
+		{"tab", "a: b\n\t- c\n", "line 2: found a tab character that violates indentation"},
+		{"after a block scalar", "a: |\n  text\n  more\nb:\n  c: d\n e: f\n", "line 6: did not find expected key"},
+		{"after a flow sequence over lines", "a:\n  tags: [x,\n    y]\n  b: c\n d: e\n", "line 5: did not find expected key"},
+		{"sequence then mapping", "- a\nb: c\n", "line 2: did not find expected '-' indicator"},
+		{"unclosed flow sequence", "apiVersion: v1\nkind: Component\nmetadata:\n  name: [x\n", "line 4: did not find expected ',' or ']'"},
+		{"unterminated quote", "a: b\nc: 'text\nd: e\n", "line 2: found unexpected end of stream"},
+		{"crlf", "a: b\r\nc:\r\n  d: e\r\n f: g\r\n", "line 4: did not find expected key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseYAML("cat.yaml", []byte(tt.yaml))
+			if err == nil || err.Error() != "cat.yaml: "+tt.want {
+				t.Fatalf("err = %v, want cat.yaml: %s", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseYAMLMultiDocAndLines(t *testing.T) {
 	docs, err := ParseYAML("f.yaml", []byte("a: 1\n---\n---\nb: true\n---\n- list\n"))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -47,7 +48,7 @@ func parseYAMLNodes(file string, data []byte) ([]Document, error) {
 			return docs, nil
 		}
 		if err != nil {
-			return docs, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+			return docs, syntaxError(file, data, err)
 		}
 		root := &n
 		if root.Kind == yaml.DocumentNode {
@@ -74,6 +75,100 @@ func parseYAMLNodes(file string, data []byte) ([]Document, error) {
 			}
 		}
 		docs = append(docs, d)
+	}
+}
+
+// syntaxError names the file and the line of a YAML syntax error. yaml.v3 reports a
+// parser error, such as "did not find expected key" (what a wrong indentation usually
+// gives), at the line where the enclosing block starts, counted from 0, so that an
+// indentation mistake deep in a file is reported on line 1; its scanner errors are
+// right. The line of the problem is the first one at which the file, cut after that
+// line, fails to parse with the same message; bisection finds it.
+func syntaxError(file string, data []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	text, reported := msg, 0
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		text = msg[len(m[0]):]
+		reported, _ = strconv.Atoi(m[1])
+	}
+	if line := problemLine(data, text, reported); line > 0 {
+		return fmt.Errorf("%s: line %d: %s", file, line, text)
+	}
+	return fmt.Errorf("%s: %s", file, msg)
+}
+
+var yamlLineRE = regexp.MustCompile(`^line (\d+): `)
+
+// maxBisectBytes bounds the text that problemLine parses again (about twenty times);
+// past it, yaml.v3's own line stands.
+const maxBisectBytes = 1 << 20
+
+// problemLine returns the 1-based line at which data stops parsing with the error
+// message text, or 0 if it cannot tell. reported is yaml.v3's line for the error: the
+// problem is at or after it, so the search starts at the document that holds it.
+func problemLine(data []byte, text string, reported int) int {
+	var starts []int // offset of each line
+	for off := 0; off < len(data); {
+		starts = append(starts, off)
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			break
+		}
+		off += i + 1
+	}
+	from := 0
+	for i := min(reported, len(starts)) - 1; i > 0; i-- {
+		if l := data[starts[i]:]; bytes.HasPrefix(l, []byte("---")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r') {
+			from = i
+			break
+		}
+	}
+	if line := bisectLines(data, starts, from, text); line > 0 || from == 0 {
+		return line
+	}
+	return bisectLines(data, starts, 0, text) // the document alone parses differently
+}
+
+// bisectLines looks for the problem in the text from line index from on: the first line
+// after which that text fails with message text.
+func bisectLines(data []byte, starts []int, from int, text string) int {
+	if len(starts) == 0 || len(data)-starts[from] > maxBisectBytes {
+		return 0
+	}
+	fails := func(last int) bool {
+		end := len(data)
+		if last+1 < len(starts) {
+			end = starts[last+1]
+		}
+		err := decodeAll(data[starts[from]:end])
+		return err != nil && strings.HasSuffix(err.Error(), ": "+text)
+	}
+	lo, hi := from, len(starts)-1
+	if !fails(hi) {
+		return 0
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo + 1
+}
+
+// decodeAll parses every document of data and returns the first syntax error.
+func decodeAll(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
 	}
 }
 

@@ -224,6 +224,9 @@ func TestParseFastTrickyInputs(t *testing.T) {
 		"a: x\na: y\n", "a:\n  b: 1\n  b: 2\n", "a:\n    b: c\n  d: e\n", "  a: b\n", "a: b\n  c: d\n",
 		"a:\tb\n", "a:\n\tb: c\n", "just text\n", "&a a: b\n", "a: &x v\nb: *x\n", "<<: {a: b}\n",
 		strings.Repeat("a:\n", 1) + strings.Repeat(" ", 1) + "b:\n" + "  c: d\n",
+		// wrong indentation
+		"a:\n  b: c\n d: e\n", "---\na:\n  b: c\n d: e\n", "# c\na:\n  b: c\n d: e\n", "a:\n  b: c\n   d: e\n",
+		"a:\n  - x\n - y\n", "a:\n  - x\n   - y\n", "a:\n- x\n - y\n", "a: b\n c: d\n", "a:\n  b: |\n    x\n c: d\n",
 		"a: " + strings.Repeat("x", 100000) + "\n",
 	}
 	var deep strings.Builder

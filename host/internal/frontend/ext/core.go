@@ -96,6 +96,45 @@ type Entity struct {
 	Metadata   EntityMetadata   `json:"metadata"`
 	Spec       map[string]any   `json:"spec,omitempty"`
 	Relations  []EntityRelation `json:"relations,omitempty"`
+	Status     *EntityStatus    `json:"status,omitempty"`
+}
+
+// EntityStatus is an entity's status: what the catalog reports about processing it.
+type EntityStatus struct {
+	Items []EntityStatusItem `json:"items,omitempty"`
+}
+
+// EntityStatusItem is one of status.items.
+type EntityStatusItem struct {
+	Type    string             `json:"type"`
+	Level   string             `json:"level"`
+	Message string             `json:"message"`
+	Error   *EntityStatusError `json:"error,omitempty"`
+}
+
+// EntityStatusError is the error of a status item.
+type EntityStatusError struct {
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+// ProcessingStatusType is the status item type of catalog processing errors.
+const ProcessingStatusType = "backstage.io/catalog-processing"
+
+// ProcessingErrors returns the errors of the entity's status items that Backstage's
+// entity page shows as processing errors: type backstage.io/catalog-processing, level
+// error, with an error.
+func (e *Entity) ProcessingErrors() []EntityStatusError {
+	if e.Status == nil {
+		return nil
+	}
+	var out []EntityStatusError
+	for _, it := range e.Status.Items {
+		if it.Type == ProcessingStatusType && it.Level == "error" && it.Error != nil {
+			out = append(out, *it.Error)
+		}
+	}
+	return out
 }
 
 // EntityMetadata is an entity's metadata.

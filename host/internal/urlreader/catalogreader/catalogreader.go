@@ -53,3 +53,21 @@ func (r *Reader) ReadLocation(ctx context.Context, typ, target, etag string) (ca
 	}
 	return catalog.ReadResult{Data: res.Content, ETag: res.ETag}, nil
 }
+
+// RepoFileURL implements catalog.RepoReader through the URL readers that know
+// repositories (urlreader.RepoResolver, GitHub's). ok is false when repoURL names no
+// repository that a reader knows.
+func (r *Reader) RepoFileURL(ctx context.Context, repoURL, file string) (string, bool, error) {
+	rr, isRepo := r.URLs.(urlreader.RepoResolver)
+	if !isRepo {
+		return "", false, nil
+	}
+	u, err := rr.RepoFileURL(ctx, repoURL, file)
+	switch {
+	case errors.Is(err, urlreader.ErrInvalidURL), errors.Is(err, urlreader.ErrNotSupported):
+		return "", false, nil
+	case err != nil: // no reader for the host, no such repository, an outage
+		return "", true, err
+	}
+	return u, true, nil
+}

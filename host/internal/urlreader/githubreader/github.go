@@ -165,6 +165,41 @@ func (r *Reader) parse(rawURL string) (location, error) {
 	return location{owner: segs[0], repo: segs[1], kind: segs[2], ref: segs[3], path: strings.Join(segs[4:], "/")}, nil
 }
 
+// RepoFileURL implements urlreader.RepoResolver: for a repository URL
+// (https://github.com/<owner>/<repo>) it asks the API for the default branch; for a tree
+// URL (.../tree/<ref>/<dir>) it takes the tree's ref and directory. It returns the blob
+// URL of file there.
+func (r *Reader) RepoFileURL(ctx context.Context, rawURL, file string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || !r.Accepts(u) {
+		return "", urlreader.Errorf(urlreader.ErrInvalidURL, "%q is not a %s URL", rawURL, r.host)
+	}
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	for _, s := range append(append([]string(nil), segs...), strings.Split(file, "/")...) {
+		if s == "" || s == "." || s == ".." {
+			return "", urlreader.Errorf(urlreader.ErrInvalidURL, "%s, %s: empty, `.` and `..` path segments are not allowed", rawURL, file)
+		}
+	}
+	blob := func(owner, repo, ref, p string) string {
+		return fmt.Sprintf("%s://%s/%s/%s/blob/%s/%s", u.Scheme, r.host, owner, repo, ref, escapePath(p))
+	}
+	switch {
+	case len(segs) == 2:
+		owner, repo := segs[0], strings.TrimSuffix(segs[1], ".git")
+		rp, _, err := r.gh.Repositories.Get(ctx, owner, repo)
+		if err != nil {
+			return "", mapErr(rawURL, err)
+		}
+		if rp.GetDefaultBranch() == "" {
+			return "", urlreader.Errorf(urlreader.ErrNotFound, "read %s: the repository has no default branch (is it empty?)", rawURL)
+		}
+		return blob(owner, repo, rp.GetDefaultBranch(), file), nil
+	case len(segs) >= 4 && segs[2] == "tree":
+		return blob(segs[0], segs[1], segs[3], path.Join(append(segs[4:], file)...)), nil
+	}
+	return "", urlreader.Errorf(urlreader.ErrInvalidURL, "%s is not a repository URL; expected https://%s/<owner>/<repo> or .../tree/<ref>/<dir>", rawURL, r.host)
+}
+
 // mapErr turns a go-github error into a reader error.
 func mapErr(what string, err error) error {
 	var rle *github.RateLimitError

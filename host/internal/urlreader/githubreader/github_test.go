@@ -126,8 +126,14 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
 		return
+	case "gone":
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"message":"Not Found"}`)
+		return
 	}
 	switch {
+	case rest == "":
+		fmt.Fprintf(w, `{"name":%q,"full_name":"o/%s","default_branch":"main"}`, repo, repo)
 	case strings.HasPrefix(rest, "contents/"):
 		name := strings.TrimPrefix(rest, "contents/")
 		body, ok := repoFiles[name]
@@ -439,5 +445,43 @@ func TestConfigErrors(t *testing.T) {
 	ghe, _ := New(0, urlreader.GitHubIntegration{Host: "ghe.example.com"}, lim, urlreader.Options{})
 	if ghe.api.String() != "https://ghe.example.com/api/v3/" {
 		t.Fatalf("GHE default api base %s", ghe.api)
+	}
+}
+
+// TestRepoFileURL: a repository URL as copied from the browser names the file at the
+// repository's default branch (asked of the API); a tree URL, at the tree's ref.
+func TestRepoFileURL(t *testing.T) {
+	f := newFakeGitHub(t)
+	r := f.reader(t, urlreader.Limits{})
+	mux := urlreader.NewMux(urlreader.Entry{Name: "github", Reader: r, Predicate: r.Accepts, Cacheable: true})
+	ctx := context.Background()
+	// The resolved URL is one the reader reads.
+	u, err := mux.RepoFileURL(ctx, "https://github.test/o/r", "catalog-info.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := mux.ReadURL(ctx, u, urlreader.ReadURLOptions{}); err != nil || string(res.Content) != repoFiles["catalog-info.yaml"] {
+		t.Fatalf("read %s: %v", u, err)
+	}
+	tests := []struct {
+		url, file, want string
+		err             error
+	}{
+		{"https://github.test/o/r", "catalog-info.yaml", "https://github.test/o/r/blob/main/catalog-info.yaml", nil},
+		{"https://github.test/o/r.git/", "catalog-info.yaml", "https://github.test/o/r/blob/main/catalog-info.yaml", nil},
+		{"https://github.test/o/r/tree/v2/services/x", "catalog-info.yaml", "https://github.test/o/r/blob/v2/services/x/catalog-info.yaml", nil},
+		{"https://github.test/o/r", "docs/catalog info.yaml", "https://github.test/o/r/blob/main/docs/catalog%20info.yaml", nil},
+		{"https://github.test/o", "catalog-info.yaml", "", urlreader.ErrInvalidURL},
+		{"https://github.test/o/r/blob/main/catalog-info.yaml", "catalog-info.yaml", "", urlreader.ErrInvalidURL},
+		{"https://github.test/o/r", "../x.yaml", "", urlreader.ErrInvalidURL},
+		{"https://github.test/o/gone", "catalog-info.yaml", "", urlreader.ErrNotFound},
+		{"https://elsewhere.test/o/r", "catalog-info.yaml", "", urlreader.ErrNotAllowed},
+		{"https://github.test/o/limited", "catalog-info.yaml", "", urlreader.ErrRateLimited}, // last: go-github then waits for the reset
+	}
+	for _, tt := range tests {
+		got, err := mux.RepoFileURL(ctx, tt.url, tt.file)
+		if got != tt.want || (tt.err == nil) != (err == nil) || (tt.err != nil && !errors.Is(err, tt.err)) {
+			t.Errorf("RepoFileURL(%s, %s) = %q, %v; want %q, %v", tt.url, tt.file, got, err, tt.want, tt.err)
+		}
 	}
 }
