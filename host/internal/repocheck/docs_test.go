@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +34,7 @@ func TestPackageDocs(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		t.Fatalf("the root module is expected at %s: %v", root, err)
 	}
+	readModuleDirs(t, root)
 	pkgs := goList(t, root)
 	found := false
 	for _, p := range pkgs {
@@ -43,6 +45,31 @@ func TestPackageDocs(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("go list ./... in %s did not list this package; it listed %d", root, len(pkgs))
+	}
+}
+
+// readModuleDirs reads every directory of the module under root in this process. go
+// test's cache hashes the files and directories a test opens, but not what a child
+// process such as go list reads; without this, adding a package would not rerun a cached
+// TestPackageDocs. Nested modules, testdata, node_modules and hidden directories are not
+// part of the root module and are skipped.
+func readModuleDirs(t *testing.T, root string) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || path == root {
+			return err
+		}
+		name := d.Name()
+		if name == "testdata" || name == "node_modules" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+			return filepath.SkipDir
+		}
+		if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
