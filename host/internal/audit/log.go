@@ -1,6 +1,6 @@
 // Package audit records what plugins did with their capabilities: every capability host
-// call and every denial, as JSON lines in a rotating file (or stdout), with the most
-// recent entries kept in memory for GET /api/audit.
+// call, every denial and every scheduled task run, as JSON lines in a rotating file (or
+// stdout), with the most recent entries kept in memory for GET /api/audit.
 //
 // The report that `greenroom audit` prints (what plugins could do) is in the sub-package
 // report; this package has no dependency on the config model, so that

@@ -1,7 +1,10 @@
 // Package capability links the host's services to plugins as greenroom:host/v1 host
-// functions, one capability each, narrowed by the operator's grants (catalog.write by
-// kind and namespace, url.read by host and path globs, proxy by endpoint name). A
-// narrowing refusal is a capability_denied error for that call; the plugin keeps running.
+// functions, one capability each (kv, catalog.read, catalog.write, url.read, proxy),
+// narrowed by the operator's grants: kv to the plugin's own bucket under its quota,
+// catalog.write by kind and namespace, url.read by host and path globs, proxy by
+// endpoint name. A narrowing refusal is a capability_denied error for that call; the
+// plugin keeps running. Only granted capabilities get functions here; the load-time
+// refusal of ungranted imports and the stubs for optional ones are package plugin's.
 package capability
 
 import (

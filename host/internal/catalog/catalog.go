@@ -1,6 +1,3 @@
-// Package catalog is Greenroom's software catalog: Backstage's entity model, ingestion
-// from locations with rules, conflicts and orphans, stitching of relations, in-memory
-// indexes over a durable Store, and the queries behind the REST API and host functions.
 package catalog
 
 import (

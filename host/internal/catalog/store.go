@@ -18,7 +18,7 @@ type Op struct {
 
 // Store is the catalog's durable copy. Implementations apply a batch atomically: after a
 // crash the store holds either all of a batch or none of it. The bbolt implementation
-// lives in host/internal/store; PostgreSQL can implement the same three calls.
+// lives in host/internal/store; PostgreSQL can implement the same two calls.
 type Store interface {
 	// ForEach calls fn for every key of bucket, in key order. fn must not keep the slices.
 	ForEach(ctx context.Context, bucket string, fn func(key, value []byte) error) error

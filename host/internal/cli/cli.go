@@ -1,4 +1,8 @@
-// Package cli implements the greenroom command: serve, plugin pack/inspect and friends.
+// Package cli implements the greenroom command: serve (the portal, with reload on
+// SIGHUP, config file changes and POST /api/admin/reload), audit, plugin pack, inspect,
+// keygen, sign and verify, catalog validate, version, and help for each command and
+// command group. host/cmd/greenroom only calls Run.
+//
 // Exit codes: 0 ok, 2 bad usage or config, 1 runtime failure.
 package cli
 

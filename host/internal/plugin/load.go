@@ -1,6 +1,17 @@
 // Package plugin turns a plugins: entry of the config into a running plugin: it reads the
-// module, checks its pin, manifest and imports against the operator's grants, validates
-// the plugin's config against the manifest's schema, and starts it on the runtime.
+// module (a file, or a pinned URL through the URL readers), checks its sha256 pin, its
+// signature against security.trustedKeys, its manifest, and every import against the
+// operator's grants, validates the plugin's config against the manifest's schema, and
+// starts it on the runtime. An import whose capability is not granted refuses the plugin
+// at load, naming the config line to add, unless the manifest marks the capability
+// optional: then it is linked to a stub that answers capability_denied. Every host
+// function is wrapped for the audit log.
+//
+// A Manager owns the running set of plugins, a generation that a reload replaces whole
+// (Prepare, then Commit or Discard), so that in-flight requests finish on the instances
+// they started on. It routes HTTP requests to a plugin's gr_http export (ServeHTTPView,
+// where the caller encodes the request and reads the response in place) and runs the
+// manifest's scheduled tasks.
 package plugin
 
 import (

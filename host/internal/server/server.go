@@ -1,6 +1,16 @@
 // Package server is Greenroom's HTTP front door, on fiber. It is the only package that
 // knows fiber: everything it serves comes from plain-Go interfaces, so the parts behind
 // it are testable without an HTTP framework.
+//
+// In the order fiber matches them: /healthz and /readyz, the catalog API under
+// /api/catalog, the proxy under /api/proxy, POST /api/admin/reload, GET /api/audit when
+// enabled, backend plugin routes under /api/<plugin-id>/, and last the web app's pages,
+// sent with the Content-Security-Policy it is given. Errors use Backstage's error body,
+// and a handler that panics answers 500 instead of ending the process.
+//
+// A plugin request is encoded straight from fasthttp's request into a pooled buffer and
+// the plugin's response is read in place (pluginreq.go); only the response body is
+// copied, because fasthttp writes it after the pooled buffer has gone back to the pool.
 package server
 
 import (

@@ -2,6 +2,12 @@
 // validation rules of @backstage/catalog-model, and the relations that the built-in kinds
 // emit. It works on entities decoded into plain Go values (map[string]any), exactly as
 // they appear in YAML or JSON, so that unknown fields survive untouched.
+//
+// ParseYAML reads catalog files. Files in plain block style, nearly all of them, take a
+// line-based fast path (yamlfast.go) that builds those values without yaml.v3's node
+// tree; anything outside its strict subset is parsed by yaml.v3, whose results and error
+// messages the fast path must match (TestParseFastMatchesYAML and its neighbours check
+// that on generated catalogs, tricky inputs and random mutations).
 package model
 
 import (

@@ -11,10 +11,11 @@ import (
 // are almost always written in, straight into the values that ParseYAML's yaml.v3 path
 // produces, without building yaml.v3's node tree (which is most of the cost of an
 // ingest). It accepts only a strict subset: block mappings with simple keys, block
-// sequences, flow sequences of plain words, plain scalars that yaml.v3 resolves to a
-// string, null or bool, and quoted scalars without escapes, one value per line. It
-// reports ok=false for anything else (anchors, tags, block or multi-line scalars,
-// numbers and timestamps, flow mappings, comments after values, tabs, duplicate keys,
+// sequences, flow sequences of plain words, literal block scalars ("|", clipped), plain
+// scalars that yaml.v3 resolves to a string, null or bool, and quoted scalars without
+// escapes. It reports ok=false for anything else (anchors, tags, folded or indicated
+// block scalars, multi-line plain or quoted scalars, numbers and timestamps, flow
+// mappings, comments after values, tabs, duplicate keys, keys over 1024 characters,
 // documents that are not mappings, ...), and ParseYAML then parses the whole file with
 // yaml.v3, so that results and error messages are always yaml.v3's.
 func parseFast(data []byte) ([]Document, bool) {

@@ -1,8 +1,22 @@
-// Command gencatalog writes a deterministic generated catalog for load tests:
+// Command gencatalog writes a deterministic, generated catalog (package gen) for load
+// tests and benchmarks: domains, systems, groups, users, components, APIs and resources,
+// 500 entities to a file, and a root Location file, all.yaml, that lists the files.
+//
+// Usage:
 //
 //	go run ./host/internal/catalog/gen/gencatalog -n 100000 -out /tmp/catalog-100k
 //
-// then point catalog.locations at <out>/all.yaml (with rules allowing every kind).
+// Then point catalog.locations at <out>/all.yaml, with catalog.rules allowing every kind.
+//
+// The flags are:
+//
+//	-n N            the number of entities (default 10000)
+//	-out DIR        the directory to write into (required)
+//	-seed S         the random seed; the same n and seed give the same files (default 42)
+//	-namespace NS   the namespace of every entity (default: the default namespace), so
+//	                that several generated catalogs can be loaded side by side
+//
+// It exits 2 on bad flags and 1 when the files cannot be written.
 package main
 
 import (
