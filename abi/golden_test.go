@@ -39,6 +39,20 @@ var golden = map[string]struct {
 	"extension-output.json":   {"extension-output", func() any { return new(abi.ExtensionOutput) }},
 	"render-request.json":     {"render-request", func() any { return new(abi.RenderRequest) }},
 	"render-output.json":      {"ui-node", func() any { return new(abi.UINode) }},
+
+	"catalog-get.json":           {"catalog-get", func() any { return new(abi.CatalogGetRequest) }},
+	"catalog-query.json":         {"catalog-query", func() any { return new(abi.CatalogQueryRequest) }},
+	"catalog-query-result.json":  {"catalog-query-result", func() any { return new(abi.CatalogQueryResult) }},
+	"catalog-facets.json":        {"catalog-facets", func() any { return new(abi.CatalogFacetsRequest) }},
+	"catalog-facets-result.json": {"catalog-facets-result", func() any { return new(abi.CatalogFacetsResult) }},
+	"catalog-apply.json":         {"catalog-apply", func() any { return new(abi.CatalogApplyRequest) }},
+	"url-read.json":              {"url-read", func() any { return new(abi.URLReadRequest) }},
+	"url-read-result.json":       {"url-read-result", func() any { return new(abi.URLReadResult) }},
+	"url-read-tree.json":         {"url-read-tree", func() any { return new(abi.URLReadTreeRequest) }},
+	"url-read-tree-result.json":  {"url-read-tree-result", func() any { return new(abi.URLReadTreeResult) }},
+	"url-search.json":            {"url-search", func() any { return new(abi.URLSearchRequest) }},
+	"url-search-result.json":     {"url-search-result", func() any { return new(abi.URLSearchResult) }},
+	"proxy-fetch.json":           {"proxy-fetch", func() any { return new(abi.ProxyFetchRequest) }},
 }
 
 func compiler(t *testing.T) *jsonschema.Compiler {

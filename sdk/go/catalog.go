@@ -133,9 +133,7 @@ type FacetCount struct {
 // there is none. Needs capability catalog.read.
 func CatalogGet(ref string) (*Entity, error) {
 	var raw json.RawMessage
-	if err := call(fnCatalogGet, struct {
-		Ref string `json:"ref"`
-	}{ref}, &raw); err != nil {
+	if err := call(fnCatalogGet, catalogGetRequest{ref}, &raw); err != nil {
 		return nil, err
 	}
 	if len(raw) == 0 || string(raw) == "null" {
@@ -161,13 +159,8 @@ func CatalogQuery(q CatalogQueryRequest) (*CatalogPage, error) {
 // CatalogFacets counts the values of each facet ("kind", "spec.type", ...) over the
 // entities that match filter. Needs capability catalog.read.
 func CatalogFacets(facets []string, filter []CatalogFilter) (map[string][]FacetCount, error) {
-	var res struct {
-		Facets map[string][]FacetCount `json:"facets"`
-	}
-	if err := call(fnCatalogFacets, struct {
-		Facets []string        `json:"facets"`
-		Filter []CatalogFilter `json:"filter,omitempty"`
-	}{facets, filter}, &res); err != nil {
+	var res catalogFacetsResult
+	if err := call(fnCatalogFacets, catalogFacetsRequest{facets, filter}, &res); err != nil {
 		return nil, err
 	}
 	return res.Facets, nil
@@ -176,8 +169,23 @@ func CatalogFacets(facets []string, filter []CatalogFilter) (map[string][]FacetC
 // CatalogApply upserts entities and deletes the entities with the given refs, in one
 // step. Needs capability catalog.write.
 func CatalogApply(upsert []Entity, deleteRefs []string) error {
-	return call(fnCatalogApply, struct {
+	return call(fnCatalogApply, catalogApplyRequest{upsert, deleteRefs}, nil)
+}
+
+// The requests and results of the catalog host functions (abi/SPEC.md section 3.3).
+type (
+	catalogGetRequest struct {
+		Ref string `json:"ref"`
+	}
+	catalogFacetsRequest struct {
+		Facets []string        `json:"facets"`
+		Filter []CatalogFilter `json:"filter,omitempty"`
+	}
+	catalogFacetsResult struct {
+		Facets map[string][]FacetCount `json:"facets"`
+	}
+	catalogApplyRequest struct {
 		Upsert []Entity `json:"upsert,omitempty"`
 		Delete []string `json:"delete,omitempty"`
-	}{upsert, deleteRefs}, nil)
-}
+	}
+)

@@ -48,6 +48,26 @@ func goldenType(name string) any {
 		return new(RenderRequest)
 	case name == "render-output.json":
 		return new(ui.Node)
+	case name == "catalog-get.json":
+		return new(catalogGetRequest)
+	case name == "catalog-query.json":
+		return new(CatalogQueryRequest)
+	case name == "catalog-query-result.json":
+		return new(CatalogPage)
+	case name == "catalog-facets.json":
+		return new(catalogFacetsRequest)
+	case name == "catalog-facets-result.json":
+		return new(catalogFacetsResult)
+	case name == "catalog-apply.json":
+		return new(catalogApplyRequest)
+	case name == "url-read.json", name == "url-read-tree.json", name == "url-search.json":
+		return new(urlRequest)
+	case name == "url-read-result.json":
+		return new(URLReadResult)
+	case name == "url-read-tree-result.json", name == "url-search-result.json":
+		return new(URLFilesResult)
+	case name == "proxy-fetch.json":
+		return new(ProxyRequest)
 	}
 	return nil
 }

@@ -6,16 +6,21 @@ type URLReadResult struct {
 	Content []byte `json:"content"`
 	// ETag identifies this version; pass it to the next read to get NotModified.
 	ETag string `json:"etag,omitempty"`
+	// LastModifiedAt is when the file last changed (RFC 3339), when the source says.
+	LastModifiedAt string `json:"lastModifiedAt,omitempty"`
 	// NotModified is true when the etag passed in is still current.
 	NotModified bool `json:"notModified,omitempty"`
 }
 
 // URLFile is one file of URLReadTree or URLSearch.
 type URLFile struct {
-	Path           string `json:"path,omitempty"`
-	URL            string `json:"url,omitempty"`
-	Content        []byte `json:"content,omitempty"`
-	LastModifiedAt string `json:"lastModifiedAt,omitempty"`
+	// Path is the file's path relative to the tree (URLReadTree).
+	Path string `json:"path,omitempty"`
+	// URL is the file's URL (URLSearch).
+	URL     string `json:"url,omitempty"`
+	Content []byte `json:"content,omitempty"`
+	// Size is the file's size in bytes (URLReadTree).
+	Size int64 `json:"size,omitempty"`
 }
 
 // URLFilesResult is the result of URLReadTree and URLSearch.

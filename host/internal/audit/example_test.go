@@ -1,22 +1,20 @@
 package audit_test
 
 import (
-	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
 )
 
-// The loader wraps every capability function it links; calls and denials land in the log.
-func ExampleWrap() {
+// The capability table records every call and denial of a host function as it returns.
+func ExampleLog_RecordCall() {
 	log := audit.New(io.Discard, 100)
-	urlRead := func(ctx context.Context, req []byte) ([]byte, error) {
-		return nil, abi.Errorf(abi.CodeCapabilityDenied, "host evil.example is not granted")
-	}
-	f := audit.Wrap(log, "docs", "url_read", urlRead)
-	f(context.Background(), []byte(`{"url":"https://evil.example/x"}`))
+	start := time.Now()
+	err := abi.Errorf(abi.CodeCapabilityDenied, "host evil.example is not granted")
+	log.RecordCall(audit.Entry{Time: start, Plugin: "docs", Capability: abi.CapURLRead, Function: "url_read", Target: "https://evil.example/x"}, err)
 
 	e := log.Recent(audit.Filter{Outcome: audit.Denied})[0]
 	fmt.Println(e.Plugin, e.Capability, e.Target, e.Outcome)

@@ -1,20 +1,27 @@
-// Package capability links the host's services to plugins as greenroom:host/v1 host
-// functions, one capability each (kv, catalog.read, catalog.write, url.read, proxy),
-// narrowed by the operator's grants: kv to the plugin's own bucket under its quota,
-// catalog.write by kind and namespace, url.read by host and path globs, proxy by
-// endpoint name. A narrowing refusal is a capability_denied error for that call; the
-// plugin keeps running. Only granted capabilities get functions here; the load-time
-// refusal of ungranted imports and the stubs for optional ones are package plugin's.
+// Package capability is the host side of greenroom:host/v1: one table (Functions) that
+// declares every host function once — its import name, the capability that gates it,
+// how its request decodes, what the audit log records of it, and the call — and the
+// linker that binds the table to the host's services for one plugin, narrowed by the
+// operator's grants (catalog.write by kind and namespace, url.read by host and path globs,
+// proxy by endpoint name). A narrowing refusal is a capability_denied error for that
+// call; the plugin keeps running.
+//
+// The loader's import check, the audit log, `greenroom plugin inspect` and
+// `greenroom audit` read the table; abi.HostFunctions, abi/SPEC.md's table and the SDKs'
+// import lists are checked against it by tests. Adding a host function is one entry in
+// Functions (with its bind function beside its capability's others) and one typed method
+// on the service it calls.
 package capability
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
-	"strings"
+	"fmt"
+	"time"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/audit"
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/proxy"
@@ -33,203 +40,168 @@ type Services struct {
 	Proxy   *proxy.Proxy
 }
 
-// Funcs returns the host functions for one plugin's granted capabilities. It matches
-// plugin.HostFuncProvider.
-func (s *Services) Funcs(p *config.Plugin) map[string]runtime.HostFunc {
-	out := map[string]runtime.HostFunc{}
-	g := &p.Grants
-	if s.KV != nil && g.KV != nil {
-		for name, f := range kvFuncs(s.KV, p.ID, int64(g.KV.Quota)) {
-			out[name] = f
+// Func is one greenroom:host/v1 function, as the table declares it.
+type Func struct {
+	// Name is the import name in greenroom:host/v1.
+	Name string
+	// Capability is the capability a grant must cover; abi.Always for the runtime's bulk
+	// copies, which the runtime itself provides.
+	Capability string
+	// Request and Result describe the messages, for abi/SPEC.md's table.
+	Request, Result string
+	// link makes the function one plugin is linked to; nil for the runtime's own.
+	link func(s *Services, p *config.Plugin, log *audit.Log, denied error) runtime.HostFunc
+}
+
+// Builtin reports whether the runtime provides the function itself (no capability).
+func (f *Func) Builtin() bool { return f.link == nil }
+
+// Call is a host function bound to one plugin: its request decoded, its result typed.
+// Its errors should be *abi.Error (the capability's mapping of its service's errors);
+// any other error crosses as internal.
+type Call[Req, Res any] func(ctx context.Context, req *Req) (Res, error)
+
+// Define declares a capability host function, for the table. request and result
+// describe its messages as abi/SPEC.md shows them; target names what a request reaches,
+// for the audit log; bind prepares the call for one plugin (its narrowing computed
+// once), or returns nil when the host lacks the service. The request is decoded once,
+// into Req; the result is encoded from Res (a json.RawMessage as it is).
+func Define[Req, Res any](name, capability, request, result string, target func(*Req) string, bind func(s *Services, p *config.Plugin) Call[Req, Res]) Func {
+	f := Func{Name: name, Capability: capability, Request: request, Result: result}
+	f.link = func(s *Services, p *config.Plugin, log *audit.Log, denied error) runtime.HostFunc {
+		var c Call[Req, Res]
+		if denied == nil {
+			if c = bind(s, p); c == nil {
+				return nil
+			}
+		}
+		return func(ctx context.Context, raw []byte) ([]byte, error) {
+			var start time.Time
+			if log != nil {
+				start = time.Now()
+			}
+			var req Req
+			var res Res
+			err := json.Unmarshal(raw, &req)
+			decoded := err == nil
+			if err != nil {
+				err = abi.Errorf(abi.CodeInvalidArgument, "%s: the request is not valid JSON for this function: %v", name, err)
+			} else if denied != nil {
+				err = denied
+			} else {
+				res, err = c(ctx, &req)
+			}
+			var out []byte
+			if err == nil {
+				out, err = encode(res)
+			}
+			err = asABI(err)
+			if log != nil {
+				e := audit.Entry{Time: start, Plugin: p.ID, Capability: capability, Function: name}
+				if decoded {
+					e.Target = target(&req)
+				}
+				log.RecordCall(e, err)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return out, nil
 		}
 	}
-	if s.Catalog != nil && g.CatalogRead != nil {
-		s.catalogRead(p.ID, out)
-	}
-	if s.Catalog != nil && g.CatalogWrite != nil {
-		out["catalog_apply"] = s.catalogApply(p.ID, g.CatalogWrite)
-	}
-	if s.URLs != nil && g.URLRead != nil {
-		s.urlRead(out, p, g.URLRead)
-	}
-	if s.Proxy != nil && g.Proxy != nil {
-		out["proxy_fetch"] = s.proxyFetch(p, g.Proxy, int64(p.Limits.Memory)/4)
-	}
-	return out
+	return f
 }
 
-func decode(req []byte, v any) error {
-	if err := json.Unmarshal(req, v); err != nil {
-		return abi.Errorf(abi.CodeInvalidArgument, "request is not valid JSON for this function: %v", err)
-	}
-	return nil
+// builtin declares one of the runtime's own functions (section 3.2's bulk copies).
+func builtin(name string) Func {
+	return Func{Name: name, Capability: abi.Always, Request: "section 3.2", Result: "section 3.2"}
 }
 
-// catalogError maps catalog errors to ABI errors.
-func catalogError(err error) error {
-	switch {
-	case errors.Is(err, catalog.ErrNotFound):
-		return abi.Errorf(abi.CodeNotFound, "%v", err)
-	case errors.Is(err, catalog.ErrTooLarge):
-		return abi.Errorf(abi.CodeTooLarge, "%v", err)
-	}
-	var ce *catalog.Error
-	if errors.As(err, &ce) {
-		return abi.Errorf(abi.Code(catalog.ABICode(err)), "%s", ce.Message)
-	}
-	return abi.Errorf(abi.CodeInternal, "catalog: %v", err)
-}
-
-// catalogCall serves one catalog function through the catalog's own host-call handler.
-func (s *Services) catalogCall(plugin, name string) runtime.HostFunc {
-	return func(ctx context.Context, req []byte) ([]byte, error) {
-		res, err := s.Catalog.HostCall(ctx, name, req, plugin, nil)
-		if err != nil {
-			return nil, catalogError(err)
+// encode writes a result: raw JSON as it is (null when nil), anything else marshalled.
+func encode(v any) ([]byte, error) {
+	if raw, ok := v.(json.RawMessage); ok {
+		if raw == nil {
+			return []byte("null"), nil
 		}
-		return res, nil
+		return raw, nil
 	}
+	return json.Marshal(v)
 }
 
-func (s *Services) catalogRead(plugin string, out map[string]runtime.HostFunc) {
-	for _, name := range []string{"catalog_get", "catalog_query", "catalog_facets"} {
-		out[name] = s.catalogCall(plugin, name)
-	}
-}
-
-type applyRequest struct {
-	Upsert []json.RawMessage `json:"upsert"`
-	Delete []string          `json:"delete"`
-}
-
-type entityHead struct {
-	Kind     string `json:"kind"`
-	Metadata struct {
-		Name      string `json:"name"`
-		Namespace string `json:"namespace"`
-	} `json:"metadata"`
-}
-
-func (s *Services) catalogApply(plugin string, g *config.CatalogWriteGrant) runtime.HostFunc {
-	allowed := func(kind, ns string) error {
-		if ns == "" {
-			ns = "default"
-		}
-		if len(g.Kinds) > 0 && !slices.ContainsFunc(g.Kinds, func(k string) bool { return strings.EqualFold(k, kind) }) {
-			return abi.Errorf(abi.CodeCapabilityDenied, "plugin %s may not write kind %s; its catalog.write grant allows kinds %s", plugin, kind, strings.Join(g.Kinds, ", "))
-		}
-		if len(g.Namespaces) > 0 && !slices.ContainsFunc(g.Namespaces, func(n string) bool { return strings.EqualFold(n, ns) }) {
-			return abi.Errorf(abi.CodeCapabilityDenied, "plugin %s may not write namespace %s; its catalog.write grant allows namespaces %s", plugin, ns, strings.Join(g.Namespaces, ", "))
-		}
+// asABI makes every error an *abi.Error: a bind function maps its service's errors, and
+// anything left over is internal (or timeout/unavailable for a context's end).
+func asABI(err error) error {
+	if err == nil {
 		return nil
 	}
-	apply := s.catalogCall(plugin, "catalog_apply")
-	return func(ctx context.Context, req []byte) ([]byte, error) {
-		var r applyRequest
-		if err := decode(req, &r); err != nil {
-			return nil, err
-		}
-		for i, raw := range r.Upsert {
-			var h entityHead
-			if err := json.Unmarshal(raw, &h); err != nil {
-				return nil, abi.Errorf(abi.CodeInvalidArgument, "upsert[%d] is not an entity: %v", i, err)
-			}
-			if err := allowed(h.Kind, h.Metadata.Namespace); err != nil {
-				return nil, err
-			}
-		}
-		for _, ref := range r.Delete {
-			kind, ns, ok := splitRef(ref)
-			if !ok {
-				return nil, abi.Errorf(abi.CodeInvalidArgument, "delete: %q is not a full entity ref kind:namespace/name", ref)
-			}
-			if err := allowed(kind, ns); err != nil {
-				return nil, err
-			}
-		}
-		return apply(ctx, req)
+	var ae *abi.Error
+	if errors.As(err, &ae) {
+		return ae
 	}
+	code := abi.CodeInternal
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		code = abi.CodeTimeout
+	case errors.Is(err, context.Canceled):
+		code = abi.CodeUnavailable
+	}
+	return &abi.Error{Code: code, Message: err.Error()}
 }
 
-// splitRef splits kind:namespace/name (namespace defaulting to default).
-func splitRef(ref string) (kind, ns string, ok bool) {
-	kind, rest, ok := strings.Cut(ref, ":")
-	if !ok || kind == "" {
-		return "", "", false
+// Lookup returns the entry of table for an import name.
+func Lookup(table []Func, name string) (*Func, bool) {
+	for i := range table {
+		if table[i].Name == name {
+			return &table[i], true
+		}
 	}
-	ns, _, hasNS := strings.Cut(rest, "/")
-	if !hasNS {
-		ns = "default"
-	}
-	return kind, ns, true
+	return nil, false
 }
 
-func (s *Services) urlRead(out map[string]runtime.HostFunc, p *config.Plugin, g *config.URLReadGrant) {
-	allow, err := urlreader.Grant(g.Hosts, g.Paths)
-	if err != nil {
-		// The grant's globs are invalid; every call says so.
-		denied := func(ctx context.Context, req []byte) ([]byte, error) {
-			return nil, abi.Errorf(abi.CodeCapabilityDenied, "plugin %s: %s.grants.url.read: %v", p.ID, p.Path(), err)
-		}
-		out["url_read"], out["url_read_tree"], out["url_search"] = denied, denied, denied
-		return
-	}
-	r := urlreader.Narrow(s.URLs, allow)
-	maxBytes := int64(p.Limits.Memory) / 4
-	out["url_read"] = func(ctx context.Context, req []byte) ([]byte, error) {
-		var q urlreader.ReadRequest
-		if err := decode(req, &q); err != nil {
-			return nil, err
-		}
-		res, err := urlreader.HostRead(ctx, r, q, maxBytes)
-		if err != nil {
-			return nil, urlreader.CallError(err)
-		}
-		return json.Marshal(res)
-	}
-	out["url_read_tree"] = func(ctx context.Context, req []byte) ([]byte, error) {
-		var q urlreader.ReadTreeRequest
-		if err := decode(req, &q); err != nil {
-			return nil, err
-		}
-		res, err := urlreader.HostReadTree(ctx, r, q)
-		if err != nil {
-			return nil, urlreader.CallError(err)
-		}
-		return json.Marshal(res)
-	}
-	out["url_search"] = func(ctx context.Context, req []byte) ([]byte, error) {
-		var q urlreader.SearchRequest
-		if err := decode(req, &q); err != nil {
-			return nil, err
-		}
-		res, err := urlreader.HostSearch(ctx, r, q)
-		if err != nil {
-			return nil, urlreader.CallError(err)
-		}
-		return json.Marshal(res)
-	}
+// Host binds a function table to the host's services.
+type Host struct {
+	// Table is the function table: Functions, unless a test adds to it.
+	Table    []Func
+	Services Services
+	// Audit records every call and denial; nil records nothing.
+	Audit *audit.Log
 }
 
-func (s *Services) proxyFetch(p *config.Plugin, g *config.ProxyGrant, maxBody int64) runtime.HostFunc {
-	granted := map[string]bool{}
-	for _, e := range g.Endpoints {
-		granted["/"+strings.Trim(e, "/")] = true
+// NewHost binds Functions to the services.
+func NewHost(s Services, log *audit.Log) *Host {
+	return &Host{Table: Functions, Services: s, Audit: log}
+}
+
+// Lookup returns the table entry for an import name.
+func (h *Host) Lookup(name string) (*Func, bool) { return Lookup(h.Table, name) }
+
+// Link returns what a plugin's import of name is linked to: the function, narrowed by
+// the plugin's grants, when granted; otherwise a stub that refuses every call with
+// capability_denied (for a capability the manifest marks optional). Every call and
+// every denial is recorded in the audit log. It fails for a builtin or unknown name and
+// when the host has no service for a granted function.
+func (h *Host) Link(p *config.Plugin, name string, granted bool) (runtime.HostFunc, error) {
+	f, ok := h.Lookup(name)
+	if !ok || f.Builtin() {
+		return nil, fmt.Errorf("%s.%s is not a capability function of this host", abi.Namespace, name)
 	}
-	return func(ctx context.Context, req []byte) ([]byte, error) {
-		var r proxy.FetchRequest
-		if err := decode(req, &r); err != nil {
-			return nil, err
-		}
-		name := "/" + strings.Trim(r.Endpoint, "/")
-		if !granted[name] {
-			return nil, abi.Errorf(abi.CodeCapabilityDenied, "plugin %s may not call proxy endpoint %s; add it to %s.grants.proxy.endpoints", p.ID, name, p.Path())
-		}
-		r.Endpoint = name
-		resp, err := s.Proxy.HostFetch(ctx, r, maxBody)
-		if err != nil {
-			return nil, proxy.CallError(err)
-		}
-		return json.Marshal(resp)
+	var denied error
+	if !granted {
+		denied = abi.Errorf(abi.CodeCapabilityDenied, "plugin %s: %s: capability %s is not granted", p.ID, name, f.Capability)
 	}
+	fn := f.link(&h.Services, p, h.Audit, denied)
+	if fn == nil {
+		return nil, fmt.Errorf("imports %s.%s (capability %s), which is granted, but this host has no service for it configured", abi.Namespace, name, f.Capability)
+	}
+	return fn, nil
+}
+
+// Of returns the capability that the greenroom:host/v1 import name needs (abi.Always for
+// the runtime's own), and whether this host has the function at all.
+func Of(name string) (capability string, known bool) {
+	f, ok := Lookup(Functions, name)
+	if !ok {
+		return "", false
+	}
+	return f.Capability, true
 }

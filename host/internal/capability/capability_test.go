@@ -22,6 +22,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/egress"
 	"greenroom.dev/greenroom/host/internal/proxy"
+	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 )
 
@@ -96,7 +97,25 @@ func plugin(t *testing.T, grants string) *config.Plugin {
 	return p
 }
 
-func call(t *testing.T, funcs map[string]func(context.Context, []byte) ([]byte, error), name, req string) (string, *abi.Error) {
+// link links every function of the table that the plugin's grants cover, as the loader
+// does for a module that imports them all.
+func link(t *testing.T, h *Host, p *config.Plugin) map[string]runtime.HostFunc {
+	t.Helper()
+	out := map[string]runtime.HostFunc{}
+	for _, f := range h.Table {
+		if f.Builtin() || !p.Grants.Has(f.Capability) {
+			continue
+		}
+		fn, err := h.Link(p, f.Name, true)
+		if err != nil {
+			t.Fatalf("link %s: %v", f.Name, err)
+		}
+		out[f.Name] = fn
+	}
+	return out
+}
+
+func callFunc(t *testing.T, funcs map[string]runtime.HostFunc, name, req string) (string, *abi.Error) {
 	t.Helper()
 	f, ok := funcs[name]
 	if !ok {
@@ -113,113 +132,180 @@ func call(t *testing.T, funcs map[string]func(context.Context, []byte) ([]byte, 
 	return string(out), nil
 }
 
-func TestOnlyGrantedFunctionsAreLinked(t *testing.T) {
+// TestLink: a granted function links to the service; one whose service the host lacks
+// is refused at load; an ungranted one is a stub that refuses every call.
+func TestLink(t *testing.T) {
 	s := services(t)
-	funcs := s.Funcs(plugin(t, "kv: {}"))
-	if len(funcs) != 0 {
-		t.Fatalf("linked %v without grants", keys(funcs))
-	}
-	funcs = s.Funcs(plugin(t, "catalog.read: {}\nproxy: {endpoints: [up]}"))
+	h := NewHost(*s, nil)
+	p := plugin(t, "catalog.read: {}\nproxy: {endpoints: [up]}")
 	for _, n := range []string{"catalog_get", "catalog_query", "catalog_facets", "proxy_fetch"} {
-		if funcs[n] == nil {
-			t.Errorf("%s missing", n)
+		if f, err := h.Link(p, n, true); f == nil || err != nil {
+			t.Errorf("%s: %v", n, err)
 		}
 	}
-	for _, n := range []string{"catalog_apply", "url_read"} {
-		if funcs[n] != nil {
-			t.Errorf("%s linked without its grant", n)
+	// kv is granted, but this host has no store.
+	if _, err := h.Link(plugin(t, "kv: {}"), "kv_get", true); err == nil || !strings.Contains(err.Error(), "no service for it configured") {
+		t.Errorf("kv without a store: %v", err)
+	}
+	for _, n := range []string{"mem_read", "nope"} {
+		if _, err := h.Link(p, n, true); err == nil {
+			t.Errorf("%s linked", n)
 		}
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
+	stub, err := h.Link(p, "url_read", false)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	_, err = stub(context.Background(), []byte(`{"url":"https://example.com/x"}`))
+	var ae *abi.Error
+	if !errors.As(err, &ae) || ae.Code != abi.CodeCapabilityDenied || ae.Message != "plugin p: url_read: capability url.read is not granted" {
+		t.Fatalf("stub: %v", err)
+	}
 }
 
 func TestCatalogFunctions(t *testing.T) {
 	s := services(t)
-	funcs := map[string]func(context.Context, []byte) ([]byte, error){}
-	for k, v := range s.Funcs(plugin(t, "catalog.read: {}\ncatalog.write: {kinds: [Component], namespaces: [default]}")) {
-		funcs[k] = v
-	}
-	out, e := call(t, funcs, "catalog_get", `{"ref":"component:default/web"}`)
-	if e != nil || !strings.Contains(out, `"name":"web"`) {
+	funcs := link(t, NewHost(*s, nil), plugin(t, "catalog.read: {}\ncatalog.write: {kinds: [Component], namespaces: [default]}"))
+	out, e := callFunc(t, funcs, "catalog_get", `{"ref":"component:default/web"}`)
+	if e != nil || !strings.Contains(out, `"name":"web"`) || !strings.Contains(out, `"uid":`) {
 		t.Fatalf("get: %s %v", out, e)
 	}
-	if out, e = call(t, funcs, "catalog_get", `{"ref":"component:default/nope"}`); e != nil || out != "null" {
+	if out, e = callFunc(t, funcs, "catalog_get", `{"ref":"component:default/nope"}`); e != nil || out != "null" {
 		t.Fatalf("get missing: %s %v", out, e)
 	}
-	out, e = call(t, funcs, "catalog_query", `{"filter":["kind=component,spec.lifecycle=production"],"fields":["metadata.name"]}`)
-	if e != nil || !strings.Contains(out, `"totalItems":1`) || !strings.Contains(out, `"web"`) {
+	if _, e = callFunc(t, funcs, "catalog_get", `{"ref":"nokind"}`); e == nil || e.Code != abi.CodeInvalidArgument {
+		t.Fatalf("get bad ref: %v", e)
+	}
+	out, e = callFunc(t, funcs, "catalog_query", `{"filter":["kind=component,spec.lifecycle=production"],"fields":["metadata.name"]}`)
+	if e != nil || out != `{"items":[{"metadata":{"name":"web"}}],"totalItems":1,"pageInfo":{}}` {
 		t.Fatalf("query: %s %v", out, e)
 	}
-	if _, e = call(t, funcs, "catalog_query", `{"filter":["=x"]}`); e == nil || e.Code != abi.CodeInvalidArgument {
+	out, e = callFunc(t, funcs, "catalog_query", `{"filter":["kind=component"],"fields":["metadata.name"],"limit":1}`)
+	if e != nil || !strings.Contains(out, `"totalItems":2`) || !strings.Contains(out, `"nextCursor":"`) {
+		t.Fatalf("query page: %s %v", out, e)
+	}
+	if _, e = callFunc(t, funcs, "catalog_query", `{"filter":["=x"]}`); e == nil || e.Code != abi.CodeInvalidArgument || !strings.Contains(e.Message, "Invalid filter") {
 		t.Fatalf("bad filter: %v", e)
 	}
-	out, e = call(t, funcs, "catalog_facets", `{"facets":["spec.type"]}`)
-	if e != nil || !strings.Contains(out, `"website"`) {
+	if _, e = callFunc(t, funcs, "catalog_query", `{"filter":"kind=component"}`); e == nil || e.Code != abi.CodeInvalidArgument || !strings.Contains(e.Message, "catalog_query: the request is not valid JSON") {
+		t.Fatalf("filter of the wrong type: %v", e)
+	}
+	out, e = callFunc(t, funcs, "catalog_facets", `{"facets":["spec.type"]}`)
+	if e != nil || out != `{"facets":{"spec.type":[{"value":"file","count":1},{"value":"service","count":1},{"value":"website","count":1}]}}` {
 		t.Fatalf("facets: %s %v", out, e)
+	}
+	if _, e = callFunc(t, funcs, "catalog_facets", `{}`); e == nil || e.Code != abi.CodeInvalidArgument {
+		t.Fatalf("no facets: %v", e)
 	}
 	// catalog.write narrowed by kind and namespace.
 	ent := `{"apiVersion":"backstage.io/v1alpha1","kind":"%s","metadata":{"name":"gen","namespace":"%s"},"spec":{"type":"service","owner":"team-a","lifecycle":"production"}}`
-	if _, e = call(t, funcs, "catalog_apply", `{"upsert":[`+fmt.Sprintf(ent, "Component", "default")+`]}`); e != nil {
+	if _, e = callFunc(t, funcs, "catalog_apply", `{"upsert":[`+fmt.Sprintf(ent, "Component", "default")+`]}`); e != nil {
 		t.Fatalf("apply: %v", e)
 	}
-	if out, _ = call(t, funcs, "catalog_get", `{"ref":"component:default/gen"}`); !strings.Contains(out, `"gen"`) {
+	if out, _ = callFunc(t, funcs, "catalog_get", `{"ref":"component:default/gen"}`); !strings.Contains(out, `"gen"`) {
 		t.Fatalf("applied entity missing: %s", out)
 	}
-	if _, e = call(t, funcs, "catalog_apply", `{"upsert":[`+fmt.Sprintf(ent, "Group", "default")+`]}`); e == nil || e.Code != abi.CodeCapabilityDenied || !strings.Contains(e.Message, "may not write kind Group") {
+	if _, e = callFunc(t, funcs, "catalog_apply", `{"upsert":[`+fmt.Sprintf(ent, "Group", "default")+`]}`); e == nil || e.Code != abi.CodeCapabilityDenied || !strings.Contains(e.Message, "may not write kind Group") {
 		t.Fatalf("kind narrowing: %v", e)
 	}
-	if _, e = call(t, funcs, "catalog_apply", `{"upsert":[`+fmt.Sprintf(ent, "Component", "ops")+`]}`); e == nil || !strings.Contains(e.Message, "may not write namespace ops") {
+	if _, e = callFunc(t, funcs, "catalog_apply", `{"upsert":[`+fmt.Sprintf(ent, "Component", "ops")+`]}`); e == nil || !strings.Contains(e.Message, "may not write namespace ops") {
 		t.Fatalf("namespace narrowing: %v", e)
 	}
-	if _, e = call(t, funcs, "catalog_apply", `{"delete":["group:default/x"]}`); e == nil || e.Code != abi.CodeCapabilityDenied {
+	if _, e = callFunc(t, funcs, "catalog_apply", `{"delete":["group:default/x"]}`); e == nil || e.Code != abi.CodeCapabilityDenied {
 		t.Fatalf("delete narrowing: %v", e)
 	}
-	if _, e = call(t, funcs, "catalog_apply", `not json`); e == nil || e.Code != abi.CodeInvalidArgument {
+	if _, e = callFunc(t, funcs, "catalog_apply", `{"upsert":[{"kind":"Component","metadata":{"name":"Bad Name"}}]}`); e == nil || e.Code != abi.CodeInvalidArgument {
+		t.Fatalf("invalid entity: %v", e)
+	}
+	if _, e = callFunc(t, funcs, "catalog_apply", `{"delete":["component:default/gen"]}`); e != nil {
+		t.Fatalf("delete: %v", e)
+	}
+	if out, _ = callFunc(t, funcs, "catalog_get", `{"ref":"component:default/gen"}`); out != "null" {
+		t.Fatalf("deleted entity still served: %s", out)
+	}
+	if _, e = callFunc(t, funcs, "catalog_apply", `not json`); e == nil || e.Code != abi.CodeInvalidArgument {
 		t.Fatalf("bad request: %v", e)
 	}
 }
 
 func TestProxyFetchNarrowedByEndpoint(t *testing.T) {
 	s := services(t)
-	funcs := s.Funcs(plugin(t, "proxy: {endpoints: [/up]}"))
-	f := funcs["proxy_fetch"]
+	f := link(t, NewHost(*s, nil), plugin(t, "proxy: {endpoints: [/up]}"))["proxy_fetch"]
 	out, err := f(context.Background(), []byte(`{"endpoint":"up","method":"GET","path":"/x"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var resp abi.HTTPResponse
 	json.Unmarshal(out, &resp)
-	if resp.Status != 200 || string(resp.Body) != "GET /x" {
+	if resp.Status != 200 || string(resp.Body) != "GET /x" || resp.Headers["content-type"][0] != "text/plain" {
 		t.Fatalf("fetch: %s", out)
 	}
-	_, err = f(context.Background(), []byte(`{"endpoint":"/other","path":"/x"}`))
 	var ae *abi.Error
+	_, err = f(context.Background(), []byte(`{"endpoint":"/other","path":"/x"}`))
 	if !errors.As(err, &ae) || ae.Code != abi.CodeCapabilityDenied || !strings.Contains(ae.Message, "may not call proxy endpoint /other; add it to plugins[0].grants.proxy.endpoints") {
 		t.Fatalf("ungranted endpoint: %v", err)
+	}
+	_, err = f(context.Background(), []byte(`{"endpoint":"/up","headers":{"x-bad":"a\r\nb"}}`))
+	if !errors.As(err, &ae) || ae.Code != abi.CodeInvalidArgument {
+		t.Fatalf("bad header: %v", err)
 	}
 }
 
 func TestURLReadNarrowedByGlobs(t *testing.T) {
 	s := services(t)
 	root := os.Getenv("CAPTEST_ROOT")
-	funcs := s.Funcs(plugin(t, "url.read: {paths: ['"+root+"/docs/**']}"))
-	f := funcs["url_read"]
-	u := (&url.URL{Scheme: "file", Path: filepath.Join(root, "docs", "index.md")}).String()
-	out, err := f(context.Background(), []byte(`{"url":"`+u+`"}`))
-	if err != nil || !strings.Contains(string(out), `"content":"IyBIZWxsbw=="`) {
-		t.Fatalf("read: %s %v", out, err)
+	funcs := link(t, NewHost(*s, nil), plugin(t, "url.read: {paths: ['"+root+"/docs/**']}"))
+	furl := func(p ...string) string {
+		return (&url.URL{Scheme: "file", Path: filepath.Join(append([]string{root}, p...)...)}).String()
 	}
-	u = (&url.URL{Scheme: "file", Path: filepath.Join(root, "secret.txt")}).String()
-	_, err = f(context.Background(), []byte(`{"url":"`+u+`"}`))
+	out, e := callFunc(t, funcs, "url_read", `{"url":"`+furl("docs", "index.md")+`"}`)
+	if e != nil || !strings.Contains(out, `"content":"IyBIZWxsbw=="`) || !strings.Contains(out, `"lastModifiedAt":"`) {
+		t.Fatalf("read: %s %v", out, e)
+	}
+	var res abi.URLReadResult
+	json.Unmarshal([]byte(out), &res)
+	if out, e = callFunc(t, funcs, "url_read", `{"url":"`+furl("docs", "index.md")+`","etag":"`+res.ETag+`"}`); e != nil || out != `{"etag":"`+res.ETag+`","notModified":true}` {
+		t.Fatalf("not modified: %s %v", out, e)
+	}
+	if _, e = callFunc(t, funcs, "url_read", `{"url":"`+furl("secret.txt")+`"}`); e == nil || e.Code != abi.CodeCapabilityDenied {
+		t.Fatalf("outside the grant: %v", e)
+	}
+	if _, e = callFunc(t, funcs, "url_read", `{"url":"`+furl("docs", "missing.md")+`"}`); e == nil || e.Code != abi.CodeNotFound {
+		t.Fatalf("missing: %v", e)
+	}
+	out, e = callFunc(t, funcs, "url_read_tree", `{"url":"`+furl("docs")+`","filter":"**/*.md"}`)
+	if e != nil || !strings.Contains(out, `"path":"index.md"`) {
+		t.Fatalf("tree: %s %v", out, e)
+	}
+	if _, e = callFunc(t, funcs, "url_read_tree", `{"url":"`+furl("docs")+`","filter":"[a"}`); e == nil || e.Code != abi.CodeInvalidArgument {
+		t.Fatalf("bad filter: %v", e)
+	}
+	out, e = callFunc(t, funcs, "url_search", `{"url":"`+furl("docs")+`/*.md"}`)
+	if e != nil || !strings.Contains(out, `index.md","content":"IyBIZWxsbw=="`) {
+		t.Fatalf("search: %s %v", out, e)
+	}
+
+	// A plugin with little memory reads at most a quarter of it.
+	small := plugin(t, "url.read: {}")
+	small.Limits.Memory = 16
+	f, err := NewHost(*s, nil).Link(small, "url_read", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f(context.Background(), []byte(`{"url":"`+furl("docs", "index.md")+`"}`))
 	var ae *abi.Error
-	if !errors.As(err, &ae) || ae.Code != abi.CodeCapabilityDenied {
-		t.Fatalf("outside the grant: %v", err)
+	if !errors.As(err, &ae) || ae.Code != abi.CodeTooLarge || !strings.Contains(ae.Message, "4 byte limit") {
+		t.Fatalf("capped read: %v", err)
+	}
+
+	// Globs the config could not have let through still refuse every call, not panic.
+	bad := plugin(t, "url.read: {paths: ['docs/**']}")
+	f, err = NewHost(*s, nil).Link(bad, "url_read", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f(context.Background(), []byte(`{"url":"`+furl("docs", "index.md")+`"}`))
+	if !errors.As(err, &ae) || ae.Code != abi.CodeCapabilityDenied || !strings.Contains(ae.Message, "grants.url.read") {
+		t.Fatalf("invalid grant: %v", err)
 	}
 }

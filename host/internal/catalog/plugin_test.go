@@ -138,38 +138,3 @@ func TestValidateFiles(t *testing.T) {
 	}
 	_ = os.Remove(bad)
 }
-
-func TestHostCall(t *testing.T) {
-	c := exampleCatalog(t)
-	ctx := context.Background()
-	res, err := c.HostCall(ctx, "catalog_get", []byte(`{"ref":"api:default/payments-api"}`), "p", nil)
-	if err != nil || !bytes.Contains(res, []byte(`"name":"payments-api"`)) {
-		t.Fatalf("get: %s %v", res, err)
-	}
-	res, _ = c.HostCall(ctx, "catalog_get", []byte(`{"ref":"api:default/none"}`), "p", nil)
-	if string(res) != "null" {
-		t.Fatalf("get missing: %s", res)
-	}
-	res, err = c.HostCall(ctx, "catalog_query", []byte(`{"filter":["kind=system"],"fields":["metadata.name"],"limit":2}`), "p", nil)
-	if err != nil || !bytes.Contains(res, []byte(`"totalItems":3`)) || !bytes.Contains(res, []byte(`"nextCursor"`)) {
-		t.Fatalf("query: %s %v", res, err)
-	}
-	res, err = c.HostCall(ctx, "catalog_facets", []byte(`{"facets":["kind"]}`), "p", []string{"User"})
-	if err != nil || string(res) != `{"facets":{"kind":[{"value":"User","count":5}]}}` {
-		t.Fatalf("facets: %s %v", res, err)
-	}
-	_, err = c.HostCall(ctx, "catalog_apply", []byte(`{"upsert":[{"apiVersion":"backstage.io/v1alpha1","kind":"User","metadata":{"name":"bot"},"spec":{"memberOf":[]}}]}`), "hr-sync", nil)
-	if err != nil || c.ByRef("user:bot") == nil {
-		t.Fatalf("apply: %v", err)
-	}
-	_, err = c.HostCall(ctx, "catalog_query", []byte(`{"filter":["=x"]}`), "p", nil)
-	if ABICode(err) != "invalid_argument" || !strings.Contains(err.Error(), "Invalid filter") {
-		t.Fatalf("bad filter: %v", err)
-	}
-	if _, err := c.HostCall(ctx, "catalog_get", []byte(`[`), "p", nil); ABICode(err) != "invalid_argument" {
-		t.Fatalf("malformed: %v", err)
-	}
-	if _, err := c.HostCall(ctx, "catalog_nope", nil, "p", nil); ABICode(err) != "invalid_argument" {
-		t.Fatalf("unknown: %v", err)
-	}
-}

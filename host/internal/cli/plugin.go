@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/pack"
 	"greenroom.dev/greenroom/host/internal/wasmfile"
 )
@@ -82,7 +83,7 @@ func inspect(path string) (*InspectReport, error) {
 	for _, im := range mod.DistinctImports() {
 		ii := InspectImport{Import: im}
 		if im.Module == abi.Namespace {
-			ii.Capability = abi.HostFunctions[im.Name]
+			ii.Capability, _ = capability.Of(im.Name)
 		}
 		r.Imports = append(r.Imports, ii)
 	}

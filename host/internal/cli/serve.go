@@ -295,11 +295,11 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 		return nil, asUsage(fmt.Errorf("audit.log: %w", err))
 	}
 	h.watch.Store(newWatchList(append(append([]string{}, cfg.Files...), pluginFiles(cfg)...)...))
-	services := &capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: readers, Proxy: prox}
+	host := capability.NewHost(capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: readers, Proxy: prox}, h.audit)
 	h.plugins = plugin.NewManager(plugin.Deps{
 		Engine: h.engine, Logger: log, URLs: readers,
-		HostFuncs: []plugin.HostFuncProvider{services.Funcs},
-		Audit:     h.audit,
+		Host:  host,
+		Audit: h.audit,
 	})
 	if err = h.plugins.Apply(ctx, cfg); err != nil {
 		return nil, asUsage(err)

@@ -30,6 +30,7 @@ import (
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
+	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/signing"
@@ -40,17 +41,14 @@ import (
 // MaxModuleSize bounds a plugin file.
 const MaxModuleSize = 256 << 20
 
-// HostFuncProvider supplies capability host functions for one plugin, keyed by
-// greenroom:host/v1 import name. It is called only for imports whose capability is
-// granted; it may return nil for functions it does not provide.
-type HostFuncProvider func(p *config.Plugin) map[string]runtime.HostFunc
-
 // Deps are the host parts a plugin can use.
 type Deps struct {
 	Engine *runtime.Engine
 	Logger *slog.Logger
-	// HostFuncs supply the capability host functions (see package capability).
-	HostFuncs []HostFuncProvider
+	// Host links the greenroom:host/v1 capability functions (package capability's
+	// table, bound to the host's services). Nil links none: a plugin that imports one
+	// is refused.
+	Host *capability.Host
 	// URLs reads plugin sources given as http(s) URLs; nil refuses them.
 	URLs urlreader.Reader
 	// Audit records every capability call and denial; nil records nothing.
@@ -190,7 +188,11 @@ func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plug
 		return nil, fmt.Errorf("signature: %w", err)
 	}
 
-	links, err := CheckImports(mod, man, entry)
+	table := capability.Functions
+	if deps.Host != nil {
+		table = deps.Host.Table
+	}
+	links, err := CheckImports(table, mod, man, entry)
 	if err != nil {
 		return nil, err
 	}
@@ -216,29 +218,21 @@ func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plug
 	}
 
 	funcs := map[string]runtime.HostFunc{}
-	provided := map[string]runtime.HostFunc{}
-	for _, hp := range deps.HostFuncs {
-		for k, v := range hp(entry) {
-			provided[k] = v
-		}
-	}
 	for name, l := range links {
-		switch l {
-		case linkReal:
-			f, ok := provided[name]
-			if !ok {
-				return nil, fmt.Errorf("imports %s.%s (capability %s), which is granted, but this host has no provider for it configured", abi.Namespace, name, abi.HostFunctions[name])
-			}
-			funcs[name] = f
-		case linkStub:
-			funcs[name] = deniedStub(entry.ID, name)
+		if l == linkNone {
+			continue
+		}
+		if deps.Host == nil {
+			return nil, fmt.Errorf("imports %s.%s, but this host links no capability functions", abi.Namespace, name)
+		}
+		if funcs[name], err = deps.Host.Link(entry, name, l == linkReal); err != nil {
+			return nil, err
+		}
+		if l == linkStub {
 			p.Stubbed = append(p.Stubbed, name)
 		}
 	}
 	sort.Strings(p.Stubbed)
-	for name, f := range funcs {
-		funcs[name] = audit.Wrap(deps.Audit, entry.ID, name, f)
-	}
 	pages := uint32((int64(entry.Limits.Memory) + 65535) / 65536)
 	p.rt, err = deps.Engine.Load(ctx, wasm, runtime.Options{
 		Name:             entry.ID,
@@ -277,9 +271,10 @@ const (
 	linkStub
 )
 
-// CheckImports checks every import of the module against what the host provides and what
-// the operator granted. It returns how each greenroom:host/v1 function is linked.
-func CheckImports(mod *wasmfile.Module, man *abi.Manifest, entry *config.Plugin) (map[string]link, error) {
+// CheckImports checks every import of the module against what the host provides (the
+// greenroom:host/v1 functions of table) and what the operator granted. It returns how
+// each greenroom:host/v1 function is linked.
+func CheckImports(table []capability.Func, mod *wasmfile.Module, man *abi.Manifest, entry *config.Plugin) (map[string]link, error) {
 	optional := map[string]bool{}
 	for _, c := range man.Capabilities {
 		optional[c.Name] = c.Optional
@@ -305,11 +300,15 @@ func CheckImports(mod *wasmfile.Module, man *abi.Manifest, entry *config.Plugin)
 				errs = append(errs, fmt.Sprintf("imports %s, which this host does not have", qual))
 			}
 		case im.Module == abi.Namespace:
-			capName, ok := abi.HostFunctions[im.Name]
+			f, ok := capability.Lookup(table, im.Name)
+			var capName string
+			if ok {
+				capName = f.Capability
+			}
 			switch {
 			case !ok:
 				errs = append(errs, fmt.Sprintf("imports %s, which this host does not have (see abi/SPEC.md section 3.3 for the functions of %s)", qual, abi.Namespace))
-			case capName == abi.Always:
+			case f.Builtin():
 			case entry.Grants.Has(capName):
 				links[im.Name] = linkReal
 			case optional[capName]:
@@ -340,11 +339,4 @@ func grantLine(capName string) string {
 		return fmt.Sprintf("%q: {}", capName)
 	}
 	return capName + ": {}"
-}
-
-func deniedStub(plugin, fn string) runtime.HostFunc {
-	capName := abi.HostFunctions[fn]
-	return func(ctx context.Context, req []byte) ([]byte, error) {
-		return nil, abi.Errorf(abi.CodeCapabilityDenied, "plugin %s: %s: capability %s is not granted", plugin, fn, capName)
-	}
 }

@@ -56,8 +56,8 @@ func newEnvB(t testing.TB) *env {
 }
 
 // kvFuncs provides the kv capability from the test's store, as the host does.
-func (e *env) kvFuncs() []HostFuncProvider {
-	return []HostFuncProvider{(&capability.Services{KV: e.file.KV()}).Funcs}
+func (e *env) kvHost() *capability.Host {
+	return capability.NewHost(capability.Services{KV: e.file.KV()}, nil)
 }
 
 func (e *env) config(t *testing.T, yamlText string) *config.Config { return e.configB(t, yamlText) }
@@ -78,7 +78,7 @@ func (e *env) configB(t testing.TB, yamlText string) *config.Config {
 func (e *env) load(t *testing.T, yamlText string) (*Plugin, error) {
 	t.Helper()
 	c := e.config(t, yamlText)
-	p, err := Load(context.Background(), Deps{Engine: e.engine, HostFuncs: e.kvFuncs()}, c, &c.Plugins[0])
+	p, err := Load(context.Background(), Deps{Engine: e.engine, Host: e.kvHost()}, c, &c.Plugins[0])
 	if p != nil {
 		t.Cleanup(func() { p.Close(context.Background()) })
 	}
@@ -245,7 +245,7 @@ plugins:
   - {id: bomb, source: bomb.wasm, limits: {memory: 4MiB, instances: 1}}
   - {id: arenabomb, source: arenabomb.wasm, limits: {memory: 4MiB, instances: 1}}
 `)
-	m := NewManager(Deps{Engine: e.engine, HostFuncs: e.kvFuncs()})
+	m := NewManager(Deps{Engine: e.engine, Host: e.kvHost()})
 	if err := m.Apply(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

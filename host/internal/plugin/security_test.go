@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"greenroom.dev/greenroom/host/internal/audit"
+	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/signing"
 )
 
@@ -73,7 +74,7 @@ func TestAuditLogRecordsCallsAndDenials(t *testing.T) {
 	defer log.Close()
 	c := e.config(t, "plugins:\n  - {id: granted, source: kv.wasm, grants: {kv: {}}}\n  - {id: opt, source: kvopt.wasm}\n")
 	for i := range c.Plugins {
-		p, err := Load(context.Background(), Deps{Engine: e.engine, HostFuncs: e.kvFuncs(), Audit: log}, c, &c.Plugins[i])
+		p, err := Load(context.Background(), Deps{Engine: e.engine, Host: capability.NewHost(capability.Services{KV: e.file.KV()}, log), Audit: log}, c, &c.Plugins[i])
 		if err != nil {
 			t.Fatal(err)
 		}

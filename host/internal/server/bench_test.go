@@ -74,7 +74,7 @@ plugins:
 	}
 	defer file.Close()
 	m := plugin.NewManager(plugin.Deps{Engine: eng, Logger: quiet,
-		HostFuncs: []plugin.HostFuncProvider{(&capability.Services{KV: file.KV()}).Funcs}})
+		Host: capability.NewHost(capability.Services{KV: file.KV()}, nil)})
 	if err := m.Apply(context.Background(), cfg); err != nil {
 		b.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"time"
 
-	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/egress"
 )
 
@@ -147,30 +146,6 @@ func (e *RateLimitError) Error() string {
 
 // Is makes errors.Is(err, ErrRateLimited) true.
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
-
-// Code maps a reader error to the ABI error code that crosses into a plugin.
-// ErrNotModified is not an error for the ABI (the result has notModified: true); Code
-// returns "" for it and for nil.
-func Code(err error) abi.Code {
-	switch {
-	case err == nil, errors.Is(err, ErrNotModified):
-		return ""
-	case errors.Is(err, ErrNotFound):
-		return abi.CodeNotFound
-	case errors.Is(err, ErrNotAllowed), errors.Is(err, egress.ErrBlocked):
-		return abi.CodeCapabilityDenied
-	case errors.Is(err, ErrInvalidURL), errors.Is(err, ErrNotSupported):
-		return abi.CodeInvalidArgument
-	case errors.Is(err, ErrTooLarge):
-		return abi.CodeTooLarge
-	case errors.Is(err, ErrRateLimited), errors.Is(err, ErrUnavailable):
-		return abi.CodeUnavailable
-	case errors.Is(err, context.DeadlineExceeded):
-		return abi.CodeTimeout
-	default:
-		return abi.CodeInternal
-	}
-}
 
 // Predicate reports whether a reader serves u.
 type Predicate func(u *url.URL) bool

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/signing"
@@ -351,7 +352,7 @@ func describe(p *Plugin, mod *wasmfile.Module, man *abi.Manifest, entry *config.
 		where = entry.Path()
 		probe.Index = entry.Index
 	}
-	if _, err := plugin.CheckImports(mod, man, probe); err != nil {
+	if _, err := plugin.CheckImports(capability.Functions, mod, man, probe); err != nil {
 		p.problem("refused at load: %v", err)
 	}
 	if len(man.Routes) > 0 && !mod.HasExport(abi.ExportHTTP) {
@@ -444,7 +445,8 @@ func imports(mod *wasmfile.Module) []Import {
 	out := []Import{}
 	for _, im := range mod.DistinctImports() {
 		if im.Module == abi.Namespace && im.Kind == wasmfile.KindFunc {
-			out = append(out, Import{Function: im.Name, Capability: abi.HostFunctions[im.Name]})
+			capName, _ := capability.Of(im.Name)
+			out = append(out, Import{Function: im.Name, Capability: capName})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Function < out[j].Function })

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/frontend"
@@ -54,30 +55,9 @@ func exampleCatalog(t *testing.T) (*catalog.Catalog, *frontend.MemoryCatalog) {
 	return c, frontend.NewMemoryCatalog(es)
 }
 
-// catalogFuncs provides catalog_get and catalog_query over the real catalog.
-func catalogFuncs(c *catalog.Catalog) plugin.HostFuncProvider {
-	return func(*config.Plugin) map[string]runtime.HostFunc {
-		return map[string]runtime.HostFunc{
-			"catalog_get": func(_ context.Context, req []byte) ([]byte, error) {
-				var r struct{ Ref string }
-				if err := json.Unmarshal(req, &r); err != nil {
-					return nil, err
-				}
-				return c.GetEntity(r.Ref, nil)
-			},
-			"catalog_query": func(_ context.Context, req []byte) ([]byte, error) {
-				var q catalog.PluginQuery
-				if err := json.Unmarshal(req, &q); err != nil {
-					return nil, err
-				}
-				res, err := c.QueryEntities(q, nil)
-				if err != nil {
-					return nil, err
-				}
-				return json.Marshal(res)
-			},
-		}
-	}
+// catalogHost links the catalog capabilities over the real catalog.
+func catalogHost(c *catalog.Catalog) *capability.Host {
+	return capability.NewHost(capability.Services{Catalog: c}, nil)
 }
 
 // loadPlugins writes app-config.yaml, loads its plugins and returns their extensions.
@@ -207,7 +187,7 @@ func TestEntityCardPlugin(t *testing.T) {
 		// Without the grant the optional capability is a stub: the card says what is missing.
 		{"", []string{">At a glance<", "Unknown: grant catalog.read to the entity-card plugin to see this."}},
 	} {
-		exts := loadPlugins(t, dir, "plugins:\n  - id: entity-card\n    source: entity-card.wasm\n"+tc.grant, plugin.Deps{HostFuncs: []plugin.HostFuncProvider{catalogFuncs(c)}})
+		exts := loadPlugins(t, dir, "plugins:\n  - id: entity-card\n    source: entity-card.wasm\n"+tc.grant, plugin.Deps{Host: catalogHost(c)})
 		a, err := frontend.New(context.Background(), frontend.Options{Catalog: pages, Extensions: exts})
 		if err != nil {
 			t.Fatal(err)

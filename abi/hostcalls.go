@@ -1,0 +1,127 @@
+package abi
+
+import "encoding/json"
+
+// The requests and results of the capability host functions of SPEC.md section 3.3 that
+// are not kv_* (messages.go holds those). Each has a schema in schema/ and a golden
+// message in testdata/.
+
+// CatalogGetRequest is catalog_get's request. Its result is the entity as the catalog
+// serves it (Backstage's JSON, with metadata.uid, etag and relations), or null.
+type CatalogGetRequest struct {
+	// Ref is an entity ref, kind:namespace/name; the namespace defaults to default.
+	Ref string `json:"ref"`
+}
+
+// CatalogQueryRequest is catalog_query's request: the catalog REST API's by-query
+// grammar (a comma is AND within a filter string, several strings are OR).
+type CatalogQueryRequest struct {
+	Filter []string `json:"filter,omitempty"`
+	Fields []string `json:"fields,omitempty"`
+	// Limit is the page size; 0 means 20, and at most 1000 are returned.
+	Limit  int    `json:"limit,omitempty"`
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// CatalogQueryResult is catalog_query's result, shaped like GET /entities/by-query.
+type CatalogQueryResult struct {
+	Items      []json.RawMessage `json:"items"`
+	TotalItems int               `json:"totalItems"`
+	PageInfo   CatalogPageInfo   `json:"pageInfo"`
+}
+
+// CatalogPageInfo holds a query page's cursors.
+type CatalogPageInfo struct {
+	NextCursor string `json:"nextCursor,omitempty"`
+	PrevCursor string `json:"prevCursor,omitempty"`
+}
+
+// CatalogFacetsRequest is catalog_facets's request.
+type CatalogFacetsRequest struct {
+	Facets []string `json:"facets"`
+	Filter []string `json:"filter,omitempty"`
+}
+
+// CatalogFacetsResult is catalog_facets's result: the values of each facet, with counts.
+type CatalogFacetsResult struct {
+	Facets map[string][]CatalogFacetCount `json:"facets"`
+}
+
+// CatalogFacetCount is one value of a facet and how many entities have it.
+type CatalogFacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// CatalogApplyRequest is catalog_apply's request: the plugin, as an entity provider,
+// adds or replaces entities and removes entities by ref. Its result is {}.
+type CatalogApplyRequest struct {
+	Upsert []json.RawMessage `json:"upsert,omitempty"`
+	Delete []string          `json:"delete,omitempty"`
+}
+
+// URLReadRequest is url_read's request.
+type URLReadRequest struct {
+	URL  string `json:"url"`
+	ETag string `json:"etag,omitempty"`
+}
+
+// URLReadResult is url_read's result. A not-modified read is NotModified with no
+// Content, not an error.
+type URLReadResult struct {
+	Content        []byte `json:"content,omitempty"`
+	ETag           string `json:"etag,omitempty"`
+	LastModifiedAt string `json:"lastModifiedAt,omitempty"`
+	NotModified    bool   `json:"notModified,omitempty"`
+}
+
+// URLReadTreeRequest is url_read_tree's request. Filter is an optional glob (`*` within
+// a segment, `**` across segments) on paths relative to the tree URL.
+type URLReadTreeRequest struct {
+	URL    string `json:"url"`
+	ETag   string `json:"etag,omitempty"`
+	Filter string `json:"filter,omitempty"`
+}
+
+// URLReadTreeResult is url_read_tree's result.
+type URLReadTreeResult struct {
+	Files       []URLTreeFile `json:"files"`
+	ETag        string        `json:"etag,omitempty"`
+	NotModified bool          `json:"notModified,omitempty"`
+}
+
+// URLTreeFile is one file of a url_read_tree result.
+type URLTreeFile struct {
+	Path    string `json:"path"`
+	Content []byte `json:"content"`
+	Size    int64  `json:"size"`
+}
+
+// URLSearchRequest is url_search's request: URL is a glob URL.
+type URLSearchRequest struct {
+	URL  string `json:"url"`
+	ETag string `json:"etag,omitempty"`
+}
+
+// URLSearchResult is url_search's result.
+type URLSearchResult struct {
+	Files       []URLSearchFile `json:"files"`
+	ETag        string          `json:"etag,omitempty"`
+	NotModified bool            `json:"notModified,omitempty"`
+}
+
+// URLSearchFile is one match of a url_search result.
+type URLSearchFile struct {
+	URL     string `json:"url"`
+	Content []byte `json:"content"`
+}
+
+// ProxyFetchRequest is proxy_fetch's request: call the configured proxy endpoint named
+// Endpoint (its prefix, e.g. /github). Its result is an HTTP response message (7.2).
+type ProxyFetchRequest struct {
+	Endpoint string  `json:"endpoint"`
+	Method   string  `json:"method,omitempty"`
+	Path     string  `json:"path,omitempty"`
+	Headers  Headers `json:"headers,omitempty"`
+	Body     []byte  `json:"body,omitempty"`
+}

@@ -1,0 +1,89 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/audit"
+	"greenroom.dev/greenroom/host/internal/capability"
+	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/store"
+)
+
+// kvCounter is the service behind the test's new host function: one typed method.
+type kvCounter struct{ kv *store.KV }
+
+// Count counts the plugin's keys that start with prefix.
+func (c kvCounter) Count(plugin, prefix string) (int, error) {
+	keys, err := c.kv.List(plugin, []byte(prefix), 10000)
+	return len(keys), err
+}
+
+type countRequest struct {
+	Prefix string `json:"prefix"`
+}
+
+type countResult struct {
+	Count int `json:"count"`
+}
+
+// TestAddHostFunction: a new host function is one table entry and one typed method.
+// Nothing else learns of kv_count, yet the loader checks its import against the grant,
+// links it, a real module calls it, and the audit log records the call.
+func TestAddHostFunction(t *testing.T) {
+	e := newEnv(t)
+	fixture(t, e.dir, "kvcount", "kvcount")
+	counter := kvCounter{e.file.KV()}
+	table := append(slices.Clone(capability.Functions), capability.Define("kv_count", abi.CapKV,
+		`{"prefix"}`, `{"count"}`,
+		func(r *countRequest) string { return r.Prefix + "*" },
+		func(_ *capability.Services, p *config.Plugin) capability.Call[countRequest, countResult] {
+			return func(_ context.Context, r *countRequest) (countResult, error) {
+				n, err := counter.Count(p.ID, r.Prefix)
+				return countResult{n}, err
+			}
+		}))
+	var logged bytes.Buffer
+	log := audit.New(&logged, 10)
+	defer log.Close()
+	host := &capability.Host{Table: table, Services: capability.Services{KV: e.file.KV()}, Audit: log}
+
+	for _, k := range []string{"a1", "a2", "b1"} {
+		if err := e.file.KV().Put("kvcount", []byte(k), []byte("x"), 1<<20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.config(t, "plugins:\n  - id: kvcount\n    source: kvcount.wasm\n    grants: {kv: {}}\n")
+	p, err := Load(context.Background(), Deps{Engine: e.engine, Host: host}, c, &c.Plugins[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	res, err := get(t, p, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env abi.Result
+	if err := json.Unmarshal(res.Body, &env); err != nil || string(env.Result) != `{"count":2}` {
+		t.Fatalf("kv_count answered %s (%v)", res.Body, err)
+	}
+	if got := log.Recent(audit.Filter{}); len(got) != 1 || got[0].Function != "kv_count" || got[0].Capability != "kv" || got[0].Target != "a*" || got[0].Outcome != audit.OK {
+		t.Fatalf("audit log %+v", got)
+	}
+
+	// Without the grant the loader refuses the import, naming the function and the fix;
+	// a host without the entry does not have the function at all.
+	c = e.config(t, "plugins:\n  - id: kvcount\n    source: kvcount.wasm\n")
+	if _, err := Load(context.Background(), Deps{Engine: e.engine, Host: host}, c, &c.Plugins[0]); err == nil || !strings.Contains(err.Error(), "kv_count, which needs capability kv") {
+		t.Fatalf("ungranted: %v", err)
+	}
+	c = e.config(t, "plugins:\n  - id: kvcount\n    source: kvcount.wasm\n    grants: {kv: {}}\n")
+	if _, err := Load(context.Background(), Deps{Engine: e.engine, Host: e.kvHost()}, c, &c.Plugins[0]); err == nil || !strings.Contains(err.Error(), "kv_count, which this host does not have") {
+		t.Fatalf("unknown function: %v", err)
+	}
+}
