@@ -2,10 +2,8 @@ package audit
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
-	"gopkg.in/yaml.v3"
+	"greenroom.dev/greenroom/host/internal/units"
 )
 
 // Config is the `audit:` section of app-config.yaml.
@@ -35,7 +33,7 @@ type LogConfig struct {
 	File string `yaml:"file"`
 	// MaxSize rotates the file when the next entry would take it past this size: the file
 	// becomes FILE.1, FILE.1 becomes FILE.2, and so on. Default 10MiB. Not used for "-".
-	MaxSize ByteSize `yaml:"maxSize"`
+	MaxSize units.ByteSize `yaml:"maxSize"`
 	// MaxFiles is how many rotated files are kept (FILE.1 ... FILE.N); the oldest is
 	// deleted. Default 5; 0 keeps none.
 	MaxFiles *int `yaml:"maxFiles"`
@@ -91,44 +89,4 @@ func (c *Config) Validate() []error {
 		errs = append(errs, fmt.Errorf("audit.api.recent: %d is outside 1-1000000", c.API.Recent))
 	}
 	return errs
-}
-
-// ByteSize is a size written as 4096, 512KiB, 10MiB or 1GiB (KB, MB and GB are read as
-// powers of 1024 too). It is config.ByteSize's syntax; this package keeps its own so
-// that host/internal/config can import it.
-type ByteSize int64
-
-var units = []struct {
-	suffix string
-	mult   int64
-}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
-
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
-	s := strings.TrimSpace(n.Value)
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			mult, s = u.mult, strings.TrimSpace(strings.TrimSuffix(s, u.suffix))
-			break
-		}
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if n.Kind != yaml.ScalarNode || err != nil || v < 0 || v > (1<<62)/mult {
-		return fmt.Errorf("line %d: %q is not a size like 10MiB", n.Line, n.Value)
-	}
-	*b = ByteSize(v * mult)
-	return nil
-}
-
-func (b ByteSize) String() string {
-	switch {
-	case b >= 1<<30 && b%(1<<30) == 0:
-		return fmt.Sprintf("%dGiB", b>>30)
-	case b >= 1<<20 && b%(1<<20) == 0:
-		return fmt.Sprintf("%dMiB", b>>20)
-	case b >= 1<<10 && b%(1<<10) == 0:
-		return fmt.Sprintf("%dKiB", b>>10)
-	}
-	return fmt.Sprintf("%dB", int64(b))
 }

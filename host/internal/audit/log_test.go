@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+	"greenroom.dev/greenroom/host/internal/units"
 )
 
 func readLines(t *testing.T, path string) []Entry {
@@ -38,7 +39,7 @@ func readLines(t *testing.T, path string) []Entry {
 	return out
 }
 
-func openLog(t *testing.T, dir string, maxSize ByteSize, maxFiles int) *Log {
+func openLog(t *testing.T, dir string, maxSize units.ByteSize, maxFiles int) *Log {
 	t.Helper()
 	l, err := Open(LogConfig{File: "data/audit.log", MaxSize: maxSize, MaxFiles: &maxFiles}, dir, 100)
 	if err != nil {
@@ -358,7 +359,7 @@ func TestConfig(t *testing.T) {
 	}
 
 	var bad Config
-	if err := yaml.Unmarshal([]byte("log: {maxSize: ten}\n"), &bad); err == nil || !strings.Contains(err.Error(), `line 1: "ten" is not a size like 10MiB`) {
+	if err := yaml.Unmarshal([]byte("log: {maxSize: ten}\n"), &bad); err == nil || !strings.Contains(err.Error(), `line 1: "ten" is not a size like 64MiB`) {
 		t.Fatalf("bad size: %v", err)
 	}
 	n := -1

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"greenroom.dev/greenroom/host/internal/units"
 )
 
 // Config is the `catalog:` section of app-config.yaml. Keys keep Backstage's meaning.
@@ -39,7 +39,7 @@ type Config struct {
 	// unchanged source costs one conditional read). Either a duration string ("5m",
 	// "90s") or Backstage's object form ({ minutes: 5 }, keys years..milliseconds).
 	// Default: 2 minutes. 0 disables background refresh.
-	ProcessingInterval *Duration `yaml:"processingInterval"`
+	ProcessingInterval *units.Duration `yaml:"processingInterval"`
 
 	// Readonly, when true, refuses POST/DELETE /locations (403), as in Backstage.
 	Readonly bool `yaml:"readonly"`
@@ -60,44 +60,6 @@ type LocationConfig struct {
 type Rule struct {
 	// Allow lists entity kinds, case-insensitively (for example [Component, API]).
 	Allow []string `yaml:"allow"`
-}
-
-// Duration accepts a Go duration string or Backstage's HumanDuration object.
-type Duration struct{ time.Duration }
-
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		v, err := time.ParseDuration(n.Value)
-		if err != nil {
-			return fmt.Errorf("line %d: catalog.processingInterval: %q is not a duration; write for example \"5m\", \"90s\" or { minutes: 5 }", n.Line, n.Value)
-		}
-		d.Duration = v
-		return nil
-	case yaml.MappingNode:
-		units := map[string]time.Duration{
-			"years": 365 * 24 * time.Hour, "months": 30 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
-			"days": 24 * time.Hour, "hours": time.Hour, "minutes": time.Minute,
-			"seconds": time.Second, "milliseconds": time.Millisecond,
-		}
-		var total time.Duration
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			unit, ok := units[k.Value]
-			if !ok {
-				return fmt.Errorf("line %d: catalog.processingInterval.%s: unknown unit; use years, months, weeks, days, hours, minutes, seconds or milliseconds", k.Line, k.Value)
-			}
-			var f float64
-			if err := v.Decode(&f); err != nil || f < 0 {
-				return fmt.Errorf("line %d: catalog.processingInterval.%s: %q is not a non-negative number", v.Line, k.Value, v.Value)
-			}
-			total += time.Duration(f * float64(unit))
-		}
-		d.Duration = total
-		return nil
-	}
-	return fmt.Errorf("line %d: catalog.processingInterval: expected a duration string or an object such as { minutes: 5 }", n.Line)
 }
 
 // DefaultProcessingInterval is used when catalog.processingInterval is absent.
@@ -132,7 +94,7 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("catalog.orphanStrategy: %q is not supported; use \"delete\" (the default) or \"keep\"", c.OrphanStrategy)
 	}
-	if c.ProcessingInterval != nil && c.ProcessingInterval.Duration < 0 {
+	if c.ProcessingInterval != nil && c.ProcessingInterval.D() < 0 {
 		return fmt.Errorf("catalog.processingInterval: must not be negative")
 	}
 	return nil
@@ -152,7 +114,7 @@ func (c *Config) Interval() time.Duration {
 	if c.ProcessingInterval == nil {
 		return DefaultProcessingInterval
 	}
-	return c.ProcessingInterval.Duration
+	return c.ProcessingInterval.D()
 }
 
 // allowed returns the global allow-list (lower-cased kinds).

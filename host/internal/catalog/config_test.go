@@ -57,10 +57,11 @@ processingInterval: { minutes: 5, seconds: 30 }
 
 func TestConfigErrors(t *testing.T) {
 	cases := []struct{ src, want string }{
-		{"processingInterval: soon\n", `line 1: catalog.processingInterval: "soon" is not a duration; write for example "5m", "90s" or { minutes: 5 }`},
-		{"processingInterval: { fortnights: 1 }\n", "catalog.processingInterval.fortnights: unknown unit"},
-		{"processingInterval: { minutes: x }\n", `catalog.processingInterval.minutes: "x" is not a non-negative number`},
-		{"processingInterval: [1]\n", "expected a duration string or an object"},
+		// Durations are units.Duration; the config loader adds the file and YAML path.
+		{"processingInterval: soon\n", `line 1: "soon" is not a duration like 500ms, 5s or 10m (or an object such as {minutes: 5})`},
+		{"processingInterval: { fortnights: 1 }\n", `unknown unit "fortnights"`},
+		{"processingInterval: { minutes: x }\n", `minutes: "x" is not a non-negative number`},
+		{"processingInterval: [1]\n", "want a duration like 5s, or an object"},
 		{"orphanStrategy: purge\n", `catalog.orphanStrategy: "purge" is not supported; use "delete" (the default) or "keep"`},
 		{"locations: [{type: git, target: x}]\n", `catalog.locations[0].type: "git" is not supported; use "file" or "url"`},
 		{"locations: [{type: url, target: ''}]\n", "catalog.locations[0].target: must not be empty"},

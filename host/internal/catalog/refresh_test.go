@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/catalog/gen"
+	"greenroom.dev/greenroom/host/internal/units"
 )
 
 type syncBuffer struct {
@@ -40,7 +41,7 @@ func TestBackgroundRefreshAndProgressLog(t *testing.T) {
 	var logs syncBuffer
 	rules := allKinds
 	c, err := New(context.Background(), Options{
-		Config: Config{Rules: &rules, ProcessingInterval: &Duration{50 * time.Millisecond}, Locations: []LocationConfig{
+		Config: Config{Rules: &rules, ProcessingInterval: ptr(units.Duration(50 * time.Millisecond)), Locations: []LocationConfig{
 			{Type: "file", Target: root}, {Type: "file", Target: filepath.Join(dir, "one.yaml")},
 		}},
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
@@ -67,3 +68,5 @@ func TestBackgroundRefreshAndProgressLog(t *testing.T) {
 	}
 	t.Fatal("background refresh did not pick up the change")
 }
+
+func ptr[T any](v T) *T { return &v }

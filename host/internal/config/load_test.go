@@ -148,21 +148,6 @@ func TestEnvEscape(t *testing.T) {
 	}
 }
 
-func TestByteSize(t *testing.T) {
-	for in, want := range map[string]ByteSize{"512": 512, "64KiB": 64 << 10, "10MiB": 10 << 20, "1GiB": 1 << 30, "2MB": 2 << 20} {
-		got, err := ParseByteSize(in)
-		if err != nil || got != want {
-			t.Errorf("%s: %v %v", in, got, err)
-		}
-	}
-	if _, err := ParseByteSize("-1"); err == nil {
-		t.Error("negative size accepted")
-	}
-	if ByteSize(10<<20).String() != "10MiB" {
-		t.Error(ByteSize(10 << 20).String())
-	}
-}
-
 // TestOverlayPlugins: an overlay's plugins entries merge into the earlier entry with the
 // same id, key by key; new ids are appended; enabled: false switches one off; other lists
 // are replaced whole.
@@ -385,5 +370,25 @@ func TestWarningsBaseURLPort(t *testing.T) {
 				t.Fatalf("warnings %v, want one containing %q", ws, tc.want)
 			}
 		})
+	}
+}
+
+// TestUnitErrorsAreLocated: a bad size or duration in any section names the file, the
+// line and the YAML path, whichever package's config holds it.
+func TestUnitErrorsAreLocated(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ src, want string }{
+		{"catalog:\n  processingInterval: soon\n", `bad.yaml:2: catalog.processingInterval: "soon" is not a duration`},
+		{"catalog:\n  processingInterval: {fortnights: 1}\n", `bad.yaml:2: catalog.processingInterval.fortnights: unknown unit "fortnights"`},
+		{"audit:\n  log:\n    maxSize: ten\n", `bad.yaml:3: audit.log.maxSize: "ten" is not a size like 64MiB`},
+		{"backend:\n  shutdownTimeout: -5s\n", `bad.yaml:2: backend.shutdownTimeout: "-5s" is not a duration`},
+		{"backend:\n  reading:\n    timeout: soon\n", `bad.yaml:3: backend.reading.timeout: "soon" is not a duration`},
+		{"plugins:\n  - id: a\n    source: a.wasm\n    limits: {memory: lots}\n", `bad.yaml:4: plugins[0].limits.memory: "lots" is not a size like 64MiB`},
+	} {
+		f := write(t, dir, "bad.yaml", c.src)
+		_, err := Load([]string{f}, env(nil))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v\nwant %q", c.src, err, c.want)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/signing"
+	"greenroom.dev/greenroom/host/internal/units"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/integrations"
 )
@@ -73,7 +74,7 @@ type Backend struct {
 	Reading urlreader.ReadingConfig `yaml:"reading"`
 	// ShutdownTimeout bounds how long in-flight requests may take to finish on SIGTERM.
 	// Default 30s.
-	ShutdownTimeout Duration `yaml:"shutdownTimeout"`
+	ShutdownTimeout units.Duration `yaml:"shutdownTimeout"`
 	// WatchConfig reloads the config when one of its files, or the .wasm file of an
 	// enabled plugin, changes (checked every second). Default true. SIGHUP and
 	// POST /api/admin/reload reload it too.
@@ -207,7 +208,7 @@ func (g *Grants) Names() []string {
 // KVGrant is grants.kv.
 type KVGrant struct {
 	// Quota bounds the total size of keys and values. Default 10MiB.
-	Quota ByteSize `yaml:"quota"`
+	Quota units.ByteSize `yaml:"quota"`
 }
 
 // CatalogReadGrant is grants["catalog.read"].
@@ -243,16 +244,16 @@ type TasksGrant struct{}
 // Limits bound a plugin's resources.
 type Limits struct {
 	// Memory caps each instance's memory. Default 64MiB.
-	Memory ByteSize `yaml:"memory"`
+	Memory units.ByteSize `yaml:"memory"`
 	// Timeout is the time allowed per call. Default 5s.
-	Timeout Duration `yaml:"timeout"`
+	Timeout units.Duration `yaml:"timeout"`
 	// Instances is the most instances (concurrent calls) the plugin gets. Default 4.
 	Instances int `yaml:"instances"`
 	// QueueTimeout is how long a request waits for a free instance before it gets 503.
 	// Default 1s.
-	QueueTimeout Duration `yaml:"queueTimeout"`
+	QueueTimeout units.Duration `yaml:"queueTimeout"`
 	// MaxBodySize caps request bodies; larger ones get 413. Default 10MiB.
-	MaxBodySize ByteSize `yaml:"maxBodySize"`
+	MaxBodySize units.ByteSize `yaml:"maxBodySize"`
 }
 
 // Defaults.

@@ -1,5 +1,7 @@
 package urlreader
 
+import "greenroom.dev/greenroom/host/internal/units"
+
 // ReadingConfig is `backend.reading`: what the plain HTTP(S) reader may fetch and which
 // local directories the file reader may read.
 //
@@ -31,9 +33,9 @@ type ReadingConfig struct {
 	MaxTreeBytes int64 `yaml:"maxTreeBytes"`
 	// MaxTreeFiles caps the number of files in one tree read or search; 0 means 10000.
 	MaxTreeFiles int `yaml:"maxTreeFiles"`
-	// Timeout bounds one HTTP request including its body, as a Go duration; empty
-	// means 60s.
-	Timeout string `yaml:"timeout"`
+	// Timeout bounds one HTTP request including its body (60s, 2m, or {minutes: 2});
+	// absent or 0 means 60s.
+	Timeout units.Duration `yaml:"timeout"`
 	// CacheBytes bounds the in-memory ETag and content cache that turns repeated reads
 	// into conditional requests; 0 means 32 MiB, -1 disables the cache.
 	CacheBytes int64 `yaml:"cacheBytes"`

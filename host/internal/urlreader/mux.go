@@ -47,12 +47,8 @@ func (c ReadingConfig) Limits() (Limits, error) {
 	case l.MaxTreeFiles < 0:
 		return l, fmt.Errorf("backend.reading.maxTreeFiles: %d is negative; use a file count, or leave it out for 10000", c.MaxTreeFiles)
 	}
-	if c.Timeout != "" {
-		d, err := time.ParseDuration(c.Timeout)
-		if err != nil || d <= 0 {
-			return l, fmt.Errorf("backend.reading.timeout: %q is not a positive Go duration; write it like 60s or 2m", c.Timeout)
-		}
-		l.Timeout = d
+	if c.Timeout > 0 {
+		l.Timeout = c.Timeout.D()
 	}
 	return l, nil
 }
