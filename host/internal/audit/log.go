@@ -2,9 +2,10 @@
 // call, every denial and every scheduled task run, as JSON lines in a rotating file (or
 // stdout), with the most recent entries kept in memory for GET /api/audit.
 //
-// The report that `greenroom audit` prints (what plugins could do) is in the sub-package
-// report; this package has no dependency on the config model, so that
-// host/internal/config can compose Config.
+// The report that `greenroom audit` prints (what plugins could do) is beside the other
+// commands, in host/internal/cli/auditreport. This package sits below the plugin loader
+// and has no dependency on the config model, so that host/internal/config can compose
+// Config.
 package audit
 
 import (

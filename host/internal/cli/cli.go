@@ -16,10 +16,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"greenroom.dev/greenroom/host/internal/audit/report"
 	"greenroom.dev/greenroom/host/internal/catalog"
-	"greenroom.dev/greenroom/host/internal/config"
-	"greenroom.dev/greenroom/host/internal/signing"
 )
 
 // Exit codes.
@@ -63,36 +60,13 @@ func commands() []command {
 		{"serve", "run the portal", runServe},
 		{"plugin pack", "write a manifest into a .wasm file", runPack},
 		{"plugin inspect", "print a plugin's manifest, imports and exports", runInspect},
-		{"plugin keygen", "make an Ed25519 key pair for signing plugins", wrapUsage(signing.RunKeygen)},
-		{"plugin sign", "sign a plugin (module plus manifest) with a private key", wrapUsage(signing.RunSign)},
-		{"plugin verify", "check a plugin's signature against public keys", wrapUsage(signing.RunVerify)},
+		{"plugin keygen", "make an Ed25519 key pair for signing plugins", runKeygen},
+		{"plugin sign", "sign a plugin (module plus manifest) with a private key", runSign},
+		{"plugin verify", "check a plugin's signature against public keys", runVerify},
 		{"audit", "report every plugin's pin, signature, capabilities and limits; non-zero on any mismatch", runAudit},
 		{"catalog validate", "check catalog files against Backstage's entity rules", runCatalogValidate},
 		{"version", "print the version, VCS revision and Go toolchain", runVersion},
 	}
-}
-
-// wrapUsage adapts a command that reports bad usage as *signing.UsageError.
-func wrapUsage(f func(args []string, stdout, stderr io.Writer) error) func(*Env, []string) error {
-	return func(env *Env, args []string) error {
-		err := f(args, env.Stdout, env.Stderr)
-		var u *signing.UsageError
-		if errors.As(err, &u) {
-			return asUsage(err)
-		}
-		return err
-	}
-}
-
-func runAudit(env *Env, args []string) error {
-	err := report.Run(args, env.Stdout, env.Stderr, env.Getenv, func(c *config.Config) (report.Options, error) {
-		return report.OptionsFrom(&c.Security, c.Dir())
-	})
-	var u *report.UsageError
-	if errors.As(err, &u) {
-		return asUsage(err)
-	}
-	return err
 }
 
 func runCatalogValidate(env *Env, args []string) error {

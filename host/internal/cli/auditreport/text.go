@@ -1,4 +1,4 @@
-package report
+package auditreport
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"greenroom.dev/greenroom/abi"
 )
 
-// WriteJSON writes the report as indented JSON (host/internal/audit/report.schema.json).
+// WriteJSON writes the report as indented JSON (host/internal/cli/auditreport/report.schema.json).
 func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -2,8 +2,8 @@
 // one .wasm file), its source, sha256 and pin, its signature, the capabilities its
 // manifest declares, its imports use and the operator grants, what is over-granted or
 // missing, its limits, routes, extensions and tasks, and whether anything is a mismatch.
-// It reads the files only; nothing runs. The JSON shape is host/internal/audit/report.schema.json.
-package report
+// It reads the files only; nothing runs. The JSON shape is host/internal/cli/auditreport/report.schema.json.
+package auditreport
 
 import (
 	"crypto/sha256"

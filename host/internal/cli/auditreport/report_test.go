@@ -1,4 +1,4 @@
-package report
+package auditreport
 
 import (
 	"bytes"
@@ -52,7 +52,7 @@ func (f *fixture) write(t *testing.T, name string, b []byte) string {
 
 func read(t *testing.T, wat, manifest string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(plugintest.WAT(t, "host/internal/audit/report/testdata/"+wat, "host/internal/audit/report/testdata/"+manifest))
+	b, err := os.ReadFile(plugintest.WAT(t, "host/internal/cli/auditreport/testdata/"+wat, "host/internal/cli/auditreport/testdata/"+manifest))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestReportFile(t *testing.T) {
 func validate(t *testing.T, js []byte) {
 	t.Helper()
 	c := jsonschema.NewCompiler()
-	sch, err := c.Compile(filepath.Join("..", "report.schema.json"))
+	sch, err := c.Compile("report.schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}
