@@ -136,40 +136,6 @@ func (e *CallError) Code() abi.Code {
 	return abi.CodeInternal
 }
 
-// HTTPStatus is the status a request served by this call gets (SPEC.md section 8).
-func (e *CallError) HTTPStatus() int {
-	switch e.Kind {
-	case KindGuest:
-		return e.Code().HTTPStatus()
-	case KindTrap, KindOutOfMemory:
-		return 502
-	case KindTimeout:
-		return 504
-	case KindExhausted, KindClosed:
-		return 503
-	case KindNoExport:
-		return 404
-	}
-	return 500
-}
-
-// BackstageName is the Backstage error name for the failure (SPEC.md section 8).
-func (e *CallError) BackstageName() string {
-	switch e.Kind {
-	case KindGuest:
-		return "PluginError"
-	case KindTrap, KindOutOfMemory:
-		return "PluginCrashError"
-	case KindTimeout:
-		return "PluginTimeoutError"
-	case KindExhausted, KindClosed:
-		return "ServiceUnavailableError"
-	case KindNoExport:
-		return "NotFoundError"
-	}
-	return "Error"
-}
-
 // trapError is the panic value of host functions that trap the guest on misuse.
 type trapError struct {
 	kind ErrKind

@@ -39,15 +39,11 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 	// fasthttp has no per-request cancellation; plugin calls run under their own deadline.
 	pr.out, err = ep.ServeHTTPView(context.Background(), pr.method, pr.path, pr.encode, pr.out, &pr.resp)
 	if err != nil {
-		var se StatusError
-		if errors.As(err, &se) {
-			if se.HTTPStatus() >= 500 {
-				s.log.Warn("plugin request failed", "plugin", id, "method", pr.method, "path", strings.Clone(pr.path), "status", se.HTTPStatus(), "err", err)
-			}
-			return writeError(c, se.HTTPStatus(), se.BackstageName(), err.Error())
+		status, name := pluginErrorStatus(err)
+		if status >= 500 {
+			s.log.Warn("plugin request failed", "plugin", id, "method", pr.method, "path", strings.Clone(pr.path), "status", status, "err", err)
 		}
-		s.log.Error("plugin request failed", "plugin", id, "err", err)
-		return writeError(c, 500, "Error", err.Error())
+		return writeError(c, status, name, err.Error())
 	}
 	// The first value of a name replaces what fiber set, later ones add to it.
 	h := &c.Response().Header
