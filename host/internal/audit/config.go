@@ -1,8 +1,7 @@
 package audit
 
 import (
-	"fmt"
-
+	"greenroom.dev/greenroom/host/internal/lifecycle"
 	"greenroom.dev/greenroom/host/internal/units"
 )
 
@@ -80,13 +79,13 @@ func (c *Config) ApplyDefaults() {
 func (c *Config) Validate() []error {
 	var errs []error
 	if c.Log.MaxSize < 4<<10 {
-		errs = append(errs, fmt.Errorf("audit.log.maxSize: %s is below the 4KiB minimum", c.Log.MaxSize))
+		errs = append(errs, lifecycle.Errorf([]string{"log", "maxSize"}, "%s is below the 4KiB minimum", c.Log.MaxSize))
 	}
 	if c.Log.MaxFiles != nil && (*c.Log.MaxFiles < 0 || *c.Log.MaxFiles > 1000) {
-		errs = append(errs, fmt.Errorf("audit.log.maxFiles: %d is outside 0-1000", *c.Log.MaxFiles))
+		errs = append(errs, lifecycle.Errorf([]string{"log", "maxFiles"}, "%d is outside 0-1000", *c.Log.MaxFiles))
 	}
 	if c.API.Recent < 1 || c.API.Recent > 1_000_000 {
-		errs = append(errs, fmt.Errorf("audit.api.recent: %d is outside 1-1000000", c.API.Recent))
+		errs = append(errs, lifecycle.Errorf([]string{"api", "recent"}, "%d is outside 1-1000000", c.API.Recent))
 	}
 	return errs
 }

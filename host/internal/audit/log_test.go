@@ -368,7 +368,8 @@ func TestConfig(t *testing.T) {
 	for _, e := range bad.Validate() {
 		msgs = append(msgs, e.Error())
 	}
-	want := "audit.log.maxSize: 100B is below the 4KiB minimum\naudit.log.maxFiles: -1 is outside 0-1000\naudit.api.recent: -5 is outside 1-1000000"
+	// Paths are the section's own; the config loader places them under audit.
+	want := "log.maxSize: 100B is below the 4KiB minimum\nlog.maxFiles: -1 is outside 0-1000\napi.recent: -5 is outside 1-1000000"
 	if strings.Join(msgs, "\n") != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), want)
 	}

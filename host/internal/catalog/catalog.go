@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -167,8 +168,8 @@ type sourceState struct {
 
 // New loads the catalog from the store. Call Start to begin processing.
 func New(ctx context.Context, opts Options) (*Catalog, error) {
-	if err := opts.Config.Validate(); err != nil {
-		return nil, err
+	if errs := opts.Config.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("catalog: %w", errors.Join(errs...))
 	}
 	if opts.Store == nil {
 		opts.Store = NewMemoryStore()

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"greenroom.dev/greenroom/host/internal/lifecycle"
 	"greenroom.dev/greenroom/host/internal/units"
 )
 
@@ -66,38 +67,40 @@ type Rule struct {
 const DefaultProcessingInterval = 2 * time.Minute
 
 // Validate checks the config; errors name the YAML path and the fix.
-func (c *Config) Validate() error {
+func (c *Config) Validate() []error {
+	var errs []error
+	at := func(format string, args ...any) func(path ...string) {
+		return func(path ...string) { errs = append(errs, lifecycle.Errorf(path, format, args...)) }
+	}
 	for i, l := range c.Locations {
+		loc := []string{"locations", lifecycle.Index(i)}
 		switch l.Type {
 		case "file", "url":
 		default:
-			return fmt.Errorf("catalog.locations[%d].type: %q is not supported; use \"file\" or \"url\"", i, l.Type)
+			at("%q is not supported; use \"file\" or \"url\"", l.Type)(append(loc, "type")...)
 		}
 		if strings.TrimSpace(l.Target) == "" {
-			return fmt.Errorf("catalog.locations[%d].target: must not be empty; give a file path or URL", i)
+			at("must not be empty; give a file path or URL")(append(loc, "target")...)
 		}
 		for j, r := range l.Rules {
 			if err := checkKinds(r.Allow); err != nil {
-				return fmt.Errorf("catalog.locations[%d].rules[%d].allow: %w", i, j, err)
+				at("%v", err)(append(loc, "rules", lifecycle.Index(j), "allow")...)
 			}
 		}
 	}
 	if c.Rules != nil {
 		for j, r := range *c.Rules {
 			if err := checkKinds(r.Allow); err != nil {
-				return fmt.Errorf("catalog.rules[%d].allow: %w", j, err)
+				at("%v", err)("rules", lifecycle.Index(j), "allow")
 			}
 		}
 	}
 	switch c.OrphanStrategy {
 	case "", "delete", "keep":
 	default:
-		return fmt.Errorf("catalog.orphanStrategy: %q is not supported; use \"delete\" (the default) or \"keep\"", c.OrphanStrategy)
+		at("%q is not supported; use \"delete\" (the default) or \"keep\"", c.OrphanStrategy)("orphanStrategy")
 	}
-	if c.ProcessingInterval != nil && c.ProcessingInterval.D() < 0 {
-		return fmt.Errorf("catalog.processingInterval: must not be negative")
-	}
-	return nil
+	return errs
 }
 
 func checkKinds(kinds []string) error {

@@ -1,11 +1,13 @@
 package catalog
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
+	"greenroom.dev/greenroom/host/internal/lifecycle"
 )
 
 func decodeConfig(t *testing.T, src string) (Config, error) {
@@ -16,7 +18,11 @@ func decodeConfig(t *testing.T, src string) (Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		return c, err
 	}
-	return c, c.Validate()
+	if errs := c.Validate(); len(errs) > 0 {
+		// The config loader places the section's paths under "catalog".
+		return c, lifecycle.Under([]string{"catalog"}, errors.Join(errs...))
+	}
+	return c, nil
 }
 
 func TestConfigDecode(t *testing.T) {

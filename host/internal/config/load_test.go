@@ -39,6 +39,9 @@ plugins:
     limits: {memory: 32MiB, timeout: 250ms}
     config:
       greeting: ${GREETING}
+proxy:
+  endpoints:
+    /github: https://api.github.com
 `)
 	over := write(t, dir, "local.yaml", `
 backend:
@@ -268,6 +271,11 @@ func TestOverlayRelativePaths(t *testing.T) {
 		}
 	}
 	write(t, overDir, "release.pub", "")
+	// File roots must exist: the loader validates backend.reading as the host builds it.
+	absRoot := t.TempDir()
+	for _, d := range []string{filepath.Join(baseDir, "catalog"), filepath.Join(overDir, "more")} {
+		os.MkdirAll(d, 0o755)
+	}
 	base := write(t, baseDir, "app-config.yaml", `
 backend:
   reading: {fileRoots: [catalog]}
@@ -282,7 +290,7 @@ catalog:
 	over := write(t, overDir, "prod.yaml", `
 backend:
   database: {connection: state/g.db}
-  reading: {fileRoots: [more, /srv/abs]}
+  reading: {fileRoots: [more, `+absRoot+`]}
 runtime: {compilationCache: cache}
 audit: {log: {file: logs/audit.log}}
 plugins:
@@ -311,7 +319,7 @@ catalog:
 		"plugins[3].source":            {c.Plugins[3].Source, filepath.Join(baseDir, "c.wasm")},
 		"backend.database.connection":  {c.Backend.Database.Connection, filepath.Join(overDir, "state/g.db")},
 		"backend.reading.fileRoots[0]": {c.Backend.Reading.FileRoots[0], filepath.Join(overDir, "more")},
-		"backend.reading.fileRoots[1]": {c.Backend.Reading.FileRoots[1], "/srv/abs"},
+		"backend.reading.fileRoots[1]": {c.Backend.Reading.FileRoots[1], absRoot},
 		"runtime.compilationCache":     {c.Runtime.CompilationCache, filepath.Join(overDir, "cache")},
 		"audit.log.file":               {c.Audit.Log.File, filepath.Join(overDir, "logs/audit.log")},
 		"catalog.locations[0].target":  {c.Catalog.Locations[0].Target, filepath.Join(overDir, "more/all.yaml")},
@@ -389,6 +397,57 @@ func TestUnitErrorsAreLocated(t *testing.T) {
 		_, err := Load([]string{f}, env(nil))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %v\nwant %q", c.src, err, c.want)
+		}
+	}
+}
+
+// TestEverySectionValidatedAtLoad: what the host would refuse at start is refused by
+// Load, with every problem at once, each located, so that `greenroom audit`,
+// `greenroom serve` and a reload give the same messages.
+func TestEverySectionValidatedAtLoad(t *testing.T) {
+	dir := t.TempDir()
+	f := write(t, dir, "bad.yaml", `
+proxy:
+  endpoints:
+    /ok: https://api.example.com
+    /bad: ftp://files.example.com
+    /creds:
+      target: https://api.example.com
+      credentials: sometimes
+backend:
+  reading:
+    allow: [{host: "https://docs.example.com"}]
+integrations:
+  github: [{host: "https://github.com"}]
+catalog:
+  orphanStrategy: purge
+  locations: [{type: file, target: ""}]
+audit:
+  api: {recent: -5}
+plugins:
+  - id: a
+    source: a.wasm
+    grants:
+      url.read: {hosts: ["[x"]}
+      proxy: {endpoints: [/ok, /nope]}
+`)
+	_, err := Load([]string{f}, env(nil))
+	if err == nil {
+		t.Fatal("loaded")
+	}
+	for _, want := range []string{
+		`bad.yaml:5: proxy.endpoints./bad.target: "ftp://files.example.com" must be an absolute http:// or https:// URL`,
+		`bad.yaml:8: proxy.endpoints./creds.credentials: "sometimes" is not one of require, forward`,
+		`bad.yaml:11: backend.reading.allow[0].host: "https://docs.example.com" must be a host name only`,
+		`bad.yaml:13: integrations.github[0].host: "https://github.com" must be a host name only`,
+		`bad.yaml:15: catalog.orphanStrategy: "purge" is not supported`,
+		`bad.yaml:16: catalog.locations[0].target: must not be empty`,
+		`bad.yaml:18: audit.api.recent: -5 is outside 1-1000000`,
+		`plugins[0].grants.url.read: hosts[0]: "[x" is not a valid host glob`,
+		`plugins[0].grants.proxy.endpoints: "/nope" is not an endpoint of proxy.endpoints`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
 		}
 	}
 }

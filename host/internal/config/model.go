@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/audit"
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
+	"greenroom.dev/greenroom/host/internal/lifecycle"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/units"
@@ -355,24 +357,41 @@ func (c *Config) PluginError(p *Plugin, sub, msg string) *Error {
 
 func (c *Config) validate() Errors {
 	var errs Errors
+	// section adds a section's problems, located: a *lifecycle.FieldError's path is
+	// under the section's key; a part's own error names its whole path.
+	section := func(key []string, problems ...error) {
+		for _, p := range problems {
+			var fe *lifecycle.FieldError
+			if !errors.As(p, &fe) {
+				if whole, ok := lifecycle.AsFieldError(p); ok {
+					errs = append(errs, c.located(whole))
+					continue
+				}
+			}
+			errs = append(errs, c.located(lifecycle.Under(key, p)))
+		}
+	}
 	if port := *c.Backend.Listen.Port; port < 0 || port > 65535 {
-		errs = append(errs, &Error{Path: "backend.listen.port", Msg: fmt.Sprintf("port %d is outside 0-65535", port)})
+		section([]string{"backend", "listen", "port"}, fmt.Errorf("port %d is outside 0-65535", port))
 	}
-	for _, e := range c.Audit.Validate() {
-		errs = append(errs, &Error{Msg: e.Error()})
-	}
+	section([]string{"audit"}, c.Audit.Validate()...)
 	if _, err := c.Security.Keys(c.Dir()); err != nil {
-		errs = append(errs, &Error{Msg: err.Error()})
+		for _, line := range strings.Split(err.Error(), "\n") {
+			section([]string{"security"}, errors.New(line))
+		}
 	}
-	if err := c.Catalog.Validate(); err != nil {
-		errs = append(errs, &Error{Path: "catalog", Msg: err.Error()})
-	}
+	section([]string{"catalog"}, c.Catalog.Validate()...)
+	section([]string{"proxy"}, c.Proxy.Validate()...)
+	section([]string{"backend", "reading"}, integrations.Validate(c.Backend.Reading, c.Integrations)...)
 	if c.Backend.Database.Client != "bbolt" {
-		errs = append(errs, &Error{Path: "backend.database.client", Msg: fmt.Sprintf("client %q is not supported; use bbolt", c.Backend.Database.Client)})
+		section([]string{"backend", "database", "client"}, fmt.Errorf("client %q is not supported; use bbolt", c.Backend.Database.Client))
 	}
-	for _, u := range []struct{ path, v string }{{"app.baseUrl", c.App.BaseURL}, {"backend.baseUrl", c.Backend.BaseURL}} {
+	for _, u := range []struct {
+		path []string
+		v    string
+	}{{[]string{"app", "baseUrl"}, c.App.BaseURL}, {[]string{"backend", "baseUrl"}, c.Backend.BaseURL}} {
 		if pu, err := url.Parse(u.v); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-			errs = append(errs, &Error{Path: u.path, Msg: fmt.Sprintf("%q is not an http(s) URL like http://localhost:7007", u.v)})
+			section(u.path, fmt.Errorf("%q is not an http(s) URL like http://localhost:7007", u.v))
 		}
 	}
 	seen := map[string]*Plugin{}
@@ -413,6 +432,19 @@ func (c *Config) validate() Errors {
 		if l.MaxBodySize < 0 {
 			errs = append(errs, c.PluginError(p, "limits.maxBodySize", "must be positive"))
 		}
+		if g := p.Grants.URLRead; g != nil {
+			if _, err := urlreader.Grant(g.Hosts, g.Paths); err != nil {
+				errs = append(errs, c.PluginError(p, "grants.url.read", err.Error()))
+			}
+		}
+		if g := p.Grants.Proxy; g != nil {
+			for _, name := range g.Endpoints {
+				if !c.Proxy.Has(name) {
+					errs = append(errs, c.PluginError(p, "grants.proxy.endpoints", fmt.Sprintf(
+						"%q is not an endpoint of proxy.endpoints; add it there, or remove it from the grant", name)))
+				}
+			}
+		}
 	}
 	return errs
 }
@@ -438,6 +470,39 @@ func (c *Config) Warnings() []*Error {
 }
 
 // locate finds the file and line that set a key of the merged config.
+// located adds the file and line where the config sets fe's path (or the nearest key
+// above it that it sets).
+func (c *Config) located(fe *lifecycle.FieldError) *Error {
+	e := &Error{Path: lifecycle.PathString(fe.Path), Msg: fe.Msg}
+	if c.root == nil {
+		return e
+	}
+	n := c.root
+	for _, key := range fe.Path {
+		var next *yaml.Node
+		switch {
+		case strings.HasPrefix(key, "[") && n.Kind == yaml.SequenceNode:
+			if i, err := strconv.Atoi(key[1 : len(key)-1]); err == nil && i < len(n.Content) {
+				next = n.Content[i]
+			}
+		case n.Kind == yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == key {
+					next = n.Content[i+1]
+				}
+			}
+		}
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	if n != c.root {
+		e.File, e.Line = c.origin[n], n.Line
+	}
+	return e
+}
+
 func (c *Config) locate(path ...string) (string, int) {
 	if c.root == nil {
 		return "", 0

@@ -132,3 +132,15 @@ func (e *Endpoint) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("line %d: a proxy endpoint is a target URL string or an object with target, headers and the other endpoint keys", n.Line)
 	}
 }
+
+// Has reports whether an endpoint with this route (its prefix, with or without the
+// slashes around it: github, /github, /github/) is configured.
+func (c Config) Has(route string) bool {
+	want := "/" + strings.Trim(route, "/")
+	for name := range c.Endpoints {
+		if "/"+strings.Trim(name, "/") == want {
+			return true
+		}
+	}
+	return false
+}

@@ -87,6 +87,29 @@ type rewrite struct {
 	repl string
 }
 
+// Validate reports every problem of the proxy config, each naming its YAML path (the
+// config loader runs it, so that serve, audit and reload refuse the same config). New
+// reports the first.
+func (c Config) Validate() []error {
+	p := &Proxy{prefix: DefaultPrefix}
+	routes := map[string]string{}
+	var errs []error
+	for name, e := range c.Endpoints {
+		ep, err := p.compile(name, e)
+		if err == nil {
+			if other, dup := routes[ep.route]; dup {
+				err = fmt.Errorf("proxy.endpoints[%q]: route %s is configured twice (as %q too); keep one", name, ep.route, other)
+			}
+			routes[ep.route] = name
+		}
+		if err != nil && !c.SkipInvalidProxies {
+			errs = append(errs, err)
+		}
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errs
+}
+
 // New validates the config and builds the proxy. Errors name the YAML path.
 func New(cfg Config, opts Options) (*Proxy, error) {
 	p := &Proxy{prefix: opts.Prefix, byRoute: map[string]*endpoint{}, log: opts.Logger}

@@ -4,6 +4,8 @@
 package integrations
 
 import (
+	"log/slog"
+
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/githubreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/gitlabreader"
@@ -29,6 +31,33 @@ type Config struct {
 
 // NewReaders builds the shared readers from `backend.reading` and `integrations`.
 // Errors name the YAML path of the bad value.
+// Validate reports the problems of backend.reading and integrations, each naming its
+// YAML path (the config loader runs it, so that serve, audit and reload refuse the same
+// config): it builds the readers as NewReaders does, without logging, and collects the
+// first problem of each part.
+func Validate(reading urlreader.ReadingConfig, in Config) []error {
+	var errs []error
+	lim, err := reading.Limits()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	quiet := urlreader.Options{Logger: slog.New(slog.DiscardHandler)}
+	if _, err := githubreader.Entries(in.GitHub, lim, quiet); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := gitlabreader.Entries(in.GitLab, lim, quiet); err != nil {
+		errs = append(errs, err)
+	}
+	if err == nil {
+		if _, err := urlreader.New(reading, quiet); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// NewReaders builds the URL readers of backend.reading and integrations: the GitHub and
+// GitLab integrations first, then the fetch reader and the file reader.
 func NewReaders(reading urlreader.ReadingConfig, in Config, opts urlreader.Options) (*urlreader.Mux, error) {
 	lim, err := reading.Limits()
 	if err != nil {
