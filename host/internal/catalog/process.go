@@ -6,7 +6,6 @@ import (
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -329,47 +328,6 @@ func (b *batch) dropSource(key string) {
 		b.dirty[old.Via] = true
 	}
 	b.dropped = append(b.dropped, key)
-}
-
-// addEdge stores a relation at its source entity. Relations whose source is the emitter
-// itself are not stored here: the emitter keeps them (entity.fwd, see ownEdges).
-func (c *Catalog) addEdge(r model.Relation, emitter string) {
-	k := strings.ToLower(r.Source)
-	if k == emitter {
-		return
-	}
-	k = c.internStr(k)
-	t := c.internStr(r.Target)
-	c.rels[k] = append(c.rels[k], relEdge{typ: relTypeIndex(r.Type), target: t, emitter: emitter, plain: plainJSON(t)})
-}
-
-// internStr shares one copy of each ref string among all relations that mention it.
-func (c *Catalog) internStr(s string) string {
-	if v, ok := c.intern[s]; ok {
-		return v
-	}
-	s = c.idx.keep(s)
-	c.intern[s] = s
-	return s
-}
-
-func (c *Catalog) removeEdge(r model.Relation, emitter string) {
-	k := strings.ToLower(r.Source)
-	if k == emitter {
-		return
-	}
-	list := c.rels[k]
-	for i, e := range list {
-		if e.emitter == emitter && relTypes[e.typ] == r.Type && e.target == r.Target {
-			list = slices.Delete(list, i, i+1)
-			break
-		}
-	}
-	if len(list) == 0 {
-		delete(c.rels, k)
-	} else {
-		c.rels[k] = list
-	}
 }
 
 // commit updates sources, stitches every dirty entity and writes the store.
