@@ -52,9 +52,9 @@ type entity struct {
 	doc     []byte    // the stitched body (uid, etag), without relations and status
 	status  []byte    // `,"status":{...}` to splice after relations, or nil
 	fwd     []ownEdge // relations the entity emits about itself
-	slot    uint32
-	indexed bool
-	pend    *pending // set from processing until the entity is stitched
+	slot    uint32    // kept by the index (index.go); see index.holds
+	indexed bool      // kept by the index
+	pend    *pending  // set from processing until the entity is stitched
 }
 
 // pending is an entity's processed state between processing and stitching.

@@ -23,6 +23,11 @@ import (
 // which the new slot then replaces. Compaction turns lists of one live slot back into
 // singletons. The original-case value of a posting (for facets) is kept only when it
 // differs from the lower-cased value.
+//
+// The index is closed: code outside index.go, index_keys.go and index_match.go goes
+// through its methods (add, remove, at, holds, relocate, match, containing,
+// countValues, sortValues, ...) and never touches its fields, nor the slot and indexed
+// fields it keeps on each entity. TestIndexIsClosed checks this.
 type index struct {
 	slots []*entity
 	dead  int
@@ -80,7 +85,26 @@ func (ix *index) eachPosting(k *keyIndex, fn func(v string, ids []uint32) bool) 
 
 func newIndex() *index { return &index{keys: map[string]*keyIndex{}, lists: [][]uint32{nil}} }
 
+// live is the number of indexed entities.
 func (ix *index) live() int { return len(ix.slots) - ix.dead }
+
+// slotCount is the number of slots, tombstones included: every slot number the index
+// hands out (in match results, for example) is below it.
+func (ix *index) slotCount() int { return len(ix.slots) }
+
+// at returns the entity in a slot, or nil for a tombstone.
+func (ix *index) at(slot uint32) *entity { return ix.slots[slot] }
+
+// holds reports whether e is indexed: it has a slot, and the slot points at e.
+func (ix *index) holds(e *entity) bool { return e.indexed && ix.slots[e.slot] == e }
+
+// relocate points e's slot at e, a copy of the entity that held it (see maybeRepack);
+// it does nothing for an entity without a slot.
+func (ix *index) relocate(e *entity) {
+	if e.indexed {
+		ix.slots[e.slot] = e
+	}
+}
 
 // add gives e a new slot and indexes its rows (body rows and the rows of stitching).
 func (ix *index) add(e *entity, pairs, extra []pair) {

@@ -1,6 +1,9 @@
 package catalog
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // condition is one "key" or "key=v1|v2..." test of a filter set.
 type condition struct {
@@ -174,6 +177,45 @@ func (ix *index) sortValues(key string) ([]string, []bool) {
 		return true
 	})
 	return vals, has
+}
+
+// containing adds to hit (sorted slots) the slots of every value of key that contains
+// term, and returns it. Slots of tombstones are included.
+func (ix *index) containing(hit []uint32, key, term string) []uint32 {
+	k := ix.keys[key]
+	if k == nil {
+		return hit
+	}
+	ix.eachPosting(k, func(v string, ids []uint32) bool {
+		if strings.Contains(v, term) {
+			hit = union(hit, ids)
+		}
+		return true
+	})
+	return hit
+}
+
+// countValues counts, per original-case value of key, the live slots that have the
+// value and are in within (every live slot when within is nil).
+func (ix *index) countValues(key string, within bitset) map[string]int {
+	counts := map[string]int{}
+	k := ix.keys[key]
+	if k == nil {
+		return counts
+	}
+	ix.eachPosting(k, func(v string, ids []uint32) bool {
+		n := 0
+		for _, id := range ids {
+			if ix.slots[id] != nil && (within == nil || within.has(id)) {
+				n++
+			}
+		}
+		if n > 0 {
+			counts[k.orig(v)] += n
+		}
+		return true
+	})
+	return counts
 }
 
 type bitset []uint64

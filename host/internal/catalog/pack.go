@@ -55,9 +55,7 @@ func (c *Catalog) maybeRepack() {
 			n := &ents[len(ents)-1]
 			c.ents[k] = n
 			c.byUID[n.uid] = n
-			if n.indexed {
-				c.idx.slots[n.slot] = n
-			}
+			c.idx.relocate(n)
 		}
 		c.entChunk, c.entAlloc = nil, len(ents)
 	}

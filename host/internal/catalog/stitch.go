@@ -138,7 +138,7 @@ func (c *Catalog) stitchOne(e *entity, hasViaErrors bool, slab *docSlab, scratch
 	all = append(all, bodyJSON...)
 	tail, doc := all[:n], all[n:]
 	setEtag(doc, bodyJSON, tail)
-	if e.indexed && bytes.Equal(doc, e.doc) && bytes.Equal(st, e.status) {
+	if c.idx.holds(e) && bytes.Equal(doc, e.doc) && bytes.Equal(st, e.status) {
 		return stitched{skip: true}, all[:0]
 	}
 	extra := make([]pair, 0, 1+len(e.fwd)+len(c.rels[e.key]))
