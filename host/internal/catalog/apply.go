@@ -106,15 +106,11 @@ func (c *Catalog) apply(ctx context.Context, root *Location, order []*readOut, v
 					continue
 				}
 				if owner, dup := taken[pe.key]; dup {
-					msg := fmt.Sprintf("Detected conflicting entityRef %s already referenced by %s and now also %s", pe.ref, owner, out.key)
-					if owner == out.key {
-						msg = fmt.Sprintf("Duplicate entity %s in %s; each entity may appear only once", pe.ref, out.key)
-					}
-					st.Errors = append(st.Errors, locatePrefix(out.target, pe.line, "")+msg)
+					st.Errors = append(st.Errors, locatePrefix(out.target, pe.line, "")+conflictMessage(pe.ref, owner, out.key))
 					continue
 				}
 				if ex := c.ents[pe.key]; ex != nil && ex.source != out.key && claims(ex.source, pe.key) {
-					msg := fmt.Sprintf("Detected conflicting entityRef %s already referenced by %s and now also %s", pe.ref, ex.source, out.key)
+					msg := conflictMessage(pe.ref, ex.source, out.key)
 					if ex.conflicts == nil {
 						ex.conflicts = map[string]string{}
 					}
@@ -166,6 +162,16 @@ func (c *Catalog) apply(ctx context.Context, root *Location, order []*readOut, v
 		b.orphan(e, c.opts.Config.OrphanStrategy == "keep")
 	}
 	return b.commit(ctx)
+}
+
+// conflictMessage is the error of an entity (ref) that location other emits while
+// location kept keeps it (the first to emit an entity keeps it); when both are the same
+// location, it emitted the entity twice.
+func conflictMessage(ref, kept, other string) string {
+	if kept == other {
+		return fmt.Sprintf("Duplicate entity %s in %s; each entity may appear only once", ref, other)
+	}
+	return fmt.Sprintf("Detected conflicting entityRef %s already referenced by %s and now also %s", ref, kept, other)
 }
 
 func locatePrefix(file string, line int, ref string) string {
