@@ -3,7 +3,10 @@ package catalog
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -30,6 +33,30 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// runCatalog starts c.Run and waits until the catalog is Ready; stop cancels Run and
+// returns what it returned.
+func runCatalog(t *testing.T, c *Catalog) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	stop = func() error {
+		cancel()
+		return <-done
+	}
+	for deadline := time.Now().Add(30 * time.Second); !c.Ready(); time.Sleep(5 * time.Millisecond) {
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned before the catalog was ready: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after 30 s; Run returned %v", stop())
+		}
+	}
+	return stop
+}
+
 func TestBackgroundRefreshAndProgressLog(t *testing.T) {
 	dir := t.TempDir()
 	root, err := gen.Generate(filepath.Join(dir, "gen"), 1500, 7)
@@ -48,10 +75,8 @@ func TestBackgroundRefreshAndProgressLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Stop()
+	stop := runCatalog(t, c)
+	defer stop()
 	out := logs.String()
 	if !strings.Contains(out, "catalog: read location") || !strings.Contains(out, "entities=15") || !strings.Contains(out, "catalog: initial processing done") {
 		t.Fatalf("no progress log:\n%s", out)
@@ -66,4 +91,68 @@ func TestBackgroundRefreshAndProgressLog(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("background refresh did not pick up the change")
+}
+
+// TestRunStopsOnCancel: once ctx is done Run returns context.Canceled, and no pass runs
+// after it has returned.
+func TestRunStopsOnCancel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "one.yaml")
+	writeFile(t, path, comp("live", "  system: v1\n"))
+	c := newTestCatalog(t, Config{ProcessingInterval: &Duration{10 * time.Millisecond}, Locations: []LocationConfig{{Type: "file", Target: path}}}, nil)
+	if c.Ready() {
+		t.Fatal("ready before Run")
+	}
+	stop := runCatalog(t, c)
+	if c.ByRef("component:live") == nil {
+		t.Fatal("ready before the first pass applied its entities")
+	}
+	if err := stop(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v, want context.Canceled", err)
+	}
+	writeFile(t, path, comp("live", "  system: v2\n"))
+	time.Sleep(100 * time.Millisecond) // ten intervals
+	if strings.Contains(string(c.ByRef("component:live")), `"system":"v2"`) {
+		t.Fatal("a pass ran after Run returned")
+	}
+	if err := c.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "Run called twice") {
+		t.Fatalf("second Run: %v", err)
+	}
+}
+
+// TestRunCancelledDuringFirstPass: cancelling Run while its first pass waits for a
+// location (a URL that does not answer) ends the pass and Run, and the catalog never
+// becomes ready.
+func TestRunCancelledDuringFirstPass(t *testing.T) {
+	asked := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c := newTestCatalog(t, Config{Locations: []LocationConfig{{Type: "url", Target: srv.URL + "/catalog-info.yaml"}}}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	select {
+	case <-asked:
+	case err := <-done:
+		t.Fatalf("Run returned before reading the location: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the location was never read")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run returned %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context was cancelled")
+	}
+	if c.Ready() {
+		t.Fatal("ready although the first pass was cancelled")
+	}
 }
