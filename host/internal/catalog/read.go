@@ -92,6 +92,11 @@ func (c *Catalog) readTree(ctx context.Context, root *Location, force string, pr
 			}()
 		}
 		wg.Wait()
+		// Reads cut short by cancellation failed for that reason alone: apply nothing,
+		// or their sources would keep "context canceled" as their error.
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
 		var next []childLoc
 		for _, out := range outs {
 			order = append(order, out)

@@ -120,8 +120,8 @@ func TestRunStopsOnCancel(t *testing.T) {
 }
 
 // TestRunCancelledDuringFirstPass: cancelling Run while its first pass waits for a
-// location (a URL that does not answer) ends the pass and Run, and the catalog never
-// becomes ready.
+// location (a URL that does not answer) ends the pass and Run, the catalog never
+// becomes ready, and the cancelled read is not recorded as the location's error.
 func TestRunCancelledDuringFirstPass(t *testing.T) {
 	asked := make(chan struct{}, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -154,5 +154,13 @@ func TestRunCancelledDuringFirstPass(t *testing.T) {
 	}
 	if c.Ready() {
 		t.Fatal("ready although the first pass was cancelled")
+	}
+	if _, locations := c.ProcessingErrors(); locations != 0 {
+		c.mu.RLock()
+		for k, s := range c.sources {
+			t.Logf("source %s: %v", k, s.Errors)
+		}
+		c.mu.RUnlock()
+		t.Fatalf("the cancelled pass recorded errors for %d locations", locations)
 	}
 }
