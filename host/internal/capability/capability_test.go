@@ -54,10 +54,9 @@ spec: {type: service, owner: team-a, lifecycle: experimental}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cat.Start(context.Background()); err != nil {
+	if err := cat.RefreshAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(cat.Stop)
 
 	up := http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -53,9 +53,9 @@ type entity struct {
 	doc     []byte    // the stitched body (uid, etag), without relations and status
 	status  []byte    // `,"status":{...}` to splice after relations, or nil
 	fwd     []ownEdge // relations the entity emits about itself
-	slot    uint32
-	indexed bool
-	pend    *pending // set from processing until the entity is stitched
+	slot    uint32    // kept by the index (index.go); see index.holds
+	indexed bool      // kept by the index
+	pend    *pending  // set from processing until the entity is stitched
 }
 
 // pending is an entity's processed state between processing and stitching.
@@ -122,9 +122,9 @@ type Catalog struct {
 	docAlloc int
 	docLive  int
 
-	procMu sync.Mutex // one processing pass at a time
-	stop   chan struct{}
-	done   chan struct{}
+	procMu  sync.Mutex  // one processing pass at a time
+	running atomic.Bool // Run has been called
+	ready   atomic.Bool // Run's first pass has finished
 }
 
 // Location is a registered location (from catalog.locations, POST /locations or a
@@ -166,7 +166,7 @@ type sourceState struct {
 	Rules string `json:"rules,omitempty"`
 }
 
-// New loads the catalog from the store. Call Start to begin processing.
+// New loads the catalog from the store. Call Run to begin processing.
 func New(ctx context.Context, opts Options) (*Catalog, error) {
 	if errs := opts.Config.Validate(); len(errs) > 0 {
 		return nil, fmt.Errorf("catalog: %w", errors.Join(errs...))
@@ -249,54 +249,48 @@ func (c *Catalog) syncConfigLocations(ctx context.Context) error {
 	return nil
 }
 
-// Start runs an initial pass over every location, then refreshes in the background at
-// the processing interval until Stop.
-func (c *Catalog) Start(ctx context.Context) error {
+// Run processes every registered location once, then refreshes them at the
+// processing interval (catalog.processingInterval; none when it is 0) until ctx is
+// done. It returns only when everything it started has stopped: a pass that is running
+// when ctx is done is cancelled between files. It returns ctx's error once ctx is done,
+// or sooner the error of the first pass if that fails (then it never becomes Ready); a
+// later pass's error is logged and the next pass tries again. Run may be called once.
+func (c *Catalog) Run(ctx context.Context) error {
+	if !c.running.CompareAndSwap(false, true) {
+		return errors.New("catalog: Run called twice")
+	}
 	start := time.Now()
 	if err := c.RefreshAll(ctx); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err // the pass did not finish
+	}
 	withErrors, badLocations := c.ProcessingErrors()
 	c.log.Info("catalog: initial processing done", "entities", c.Count(), "entitiesWithErrors", withErrors, "locationsWithErrors", badLocations, "took", time.Since(start).Round(time.Millisecond))
-	stop, done := make(chan struct{}), make(chan struct{})
-	c.stop, c.done = stop, done
+	c.ready.Store(true)
 	interval := c.opts.Config.Interval()
-	loopCtx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-stop
-		cancel()
-	}()
-	go func() {
-		defer close(done)
-		if interval <= 0 {
-			<-stop
-			return
-		}
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				if err := c.RefreshAll(loopCtx); err != nil && loopCtx.Err() == nil {
-					c.log.Error("catalog: refresh", "err", err)
-				}
+	if interval <= 0 {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if err := c.RefreshAll(ctx); err != nil && ctx.Err() == nil {
+				c.log.Error("catalog: refresh", "err", err)
 			}
 		}
-	}()
-	return nil
-}
-
-// Stop ends background processing: a running pass is cancelled between files, and
-// Stop waits for it to return.
-func (c *Catalog) Stop() {
-	if c.stop != nil {
-		close(c.stop)
-		<-c.done
-		c.stop = nil
 	}
 }
+
+// Ready reports whether Run's first pass over every location has finished, so that
+// every entity the locations emit is served (the host's /readyz waits for it).
+func (c *Catalog) Ready() bool { return c.ready.Load() }
 
 // RefreshAll processes every registered location once (unchanged sources cost one
 // conditional read).

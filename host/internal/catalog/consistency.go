@@ -32,7 +32,7 @@ func (c *Catalog) CheckConsistency() error {
 		if c.byUID[e.uid] != e {
 			add("entity %s: uid index mismatch", key)
 		}
-		if !e.indexed {
+		if !c.idx.holds(e) {
 			add("entity %s is not indexed", key)
 		}
 	}

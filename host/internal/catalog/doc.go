@@ -6,15 +6,18 @@
 // # Processing
 //
 // Each registered location (catalog.locations, POST /locations, or a plugin's entity
-// provider) is a root. A pass reads the root's tree breadth first (files in parallel,
-// each read with its stored ETag: an unchanged file costs one conditional read and no
-// work), validates every document (model.Validate, the kind rules, model.Relations), and
-// then applies the results under the write lock in one step: upserts, conflicts (the
-// first location to emit an entity keeps it; the other gets a ConflictError status item
-// on the kept entity), orphans (entities a location stops emitting, deleted or annotated
-// per catalog.orphanStrategy), source states, stitching of every entity whose relations
-// or status changed, and one Store.Apply with all the writes. A crash therefore leaves
-// the store at the end of some earlier pass.
+// provider) is a root. Run makes a pass over every root, then one per processing
+// interval, until its context is done; Ready reports that the first pass has finished.
+// A pass reads the root's tree breadth first (read.go: files in parallel, each read with
+// its stored ETag, so an unchanged file costs one conditional read and no work),
+// validates every document (model.Validate, the kind rules, model.Relations), and then
+// applies the results under the write lock in one step (apply.go): upserts, conflicts
+// (the first location to emit an entity keeps it; the other gets a ConflictError status
+// item on the kept entity), orphans (entities a location stops emitting, deleted or
+// annotated per catalog.orphanStrategy) and source states go into a batch (batch.go),
+// whose commit stitches every entity whose relations or status changed (stitch.go) and
+// writes their records (record.go) with one Store.Apply. A crash therefore leaves the
+// store at the end of some earlier pass; a pass cancelled while reading applies nothing.
 //
 // # Errors
 //
@@ -30,21 +33,24 @@
 // Each entity is kept once, as its stitched document (entity.doc: the body with uid and
 // etag, without relations and status); relations are written when the entity is served,
 // from the relations it emits about itself (entity.fwd) and those other entities emit
-// about it (Catalog.rels, stored at their source entity), and status is kept as its JSON
-// tail. The etag hashes the whole served entity, so stitching renews it whenever
-// relations or status change. Long-lived memory is allocated in bulk (entity chunks,
-// document slabs, packed posting lists and edges) so that it does not sit among the
-// garbage of processing; maybeRepack bounds what replaced entities leave behind.
+// about it (Catalog.rels, stored at their source entity; see relations.go), and status
+// is kept as its JSON tail. The etag hashes the whole served entity, so stitching renews
+// it whenever relations or status change. Long-lived memory is allocated in bulk (entity
+// chunks, document slabs, packed posting lists and edges) so that it does not sit among
+// the garbage of processing; maybeRepack bounds what replaced entities leave behind
+// (pack.go).
 //
 // # Index and queries
 //
-// The index (index.go) maps lower-cased search keys and values, flattened as Backstage's
+// The index (index.go, with its per-key value sets in index_keys.go and filter matching
+// in index_match.go) maps lower-cased search keys and values, flattened as Backstage's
 // search table does, to sorted slot lists, with single-slot postings inline in the value
 // map. After a large batch, keys with many values (freezeMin) are frozen into sorted
 // arrays, and the set of slots having a key becomes a bitset once it is dense. An update
 // takes a new slot and leaves a tombstone, and compaction renumbers. Query results
 // (matching slots, not entities) and facet counts are cached per catalog version, which
-// every batch that moves an entity to a new slot increments.
+// every batch that moves an entity to a new slot increments. The rest of the package uses
+// the index through its methods only (TestIndexIsClosed).
 //
 // # Store
 //

@@ -6,13 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"unicode/utf8"
-
-	"greenroom.dev/greenroom/host/internal/catalog/model"
 )
 
 // StatusItem is one entry of an entity's status.items.
@@ -318,97 +314,6 @@ func hashBytes(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// ownEdge is a relation an entity emits about itself, kept at the entity: its target
-// ref (interned) and its type (an index into relTypes).
-type ownEdge struct {
-	target string
-	typ    uint8
-	plain  bool // target needs no JSON escaping (see plainJSON)
-}
-
-// plainJSON reports whether s is written in JSON as it is, between quotes. Edges note
-// it (in what would be padding) so that serving copies targets without scanning them.
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// ownEdges returns the relations in rels whose source is self, with interned targets.
-// Callers hold c.mu (write).
-func (c *Catalog) ownEdges(rels []model.Relation, self string) []ownEdge {
-	n := 0
-	for _, r := range rels {
-		if strings.ToLower(r.Source) == self {
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	out := make([]ownEdge, 0, n)
-	for _, r := range rels {
-		if strings.ToLower(r.Source) == self {
-			t := c.internStr(r.Target)
-			out = append(out, ownEdge{target: t, typ: relTypeIndex(r.Type), plain: plainJSON(t)})
-		}
-	}
-	slices.SortFunc(out, func(a, b ownEdge) int { return cmpRel(a.typ, a.target, b.typ, b.target) })
-	return out
-}
-
-// cmpRel orders relations as they are served: by type name, then target ref.
-func cmpRel(at uint8, as string, bt uint8, bs string) int {
-	if at != bt {
-		return int(relRank[at]) - int(relRank[bt])
-	}
-	return strings.Compare(as, bs)
-}
-
-// sortEdges puts the edges stored at an entity in served order (in place).
-func sortEdges(l []relEdge) {
-	less := func(a, b relEdge) int { return cmpRel(a.typ, a.target, b.typ, b.target) }
-	if !slices.IsSortedFunc(l, less) {
-		slices.SortFunc(l, less)
-	}
-}
-
-// eachRelation calls fn for the served relations of an entity in order (type name, then
-// target ref), without duplicates: a merge of the relations it emits about itself and
-// those stored at it, both kept in that order (see ownEdges and sortEdges). Callers
-// hold c.mu, and the entity's edges are sorted (stitching sorts them).
-func (c *Catalog) eachRelation(e *entity, fn func(typ uint8, target string, plain bool)) {
-	mergeRelations(e.fwd, c.rels[e.key], fn)
-}
-
-// mergeRelations is eachRelation over an entity's own edges a and its stored edges b.
-func mergeRelations(a []ownEdge, b []relEdge, fn func(typ uint8, target string, plain bool)) {
-	i, j := 0, 0
-	first := true
-	var lt uint8
-	var ls string
-	for i < len(a) || j < len(b) {
-		var t uint8
-		var s string
-		var plain bool
-		if j >= len(b) || i < len(a) && cmpRel(a[i].typ, a[i].target, b[j].typ, b[j].target) <= 0 {
-			t, s, plain = a[i].typ, a[i].target, a[i].plain
-			i++
-		} else {
-			t, s, plain = b[j].typ, b[j].target, b[j].plain
-			j++
-		}
-		if !first && t == lt && s == ls {
-			continue
-		}
-		first, lt, ls = false, t, s
-		fn(t, s, plain)
-	}
-}
-
 // appendServedTail appends an entity's relations, the status tail and the closing brace.
 func (c *Catalog) appendServedTail(dst []byte, e *entity, status []byte) []byte {
 	return appendRelationsTail(dst, e.fwd, c.rels[e.key], status)
@@ -465,52 +370,4 @@ func (c *Catalog) entityJSON(e *entity) []byte {
 		return nil
 	}
 	return c.appendEntity(make([]byte, 0, servedSize(e, c.rels[e.key])), e)
-}
-
-// relEdge is one relation stored at its source entity: its type (an index into
-// relTypes), its target ref and the entity that emitted it.
-type relEdge struct {
-	target  string
-	emitter string
-	typ     uint8
-	plain   bool // target needs no JSON escaping (see plainJSON)
-}
-
-var relTypes = []string{
-	model.RelOwnedBy, model.RelOwnerOf, model.RelPartOf, model.RelHasPart,
-	model.RelProvidesAPI, model.RelAPIProvidedBy, model.RelConsumesAPI, model.RelAPIConsumedBy,
-	model.RelDependsOn, model.RelDependencyOf, model.RelMemberOf, model.RelHasMember,
-	model.RelChildOf, model.RelParentOf,
-}
-
-// relRank is the position of each relation type's name in sorted order, and relPrefix
-// the JSON that starts a served relation of that type.
-var relRank, relPrefix = func() ([]uint8, []string) {
-	names := slices.Clone(relTypes)
-	slices.Sort(names)
-	rank := make([]uint8, len(relTypes))
-	prefix := make([]string, len(relTypes))
-	for i, t := range relTypes {
-		rank[i] = uint8(slices.Index(names, t))
-		prefix[i] = `{"type":` + string(appendJSONString(nil, t)) + `,"targetRef":`
-	}
-	return rank, prefix
-}()
-
-// relSearchKeys are the search keys of relations by type ("relations.ownedby").
-var relSearchKeys = func() []string {
-	keys := make([]string, len(relTypes))
-	for i, t := range relTypes {
-		keys[i] = strings.ToLower("relations." + t)
-	}
-	return keys
-}()
-
-func relTypeIndex(t string) uint8 {
-	for i, x := range relTypes {
-		if x == t {
-			return uint8(i)
-		}
-	}
-	panic("catalog: unknown relation type " + t)
 }

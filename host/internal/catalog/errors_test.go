@@ -111,7 +111,6 @@ func TestProcessingErrorsAreLoggedAndCounted(t *testing.T) {
 	counts(c, 2, 3)
 
 	// After a restart the stored errors are logged once more.
-	c.Stop()
 	c = open()
 	refresh(t, c)
 	wantWarnings(logs.take(), 3)

@@ -153,6 +153,46 @@ func TestConflictFirstLocationKeepsEntity(t *testing.T) {
 	}
 }
 
+// TestConflictWithinOnePass covers an entity emitted twice in one pass of one location:
+// by two of its files, or twice by one file. The first keeps it, and the Location
+// entity that lists the files shows the conflict.
+func TestConflictWithinOnePass(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string // the message on the root's Location entity; {dir} is the directory
+	}{
+		{
+			name:  "two files",
+			files: map[string]string{"a.yaml": comp("web", "  system: from-a\n"), "b.yaml": comp("web", "  system: from-b\n")},
+			want:  "InputError: {dir}/b.yaml:1: Detected conflicting entityRef component:default/web already referenced by file:{dir}/a.yaml and now also file:{dir}/b.yaml",
+		},
+		{
+			name:  "one file twice",
+			files: map[string]string{"a.yaml": comp("web", "  system: from-a\n") + "---\n" + comp("web", "  system: again\n"), "b.yaml": comp("other", "")},
+			want:  "InputError: {dir}/a.yaml:11: Duplicate entity component:default/web in file:{dir}/a.yaml; each entity may appear only once",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "all.yaml"), locationFile("./a.yaml", "./b.yaml"))
+			for name, content := range tt.files {
+				writeFile(t, filepath.Join(dir, name), content)
+			}
+			c := newTestCatalog(t, Config{Locations: []LocationConfig{{Type: "file", Target: filepath.Join(dir, "all.yaml")}}}, nil)
+			refresh(t, c)
+			if got := mustDecode(t, c.ByRef("component:web"))["spec"].(map[string]any)["system"]; got != "from-a" {
+				t.Errorf("system %v; the first to emit the entity should keep it", got)
+			}
+			want := strings.ReplaceAll(tt.want, "{dir}", dir)
+			if msgs := statusMessages(t, c.ByRef("location:root")); len(msgs) != 1 || msgs[0] != want {
+				t.Errorf("status of the location:\n%q\nwant\n%q", msgs, want)
+			}
+		})
+	}
+}
+
 func TestOrphansDeletedByDefault(t *testing.T) {
 	for _, strategy := range []string{"", "keep"} {
 		t.Run("strategy="+strategy, func(t *testing.T) {

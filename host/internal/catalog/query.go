@@ -165,16 +165,7 @@ func (c *Catalog) fullText(ids []uint32, ft FullText, order []OrderField) []uint
 	}
 	var hit []uint32
 	for _, f := range fields {
-		k := c.idx.keys[strings.ToLower(f)]
-		if k == nil {
-			continue
-		}
-		c.idx.eachPosting(k, func(v string, ids []uint32) bool {
-			if strings.Contains(v, term) {
-				hit = union(hit, ids)
-			}
-			return true
-		})
+		hit = c.idx.containing(hit, strings.ToLower(f), term)
 	}
 	return intersect(ids, hit)
 }
@@ -232,7 +223,7 @@ func (c *Catalog) Select(s Selection) ([][]byte, int) {
 	ids, total := c.page(&s)
 	out := make([][]byte, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, c.entityJSON(c.idx.slots[id]))
+		out = append(out, c.entityJSON(c.idx.at(id)))
 	}
 	return out, total
 }
@@ -249,7 +240,7 @@ func (c *Catalog) SelectJSON(dst []byte, s Selection, fields [][]string) ([]byte
 		stored := make([][]relEdge, len(ids)) // each entity's edges, looked up once
 		n := 2
 		for i, id := range ids {
-			e := c.idx.slots[id]
+			e := c.idx.at(id)
 			stored[i] = c.rels[e.key]
 			n += servedSize(e, stored[i]) + 1
 		}
@@ -259,7 +250,7 @@ func (c *Catalog) SelectJSON(dst []byte, s Selection, fields [][]string) ([]byte
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			e := c.idx.slots[id]
+			e := c.idx.at(id)
 			dst = append(dst, e.doc[:len(e.doc)-1]...)
 			dst = appendRelationsTail(dst, e.fwd, stored[i], e.status)
 		}
@@ -274,7 +265,7 @@ func (c *Catalog) SelectJSON(dst []byte, s Selection, fields [][]string) ([]byte
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		e := c.idx.slots[id]
+		e := c.idx.at(id)
 		switch {
 		case !tail:
 			projectTo(b, e.doc, tree)
@@ -345,25 +336,11 @@ func (c *Catalog) Facets(facets []string, filter Filter) map[string][]FacetCount
 func (c *Catalog) facets(facets []string, filter Filter) map[string][]FacetCount {
 	var bits bitset
 	if len(filter) > 0 {
-		bits = newBitset(len(c.idx.slots), c.matches(&Selection{Filter: filter}))
+		bits = newBitset(c.idx.slotCount(), c.matches(&Selection{Filter: filter}))
 	}
 	out := make(map[string][]FacetCount, len(facets))
 	for _, f := range facets {
-		counts := map[string]int{}
-		if k := c.idx.keys[strings.ToLower(f)]; k != nil {
-			c.idx.eachPosting(k, func(v string, ids []uint32) bool {
-				n := 0
-				for _, id := range ids {
-					if c.idx.slots[id] != nil && (bits == nil || bits.has(id)) {
-						n++
-					}
-				}
-				if n > 0 {
-					counts[k.orig(v)] += n
-				}
-				return true
-			})
-		}
+		counts := c.idx.countValues(strings.ToLower(f), bits)
 		list := make([]FacetCount, 0, len(counts))
 		for v, n := range counts {
 			list = append(list, FacetCount{Value: v, Count: n})

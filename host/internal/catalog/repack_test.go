@@ -44,7 +44,7 @@ func TestRepack(t *testing.T) {
 	c.maybeRepack()
 	moved := c.ents["component:default/c0"] != old
 	for k, e := range c.ents {
-		if c.byUID[e.uid] != e || !e.indexed || c.idx.slots[e.slot] != e {
+		if c.byUID[e.uid] != e || !c.idx.holds(e) {
 			t.Errorf("%s: uid index or slot does not point at the repacked entity", k)
 		}
 	}

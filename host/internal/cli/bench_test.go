@@ -80,7 +80,7 @@ plugins:
 		if err != nil {
 			b.Fatal(err)
 		}
-		for !h.catalogReady.Load() {
+		for !h.catalog.Ready() {
 			time.Sleep(time.Millisecond)
 		}
 		took := time.Since(began)

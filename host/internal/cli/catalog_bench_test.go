@@ -60,7 +60,7 @@ catalog:
 	}
 	defer h.close()
 	defer h.srv.Shutdown(context.Background())
-	for !h.catalogReady.Load() {
+	for !h.catalog.Ready() {
 		time.Sleep(10 * time.Millisecond)
 	}
 	base := "http://" + h.addr

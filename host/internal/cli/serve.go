@@ -243,9 +243,7 @@ type host struct {
 	files   []string
 	env     config.Lookup
 
-	catalogReady  atomic.Bool
-	catalogCancel context.CancelFunc
-	catalogDone   chan struct{}
+	stopCatalog func() // cancels the catalog's Run and waits for it to return
 
 	mu        sync.Mutex // serialises reloads
 	reloadMu  sync.Mutex // guards reloadErr and reloadAt
@@ -334,20 +332,20 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, 
 	}
 	h.addr = ln.Addr().String()
 	go func() { h.served <- h.srv.Serve(ln) }()
-	// The catalog's first pass runs in the background; /readyz says when it is done.
-	// close cancels it and waits for it before stopping the catalog.
+	// The catalog processes in the background; /readyz waits for its first pass. close
+	// cancels it and waits for Run to return.
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	h.catalogCancel, h.catalogDone = cancel, make(chan struct{})
+	ran := make(chan struct{})
 	go func() {
-		defer close(h.catalogDone)
-		if err := h.catalog.Start(cctx); err != nil {
-			if cctx.Err() == nil {
-				log.Error("catalog processing failed to start", "err", err)
-			}
-			return
+		defer close(ran)
+		if err := h.catalog.Run(cctx); err != nil && cctx.Err() == nil {
+			log.Error("catalog processing failed to start", "err", err)
 		}
-		h.catalogReady.Store(true)
 	}()
+	h.stopCatalog = func() {
+		cancel()
+		<-ran
+	}
 	log.Info("greenroom ready", "addr", ln.Addr().String(), "baseUrl", cfg.Backend.BaseURL, "plugins", len(h.plugins.Plugins()), "store", dbPath, "startup", time.Since(began).Round(time.Millisecond))
 	return h, nil
 }
@@ -388,7 +386,7 @@ func (h *host) RenderPage(ctx context.Context, path string, query url.Values, th
 }
 
 func (h *host) ready() error {
-	if !h.catalogReady.Load() {
+	if !h.catalog.Ready() {
 		return errors.New("the catalog's first processing pass is still running")
 	}
 	return nil
@@ -497,12 +495,8 @@ func (h *host) readyDetail() map[string]any {
 // close releases everything that was started, in reverse order; safe after a partial
 // start.
 func (h *host) close() {
-	if h.catalogDone != nil {
-		h.catalogCancel()
-		<-h.catalogDone
-	}
-	if h.catalog != nil {
-		h.catalog.Stop()
+	if h.stopCatalog != nil {
+		h.stopCatalog()
 	}
 	if h.plugins != nil {
 		h.plugins.Close()

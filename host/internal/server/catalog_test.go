@@ -30,10 +30,9 @@ func TestCatalogMount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Start(context.Background()); err != nil {
+	if err := c.RefreshAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer c.Stop()
 	s := New(Options{Logger: quiet, Catalog: api.New(c)})
 	base := "http://" + serveTest(t, s)
 
