@@ -84,8 +84,7 @@ plugins:
 			time.Sleep(time.Millisecond)
 		}
 		took := time.Since(began)
-		h.srv.Shutdown(context.Background())
-		h.close()
+		h.stop(context.Background())
 		return took
 	}
 	if !cold {

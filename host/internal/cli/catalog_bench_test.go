@@ -58,8 +58,7 @@ catalog:
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer h.close()
-	defer h.srv.Shutdown(context.Background())
+	defer h.stop(context.Background())
 	for !h.catalog.Ready() {
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -5,35 +5,29 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/audit"
-	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/catalog"
-	"greenroom.dev/greenroom/host/internal/catalog/api"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/frontend"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
-	"greenroom.dev/greenroom/host/internal/frontend/ui"
 	"greenroom.dev/greenroom/host/internal/frontend/wasmext"
+	"greenroom.dev/greenroom/host/internal/lifecycle"
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
-	"greenroom.dev/greenroom/host/internal/urlreader/catalogreader"
-	"greenroom.dev/greenroom/host/internal/urlreader/integrations"
 )
 
 const configUsage = `config ` + "`FILE`" + ` (default app-config.yaml); repeat to overlay:
@@ -111,7 +105,9 @@ func runServe(env *Env, args []string) error {
 			log.Info("file changed", "file", f)
 			h.reload(ctx, *files, env.Getenv)
 		case err := <-h.served:
-			h.close()
+			if serr := h.stop(context.Background()); serr != nil {
+				log.Warn("stopping", "err", serr)
+			}
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
@@ -119,9 +115,8 @@ func runServe(env *Env, args []string) error {
 		case <-ctx.Done():
 			log.Info("shutting down; waiting for in-flight requests", "timeout", cfg.Backend.ShutdownTimeout.D())
 			sctx, cancel := context.WithTimeout(context.Background(), cfg.Backend.ShutdownTimeout.D())
-			err := h.srv.Shutdown(sctx)
+			err := h.stop(sctx)
 			cancel()
-			h.close()
 			if err != nil {
 				return fmt.Errorf("shutdown: %w", err)
 			}
@@ -243,7 +238,9 @@ type host struct {
 	files   []string
 	env     config.Lookup
 
-	stopCatalog func() // cancels the catalog's Run and waits for it to return
+	proxy   *proxy.Proxy
+	readers urlreader.Reader
+	group   lifecycle.Group // the parts, started in order by start and stopped by stop
 
 	mu        sync.Mutex // serialises reloads
 	reloadMu  sync.Mutex // guards reloadErr and reloadAt
@@ -251,102 +248,21 @@ type host struct {
 	reloadAt  time.Time
 }
 
-// start brings every part up in order, undoing what it did if a later part fails.
-func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (_ *host, err error) {
+// start brings every part up in order (parts.go), undoing what it did if a later part
+// fails.
+func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (*host, error) {
 	began := time.Now()
 	h := &host{log: log, cfg: cfg, served: make(chan error, 1), files: cfg.Files}
-	defer func() {
-		if err != nil {
-			h.close()
-		}
-	}()
 	for _, w := range cfg.Warnings() {
 		log.Warn("config warning", "warning", w.Error())
 	}
-	dbPath := resolve(cfg, cfg.Backend.Database.Connection)
-	if h.file, err = store.OpenFile(dbPath); err != nil {
+	for _, p := range h.parts() {
+		h.group.Add(p.name, p.part)
+	}
+	if err := h.group.Start(ctx); err != nil {
 		return nil, err
 	}
-	cacheDir := resolve(cfg, cfg.Runtime.CompilationCache)
-	if h.engine, err = runtime.NewEngine(ctx, runtime.EngineConfig{CacheDir: cacheDir, Logger: log}); err != nil {
-		return nil, fmt.Errorf("runtime: %w", err)
-	}
-	readers, err := integrations.NewReaders(cfg.Backend.Reading, cfg.Integrations, urlreader.Options{Logger: log})
-	if err != nil {
-		return nil, asUsage(fmt.Errorf("backend.reading / integrations: %w", err))
-	}
-	prox, err := proxy.New(cfg.Proxy, proxy.Options{Logger: log})
-	if err != nil {
-		return nil, asUsage(err)
-	}
-	h.catalog, err = catalog.New(ctx, catalog.Options{
-		Config:  cfg.Catalog,
-		BaseDir: cfg.Dir(),
-		Store:   h.file.Catalog(),
-		Reader:  &catalogreader.Reader{URLs: readers, Files: &catalog.BasicReader{}},
-		Logger:  log,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
-	}
-	if h.audit, err = audit.Open(cfg.Audit.Log, cfg.Dir(), cfg.Audit.API.Recent); err != nil {
-		return nil, asUsage(fmt.Errorf("audit.log: %w", err))
-	}
-	h.watch.Store(newWatchList(append(append([]string{}, cfg.Files...), pluginFiles(cfg)...)...))
-	host := capability.NewHost(capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: readers, Proxy: prox}, h.audit)
-	h.plugins = plugin.NewManager(plugin.Deps{
-		Engine: h.engine, Logger: log, URLs: readers,
-		Host:  host,
-		Audit: h.audit,
-	})
-	if err = h.plugins.Apply(ctx, cfg); err != nil {
-		return nil, asUsage(err)
-	}
-	app, err := h.buildApp(ctx, cfg, h.plugins.Plugins())
-	if err != nil {
-		return nil, asUsage(err)
-	}
-	h.app.Store(app)
-	var auditAPI *audit.Log
-	if cfg.Audit.API.Enabled {
-		auditAPI = h.audit
-	}
-	h.srv = server.New(server.Options{
-		Logger:                log,
-		Plugins:               endpoints{h.plugins},
-		Detail:                h.readyDetail,
-		Ready:                 h.ready,
-		Catalog:               api.New(h.catalog),
-		Proxy:                 prox,
-		Pages:                 h,
-		ContentSecurityPolicy: ui.ContentSecurityPolicy,
-		Reload: func(ctx context.Context) error {
-			return h.reload(ctx, h.files, h.env)
-		},
-		Audit: auditAPI,
-	})
-	addr := net.JoinHostPort(cfg.Backend.Listen.Host, strconv.Itoa(*cfg.Backend.Listen.Port))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w; change backend.listen.port or stop what uses it", addr, err)
-	}
-	h.addr = ln.Addr().String()
-	go func() { h.served <- h.srv.Serve(ln) }()
-	// The catalog processes in the background; /readyz waits for its first pass. close
-	// cancels it and waits for Run to return.
-	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	ran := make(chan struct{})
-	go func() {
-		defer close(ran)
-		if err := h.catalog.Run(cctx); err != nil && cctx.Err() == nil {
-			log.Error("catalog processing failed to start", "err", err)
-		}
-	}()
-	h.stopCatalog = func() {
-		cancel()
-		<-ran
-	}
-	log.Info("greenroom ready", "addr", ln.Addr().String(), "baseUrl", cfg.Backend.BaseURL, "plugins", len(h.plugins.Plugins()), "store", dbPath, "startup", time.Since(began).Round(time.Millisecond))
+	log.Info("greenroom ready", "addr", h.addr, "baseUrl", cfg.Backend.BaseURL, "plugins", len(h.plugins.Plugins()), "store", resolve(cfg, cfg.Backend.Database.Connection), "startup", time.Since(began).Round(time.Millisecond))
 	return h, nil
 }
 
@@ -492,30 +408,11 @@ func (h *host) readyDetail() map[string]any {
 	return d
 }
 
-// close releases everything that was started, in reverse order; safe after a partial
-// start.
-func (h *host) close() {
-	if h.stopCatalog != nil {
-		h.stopCatalog()
-	}
-	if h.plugins != nil {
-		h.plugins.Close()
-	}
-	if h.audit != nil {
-		if err := h.audit.Close(); err != nil {
-			h.log.Warn("closing audit log", "err", err)
-		}
-	}
-	if h.engine != nil {
-		if err := h.engine.Close(context.Background()); err != nil {
-			h.log.Warn("closing runtime", "err", err)
-		}
-	}
-	if h.file != nil {
-		if err := h.file.Close(); err != nil {
-			h.log.Warn("closing store", "err", err)
-		}
-	}
+// stop stops every part in reverse order: the server first, letting in-flight requests
+// finish until ctx ends, then the catalog's processing, the plugins, the audit log, the
+// runtime and the store. It is safe after a partial start and when called twice.
+func (h *host) stop(ctx context.Context) error {
+	return h.group.Stop(ctx)
 }
 
 // endpoints adapts the plugin manager to the server.

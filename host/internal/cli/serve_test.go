@@ -68,8 +68,7 @@ func startPortal(t *testing.T, dir string) *host {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		h.srv.Shutdown(ctx)
-		h.close()
+		h.stop(ctx)
 	})
 	return h
 }
@@ -328,7 +327,7 @@ func TestServeOverlay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.srv.Shutdown(context.Background()); h.close() })
+	t.Cleanup(func() { h.stop(context.Background()) })
 	base := "http://" + h.addr
 	for _, tc := range []struct {
 		path   string
@@ -395,8 +394,7 @@ func TestStartWarnsBaseURLPort(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h.srv.Shutdown(context.Background())
-			h.close()
+			h.stop(context.Background())
 			got := logs.String()
 			warned := strings.Contains(got, "level=WARN") && strings.Contains(got, "backend.baseUrl") && strings.Contains(got, "differs from backend.listen.port "+port)
 			if warned != tc.warn || !strings.Contains(got, "greenroom ready") {

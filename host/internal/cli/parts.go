@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+
+	"greenroom.dev/greenroom/host/internal/audit"
+	"greenroom.dev/greenroom/host/internal/capability"
+	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/catalog/api"
+	"greenroom.dev/greenroom/host/internal/frontend/ui"
+	"greenroom.dev/greenroom/host/internal/lifecycle"
+	"greenroom.dev/greenroom/host/internal/plugin"
+	"greenroom.dev/greenroom/host/internal/proxy"
+	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/server"
+	"greenroom.dev/greenroom/host/internal/store"
+	"greenroom.dev/greenroom/host/internal/urlreader"
+	"greenroom.dev/greenroom/host/internal/urlreader/catalogreader"
+	"greenroom.dev/greenroom/host/internal/urlreader/integrations"
+)
+
+type part struct {
+	name string
+	part lifecycle.Part
+}
+
+// parts lists the host's parts in the order they start; they stop in reverse. Each
+// starts from the validated config and what the parts before it set on h. A new host
+// part is one line here and its start and stop.
+func (h *host) parts() []part {
+	return []part{
+		{"store", lifecycle.Funcs{StartFunc: h.startStore, StopFunc: h.stopStore}},
+		{"runtime", lifecycle.Funcs{StartFunc: h.startRuntime, StopFunc: h.stopRuntime}},
+		{"url readers", lifecycle.Funcs{StartFunc: h.startReaders}},
+		{"proxy", lifecycle.Funcs{StartFunc: h.startProxy}},
+		{"catalog", lifecycle.Funcs{StartFunc: h.startCatalog}},
+		{"audit log", lifecycle.Funcs{StartFunc: h.startAudit, StopFunc: h.stopAudit}},
+		{"plugins", lifecycle.Funcs{StartFunc: h.startPlugins, StopFunc: h.stopPlugins}},
+		{"app", lifecycle.Funcs{StartFunc: h.startApp}},
+		{"catalog processing", lifecycle.Runner(h.runCatalog, h.catalogStopped)},
+		{"server", lifecycle.Funcs{StartFunc: h.startServer, StopFunc: h.stopServer}},
+	}
+}
+
+func (h *host) startStore(context.Context) (err error) {
+	h.file, err = store.OpenFile(resolve(h.cfg, h.cfg.Backend.Database.Connection))
+	return err
+}
+
+func (h *host) stopStore(context.Context) error { return h.file.Close() }
+
+func (h *host) startRuntime(ctx context.Context) (err error) {
+	h.engine, err = runtime.NewEngine(ctx, runtime.EngineConfig{CacheDir: resolve(h.cfg, h.cfg.Runtime.CompilationCache), Logger: h.log})
+	return err
+}
+
+func (h *host) stopRuntime(ctx context.Context) error { return h.engine.Close(ctx) }
+
+func (h *host) startReaders(context.Context) error {
+	readers, err := integrations.NewReaders(h.cfg.Backend.Reading, h.cfg.Integrations, urlreader.Options{Logger: h.log})
+	if err != nil {
+		return asUsage(err)
+	}
+	h.readers = readers
+	return nil
+}
+
+func (h *host) startProxy(context.Context) (err error) {
+	if h.proxy, err = proxy.New(h.cfg.Proxy, proxy.Options{Logger: h.log}); err != nil {
+		return asUsage(err)
+	}
+	return nil
+}
+
+// startCatalog loads the catalog from the store; its processing starts later, as the
+// "catalog processing" part.
+func (h *host) startCatalog(ctx context.Context) (err error) {
+	h.catalog, err = catalog.New(ctx, catalog.Options{
+		Config:  h.cfg.Catalog,
+		BaseDir: h.cfg.Dir(),
+		Store:   h.file.Catalog(),
+		Reader:  &catalogreader.Reader{URLs: h.readers, Files: &catalog.BasicReader{}},
+		Logger:  h.log,
+	})
+	return err
+}
+
+// runCatalog is the catalog's processing loop: its first pass (which /readyz waits
+// for), then a refresh every catalog.processingInterval, until the host stops.
+func (h *host) runCatalog(ctx context.Context) error { return h.catalog.Run(ctx) }
+
+func (h *host) catalogStopped(err error) {
+	h.log.Error("catalog processing stopped", "err", err)
+}
+
+func (h *host) startAudit(context.Context) (err error) {
+	if h.audit, err = audit.Open(h.cfg.Audit.Log, h.cfg.Dir(), h.cfg.Audit.API.Recent); err != nil {
+		return asUsage(fmt.Errorf("audit.log: %w", err))
+	}
+	return nil
+}
+
+func (h *host) stopAudit(context.Context) error { return h.audit.Close() }
+
+func (h *host) startPlugins(ctx context.Context) error {
+	h.watch.Store(newWatchList(append(append([]string{}, h.cfg.Files...), pluginFiles(h.cfg)...)...))
+	services := capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy}
+	h.plugins = plugin.NewManager(plugin.Deps{
+		Engine: h.engine, Logger: h.log, URLs: h.readers,
+		Host:  capability.NewHost(services, h.audit),
+		Audit: h.audit,
+	})
+	if err := h.plugins.Apply(ctx, h.cfg); err != nil {
+		return asUsage(err)
+	}
+	return nil
+}
+
+func (h *host) stopPlugins(context.Context) error {
+	h.plugins.Close()
+	return nil
+}
+
+// startApp resolves the web app's extension tree over the plugins.
+func (h *host) startApp(ctx context.Context) error {
+	app, err := h.buildApp(ctx, h.cfg, h.plugins.Plugins())
+	if err != nil {
+		return asUsage(err)
+	}
+	h.app.Store(app)
+	return nil
+}
+
+// startServer listens on backend.listen and serves in the background; the server's end
+// (an error, or nil after Shutdown) arrives on h.served.
+func (h *host) startServer(context.Context) error {
+	var auditAPI *audit.Log
+	if h.cfg.Audit.API.Enabled {
+		auditAPI = h.audit
+	}
+	h.srv = server.New(server.Options{
+		Logger:                h.log,
+		Plugins:               endpoints{h.plugins},
+		Detail:                h.readyDetail,
+		Ready:                 h.ready,
+		Catalog:               api.New(h.catalog),
+		Proxy:                 h.proxy,
+		Pages:                 h,
+		ContentSecurityPolicy: ui.ContentSecurityPolicy,
+		Reload: func(ctx context.Context) error {
+			return h.reload(ctx, h.files, h.env)
+		},
+		Audit: auditAPI,
+	})
+	addr := net.JoinHostPort(h.cfg.Backend.Listen.Host, strconv.Itoa(*h.cfg.Backend.Listen.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w; change backend.listen.port or stop what uses it", addr, err)
+	}
+	h.addr = ln.Addr().String()
+	go func() { h.served <- h.srv.Serve(ln) }()
+	return nil
+}
+
+// stopServer stops accepting connections and waits for in-flight requests until ctx
+// ends (backend.shutdownTimeout on SIGTERM).
+func (h *host) stopServer(ctx context.Context) error {
+	err := h.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("in-flight requests still running after backend.shutdownTimeout: %w", err)
+	}
+	return err
+}
