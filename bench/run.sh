@@ -15,6 +15,9 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## ABI round trips (runtime; go-sdk Plugin.Call as the baseline)"
 	go test -run '^$' -bench . -benchmem ./host/internal/runtime/
 	echo
+	echo "## One host function through the capability table (kv_get; the store call alone as the baseline)"
+	go test -run '^$' -bench BenchmarkHostFunction -benchmem ./host/internal/capability/
+	echo
 	echo "## Plugin request path (host side) and request encoding"
 	go test -run '^$' -bench . -benchmem ./host/internal/plugin/ ./abi/
 	echo

@@ -87,7 +87,7 @@ func portOf(ln net.Listener) string {
 	return p
 }
 
-func plugin(t *testing.T, grants string) *config.Plugin {
+func plugin(t testing.TB, grants string) *config.Plugin {
 	t.Helper()
 	p := &config.Plugin{ID: "p", Limits: config.Limits{Memory: 64 << 20}}
 	if err := yaml.Unmarshal([]byte(grants), &p.Grants); err != nil {
