@@ -1,4 +1,4 @@
-// Package report builds what `greenroom audit` prints: for every configured plugin (or
+// Package auditreport builds what `greenroom audit` prints: for every configured plugin (or
 // one .wasm file), its source, sha256 and pin, its signature, the capabilities its
 // manifest declares, its imports use and the operator grants, what is over-granted or
 // missing, its limits, routes, extensions and tasks, and whether anything is a mismatch.
