@@ -142,6 +142,9 @@ func setup(t *testing.T) (*fixture, *config.Config) {
 	f.write(t, "egress.wasm", read(t, "egress.wat", "egress.yaml"))
 
 	cfg := loadConfig(t, f.dir, `
+proxy:
+  endpoints:
+    /chat: https://chat.example.com/api
 plugins:
   # Exactly what it needs, pinned and signed: clean.
   - id: reader
