@@ -459,6 +459,7 @@ type pobject struct {
 	vals  []pvalue
 	alias bool // some value holds an alias
 	lit   []byte
+	size  int // bytes of the literal parts, to size the buffer
 }
 
 // pvalue is one value: literal JSON, an alias, or a list of values (that may hold aliases).
@@ -480,6 +481,7 @@ func compileObject(n *yaml.Node) (*pobject, error) {
 		}
 		o.keys = append(o.keys, kb)
 		o.vals = append(o.vals, pv)
+		o.size += len(kb) + pv.size() + 2
 		if pv.hasAlias() {
 			o.alias = true
 		}
@@ -543,6 +545,14 @@ func compileValue(n *yaml.Node) (pvalue, error) {
 	return pvalue{lit: b}, nil
 }
 
+func (v *pvalue) size() int {
+	n := len(v.lit) + 2
+	for i := range v.list {
+		n += v.list[i].size() + 1
+	}
+	return n
+}
+
 func (v *pvalue) hasAlias() bool {
 	if v.alias != "" {
 		return true
@@ -559,7 +569,11 @@ func (o *pobject) render(user string, owners []string) json.RawMessage {
 	if o.lit != nil {
 		return o.lit
 	}
-	b := make([]byte, 0, 64)
+	n := o.size + len(user) + 2
+	for _, r := range owners {
+		n += len(r) + 3
+	}
+	b := make([]byte, 0, n)
 	b = append(b, '{')
 	for i := range o.keys {
 		if i > 0 {
