@@ -1,0 +1,66 @@
+package permission
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"greenroom.dev/greenroom/host/internal/identity"
+)
+
+// TestExamplePolicy: examples/rbac loads, and decides for the example catalog's users
+// what docs/permissions.md says it does.
+func TestExamplePolicy(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "examples", "rbac")
+	p, err := Load(Config{Enabled: true, RBAC: RBAC{
+		Admin:                   Admin{Users: []Member{{Name: "user:default/grace"}}},
+		PoliciesCSVFile:         "rbac-policy.csv",
+		ConditionalPoliciesFile: "conditional-policies.yaml",
+	}}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := p.Warnings(); len(w) > 0 {
+		t.Errorf("warnings: %q", w)
+	}
+	// The users and groups of examples/catalog/org, as sign-in resolves them.
+	ada := identity.NewUser("user:default/ada", []string{"group:default/team-checkout"})
+	grace := identity.NewUser("user:default/grace", []string{"group:default/team-payments", "group:default/engineering"})
+	linus := identity.NewUser("user:default/linus", []string{"group:default/team-platform"})
+	owned := `{"rule":"IS_ENTITY_OWNER","resourceType":"catalog-entity","params":{"claims":["group:default/team-checkout","user:default/ada"]}}`
+	fromGitHub := `{"allOf":[{"rule":"HAS_ANNOTATION","resourceType":"catalog-entity","params":{"annotation":"github.com/project-slug"}},` +
+		`{"not":{"rule":"IS_ENTITY_KIND","resourceType":"catalog-entity","params":{"kinds":["Group","User"]}}}]}`
+	cases := []struct {
+		name       string
+		who        identity.Principal
+		perm       Permission
+		want       Result
+		conditions string
+	}{
+		{"developers read the catalog", ada, CatalogEntityRead, Allow, ""},
+		{"and register locations", ada, CatalogLocationCreate, Allow, ""},
+		{"but may not unregister them", ada, CatalogLocationDelete, Deny, ""},
+		{"they delete what they own", ada, CatalogEntityDelete, Conditional, owned},
+		{"Ada refreshes what she owns or what comes from GitHub", ada, CatalogEntityRefresh, Conditional, `{"anyOf":[` + fromGitHub + `,` + owned + `]}`},
+		{"the platform team deletes anything", linus, CatalogEntityDelete, Allow, ""},
+		{"and unregisters locations", linus, CatalogLocationDelete, Allow, ""},
+		{"but does not reload the config", linus, AdminReload, Deny, ""},
+		{"the admin reloads it", grace, AdminReload, Allow, ""},
+		{"and reads the audit log", grace, AuditRead, Allow, ""},
+		{"nobody may read", identity.Nobody, CatalogEntityRead, Deny, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := p.Decide(tc.who, tc.perm)
+			if d.Result != tc.want {
+				t.Fatalf("%s %s: %s, want %s", tc.who.Name(), tc.perm.Name, d.Result, tc.want)
+			}
+			if tc.conditions != "" {
+				got, _ := json.Marshal(d.Conditions)
+				if string(got) != tc.conditions {
+					t.Errorf("conditions\n%s\nwant\n%s", got, tc.conditions)
+				}
+			}
+		})
+	}
+}
