@@ -106,6 +106,7 @@ func TestLoadErrors(t *testing.T) {
 		{"trusted key file", "security:\n  trustedKeys: [{file: nope.pub}]\n", nil, []string{"security.trustedKeys[0]", "nope.pub"}},
 		{"catalog orphan strategy", "catalog:\n  orphanStrategy: shred\n", nil, []string{"catalog.orphanStrategy", `use "delete"`}},
 		{"permission admin ref", "permission:\n  rbac:\n    admin:\n      users: [{name: ada}]\n", nil, []string{"app-config.yaml:4", "permission.rbac.admin.users[0].name", `"ada" is not a full entity ref; write kind:namespace/name, e.g. user:default/name`}},
+		{"permission plugin ids", "permission:\n  rbac: {pluginsWithPermission: [catalog, Scaffolder]}\n", nil, []string{"permission.rbac.pluginsWithPermission[1]", `"Scaffolder" is not a plugin id`}},
 		{"permission max depth", "permission:\n  rbac: {maxDepth: 0}\n", nil, []string{"permission.rbac.maxDepth", "0 must be above 0"}},
 		{"permission policy file", "permission:\n  rbac: {policies-csv-file: nope.csv}\n", nil, []string{"app-config.yaml:2", "permission.rbac.policies-csv-file", "nope.csv: file not found"}},
 		{"permission key", "permission:\n  rbac: {policiesCsvFile: p.csv}\n", nil, []string{"permission.rbac.policiesCsvFile: unknown key", "policies-csv-file"}},

@@ -95,6 +95,10 @@ func parseConditional(file string, data []byte, known map[string]Permission) ([]
 		if len(doc.Content) == 0 {
 			continue
 		}
+		if a := findAlias(&doc, 0); a != nil {
+			bad(a.Line, "YAML aliases (*name) and nesting over 64 levels are not allowed; repeat the value")
+			continue
+		}
 		root := doc.Content[0]
 		var entries []*yaml.Node
 		switch {
@@ -143,6 +147,20 @@ func parseConditional(file string, data []byte, known map[string]Permission) ([]
 		}
 	}
 	return out, errs
+}
+
+// findAlias finds an alias node (which could expand without bound) or a node nested too
+// deep.
+func findAlias(n *yaml.Node, depth int) *yaml.Node {
+	if n.Kind == yaml.AliasNode || depth > 64 {
+		return n
+	}
+	for _, c := range n.Content {
+		if a := findAlias(c, depth+1); a != nil {
+			return a
+		}
+	}
+	return nil
 }
 
 type problem struct {
@@ -531,8 +549,6 @@ func compileValue(n *yaml.Node) (pvalue, error) {
 			pv.list = append(pv.list, item)
 		}
 		return pv, nil
-	case yaml.AliasNode:
-		return pvalue{}, &lineError{n.Line, "YAML aliases (*name) are not allowed; repeat the value"}
 	}
 	var v any
 	if err := n.Decode(&v); err != nil {

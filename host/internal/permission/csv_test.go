@@ -40,6 +40,8 @@ func TestCSVBadLines(t *testing.T) {
 		{"role is a group", "g, user:default/ada, group:default/team-a", "group:default/team-a is not a role; a user's groups come from the catalog"},
 		{"admin role in the file", "g, user:default/ada, role:default/rbac_admin", "role:default/rbac_admin is the admins' role; list its members under permission.rbac.admin.users in the config"},
 		{"bad name characters", "g, user:default/a b, role:default/dev", `"user:default/a b" is not an entity ref: a namespace and a name are letters, digits, '.', '_' and '-'`},
+		{"empty subject", "p, , catalog-entity, read, allow", "the entity ref is empty; write role:default/name"},
+		{"spaces in the permission", "p, role:default/dev, catalog entity, read, allow", `"catalog entity" is not a permission name or resource type: they have no spaces`},
 		{"broken quote", `p, role:default/dev, "catalog-entity, read, allow`, "CSV syntax error"},
 	}
 	for _, tc := range cases {
@@ -109,5 +111,20 @@ func TestPluginPermissionsChecked(t *testing.T) {
 	}
 	if _, err := Load(Config{RBAC: RBAC{PoliciesCSVFile: "p.csv"}}, dir); err != nil {
 		t.Fatalf("without the declaration the name is not checked: %v", err)
+	}
+	writeFile(t, dir, "p.csv", "p, role:default/dev, hello-go.greet, read, allow\n")
+	_, err = Load(Config{RBAC: RBAC{PoliciesCSVFile: "p.csv"}}, dir, Permission{Type: Basic, Name: "hello-go.greet"})
+	if err == nil || !strings.Contains(err.Error(), "p.csv:1: hello-go.greet has no action, so it is granted with action use, not read") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestPolicyFileTooBig: a policy file over 8MiB is refused before it is parsed.
+func TestPolicyFileTooBig(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFile(t, dir, "big.csv", strings.Repeat("# padding\n", maxPolicyFile/10+1))
+	_, err := Load(Config{RBAC: RBAC{PoliciesCSVFile: f}}, "")
+	if err == nil || err.Error() != f+": file is over the 8388608 byte limit" {
+		t.Fatalf("err = %v", err)
 	}
 }
