@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/lifecycle"
@@ -122,7 +123,7 @@ func (c *Config) validateFields() []error {
 	return errs
 }
 
-// path resolves a policy file path against dir.
+// resolve makes a relative policy file path relative to dir.
 func resolve(dir, file string) string {
 	if file == "" || filepath.IsAbs(file) {
 		return file
@@ -150,14 +151,11 @@ func (e *FileError) Error() string {
 type FileErrors []*FileError
 
 func (es FileErrors) Error() string {
-	s := ""
+	s := make([]string, len(es))
 	for i, e := range es {
-		if i > 0 {
-			s += "\n"
-		}
-		s += e.Error()
+		s[i] = e.Error()
 	}
-	return s
+	return strings.Join(s, "\n")
 }
 
 func (FileErrors) keyFor(e *FileError) []string {

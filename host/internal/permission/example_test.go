@@ -2,7 +2,9 @@ package permission
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"greenroom.dev/greenroom/host/internal/identity"
@@ -63,4 +65,35 @@ func TestExamplePolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The host loads the permission section into an Engine, decides with it on every route
+// and host call, and mounts the API at /api/permission.
+func ExampleAPI_Serve() {
+	engine, err := NewEngine(Config{Enabled: true, RBAC: RBAC{
+		PoliciesCSVFile:         "rbac-policy.csv",
+		ConditionalPoliciesFile: "conditional-policies.yaml",
+	}}, filepath.Join("..", "..", "..", "examples", "rbac"))
+	if err != nil {
+		panic(err)
+	}
+	ada := identity.NewUser("user:default/ada", []string{"group:default/team-checkout"})
+	fmt.Println(engine.Decide(ada, CatalogLocationDelete).Result)
+
+	// The catalog settles conditional decisions about one entity.
+	owners := map[string]string{"component:default/checkout-service": "group:default/team-checkout"}
+	api := NewAPI(engine, func(resourceType, ref string, c Criteria) (bool, error) {
+		var p struct{ Claims []string }
+		if err := json.Unmarshal(c.Params, &p); err != nil {
+			return false, err
+		}
+		return slices.Contains(p.Claims, owners[ref]), nil
+	})
+	resp := api.Serve(ada, &Request{Method: "POST", Path: "/authorize", Body: []byte(`{"items":[
+		{"id":"1","permission":{"type":"resource","name":"catalog.entity.delete","attributes":{"action":"delete"},"resourceType":"catalog-entity"},"resourceRef":"component:default/checkout-service"},
+		{"id":"2","permission":{"type":"resource","name":"catalog.entity.delete","attributes":{"action":"delete"},"resourceType":"catalog-entity"},"resourceRef":"component:default/payments-service"}]}`)})
+	fmt.Println(resp.Status, string(resp.Body))
+	// Output:
+	// DENY
+	// 200 {"items":[{"id":"1","result":"ALLOW"},{"id":"2","result":"DENY"}]}
 }
