@@ -34,6 +34,9 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## Catalog REST API through the server (wrk, 16 connections, 10k entities; Backstage: by-name 1012, by-query 142, facets 131 req/s)"
 	go test -run '^$' -bench BenchmarkCatalogHTTP10k -benchtime 1x -timeout 30m ./host/internal/cli/
 	echo
+	echo "## Permission decisions (a policy of 50 roles and 500 lines; goal p50 <= 2000 ns; conditional: two roles' conditions with \$ownerRefs filled in)"
+	go test -run '^$' -bench BenchmarkDecide -benchmem ./host/internal/permission/
+	echo
 	echo "## Frontend rendering (entity page with 5 Wasm cards; catalog index over 100k entities)"
 	go test -run '^$' -bench . -benchmem ./host/internal/frontend/...
 	go test -run '^$' -bench BenchmarkCatalogIndex100k -benchtime 30x -timeout 30m ./host/internal/cli/

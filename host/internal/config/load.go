@@ -347,6 +347,8 @@ var fileKeys = []struct {
 	{path: []string{"catalog", "locations", "[]", "target"}},
 	{path: []string{"security", "trustedKeys", "[]", "file"}},
 	{path: []string{"audit", "log", "file"}},
+	{path: []string{"permission", "rbac", "policies-csv-file"}},
+	{path: []string{"permission", "rbac", "conditionalPoliciesFile"}},
 }
 
 // resolvePaths makes every relative file path in the merged config relative to the

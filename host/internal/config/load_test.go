@@ -105,6 +105,12 @@ func TestLoadErrors(t *testing.T) {
 		{"audit log size", "audit:\n  log: {maxSize: 1KiB}\n", nil, []string{"audit.log.maxSize", "below the 4KiB minimum"}},
 		{"trusted key file", "security:\n  trustedKeys: [{file: nope.pub}]\n", nil, []string{"security.trustedKeys[0]", "nope.pub"}},
 		{"catalog orphan strategy", "catalog:\n  orphanStrategy: shred\n", nil, []string{"catalog.orphanStrategy", `use "delete"`}},
+		{"permission admin ref", "permission:\n  rbac:\n    admin:\n      users: [{name: ada}]\n", nil, []string{"app-config.yaml:4", "permission.rbac.admin.users[0].name", `"ada" is not a full entity ref; write kind:namespace/name, e.g. user:default/name`}},
+		{"permission plugin ids", "permission:\n  rbac: {pluginsWithPermission: [catalog, Scaffolder]}\n", nil, []string{"permission.rbac.pluginsWithPermission[1]", `"Scaffolder" is not a plugin id`}},
+		{"permission max depth", "permission:\n  rbac: {maxDepth: 0}\n", nil, []string{"permission.rbac.maxDepth", "0 must be above 0"}},
+		{"permission policy file", "permission:\n  rbac: {policies-csv-file: nope.csv}\n", nil, []string{"app-config.yaml:2", "permission.rbac.policies-csv-file", "nope.csv: file not found"}},
+		{"permission key", "permission:\n  rbac: {policiesCsvFile: p.csv}\n", nil, []string{"permission.rbac.policiesCsvFile: unknown key", "policies-csv-file"}},
+		{"reserved permission id", "plugins:\n  - id: permission\n    source: a.wasm\n", nil, []string{"plugins[0].id", `"permission" is reserved for the host's own /api/permission routes`}},
 		{"proxy endpoint key", "proxy:\n  endpoints:\n    /x: {target: http://a, headerz: {}}\n", nil, []string{"headerz"}},
 	}
 	for _, tc := range cases {
@@ -271,6 +277,9 @@ func TestOverlayRelativePaths(t *testing.T) {
 		}
 	}
 	write(t, overDir, "release.pub", "")
+	os.MkdirAll(filepath.Join(overDir, "rbac"), 0o755)
+	write(t, filepath.Join(overDir, "rbac"), "p.csv", "p, role:default/r, catalog-entity, read, allow\n")
+	write(t, filepath.Join(overDir, "rbac"), "c.yaml", "")
 	// File roots must exist: the loader validates backend.reading as the host builds it.
 	absRoot := t.TempDir()
 	for _, d := range []string{filepath.Join(baseDir, "catalog"), filepath.Join(overDir, "more")} {
@@ -293,6 +302,7 @@ backend:
   reading: {fileRoots: [more, `+absRoot+`]}
 runtime: {compilationCache: cache}
 audit: {log: {file: logs/audit.log}}
+permission: {rbac: {policies-csv-file: rbac/p.csv, conditionalPoliciesFile: ./rbac/c.yaml}}
 plugins:
   - {id: a, source: a2.wasm}
   - {id: c, source: ../base/c.wasm}
@@ -313,17 +323,19 @@ catalog:
 		t.Fatal(err)
 	}
 	want := map[string][2]string{
-		"plugins[0].source":            {c.Plugins[0].Source, filepath.Join(overDir, "a2.wasm")},
-		"plugins[1].source":            {c.Plugins[1].Source, "b.wasm"},
-		"plugins[2].source":            {c.Plugins[2].Source, "https://example.com/r.wasm"},
-		"plugins[3].source":            {c.Plugins[3].Source, filepath.Join(baseDir, "c.wasm")},
-		"backend.database.connection":  {c.Backend.Database.Connection, filepath.Join(overDir, "state/g.db")},
-		"backend.reading.fileRoots[0]": {c.Backend.Reading.FileRoots[0], filepath.Join(overDir, "more")},
-		"backend.reading.fileRoots[1]": {c.Backend.Reading.FileRoots[1], absRoot},
-		"runtime.compilationCache":     {c.Runtime.CompilationCache, filepath.Join(overDir, "cache")},
-		"audit.log.file":               {c.Audit.Log.File, filepath.Join(overDir, "logs/audit.log")},
-		"catalog.locations[0].target":  {c.Catalog.Locations[0].Target, filepath.Join(overDir, "more/all.yaml")},
-		"catalog.locations[1].target":  {c.Catalog.Locations[1].Target, "https://example.com/x.yaml"},
+		"plugins[0].source":                       {c.Plugins[0].Source, filepath.Join(overDir, "a2.wasm")},
+		"plugins[1].source":                       {c.Plugins[1].Source, "b.wasm"},
+		"plugins[2].source":                       {c.Plugins[2].Source, "https://example.com/r.wasm"},
+		"plugins[3].source":                       {c.Plugins[3].Source, filepath.Join(baseDir, "c.wasm")},
+		"backend.database.connection":             {c.Backend.Database.Connection, filepath.Join(overDir, "state/g.db")},
+		"backend.reading.fileRoots[0]":            {c.Backend.Reading.FileRoots[0], filepath.Join(overDir, "more")},
+		"backend.reading.fileRoots[1]":            {c.Backend.Reading.FileRoots[1], absRoot},
+		"runtime.compilationCache":                {c.Runtime.CompilationCache, filepath.Join(overDir, "cache")},
+		"audit.log.file":                          {c.Audit.Log.File, filepath.Join(overDir, "logs/audit.log")},
+		"permission.rbac.policies-csv-file":       {c.Permission.RBAC.PoliciesCSVFile, filepath.Join(overDir, "rbac/p.csv")},
+		"permission.rbac.conditionalPoliciesFile": {c.Permission.RBAC.ConditionalPoliciesFile, filepath.Join(overDir, "rbac/c.yaml")},
+		"catalog.locations[0].target":             {c.Catalog.Locations[0].Target, filepath.Join(overDir, "more/all.yaml")},
+		"catalog.locations[1].target":             {c.Catalog.Locations[1].Target, "https://example.com/x.yaml"},
 	}
 	for path, gw := range want {
 		if gw[0] != gw[1] {
@@ -449,5 +461,41 @@ plugins:
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)
 		}
+	}
+}
+
+// TestPermissionSection: the permission section loads with its policy files read
+// relative to the config file, and a bad line of a policy file stops the load with the
+// config key that names the file, the policy file's line and the fix.
+func TestPermissionSection(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "rbac"), 0o755)
+	csv := write(t, filepath.Join(dir, "rbac"), "rbac-policy.csv", "p, role:default/dev, catalog-entity, read, allow\ng, group:default/team-a, role:default/dev\n")
+	f := write(t, dir, "app-config.yaml", `
+permission:
+  enabled: true
+  rbac:
+    admin:
+      users: [{name: user:default/ada}]
+      superUsers: [{name: user:default/linus}]
+    policies-csv-file: rbac/rbac-policy.csv
+    policyFileReload: true
+    pluginsWithPermission: [catalog, scaffolder, permission]
+    maxDepth: 1
+`)
+	t.Chdir(t.TempDir())
+	c, err := Load([]string{f}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Permission
+	if !p.Enabled || p.RBAC.PoliciesCSVFile != "rbac/rbac-policy.csv" || !p.RBAC.PolicyFileReload || len(p.RBAC.Admin.Users) != 1 || *p.RBAC.MaxDepth != 1 {
+		t.Errorf("section %+v", p)
+	}
+	write(t, filepath.Join(dir, "rbac"), "rbac-policy.csv", "p, role:default/dev, catalog-entity, read, allow\np, role:default/dev, catalog-entity, rad, allow\n")
+	_, err = Load([]string{f}, env(nil))
+	want := f + `:8: permission.rbac.policies-csv-file: ` + csv + `:2: unknown action "rad"; use create, read, update, delete or use`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v\nwant %s", err, want)
 	}
 }

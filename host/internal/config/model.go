@@ -14,6 +14,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/lifecycle"
+	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/units"
@@ -43,6 +44,9 @@ type Config struct {
 	Security signing.Config `yaml:"security"`
 	// Audit configures the audit log of capability calls and denials.
 	Audit audit.Config `yaml:"audit"`
+	// Permission turns on the permission policy (permission.enabled) and names its RBAC
+	// files (permission.rbac), with Backstage's and Red Hat Developer Hub's keys.
+	Permission permission.Config `yaml:"permission"`
 
 	// Files are the config files this was loaded from, in order.
 	Files  []string `yaml:"-"`
@@ -381,6 +385,7 @@ func (c *Config) validate() Errors {
 		}
 	}
 	section([]string{"catalog"}, c.Catalog.Validate()...)
+	section([]string{"permission"}, c.Permission.Validate(c.Dir())...)
 	section([]string{"proxy"}, c.Proxy.Validate()...)
 	section([]string{"backend", "reading"}, integrations.Validate(c.Backend.Reading, c.Integrations)...)
 	if c.Backend.Database.Client != "bbolt" {
@@ -514,7 +519,7 @@ func (c *Config) locate(path ...string) (string, int) {
 }
 
 // reservedIDs are /api/<id> prefixes the host serves itself.
-var reservedIDs = map[string]bool{"catalog": true, "proxy": true, "admin": true, "audit": true, "auth": true, "app": true}
+var reservedIDs = map[string]bool{"catalog": true, "proxy": true, "admin": true, "audit": true, "auth": true, "app": true, "permission": true}
 
 // IsRemote reports whether a plugin source is a URL rather than a local path.
 func IsRemote(src string) bool {

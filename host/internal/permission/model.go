@@ -3,7 +3,10 @@
 // with criteria over a resource's rules), and the policy that makes them.
 package permission
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Type is a permission's type: basic, or resource (it concerns one resource, such as a
 // catalog entity, and may be decided CONDITIONAL).
@@ -110,3 +113,68 @@ var (
 	// AuditRead is GET /api/audit.
 	AuditRead = Permission{Type: Basic, Name: "greenroom.audit.read", Attributes: Attributes{Action: Read}}
 )
+
+// RBAC's own resource type and permissions (RHDH's rbac-common): reading and editing the
+// policy. Admins (permission.rbac.admin.users) hold them through role:default/rbac_admin.
+const PolicyEntityResource = "policy-entity"
+
+var (
+	PolicyEntityRead   = Permission{Type: Resource, Name: "policy.entity.read", Attributes: Attributes{Action: Read}, ResourceType: PolicyEntityResource}
+	PolicyEntityCreate = Permission{Type: Basic, Name: "policy.entity.create", Attributes: Attributes{Action: Create}}
+	PolicyEntityUpdate = Permission{Type: Resource, Name: "policy.entity.update", Attributes: Attributes{Action: Update}, ResourceType: PolicyEntityResource}
+	PolicyEntityDelete = Permission{Type: Resource, Name: "policy.entity.delete", Attributes: Attributes{Action: Delete}, ResourceType: PolicyEntityResource}
+)
+
+// Use is the RBAC policy action for a permission with no action (RHDH's toPermissionAction).
+const Use = "use"
+
+// PolicyAction is the action an RBAC policy line must name to grant perm: its
+// attributes.action, or "use" when it has none.
+func PolicyAction(perm Permission) string {
+	if perm.Attributes.Action == "" {
+		return Use
+	}
+	return perm.Attributes.Action
+}
+
+// Known are the permissions the host itself defines, with the plugin that owns each (the
+// plugin id of the routes it guards). A policy that names a permission under one of
+// their prefixes (catalog., greenroom., policy.) must name one of these.
+var Known = []KnownPermission{
+	{CatalogEntityRead, "catalog"}, {CatalogEntityCreate, "catalog"}, {CatalogEntityDelete, "catalog"},
+	{CatalogEntityRefresh, "catalog"}, {CatalogLocationRead, "catalog"}, {CatalogLocationCreate, "catalog"},
+	{CatalogLocationDelete, "catalog"},
+	{AdminReload, "admin"}, {AuditRead, "audit"},
+	{PolicyEntityRead, "permission"}, {PolicyEntityCreate, "permission"}, {PolicyEntityUpdate, "permission"},
+	{PolicyEntityDelete, "permission"},
+}
+
+// KnownPermission is a permission with the id of the plugin that owns it.
+type KnownPermission struct {
+	Permission
+	PluginID string
+}
+
+// knownPrefixes are the name prefixes reserved for Known permissions.
+var knownPrefixes = []string{"catalog.", "greenroom.", "policy."}
+
+var knownByName = func() map[string]KnownPermission {
+	m := make(map[string]KnownPermission, len(Known))
+	for _, k := range Known {
+		m[k.Name] = k
+	}
+	return m
+}()
+
+// PluginOf names the plugin that owns a permission: the one Known gives, else the part
+// of the name before its first dot (Backstage names permissions <plugin>.<...>:
+// scaffolder.task.read). A service token's accessRestrictions are matched against it.
+func PluginOf(name string) string {
+	if k, ok := knownByName[name]; ok {
+		return k.PluginID
+	}
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		return name[:i]
+	}
+	return name
+}

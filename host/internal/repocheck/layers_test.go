@@ -63,6 +63,7 @@ var sameLayer = map[string][]string{
 	"host/internal/frontend/wasmext":        {"host/internal/frontend/ext"},
 	"host/internal/catalog/api":             {"host/internal/catalog"},
 	"host/internal/pack":                    {},
+	"host/internal/permission":              {"host/internal/identity", "host/internal/lifecycle", "host/internal/units"},
 }
 
 // edges lists third-party packages that only one package (and its tests) may import:
