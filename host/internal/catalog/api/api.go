@@ -120,9 +120,9 @@ func (a *API) route(ctx context.Context, r *Request, s []string) (*Response, err
 		}
 		return jsonBytes(http.StatusOK, b), nil
 	case len(s) == 6 && s[0] == "entities" && s[1] == "by-name" && s[5] == "ancestry" && m == http.MethodGet:
-		root, items, ok := a.cat.Ancestry(s[2], s[3], s[4])
-		if !ok {
-			return nil, notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", s[4], s[2], s[3])
+		root, items, err := a.cat.Ancestry(s[2], s[3], s[4])
+		if err != nil {
+			return nil, err
 		}
 		return jsonValue(http.StatusOK, map[string]any{"rootEntityRef": root, "items": items}), nil
 	case len(s) == 2 && s[0] == "entities" && s[1] == "by-refs" && m == http.MethodPost:
