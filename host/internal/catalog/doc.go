@@ -60,7 +60,9 @@
 // tested slot by slot against a large one instead of listing it. A View (view.go) reads
 // the catalog within one Expr, the caller's catalog.entity.read decision, joined with
 // each query's filter inside the index, so a conditional read costs a few set
-// operations.
+// operations. rules.go turns a permission decision and the catalog's rules
+// (IS_ENTITY_OWNER, IS_ENTITY_KIND, HAS_ANNOTATION, HAS_LABEL, HAS_METADATA, HAS_SPEC)
+// into an Expr, as Backstage's rules turn into filters.
 //
 // # Store
 //
