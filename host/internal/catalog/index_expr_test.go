@@ -235,7 +235,7 @@ func (g *exprGen) expr(depth int) Expr {
 // select the same entities through the expression evaluator as through match.
 func TestExprMatchesNaiveEvaluator(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "g")
-	root, err := gen.Generate(dir, 2000, 3)
+	root, err := gen.Generate(dir, 1000, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestExprMatchesNaiveEvaluator(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	g := &exprGen{r: rand.New(rand.NewPCG(7, 11)), groups: gen.Split(2000).Groups, names: names}
+	g := &exprGen{r: rand.New(rand.NewPCG(7, 11)), groups: gen.Split(1000).Groups, names: names}
 	nonEmpty, nonFull := 0, 0
 	for i := 0; i < 200; i++ {
 		x := g.expr(3)
