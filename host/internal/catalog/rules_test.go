@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -245,5 +246,28 @@ func TestDecisionExpr(t *testing.T) {
 		if !strings.HasPrefix(got, tt.want) {
 			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestRuleCache checks that a rule met again gives the same expression from the cache,
+// and that the cache stays bounded.
+func TestRuleCache(t *testing.T) {
+	c := crit(t, `{"rule":"HAS_LABEL","params":{"label":"cache-test"}}`)
+	x1, _ := CriteriaExpr(c)
+	x2, _ := CriteriaExpr(c)
+	if x1.n != x2.n || x1.String() != `"metadata.labels.cache-test"` {
+		t.Fatalf("%s and %s are not the cached expression", x1, x2)
+	}
+	for i := range ruleCacheMax + 10 {
+		x, err := CriteriaExpr(crit(t, fmt.Sprintf(`{"rule":"HAS_SPEC","params":{"key":"k%d"}}`, i)))
+		if err != nil || x.String() != fmt.Sprintf(`"spec.k%d"`, i) {
+			t.Fatalf("%d: %s %v", i, x, err)
+		}
+	}
+	ruleCache.RLock()
+	n := len(ruleCache.m)
+	ruleCache.RUnlock()
+	if n > ruleCacheMax {
+		t.Fatalf("the rule cache holds %d entries, more than %d", n, ruleCacheMax)
 	}
 }
