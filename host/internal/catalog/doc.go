@@ -52,6 +52,18 @@
 // every batch that moves an entity to a new slot increments. The rest of the package uses
 // the index through its methods only (TestIndexIsClosed).
 //
+// # Permissions
+//
+// An Expr (expr.go) is a boolean expression over the same search keys, which the index
+// evaluates as set operations over its postings (index_expr.go): And intersects from its
+// smallest operand, Or unites, Not is the complement over live slots, and a small set is
+// tested slot by slot against a large one instead of listing it. A View (view.go) reads
+// the catalog within one Expr, the caller's catalog.entity.read decision, joined with
+// each query's filter inside the index, so a conditional read costs a few set
+// operations. rules.go turns a permission decision and the catalog's rules
+// (IS_ENTITY_OWNER, IS_ENTITY_KIND, HAS_ANNOTATION, HAS_LABEL, HAS_METADATA, HAS_SPEC)
+// into an Expr, as Backstage's rules turn into filters.
+//
 // # Store
 //
 // The Store interface is two calls over named buckets (entities, sources, locations):

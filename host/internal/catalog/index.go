@@ -24,10 +24,11 @@ import (
 // singletons. The original-case value of a posting (for facets) is kept only when it
 // differs from the lower-cased value.
 //
-// The index is closed: code outside index.go, index_keys.go and index_match.go goes
-// through its methods (add, remove, at, holds, relocate, match, containing,
-// countValues, sortValues, ...) and never touches its fields, nor the slot and indexed
-// fields it keeps on each entity. TestIndexIsClosed checks this.
+// The index is closed: code outside index.go, index_keys.go, index_match.go and
+// index_expr.go goes through its methods (add, remove, at, holds, relocate, match,
+// selectExpr, matches, containing, countValues, sortValues, ...) and never touches its
+// fields, nor the slot and indexed fields it keeps on each entity. TestIndexIsClosed
+// checks this.
 type index struct {
 	slots []*entity
 	dead  int

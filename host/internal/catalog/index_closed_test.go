@@ -13,7 +13,7 @@ import (
 
 // indexFiles are the index's own files: only they may touch its fields, its internal
 // types and the slot fields it keeps on entities (index_test.go is its white-box test).
-var indexFiles = []string{"index.go", "index_keys.go", "index_match.go", "index_test.go", "index_closed_test.go"}
+var indexFiles = []string{"index.go", "index_keys.go", "index_match.go", "index_expr.go", "index_test.go", "index_expr_test.go", "index_closed_test.go"}
 
 // indexInternals returns the field names of the index type, read from index.go.
 func indexInternals(t *testing.T) map[string]bool {

@@ -28,6 +28,9 @@ func inputErr(format string, a ...any) error {
 func notFound(format string, a ...any) error {
 	return &Error{Name: "NotFoundError", Message: fmt.Sprintf(format, a...)}
 }
+func notAllowed(format string, a ...any) error {
+	return &Error{Name: "NotAllowedError", Message: fmt.Sprintf(format, a...)}
+}
 
 // Locations returns the locations registered through POST /locations, sorted by type
 // and target, as Backstage's GET /locations lists them: those from catalog.locations in
@@ -57,11 +60,12 @@ func (c *Catalog) LocationByID(id string) (Location, error) {
 }
 
 // LocationByEntity returns the registered location an entity originates from.
-func (c *Catalog) LocationByEntity(kind, namespace, name string) (Location, error) {
+func (v View) LocationByEntity(kind, namespace, name string) (Location, error) {
+	c := v.c
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	ref := strings.ToLower(kind + ":" + namespace + "/" + name)
-	e := c.ents[ref]
+	e := v.visible(c.ents[ref])
 	if e == nil {
 		return Location{}, notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", name, kind, namespace)
 	}
@@ -194,14 +198,25 @@ func (c *Catalog) DeleteLocation(ctx context.Context, id string) error {
 	return c.removeRoot(ctx, loc, true)
 }
 
-// DeleteByUID removes an entity (DELETE /entities/by-uid/:uid). If its location still
-// emits it, it returns on the next processing pass.
-func (c *Catalog) DeleteByUID(ctx context.Context, uid string) error {
+// DeleteByUID removes an entity (DELETE /entities/by-uid/:uid), if there is one in the
+// view. If its location still emits it, it returns on the next processing pass.
+//
+// may is the caller's catalog.entity.delete decision (DecisionExpr). As Backstage's
+// catalog does, a DENY (Nothing) is a NotAllowedError, and so is a CONDITIONAL one
+// (any other Expr than the zero one) that does not match the entity, or finds none.
+func (v View) DeleteByUID(ctx context.Context, uid string, may Expr) error {
+	c := v.c
+	if may.None() {
+		return notAllowed("You may not delete entities (catalog.entity.delete)")
+	}
 	c.procMu.Lock()
 	defer c.procMu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.byUID[uid]
+	e := v.visible(c.byUID[uid])
+	if !may.All() && (e == nil || !c.idx.matches(e, may.n)) {
+		return notAllowed("You may not delete the entity with uid %s (catalog.entity.delete)", uid)
+	}
 	if e == nil {
 		return nil
 	}
@@ -216,14 +231,23 @@ func (c *Catalog) DeleteByUID(ctx context.Context, uid string) error {
 	return b.commit(ctx)
 }
 
-// RefreshEntity re-reads the location that emits an entity now (POST /refresh).
-func (c *Catalog) RefreshEntity(ctx context.Context, ref string) error {
+// RefreshEntity re-reads the location that emits an entity in the view now (POST
+// /refresh).
+//
+// may is the caller's catalog.entity.refresh decision (DecisionExpr): a DENY, or a
+// CONDITIONAL one that does not match the entity or finds none, is a NotAllowedError.
+func (v View) RefreshEntity(ctx context.Context, ref string, may Expr) error {
+	c := v.c
 	r, err := model.ParseRef(ref, model.RefContext{})
 	if err != nil {
 		return inputErr("%s", err.Error())
 	}
+	if may.None() {
+		return notAllowed("You may not refresh entities (catalog.entity.refresh)")
+	}
 	c.mu.RLock()
-	e := c.ents[r.Key()]
+	e := v.visible(c.ents[r.Key()])
+	allowed := may.All() || e != nil && c.idx.matches(e, may.n)
 	var root *Location
 	var source string
 	if e != nil {
@@ -235,6 +259,9 @@ func (c *Catalog) RefreshEntity(ctx context.Context, ref string) error {
 		}
 	}
 	c.mu.RUnlock()
+	if !allowed {
+		return notAllowed("You may not refresh entity %s (catalog.entity.refresh)", ref)
+	}
 	if e == nil {
 		return notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", r.Name, r.Kind, r.Namespace)
 	}

@@ -11,11 +11,13 @@ import (
 // The operations behind the plugin host functions catalog_get, catalog_query,
 // catalog_facets (capability catalog.read) and catalog_apply (catalog.write). Request
 // and result shapes follow abi/SPEC.md section 3.3. Kinds, when non-empty, narrows a
-// plugin's view to those entity kinds (a narrowed grant).
+// plugin's view to those entity kinds (a narrowed grant). The host calls made on a
+// user's behalf go through the user's View (Catalog.Within), so that a plugin sees
+// no more than the user may read.
 
 // GetEntity returns the entity for a ref ("kind:namespace/name"; namespace defaults to
 // "default"), or nil if there is none.
-func (c *Catalog) GetEntity(ref string, kinds []string) (json.RawMessage, error) {
+func (v View) GetEntity(ref string, kinds []string) (json.RawMessage, error) {
 	r, err := model.ParseRef(ref, model.RefContext{})
 	if err != nil {
 		return nil, inputErr("%s", err.Error())
@@ -23,7 +25,7 @@ func (c *Catalog) GetEntity(ref string, kinds []string) (json.RawMessage, error)
 	if len(kinds) > 0 && !containsFold(kinds, r.Kind) {
 		return nil, nil
 	}
-	b := c.ByKey(r.Key())
+	b := v.ByKey(r.Key())
 	if b == nil {
 		return nil, nil
 	}
@@ -52,7 +54,7 @@ type QueryResult struct {
 }
 
 // QueryEntities runs catalog_query. Limit 0 means 20, as in the REST API; at most 1000.
-func (c *Catalog) QueryEntities(q PluginQuery, kinds []string) (QueryResult, error) {
+func (v View) QueryEntities(q PluginQuery, kinds []string) (QueryResult, error) {
 	limit := q.Limit
 	if limit < 0 {
 		return QueryResult{}, inputErr("Invalid limit, must be zero or greater")
@@ -73,7 +75,7 @@ func (c *Catalog) QueryEntities(q PluginQuery, kinds []string) (QueryResult, err
 		return QueryResult{}, inputErr("%s", err.Error())
 	}
 	f = narrow(f, kinds)
-	items, total := c.Select(Selection{Filter: f, Order: cur.Order, FullText: cur.FullText, Offset: cur.Offset, Limit: limit})
+	items, total := v.Select(Selection{Filter: f, Order: cur.Order, FullText: cur.FullText, Offset: cur.Offset, Limit: limit})
 	fields := ParseFields(q.Fields)
 	res := QueryResult{Items: make([]json.RawMessage, len(items)), TotalItems: total}
 	for i, it := range items {
@@ -93,7 +95,7 @@ func (c *Catalog) QueryEntities(q PluginQuery, kinds []string) (QueryResult, err
 }
 
 // QueryFacets runs catalog_facets.
-func (c *Catalog) QueryFacets(facets, filter, kinds []string) (map[string][]FacetCount, error) {
+func (v View) QueryFacets(facets, filter, kinds []string) (map[string][]FacetCount, error) {
 	if len(facets) == 0 {
 		return nil, inputErr("Missing facet parameter; give at least one, for example [\"kind\"]")
 	}
@@ -101,7 +103,7 @@ func (c *Catalog) QueryFacets(facets, filter, kinds []string) (map[string][]Face
 	if err != nil {
 		return nil, inputErr("%s", err.Error())
 	}
-	return c.Facets(facets, narrow(f, kinds)), nil
+	return v.Facets(facets, narrow(f, kinds)), nil
 }
 
 // narrow restricts a filter to the given kinds.

@@ -134,15 +134,26 @@ func (q *queryCache) put(version uint64, key string, r []uint32) {
 // benchmarks can measure the uncached query path. Call it before serving.
 func (c *Catalog) DisableQueryCache() { c.qcache.off = true }
 
-// matches returns the ordered index slots of a selection (without offset/limit). The
-// slots stay valid while the catalog version is unchanged. Callers hold c.mu (read).
-func (c *Catalog) matches(s *Selection) []uint32 {
+// matches returns the ordered index slots of a selection (without offset/limit) among
+// the entities scope matches. The slots stay valid while the catalog version is
+// unchanged. Callers hold c.mu (read).
+func (c *Catalog) matches(s *Selection, scope Expr) []uint32 {
 	key := s.Filter.cacheKey() + "#" + fmt.Sprint(s.Order) + "#" + s.FullText.Term + "#" + strings.Join(s.FullText.Fields, ",")
+	if !scope.All() {
+		key += "#" + scope.String()
+	}
 	v := c.version.Load()
 	if r, ok := c.qcache.get(v, key); ok {
 		return r
 	}
-	ids := c.idx.match(s.Filter)
+	var ids []uint32
+	if scope.All() {
+		ids = c.idx.match(s.Filter)
+	} else {
+		// The scope joins the filter in one expression, so that the index starts from
+		// whichever side selects fewer entities.
+		ids = c.idx.selectExpr(And(s.Filter.Expr(), scope).n)
+	}
 	if s.FullText.Term != "" {
 		ids = c.fullText(ids, s.FullText, s.Order)
 	}
@@ -202,10 +213,10 @@ func (c *Catalog) order(ids []uint32, order []OrderField) {
 	})
 }
 
-// page returns the slots of a selection's page and the total number of matches.
-// Callers hold c.mu (read).
-func (c *Catalog) page(s *Selection) ([]uint32, int) {
-	all := c.matches(s)
+// page returns the slots of a selection's page and the total number of matches among
+// the entities scope matches. Callers hold c.mu (read).
+func (c *Catalog) page(s *Selection, scope Expr) ([]uint32, int) {
+	all := c.matches(s, scope)
 	total := len(all)
 	lo := min(max(s.Offset, 0), total)
 	hi := total
@@ -217,10 +228,11 @@ func (c *Catalog) page(s *Selection) ([]uint32, int) {
 
 // Select runs a selection and returns the page's entities (JSON, one new slice each)
 // and the total number of matches.
-func (c *Catalog) Select(s Selection) ([][]byte, int) {
+func (v View) Select(s Selection) ([][]byte, int) {
+	c := v.c
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	ids, total := c.page(&s)
+	ids, total := c.page(&s, v.scope)
 	out := make([][]byte, 0, len(ids))
 	for _, id := range ids {
 		out = append(out, c.entityJSON(c.idx.at(id)))
@@ -232,10 +244,11 @@ func (c *Catalog) Select(s Selection) ([][]byte, int) {
 // each projected to fields when there are any (as Project does). It returns dst, the
 // number of entities on the page and the total number of matches. A projection that
 // needs neither relations nor status reads the stored document alone.
-func (c *Catalog) SelectJSON(dst []byte, s Selection, fields [][]string) ([]byte, int, int) {
+func (v View) SelectJSON(dst []byte, s Selection, fields [][]string) ([]byte, int, int) {
+	c := v.c
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	ids, total := c.page(&s)
+	ids, total := c.page(&s, v.scope)
 	if len(fields) == 0 {
 		stored := make([][]relEdge, len(ids)) // each entity's edges, looked up once
 		n := 2
@@ -292,11 +305,15 @@ type facetCache struct {
 
 // Facets counts the values of each facet over the entities matching filter. Results are
 // cached per catalog version; the returned lists are shared and must not be modified.
-func (c *Catalog) Facets(facets []string, filter Filter) map[string][]FacetCount {
+func (vw View) Facets(facets []string, filter Filter) map[string][]FacetCount {
+	c := vw.c
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	v := c.version.Load()
 	fkey := filter.cacheKey()
+	if !vw.scope.All() {
+		fkey += "#" + vw.scope.String()
+	}
 	out := make(map[string][]FacetCount, len(facets))
 	var missing []string
 	if !c.qcache.off {
@@ -317,7 +334,7 @@ func (c *Catalog) Facets(facets []string, filter Filter) map[string][]FacetCount
 		}
 		facets = missing
 	}
-	computed := c.facets(facets, filter)
+	computed := c.facets(facets, filter, vw.scope)
 	if !c.qcache.off {
 		c.fcache.mu.Lock()
 		if c.fcache.version == v {
@@ -333,10 +350,10 @@ func (c *Catalog) Facets(facets []string, filter Filter) map[string][]FacetCount
 	return out
 }
 
-func (c *Catalog) facets(facets []string, filter Filter) map[string][]FacetCount {
+func (c *Catalog) facets(facets []string, filter Filter, scope Expr) map[string][]FacetCount {
 	var bits bitset
-	if len(filter) > 0 {
-		bits = newBitset(c.idx.slotCount(), c.matches(&Selection{Filter: filter}))
+	if len(filter) > 0 || !scope.All() {
+		bits = newBitset(c.idx.slotCount(), c.matches(&Selection{Filter: filter}, scope))
 	}
 	out := make(map[string][]FacetCount, len(facets))
 	for _, f := range facets {
@@ -358,31 +375,49 @@ func (c *Catalog) facets(facets []string, filter Filter) map[string][]FacetCount
 
 // ByRef returns the entity for a ref (kind required; namespace defaults to "default"),
 // or nil.
-func (c *Catalog) ByRef(ref string) []byte {
+func (v View) ByRef(ref string) []byte {
 	r, err := model.ParseRef(ref, model.RefContext{})
 	if err != nil {
 		return nil
 	}
-	return c.ByKey(r.Key())
+	return v.ByKey(r.Key())
 }
 
 // ByKey returns the entity for a lower-cased "kind:namespace/name", or nil.
-func (c *Catalog) ByKey(key string) []byte {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.entityJSON(c.ents[key])
+func (v View) ByKey(key string) []byte {
+	v.c.mu.RLock()
+	defer v.c.mu.RUnlock()
+	return v.c.entityJSON(v.visible(v.c.ents[key]))
 }
 
 // ByName returns an entity by kind, namespace and name (case-insensitive), or nil.
-func (c *Catalog) ByName(kind, namespace, name string) []byte {
-	return c.ByKey(strings.ToLower(kind + ":" + namespace + "/" + name))
+func (v View) ByName(kind, namespace, name string) []byte {
+	return v.ByKey(strings.ToLower(kind + ":" + namespace + "/" + name))
 }
 
 // ByUID returns an entity by metadata.uid, or nil.
-func (c *Catalog) ByUID(uid string) []byte {
+func (v View) ByUID(uid string) []byte {
+	v.c.mu.RLock()
+	defer v.c.mu.RUnlock()
+	return v.c.entityJSON(v.visible(v.c.byUID[uid]))
+}
+
+// ByRefs returns the entities for lower-cased "kind:namespace/name" keys, in order,
+// with nil for a key that has no entity or whose entity filter does not match
+// (POST /entities/by-refs).
+func (v View) ByRefs(keys []string, filter Filter) [][]byte {
+	c := v.c
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.entityJSON(c.byUID[uid])
+	x := And(filter.Expr(), v.scope)
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		e := c.ents[k]
+		if e != nil && (x.All() || c.idx.matches(e, x.n)) {
+			out[i] = c.entityJSON(e)
+		}
+	}
+	return out
 }
 
 // AncestryItem is one entry of an ancestry response.
@@ -391,14 +426,21 @@ type AncestryItem struct {
 	ParentEntityRefs []string        `json:"parentEntityRefs"`
 }
 
-// Ancestry returns the entity and the chain of Location entities that emitted it, or
-// false if there is no such entity.
-func (c *Catalog) Ancestry(kind, namespace, name string) (string, []AncestryItem, bool) {
+// Ancestry returns the entity and the chain of Location entities that emitted it, or a
+// NotFoundError if there is no such entity. As Backstage's catalog does, a View answers
+// a NotAllowedError for an entity outside its scope (absent or not), and ends the chain
+// before the first Location entity outside it: that entity and its own ancestors are
+// left out, and so is the reference to it.
+func (v View) Ancestry(kind, namespace, name string) (string, []AncestryItem, error) {
+	c := v.c
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	e := c.ents[strings.ToLower(kind+":"+namespace+"/"+name)]
+	if !v.scope.All() && v.visible(e) == nil {
+		return "", nil, notAllowed("You may not read entity %s:%s/%s (catalog.entity.read)", kind, namespace, name)
+	}
 	if e == nil {
-		return "", nil, false
+		return "", nil, notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", name, kind, namespace)
 	}
 	var items []AncestryItem
 	seen := map[string]bool{}
@@ -407,7 +449,7 @@ func (c *Catalog) Ancestry(kind, namespace, name string) (string, []AncestryItem
 		item := AncestryItem{Entity: c.entityJSON(e), ParentEntityRefs: []string{}}
 		var parent *entity
 		if s := c.sources[e.source]; s != nil && s.Via != "" {
-			parent = c.ents[s.Via]
+			parent = v.visible(c.ents[s.Via])
 		}
 		if parent != nil {
 			item.ParentEntityRefs = append(item.ParentEntityRefs, parent.ref)
@@ -415,7 +457,7 @@ func (c *Catalog) Ancestry(kind, namespace, name string) (string, []AncestryItem
 		items = append(items, item)
 		e = parent
 	}
-	return items[0].refOf(), items, true
+	return items[0].refOf(), items, nil
 }
 
 func (a AncestryItem) refOf() string {

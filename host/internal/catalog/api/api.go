@@ -2,6 +2,28 @@
 // catalog, without an HTTP framework: the server turns each request into a Request and
 // writes the Response back. Routes, parameters, response shapes, status codes and error
 // bodies follow @backstage/plugin-catalog-backend, so @backstage/catalog-client works.
+//
+// # Permissions
+//
+// A Request carries the caller's Authorizer, which the server builds from the request's
+// principal and the permission policy; the API asks it for the catalog's permissions a
+// route needs, and applies the decisions as Backstage's catalog does:
+//
+//   - catalog.entity.read, on every route that reads entities: the read goes through
+//     the caller's catalog.View, so an entity outside the decision is absent from lists
+//     (and their totals), facets, by-refs (null), by-name and by-uid (404), and
+//     locations/by-entity (404); ancestry answers 403 for such an entity and leaves out
+//     ancestors outside it. A CONDITIONAL decision is evaluated inside the index with
+//     the request's filter, on every page of a cursor.
+//   - catalog.entity.delete (DELETE /entities/by-uid/:uid) and catalog.entity.refresh
+//     (POST /refresh): DENY, or a CONDITIONAL decision that does not match the entity,
+//     is 403 NotAllowedError. The entity must also be readable.
+//   - catalog.location.read (GET /locations, /locations/:id, /locations/by-entity/...),
+//     catalog.location.create (POST /locations) and catalog.location.delete (DELETE
+//     /locations/:id) are basic permissions: anything but ALLOW is 403.
+//
+// Without an Authorizer every permission is allowed, and the API serves what it served
+// before permissions existed, byte for byte.
 package api
 
 import (
@@ -18,7 +40,14 @@ import (
 
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/catalog/model"
+	"greenroom.dev/greenroom/host/internal/permission"
 )
+
+// Authorizer decides one of the catalog's permissions (permission.CatalogEntityRead,
+// ...Delete, ...Refresh, CatalogLocationRead, ...Create, ...Delete) for the caller of
+// one request. The server makes one per request from the caller's principal and the
+// permission policy. An error fails the request (500) rather than allowing it.
+type Authorizer func(ctx context.Context, p permission.Permission) (permission.Decision, error)
 
 // Request is one HTTP request to the catalog API.
 type Request struct {
@@ -35,6 +64,9 @@ type Request struct {
 	// URL is the request URL as shown in error bodies (request.url); defaults to
 	// Path?RawQuery.
 	URL string
+	// Authorize decides the caller's catalog permissions (see the package doc); nil
+	// allows everything.
+	Authorize Authorizer
 }
 
 // Response is the answer to a Request.
@@ -96,42 +128,65 @@ func (a *API) route(ctx context.Context, r *Request, s []string) (*Response, err
 	m := r.Method
 	switch {
 	case len(s) == 1 && s[0] == "entities" && m == http.MethodGet:
-		return a.getEntities(r)
+		return a.getEntities(ctx, r)
 	case len(s) == 2 && s[0] == "entities" && s[1] == "by-query" && m == http.MethodGet:
-		return a.queryEntities(r)
+		return a.queryEntities(ctx, r)
 	case len(s) == 3 && s[0] == "entities" && s[1] == "by-uid":
 		switch m {
 		case http.MethodGet:
-			b := a.cat.ByUID(s[2])
+			v, err := a.view(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			b := v.ByUID(s[2])
 			if b == nil {
 				return nil, notFound("No entity with uid %s", s[2])
 			}
 			return jsonBytes(http.StatusOK, b), nil
 		case http.MethodDelete:
-			if err := a.cat.DeleteByUID(ctx, s[2]); err != nil {
+			v, err := a.view(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			may, err := a.decide(ctx, r, permission.CatalogEntityDelete)
+			if err != nil {
+				return nil, err
+			}
+			if err := v.DeleteByUID(ctx, s[2], may); err != nil {
 				return nil, err
 			}
 			return &Response{Status: http.StatusNoContent, Header: http.Header{}}, nil
 		}
 	case len(s) == 5 && s[0] == "entities" && s[1] == "by-name" && m == http.MethodGet:
-		b := a.cat.ByName(s[2], s[3], s[4])
+		v, err := a.view(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		b := v.ByName(s[2], s[3], s[4])
 		if b == nil {
 			return nil, notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", s[4], s[2], s[3])
 		}
 		return jsonBytes(http.StatusOK, b), nil
 	case len(s) == 6 && s[0] == "entities" && s[1] == "by-name" && s[5] == "ancestry" && m == http.MethodGet:
-		root, items, ok := a.cat.Ancestry(s[2], s[3], s[4])
-		if !ok {
-			return nil, notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", s[4], s[2], s[3])
+		v, err := a.view(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		root, items, err := v.Ancestry(s[2], s[3], s[4])
+		if err != nil {
+			return nil, err
 		}
 		return jsonValue(http.StatusOK, map[string]any{"rootEntityRef": root, "items": items}), nil
 	case len(s) == 2 && s[0] == "entities" && s[1] == "by-refs" && m == http.MethodPost:
-		return a.byRefs(r)
+		return a.byRefs(ctx, r)
 	case len(s) == 1 && s[0] == "entity-facets" && m == http.MethodGet:
-		return a.facets(r)
+		return a.facets(ctx, r)
 	case len(s) == 1 && s[0] == "locations":
 		switch m {
 		case http.MethodGet:
+			if err := a.allow(ctx, r, permission.CatalogLocationRead); err != nil {
+				return nil, err
+			}
 			locs := a.cat.Locations()
 			out := make([]map[string]any, len(locs))
 			for i, l := range locs {
@@ -144,19 +199,32 @@ func (a *API) route(ctx context.Context, r *Request, s []string) (*Response, err
 	case len(s) == 2 && s[0] == "locations":
 		switch m {
 		case http.MethodGet:
+			if err := a.allow(ctx, r, permission.CatalogLocationRead); err != nil {
+				return nil, err
+			}
 			l, err := a.cat.LocationByID(s[1])
 			if err != nil {
 				return nil, err
 			}
 			return jsonValue(http.StatusOK, l), nil
 		case http.MethodDelete:
+			if err := a.allow(ctx, r, permission.CatalogLocationDelete); err != nil {
+				return nil, err
+			}
 			if err := a.cat.DeleteLocation(ctx, s[1]); err != nil {
 				return nil, err
 			}
 			return &Response{Status: http.StatusNoContent, Header: http.Header{}}, nil
 		}
 	case len(s) == 5 && s[0] == "locations" && s[1] == "by-entity" && m == http.MethodGet:
-		l, err := a.cat.LocationByEntity(s[2], s[3], s[4])
+		if err := a.allow(ctx, r, permission.CatalogLocationRead); err != nil {
+			return nil, err
+		}
+		v, err := a.view(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		l, err := v.LocationByEntity(s[2], s[3], s[4])
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +240,15 @@ func (a *API) route(ctx context.Context, r *Request, s []string) (*Response, err
 		if body.EntityRef == nil || *body.EntityRef == "" {
 			return nil, inputError("Invalid request body: entityRef is required (a string such as \"component:default/my-service\")")
 		}
-		if err := a.cat.RefreshEntity(ctx, *body.EntityRef); err != nil {
+		v, err := a.view(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		may, err := a.decide(ctx, r, permission.CatalogEntityRefresh)
+		if err != nil {
+			return nil, err
+		}
+		if err := v.RefreshEntity(ctx, *body.EntityRef, may); err != nil {
 			return nil, err
 		}
 		return &Response{Status: http.StatusOK, Header: http.Header{}}, nil
@@ -214,6 +290,48 @@ func (a *API) route(ctx context.Context, r *Request, s []string) (*Response, err
 		msg += "; the routes here are " + strings.Join(like, ", ")
 	}
 	return nil, notFound("%s", msg)
+}
+
+// decide returns the set of entities the caller's decision for a catalog-entity
+// permission covers (every entity without an Authorizer).
+func (a *API) decide(ctx context.Context, r *Request, p permission.Permission) (catalog.Expr, error) {
+	if r.Authorize == nil {
+		return catalog.Expr{}, nil
+	}
+	d, err := r.Authorize(ctx, p)
+	if err != nil {
+		return catalog.Expr{}, fmt.Errorf("catalog: decide %s: %w", p.Name, err)
+	}
+	x, err := catalog.DecisionExpr(d)
+	if err != nil {
+		return catalog.Expr{}, fmt.Errorf("catalog: apply the %s decision: %w", p.Name, err)
+	}
+	return x, nil
+}
+
+// view is the catalog as the caller may read it (catalog.entity.read).
+func (a *API) view(ctx context.Context, r *Request) (catalog.View, error) {
+	x, err := a.decide(ctx, r, permission.CatalogEntityRead)
+	return a.cat.Within(x), err
+}
+
+// allow checks a basic permission: DENY is a NotAllowedError, and a CONDITIONAL
+// decision (which a basic permission cannot have) fails the request.
+func (a *API) allow(ctx context.Context, r *Request, p permission.Permission) error {
+	if r.Authorize == nil {
+		return nil
+	}
+	d, err := r.Authorize(ctx, p)
+	if err != nil {
+		return fmt.Errorf("catalog: decide %s: %w", p.Name, err)
+	}
+	switch d.Result {
+	case permission.Allow:
+		return nil
+	case permission.Deny:
+		return &catalog.Error{Name: "NotAllowedError", Message: fmt.Sprintf("You may not %s locations (%s)", p.Attributes.Action, p.Name)}
+	}
+	return fmt.Errorf("catalog: the decision for %s is %q; a basic permission is ALLOW or DENY", p.Name, d.Result)
 }
 
 // route is one route of the API, for telling a wrong method (403, as before) from a
@@ -259,7 +377,7 @@ func (rt route) match(s []string) bool {
 
 // --- GET /entities
 
-func (a *API) getEntities(r *Request) (*Response, error) {
+func (a *API) getEntities(ctx context.Context, r *Request) (*Response, error) {
 	filter, err := catalog.ParseFilter(r.Query["filter"])
 	if err != nil {
 		return nil, inputError("%s", err.Error())
@@ -287,7 +405,11 @@ func (a *API) getEntities(r *Request) (*Response, error) {
 	if limit != nil {
 		lim = *limit
 	}
-	body, n, total := a.cat.SelectJSON(nil, catalog.Selection{Filter: filter, Order: order, Offset: offset, Limit: lim}, fields)
+	v, err := a.view(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	body, n, total := v.SelectJSON(nil, catalog.Selection{Filter: filter, Order: order, Offset: offset, Limit: lim}, fields)
 	resp := jsonBytes(http.StatusOK, body)
 	if limit != nil && offset+n < total {
 		q := url.Values{}
@@ -367,7 +489,7 @@ func paginationParams(q url.Values) (int, *int, error) {
 
 // --- GET /entities/by-query
 
-func (a *API) queryEntities(r *Request) (*Response, error) {
+func (a *API) queryEntities(ctx context.Context, r *Request) (*Response, error) {
 	fields := catalog.ParseFields(r.Query["fields"])
 	limitP, err := intParam(r.Query, "limit")
 	if err != nil {
@@ -435,7 +557,11 @@ func (a *API) queryEntities(r *Request) (*Response, error) {
 		cur = catalog.Cursor{Filter: r.Query["filter"], Order: sel.Order, FullText: sel.FullText}
 	}
 	sel.Limit = limit
-	out, n, total := a.cat.SelectJSON([]byte(`{"items":`), sel, fields)
+	v, err := a.view(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	out, n, total := v.SelectJSON([]byte(`{"items":`), sel, fields)
 	b := bytes.NewBuffer(out)
 	b.Grow(256)
 	pageInfo := map[string]string{}
@@ -458,7 +584,7 @@ func (a *API) queryEntities(r *Request) (*Response, error) {
 
 // --- POST /entities/by-refs
 
-func (a *API) byRefs(r *Request) (*Response, error) {
+func (a *API) byRefs(ctx context.Context, r *Request) (*Response, error) {
 	var body struct {
 		EntityRefs *[]string `json:"entityRefs"`
 		Fields     []string  `json:"fields"`
@@ -473,27 +599,26 @@ func (a *API) byRefs(r *Request) (*Response, error) {
 	if err != nil {
 		return nil, inputError("%s", err.Error())
 	}
-	var allowed map[string]bool
-	if len(filter) > 0 {
-		allowed = map[string]bool{}
-		items, _ := a.cat.Select(catalog.Selection{Filter: filter, Limit: -1})
-		for _, it := range items {
-			allowed[string(it)] = true
-		}
-	}
-	fields := catalog.ParseFields(body.Fields)
-	var b bytes.Buffer
-	b.WriteString(`{"items":[`)
+	keys := make([]string, len(*body.EntityRefs))
 	for i, ref := range *body.EntityRefs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
 		parsed, err := model.ParseRef(ref, model.RefContext{})
 		if err != nil {
 			return nil, inputError("%s", err.Error())
 		}
-		e := a.cat.ByKey(parsed.Key())
-		if e == nil || (allowed != nil && !allowed[string(e)]) {
+		keys[i] = parsed.Key()
+	}
+	v, err := a.view(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	fields := catalog.ParseFields(body.Fields)
+	var b bytes.Buffer
+	b.WriteString(`{"items":[`)
+	for i, e := range v.ByRefs(keys, filter) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if e == nil {
 			b.WriteString("null")
 			continue
 		}
@@ -505,7 +630,7 @@ func (a *API) byRefs(r *Request) (*Response, error) {
 
 // --- GET /entity-facets
 
-func (a *API) facets(r *Request) (*Response, error) {
+func (a *API) facets(ctx context.Context, r *Request) (*Response, error) {
 	facets := r.Query["facet"]
 	if len(facets) == 0 {
 		return nil, inputError("Missing facet parameter; give at least one, for example ?facet=kind")
@@ -519,7 +644,11 @@ func (a *API) facets(r *Request) (*Response, error) {
 	if err != nil {
 		return nil, inputError("%s", err.Error())
 	}
-	return jsonValue(http.StatusOK, map[string]any{"facets": a.cat.Facets(facets, filter)}), nil
+	v, err := a.view(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return jsonValue(http.StatusOK, map[string]any{"facets": v.Facets(facets, filter)}), nil
 }
 
 // --- POST /locations
@@ -537,6 +666,9 @@ func (a *API) addLocation(ctx context.Context, r *Request) (*Response, error) {
 	}
 	if body.Type != "url" {
 		return nil, inputError("Invalid location type %q: only url locations can be registered through the API; put file locations in catalog.locations in the app config", body.Type)
+	}
+	if err := a.allow(ctx, r, permission.CatalogLocationCreate); err != nil {
+		return nil, err
 	}
 	dry := false
 	if v := r.Query.Get("dryRun"); v != "" {
