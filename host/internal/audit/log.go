@@ -38,8 +38,12 @@ const (
 // Entry is one line of the audit log.
 type Entry struct {
 	Time time.Time `json:"time"`
-	// Plugin is the config id of the plugin.
-	Plugin string `json:"plugin"`
+	// Plugin is the config id of the plugin; empty for the host's own actions.
+	Plugin string `json:"plugin,omitempty"`
+	// Caller is who the call was made for: the signed-in user's entity ref
+	// (user:default/jane), a service's subject (external:ci-bot, plugin:<id> for a
+	// plugin's own scheduled tasks), or anonymous.
+	Caller string `json:"caller,omitempty"`
 	// Capability is the capability the call used (kv, catalog.read, url.read, proxy...).
 	Capability string `json:"capability"`
 	// Function is the greenroom:host/v1 function (kv_get, url_read...), or for a task

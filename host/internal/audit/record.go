@@ -63,6 +63,7 @@ func (l *Log) RecordTask(plugin, task string, start time.Time, err error) {
 	l.Record(Entry{
 		Time:       start,
 		Plugin:     plugin,
+		Caller:     "plugin:" + plugin,
 		Capability: abi.CapTasks,
 		Function:   abi.ExportTask,
 		Target:     task,

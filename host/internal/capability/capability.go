@@ -24,6 +24,8 @@ import (
 	"greenroom.dev/greenroom/host/internal/audit"
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/identity"
+	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/store"
@@ -38,6 +40,30 @@ type Services struct {
 	Catalog *catalog.Catalog
 	URLs    urlreader.Reader
 	Proxy   *proxy.Proxy
+	// Permissions decides, for the caller a plugin serves (identity.From of the call's
+	// context), what its host calls may do on that caller's behalf, besides the plugin's
+	// grants: catalog reads and writes, URL reads. Nil allows everything.
+	Permissions Decider
+}
+
+// Decider decides one permission for one caller: the host's permission policy.
+type Decider interface {
+	Decide(p identity.Principal, perm permission.Permission) permission.Decision
+}
+
+// decide asks s.Permissions for the caller of ctx; without a policy, everything is
+// allowed.
+func (s *Services) decide(ctx context.Context, perm permission.Permission) permission.Decision {
+	if s.Permissions == nil {
+		return permission.Decision{Result: permission.Allow}
+	}
+	return s.Permissions.Decide(identity.From(ctx), perm)
+}
+
+// deniedFor is the capability_denied error of a call the caller may not make.
+func deniedFor(ctx context.Context, fn string, perm permission.Permission) error {
+	return abi.Errorf(abi.CodeCapabilityDenied, "%s: %s may not %s (permission %s); the plugin acts on the caller's behalf",
+		fn, identity.From(ctx).Name(), perm.Attributes.Action, perm.Name)
 }
 
 // Func is one greenroom:host/v1 function, as the table declares it.
@@ -97,7 +123,7 @@ func Define[Req, Res any](name, capability, request, result string, target func(
 			}
 			err = asABI(err)
 			if log != nil {
-				e := audit.Entry{Time: start, Plugin: p.ID, Capability: capability, Function: name}
+				e := audit.Entry{Time: start, Plugin: p.ID, Caller: identity.From(ctx).Name(), Capability: capability, Function: name}
 				if decoded {
 					e.Target = target(&req)
 				}

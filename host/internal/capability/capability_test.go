@@ -21,6 +21,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/egress"
+	"greenroom.dev/greenroom/host/internal/identity"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -230,7 +231,8 @@ func TestCatalogFunctions(t *testing.T) {
 func TestProxyFetchNarrowedByEndpoint(t *testing.T) {
 	s := services(t)
 	f := link(t, NewHost(*s, nil), plugin(t, "proxy: {endpoints: [/up]}"))["proxy_fetch"]
-	out, err := f(context.Background(), []byte(`{"endpoint":"up","method":"GET","path":"/x"}`))
+	jane := identity.With(context.Background(), identity.NewUser("user:default/jane", nil))
+	out, err := f(jane, []byte(`{"endpoint":"up","method":"GET","path":"/x"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,11 +242,16 @@ func TestProxyFetchNarrowedByEndpoint(t *testing.T) {
 		t.Fatalf("fetch: %s", out)
 	}
 	var ae *abi.Error
+	// The endpoint's credentials (require, the default) apply to the caller served.
+	_, err = f(context.Background(), []byte(`{"endpoint":"up","method":"GET","path":"/x"}`))
+	if !errors.As(err, &ae) || ae.Code != abi.CodeCapabilityDenied || !strings.Contains(ae.Message, "credentials: require, and the plugin serves an anonymous caller") {
+		t.Fatalf("anonymous caller: %v", err)
+	}
 	_, err = f(context.Background(), []byte(`{"endpoint":"/other","path":"/x"}`))
 	if !errors.As(err, &ae) || ae.Code != abi.CodeCapabilityDenied || !strings.Contains(ae.Message, "may not call proxy endpoint /other; add it to plugins[0].grants.proxy.endpoints") {
 		t.Fatalf("ungranted endpoint: %v", err)
 	}
-	_, err = f(context.Background(), []byte(`{"endpoint":"/up","headers":{"x-bad":"a\r\nb"}}`))
+	_, err = f(jane, []byte(`{"endpoint":"/up","headers":{"x-bad":"a\r\nb"}}`))
 	if !errors.As(err, &ae) || ae.Code != abi.CodeInvalidArgument {
 		t.Fatalf("bad header: %v", err)
 	}

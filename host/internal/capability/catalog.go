@@ -10,17 +10,33 @@ import (
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/permission"
 )
 
 // The catalog.read and catalog.write capabilities. A catalog.write grant narrows by
 // entity kind and namespace: every upserted entity and deleted ref must be covered.
 
+// readable is the part of the catalog the caller of ctx may read: its
+// catalog.entity.read decision as an index expression (everything, nothing, or the
+// entities a conditional decision's rules match).
+func (s *Services) readable(ctx context.Context) (catalog.View, error) {
+	x, err := catalog.DecisionExpr(s.decide(ctx, permission.CatalogEntityRead))
+	if err != nil {
+		return catalog.View{}, abi.Errorf(abi.CodeInternal, "catalog: the read decision cannot be applied: %v", err)
+	}
+	return s.Catalog.Within(x), nil
+}
+
 func catalogGet(s *Services, p *config.Plugin) Call[abi.CatalogGetRequest, json.RawMessage] {
 	if s.Catalog == nil {
 		return nil
 	}
-	return func(_ context.Context, r *abi.CatalogGetRequest) (json.RawMessage, error) {
-		e, err := s.Catalog.GetEntity(r.Ref, nil)
+	return func(ctx context.Context, r *abi.CatalogGetRequest) (json.RawMessage, error) {
+		v, err := s.readable(ctx)
+		if err != nil {
+			return nil, err
+		}
+		e, err := v.GetEntity(r.Ref, nil)
 		return e, catalogError(err)
 	}
 }
@@ -29,8 +45,12 @@ func catalogQuery(s *Services, p *config.Plugin) Call[abi.CatalogQueryRequest, a
 	if s.Catalog == nil {
 		return nil
 	}
-	return func(_ context.Context, r *abi.CatalogQueryRequest) (abi.CatalogQueryResult, error) {
-		res, err := s.Catalog.QueryEntities(catalog.PluginQuery{Filter: r.Filter, Fields: r.Fields, Limit: r.Limit, Cursor: r.Cursor}, nil)
+	return func(ctx context.Context, r *abi.CatalogQueryRequest) (abi.CatalogQueryResult, error) {
+		v, err := s.readable(ctx)
+		if err != nil {
+			return abi.CatalogQueryResult{}, err
+		}
+		res, err := v.QueryEntities(catalog.PluginQuery{Filter: r.Filter, Fields: r.Fields, Limit: r.Limit, Cursor: r.Cursor}, nil)
 		if err != nil {
 			return abi.CatalogQueryResult{}, catalogError(err)
 		}
@@ -46,8 +66,12 @@ func catalogFacets(s *Services, p *config.Plugin) Call[abi.CatalogFacetsRequest,
 	if s.Catalog == nil {
 		return nil
 	}
-	return func(_ context.Context, r *abi.CatalogFacetsRequest) (abi.CatalogFacetsResult, error) {
-		f, err := s.Catalog.QueryFacets(r.Facets, r.Filter, nil)
+	return func(ctx context.Context, r *abi.CatalogFacetsRequest) (abi.CatalogFacetsResult, error) {
+		v, err := s.readable(ctx)
+		if err != nil {
+			return abi.CatalogFacetsResult{}, err
+		}
+		f, err := v.QueryFacets(r.Facets, r.Filter, nil)
 		if err != nil {
 			return abi.CatalogFacetsResult{}, catalogError(err)
 		}
@@ -99,6 +123,27 @@ func catalogApply(s *Services, p *config.Plugin) Call[abi.CatalogApplyRequest, s
 		return nil
 	}
 	return func(ctx context.Context, r *abi.CatalogApplyRequest) (struct{}, error) {
+		// The caller's permissions, besides the grant: creating entities, and deleting
+		// each one (a conditional delete decision must match the entity).
+		if len(r.Upsert) > 0 && s.decide(ctx, permission.CatalogEntityCreate).Result != permission.Allow {
+			return struct{}{}, deniedFor(ctx, "catalog_apply", permission.CatalogEntityCreate)
+		}
+		var mayDelete catalog.Expr
+		if len(r.Delete) > 0 {
+			x, err := catalog.DecisionExpr(s.decide(ctx, permission.CatalogEntityDelete))
+			if err != nil {
+				return struct{}{}, abi.Errorf(abi.CodeInternal, "catalog: the delete decision cannot be applied: %v", err)
+			}
+			mayDelete = x
+		}
+		for _, ref := range r.Delete {
+			if mayDelete.All() {
+				break
+			}
+			if e, err := s.Catalog.Within(mayDelete).GetEntity(ref, nil); err == nil && e == nil && s.Catalog.ByRef(ref) != nil {
+				return struct{}{}, deniedFor(ctx, "catalog_apply", permission.CatalogEntityDelete)
+			}
+		}
 		for i, raw := range r.Upsert {
 			var h entityHead
 			if err := json.Unmarshal(raw, &h); err != nil {

@@ -9,6 +9,7 @@ import (
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/egress"
+	"greenroom.dev/greenroom/host/internal/identity"
 	"greenroom.dev/greenroom/host/internal/proxy"
 )
 
@@ -29,6 +30,12 @@ func proxyFetch(s *Services, p *config.Plugin) Call[abi.ProxyFetchRequest, *abi.
 		name := "/" + strings.Trim(r.Endpoint, "/")
 		if !granted[name] {
 			return nil, abi.Errorf(abi.CodeCapabilityDenied, "plugin %s may not call proxy endpoint %s; add it to %s.grants.proxy.endpoints", p.ID, name, p.Path())
+		}
+		// The endpoint's credentials apply to the caller the plugin serves, as they
+		// apply to a browser: require (the default) and forward need a signed-in user or
+		// a service.
+		if c := s.Proxy.Credentials(name); c != proxy.CredentialsUnauthenticated && !identity.From(ctx).Authenticated() {
+			return nil, abi.Errorf(abi.CodeCapabilityDenied, "proxy endpoint %s has credentials: %s, and the plugin serves an anonymous caller; sign in, or set the endpoint's credentials to dangerously-allow-unauthenticated", name, c)
 		}
 		resp, err := s.Proxy.Fetch(ctx, proxy.FetchRequest{Endpoint: name, Method: r.Method, Path: r.Path, Header: http.Header(r.Headers), Body: r.Body}, maxBody)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/egress"
+	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 )
 
@@ -34,6 +35,9 @@ func urlRead(s *Services, p *config.Plugin) Call[abi.URLReadRequest, abi.URLRead
 	}
 	r, maxBytes := urlReader(s, p), int64(p.Limits.Memory)/4
 	return func(ctx context.Context, req *abi.URLReadRequest) (abi.URLReadResult, error) {
+		if err := s.mayReadURLs(ctx); err != nil {
+			return abi.URLReadResult{}, err
+		}
 		res, err := r.ReadURL(ctx, req.URL, urlreader.ReadURLOptions{ETag: req.ETag, MaxBytes: maxBytes})
 		if errors.Is(err, urlreader.ErrNotModified) {
 			return abi.URLReadResult{ETag: req.ETag, NotModified: true}, nil
@@ -55,6 +59,9 @@ func urlReadTree(s *Services, p *config.Plugin) Call[abi.URLReadTreeRequest, abi
 	}
 	r := urlReader(s, p)
 	return func(ctx context.Context, req *abi.URLReadTreeRequest) (abi.URLReadTreeResult, error) {
+		if err := s.mayReadURLs(ctx); err != nil {
+			return abi.URLReadTreeResult{}, err
+		}
 		opts := urlreader.ReadTreeOptions{ETag: req.ETag}
 		if req.Filter != "" {
 			if !urlreader.ValidGlob(req.Filter) {
@@ -83,6 +90,9 @@ func urlSearch(s *Services, p *config.Plugin) Call[abi.URLSearchRequest, abi.URL
 	}
 	r := urlReader(s, p)
 	return func(ctx context.Context, req *abi.URLSearchRequest) (abi.URLSearchResult, error) {
+		if err := s.mayReadURLs(ctx); err != nil {
+			return abi.URLSearchResult{}, err
+		}
 		res, err := r.Search(ctx, req.URL, urlreader.SearchOptions{ETag: req.ETag})
 		if errors.Is(err, urlreader.ErrNotModified) {
 			return abi.URLSearchResult{Files: []abi.URLSearchFile{}, ETag: req.ETag, NotModified: true}, nil
@@ -96,6 +106,15 @@ func urlSearch(s *Services, p *config.Plugin) Call[abi.URLSearchRequest, abi.URL
 		}
 		return out, nil
 	}
+}
+
+// mayReadURLs checks the caller's permission greenroom.url.read: a plugin reads the
+// organisation's files only for a caller who may.
+func (s *Services) mayReadURLs(ctx context.Context) error {
+	if s.decide(ctx, permission.URLRead).Result != permission.Allow {
+		return deniedFor(ctx, "url.read", permission.URLRead)
+	}
+	return nil
 }
 
 // urlError maps the URL readers' errors to ABI errors.

@@ -112,6 +112,11 @@ var (
 	AdminReload = Permission{Type: Basic, Name: "greenroom.admin.reload", Attributes: Attributes{Action: Update}}
 	// AuditRead is GET /api/audit.
 	AuditRead = Permission{Type: Basic, Name: "greenroom.audit.read", Attributes: Attributes{Action: Read}}
+	// URLRead is a plugin's url_read, url_read_tree and url_search on the caller's
+	// behalf: reading files of the organisation's repositories and sites (TechDocs
+	// sources, for example) for whoever asked. It is decided besides the plugin's
+	// url.read grant.
+	URLRead = Permission{Type: Basic, Name: "greenroom.url.read", Attributes: Attributes{Action: Read}}
 )
 
 // RBAC's own resource type and permissions (RHDH's rbac-common): reading and editing the
@@ -144,7 +149,7 @@ var Known = []KnownPermission{
 	{CatalogEntityRead, "catalog"}, {CatalogEntityCreate, "catalog"}, {CatalogEntityDelete, "catalog"},
 	{CatalogEntityRefresh, "catalog"}, {CatalogLocationRead, "catalog"}, {CatalogLocationCreate, "catalog"},
 	{CatalogLocationDelete, "catalog"},
-	{AdminReload, "admin"}, {AuditRead, "audit"},
+	{AdminReload, "admin"}, {AuditRead, "audit"}, {URLRead, "urlreader"},
 	{PolicyEntityRead, "permission"}, {PolicyEntityCreate, "permission"}, {PolicyEntityUpdate, "permission"},
 	{PolicyEntityDelete, "permission"},
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
@@ -86,4 +87,32 @@ func TestAddHostFunction(t *testing.T) {
 	if _, err := Load(context.Background(), Deps{Engine: e.engine, Host: e.kvHost()}, c, &c.Plugins[0]); err == nil || !strings.Contains(err.Error(), "kv_count, which this host does not have") {
 		t.Fatalf("unknown function: %v", err)
 	}
+}
+
+// TestTaskActsAsThePlugin: a scheduled task's host calls are made as the plugin's own
+// service identity, plugin:<id>, and the audit log names it.
+func TestTaskActsAsThePlugin(t *testing.T) {
+	e := newEnv(t)
+	fixture(t, e.dir, "taskcaller", "taskcaller")
+	var logged bytes.Buffer
+	log := audit.New(&logged, 10)
+	defer log.Close()
+	m := NewManager(Deps{Engine: e.engine, Host: capability.NewHost(capability.Services{KV: e.file.KV()}, log), Audit: log})
+	defer m.Close()
+	if err := m.Apply(context.Background(), e.config(t, "plugins:\n  - id: tc\n    source: taskcaller.wasm\n    grants: {kv: {}, tasks: {}}\n")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, en := range log.Recent(audit.Filter{}) {
+			if en.Function == "kv_get" {
+				if en.Caller != "plugin:tc" || en.Plugin != "tc" {
+					t.Fatalf("task's host call recorded as %+v", en)
+				}
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the task's kv_get was never recorded")
 }

@@ -11,6 +11,7 @@ import (
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/identity"
 	"greenroom.dev/greenroom/host/internal/runtime"
 )
 
@@ -218,8 +219,10 @@ func (m *Manager) startTasks(g *generation) {
 }
 
 // runTask runs a task every interval until ctx ends. Runs never overlap: a run that
-// overruns delays the next.
+// overruns delays the next. A task acts as the plugin's own service identity,
+// plugin:<id>, for the host calls it makes.
 func runTask(ctx context.Context, p *Plugin, name string, every, timeout time.Duration) {
+	ctx = identity.With(ctx, TaskIdentity(p.ID))
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -232,7 +235,7 @@ func runTask(ctx context.Context, p *Plugin, name string, every, timeout time.Du
 			start := time.Now()
 			_, err := p.Call(cctx, abi.ExportTask, in)
 			cancel()
-			p.audit.RecordTask(p.ID, name, start, err)
+			p.audit.RecordTask(p.ID, name, start, err) // caller plugin:<id>
 			if err != nil {
 				p.log.Warn("task failed", "task", name, "err", err, "duration", time.Since(start))
 			} else {
@@ -240,4 +243,10 @@ func runTask(ctx context.Context, p *Plugin, name string, every, timeout time.Du
 			}
 		}
 	}
+}
+
+// TaskIdentity is the principal a plugin's scheduled tasks act as: the service
+// plugin:<id>.
+func TaskIdentity(pluginID string) identity.Principal {
+	return identity.NewService("plugin:" + pluginID)
 }

@@ -271,6 +271,15 @@ func (p *Proxy) Endpoints() []string {
 	return out
 }
 
+// Credentials is the credentials setting of the endpoint with this route (require,
+// forward or dangerously-allow-unauthenticated), or "" when there is none.
+func (p *Proxy) Credentials(route string) string {
+	if ep, ok := p.byRoute["/"+strings.Trim(route, "/")]; ok {
+		return ep.credentials
+	}
+	return ""
+}
+
 // Prefix is the mount path, /api/proxy unless Options.Prefix said otherwise.
 func (p *Proxy) Prefix() string { return p.prefix }
 
