@@ -32,6 +32,7 @@ var layers = map[string]int{
 	"host/internal/urlreader/gitlabreader": 1, "host/internal/urlreader/integrations": 1,
 	"host/internal/urlreader/catalogreader": 1, "host/internal/store": 1,
 	"host/internal/frontend": 1, "host/internal/frontend/wasmext": 1, "host/internal/catalog/api": 1,
+	"host/internal/auth": 1,
 
 	// 2: the config model, composed of the domain's config sections.
 	"host/internal/config": 2,
