@@ -79,6 +79,7 @@ var edges = map[string]string{
 	"github.com/chromedp/chromedp":       "", // tests only
 	"github.com/microcosm-cc/bluemonday": "host/internal/frontend/ui",
 	"github.com/yuin/goldmark":           "host/internal/frontend/ui",
+	"github.com/go-jose/go-jose/v4":      "host/internal/auth",
 }
 
 // TestLayers: every import of a package of the root module goes down a layer, and the
