@@ -27,8 +27,9 @@ type Options struct {
 	AppBaseURL string
 	// Store keeps keys and sessions between restarts (the store's "auth" bucket).
 	Store Store
-	// HTTPClient calls the identity providers, GitHub's API and remote JWKS. Default: a
-	// client with a 30s timeout.
+	// Users finds User entities for the sign-in resolvers.
+	Users UserLookup
+	// HTTPClient calls the identity providers. Default: a client with a 30s timeout.
 	HTTPClient *http.Client
 	// Logger gets sign-ins and their failures. Default slog.Default().
 	Logger *slog.Logger
@@ -44,10 +45,13 @@ type Service struct {
 	appOrigin string
 	secure    bool
 	store     Store
+	users     UserLookup
 	client    *http.Client
 	log       *slog.Logger
 	now       func() time.Time
 	tokens    *tokens
+	sessions  *sessions
+	providers map[string]provider
 }
 
 // New makes the Service: it reads the published keys and the revoked sessions from
@@ -73,6 +77,7 @@ func New(o Options) (*Service, error) {
 		appOrigin: app.Scheme + "://" + app.Host,
 		secure:    base.Scheme == "https",
 		store:     o.Store,
+		users:     o.Users,
 		client:    o.HTTPClient,
 		log:       o.Logger,
 		now:       o.Now,
@@ -101,6 +106,18 @@ func New(o Options) (*Service, error) {
 		return nil, err
 	}
 	s.tokens = &tokens{keys: k, issuer: s.authURL, lifetime: lifetime, revoked: rev}
+	secret, err := sessionSecret(s.cfg, s.store)
+	if err != nil {
+		return nil, err
+	}
+	s.sessions = &sessions{store: s.store, secret: secret}
+	s.providers = map[string]provider{}
+	if g := s.cfg.Providers.Guest; g != nil {
+		if !s.cfg.IsDevelopment() && !g.DangerouslyAllowOutsideDevelopment {
+			return nil, fmt.Errorf("auth: auth.providers.guest is refused when auth.environment is %q", s.cfg.Environment)
+		}
+		s.providers["guest"] = &guestProvider{s: s, cfg: *g}
+	}
 	return s, nil
 }
 
@@ -135,6 +152,19 @@ func (s *Service) forgetOtherEnvironment() error {
 	return nil
 }
 
+// Providers lists the configured sign-in providers (guest, oidc, github) that have a
+// block for auth.environment, for the sign-in page. Each starts at
+// /api/auth/<id>/start?env=<Environment>&flow=redirect&redirectUrl=<path>.
+func (s *Service) Providers() []string {
+	var out []string
+	for _, id := range []string{"guest", "oidc", "github"} {
+		if p, ok := s.providers[id]; ok && p.hasEnv(s.cfg.Environment) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // Environment is auth.environment, the env the sign-in links pass to /start.
 func (s *Service) Environment() string { return s.cfg.Environment }
 
@@ -154,14 +184,22 @@ func (s *Service) IssueToken(p identity.Principal) (token string, expires time.T
 	return s.tokens.issue(p, "", s.now())
 }
 
-// Authenticate names the caller of r: a Bearer user identity token, or identity.Nobody
-// when r carries none. A Bearer token that is not valid is an *Error, 401 "Illegal
-// token" (the cause says why, for the log).
+// Authenticate names the caller of r: a Bearer user identity token, the session
+// cookie, or identity.Nobody when r carries neither. A Bearer token that is not valid is an *Error, 401 "Illegal
+// token" (the cause says why, for the log). A session cookie that is not valid any
+// more (expired, signed out, forged) counts as no credentials, so that a stale cookie
+// does not lock the browser out of the pages anonymous callers may see.
 //
 // The returned Principal's slices are shared: read them, do not change them.
 func (s *Service) Authenticate(r *http.Request) (identity.Principal, error) {
+	now := s.now()
 	if raw, ok := bearer(r); ok {
-		return s.tokens.verify(raw, s.now())
+		return s.tokens.verify(raw, now)
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		if rec, _, ok := s.sessionFrom(r); ok {
+			return identity.NewUser(rec.User, rec.Ownership), nil
+		}
 	}
 	return identity.Nobody, nil
 }
