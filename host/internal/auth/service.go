@@ -118,6 +118,9 @@ func New(o Options) (*Service, error) {
 		}
 		s.providers["guest"] = &guestProvider{s: s, cfg: *g}
 	}
+	if len(s.cfg.Providers.OIDC) > 0 {
+		s.providers["oidc"] = newOIDC(s, s.cfg.Providers.OIDC)
+	}
 	return s, nil
 }
 

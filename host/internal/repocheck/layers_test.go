@@ -80,6 +80,9 @@ var edges = map[string]string{
 	"github.com/microcosm-cc/bluemonday": "host/internal/frontend/ui",
 	"github.com/yuin/goldmark":           "host/internal/frontend/ui",
 	"github.com/go-jose/go-jose/v4":      "host/internal/auth",
+	"github.com/coreos/go-oidc/v3":       "host/internal/auth",
+	"golang.org/x/oauth2":                "host/internal/auth",
+	"github.com/oauth2-proxy/mockoidc":   "", // tests only
 }
 
 // TestLayers: every import of a package of the root module goes down a layer, and the
