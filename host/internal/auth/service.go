@@ -29,7 +29,8 @@ type Options struct {
 	Store Store
 	// Users finds User entities for the sign-in resolvers.
 	Users UserLookup
-	// HTTPClient calls the identity providers. Default: a client with a 30s timeout.
+	// HTTPClient calls the identity providers and GitHub's API. Default: a client with
+	// a 30s timeout.
 	HTTPClient *http.Client
 	// Logger gets sign-ins and their failures. Default slog.Default().
 	Logger *slog.Logger
@@ -120,6 +121,9 @@ func New(o Options) (*Service, error) {
 	}
 	if len(s.cfg.Providers.OIDC) > 0 {
 		s.providers["oidc"] = newOIDC(s, s.cfg.Providers.OIDC)
+	}
+	if len(s.cfg.Providers.GitHub) > 0 {
+		s.providers["github"] = newGitHub(s, s.cfg.Providers.GitHub)
 	}
 	return s, nil
 }
