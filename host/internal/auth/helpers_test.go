@@ -67,6 +67,9 @@ func newService(t testing.TB, o Options) *Service {
 	if errs := o.Config.Validate(); len(errs) > 0 {
 		t.Fatalf("config: %v", errs)
 	}
+	if errs := o.Backend.Validate(); len(errs) > 0 {
+		t.Fatalf("backend config: %v", errs)
+	}
 	s, err := New(o)
 	if err != nil {
 		t.Fatal(err)

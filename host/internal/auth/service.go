@@ -19,6 +19,8 @@ const BasePath = "/api/auth"
 type Options struct {
 	// Config is the auth section, after ApplyDefaults and Validate.
 	Config Config
+	// Backend is the backend.auth section, after Validate.
+	Backend BackendConfig
 	// BaseURL is backend.baseUrl. Tokens are issued by BaseURL/api/auth, the default
 	// callback URLs are under it, and cookies are Secure when it is https.
 	BaseURL string
@@ -29,8 +31,8 @@ type Options struct {
 	Store Store
 	// Users finds User entities for the sign-in resolvers.
 	Users UserLookup
-	// HTTPClient calls the identity providers and GitHub's API. Default: a client with
-	// a 30s timeout.
+	// HTTPClient calls the identity providers, GitHub's API and remote JWKS. Default: a
+	// client with a 30s timeout.
 	HTTPClient *http.Client
 	// Logger gets sign-ins and their failures. Default slog.Default().
 	Logger *slog.Logger
@@ -52,6 +54,7 @@ type Service struct {
 	now       func() time.Time
 	tokens    *tokens
 	sessions  *sessions
+	external  *external
 	providers map[string]provider
 }
 
@@ -112,6 +115,7 @@ func New(o Options) (*Service, error) {
 		return nil, err
 	}
 	s.sessions = &sessions{store: s.store, secret: secret}
+	s.external = newExternal(o.Backend, s.client)
 	s.providers = map[string]provider{}
 	if g := s.cfg.Providers.Guest; g != nil {
 		if !s.cfg.IsDevelopment() && !g.DangerouslyAllowOutsideDevelopment {
@@ -191,8 +195,9 @@ func (s *Service) IssueToken(p identity.Principal) (token string, expires time.T
 	return s.tokens.issue(p, "", s.now())
 }
 
-// Authenticate names the caller of r: a Bearer user identity token, the session
-// cookie, or identity.Nobody when r carries neither. A Bearer token that is not valid is an *Error, 401 "Illegal
+// Authenticate names the caller of r: a Bearer user identity token, a Bearer service
+// token of backend.auth.externalAccess, the session cookie, or identity.Nobody when r
+// carries none of them. A Bearer token that is not valid is an *Error, 401 "Illegal
 // token" (the cause says why, for the log). A session cookie that is not valid any
 // more (expired, signed out, forged) counts as no credentials, so that a stale cookie
 // does not lock the browser out of the pages anonymous callers may see.
@@ -201,7 +206,21 @@ func (s *Service) IssueToken(p identity.Principal) (token string, expires time.T
 func (s *Service) Authenticate(r *http.Request) (identity.Principal, error) {
 	now := s.now()
 	if raw, ok := bearer(r); ok {
-		return s.tokens.verify(raw, now)
+		// Static tokens and service tokens seen before, then user tokens, then
+		// JWKS-verified tokens, so that no user token makes us fetch a remote key set.
+		if p, ok := s.external.known(raw, now); ok {
+			return p, nil
+		}
+		p, err := s.tokens.verify(raw, now)
+		if !errors.Is(err, errNotUserToken) {
+			return p, err
+		}
+		if p, jerr := s.external.verifyJWKS(r.Context(), raw, now); jerr == nil {
+			return p, nil
+		} else if len(s.external.jwks) > 0 {
+			err = errIllegalToken(jerr)
+		}
+		return identity.Nobody, err
 	}
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 		if rec, _, ok := s.sessionFrom(r); ok {
