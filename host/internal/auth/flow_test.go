@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -186,6 +187,9 @@ func TestGuestSignIn(t *testing.T) {
 	}
 	if got, err := p.s.Authenticate(bearerRequest(id.Token)); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("the refreshed token: %+v %v", got, err)
+	}
+	if got, err := p.s.AuthenticateValues(context.Background(), "", sess.Value); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("AuthenticateValues with the cookie: %+v %v", got, err)
 	}
 	if s, ok := p.s.Session(withCookie(sess.Value)); !ok || s.Provider != "guest" || s.Profile.DisplayName != "The Guest" || !reflect.DeepEqual(s.User, want) {
 		t.Errorf("Session %+v %v", s, ok)

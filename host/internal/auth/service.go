@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -204,8 +205,20 @@ func (s *Service) IssueToken(p identity.Principal) (token string, expires time.T
 //
 // The returned Principal's slices are shared: read them, do not change them.
 func (s *Service) Authenticate(r *http.Request) (identity.Principal, error) {
+	var session string
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		session = c.Value
+	}
+	return s.AuthenticateValues(r.Context(), r.Header.Get("Authorization"), session)
+}
+
+// AuthenticateValues is Authenticate for a server that holds no *http.Request (the
+// fiber server, which need not convert every request): authorization is the
+// Authorization header, session the value of the greenroom-session cookie; either may
+// be "".
+func (s *Service) AuthenticateValues(ctx context.Context, authorization, session string) (identity.Principal, error) {
 	now := s.now()
-	if raw, ok := bearer(r); ok {
+	if raw, ok := bearer(authorization); ok {
 		// Static tokens and service tokens seen before, then user tokens, then
 		// JWKS-verified tokens, so that no user token makes us fetch a remote key set.
 		if p, ok := s.external.known(raw, now); ok {
@@ -215,17 +228,15 @@ func (s *Service) Authenticate(r *http.Request) (identity.Principal, error) {
 		if !errors.Is(err, errNotUserToken) {
 			return p, err
 		}
-		if p, jerr := s.external.verifyJWKS(r.Context(), raw, now); jerr == nil {
+		if p, jerr := s.external.verifyJWKS(ctx, raw, now); jerr == nil {
 			return p, nil
 		} else if len(s.external.jwks) > 0 {
 			err = errIllegalToken(jerr)
 		}
 		return identity.Nobody, err
 	}
-	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-		if rec, _, ok := s.sessionFrom(r); ok {
-			return identity.NewUser(rec.User, rec.Ownership), nil
-		}
+	if rec, _, ok := s.session(session); ok {
+		return identity.NewUser(rec.User, rec.Ownership), nil
 	}
 	return identity.Nobody, nil
 }
@@ -251,8 +262,7 @@ func CheckPluginAccess(p identity.Principal, plugin string) *Error {
 // bearer returns the token of an "Authorization: Bearer <token>" header. Another
 // scheme (Basic, for a proxied upstream) is no credentials for Greenroom, as in
 // Backstage.
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
+func bearer(h string) (string, bool) {
 	if len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
 		return "", false
 	}

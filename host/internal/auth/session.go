@@ -168,10 +168,19 @@ func (s *sessions) sweep(now time.Time) {
 // is still configured.
 func (s *Service) sessionFrom(r *http.Request) (*sessionRecord, string, bool) {
 	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" {
+	if err != nil {
 		return nil, "", false
 	}
-	rec, key, ok := s.sessions.lookup(c.Value, s.now())
+	return s.session(c.Value)
+}
+
+// session returns the session a cookie value names, if it is live and of a provider
+// that is still configured, and the store key it is under.
+func (s *Service) session(cookie string) (*sessionRecord, string, bool) {
+	if cookie == "" {
+		return nil, "", false
+	}
+	rec, key, ok := s.sessions.lookup(cookie, s.now())
 	if !ok {
 		return nil, "", false
 	}

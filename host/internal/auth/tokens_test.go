@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/hmac"
@@ -102,6 +103,9 @@ func TestTokenRoundTrip(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(p, jane) {
 			t.Fatalf("authenticate #%d: %+v %v", i, p, err)
 		}
+	}
+	if p, err := s.AuthenticateValues(context.Background(), "bearer "+raw, ""); err != nil || !reflect.DeepEqual(p, jane) {
+		t.Errorf("AuthenticateValues: %+v %v", p, err)
 	}
 	if p, err := s.Authenticate(httptest.NewRequest(http.MethodGet, "/", nil)); err != nil || p.Type != identity.None {
 		t.Errorf("no credentials: %+v %v", p, err)
