@@ -18,6 +18,9 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## One host function through the capability table (kv_get; the store call alone as the baseline)"
 	go test -run '^$' -bench BenchmarkHostFunction -benchmem ./host/internal/capability/
 	echo
+	echo "## User token verification per request (auth; cached: a token seen before, the hot path; first: its ES256 check). Goal: cached p50 <= 20 us"
+	go test -run '^$' -bench BenchmarkVerify -benchmem ./host/internal/auth/
+	echo
 	echo "## Plugin request path (host side) and request encoding"
 	go test -run '^$' -bench . -benchmem ./host/internal/plugin/ ./abi/
 	echo

@@ -112,6 +112,17 @@ func TestLoadErrors(t *testing.T) {
 		{"permission key", "permission:\n  rbac: {policiesCsvFile: p.csv}\n", nil, []string{"permission.rbac.policiesCsvFile: unknown key", "policies-csv-file"}},
 		{"reserved permission id", "plugins:\n  - id: permission\n    source: a.wasm\n", nil, []string{"plugins[0].id", `"permission" is reserved for the host's own /api/permission routes`}},
 		{"proxy endpoint key", "proxy:\n  endpoints:\n    /x: {target: http://a, headerz: {}}\n", nil, []string{"headerz"}},
+		{"guest in production", "auth:\n  environment: production\n  session: {secret: " + strings.Repeat("s", 32) + "}\n  providers:\n    guest: {}\n", nil,
+			[]string{"app-config.yaml:5: auth.providers.guest: guest sign-in is for development only", "Remove auth.providers.guest"}},
+		{"session secret in production", "auth:\n  environment: production\n", nil, []string{"auth.session.secret: required", "openssl rand"}},
+		{"unknown provider", "auth:\n  providers:\n    google: {}\n", nil, []string{"app-config.yaml:3", "auth.providers.google: unknown key", "github, guest, oidc"}},
+		{"unknown resolver", "auth:\n  providers:\n    github:\n      development:\n        clientId: a\n        clientSecret: b\n        signIn:\n          resolvers:\n            - resolver: emailMatchingAnything\n", nil,
+			[]string{"app-config.yaml:9: auth.providers.github.development.signIn.resolvers[0].resolver", `unknown resolver "emailMatchingAnything"`, "usernameMatchingUserEntityName"}},
+		{"token lifetime", "auth:\n  backstageTokenExpiration: {days: 2}\n", nil, []string{"auth.backstageTokenExpiration: 48h0m0s is outside 10m0s-24h0m0s"}},
+		{"static token", "backend:\n  auth:\n    externalAccess:\n      - type: static\n        options: {token: short, subject: ci}\n", nil,
+			[]string{"app-config.yaml:5: backend.auth.externalAccess[0].options.token", "at least 8 characters"}},
+		{"legacy token", "backend:\n  auth:\n    externalAccess:\n      - type: legacy\n        options: {secret: abc}\n", nil,
+			[]string{"backend.auth.externalAccess[0].options.secret: unknown key"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

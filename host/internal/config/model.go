@@ -11,6 +11,7 @@ import (
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
+	"greenroom.dev/greenroom/host/internal/auth"
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/lifecycle"
@@ -47,6 +48,9 @@ type Config struct {
 	// Permission turns on the permission policy (permission.enabled) and names its RBAC
 	// files (permission.rbac), with Backstage's and Red Hat Developer Hub's keys.
 	Permission permission.Config `yaml:"permission"`
+	// Auth configures sign-in: the environment, the session secret, the token lifetime,
+	// the providers (guest, oidc, github) and anonymous access.
+	Auth auth.Config `yaml:"auth"`
 
 	// Files are the config files this was loaded from, in order.
 	Files  []string `yaml:"-"`
@@ -85,6 +89,9 @@ type Backend struct {
 	// enabled plugin, changes (checked every second). Default true. SIGHUP and
 	// POST /api/admin/reload reload it too.
 	WatchConfig *bool `yaml:"watchConfig"`
+	// Auth configures service access (backend.auth.externalAccess: static tokens and
+	// JWKS-verified tokens for scripts and CI).
+	Auth auth.BackendConfig `yaml:"auth"`
 }
 
 // Listen is backend.listen.
@@ -296,6 +303,7 @@ func (c *Config) applyDefaults() {
 		c.Backend.ShutdownTimeout = DefaultShutdown
 	}
 	c.Audit.ApplyDefaults()
+	c.Auth.ApplyDefaults()
 	if c.Runtime.CompilationCache == "" {
 		c.Runtime.CompilationCache = DefaultWasmCache
 	}
@@ -379,6 +387,8 @@ func (c *Config) validate() Errors {
 		section([]string{"backend", "listen", "port"}, fmt.Errorf("port %d is outside 0-65535", port))
 	}
 	section([]string{"audit"}, c.Audit.Validate()...)
+	section([]string{"auth"}, c.Auth.Validate()...)
+	section([]string{"backend", "auth"}, c.Backend.Auth.Validate()...)
 	if _, err := c.Security.Keys(c.Dir()); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			section([]string{"security"}, errors.New(line))

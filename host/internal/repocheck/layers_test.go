@@ -32,6 +32,7 @@ var layers = map[string]int{
 	"host/internal/urlreader/gitlabreader": 1, "host/internal/urlreader/integrations": 1,
 	"host/internal/urlreader/catalogreader": 1, "host/internal/store": 1,
 	"host/internal/frontend": 1, "host/internal/frontend/wasmext": 1, "host/internal/catalog/api": 1,
+	"host/internal/auth": 1,
 
 	// 2: the config model, composed of the domain's config sections.
 	"host/internal/config": 2,
@@ -79,6 +80,10 @@ var edges = map[string]string{
 	"github.com/chromedp/chromedp":       "", // tests only
 	"github.com/microcosm-cc/bluemonday": "host/internal/frontend/ui",
 	"github.com/yuin/goldmark":           "host/internal/frontend/ui",
+	"github.com/go-jose/go-jose/v4":      "host/internal/auth",
+	"github.com/coreos/go-oidc/v3":       "host/internal/auth",
+	"golang.org/x/oauth2":                "host/internal/auth",
+	"github.com/oauth2-proxy/mockoidc":   "", // tests only
 }
 
 // TestLayers: every import of a package of the root module goes down a layer, and the

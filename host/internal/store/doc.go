@@ -8,7 +8,10 @@
 //     a byte quota per plugin that counts keys and values;
 //   - the catalog's durable copy (File.Catalog, a catalog.Store): the buckets named in
 //     host/internal/catalog (catalog.entities, catalog.sources, catalog.locations),
-//     each Apply one bbolt transaction, so a crash leaves all of a batch or none of it.
+//     each Apply one bbolt transaction, so a crash leaves all of a batch or none of it;
+//   - the host's own state (File.Bucket): one bucket per namespace under "host-state"
+//     ("auth": the user-token keys' public halves and the sign-in sessions), string keys
+//     and byte values, each call one transaction.
 //
 // The file is mapped with 1 GiB of address space from the start (initialMmapSize), so
 // that a first large ingest does not make bbolt remap, and copy the batch into the heap,
