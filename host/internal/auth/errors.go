@@ -80,3 +80,9 @@ func writeError(w http.ResponseWriter, r *http.Request, e *Error) {
 	w.WriteHeader(e.Status)
 	w.Write(ErrorBody(r.Method, r.URL.RequestURI(), e))
 }
+
+// HTTPStatus is the status the error answers with.
+func (e *Error) HTTPStatus() int { return e.Status }
+
+// BackstageName is the error's name in Backstage's error body.
+func (e *Error) BackstageName() string { return e.Name }

@@ -8,11 +8,13 @@ import (
 	"strconv"
 
 	"greenroom.dev/greenroom/host/internal/audit"
+	"greenroom.dev/greenroom/host/internal/auth"
 	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/catalog/api"
 	"greenroom.dev/greenroom/host/internal/frontend/ui"
 	"greenroom.dev/greenroom/host/internal/lifecycle"
+	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
@@ -39,6 +41,8 @@ func (h *host) parts() []part {
 		{"proxy", lifecycle.Funcs{StartFunc: h.startProxy}},
 		{"catalog", lifecycle.Funcs{StartFunc: h.startCatalog}},
 		{"audit log", lifecycle.Funcs{StartFunc: h.startAudit, StopFunc: h.stopAudit}},
+		{"auth", lifecycle.Funcs{StartFunc: h.startAuth}},
+		{"permissions", lifecycle.Funcs{StartFunc: h.startPermissions}},
 		{"plugins", lifecycle.Funcs{StartFunc: h.startPlugins, StopFunc: h.stopPlugins}},
 		{"app", lifecycle.Funcs{StartFunc: h.startApp}},
 		{"catalog processing", lifecycle.Runner(h.runCatalog, h.catalogStopped)},
@@ -106,12 +110,48 @@ func (h *host) startAudit(context.Context) (err error) {
 
 func (h *host) stopAudit(context.Context) error { return h.audit.Close() }
 
+// startAuth builds sign-in and the credentials' verification: user tokens, sessions
+// and external access tokens, kept in the store's auth bucket.
+func (h *host) startAuth(context.Context) (err error) {
+	h.auth, err = auth.New(auth.Options{
+		Config: h.cfg.Auth, Backend: h.cfg.Backend.Auth,
+		BaseURL: h.cfg.Backend.BaseURL, AppBaseURL: h.cfg.App.BaseURL,
+		Store: h.file.Bucket("auth"), Users: catalogUsers{h.catalog},
+		Logger: h.log,
+	})
+	return err
+}
+
+// startPermissions loads the permission policy (permission.rbac's files). The plugins,
+// which start next, act on their callers' behalf under it.
+func (h *host) startPermissions(context.Context) (err error) {
+	if h.permissions, err = permission.NewEngine(h.cfg.Permission, h.cfg.Dir()); err != nil {
+		return asUsage(err)
+	}
+	return nil
+}
+
+// resolveResource settles a conditional decision for one resource (POST
+// /api/permission/authorize with a resourceRef): whether the catalog entity matches the
+// conditions. A missing entity is a DENY.
+func (h *host) resolveResource(resourceType, ref string, c permission.Criteria) (bool, error) {
+	if resourceType != permission.CatalogEntityResource {
+		return false, fmt.Errorf("no plugin of this host owns resource type %q", resourceType)
+	}
+	x, err := catalog.CriteriaExpr(c)
+	if err != nil {
+		return false, err
+	}
+	return h.catalog.Within(x).ByRef(ref) != nil, nil
+}
+
 func (h *host) startPlugins(ctx context.Context) error {
 	h.watch.Store(newWatchList(append(append([]string{}, h.cfg.Files...), pluginFiles(h.cfg)...)...))
-	services := capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy}
+	h.services = &capability.Host{Table: capability.Functions, Audit: h.audit,
+		Services: capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions}}
 	h.plugins = plugin.NewManager(plugin.Deps{
 		Engine: h.engine, Logger: h.log, URLs: h.readers,
-		Host:  capability.NewHost(services, h.audit),
+		Host:  h.services,
 		Audit: h.audit,
 	})
 	if err := h.plugins.Apply(ctx, h.cfg); err != nil {
@@ -155,6 +195,15 @@ func (h *host) startServer(context.Context) error {
 			return h.reload(ctx, h.files, h.env)
 		},
 		Audit: auditAPI,
+		Access: server.Access{
+			Authenticator:  h.auth,
+			SessionCookie:  auth.SessionCookie,
+			AuthHandler:    h.auth.Handler(),
+			Permissions:    h.permissions,
+			PermissionAPI:  permission.NewAPI(h.permissions, h.resolveResource),
+			AllowAnonymous: func() bool { return h.auth.AllowAnonymous() },
+			Log:            h.audit,
+		},
 	})
 	addr := net.JoinHostPort(h.cfg.Backend.Listen.Host, strconv.Itoa(*h.cfg.Backend.Listen.Port))
 	ln, err := net.Listen("tcp", addr)

@@ -16,12 +16,15 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/audit"
+	"greenroom.dev/greenroom/host/internal/auth"
+	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/frontend"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/frontend/wasmext"
 	"greenroom.dev/greenroom/host/internal/lifecycle"
+	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
@@ -168,6 +171,15 @@ func newWatchList(files ...string) *watchList {
 // pluginFiles lists the local files of cfg's enabled plugins.
 func pluginFiles(cfg *config.Config) []string {
 	var out []string
+	// The permission policy's files, when permission.rbac.policyFileReload asks for it:
+	// an edit reloads like a config change, and a bad file leaves the old policy.
+	if r := cfg.Permission.RBAC; r.PolicyFileReload {
+		for _, f := range []string{r.PoliciesCSVFile, r.ConditionalPoliciesFile} {
+			if f != "" {
+				out = append(out, resolve(cfg, f))
+			}
+		}
+	}
 	for i := range cfg.Plugins {
 		if p := &cfg.Plugins[i]; p.IsEnabled() {
 			if f := plugin.LocalPath(cfg.Dir(), p); f != "" {
@@ -240,7 +252,12 @@ type host struct {
 
 	proxy   *proxy.Proxy
 	readers urlreader.Reader
-	group   lifecycle.Group // the parts, started in order by start and stopped by stop
+	auth    *auth.Service
+	// permissions is the permission policy; services the capability host the plugins
+	// are linked to.
+	permissions *permission.Engine
+	services    *capability.Host
+	group       lifecycle.Group // the parts, started in order by start and stopped by stop
 
 	mu        sync.Mutex // serialises reloads
 	reloadMu  sync.Mutex // guards reloadErr and reloadAt
@@ -332,6 +349,11 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 	if err == nil {
 		err = h.audit.Reopen(cfg.Audit.Log, cfg.Dir())
 	}
+	if err == nil {
+		// The new policy is swapped in only if it loads; the old one keeps deciding
+		// otherwise.
+		err = h.permissions.Configure(cfg.Permission, cfg.Dir())
+	}
 	if next != nil {
 		if err != nil {
 			next.Discard()
@@ -348,7 +370,7 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 		return err
 	}
 	if stale := restartOnly(h.cfg, cfg); len(stale) > 0 {
-		h.log.Warn("reloaded plugins, security, app.extensions and audit; these sections changed too and take effect on restart", "sections", stale)
+		h.log.Warn("reloaded plugins, security, permission, app.extensions and audit; these sections changed too and take effect on restart", "sections", stale)
 	}
 	h.cfg = cfg
 	h.log.Info("reloaded", "plugins", len(h.plugins.Plugins()))
@@ -368,6 +390,7 @@ func restartOnly(a, b *config.Config) []string {
 		{"proxy", a.Proxy, b.Proxy},
 		{"integrations", a.Integrations, b.Integrations},
 		{"runtime", a.Runtime, b.Runtime},
+		{"auth", a.Auth, b.Auth},
 	} {
 		if !reflect.DeepEqual(c.x, c.y) {
 			out = append(out, c.name)

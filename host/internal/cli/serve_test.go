@@ -25,6 +25,24 @@ import (
 	"greenroom.dev/greenroom/host/internal/plugintest"
 )
 
+// testToken is the static external-access token the test portals accept: a plugin's
+// routes need a caller (bearer sets it on a request).
+const testToken = "cli-tests-token-0123456789"
+
+func bearer(req *http.Request) *http.Request {
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	return req
+}
+
+// get is http.Get with the test token.
+func get(url string) (*http.Response, error) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return http.DefaultClient.Do(bearer(req))
+}
+
 // portal writes the example plugins and a config into a temp dir.
 func portal(t *testing.T, extra string) string {
 	t.Helper()
@@ -35,6 +53,9 @@ func portal(t *testing.T, extra string) string {
 	cfg := fmt.Sprintf(`
 backend:
   listen: {host: 127.0.0.1, port: 0}
+  auth:
+    externalAccess:
+      - {type: static, options: {token: %s, subject: cli-tests}}
 runtime:
   compilationCache: %s
 plugins:
@@ -48,7 +69,7 @@ plugins:
   - id: hello-assemblyscript
     source: hello-assemblyscript.wasm
     config: {greeting: hey}
-%s`, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), extra)
+%s`, testToken, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), extra)
 	if err := os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +97,7 @@ func startPortal(t *testing.T, dir string) *host {
 func call(t *testing.T, method, url string, body io.Reader) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, body)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(bearer(req))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +146,7 @@ func TestServeHammer(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
 				id := []string{"hello-go", "hello-c", "hello-assemblyscript"}[(g+i)%3]
-				resp, err := http.Get(fmt.Sprintf("http://%s/api/%s/hello?name=n%d", h.addr, id, i))
+				resp, err := get(fmt.Sprintf("http://%s/api/%s/hello?name=n%d", h.addr, id, i))
 				if err != nil {
 					errs <- err.Error()
 					return
@@ -271,7 +292,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		resp, err := http.Get("http://" + addr + "/api/slow/")
+		resp, err := get("http://" + addr + "/api/slow/")
 		if err != nil {
 			done <- result{0, err}
 			return

@@ -107,6 +107,34 @@ func startPortal(t *testing.T, pluginsYAML, extensionsYAML string) *portal {
 	return p
 }
 
+// testToken is the static external-access token the test portals accept: plugin routes
+// and admin actions need a caller (authed sets it on a request).
+const testToken = "e2e-tests-token-0123456789"
+
+// authed sends req with the test token.
+func authed(req *http.Request) (*http.Response, error) {
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	return http.DefaultClient.Do(req)
+}
+
+// postAuthed is http.Post with the test token.
+func postAuthed(url string) (*http.Response, error) {
+	req, err := http.NewRequest("POST", url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return authed(req)
+}
+
+// getAuthed is http.Get with the test token.
+func getAuthed(url string) (*http.Response, error) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return authed(req)
+}
+
 func (p *portal) writeConfig(t *testing.T, root, pluginsYAML, extensionsYAML string) {
 	t.Helper()
 	cfg := fmt.Sprintf(`
@@ -115,6 +143,9 @@ app:
 %s
 backend:
   listen: {host: 127.0.0.1, port: 0}
+  auth:
+    externalAccess:
+      - {type: static, options: {token: `+testToken+`, subject: e2e-tests}}
 runtime:
   compilationCache: %s
 catalog:
@@ -154,7 +185,7 @@ func (p *portal) writeConfigQuiet(t *testing.T, pluginsYAML string) {
 func (p *portal) reload(t *testing.T, pluginsYAML, extensionsYAML string) {
 	t.Helper()
 	p.writeConfig(t, plugintest.Root(t), pluginsYAML, extensionsYAML)
-	resp, err := http.Post(p.base+"/api/admin/reload", "application/json", nil)
+	resp, err := postAuthed(p.base + "/api/admin/reload")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +24,7 @@ func helloC(t *testing.T, dir, greeting string) string {
 
 func getBody(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := getAuthed(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +62,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		out, err := exec.Command("wrk", "-t2", "-c16", "-d8s", url).CombinedOutput()
+		out, err := exec.Command("wrk", "-t2", "-c16", "-d8s", "-H", "Authorization: Bearer "+testToken, url).CombinedOutput()
 		done <- result{out, err}
 	}()
 	time.Sleep(1500 * time.Millisecond)
@@ -111,7 +110,7 @@ func TestFailedReloadKeepsServing(t *testing.T) {
 
 	// A plugin whose file does not exist.
 	p.writeConfig(t, plugintest.Root(t), helloC(t, dir, "bravo")+"  - {id: ghost, source: ghost.wasm}\n", "")
-	resp, err := http.Post(p.base+"/api/admin/reload", "application/json", nil)
+	resp, err := postAuthed(p.base + "/api/admin/reload")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +130,7 @@ func TestFailedReloadKeepsServing(t *testing.T) {
 	// Plugins that load, with app.extensions that does not: the new plugin config must
 	// not go live either.
 	p.writeConfig(t, plugintest.Root(t), helloC(t, dir, "bravo"), "  extensions:\n    - nav-item:catalog:\n        attachTo: {id: app/nowhere, input: items}\n")
-	resp, err = http.Post(p.base+"/api/admin/reload", "application/json", nil)
+	resp, err = postAuthed(p.base + "/api/admin/reload")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,10 +64,11 @@ type Endpoint struct {
 	// of the safe list (cache-control, content-language, content-length, content-type,
 	// expires, last-modified, pragma, host, accept, accept-language, user-agent).
 	AllowedHeaders []string `yaml:"allowedHeaders"`
-	// Credentials is require (default), forward or dangerously-allow-unauthenticated.
-	// Greenroom has no user authentication yet, so `require` currently behaves like
-	// `dangerously-allow-unauthenticated`, except that the client's Authorization
-	// header is never forwarded; `forward` forwards the client's Authorization header.
+	// Credentials is who may call the endpoint, as in Backstage: require (the default)
+	// needs a signed-in user or a service token and never forwards the caller's
+	// Authorization header; forward needs the same and forwards that header upstream;
+	// dangerously-allow-unauthenticated lets anyone call it. A plugin's proxy_fetch is
+	// held to the same rule for the caller it serves.
 	Credentials string `yaml:"credentials"`
 }
 

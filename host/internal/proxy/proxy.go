@@ -156,16 +156,7 @@ func New(cfg Config, opts Options) (*Proxy, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	if len(p.endpoints) > 0 {
-		var reqd []string
-		for _, ep := range p.endpoints {
-			if ep.credentials != CredentialsUnauthenticated {
-				reqd = append(reqd, ep.route+"="+ep.credentials)
-			}
-		}
 		p.log.Info("proxy: endpoints mounted", "prefix", p.prefix, "endpoints", p.Endpoints())
-		if len(reqd) > 0 {
-			p.log.Warn("proxy: credentials are not enforced yet: Greenroom has no user authentication, so `require` behaves like `dangerously-allow-unauthenticated` (without forwarding the caller's Authorization header) and `forward` forwards it unchecked; anyone who can reach the server can use these endpoints", "endpoints", reqd)
-		}
 	}
 	return p, nil
 }
@@ -278,6 +269,15 @@ func (p *Proxy) Credentials(route string) string {
 		return ep.credentials
 	}
 	return ""
+}
+
+// CredentialsAt is the credentials setting of the endpoint that serves escapedPath (the
+// path after the prefix, as Forward takes it); ok is false when no endpoint does.
+func (p *Proxy) CredentialsAt(escapedPath string) (credentials string, ok bool) {
+	if ep := p.match(escapedPath); ep != nil {
+		return ep.credentials, true
+	}
+	return "", false
 }
 
 // Prefix is the mount path, /api/proxy unless Options.Prefix said otherwise.

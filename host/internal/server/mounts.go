@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"greenroom.dev/greenroom/host/internal/audit"
 	"greenroom.dev/greenroom/host/internal/catalog/api"
+	"greenroom.dev/greenroom/host/internal/permission"
 )
 
 // CatalogAPI serves Backstage's catalog REST API below /api/catalog.
@@ -30,6 +33,15 @@ const catalogPrefix = "/api/catalog"
 
 func (s *Server) mountCatalog(c CatalogAPI) {
 	h := func(ctx *fiber.Ctx) error {
+		// Reads are open to anonymous callers where auth.allowAnonymous says so (the
+		// policy then decides for nobody); writes always need a caller.
+		if m := ctx.Method(); (m != fiber.MethodGet && m != fiber.MethodHead) || !s.anonymousReads() {
+			if !s.requireCaller(ctx, "catalog") {
+				return nil
+			}
+		} else if !principal(ctx).MayReach("catalog") && !s.requireCaller(ctx, "catalog") {
+			return nil
+		}
 		req := ctx.Request()
 		raw := string(req.URI().PathOriginal())
 		if i := strings.IndexByte(raw, '?'); i >= 0 {
@@ -45,6 +57,12 @@ func (s *Server) mountCatalog(c CatalogAPI) {
 			RawQuery: string(req.URI().QueryString()),
 			URL:      string(req.RequestURI()),
 			Header:   http.Header{},
+		}
+		if s.barrierOn() {
+			caller := principal(ctx)
+			r.Authorize = func(_ context.Context, perm permission.Permission) (permission.Decision, error) {
+				return s.decide(caller, perm), nil
+			}
 		}
 		if ct := req.Header.ContentType(); len(ct) > 0 {
 			r.Header.Set("Content-Type", string(ct))
@@ -74,7 +92,12 @@ func (s *Server) mountAdmin() {
 		if s.opts.Reload == nil {
 			return writeError(c, 404, "NotFoundError", "reload is not available")
 		}
-		if err := s.opts.Reload(c.UserContext()); err != nil {
+		if !s.requirePermission(c, "admin", permission.AdminReload) {
+			return nil
+		}
+		err := s.opts.Reload(c.UserContext())
+		s.adminAction(c, "reload", err)
+		if err != nil {
 			return writeError(c, 422, "ReloadError", "the new config did not load; the previous one keeps serving: "+err.Error())
 		}
 		return c.JSON(fiber.Map{"status": "reloaded"})
@@ -99,4 +122,13 @@ func (s *Server) mountPages(p Pages) {
 		c.Set("Referrer-Policy", "same-origin")
 		return c.Status(status).Send(html)
 	})
+}
+
+// adminAction records an admin action (POST /api/admin/*) and its caller in the audit
+// log.
+func (s *Server) adminAction(c *fiber.Ctx, action string, err error) {
+	if s.opts.Access.Log == nil {
+		return
+	}
+	s.opts.Access.Log.RecordCall(audit.Entry{Time: time.Now(), Caller: principal(c).Name(), Capability: "admin", Function: action, Target: strings.Clone(c.Path())}, err)
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,10 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 	if !ok {
 		return writeError(c, 404, "NotFoundError", fmt.Sprintf("no plugin or API named %q is served here", id))
 	}
+	// A plugin's routes need a signed-in user, or a service token that may reach it.
+	if !s.requireCaller(c, id) {
+		return nil
+	}
 	pr := getPluginRequest()
 	defer putPluginRequest(pr)
 	body, err := borrowBody(c, ep.MaxBody())
@@ -37,7 +40,8 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 	// concatenation, an allocation per request.
 	pr.setPath(c.Params("*1"))
 	// fasthttp has no per-request cancellation; plugin calls run under their own deadline.
-	pr.out, err = ep.ServeHTTPView(context.Background(), pr.method, pr.path, pr.encode, pr.out, &pr.resp)
+	// The plugin's host calls are made for this caller (identity.From of the context).
+	pr.out, err = ep.ServeHTTPView(c.UserContext(), pr.method, pr.path, pr.encode, pr.out, &pr.resp)
 	if err != nil {
 		status, name := pluginErrorStatus(err)
 		if status >= 500 {

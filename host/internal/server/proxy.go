@@ -40,6 +40,11 @@ func (s *Server) proxyHandler(p *proxy.Proxy) fiber.Handler {
 		if !ok || (rest != "" && rest[0] != '/') {
 			return writeError(c, 400, "InputError", "the request path must start with "+prefix+"/ as written, without escapes")
 		}
+		// The endpoint's credentials: require (the default) and forward need a signed-in
+		// user or a service token; dangerously-allow-unauthenticated lets anyone through.
+		if cred, ok := p.CredentialsAt(rest); ok && cred != proxy.CredentialsUnauthenticated && !s.requireCaller(c, "proxy") {
+			return nil
+		}
 		header := make(http.Header, 16)
 		req.Header.VisitAll(func(k, v []byte) {
 			key := string(k)

@@ -27,6 +27,7 @@ import (
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
+	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/proxy"
 )
 
@@ -78,6 +79,8 @@ type Options struct {
 	// Audit serves the recent audit log entries at GET /api/audit; nil leaves it out
 	// (it is off unless audit.api.enabled).
 	Audit *audit.Log
+	// Access is sign-in, the credentials barrier and the permission policy.
+	Access Access
 }
 
 // Server serves the portal.
@@ -111,12 +114,14 @@ func New(opts Options) *Server {
 		ErrorHandler:          s.errorHandler,
 	})
 	s.app.Use(s.recoverPanics)
+	s.app.Use(s.identify)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	s.app.Get("/readyz", s.readyz)
 	// Fiber matches in registration order: the host's own /api routes come before the
 	// plugin routes, and pages last.
+	s.mountAuth()
 	if opts.Catalog != nil {
 		s.mountCatalog(opts.Catalog)
 	}
@@ -125,7 +130,12 @@ func New(opts Options) *Server {
 	}
 	s.mountAdmin()
 	if opts.Audit != nil {
-		s.app.Get("/api/audit", auditHandler(opts.Audit))
+		s.app.Get("/api/audit", func(c *fiber.Ctx) error {
+			if !s.requirePermission(c, "audit", permission.AuditRead) {
+				return nil
+			}
+			return auditHandler(opts.Audit)(c)
+		})
 	}
 	s.app.All("/api/:plugin/*", s.plugin)
 	s.app.All("/api/:plugin", s.plugin)
