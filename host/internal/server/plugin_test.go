@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/identity"
 )
 
 // fakeEndpoint answers every request with reply (a response message) after routing
@@ -19,12 +20,17 @@ type fakeEndpoint struct {
 	err     error
 	maxBody int64
 	got     chan []byte
+	// callers, when set, receives the caller each request was served for.
+	callers chan string
 }
 
 func (f *fakeEndpoint) MaxBody() int64 { return f.maxBody }
 
 func (f *fakeEndpoint) ServeHTTPView(ctx context.Context, method, path string, enc func(string, map[string]string) []byte, out []byte, resp *abi.HTTPResponseView) ([]byte, error) {
 	f.got <- append([]byte(nil), enc("/*", map[string]string{"*": strings.TrimPrefix(path, "/")})...)
+	if f.callers != nil {
+		f.callers <- identity.From(ctx).Name()
+	}
 	if f.err != nil {
 		return out, f.err
 	}
