@@ -110,8 +110,9 @@ func shell() []ext.Extension {
 					routes.AddPattern("*", e.p, e.el)
 				}
 				return []ext.Value{ext.ElementRef.Value(element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
-					if r, params, out := routes.Lookup("GET", strings.Trim(rc.Path, "/")); out == route.Found {
-						rc.Params = params
+					var buf [8]route.Param
+					if r, params, out := routes.Lookup("GET", strings.Trim(rc.Path, "/"), buf[:0]); out == route.Found {
+						rc.Params = params.Map()
 						return render(ctx, r.Handler, rc), nil
 					}
 					return notFound(rc, "No page is mounted at "+rc.Path+"."), nil

@@ -89,10 +89,11 @@ func (p *Plugin) malformed(err error) error {
 // route finds the first route that serves method and path; no route for the path is a
 // 404, and a path that only other methods serve a 405.
 func (p *Plugin) route(method, path string) (*route.Route[struct{}], map[string]string, error) {
-	r, params, out := p.routes.Lookup(method, path)
+	var buf [4]route.Param // on the stack
+	r, params, out := p.routes.Lookup(method, path, buf[:0])
 	switch out {
 	case route.Found:
-		return r, params, nil
+		return r, params.Map(), nil
 	case route.WrongMethod:
 		return nil, nil, &HTTPError{405, "MethodNotAllowedError", fmt.Sprintf("plugin %s does not serve %s %s", p.ID, method, path)}
 	}

@@ -9,8 +9,8 @@
 // request; when none does, it tells a path that no route has (404) from a path whose
 // routes take other methods (405, or Backstage's 403 in the catalog API).
 //
-// Matching walks the path in place: a route without parameters allocates nothing, and
-// one with parameters only their map, once the whole path has matched.
+// Matching walks the path in place and allocates nothing: the parameters go to a buffer
+// that the caller provides (usually on its stack), once the whole path has matched.
 package route
 
 import (
@@ -98,68 +98,124 @@ func (p *Pattern) MoreSpecific(q *Pattern) bool {
 	return p.Literals() > q.Literals()
 }
 
+// Param is one parameter of a match: a ":name" segment's name and the path segment it
+// took, or "*" and the rest of the path.
+type Param struct{ Name, Value string }
+
+// Params are a match's parameters, in the pattern's order. A caller that routes every
+// request appends them to a buffer of its own (Table.Lookup), so that matching
+// allocates nothing.
+type Params []Param
+
+// Get returns the value of the parameter name, or "".
+func (ps Params) Get(name string) string {
+	for _, p := range ps {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// Map returns the parameters as a map, or nil when there are none.
+func (ps Params) Map() map[string]string {
+	if len(ps) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		m[p.Name] = p.Value
+	}
+	return m
+}
+
 // Match matches a path as sent (segments compared as they are, not percent-decoded)
-// and returns the parameters, or nil when the pattern has none.
-func (p *Pattern) Match(path string) (map[string]string, bool) {
-	return p.matchParams(path, false)
+// and appends the parameters to dst.
+func (p *Pattern) Match(path string, dst Params) (Params, bool) {
+	if !p.matches(path, false) {
+		return dst, false
+	}
+	return p.appendParams(path, false, dst), true
 }
 
-// matchParams is match, with the parameters collected into a new map when the path
-// matches and the pattern has any: a route that fails late allocates nothing.
-func (p *Pattern) matchParams(path string, decode bool) (map[string]string, bool) {
-	if !p.match(path, decode, nil) {
-		return nil, false
-	}
-	if p.params == 0 {
-		return nil, true
-	}
-	params := make(map[string]string, p.params)
-	p.match(path, decode, params)
-	return params, true
-}
-
-// match matches path: one leading and one trailing slash are ignored, then each
-// segment of the pattern takes one segment of the path, and "*" the rest. With decode,
-// path segments are percent-decoded before they are compared with a literal and before
-// they become a parameter (a segment that does not decode is taken as sent); the rest
-// that "*" takes is never decoded. A non-nil params receives the parameters.
-func (p *Pattern) match(path string, decode bool, params map[string]string) bool {
-	rest := strings.TrimPrefix(strings.TrimSuffix(path, "/"), "/")
+// matches reports whether path matches: one leading and one trailing slash are
+// ignored, then each segment of the pattern takes one segment of the path, and "*" the
+// rest. With decode, path segments are percent-decoded before they are compared with a
+// literal and before they become a parameter (a segment that does not decode is taken
+// as sent); the rest that "*" takes is never decoded.
+func (p *Pattern) matches(path string, decode bool) bool {
+	rest := trim(path)
 	for _, s := range p.segs {
 		if rest == "" { // no segment left for s, and "" matches no segment
 			return false
 		}
-		part := rest
-		if j := strings.IndexByte(rest, '/'); j >= 0 {
-			part, rest = rest[:j], rest[j+1:]
-		} else {
-			rest = ""
+		var part string
+		part, rest = next(rest)
+		if decode {
+			part = decoded(part)
 		}
-		if decode && strings.IndexByte(part, '%') >= 0 {
-			if d, err := url.PathUnescape(part); err == nil {
-				part = d
-			}
-		}
-		if s[0] != ':' {
-			if part != s {
+		if s[0] == ':' {
+			if part == "" {
 				return false
 			}
-			continue
-		}
-		if part == "" {
+		} else if part != s {
 			return false
 		}
-		if params != nil {
-			params[s[1:]] = part
+	}
+	return p.rest || rest == ""
+}
+
+// appendParams appends the parameters of a path that matches to dst. Collecting them
+// only once the whole path has matched keeps a route that fails late from growing dst.
+func (p *Pattern) appendParams(path string, decode bool, dst Params) Params {
+	if p.params == 0 {
+		return dst
+	}
+	rest := trim(path)
+	for _, s := range p.segs {
+		var part string
+		part, rest = next(rest)
+		if s[0] == ':' {
+			if decode {
+				part = decoded(part)
+			}
+			dst = append(dst, Param{s[1:], part})
 		}
 	}
 	if p.rest {
-		if params != nil {
-			params["*"] = rest
-		}
-		return true
+		dst = append(dst, Param{"*", rest})
 	}
-	return rest == ""
+	return dst
+}
+
+// trim drops one trailing and one leading slash.
+func trim(path string) string {
+	if n := len(path); n > 0 && path[n-1] == '/' {
+		path = path[:n-1]
+	}
+	if len(path) > 0 && path[0] == '/' {
+		path = path[1:]
+	}
+	return path
+}
+
+// next splits the first segment off a path.
+func next(path string) (seg, rest string) {
+	if j := strings.IndexByte(path, '/'); j >= 0 {
+		return path[:j], path[j+1:]
+	}
+	return path, ""
+}
+
+// decoded is a path segment percent-decoded, or as it is when it does not decode.
+func decoded(seg string) string {
+	if strings.IndexByte(seg, '%') < 0 {
+		return seg
+	}
+	if d, err := url.PathUnescape(seg); err == nil {
+		return d
+	}
+	return seg
 }
 
 // Route is one route of a Table.
@@ -223,28 +279,23 @@ func (t *Table[H]) Routes() []Route[H] { return t.routes }
 func (t *Table[H]) Len() int { return len(t.routes) }
 
 // Lookup finds the first route that serves method and path and returns it with the
-// path's parameters (nil when the pattern has none). When no route serves them, the
-// route is nil and the outcome tells NoRoute from WrongMethod.
-func (t *Table[H]) Lookup(method, path string) (*Route[H], map[string]string, Outcome) {
+// path's parameters appended to params (a caller's buffer, or nil). When no route serves
+// them, the route is nil and the outcome tells NoRoute from WrongMethod. With a buffer
+// large enough for the parameters, Lookup allocates nothing.
+func (t *Table[H]) Lookup(method, path string, params Params) (*Route[H], Params, Outcome) {
 	pathSeen := false
 	for i := range t.routes {
 		r := &t.routes[i]
-		if !t.serves(r.Method, method) {
-			if !pathSeen {
-				pathSeen = r.Pattern.match(path, t.Decode, nil)
-			}
+		if r.Method != "*" && r.Method != method && !(t.HeadAsGet && r.Method == "GET" && method == "HEAD") {
+			pathSeen = pathSeen || r.Pattern.matches(path, t.Decode)
 			continue
 		}
-		if params, ok := r.Pattern.matchParams(path, t.Decode); ok {
-			return r, params, Found
+		if r.Pattern.matches(path, t.Decode) {
+			return r, r.Pattern.appendParams(path, t.Decode, params), Found
 		}
 	}
 	if pathSeen {
-		return nil, nil, WrongMethod
+		return nil, params, WrongMethod
 	}
-	return nil, nil, NoRoute
-}
-
-func (t *Table[H]) serves(routeMethod, method string) bool {
-	return routeMethod == "*" || routeMethod == method || (t.HeadAsGet && routeMethod == "GET" && method == "HEAD")
+	return nil, params, NoRoute
 }

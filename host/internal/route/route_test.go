@@ -86,16 +86,20 @@ func TestMatch(t *testing.T) {
 		{"/files/*", "/files/a%20b/c", true, true, map[string]string{"*": "a%20b/c"}}, // the rest stays as sent
 	} {
 		p := MustCompile(tc.pattern)
-		params, ok := p.matchParams(tc.path, tc.decode)
+		ok := p.matches(tc.path, tc.decode)
+		var params map[string]string
+		if ok {
+			params = p.appendParams(tc.path, tc.decode, nil).Map()
+		}
 		if ok != tc.ok || !maps.Equal(params, tc.params) {
 			t.Errorf("%s ~ %q (decode %v) = %v %v, want %v %v", tc.pattern, tc.path, tc.decode, params, ok, tc.params, tc.ok)
 		}
-		if ok2 := p.match(tc.path, tc.decode, nil); ok2 != ok {
-			t.Errorf("%s ~ %q: match without params gives %v", tc.pattern, tc.path, ok2)
-		}
 		if !tc.decode {
-			if params, ok := p.Match(tc.path); ok != tc.ok || !maps.Equal(params, tc.params) {
-				t.Errorf("Match: %s ~ %q = %v %v", tc.pattern, tc.path, params, ok)
+			// Match appends to the buffer it is given, and leaves it as it was on no match.
+			buf := Params{{"x", "y"}}
+			ps, ok := p.Match(tc.path, buf)
+			if ok != tc.ok || ps[0] != buf[0] || !maps.Equal(ps[1:].Map(), tc.params) || (!ok && len(ps) != 1) {
+				t.Errorf("Match: %s ~ %q = %v %v", tc.pattern, tc.path, ps, ok)
 			}
 		}
 	}
@@ -136,7 +140,8 @@ func TestLookup(t *testing.T) {
 		{false, "DELETE", "/items/7/x", "", nil, NoRoute, ""},
 	} {
 		tab.HeadAsGet = tc.head
-		r, params, out := tab.Lookup(tc.method, tc.path)
+		r, ps, out := tab.Lookup(tc.method, tc.path, nil)
+		params := ps.Map()
 		if out != tc.outcome || !maps.Equal(params, tc.params) || (r == nil) != (tc.handler == "") {
 			t.Errorf("%s %s: %v %v %v", tc.method, tc.path, r, params, out)
 			continue
@@ -162,24 +167,45 @@ func TestMoreSpecific(t *testing.T) {
 	}
 }
 
-// Routing on the plugin request path allocates only the parameters' map (two
-// allocations: the map and its one group of slots), and nothing for a route without
-// parameters or for a request that no route serves.
+func TestParams(t *testing.T) {
+	ps := Params{{"kind", "component"}, {"name", "web"}, {"*", "a/b"}}
+	if ps.Get("name") != "web" || ps.Get("*") != "a/b" || ps.Get("nope") != "" {
+		t.Errorf("Get: %v", ps)
+	}
+	if m := ps.Map(); len(m) != 3 || m["kind"] != "component" {
+		t.Errorf("Map: %v", m)
+	}
+	if Params(nil).Map() != nil || (Params{}).Map() != nil {
+		t.Error("Map of no params must be nil")
+	}
+}
+
+// Routing allocates nothing when the caller's buffer holds the parameters, nor for a
+// route without parameters or a request that no route serves.
 func TestLookupAllocations(t *testing.T) {
 	var tab Table[int]
 	tab.HeadAsGet = true
-	tab.MustAdd("GET", "/hello", 0)
-	tab.MustAdd("GET", "/items/:id/builds/:build", 1)
-	tab.MustAdd("*", "/files/*", 2)
-	for _, tc := range []struct {
-		method, path string
-		allocs       float64
-	}{
-		{"GET", "/hello", 0}, {"HEAD", "/hello/", 0}, {"POST", "/hello", 0}, {"GET", "/nothing/here", 0},
-		{"GET", "/items/1/builds/2", 2}, {"PUT", "/files/a/b", 2},
+	tab.MustAdd("GET", "/items/:id", 0) // matches the start of /items/1/builds/2, then fails
+	tab.MustAdd("GET", "/hello", 1)
+	tab.MustAdd("GET", "/items/:id/builds/:build", 2)
+	tab.MustAdd("*", "/files/*", 3)
+	buf := make(Params, 0, 4)
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/hello"}, {"HEAD", "/hello/"}, {"POST", "/hello"}, {"GET", "/nothing/here"},
+		{"GET", "/items/1/builds/2"}, {"PUT", "/files/a/b"},
 	} {
-		if n := testing.AllocsPerRun(100, func() { tab.Lookup(tc.method, tc.path) }); n != tc.allocs {
-			t.Errorf("%s %s: %v allocations, want %v", tc.method, tc.path, n, tc.allocs)
+		if n := testing.AllocsPerRun(100, func() { tab.Lookup(tc.method, tc.path, buf[:0]) }); n != 0 {
+			t.Errorf("%s %s: %v allocations", tc.method, tc.path, n)
 		}
+	}
+	// A stack buffer in the caller stays on the stack.
+	if n := testing.AllocsPerRun(100, func() {
+		var small [4]Param
+		_, ps, _ := tab.Lookup("GET", "/items/1/builds/2", small[:0])
+		if ps.Get("build") != "2" {
+			t.Fatal("build is not 2")
+		}
+	}); n != 0 {
+		t.Errorf("stack buffer: %v allocations", n)
 	}
 }
