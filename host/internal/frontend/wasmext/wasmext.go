@@ -195,6 +195,9 @@ func (e *element) request(rc *ext.RenderContext) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// ValidatesUI tells the error boundary that Render validated the tree: ui.Decode does.
+func (e *element) ValidatesUI() {}
+
 func (e *element) Render(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
 	req, err := e.request(rc)
 	if err != nil {
