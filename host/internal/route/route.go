@@ -16,6 +16,7 @@ package route
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -171,6 +172,7 @@ func (p *Pattern) appendParams(path string, decode bool, dst Params) Params {
 	if p.params == 0 {
 		return dst
 	}
+	dst = slices.Grow(dst, p.params) // at most one allocation, when dst is short
 	rest := trim(path)
 	for _, s := range p.segs {
 		var part string
@@ -281,7 +283,8 @@ func (t *Table[H]) Len() int { return len(t.routes) }
 // Lookup finds the first route that serves method and path and returns it with the
 // path's parameters appended to params (a caller's buffer, or nil). When no route serves
 // them, the route is nil and the outcome tells NoRoute from WrongMethod. With a buffer
-// large enough for the parameters, Lookup allocates nothing.
+// large enough for the parameters, Lookup allocates nothing; with nil, it allocates one
+// slice for a route that has parameters.
 func (t *Table[H]) Lookup(method, path string, params Params) (*Route[H], Params, Outcome) {
 	pathSeen := false
 	for i := range t.routes {

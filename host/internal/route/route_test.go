@@ -198,6 +198,15 @@ func TestLookupAllocations(t *testing.T) {
 			t.Errorf("%s %s: %v allocations", tc.method, tc.path, n)
 		}
 	}
+	// Without a buffer, a route with parameters allocates their slice, once.
+	for _, tc := range []struct {
+		method, path string
+		allocs       float64
+	}{{"GET", "/hello", 0}, {"GET", "/items/1/builds/2", 1}, {"PUT", "/files/a/b", 1}} {
+		if n := testing.AllocsPerRun(100, func() { tab.Lookup(tc.method, tc.path, nil) }); n != tc.allocs {
+			t.Errorf("%s %s without a buffer: %v allocations, want %v", tc.method, tc.path, n, tc.allocs)
+		}
+	}
 	// A stack buffer in the caller stays on the stack.
 	if n := testing.AllocsPerRun(100, func() {
 		var small [4]Param
