@@ -9,8 +9,10 @@
 // request; when none does, it tells a path that no route has (404) from a path whose
 // routes take other methods (405, or Backstage's 403 in the catalog API).
 //
-// Matching walks the path in place and allocates nothing: the parameters go to a buffer
-// that the caller provides (usually on its stack), once the whole path has matched.
+// Matching walks the path in place. Parameters are collected once the whole path has
+// matched, into a buffer the caller provides (usually on its stack): then routing
+// allocates nothing. Given no buffer, it allocates one slice for a route with
+// parameters.
 package route
 
 import (
