@@ -18,7 +18,6 @@ package route
 import (
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 )
 
@@ -174,7 +173,11 @@ func (p *Pattern) appendParams(path string, decode bool, dst Params) Params {
 	if p.params == 0 {
 		return dst
 	}
-	dst = slices.Grow(dst, p.params) // at most one allocation, when dst is short
+	if cap(dst)-len(dst) < p.params { // one allocation, of the size needed
+		grown := make(Params, len(dst), len(dst)+p.params)
+		copy(grown, dst)
+		dst = grown
+	}
 	rest := trim(path)
 	for _, s := range p.segs {
 		var part string
