@@ -151,8 +151,12 @@ func (p *Pattern) matches(path string, decode bool) bool {
 		if rest == "" { // no segment left for s, and "" matches no segment
 			return false
 		}
-		var part string
-		part, rest = next(rest)
+		part := rest // next(rest), written out: this runs for every route tried
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			part, rest = rest[:j], rest[j+1:]
+		} else {
+			rest = ""
+		}
 		if decode {
 			part = decoded(part)
 		}
@@ -299,7 +303,10 @@ func (t *Table[H]) Lookup(method, path string, params Params) (*Route[H], Params
 			continue
 		}
 		if r.Pattern.matches(path, t.Decode) {
-			return r, r.Pattern.appendParams(path, t.Decode, params), Found
+			if r.Pattern.params > 0 {
+				params = r.Pattern.appendParams(path, t.Decode, params)
+			}
+			return r, params, Found
 		}
 	}
 	if pathSeen {
