@@ -295,16 +295,17 @@ func (t *Table[H]) Len() int { return len(t.routes) }
 // large enough for the parameters, Lookup allocates nothing; with nil, it allocates one
 // slice for a route that has parameters.
 func (t *Table[H]) Lookup(method, path string, params Params) (*Route[H], Params, Outcome) {
+	decode := t.Decode && strings.IndexByte(path, '%') >= 0 // else there is nothing to decode
 	pathSeen := false
 	for i := range t.routes {
 		r := &t.routes[i]
 		if r.Method != "*" && r.Method != method && !(t.HeadAsGet && r.Method == "GET" && method == "HEAD") {
-			pathSeen = pathSeen || r.Pattern.matches(path, t.Decode)
+			pathSeen = pathSeen || r.Pattern.matches(path, decode)
 			continue
 		}
-		if r.Pattern.matches(path, t.Decode) {
+		if r.Pattern.matches(path, decode) {
 			if r.Pattern.params > 0 {
-				params = r.Pattern.appendParams(path, t.Decode, params)
+				params = r.Pattern.appendParams(path, decode, params)
 			}
 			return r, params, Found
 		}
