@@ -58,8 +58,9 @@
 // start-up and gr_render for every render of its element; render functions return a UI
 // tree built with package greenroom.dev/greenroom/sdk/go/ui, which the host validates and
 // draws with its own styles. Entity cards and tabs get the page's entity in
-// RenderRequest.Entity and may call host functions (catalog, URL readers, proxy) while
-// rendering.
+// RenderRequest.Entity (and, as the catalog serves it, custom fields included, in
+// RenderRequest.EntityJSON) and may call host functions (catalog, URL readers, proxy)
+// while rendering.
 //
 // # Host calls
 //

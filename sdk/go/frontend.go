@@ -93,6 +93,11 @@ type RenderRequest struct {
 	Params map[string]string `json:"params,omitempty"`
 	// Entity is the current entity on entity pages (cards and tabs), nil elsewhere.
 	Entity *Entity `json:"entity,omitempty"`
+	// EntityJSON is the current entity exactly as the host sent it: the catalog's JSON of
+	// it, with every field Entity does not have (custom metadata keys, annotations'
+	// neighbours, the whole spec and status). Decode it for those. It shares the input
+	// message's memory, valid while the render runs.
+	EntityJSON json.RawMessage `json:"-"`
 	// Element is the element's state from gr_extension (Outputs.Element); absent when it
 	// was {}.
 	Element json.RawMessage `json:"element,omitempty"`

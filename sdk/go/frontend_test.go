@@ -254,3 +254,26 @@ func TestDecodeRenderRequestMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// EntityJSON is the entity exactly as the host sent it, with the fields Entity has no
+// place for (custom metadata keys, status), and nil when there is no entity.
+func TestRenderRequestEntityJSON(t *testing.T) {
+	entity := `{"kind":"Component","metadata":{"name":"a","uid":"u-1","etag":"e-1","x-team":{"chat":"#a"}},` + "\n" +
+		`  "spec":{"type":"service"},"status":{"items":[{"type":"t","level":"error","message":"m"}]}}`
+	for _, tc := range []struct{ in, want string }{
+		{`{"extension":"x","path":"/","query":{},"entity": ` + entity + ` ,"element":{}}`, entity},
+		{`{"extension":"x","path":"/","query":{},"entity":null}`, ""},
+		{`{"extension":"x","path":"/","query":{}}`, ""},
+	} {
+		var req RenderRequest
+		if err := decodeRenderRequest([]byte(tc.in), &req, true); err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if string(req.EntityJSON) != tc.want {
+			t.Errorf("%s: EntityJSON %q, want %q", tc.in, req.EntityJSON, tc.want)
+		}
+		if tc.want != "" && (req.Entity.Metadata.UID != "u-1" || req.Entity.Metadata.Etag != "e-1" || !strings.Contains(string(req.Entity.Status), `"level":"error"`)) {
+			t.Errorf("%s: entity %+v", tc.in, req.Entity)
+		}
+	}
+}

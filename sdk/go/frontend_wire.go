@@ -197,7 +197,12 @@ func decodeRenderRequest(b []byte, req *RenderRequest, borrow bool) error {
 				return
 			}
 			req.Entity = &Entity{}
+			r.ws()
+			start := r.p
 			r.entity(req.Entity)
+			if r.err == nil {
+				req.EntityJSON = json.RawMessage(r.b[start:r.p])
+			}
 		case "element":
 			if b := r.raw(); string(b) != "null" {
 				req.Element = json.RawMessage(b)

@@ -51,6 +51,7 @@ func (s catalogSource) QueryEntities(ctx context.Context, q frontend.EntityQuery
 		if err := json.Unmarshal(b, &e); err != nil {
 			return frontend.EntityPage{}, err
 		}
+		e.JSON = b
 		page.Items = append(page.Items, e)
 	}
 	return page, nil
@@ -68,6 +69,7 @@ func (s catalogSource) GetEntity(ctx context.Context, ref string) (*ext.Entity, 
 	if err := json.Unmarshal(b, &e); err != nil {
 		return nil, err
 	}
+	e.JSON = b // the served bytes, which plugins receive as they are (gr_render)
 	return &e, nil
 }
 

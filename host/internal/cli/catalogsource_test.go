@@ -2,16 +2,22 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/frontend"
+	"greenroom.dev/greenroom/host/internal/plugintest"
 )
 
 // catalogApp writes files (name -> YAML) into a temp dir, loads the catalog from the
@@ -174,5 +180,103 @@ func TestCatalogIndexOwnerFilter(t *testing.T) {
 		if strings.Contains(html, `<option value="team-x"`) || strings.Contains(html, `>group:default/team-x<`) {
 			t.Errorf("%s: an owner is shown by its raw or full ref", target)
 		}
+	}
+}
+
+// TestWasmCardGetsServedEntity: a Wasm entity card's gr_render gets the entity exactly as
+// GET /api/catalog/entities/by-name/... serves it, uid, etag, status and custom metadata
+// keys included (abi/SPEC.md 7.3), through the whole served portal.
+func TestWasmCardGetsServedEntity(t *testing.T) {
+	dir := t.TempDir()
+	plugintest.Copy(t, plugintest.Go(t, "host/internal/frontend/wasmext/testdata/cards"), filepath.Join(dir, "cards.wasm"))
+	cfg := fmt.Sprintf(`
+backend:
+  listen: {host: 127.0.0.1, port: 0}
+runtime:
+  compilationCache: %s
+plugins:
+  - id: cards
+    source: cards.wasm
+    grants: {catalog.read: {}}
+    limits: {timeout: 5s}
+app:
+  extensions:
+    # Only the card under test; the others fail on purpose.
+    - entity-card:cards/owner: false
+    - entity-card:cards/facts: false
+    - entity-card:cards/table: false
+    - entity-card:cards/markdown: false
+    - entity-card:cards/chart: false
+    - entity-card:cards/fails: false
+    - entity-card:cards/panics: false
+    - entity-card:cards/crashes: false
+    - entity-card:cards/malformed: false
+    - entity-card:cards/loops: false
+    - entity-card:cards/bad-factory: false
+catalog:
+  rules:
+    - allow: [Component, Location]
+  locations:
+    - {type: file, target: ./catalog/all.yaml}
+`, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"))
+	files := map[string]string{
+		"app-config.yaml": cfg,
+		// A Location with custom metadata, whose missing target gives it a status.
+		"catalog/all.yaml": `apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: all
+  title: Everything
+  labels: {tier: "1"}
+  chatChannel: "#catalog"
+  costCenter: {code: 42, owner: finance}
+spec:
+  targets: [./web.yaml, ./missing.yaml]
+`,
+		"catalog/web.yaml": webComponent,
+	}
+	for name, content := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := startPortal(t, dir)
+	base := "http://" + h.addr
+	var st int
+	var served string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if st, served = call(t, "GET", base+"/api/catalog/entities/by-name/location/default/all", nil); st == 200 && strings.Contains(served, `"status"`) {
+			break
+		}
+	}
+	var e struct {
+		Metadata struct{ UID, Etag string }
+		Status   json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(served), &e); err != nil || e.Metadata.UID == "" || e.Metadata.Etag == "" || !strings.Contains(string(e.Status), "missing.yaml") {
+		t.Fatalf("served entity (%d): %v\n%s", st, err, served)
+	}
+
+	st, page := call(t, "GET", base+"/catalog/default/location/all", nil)
+	card := page[strings.Index(page, ">Envelope<"):]
+	for _, want := range []string{
+		"<dt>uid</dt><dd>" + e.Metadata.UID + "</dd>",
+		"<dt>etag</dt><dd>" + e.Metadata.Etag + "</dd>",
+		"<dt>status</dt><dd>" + html.EscapeString(string(e.Status)) + "</dd>",
+		"<dt>metadata.chatChannel</dt><dd>" + html.EscapeString(`"#catalog"`) + "</dd>",
+		"<dt>metadata.costCenter</dt><dd>" + html.EscapeString(`{"code":42,"owner":"finance"}`) + "</dd>",
+	} {
+		if st != 200 || !strings.Contains(card, want) {
+			t.Errorf("the card (page status %d) lacks %s", st, want)
+		}
+	}
+	// The whole entity, byte for byte as the API serves it.
+	m := regexp.MustCompile(`<code class="language-json">([^<]*)</code>`).FindStringSubmatch(card)
+	if m == nil || html.UnescapeString(m[1]) != served {
+		t.Errorf("the card did not get the served entity:\n got %v\nwant %s", m, served)
+	}
+	if t.Failed() {
+		t.Logf("%s", mainOf(page))
 	}
 }

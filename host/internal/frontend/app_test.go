@@ -453,3 +453,31 @@ func TestOwnerFilterMergesRefs(t *testing.T) {
 		}
 	}
 }
+
+// TestPageRouting: the most specific page wins whatever the order of the pages, path
+// segments are percent-decoded into params (the rest after * stays as sent), and slashes
+// around a path do not matter.
+func TestPageRouting(t *testing.T) {
+	page := func(id, path string) ext.Extension {
+		return plugin(Page(id, path, func(context.Context, ext.FactoryInput) (ext.Element, error) {
+			return ext.ElementFunc(func(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
+				return ui.Node{Type: ui.TypePage, Title: id, Children: []ui.Node{ui.Text(fmt.Sprintf("params %v", rc.Params))}}, nil
+			}), nil
+		}), "plugin pages")
+	}
+	a := newApp(t, "", page("page:rest", "/x/*"), page("page:param", "/x/:id"), page("page:literal", "/x/new"), page("page:deep", "/x/:id/:sub"))
+	for _, tc := range []struct{ target, page, params string }{
+		{"/x/new", "page:literal", "map[]"},
+		{"/x/7", "page:param", "map[id:7]"},
+		{"/x/a%20b//", "page:param", "map[id:a b]"},
+		{"/x/7/8", "page:deep", "map[id:7 sub:8]"},
+		{"/x/7/8/9%2F", "page:rest", "map[*:7/8/9%2F]"},
+		{"/x", "page:rest", "map[*:]"},
+	} {
+		status, html := get(t, a, tc.target)
+		if status != 200 || !strings.Contains(html, "<h1>"+tc.page+"</h1>") || !strings.Contains(html, "params "+tc.params+"<") {
+			i := strings.Index(html, "<main")
+			t.Errorf("%s: status %d, want %s with params %s:\n%s", tc.target, status, tc.page, tc.params, html[max(i, 0):])
+		}
+	}
+}

@@ -53,7 +53,7 @@ func Page(id, defaultPath string, mk MakeElement) ext.Extension {
 		Source:       "host",
 		Factory: ext.FactoryFunc(func(ctx context.Context, in ext.FactoryInput) ([]ext.Value, error) {
 			path := in.ConfigString("path", defaultPath)
-			if _, err := compileRoute(path); err != nil {
+			if _, err := compilePage(path); err != nil {
 				return nil, err
 			}
 			el, err := mk(ctx, in)

@@ -15,7 +15,9 @@ type CatalogSource interface {
 	// and how many match in all.
 	QueryEntities(ctx context.Context, q EntityQuery) (EntityPage, error)
 	// GetEntity returns the entity with the full ref kind:namespace/name (compared
-	// case-insensitively), or nil and no error when there is none.
+	// case-insensitively), or nil and no error when there is none. A source over a
+	// catalog that serves JSON sets the entity's JSON to those bytes: plugins receive
+	// them as they are.
 	GetEntity(ctx context.Context, ref string) (*ext.Entity, error)
 	// Facets counts the values of the given fields over all entities, most frequent
 	// first. Fields are Backstage facet names: FacetKind, FacetOwner, ... FacetOwner

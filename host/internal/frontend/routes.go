@@ -4,74 +4,18 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"greenroom.dev/greenroom/host/internal/route"
 )
 
-// route is a compiled page path: literal segments, :name parameters and an optional
-// final * that takes the rest (Params["*"]).
-type route struct {
-	pattern string
-	segs    []string
-	rest    bool
-}
-
-func compileRoute(p string) (route, error) {
-	if !strings.HasPrefix(p, "/") {
-		return route{}, fmt.Errorf("page path %q must start with /", p)
-	}
-	r := route{pattern: p}
-	trimmed := strings.Trim(p, "/")
-	if trimmed == "" {
-		return r, nil
-	}
-	segs := strings.Split(trimmed, "/")
-	for i, s := range segs {
-		switch {
-		case s == "*" && i == len(segs)-1:
-			r.rest = true
-			continue
-		case s == "" || s == "*" || s == ":":
-			return route{}, fmt.Errorf("page path %q: empty or misplaced segment %q; use literal segments, :name and a final *", p, s)
-		}
-		r.segs = append(r.segs, s)
+// compilePage compiles a page path: literal segments, :name parameters and an
+// optional final * that takes the rest (Params["*"]).
+func compilePage(p string) (*route.Pattern, error) {
+	r, err := route.Compile(p)
+	if err != nil {
+		return nil, fmt.Errorf("page path %w", err)
 	}
 	return r, nil
-}
-
-// match matches an escaped request path.
-func (r route) match(path string) (map[string]string, bool) {
-	trimmed := strings.Trim(path, "/")
-	var parts []string
-	if trimmed != "" {
-		parts = strings.Split(trimmed, "/")
-	}
-	if len(parts) < len(r.segs) || (!r.rest && len(parts) != len(r.segs)) {
-		return nil, false
-	}
-	var params map[string]string
-	for i, s := range r.segs {
-		part := parts[i]
-		if u, err := url.PathUnescape(part); err == nil {
-			part = u
-		}
-		if strings.HasPrefix(s, ":") {
-			if part == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[s[1:]] = part
-		} else if part != s {
-			return nil, false
-		}
-	}
-	if r.rest {
-		if params == nil {
-			params = map[string]string{}
-		}
-		params["*"] = strings.Join(parts[len(r.segs):], "/")
-	}
-	return params, true
 }
 
 // EntityPath is the path of an entity's page (and, with tab, of one of its tabs).

@@ -7,6 +7,7 @@ import (
 
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/frontend/ui"
+	"greenroom.dev/greenroom/host/internal/route"
 )
 
 func trusted(e ext.Extension) ext.Extension { e.TrustedUI = true; return e }
@@ -85,38 +86,34 @@ func shell() []ext.Extension {
 			Output: []ext.AnyRef{ext.ElementRef},
 			Factory: ext.FactoryFunc(func(_ context.Context, in ext.FactoryInput) ([]ext.Value, error) {
 				type entry struct {
-					r  route
+					p  *route.Pattern
 					el ext.Element
 				}
-				var routes []entry
+				var pages []entry
 				seen := map[string]bool{}
 				for _, a := range in.Input("routes") {
 					p, _ := ext.RoutePath.Get(a.Data)
 					el, _ := ext.ElementRef.Get(a.Data)
-					r, err := compileRoute(p)
+					r, err := compilePage(p)
 					if err != nil || seen[p] {
 						continue // the first page on a path wins; Page checks patterns
 					}
 					seen[p] = true
-					routes = append(routes, entry{r, el})
+					pages = append(pages, entry{r, el})
 				}
 				// Most specific first: exact before rest patterns, then longer, then literal.
-				sort.SliceStable(routes, func(i, j int) bool {
-					a, b := routes[i].r, routes[j].r
-					if a.rest != b.rest {
-						return !a.rest
-					}
-					if len(a.segs) != len(b.segs) {
-						return len(a.segs) > len(b.segs)
-					}
-					return literals(a) > literals(b)
-				})
+				sort.SliceStable(pages, func(i, j int) bool { return pages[i].p.MoreSpecific(pages[j].p) })
+				// Page paths match with their segments percent-decoded, and any number of
+				// slashes around them.
+				routes := route.Table[ext.Element]{Decode: true}
+				for _, e := range pages {
+					routes.AddPattern("*", e.p, e.el)
+				}
 				return []ext.Value{ext.ElementRef.Value(element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
-					for _, e := range routes {
-						if params, ok := e.r.match(rc.Path); ok {
-							rc.Params = params
-							return render(ctx, e.el, rc), nil
-						}
+					var buf [8]route.Param
+					if r, params, out := routes.Lookup("GET", strings.Trim(rc.Path, "/"), buf[:0]); out == route.Found {
+						rc.Params = params.Map()
+						return render(ctx, r.Handler, rc), nil
 					}
 					return notFound(rc, "No page is mounted at "+rc.Path+"."), nil
 				}))}, nil
@@ -132,14 +129,4 @@ func notFound(rc *ext.RenderContext, text string) ui.Node {
 	return ui.Node{Type: ui.TypePage, Title: "Page not found", Children: []ui.Node{
 		ui.Empty("Nothing is here", text, ui.Link("Go to the home page", "/")),
 	}}
-}
-
-func literals(r route) int {
-	n := 0
-	for _, s := range r.segs {
-		if !strings.HasPrefix(s, ":") {
-			n++
-		}
-	}
-	return n
 }

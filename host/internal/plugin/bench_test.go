@@ -58,3 +58,29 @@ func BenchmarkServeHTTPView(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRoute measures routing alone (method and path to a route and its params) over
+// a manifest's worth of routes: a static path, a path with two params, a wildcard, a
+// wrong method (405) and a path no route has (404).
+func BenchmarkRoute(b *testing.B) {
+	rs, err := compileRoutes([]abi.Route{
+		{Method: "GET", Path: "/hello"}, {Method: "GET", Path: "/items"}, {Method: "POST", Path: "/items"},
+		{Method: "GET", Path: "/items/:id"}, {Method: "GET", Path: "/items/:id/builds/:build"},
+		{Method: "*", Path: "/files/*"},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &Plugin{ID: "bench", routes: rs}
+	for _, c := range []struct{ name, method, path string }{
+		{"static", "GET", "/hello"}, {"params", "GET", "/items/42/builds/7"}, {"wildcard", "PUT", "/files/a/b/c"},
+		{"405", "DELETE", "/items/42"}, {"404", "GET", "/nothing/here"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				p.route(c.method, c.path)
+			}
+		})
+	}
+}

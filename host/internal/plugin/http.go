@@ -4,71 +4,23 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/route"
 )
 
-type route struct {
-	method  string
-	pattern string
-	segs    []string
-}
+// routes is a plugin's route table: its manifest's routes in order, the first that
+// serves a request winning; a GET route also serves HEAD.
+type routes = route.Table[struct{}]
 
-func compileRoutes(rs []abi.Route) ([]route, error) {
-	out := make([]route, 0, len(rs))
-	for _, r := range rs {
-		p := strings.TrimSuffix(r.Path, "/")
-		var segs []string
-		if p != "" {
-			segs = strings.Split(strings.TrimPrefix(p, "/"), "/")
-		}
-		out = append(out, route{method: r.Method, pattern: r.Path, segs: segs})
-	}
-	return out, nil
-}
-
-// match matches a path against the route, filling params. It walks the path in place
-// (no per-request split), since it runs on every request.
-func (r *route) match(path string) (map[string]string, bool) {
-	path = strings.TrimSuffix(path, "/")
-	rest := strings.TrimPrefix(path, "/")
-	var params map[string]string
-	for i, s := range r.segs {
-		if s == "*" {
-			if params == nil {
-				params = map[string]string{}
-			}
-			params["*"] = rest
-			return params, true
-		}
-		if rest == "" && path == "" || (rest == "" && i > 0) {
-			return nil, false
-		}
-		part := rest
-		if j := strings.IndexByte(rest, '/'); j >= 0 {
-			part, rest = rest[:j], rest[j+1:]
-		} else {
-			rest = ""
-		}
-		if strings.HasPrefix(s, ":") {
-			if part == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[s[1:]] = part
-			continue
-		}
-		if s != part {
-			return nil, false
-		}
-		if rest == "" && i < len(r.segs)-1 && r.segs[i+1] != "*" {
-			return nil, false
+func compileRoutes(rs []abi.Route) (routes, error) {
+	t := routes{HeadAsGet: true}
+	for i, r := range rs {
+		if err := t.Add(r.Method, r.Path, struct{}{}); err != nil {
+			return routes{}, fmt.Errorf("manifest: routes[%d].path: %w", i, err)
 		}
 	}
-	return params, rest == ""
+	return t, nil
 }
 
 // HTTPError is a request-level error with its HTTP status and Backstage name.
@@ -120,7 +72,7 @@ func (p *Plugin) ServeHTTPView(ctx context.Context, method, path string, enc Req
 	if err != nil {
 		return out, err
 	}
-	out, err = p.rt.CallAppend(ctx, abi.ExportHTTP, enc(r.pattern, params), out[:0])
+	out, err = p.rt.CallAppend(ctx, abi.ExportHTTP, enc(r.Pattern.String(), params), out[:0])
 	if err != nil {
 		return out, err
 	}
@@ -134,23 +86,15 @@ func (p *Plugin) malformed(err error) error {
 	return &HTTPError{502, "PluginResponseError", fmt.Sprintf("plugin %s: malformed response from %s: %v", p.ID, abi.ExportHTTP, err)}
 }
 
-// route finds the first route that matches method and path; no match is a 404, and a
-// path that matches only under other methods a 405.
-func (p *Plugin) route(method, path string) (*route, map[string]string, error) {
-	pathMatched := false
-	for i := range p.routes {
-		r := &p.routes[i]
-		params, ok := r.match(path)
-		if !ok {
-			continue
-		}
-		pathMatched = true
-		if r.method != "*" && r.method != method && !(r.method == "GET" && method == "HEAD") {
-			continue
-		}
-		return r, params, nil
-	}
-	if pathMatched {
+// route finds the first route that serves method and path; no route for the path is a
+// 404, and a path that only other methods serve a 405.
+func (p *Plugin) route(method, path string) (*route.Route[struct{}], map[string]string, error) {
+	var buf [4]route.Param // on the stack
+	r, params, out := p.routes.Lookup(method, path, buf[:0])
+	switch out {
+	case route.Found:
+		return r, params.Map(), nil
+	case route.WrongMethod:
 		return nil, nil, &HTTPError{405, "MethodNotAllowedError", fmt.Sprintf("plugin %s does not serve %s %s", p.ID, method, path)}
 	}
 	return nil, nil, &HTTPError{404, "NotFoundError", fmt.Sprintf("plugin %s has no route for %s %s", p.ID, method, path)}

@@ -77,7 +77,7 @@ type Plugin struct {
 	Signature signing.Result
 
 	rt     *runtime.Plugin
-	routes []route
+	routes routes
 	log    *slog.Logger
 	audit  *audit.Log
 }

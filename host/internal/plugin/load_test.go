@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -337,49 +338,42 @@ func TestHammer(t *testing.T) {
 	}
 }
 
-func TestRouteMatch(t *testing.T) {
-	rs, _ := compileRoutes([]abi.Route{{Method: "GET", Path: "/items/:id"}, {Method: "GET", Path: "/files/*"}, {Method: "GET", Path: "/"}})
-	cases := []struct {
-		route  int
-		path   string
-		ok     bool
-		params map[string]string
-	}{
-		{0, "/items/42", true, map[string]string{"id": "42"}},
-		{0, "/items/42/", true, map[string]string{"id": "42"}},
-		{0, "/items", false, nil},
-		{0, "/items/42/x", false, nil},
-		{1, "/files/a/b/c", true, map[string]string{"*": "a/b/c"}},
-		{1, "/files", true, map[string]string{"*": ""}},
-		{2, "/", true, nil},
-		{2, "", true, nil},
-		{2, "/x", false, nil},
+// TestRoute: the manifest's routes in order, the first that serves the request wins, a
+// GET route serves HEAD, and the plugin's errors tell a path no route has (404) from a
+// method its routes do not take (405). The matcher itself is tested in package route.
+func TestRoute(t *testing.T) {
+	rs, err := compileRoutes([]abi.Route{
+		{Method: "GET", Path: "/items/:id"}, {Method: "*", Path: "/items/:key"}, {Method: "GET", Path: "/files/*"}, {Method: "GET", Path: "/"},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range cases {
-		params, ok := rs[tc.route].match(tc.path)
-		if ok != tc.ok || (ok && len(params) != len(tc.params)) {
-			t.Errorf("%s ~ %s: %v %v", rs[tc.route].pattern, tc.path, params, ok)
-		}
-		for k, v := range tc.params {
-			if params[k] != v {
-				t.Errorf("%s ~ %s: %s=%q", rs[tc.route].pattern, tc.path, k, params[k])
-			}
-		}
-	}
-}
-
-func TestRouteMatchMore(t *testing.T) {
-	rs, _ := compileRoutes([]abi.Route{{Method: "GET", Path: "/a/:b/c"}, {Method: "GET", Path: "/a/b"}})
+	p := &Plugin{ID: "p", routes: rs}
 	for _, tc := range []struct {
-		route int
-		path  string
-		ok    bool
+		method, path string
+		pattern      string
+		params       map[string]string
+		status       int
+		msg          string
 	}{
-		{0, "/a/x/c", true}, {0, "/a/x", false}, {0, "/a//c", false}, {0, "/a/x/c/d", false},
-		{1, "/a/b", true}, {1, "/a", false}, {1, "/a/b/c", false}, {1, "/a/bb", false}, {1, "", false},
+		{"GET", "/items/42/", "/items/:id", map[string]string{"id": "42"}, 0, ""},
+		{"HEAD", "/items/42", "/items/:id", map[string]string{"id": "42"}, 0, ""},
+		{"DELETE", "/items/42", "/items/:key", map[string]string{"key": "42"}, 0, ""},
+		{"GET", "/files/a/b", "/files/*", map[string]string{"*": "a/b"}, 0, ""},
+		{"GET", "", "/", nil, 0, ""},
+		{"POST", "/files/a", "", nil, 405, "plugin p does not serve POST /files/a"},
+		{"GET", "/nope", "", nil, 404, "plugin p has no route for GET /nope"},
 	} {
-		if _, ok := rs[tc.route].match(tc.path); ok != tc.ok {
-			t.Errorf("%s ~ %q: %v", rs[tc.route].pattern, tc.path, ok)
+		r, params, err := p.route(tc.method, tc.path)
+		if tc.status != 0 {
+			var he *HTTPError
+			if !errors.As(err, &he) || he.Status != tc.status || he.Msg != tc.msg {
+				t.Errorf("%s %s: %v", tc.method, tc.path, err)
+			}
+			continue
+		}
+		if err != nil || r.Pattern.String() != tc.pattern || !maps.Equal(params, tc.params) {
+			t.Errorf("%s %s: %v %v %v", tc.method, tc.path, r, params, err)
 		}
 	}
 }

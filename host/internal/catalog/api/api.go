@@ -41,6 +41,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/catalog/model"
 	"greenroom.dev/greenroom/host/internal/permission"
+	"greenroom.dev/greenroom/host/internal/route"
 )
 
 // Authorizer decides one of the catalog's permissions (permission.CatalogEntityRead,
@@ -96,196 +97,77 @@ func (a *API) Serve(ctx context.Context, r *Request) *Response {
 	if r.Header == nil {
 		r.Header = http.Header{}
 	}
-	segs, err := splitPath(r.Path)
-	if err != nil {
+	if err := checkPath(r.Path); err != nil {
 		return errorResponse(r, &catalog.Error{Name: "InputError", Message: err.Error()})
 	}
-	resp, err := a.route(ctx, r, segs)
+	resp, err := a.route(ctx, r)
 	if err != nil {
 		return errorResponse(r, err)
 	}
 	return resp
 }
 
-func splitPath(p string) ([]string, error) {
-	p = strings.Trim(p, "/")
-	if p == "" {
-		return nil, nil
+// checkPath checks that every segment of a path percent-decodes.
+func checkPath(p string) error {
+	if strings.IndexByte(p, '%') < 0 {
+		return nil
 	}
-	raw := strings.Split(p, "/")
-	out := make([]string, len(raw))
-	for i, s := range raw {
-		d, err := url.PathUnescape(s)
-		if err != nil {
-			return nil, fmt.Errorf("Invalid path segment %q: %v", s, err)
+	for _, s := range strings.Split(strings.Trim(p, "/"), "/") {
+		if _, err := url.PathUnescape(s); err != nil {
+			return fmt.Errorf("Invalid path segment %q: %v", s, err)
 		}
-		out[i] = d
 	}
-	return out, nil
+	return nil
 }
 
-func (a *API) route(ctx context.Context, r *Request, s []string) (*Response, error) {
-	m := r.Method
-	switch {
-	case len(s) == 1 && s[0] == "entities" && m == http.MethodGet:
-		return a.getEntities(ctx, r)
-	case len(s) == 2 && s[0] == "entities" && s[1] == "by-query" && m == http.MethodGet:
-		return a.queryEntities(ctx, r)
-	case len(s) == 3 && s[0] == "entities" && s[1] == "by-uid":
-		switch m {
-		case http.MethodGet:
-			v, err := a.view(ctx, r)
-			if err != nil {
-				return nil, err
-			}
-			b := v.ByUID(s[2])
-			if b == nil {
-				return nil, notFound("No entity with uid %s", s[2])
-			}
-			return jsonBytes(http.StatusOK, b), nil
-		case http.MethodDelete:
-			v, err := a.view(ctx, r)
-			if err != nil {
-				return nil, err
-			}
-			may, err := a.decide(ctx, r, permission.CatalogEntityDelete)
-			if err != nil {
-				return nil, err
-			}
-			if err := v.DeleteByUID(ctx, s[2], may); err != nil {
-				return nil, err
-			}
-			return &Response{Status: http.StatusNoContent, Header: http.Header{}}, nil
-		}
-	case len(s) == 5 && s[0] == "entities" && s[1] == "by-name" && m == http.MethodGet:
-		v, err := a.view(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		b := v.ByName(s[2], s[3], s[4])
-		if b == nil {
-			return nil, notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", s[4], s[2], s[3])
-		}
-		return jsonBytes(http.StatusOK, b), nil
-	case len(s) == 6 && s[0] == "entities" && s[1] == "by-name" && s[5] == "ancestry" && m == http.MethodGet:
-		v, err := a.view(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		root, items, err := v.Ancestry(s[2], s[3], s[4])
-		if err != nil {
-			return nil, err
-		}
-		return jsonValue(http.StatusOK, map[string]any{"rootEntityRef": root, "items": items}), nil
-	case len(s) == 2 && s[0] == "entities" && s[1] == "by-refs" && m == http.MethodPost:
-		return a.byRefs(ctx, r)
-	case len(s) == 1 && s[0] == "entity-facets" && m == http.MethodGet:
-		return a.facets(ctx, r)
-	case len(s) == 1 && s[0] == "locations":
-		switch m {
-		case http.MethodGet:
-			if err := a.allow(ctx, r, permission.CatalogLocationRead); err != nil {
-				return nil, err
-			}
-			locs := a.cat.Locations()
-			out := make([]map[string]any, len(locs))
-			for i, l := range locs {
-				out[i] = map[string]any{"data": l}
-			}
-			return jsonValue(http.StatusOK, out), nil
-		case http.MethodPost:
-			return a.addLocation(ctx, r)
-		}
-	case len(s) == 2 && s[0] == "locations":
-		switch m {
-		case http.MethodGet:
-			if err := a.allow(ctx, r, permission.CatalogLocationRead); err != nil {
-				return nil, err
-			}
-			l, err := a.cat.LocationByID(s[1])
-			if err != nil {
-				return nil, err
-			}
-			return jsonValue(http.StatusOK, l), nil
-		case http.MethodDelete:
-			if err := a.allow(ctx, r, permission.CatalogLocationDelete); err != nil {
-				return nil, err
-			}
-			if err := a.cat.DeleteLocation(ctx, s[1]); err != nil {
-				return nil, err
-			}
-			return &Response{Status: http.StatusNoContent, Header: http.Header{}}, nil
-		}
-	case len(s) == 5 && s[0] == "locations" && s[1] == "by-entity" && m == http.MethodGet:
-		if err := a.allow(ctx, r, permission.CatalogLocationRead); err != nil {
-			return nil, err
-		}
-		v, err := a.view(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		l, err := v.LocationByEntity(s[2], s[3], s[4])
-		if err != nil {
-			return nil, err
-		}
-		return jsonValue(http.StatusOK, l), nil
-	case len(s) == 1 && s[0] == "refresh" && m == http.MethodPost:
-		var body struct {
-			EntityRef          *string `json:"entityRef"`
-			AuthorizationToken string  `json:"authorizationToken"`
-		}
-		if err := decodeBody(r, &body); err != nil {
-			return nil, err
-		}
-		if body.EntityRef == nil || *body.EntityRef == "" {
-			return nil, inputError("Invalid request body: entityRef is required (a string such as \"component:default/my-service\")")
-		}
-		v, err := a.view(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		may, err := a.decide(ctx, r, permission.CatalogEntityRefresh)
-		if err != nil {
-			return nil, err
-		}
-		if err := v.RefreshEntity(ctx, *body.EntityRef, may); err != nil {
-			return nil, err
-		}
-		return &Response{Status: http.StatusOK, Header: http.Header{}}, nil
-	case len(s) == 1 && s[0] == "validate-entity" && m == http.MethodPost:
-		return a.validateEntity(r)
-	case len(s) == 1 && s[0] == "analyze-location" && m == http.MethodPost:
-		var body struct {
-			Location *struct {
-				Type   string `json:"type"`
-				Target string `json:"target"`
-			} `json:"location"`
-			CatalogFilename string `json:"catalogFilename"`
-		}
-		if err := decodeBody(r, &body); err != nil {
-			return nil, err
-		}
-		if body.Location == nil {
-			return nil, inputError("Invalid request body: location is required ({type, target})")
-		}
-		res, err := a.cat.AnalyzeLocation(ctx, body.Location.Target, body.CatalogFilename)
-		if err != nil {
-			return nil, err
-		}
-		return jsonValue(http.StatusOK, res), nil
+// handler serves one route; params are the route's :params, percent-decoded.
+type handler func(a *API, ctx context.Context, r *Request, params route.Params) (*Response, error)
+
+// routes is the API: Backstage's catalog routes, in the order that a not-found error
+// lists them. Path segments match percent-decoded; a :param matches one non-empty
+// segment, so a path with a missing or empty segment is not found, as in Express.
+var routes = func() *route.Table[handler] {
+	t := &route.Table[handler]{Decode: true}
+	t.MustAdd("GET", "/entities", (*API).getEntities)
+	t.MustAdd("GET", "/entities/by-query", (*API).queryEntities)
+	t.MustAdd("GET", "/entities/by-uid/:uid", (*API).byUID)
+	t.MustAdd("DELETE", "/entities/by-uid/:uid", (*API).deleteByUID)
+	t.MustAdd("GET", "/entities/by-name/:kind/:namespace/:name", (*API).byName)
+	t.MustAdd("GET", "/entities/by-name/:kind/:namespace/:name/ancestry", (*API).ancestry)
+	t.MustAdd("POST", "/entities/by-refs", (*API).byRefs)
+	t.MustAdd("GET", "/entity-facets", (*API).facets)
+	t.MustAdd("GET", "/locations", (*API).locations)
+	t.MustAdd("POST", "/locations", (*API).addLocation)
+	t.MustAdd("GET", "/locations/:id", (*API).locationByID)
+	t.MustAdd("DELETE", "/locations/:id", (*API).deleteLocation)
+	t.MustAdd("GET", "/locations/by-entity/:kind/:namespace/:name", (*API).locationByEntity)
+	t.MustAdd("POST", "/refresh", (*API).refresh)
+	t.MustAdd("POST", "/validate-entity", (*API).validateEntity)
+	t.MustAdd("POST", "/analyze-location", (*API).analyzeLocation)
+	return t
+}()
+
+// route serves r through the route table. A path that no route has is not found,
+// whatever the method (404, naming the routes of the family the client meant); a
+// route with another method is not allowed (403, as Backstage's catalog answers).
+func (a *API) route(ctx context.Context, r *Request) (*Response, error) {
+	// No buffer: the handler call takes the params to the heap anyway, and a route
+	// without params then allocates nothing.
+	rt, params, out := routes.Lookup(r.Method, strings.Trim(r.Path, "/"), nil)
+	switch out {
+	case route.Found:
+		return rt.Handler(a, ctx, r, params)
+	case route.WrongMethod:
+		return nil, &catalog.Error{Name: "NotAllowedError", Message: fmt.Sprintf("Method %s is not allowed on %s", r.Method, r.Path)}
 	}
 	var like []string
-	for _, rt := range routes {
-		if rt.match(s) {
-			return nil, &catalog.Error{Name: "NotAllowedError", Message: fmt.Sprintf("Method %s is not allowed on %s", m, r.Path)}
-		}
-		if rt.near(s) {
-			like = append(like, rt.method+" "+rt.pattern)
+	s := decodedSegments(r.Path)
+	for _, rt := range routes.Routes() {
+		if near(rt.Pattern.Segments(), s) {
+			like = append(like, rt.Method+" "+rt.Pattern.String())
 		}
 	}
-	// Like Express, a path that no route matches (a missing or empty segment, such as
-	// the name in /entities/by-name/component/default/) is not found, whatever its method.
-	msg := fmt.Sprintf("No route for %s %s", m, r.Path)
+	msg := fmt.Sprintf("No route for %s %s", r.Method, r.Path)
 	if len(like) > 0 {
 		msg += "; the routes here are " + strings.Join(like, ", ")
 	}
@@ -334,50 +216,193 @@ func (a *API) allow(ctx context.Context, r *Request, p permission.Permission) er
 	return fmt.Errorf("catalog: the decision for %s is %q; a basic permission is ALLOW or DENY", p.Name, d.Result)
 }
 
-// route is one route of the API, for telling a wrong method (403, as before) from a
-// path that no route has (404). Its :params match one non-empty segment.
-type route struct{ method, pattern string }
-
-var routes = []route{
-	{"GET", "/entities"}, {"GET", "/entities/by-query"},
-	{"GET", "/entities/by-uid/:uid"}, {"DELETE", "/entities/by-uid/:uid"},
-	{"GET", "/entities/by-name/:kind/:namespace/:name"}, {"GET", "/entities/by-name/:kind/:namespace/:name/ancestry"},
-	{"POST", "/entities/by-refs"}, {"GET", "/entity-facets"},
-	{"GET", "/locations"}, {"POST", "/locations"}, {"GET", "/locations/:id"}, {"DELETE", "/locations/:id"},
-	{"GET", "/locations/by-entity/:kind/:namespace/:name"},
-	{"POST", "/refresh"}, {"POST", "/validate-entity"}, {"POST", "/analyze-location"},
+// decodedSegments splits a path that checkPath accepted into percent-decoded segments.
+func decodedSegments(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if d, err := url.PathUnescape(s); err == nil {
+			segs[i] = d
+		}
+	}
+	return segs
 }
 
-// near reports whether the route shares the first two segments of s (the route family
-// a client meant, for the hint of a not-found error).
-func (rt route) near(s []string) bool {
-	parts := strings.Split(strings.TrimPrefix(rt.pattern, "/"), "/")
+// near reports whether a route's segments share the first two segments of s (the
+// route family a client meant, for the hint of a not-found error).
+func near(parts, s []string) bool {
 	if len(s) < 2 || len(parts) < 2 || parts[0] != s[0] {
 		return false
 	}
 	return parts[1] == s[1] || strings.HasPrefix(parts[1], ":")
 }
 
-func (rt route) match(s []string) bool {
-	parts := strings.Split(strings.TrimPrefix(rt.pattern, "/"), "/")
-	if len(parts) != len(s) {
-		return false
+// --- GET /entities/by-uid/:uid, DELETE /entities/by-uid/:uid
+
+func (a *API) byUID(ctx context.Context, r *Request, p route.Params) (*Response, error) {
+	v, err := a.view(ctx, r)
+	if err != nil {
+		return nil, err
 	}
-	for i, p := range parts {
-		if strings.HasPrefix(p, ":") {
-			if s[i] == "" {
-				return false
-			}
-		} else if p != s[i] {
-			return false
-		}
+	b := v.ByUID(p.Get("uid"))
+	if b == nil {
+		return nil, notFound("No entity with uid %s", p.Get("uid"))
 	}
-	return true
+	return jsonBytes(http.StatusOK, b), nil
+}
+
+func (a *API) deleteByUID(ctx context.Context, r *Request, p route.Params) (*Response, error) {
+	v, err := a.view(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	may, err := a.decide(ctx, r, permission.CatalogEntityDelete)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.DeleteByUID(ctx, p.Get("uid"), may); err != nil {
+		return nil, err
+	}
+	return &Response{Status: http.StatusNoContent, Header: http.Header{}}, nil
+}
+
+// --- GET /entities/by-name/:kind/:namespace/:name[/ancestry]
+
+func (a *API) byName(ctx context.Context, r *Request, p route.Params) (*Response, error) {
+	v, err := a.view(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	b := v.ByName(p.Get("kind"), p.Get("namespace"), p.Get("name"))
+	if b == nil {
+		return nil, noEntity(p)
+	}
+	return jsonBytes(http.StatusOK, b), nil
+}
+
+func (a *API) ancestry(ctx context.Context, r *Request, p route.Params) (*Response, error) {
+	v, err := a.view(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	root, items, err := v.Ancestry(p.Get("kind"), p.Get("namespace"), p.Get("name"))
+	if err != nil {
+		return nil, err
+	}
+	return jsonValue(http.StatusOK, map[string]any{"rootEntityRef": root, "items": items}), nil
+}
+
+func noEntity(p route.Params) error {
+	return notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", p.Get("name"), p.Get("kind"), p.Get("namespace"))
+}
+
+// --- GET /locations, GET /locations/:id, DELETE /locations/:id,
+// GET /locations/by-entity/:kind/:namespace/:name
+
+func (a *API) locations(ctx context.Context, r *Request, _ route.Params) (*Response, error) {
+	if err := a.allow(ctx, r, permission.CatalogLocationRead); err != nil {
+		return nil, err
+	}
+	locs := a.cat.Locations()
+	out := make([]map[string]any, len(locs))
+	for i, l := range locs {
+		out[i] = map[string]any{"data": l}
+	}
+	return jsonValue(http.StatusOK, out), nil
+}
+
+func (a *API) locationByID(ctx context.Context, r *Request, p route.Params) (*Response, error) {
+	if err := a.allow(ctx, r, permission.CatalogLocationRead); err != nil {
+		return nil, err
+	}
+	l, err := a.cat.LocationByID(p.Get("id"))
+	if err != nil {
+		return nil, err
+	}
+	return jsonValue(http.StatusOK, l), nil
+}
+
+func (a *API) deleteLocation(ctx context.Context, r *Request, p route.Params) (*Response, error) {
+	if err := a.allow(ctx, r, permission.CatalogLocationDelete); err != nil {
+		return nil, err
+	}
+	if err := a.cat.DeleteLocation(ctx, p.Get("id")); err != nil {
+		return nil, err
+	}
+	return &Response{Status: http.StatusNoContent, Header: http.Header{}}, nil
+}
+
+func (a *API) locationByEntity(ctx context.Context, r *Request, p route.Params) (*Response, error) {
+	if err := a.allow(ctx, r, permission.CatalogLocationRead); err != nil {
+		return nil, err
+	}
+	v, err := a.view(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	l, err := v.LocationByEntity(p.Get("kind"), p.Get("namespace"), p.Get("name"))
+	if err != nil {
+		return nil, err
+	}
+	return jsonValue(http.StatusOK, l), nil
+}
+
+// --- POST /refresh
+
+func (a *API) refresh(ctx context.Context, r *Request, _ route.Params) (*Response, error) {
+	var body struct {
+		EntityRef          *string `json:"entityRef"`
+		AuthorizationToken string  `json:"authorizationToken"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.EntityRef == nil || *body.EntityRef == "" {
+		return nil, inputError("Invalid request body: entityRef is required (a string such as \"component:default/my-service\")")
+	}
+	v, err := a.view(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	may, err := a.decide(ctx, r, permission.CatalogEntityRefresh)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.RefreshEntity(ctx, *body.EntityRef, may); err != nil {
+		return nil, err
+	}
+	return &Response{Status: http.StatusOK, Header: http.Header{}}, nil
+}
+
+// --- POST /analyze-location
+
+func (a *API) analyzeLocation(ctx context.Context, r *Request, _ route.Params) (*Response, error) {
+	var body struct {
+		Location *struct {
+			Type   string `json:"type"`
+			Target string `json:"target"`
+		} `json:"location"`
+		CatalogFilename string `json:"catalogFilename"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return nil, err
+	}
+	if body.Location == nil {
+		return nil, inputError("Invalid request body: location is required ({type, target})")
+	}
+	res, err := a.cat.AnalyzeLocation(ctx, body.Location.Target, body.CatalogFilename)
+	if err != nil {
+		return nil, err
+	}
+	return jsonValue(http.StatusOK, res), nil
 }
 
 // --- GET /entities
 
-func (a *API) getEntities(ctx context.Context, r *Request) (*Response, error) {
+func (a *API) getEntities(ctx context.Context, r *Request, _ route.Params) (*Response, error) {
 	filter, err := catalog.ParseFilter(r.Query["filter"])
 	if err != nil {
 		return nil, inputError("%s", err.Error())
@@ -489,7 +514,7 @@ func paginationParams(q url.Values) (int, *int, error) {
 
 // --- GET /entities/by-query
 
-func (a *API) queryEntities(ctx context.Context, r *Request) (*Response, error) {
+func (a *API) queryEntities(ctx context.Context, r *Request, _ route.Params) (*Response, error) {
 	fields := catalog.ParseFields(r.Query["fields"])
 	limitP, err := intParam(r.Query, "limit")
 	if err != nil {
@@ -584,7 +609,7 @@ func (a *API) queryEntities(ctx context.Context, r *Request) (*Response, error) 
 
 // --- POST /entities/by-refs
 
-func (a *API) byRefs(ctx context.Context, r *Request) (*Response, error) {
+func (a *API) byRefs(ctx context.Context, r *Request, _ route.Params) (*Response, error) {
 	var body struct {
 		EntityRefs *[]string `json:"entityRefs"`
 		Fields     []string  `json:"fields"`
@@ -630,7 +655,7 @@ func (a *API) byRefs(ctx context.Context, r *Request) (*Response, error) {
 
 // --- GET /entity-facets
 
-func (a *API) facets(ctx context.Context, r *Request) (*Response, error) {
+func (a *API) facets(ctx context.Context, r *Request, _ route.Params) (*Response, error) {
 	facets := r.Query["facet"]
 	if len(facets) == 0 {
 		return nil, inputError("Missing facet parameter; give at least one, for example ?facet=kind")
@@ -653,7 +678,7 @@ func (a *API) facets(ctx context.Context, r *Request) (*Response, error) {
 
 // --- POST /locations
 
-func (a *API) addLocation(ctx context.Context, r *Request) (*Response, error) {
+func (a *API) addLocation(ctx context.Context, r *Request, _ route.Params) (*Response, error) {
 	var body struct {
 		Type   string `json:"type"`
 		Target string `json:"target"`
@@ -696,7 +721,7 @@ func (a *API) addLocation(ctx context.Context, r *Request) (*Response, error) {
 
 // --- POST /validate-entity
 
-func (a *API) validateEntity(r *Request) (*Response, error) {
+func (a *API) validateEntity(_ context.Context, r *Request, _ route.Params) (*Response, error) {
 	var body struct {
 		Entity   json.RawMessage `json:"entity"`
 		Location *string         `json:"location"`

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"greenroom.dev/greenroom/host/internal/catalog/api"
 )
 
 type result struct {
@@ -238,6 +241,13 @@ func TestErrorBodies(t *testing.T) {
 			"No route for GET /entities/by-name/component/default/; the routes here are GET /entities/by-name/:kind/:namespace/:name, GET /entities/by-name/:kind/:namespace/:name/ancestry"},
 		{"GET", "/entities/by-name/component/default", "", 404, "NotFoundError", "No route for GET /entities/by-name/component/default;"},
 		{"GET", "/entities/by-name/component//", "", 404, "NotFoundError", "No route for GET /entities/by-name/component//;"},
+		// An empty segment matches no :param, as in Express: the path has no route.
+		{"GET", "/entities/by-name/component//payments-service", "", 404, "NotFoundError",
+			"No route for GET /entities/by-name/component//payments-service; the routes here are GET /entities/by-name/:kind/:namespace/:name, GET /entities/by-name/:kind/:namespace/:name/ancestry"},
+		{"DELETE", "/entities/by-name/component/default/x", "", 403, "NotAllowedError", "Method DELETE is not allowed on /entities/by-name/component/default/x"},
+		// Segments match percent-decoded.
+		{"GET", "/entit%69es/by-name/component/default/nope", "", 404, "NotFoundError", "No entity named 'nope' found"},
+		{"GET", "/entities/by-name/component/default/a%2Fb", "", 404, "NotFoundError", "No entity named 'a/b' found"},
 		{"GET", "/entities/by-uid/", "", 404, "NotFoundError", "No route for GET /entities/by-uid/; the routes here are GET /entities/by-uid/:uid, DELETE /entities/by-uid/:uid"},
 		{"DELETE", "/entities/by-name/component/default/", "", 404, "NotFoundError", "No route for DELETE /entities/by-name/component/default/"},
 		{"GET", "/nothing-here", "", 404, "NotFoundError", "No route for GET /nothing-here"},
@@ -330,5 +340,19 @@ func TestLocationsListsRegisteredOnly(t *testing.T) {
 	}
 	if r := do(t, srv.URL, "GET", "/locations", ""); string(r.body) != "[]" {
 		t.Fatalf("after deleting: %s", r.body)
+	}
+}
+
+// A path segment that does not percent-decode is a bad request, whatever route the path
+// would have (an HTTP client does not send one, so this goes to Serve directly).
+func TestBadPathEscape(t *testing.T) {
+	a := api.New(exampleCatalog(t))
+	for _, path := range []string{"/nothing/%zz", "/entities/by-name/component/default/%", "/entities/%zz"} {
+		r := a.Serve(context.Background(), &api.Request{Method: "GET", Path: path})
+		msg, _ := json.Marshal(fmt.Sprintf("Invalid path segment %q: invalid URL escape %q", path[strings.LastIndexByte(path, '/')+1:], path[strings.IndexByte(path, '%'):]))
+		want := fmt.Sprintf(`{"error":{"message":%s,"name":"InputError"},"request":{"method":"GET","url":%q},"response":{"statusCode":400}}`, msg, path)
+		if r.Status != 400 || string(r.Body) != want {
+			t.Errorf("%s: %d %s\nwant %s", path, r.Status, r.Body, want)
+		}
 	}
 }

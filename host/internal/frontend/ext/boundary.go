@@ -13,12 +13,25 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 // Boundary wraps an element so that an error, a panic or an invalid UI tree renders
 // an error box naming the extension instead of failing the page. With validate false
 // the returned tree is trusted (host elements, whose children from other extensions
-// went through their own boundaries).
+// went through their own boundaries). A ValidatingElement's trees are not validated
+// again: each tree is validated once.
 func Boundary(extensionID string, el Element, validate bool) Element {
 	if b, ok := el.(*boundary); ok && b.id == extensionID {
 		return b
 	}
+	if _, ok := el.(ValidatingElement); ok {
+		validate = false
+	}
 	return &boundary{id: extensionID, el: el, validate: validate}
+}
+
+// ValidatingElement is an Element that validates every tree it returns (for example
+// by reading it with ui.Decode, as the elements of Wasm plugins do), so that the error
+// boundary around it does not walk the tree a second time.
+type ValidatingElement interface {
+	Element
+	// ValidatesUI marks the element; it does nothing.
+	ValidatesUI()
 }
 
 type boundary struct {

@@ -2,6 +2,7 @@ package ext
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -89,7 +90,8 @@ func (rc *RenderContext) Status() int {
 	return rc.status
 }
 
-// Entity is a catalog entity as the frontend sees it: Backstage's JSON envelope.
+// Entity is a catalog entity as the frontend sees it: Backstage's JSON envelope, with
+// the fields the host's pages use decoded.
 type Entity struct {
 	APIVersion string           `json:"apiVersion"`
 	Kind       string           `json:"kind"`
@@ -97,6 +99,21 @@ type Entity struct {
 	Spec       map[string]any   `json:"spec,omitempty"`
 	Relations  []EntityRelation `json:"relations,omitempty"`
 	Status     *EntityStatus    `json:"status,omitempty"`
+
+	// JSON is the whole entity as the catalog serves it (the body of GET
+	// /api/catalog/entities/by-name/...), uid, etag, status and every metadata and spec
+	// field included, when the CatalogSource has it. It is what gr_render receives
+	// (Envelope). Code that builds or changes an Entity leaves it nil.
+	JSON json.RawMessage `json:"-"`
+}
+
+// Envelope is the entity in Backstage's JSON envelope, as plugins receive it: JSON when
+// the catalog gave it, else the decoded fields encoded.
+func (e *Entity) Envelope() (json.RawMessage, error) {
+	if len(e.JSON) > 0 {
+		return e.JSON, nil
+	}
+	return json.Marshal(e)
 }
 
 // EntityStatus is an entity's status: what the catalog reports about processing it.

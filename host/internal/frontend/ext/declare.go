@@ -151,11 +151,13 @@ type RenderRequest struct {
 	Path      string              `json:"path"`
 	Query     map[string][]string `json:"query"`
 	Params    map[string]string   `json:"params,omitempty"`
-	Entity    *Entity             `json:"entity,omitempty"`
+	// Entity is the current entity on entity pages, as the catalog serves it
+	// (Entity.Envelope).
+	Entity json.RawMessage `json:"entity,omitempty"`
 }
 
 // NewRenderRequest describes one render of an extension for gr_render.
-func NewRenderRequest(extensionID string, config map[string]any, rc *RenderContext) RenderRequest {
+func NewRenderRequest(extensionID string, config map[string]any, rc *RenderContext) (RenderRequest, error) {
 	q := map[string][]string(rc.Query)
 	if q == nil {
 		q = map[string][]string{}
@@ -163,5 +165,13 @@ func NewRenderRequest(extensionID string, config map[string]any, rc *RenderConte
 	if config == nil {
 		config = map[string]any{}
 	}
-	return RenderRequest{Extension: extensionID, Config: config, Path: rc.Path, Query: q, Params: rc.Params, Entity: rc.Entity}
+	r := RenderRequest{Extension: extensionID, Config: config, Path: rc.Path, Query: q, Params: rc.Params}
+	if rc.Entity != nil {
+		e, err := rc.Entity.Envelope()
+		if err != nil {
+			return RenderRequest{}, fmt.Errorf("entity %s: %w", rc.Entity.Ref(), err)
+		}
+		r.Entity = e
+	}
+	return r, nil
 }

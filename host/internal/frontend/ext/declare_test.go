@@ -92,12 +92,25 @@ func TestDecodeOutputs(t *testing.T) {
 func TestRenderRequestJSON(t *testing.T) {
 	rc := &RenderContext{Path: "/catalog/default/component/a", Query: map[string][]string{"tab": {"x"}},
 		Params: map[string]string{"name": "a"}, Entity: &Entity{Kind: "Component", Metadata: EntityMetadata{Name: "a"}}}
-	b, err := json.Marshal(NewRenderRequest("entity-card:p/c", map[string]any{"limit": 5.0}, rc))
+	rr, err := NewRenderRequest("entity-card:p/c", map[string]any{"limit": 5.0}, rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(rr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"extension":"entity-card:p/c","config":{"limit":5},"path":"/catalog/default/component/a","query":{"tab":["x"]},"params":{"name":"a"},"entity":{"apiVersion":"","kind":"Component","metadata":{"name":"a"}}}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
+	}
+
+	// An entity from the catalog goes as the catalog served it, fields the Entity type
+	// does not have included.
+	served := `{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"a","uid":"u-1","etag":"e-1","x-team":{"chat":"#a"}},"spec":{},"status":{"items":[]}}`
+	rc.Entity.JSON = json.RawMessage(served)
+	rr, err = NewRenderRequest("entity-card:p/c", nil, rc)
+	if err != nil || string(rr.Entity) != served {
+		t.Errorf("entity from the catalog: %s %v", rr.Entity, err)
 	}
 }

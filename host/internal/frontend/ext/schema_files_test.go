@@ -84,8 +84,9 @@ func TestSchemaFiles(t *testing.T) {
 	}
 
 	rr := compileFile(t, "render-request.schema.json")
-	b, _ := json.Marshal(NewRenderRequest("entity-card:p/c", nil, &RenderContext{Path: "/x",
-		Entity: &Entity{Kind: "Component", Metadata: EntityMetadata{Name: "a"}}}))
+	req, _ := NewRenderRequest("entity-card:p/c", nil, &RenderContext{Path: "/x",
+		Entity: &Entity{Kind: "Component", Metadata: EntityMetadata{Name: "a"}}})
+	b, _ := json.Marshal(req)
 	if err := validJSON(t, rr, string(b)); err != nil {
 		t.Errorf("render request %s: %v", b, err)
 	}

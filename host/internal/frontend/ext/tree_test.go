@@ -412,7 +412,24 @@ func TestBoundary(t *testing.T) {
 			t.Errorf("%s: got %+v, %v; want %+v", tt.name, got, err, tt.want)
 		}
 	}
+
+	// An element that validates its own trees (as Wasm elements do with ui.Decode) is
+	// not validated again: this one lies, and its tree passes unchecked. Errors and
+	// panics still become error boxes.
+	marquee := ui.Node{Type: "marquee"}
+	got, err := Boundary("card:k", validating{func(context.Context, *RenderContext) (ui.Node, error) { return marquee, nil }}, true).Render(context.Background(), &RenderContext{})
+	if err != nil || !reflect.DeepEqual(got, marquee) {
+		t.Errorf("validating element: got %+v, %v", got, err)
+	}
+	got, _ = Boundary("card:k", validating{func(context.Context, *RenderContext) (ui.Node, error) { panic("oops") }}, true).Render(context.Background(), &RenderContext{})
+	if !reflect.DeepEqual(got, ui.ErrorBox("Extension card:k failed", "panic: oops")) {
+		t.Errorf("validating element that panics: got %+v", got)
+	}
 }
+
+type validating struct{ ElementFunc }
+
+func (validating) ValidatesUI() {}
 
 func TestParseID(t *testing.T) {
 	for id, want := range map[string]IDParts{

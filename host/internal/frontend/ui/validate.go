@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -15,23 +13,6 @@ const (
 )
 
 var fieldName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
-
-// Decode reads a tree from JSON and validates it. Errors name the JSON path of the
-// offending node, for example `children[2].rows[0][1]: unknown component type "blink"`.
-func Decode(b []byte) (Node, error) {
-	var n Node
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&n); err != nil {
-		return Node{}, fmt.Errorf("UI tree is not valid JSON for the component schema: %w", err)
-	}
-	if dec.More() {
-		return Node{}, fmt.Errorf("UI tree: unexpected data after the root node")
-	}
-	if err := n.Validate(); err != nil {
-		return Node{}, err
-	}
-	return n, nil
-}
 
 // Validate checks a tree against the component rules: known types, required fields,
 // enumerations, chart shapes, and the MaxDepth and MaxNodes limits.

@@ -51,8 +51,9 @@ func TestGoldenFrontendMessages(t *testing.T) {
 		Element json.RawMessage `json:"element"`
 	}
 	strict("render-request.json", &rr)
-	if rr.Entity == nil || rr.Entity.Ref() != "component:default/payments" || rr.Params["name"] != "payments" || len(rr.Element) == 0 {
-		t.Errorf("render-request.json: %+v", rr)
+	var e ext.Entity
+	if err := json.Unmarshal(rr.Entity, &e); err != nil || e.Ref() != "component:default/payments" || rr.Params["name"] != "payments" || len(rr.Element) == 0 {
+		t.Errorf("render-request.json: %+v %v", rr, err)
 	}
 	n, err := ui.Decode(read("render-output.json"))
 	if err != nil || n.Type != ui.TypeCard || len(n.Children) != 3 || n.Children[0].Pairs[1].Value.Tone != ui.ToneSuccess {

@@ -1,6 +1,7 @@
 package wasmext
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -26,9 +27,19 @@ func TestRenderRequestIsGolden(t *testing.T) {
 	}
 	cfg, _ := json.Marshal(g.Config)
 	el := newElement("p", g.Extension, cfg, g.Element, nil)
-	got, err := el.request(&ext.RenderContext{Path: g.Path, Query: g.Query, Params: g.Params, Entity: g.Entity})
+	// The entity as the catalog serves it: the host's pages decode what they use, and the
+	// plugin gets the served bytes, uid, etag, status and custom fields included.
+	var entity ext.Entity
+	if err := json.Unmarshal(g.Entity, &entity); err != nil {
+		t.Fatal(err)
+	}
+	entity.JSON = g.Entity
+	got, err := el.request(&ext.RenderContext{Path: g.Path, Query: g.Query, Params: g.Params, Entity: &entity})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !bytes.Contains(got, []byte(`,"entity":`+string(g.Entity))) {
+		t.Errorf("the entity is not passed as served:\n%s", got)
 	}
 	var want, have any
 	json.Unmarshal(golden, &want)

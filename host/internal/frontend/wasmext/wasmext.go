@@ -5,10 +5,11 @@
 // ext.FactoryRequest and reads the outputs with ext.DecodeOutputs. The core.ui.element
 // output becomes an element whose Render calls gr_render with the page request (path,
 // query, route params, the current entity on entity pages, and the state the factory gave
-// the element) and decodes the UI tree it returns with ui.Decode. A trap, a timeout, an
-// error from the plugin or a malformed UI tree fail that one render; the extension tree's
-// error boundary (ext.Boundary) shows an error box naming the extension in its place, and
-// the rest of the page renders with status 200.
+// the element) and decodes the UI tree it returns with ui.Decode. The entity goes as the
+// catalog served it (ext.Entity.Envelope), not re-encoded from the host's types. A trap,
+// a timeout, an error from the plugin or a malformed UI tree fail that one render; the
+// extension tree's error boundary (ext.Boundary) shows an error box naming the
+// extension in its place, and the rest of the page renders with status 200.
 //
 // The package depends on a Caller only, which *plugin.Plugin satisfies, so it knows
 // nothing of the runtime or of config.
@@ -158,12 +159,12 @@ func isEmptyObject(b []byte) bool {
 	return len(bytes.TrimSpace(b[1:len(b)-1])) == 0
 }
 
-// renderTail is the part of a render request that changes with every page request.
+// renderTail is the part of a render request that changes with every page request,
+// but the entity, which goes in as the catalog served it.
 type renderTail struct {
 	Path   string              `json:"path"`
 	Query  map[string][]string `json:"query"`
 	Params map[string]string   `json:"params,omitempty"`
-	Entity *ext.Entity         `json:"entity,omitempty"`
 }
 
 // request encodes the gr_render input for one page request: ext.RenderRequest's fields
@@ -173,15 +174,29 @@ func (e *element) request(rc *ext.RenderContext) ([]byte, error) {
 	if q == nil {
 		q = map[string][]string{}
 	}
-	tail, err := json.Marshal(renderTail{Path: rc.Path, Query: q, Params: rc.Params, Entity: rc.Entity})
+	tail, err := json.Marshal(renderTail{Path: rc.Path, Query: q, Params: rc.Params})
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, len(e.head)+len(tail))
+	var entity []byte
+	if rc.Entity != nil {
+		if entity, err = rc.Entity.Envelope(); err != nil {
+			return nil, err
+		}
+	}
+	b := make([]byte, 0, len(e.head)+len(tail)+len(entity)+len(`,"entity":`))
 	b = append(b, e.head...)
 	b = append(b, ',')
-	return append(b, tail[1:]...), nil
+	b = append(b, tail[1:len(tail)-1]...)
+	if entity != nil {
+		b = append(b, `,"entity":`...)
+		b = append(b, entity...)
+	}
+	return append(b, '}'), nil
 }
+
+// ValidatesUI tells the error boundary that Render validated the tree: ui.Decode does.
+func (e *element) ValidatesUI() {}
 
 func (e *element) Render(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
 	req, err := e.request(rc)

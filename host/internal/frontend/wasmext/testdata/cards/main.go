@@ -1,10 +1,12 @@
 // Command cards is a test plugin for package wasmext: a page with a nav item, entity
-// cards that work (one of them calls catalog_get while rendering), and cards that fail in
-// every way a render can fail: an error, a panic, a crash of the instance, a malformed UI
-// tree and an endless loop.
+// cards that work (one of them calls catalog_get while rendering, one shows the entity as
+// the host sent it), and cards that fail in every way a render can fail: an error, a
+// panic, a crash of the instance, a malformed UI tree and an endless loop.
 package main
 
 import (
+	"encoding/json"
+	"sort"
 	"strconv"
 	"unsafe"
 
@@ -34,6 +36,8 @@ func init() {
 		}
 		return ui.Card("Deploys", ui.BarChart(bars...)), nil
 	})
+
+	greenroom.EntityCard("entity-card:cards/envelope", "", envelope)
 
 	greenroom.EntityCard("entity-card:cards/fails", "", func(*greenroom.RenderRequest) (ui.Node, error) {
 		return ui.Node{}, greenroom.Errorf(greenroom.CodeUnavailable, "the CI server is down")
@@ -106,4 +110,29 @@ func table(r *greenroom.RenderRequest) (ui.Node, error) {
 		t.Rows = append(t.Rows, ui.Row(ui.Text(strconv.Itoa(i)), ui.Badge("passed", ui.ToneSuccess), ui.Link("logs", "https://ci.example/"+r.Entity.Metadata.Name+"/"+strconv.Itoa(i))))
 	}
 	return ui.Card("CI builds", t), nil
+}
+
+// envelope shows what the card received of the entity: uid, etag and status through the
+// SDK's Entity, every metadata key that Entity has no field for, and the whole entity as
+// the host sent it (EntityJSON).
+func envelope(r *greenroom.RenderRequest) (ui.Node, error) {
+	var doc struct{ Metadata map[string]json.RawMessage }
+	if err := json.Unmarshal(r.EntityJSON, &doc); err != nil {
+		return ui.Node{}, err
+	}
+	kv := ui.KV(ui.P("uid", ui.Text(r.Entity.Metadata.UID)), ui.P("etag", ui.Text(r.Entity.Metadata.Etag)),
+		ui.P("status", ui.Text(string(r.Entity.Status))))
+	known := map[string]bool{"name": true, "namespace": true, "title": true, "description": true, "labels": true,
+		"annotations": true, "tags": true, "links": true, "uid": true, "etag": true}
+	var custom []string
+	for k := range doc.Metadata {
+		if !known[k] {
+			custom = append(custom, k)
+		}
+	}
+	sort.Strings(custom)
+	for _, k := range custom {
+		kv.Pairs = append(kv.Pairs, ui.P("metadata."+k, ui.Text(string(doc.Metadata[k]))))
+	}
+	return ui.Card("Envelope", kv, ui.Code("json", string(r.EntityJSON))), nil
 }
