@@ -192,6 +192,9 @@ func TestWasmCardGetsServedEntity(t *testing.T) {
 	cfg := fmt.Sprintf(`
 backend:
   listen: {host: 127.0.0.1, port: 0}
+  auth:
+    externalAccess:
+      - {type: static, options: {token: %s, subject: cli-tests}}
 runtime:
   compilationCache: %s
 plugins:
@@ -218,7 +221,7 @@ catalog:
     - allow: [Component, Location]
   locations:
     - {type: file, target: ./catalog/all.yaml}
-`, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"))
+`, testToken, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"))
 	files := map[string]string{
 		"app-config.yaml": cfg,
 		// A Location with custom metadata, whose missing target gives it a status.
