@@ -38,6 +38,9 @@ func AppendHTTPRequest(dst []byte, r *HTTPRequest) []byte {
 		dst = append(dst, `,"headers":`...)
 		dst = appendMulti(dst, r.Headers)
 	}
+	if r.Caller != nil {
+		dst = AppendCaller(append(dst, `,"caller":`...), r.Caller)
+	}
 	if len(r.Body) > 0 {
 		dst = append(dst, `,"body":"`...)
 		dst = base64.StdEncoding.AppendEncode(dst, r.Body)
@@ -137,4 +140,29 @@ func AppendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// AppendCaller appends the caller object of a request message (SPEC.md 7.1).
+func AppendCaller(dst []byte, c *Caller) []byte {
+	dst = append(dst, `{"type":`...)
+	dst = AppendJSONString(dst, c.Type)
+	if c.UserEntityRef != "" {
+		dst = append(dst, `,"userEntityRef":`...)
+		dst = AppendJSONString(dst, c.UserEntityRef)
+	}
+	if len(c.OwnershipEntityRefs) > 0 {
+		dst = append(dst, `,"ownershipEntityRefs":[`...)
+		for i, r := range c.OwnershipEntityRefs {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendJSONString(dst, r)
+		}
+		dst = append(dst, ']')
+	}
+	if c.Subject != "" {
+		dst = append(dst, `,"subject":`...)
+		dst = AppendJSONString(dst, c.Subject)
+	}
+	return append(dst, '}')
 }

@@ -24,7 +24,24 @@ type HTTPRequest struct {
 	Params  map[string]string   `json:"params,omitempty"`
 	Query   map[string][]string `json:"query,omitempty"`
 	Headers map[string][]string `json:"headers,omitempty"`
-	Body    []byte              `json:"body,omitempty"`
+	// Caller is who the host verified the request comes from; nil means nobody signed
+	// in. The plugin's host calls while serving the request are decided for this caller.
+	Caller *Caller `json:"caller,omitempty"`
+	Body   []byte  `json:"body,omitempty"`
+}
+
+// Caller is the verified caller of a request (SPEC.md 7.1): a signed-in user with its
+// ownership refs, or a service.
+type Caller struct {
+	// Type is "user" or "service".
+	Type string `json:"type"`
+	// UserEntityRef is the user's entity ref, user:<namespace>/<name> (type user).
+	UserEntityRef string `json:"userEntityRef,omitempty"`
+	// OwnershipEntityRefs are the refs the user owns things as: itself and its groups,
+	// sorted (type user).
+	OwnershipEntityRefs []string `json:"ownershipEntityRefs,omitempty"`
+	// Subject names the service, e.g. external:ci-bot (type service).
+	Subject string `json:"subject,omitempty"`
 }
 
 // HTTPResponse is the output of gr_http (and the result of proxy_fetch).

@@ -418,6 +418,22 @@ static GR_UNUSED const char *gr_request_query(const char *req, size_t n, const c
 	return out;
 }
 
+/* gr_request_caller returns a string member of the request message's caller (SPEC.md
+ * section 7.1), "type", "userEntityRef" or "subject", decoded, in scratch memory, with
+ * its length in *len; NULL when nobody signed in or the member is absent. The host keeps
+ * the caller's credentials to itself: this says who the caller is. */
+static GR_UNUSED const char *gr_request_caller(const char *req, size_t n, const char *member, uint32_t *len) {
+	const char *c, *v;
+	size_t cn, vn;
+	if (!gr_json_member(req, n, "caller", &c, &cn) || !gr_json_member(c, cn, member, &v, &vn)) return 0;
+	char *out = (char *)gr_scratch((uint32_t)vn + 1);
+	int64_t l = gr_json_string(v, vn, out);
+	if (l < 0) return 0;
+	out[l] = 0;
+	*len = (uint32_t)l;
+	return out;
+}
+
 /* gr_error_json sets the error {"code": code, "message": msg} and returns 1; code is one
  * of SPEC.md section 8 (invalid_argument, not_found, internal, ...). */
 static GR_UNUSED int32_t gr_error_json(const char *code, const char *msg) {

@@ -155,6 +155,16 @@ func TestGoldenMessagesMeaning(t *testing.T) {
 	if req.QueryValue("name") != "X" || req.Header("Accept") != "application/json" || req.Route != "/hello" {
 		t.Errorf("http-request.json decoded as %+v", req)
 	}
+	var who Request
+	read("http-request-caller.json", &who)
+	if who.User() != "user:default/jane" || !who.Owns("GROUP:default/team-a") || who.Owns("group:default/team-b") {
+		t.Errorf("http-request-caller.json decoded as %+v", who.Caller)
+	}
+	var svc Request
+	read("http-request-service.json", &svc)
+	if svc.User() != "" || svc.Caller == nil || svc.Caller.Subject != "external:ci-bot" {
+		t.Errorf("http-request-service.json decoded as %+v", svc.Caller)
+	}
 	var post Request
 	read("http-request-body.json", &post)
 	var item struct{ Name string }

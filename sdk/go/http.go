@@ -19,10 +19,49 @@ type Request struct {
 	Params map[string]string `json:"params,omitempty"`
 	// Query holds the query string's parameters.
 	Query map[string][]string `json:"query,omitempty"`
-	// Headers holds the request headers; names are lower case.
+	// Headers holds the request headers; names are lower case. The host keeps the
+	// caller's credentials (Authorization, Cookie) to itself.
 	Headers Header `json:"headers,omitempty"`
+	// Caller is who the host verified the request comes from; nil when nobody signed
+	// in. The host decides every host call made while serving the request for this
+	// caller, so use it to say who someone is, not to decide what they may see.
+	Caller *Caller `json:"caller,omitempty"`
 	// Body is the request body (base64 on the wire).
 	Body []byte `json:"body,omitempty"`
+}
+
+// Caller is the verified caller of a request (abi/SPEC.md 7.1).
+type Caller struct {
+	// Type is "user" or "service".
+	Type string `json:"type"`
+	// UserEntityRef is the signed-in user's entity ref, user:default/jane.
+	UserEntityRef string `json:"userEntityRef,omitempty"`
+	// OwnershipEntityRefs are the refs the user owns things as: itself and its groups.
+	OwnershipEntityRefs []string `json:"ownershipEntityRefs,omitempty"`
+	// Subject names a service: external:ci-bot.
+	Subject string `json:"subject,omitempty"`
+}
+
+// User returns the signed-in user's entity ref, or "" when the caller is not a user.
+func (r *Request) User() string {
+	if r.Caller == nil || r.Caller.Type != "user" {
+		return ""
+	}
+	return r.Caller.UserEntityRef
+}
+
+// Owns reports whether the caller owns things as ref (its own ref or one of its
+// groups', compared case-insensitively), as an entity's spec.owner names them.
+func (r *Request) Owns(ref string) bool {
+	if r.Caller == nil {
+		return false
+	}
+	for _, o := range r.Caller.OwnershipEntityRefs {
+		if strings.EqualFold(o, ref) {
+			return true
+		}
+	}
+	return false
 }
 
 // QueryValue returns the first value of query parameter key, or "".

@@ -343,6 +343,26 @@ func decodeRequest(b []byte, req *Request, borrow bool) error {
 			r.object("headers", func(k string) {
 				req.Headers[k] = r.strings("headers."+k, true)
 			})
+		case "caller":
+			if r.null() {
+				return
+			}
+			c := &Caller{}
+			r.object("caller", func(k string) {
+				switch {
+				case strings.EqualFold(k, "type"):
+					c.Type = r.value("caller.type")
+				case strings.EqualFold(k, "userEntityRef"):
+					c.UserEntityRef = r.value("caller.userEntityRef")
+				case strings.EqualFold(k, "ownershipEntityRefs"):
+					c.OwnershipEntityRefs = r.strings("caller.ownershipEntityRefs", false)
+				case strings.EqualFold(k, "subject"):
+					c.Subject = r.value("caller.subject")
+				default:
+					r.skip()
+				}
+			})
+			req.Caller = c
 		case "body":
 			if r.null() {
 				return
@@ -357,7 +377,7 @@ func decodeRequest(b []byte, req *Request, borrow bool) error {
 			}
 		default:
 			// encoding/json matches field names without regard to case; so does this.
-			for _, name := range [...]string{"method", "path", "route", "params", "query", "headers", "body"} {
+			for _, name := range [...]string{"method", "path", "route", "params", "query", "headers", "caller", "body"} {
 				if strings.EqualFold(key, name) {
 					member(name)
 					return

@@ -16,6 +16,7 @@ type reflectRequest struct {
 	Params  map[string]string   `json:"params,omitempty"`
 	Query   map[string][]string `json:"query,omitempty"`
 	Headers Header              `json:"headers,omitempty"`
+	Caller  *Caller             `json:"caller,omitempty"`
 	Body    []byte              `json:"body,omitempty"`
 }
 

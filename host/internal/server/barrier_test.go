@@ -166,10 +166,18 @@ func TestBarrier(t *testing.T) {
 			}
 		})
 	}
-	// The plugin served each caller as itself.
-	for _, want := range []string{"user:default/bob", "ops"} {
-		if got := <-plugin.callers; got != want {
-			t.Errorf("plugin served %s, want %s", got, want)
+	// The plugin served each caller as itself, and its request message says who (not
+	// with the caller's token).
+	for _, want := range []struct{ name, caller string }{
+		{"user:default/bob", `"caller":{"type":"user","userEntityRef":"user:default/bob","ownershipEntityRefs":["user:default/bob"]}`},
+		{"ops", `"caller":{"type":"service","subject":"ops"}`},
+	} {
+		if got := <-plugin.callers; got != want.name {
+			t.Errorf("plugin served %s, want %s", got, want.name)
+		}
+		msg := <-plugin.got
+		if !strings.Contains(string(msg), want.caller) || strings.Contains(string(msg), "authorization") {
+			t.Errorf("request message %s, want %s and no credentials", msg, want.caller)
 		}
 	}
 	var denied, admins []audit.Entry

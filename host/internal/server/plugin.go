@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"greenroom.dev/greenroom/abi"
 )
 
 // plugin serves /api/<plugin-id>/... through the plugin's gr_http export.
@@ -36,6 +37,9 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 		return writeError(c, 400, "InputError", "reading request body: "+err.Error())
 	}
 	pr.req, pr.method, pr.body = c.Request(), c.Method(), body
+	if who := principal(c); who.Authenticated() {
+		pr.caller = abi.Caller{Type: string(who.Type), UserEntityRef: who.UserEntityRef, OwnershipEntityRefs: who.OwnershipEntityRefs, Subject: who.Subject}
+	}
 	// "*1" is the name fiber gives the first wildcard; Params("*") would build it by
 	// concatenation, an allocation per request.
 	pr.setPath(c.Params("*1"))

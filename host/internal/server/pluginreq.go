@@ -23,6 +23,7 @@ type pluginRequest struct {
 	method string
 	path   string
 	body   []byte
+	caller abi.Caller // the verified caller; Type "" for nobody
 
 	msg    []byte                                              // the request message
 	out    []byte                                              // the response message
@@ -57,7 +58,7 @@ func putPluginRequest(p *pluginRequest) {
 	if cap(p.msg) > maxPooledRequest || cap(p.out) > maxPooledRequest || cap(p.names) > maxPooledRequest {
 		return
 	}
-	p.req, p.body, p.method, p.path = nil, nil, "", ""
+	p.req, p.body, p.method, p.path, p.caller = nil, nil, "", "", abi.Caller{}
 	clear(p.query)
 	clear(p.header)
 	p.query, p.header = p.query[:0], p.header[:0]
@@ -104,6 +105,9 @@ func appendRequestMessage(dst []byte, p *pluginRequest, route string, params map
 		dst = append(dst, `,"headers":`...)
 		dst = appendFields(dst, p.header)
 	}
+	if p.caller.Type != "" {
+		dst = abi.AppendCaller(append(dst, `,"caller":`...), &p.caller)
+	}
 	if len(p.body) > 0 {
 		dst = append(dst, `,"body":"`...)
 		dst = base64.StdEncoding.AppendEncode(dst, p.body)
@@ -125,6 +129,9 @@ func (p *pluginRequest) collect() {
 	// first record where their name starts, and take their slices once it is complete.
 	h := &p.req.Header
 	h.VisitAll(func(k, v []byte) {
+		if isCredential(k) {
+			return
+		}
 		start := len(p.names)
 		p.names = appendLower(p.names, k)
 		p.header = append(p.header, field{value: v, nameLen: len(p.names) - start})
@@ -137,6 +144,28 @@ func (p *pluginRequest) collect() {
 	}
 	sortFields(p.query)
 	sortFields(p.header)
+}
+
+// isCredential reports whether a request header carries the caller's credentials
+// (Authorization, Cookie), which the host keeps from plugins: a plugin learns who the
+// caller is from the message's caller, never the caller's tokens (SPEC.md 7.1).
+func isCredential(k []byte) bool {
+	switch len(k) {
+	case 6:
+		return asciiEqualFold(k, "cookie")
+	case 13:
+		return asciiEqualFold(k, "authorization")
+	}
+	return false
+}
+
+func asciiEqualFold(b []byte, lower string) bool {
+	for i, c := range b {
+		if c|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // appendLower appends the lower-cased header name k, as strings.ToLower does (the

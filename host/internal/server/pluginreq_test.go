@@ -14,8 +14,8 @@ import (
 // referenceMessage builds the request message the way the plugin route did before it
 // encoded straight from fasthttp: an abi.HTTPRequest with query and header maps, then
 // abi.AppendHTTPRequest.
-func referenceMessage(req *fasthttp.Request, method, path, route string, params map[string]string, body []byte) []byte {
-	r := &abi.HTTPRequest{Method: method, Path: path, Route: route, Params: params, Body: body}
+func referenceMessage(req *fasthttp.Request, method, path, route string, params map[string]string, body []byte, caller *abi.Caller) []byte {
+	r := &abi.HTTPRequest{Method: method, Path: path, Route: route, Params: params, Body: body, Caller: caller}
 	if q := req.URI().QueryArgs(); q.Len() > 0 {
 		r.Query = map[string][]string{}
 		q.VisitAll(func(k, v []byte) { r.Query[string(k)] = append(r.Query[string(k)], string(v)) })
@@ -23,17 +23,22 @@ func referenceMessage(req *fasthttp.Request, method, path, route string, params 
 	r.Headers = map[string][]string{}
 	req.Header.VisitAll(func(k, v []byte) {
 		lk := strings.ToLower(string(k))
+		if lk == "authorization" || lk == "cookie" {
+			return // the caller's credentials stay with the host
+		}
 		r.Headers[lk] = append(r.Headers[lk], string(v))
 	})
 	return abi.AppendHTTPRequest(nil, r)
 }
 
 func TestRequestMessageMatchesAppendHTTPRequest(t *testing.T) {
+	jane := &abi.Caller{Type: "user", UserEntityRef: "user:default/jane", OwnershipEntityRefs: []string{"group:default/team-a", "user:default/jane"}}
 	cases := []struct {
 		raw    string
 		rest   string
 		route  string
 		params map[string]string
+		caller *abi.Caller
 	}{
 		{raw: "GET /api/p/hello?name=X HTTP/1.1\r\nHost: localhost:7007\r\nUser-Agent: wrk\r\n\r\n", rest: "hello", route: "/hello"},
 		{raw: "GET /api/p HTTP/1.1\r\nHost: h\r\n\r\n", rest: ""},
@@ -43,6 +48,9 @@ func TestRequestMessageMatchesAppendHTTPRequest(t *testing.T) {
 		{raw: "POST /api/p/items/42/sub/x%2Fy?q=1 HTTP/1.1\r\nHost: h\r\nContent-Type: application/octet-stream\r\nContent-Length: 5\r\n\r\n\x00\x01\x02\xfa\xff", rest: "items/42/sub/x/y", route: "/items/:id/*",
 			params: map[string]string{"id": "42", "*": "sub/x/y", "a": "\"q\"", "b": "é\u2028"}},
 		{raw: "PUT /api/p/e HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", rest: "e"},
+		// The caller's credentials never reach the plugin; who the caller is does.
+		{raw: "GET /api/p/me HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer secret\r\nCOOKIE: greenroom-session=s\r\nX-Keep: 1\r\n\r\n", rest: "me", caller: jane},
+		{raw: "POST /api/p/ci HTTP/1.1\r\nHost: h\r\nauthorization: Bearer ci\r\nContent-Length: 1\r\n\r\nx", rest: "ci", caller: &abi.Caller{Type: "service", Subject: "external:ci-bot"}},
 		{raw: "DELETE /api/p/%E2%98%83 HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\nsnow\n\t\"", rest: "☃", route: "*", params: map[string]string{"*": "☃"}},
 	}
 	pr := getPluginRequest()
@@ -57,10 +65,16 @@ func TestRequestMessageMatchesAppendHTTPRequest(t *testing.T) {
 			body = req.Body()
 		}
 		method := string(req.Header.Method())
-		pr.req, pr.method, pr.body = &req, method, body
+		pr.req, pr.method, pr.body, pr.caller = &req, method, body, abi.Caller{}
+		if c.caller != nil {
+			pr.caller = *c.caller
+		}
 		pr.setPath(c.rest)
 		got := pr.encode(c.route, c.params)
-		want := referenceMessage(&req, method, "/"+c.rest, c.route, c.params, body)
+		want := referenceMessage(&req, method, "/"+c.rest, c.route, c.params, body, c.caller)
+		if bytes.Contains(got, []byte("secret")) || bytes.Contains(got, []byte("greenroom-session")) {
+			t.Errorf("%q: the caller's credentials reached the message: %s", c.raw, got)
+		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("%q:\ngot  %s\nwant %s", c.raw, got, want)
 		}
@@ -102,7 +116,7 @@ func FuzzRequestMessage(f *testing.F) {
 		pr.req, pr.method, pr.body = &req, "POST", body
 		pr.setPath(rest)
 		got := pr.encode("/x", map[string]string{"x": rest})
-		if want := referenceMessage(&req, "POST", "/"+rest, "/x", map[string]string{"x": rest}, body); !bytes.Equal(got, want) {
+		if want := referenceMessage(&req, "POST", "/"+rest, "/x", map[string]string{"x": rest}, body, nil); !bytes.Equal(got, want) {
 			t.Fatalf("got  %s\nwant %s", got, want)
 		}
 	})

@@ -83,3 +83,18 @@ GR_EXPORT("json") int32_t json(void) {
 	gr_output(out, (uint32_t)l);
 	return 0;
 }
+
+/* whoami echoes the request's caller: its user ref, else its service subject, else "-". */
+GR_EXPORT("whoami") int32_t whoami(void) {
+	gr_scratch_reset();
+	uint32_t n, len;
+	const char *in = gr_input(&n);
+	const char *who = gr_request_caller(in, n, "userEntityRef", &len);
+	if (!who) who = gr_request_caller(in, n, "subject", &len);
+	if (!who) {
+		gr_output_str("-");
+		return 0;
+	}
+	gr_output(who, len);
+	return 0;
+}

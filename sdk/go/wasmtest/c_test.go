@@ -92,6 +92,16 @@ func TestCSDK(t *testing.T) {
 			}
 
 			for in, want := range map[string]string{
+				`{"method":"GET","path":"/","caller":{"type":"user","userEntityRef":"user:default/j\u00e4ne","ownershipEntityRefs":["user:default/jäne"]}}`: "user:default/jäne",
+				`{"method":"GET","path":"/","caller":{"type":"service","subject":"external:ci"}}`:                                                           "external:ci",
+				`{"method":"GET","path":"/","headers":{"x":["caller"]}}`:                                                                                    "-",
+			} {
+				if rc, out := h.call("whoami", []byte(in)); rc != 0 || string(out) != want {
+					t.Errorf("whoami %s: rc %d, %q, want %q", in, rc, out, want)
+				}
+			}
+
+			for in, want := range map[string]string{
 				`{"a":{"b":[1,"x\u00e9\ud83d\ude00\n\"\\\/"]}}`:                 "xé😀\n\"\\/",
 				` { "z" : [ {"a":1} , "s" ] , "a" : { "b" : [ {} , "ok" ] } } `: "ok",
 				`{"a":{"b":[1,"lone \ud800 surrogate"]}}`:                       "lone \uFFFD surrogate",
