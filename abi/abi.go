@@ -44,31 +44,34 @@ const (
 	CapURLRead      = "url.read"
 	CapProxy        = "proxy"
 	CapTasks        = "tasks"
+	// CapPermission lets a plugin ask the host's policy for a decision for its caller.
+	CapPermission = "permission"
 )
 
 // Capabilities lists every capability name the host knows.
-var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks}
+var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission}
 
 // Always marks a host function that needs no grant.
 const Always = ""
 
 // HostFunctions maps every greenroom:host/v1 import to its capability (Always for none).
 var HostFunctions = map[string]string{
-	"mem_read":       Always,
-	"mem_write":      Always,
-	"input_read":     Always,
-	"kv_get":         CapKV,
-	"kv_put":         CapKV,
-	"kv_delete":      CapKV,
-	"kv_list":        CapKV,
-	"catalog_get":    CapCatalogRead,
-	"catalog_query":  CapCatalogRead,
-	"catalog_facets": CapCatalogRead,
-	"catalog_apply":  CapCatalogWrite,
-	"url_read":       CapURLRead,
-	"url_read_tree":  CapURLRead,
-	"url_search":     CapURLRead,
-	"proxy_fetch":    CapProxy,
+	"mem_read":             Always,
+	"mem_write":            Always,
+	"input_read":           Always,
+	"kv_get":               CapKV,
+	"kv_put":               CapKV,
+	"kv_delete":            CapKV,
+	"kv_list":              CapKV,
+	"catalog_get":          CapCatalogRead,
+	"catalog_query":        CapCatalogRead,
+	"catalog_facets":       CapCatalogRead,
+	"catalog_apply":        CapCatalogWrite,
+	"url_read":             CapURLRead,
+	"url_read_tree":        CapURLRead,
+	"url_search":           CapURLRead,
+	"proxy_fetch":          CapProxy,
+	"permission_authorize": CapPermission,
 }
 
 // ExtismFunctions lists the extism:host/env imports the host provides.

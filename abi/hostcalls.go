@@ -125,3 +125,20 @@ type ProxyFetchRequest struct {
 	Headers  Headers `json:"headers,omitempty"`
 	Body     []byte  `json:"body,omitempty"`
 }
+
+// PermissionAuthorizeRequest is permission_authorize's request: decide Permission for
+// the caller of the request the plugin serves (the plugin's own identity, plugin:<id>,
+// in a scheduled task). For a permission the host defines (catalog.entity.read, ...),
+// only its name counts.
+type PermissionAuthorizeRequest struct {
+	Permission Permission `json:"permission"`
+}
+
+// PermissionAuthorizeResult is the decision: ALLOW, DENY, or CONDITIONAL with the
+// conditions (Backstage's criteria JSON) that the resources of ResourceType must match.
+type PermissionAuthorizeResult struct {
+	Result       string          `json:"result"`
+	PluginID     string          `json:"pluginId,omitempty"`
+	ResourceType string          `json:"resourceType,omitempty"`
+	Conditions   json.RawMessage `json:"conditions,omitempty"`
+}

@@ -11,13 +11,17 @@ import (
 
 // Manifest is a plugin's self-description, stored in the greenroom.manifest section.
 type Manifest struct {
-	ABI          string          `json:"abi"`
-	ID           string          `json:"id"`
-	Version      string          `json:"version"`
-	Description  string          `json:"description,omitempty"`
-	Routes       []Route         `json:"routes,omitempty"`
-	Tasks        []Task          `json:"tasks,omitempty"`
-	Capabilities []Capability    `json:"capabilities,omitempty"`
+	ABI          string       `json:"abi"`
+	ID           string       `json:"id"`
+	Version      string       `json:"version"`
+	Description  string       `json:"description,omitempty"`
+	Routes       []Route      `json:"routes,omitempty"`
+	Tasks        []Task       `json:"tasks,omitempty"`
+	Capabilities []Capability `json:"capabilities,omitempty"`
+	// Permissions are the plugin's own permissions, in Backstage's shape: an operator's
+	// policy may grant them, and the plugin asks for a decision with
+	// permission_authorize.
+	Permissions  []Permission    `json:"permissions,omitempty"`
 	ConfigSchema json.RawMessage `json:"configSchema,omitempty"`
 	Extensions   json.RawMessage `json:"extensions,omitempty"`
 }
@@ -26,6 +30,28 @@ type Manifest struct {
 type Route struct {
 	Method string `json:"method"`
 	Path   string `json:"path"`
+	// Allow "unauthenticated" lets callers who have not signed in reach the route
+	// (Backstage's auth policy); by default a route needs a signed-in user or a service.
+	Allow string `json:"allow,omitempty"`
+}
+
+// AllowUnauthenticated is the Route.Allow value that opens a route to anonymous callers.
+const AllowUnauthenticated = "unauthenticated"
+
+// Permission is a permission a plugin defines (Backstage's permission shape).
+type Permission struct {
+	// Name is <plugin>.<resource>.<action>, such as github-actions.workflow.rerun.
+	Name string `json:"name"`
+	// Attributes.Action is create, read, update or delete; empty for a permission with
+	// no action.
+	Attributes PermissionAttributes `json:"attributes"`
+	// ResourceType makes it a resource permission (decisions may be CONDITIONAL).
+	ResourceType string `json:"resourceType,omitempty"`
+}
+
+// PermissionAttributes are a permission's attributes.
+type PermissionAttributes struct {
+	Action string `json:"action,omitempty"`
 }
 
 // Task is a scheduled task.
@@ -46,6 +72,8 @@ var (
 	idPattern    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
 	methods      = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true, "*": true}
 	segmentParam = regexp.MustCompile(`^:[A-Za-z_][A-Za-z0-9_]*$`)
+	// permissionName is a Backstage permission name: dot-separated words.
+	permissionName = regexp.MustCompile(`^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$`)
 )
 
 // ValidID reports whether id is a valid plugin id.
@@ -90,6 +118,9 @@ func (m *Manifest) Validate() error {
 		if err := ValidRoutePath(r.Path); err != nil {
 			return fmt.Errorf("manifest: routes[%d].path: %w", i, err)
 		}
+		if r.Allow != "" && r.Allow != AllowUnauthenticated {
+			return fmt.Errorf("manifest: routes[%d].allow %q: the only value is %q", i, r.Allow, AllowUnauthenticated)
+		}
 		k := r.Method + " " + r.Path
 		if seen[k] {
 			return fmt.Errorf("manifest: routes[%d]: duplicate route %s", i, k)
@@ -121,6 +152,26 @@ func (m *Manifest) Validate() error {
 			return fmt.Errorf("manifest: capabilities[%d]: %q listed twice", i, c.Name)
 		}
 		caps[c.Name] = true
+	}
+	perms := map[string]bool{}
+	for i, p := range m.Permissions {
+		if !permissionName.MatchString(p.Name) {
+			return fmt.Errorf("manifest: permissions[%d].name %q must be dot-separated lower-case words, such as %s.item.read", i, p.Name, m.ID)
+		}
+		for _, reserved := range []string{"catalog.", "greenroom.", "policy.", "scaffolder."} {
+			if strings.HasPrefix(p.Name, reserved) {
+				return fmt.Errorf("manifest: permissions[%d].name %q: the %s permissions are the host's; name the plugin's own under its id, such as %s.item.read", i, p.Name, strings.TrimSuffix(reserved, "."), m.ID)
+			}
+		}
+		switch p.Attributes.Action {
+		case "", "create", "read", "update", "delete":
+		default:
+			return fmt.Errorf("manifest: permissions[%d].attributes.action %q is not create, read, update or delete", i, p.Attributes.Action)
+		}
+		if perms[p.Name] {
+			return fmt.Errorf("manifest: permissions[%d]: %q declared twice", i, p.Name)
+		}
+		perms[p.Name] = true
 	}
 	if len(m.ConfigSchema) > 0 {
 		var v any

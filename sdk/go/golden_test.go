@@ -68,6 +68,10 @@ func goldenType(name string) any {
 		return new(URLFilesResult)
 	case name == "proxy-fetch.json":
 		return new(ProxyRequest)
+	case name == "permission-authorize.json":
+		return new(authorizeRequest)
+	case name == "permission-authorize-result.json":
+		return new(Decision)
 	}
 	return nil
 }
@@ -200,7 +204,8 @@ func TestGoldenMessagesMeaning(t *testing.T) {
 	if err != nil {
 		t.Fatalf("manifest.json: %v", err)
 	}
-	if m.ID != "hello-go" || len(m.Routes) != 2 || m.Tasks[0].Every != "10m" || !m.Capabilities[1].Optional {
+	if m.ID != "hello-go" || len(m.Routes) != 3 || m.Routes[2].Allow != "unauthenticated" || m.Tasks[0].Every != "10m" || !m.Capabilities[1].Optional ||
+		len(m.Permissions) != 1 || m.Permissions[0].Attributes.Action != "update" {
 		t.Errorf("manifest.json decoded as %+v", m)
 	}
 }

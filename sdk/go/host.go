@@ -40,6 +40,7 @@ var (
 	fnURLReadTree   = &hostFn{"url_read_tree", importURLReadTree}
 	fnURLSearch     = &hostFn{"url_search", importURLSearch}
 	fnProxyFetch    = &hostFn{"proxy_fetch", importProxyFetch}
+	fnAuthorize     = &hostFn{"permission_authorize", importPermissionAuthorize}
 )
 
 // envelope is the result envelope every capability-bearing host function returns.

@@ -238,3 +238,6 @@ func importURLRead(uint64) uint64       { panic("greenroom: host import called o
 func importURLReadTree(uint64) uint64   { panic("greenroom: host import called outside WebAssembly") }
 func importURLSearch(uint64) uint64     { panic("greenroom: host import called outside WebAssembly") }
 func importProxyFetch(uint64) uint64    { panic("greenroom: host import called outside WebAssembly") }
+func importPermissionAuthorize(uint64) uint64 {
+	panic("greenroom: host import called outside WebAssembly")
+}

@@ -91,6 +91,9 @@ func importURLSearch(req uint64) uint64
 //go:wasmimport greenroom:host/v1 proxy_fetch
 func importProxyFetch(req uint64) uint64
 
+//go:wasmimport greenroom:host/v1 permission_authorize
+func importPermissionAuthorize(req uint64) uint64
+
 // wasmHost is the backend inside WebAssembly.
 type wasmHost struct{}
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -19,20 +20,23 @@ const (
 	CapURLRead      = "url.read"
 	CapProxy        = "proxy"
 	CapTasks        = "tasks"
+	CapPermission   = "permission"
 )
 
-var capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks}
+var capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission}
 
 // Manifest is a plugin's self-description. "greenroom plugin pack" writes it, as JSON,
 // into the module's greenroom.manifest custom section (SPEC.md section 5).
 type Manifest struct {
-	ABI          string          `json:"abi"`
-	ID           string          `json:"id"`
-	Version      string          `json:"version"`
-	Description  string          `json:"description,omitempty"`
-	Routes       []Route         `json:"routes,omitempty"`
-	Tasks        []Task          `json:"tasks,omitempty"`
-	Capabilities []Capability    `json:"capabilities,omitempty"`
+	ABI          string       `json:"abi"`
+	ID           string       `json:"id"`
+	Version      string       `json:"version"`
+	Description  string       `json:"description,omitempty"`
+	Routes       []Route      `json:"routes,omitempty"`
+	Tasks        []Task       `json:"tasks,omitempty"`
+	Capabilities []Capability `json:"capabilities,omitempty"`
+	// Permissions are the plugin's own permissions; Authorize asks for a decision.
+	Permissions  []Permission    `json:"permissions,omitempty"`
 	ConfigSchema json.RawMessage `json:"configSchema,omitempty"`
 	Extensions   json.RawMessage `json:"extensions,omitempty"`
 }
@@ -41,6 +45,9 @@ type Manifest struct {
 type Route struct {
 	Method string `json:"method"`
 	Path   string `json:"path"`
+	// Allow "unauthenticated" lets callers who have not signed in reach the route; by
+	// default the host lets only signed-in users and services through.
+	Allow string `json:"allow,omitempty"`
 }
 
 // Task is a scheduled task: the host calls gr_task with its name every Every.
@@ -56,6 +63,9 @@ type Capability struct {
 	Optional bool   `json:"optional,omitempty"`
 	Reason   string `json:"reason,omitempty"`
 }
+
+// permissionName is a Backstage permission name: dot-separated lower-case words.
+var permissionName = regexp.MustCompile(`^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$`)
 
 var httpMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true, "*": true}
 
@@ -126,11 +136,34 @@ func (m *Manifest) Validate() error {
 		if err := validRoutePath(r.Path); err != nil {
 			return fmt.Errorf("manifest: routes[%d].path: %w", i, err)
 		}
+		if r.Allow != "" && r.Allow != "unauthenticated" {
+			return fmt.Errorf("manifest: routes[%d].allow %q: the only value is \"unauthenticated\"", i, r.Allow)
+		}
 		k := r.Method + " " + r.Path
 		if seen[k] {
 			return fmt.Errorf("manifest: routes[%d]: duplicate route %s", i, k)
 		}
 		seen[k] = true
+	}
+	perms := map[string]bool{}
+	for i, p := range m.Permissions {
+		if !permissionName.MatchString(p.Name) {
+			return fmt.Errorf("manifest: permissions[%d].name %q must be dot-separated lower-case words, such as %s.item.read", i, p.Name, m.ID)
+		}
+		for _, reserved := range []string{"catalog.", "greenroom.", "policy.", "scaffolder."} {
+			if strings.HasPrefix(p.Name, reserved) {
+				return fmt.Errorf("manifest: permissions[%d].name %q: the %s permissions are the host's; name the plugin's own under its id, such as %s.item.read", i, p.Name, strings.TrimSuffix(reserved, "."), m.ID)
+			}
+		}
+		switch p.Attributes.Action {
+		case "", "create", "read", "update", "delete":
+		default:
+			return fmt.Errorf("manifest: permissions[%d].attributes.action %q is not create, read, update or delete", i, p.Attributes.Action)
+		}
+		if perms[p.Name] {
+			return fmt.Errorf("manifest: permissions[%d]: %q declared twice", i, p.Name)
+		}
+		perms[p.Name] = true
 	}
 	tasks := map[string]bool{}
 	for i, t := range m.Tasks {

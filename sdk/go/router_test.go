@@ -185,13 +185,13 @@ func TestTaskMessage(t *testing.T) {
 
 func TestCheckManifest(t *testing.T) {
 	m := &Manifest{ABI: "v1", ID: "t", Version: "1",
-		Routes: []Route{{"GET", "/r/hello"}, {"POST", "/r/items/:id"}, {"DELETE", "/r/items/:id"},
-			{"*", "/r/any"}, {"GET", "/r/files/*"}, {"GET", "/r/panic"}},
+		Routes: []Route{{Method: "GET", Path: "/r/hello"}, {Method: "POST", Path: "/r/items/:id"}, {Method: "DELETE", Path: "/r/items/:id"},
+			{Method: "*", Path: "/r/any"}, {Method: "GET", Path: "/r/files/*"}, {Method: "GET", Path: "/r/panic"}},
 		Tasks: []Task{{Name: "r-task", Every: "1m"}}}
 	if err := CheckManifest(m); err != nil {
 		t.Fatalf("complete manifest: %v", err)
 	}
-	m.Routes = append(m.Routes[1:], Route{"GET", "/r/missing"})
+	m.Routes = append(m.Routes[1:], Route{Method: "GET", Path: "/r/missing"})
 	m.Tasks = []Task{{Name: "other", Every: "1m"}}
 	err := CheckManifest(m)
 	if err == nil {

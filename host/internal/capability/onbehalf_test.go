@@ -114,3 +114,60 @@ conditions:
 		}
 	}
 }
+
+// TestPermissionAuthorize: a plugin asks the policy about its own permission, and about
+// a host permission by name only, for the caller it serves.
+func TestPermissionAuthorize(t *testing.T) {
+	s := services(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "policy.csv"), []byte(`
+p, role:default/ci, ci.workflow.rerun, update, allow
+p, role:default/ci, catalog-entity, read, allow
+g, group:default/team-a, role:default/ci
+`), 0o644)
+	os.WriteFile(filepath.Join(dir, "conditions.yaml"), []byte(`
+result: CONDITIONAL
+roleEntityRef: role:default/ci
+pluginId: ci
+resourceType: ci-run
+permissionMapping: [delete]
+conditions:
+  rule: IS_RUN_AUTHOR
+  resourceType: ci-run
+  params: {author: $currentUser}
+`), 0o644)
+	engine, err := permission.NewEngine(permission.Config{Enabled: true, RBAC: permission.RBAC{PoliciesCSVFile: "policy.csv", ConditionalPoliciesFile: "conditions.yaml"}}, dir,
+		permission.Permission{Type: permission.Basic, Name: "ci.workflow.rerun", Attributes: permission.Attributes{Action: permission.Update}},
+		permission.Permission{Type: permission.Resource, Name: "ci.run.delete", Attributes: permission.Attributes{Action: permission.Delete}, ResourceType: "ci-run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Permissions = engine
+	f := link(t, NewHost(*s, nil), plugin(t, "permission: {}"))["permission_authorize"]
+	ada := identity.With(context.Background(), identity.NewUser("user:default/ada", []string{"group:default/team-a"}))
+	bob := identity.With(context.Background(), identity.NewUser("user:default/bob", nil))
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		req  string
+		want string
+	}{
+		{"granted", ada, `{"permission":{"name":"ci.workflow.rerun","attributes":{"action":"update"}}}`, `{"result":"ALLOW"}`},
+		{"not granted", bob, `{"permission":{"name":"ci.workflow.rerun","attributes":{"action":"update"}}}`, `{"result":"DENY"}`},
+		{"conditional", ada, `{"permission":{"name":"ci.run.delete","attributes":{"action":"delete"},"resourceType":"ci-run"}}`,
+			`{"result":"CONDITIONAL","pluginId":"ci","resourceType":"ci-run","conditions":{"rule":"IS_RUN_AUTHOR","resourceType":"ci-run","params":{"author":"user:default/ada"}}}`},
+		// A host permission keeps its own definition, whatever type or action is asked.
+		{"host permission by name", ada, `{"permission":{"name":"catalog.entity.read","attributes":{"action":"delete"}}}`, `{"result":"ALLOW"}`},
+		{"anonymous", context.Background(), `{"permission":{"name":"ci.workflow.rerun","attributes":{"action":"update"}}}`, `{"result":"DENY"}`},
+	} {
+		out, err := f(c.ctx, []byte(c.req))
+		if err != nil || string(out) != c.want {
+			t.Errorf("%s: %s %v, want %s", c.name, out, err, c.want)
+		}
+	}
+	for _, bad := range []string{`{"permission":{}}`, `{"permission":{"name":"catalog.made.up"}}`} {
+		if _, err := f(ada, []byte(bad)); err == nil || !strings.Contains(err.Error(), "invalid_argument") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}

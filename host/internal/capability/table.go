@@ -65,6 +65,10 @@ var Functions = []Func{
 			}
 			return m + " " + r.Endpoint + r.Path
 		}, proxyFetch),
+
+	Define("permission_authorize", abi.CapPermission,
+		`{"permission": {"name","attributes": {"action"},"resourceType"}}`, `{"result": "ALLOW" | "DENY" | "CONDITIONAL","pluginId","resourceType","conditions"}`,
+		func(r *abi.PermissionAuthorizeRequest) string { return r.Permission.Name }, permissionAuthorize),
 }
 
 // filterTarget writes a catalog filter for the audit log: its strings as a JSON array.

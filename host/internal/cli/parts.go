@@ -157,7 +157,26 @@ func (h *host) startPlugins(ctx context.Context) error {
 	if err := h.plugins.Apply(ctx, h.cfg); err != nil {
 		return asUsage(err)
 	}
+	// The policy may name the permissions the plugins declare.
+	if err := h.permissions.Configure(h.cfg.Permission, h.cfg.Dir(), pluginPermissions(h.plugins.Plugins())...); err != nil {
+		return asUsage(err)
+	}
 	return nil
+}
+
+// pluginPermissions are the permissions the plugins declare in their manifests.
+func pluginPermissions(plugins []*plugin.Plugin) []permission.Permission {
+	var out []permission.Permission
+	for _, p := range plugins {
+		for _, d := range p.Manifest.Permissions {
+			perm := permission.Permission{Type: permission.Basic, Name: d.Name, Attributes: permission.Attributes{Action: d.Attributes.Action}}
+			if d.ResourceType != "" {
+				perm.Type, perm.ResourceType = permission.Resource, d.ResourceType
+			}
+			out = append(out, perm)
+		}
+	}
+	return out
 }
 
 func (h *host) stopPlugins(context.Context) error {

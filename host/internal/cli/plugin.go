@@ -117,7 +117,14 @@ func runInspect(env *Env, args []string) error {
 			fmt.Fprintf(&b, "about:   %s\n", m.Description)
 		}
 		for _, rt := range m.Routes {
-			fmt.Fprintf(&b, "route:   %s /api/%s%s\n", rt.Method, m.ID, rt.Path)
+			anon := ""
+			if rt.Allow != "" {
+				anon = " (allow: " + rt.Allow + ")"
+			}
+			fmt.Fprintf(&b, "route:   %s /api/%s%s%s\n", rt.Method, m.ID, rt.Path, anon)
+		}
+		for _, p := range m.Permissions {
+			fmt.Fprintf(&b, "permission: %s %s %s\n", p.Name, p.Attributes.Action, p.ResourceType)
 		}
 		for _, t := range m.Tasks {
 			fmt.Fprintf(&b, "task:    %s every %s\n", t.Name, t.Every)

@@ -352,7 +352,7 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 	if err == nil {
 		// The new policy is swapped in only if it loads; the old one keeps deciding
 		// otherwise.
-		err = h.permissions.Configure(cfg.Permission, cfg.Dir())
+		err = h.permissions.Configure(cfg.Permission, cfg.Dir(), pluginPermissions(next.Plugins())...)
 	}
 	if next != nil {
 		if err != nil {

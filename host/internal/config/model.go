@@ -141,6 +141,10 @@ type Plugin struct {
 	Grants Grants `yaml:"grants"`
 	// Limits bound the plugin's resources.
 	Limits Limits `yaml:"limits"`
+	// AllowAnonymous lets callers who have not signed in reach every route of the
+	// plugin. By default a route needs a signed-in user or a service token, unless the
+	// manifest marks it allow: unauthenticated.
+	AllowAnonymous bool `yaml:"allowAnonymous"`
 
 	// File and Line locate the entry (where it was first given), for messages; Index
 	// is its position in the merged plugins list.
@@ -186,6 +190,10 @@ type Grants struct {
 	Proxy *ProxyGrant `yaml:"proxy"`
 	// Tasks allows the manifest's scheduled tasks to run.
 	Tasks *TasksGrant `yaml:"tasks"`
+	// Permission lets the plugin ask the permission policy for decisions for its
+	// caller (permission_authorize): whether the signed-in user may do what the
+	// plugin's own permissions name.
+	Permission *PermissionGrant `yaml:"permission"`
 }
 
 // Has reports whether the capability is granted.
@@ -203,6 +211,8 @@ func (g *Grants) Has(capability string) bool {
 		return g.Proxy != nil
 	case abi.CapTasks:
 		return g.Tasks != nil
+	case abi.CapPermission:
+		return g.Permission != nil
 	}
 	return false
 }
@@ -253,6 +263,9 @@ type ProxyGrant struct {
 
 // TasksGrant is grants.tasks.
 type TasksGrant struct{}
+
+// PermissionGrant is grants.permission.
+type PermissionGrant struct{}
 
 // Limits bound a plugin's resources.
 type Limits struct {

@@ -116,3 +116,35 @@ func TestTaskActsAsThePlugin(t *testing.T) {
 	}
 	t.Fatal("the task's kv_get was never recorded")
 }
+
+// TestAllowsAnonymous: a route with allow: unauthenticated, or a plugin the operator
+// opened with allowAnonymous, lets anonymous callers in; other routes, and paths no
+// route serves, are left to the barrier.
+func TestAllowsAnonymous(t *testing.T) {
+	e := newEnv(t)
+	fixtureAs(t, e.dir, "ok", "public", "public.wasm")
+	for _, c := range []struct {
+		config string
+		method string
+		path   string
+		want   bool
+	}{
+		{"", "GET", "/badge/7", true},
+		{"", "HEAD", "/badge/7", true},
+		{"", "POST", "/items/7", false},
+		{"", "GET", "/badge", false},
+		{"", "GET", "/nope", false},
+		{"    allowAnonymous: true\n", "POST", "/items/7", true},
+	} {
+		p, err := e.load(t, "plugins:\n  - id: public\n    source: public.wasm\n"+c.config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.AllowsAnonymous(c.method, c.path); got != c.want {
+			t.Errorf("%q %s %s: %v, want %v", c.config, c.method, c.path, got, c.want)
+		}
+		if len(p.Manifest.Permissions) != 1 || p.Manifest.Permissions[0].ResourceType != "public-item" {
+			t.Errorf("manifest permissions %+v", p.Manifest.Permissions)
+		}
+	}
+}

@@ -10,13 +10,14 @@ import (
 )
 
 // routes is a plugin's route table: its manifest's routes in order, the first that
-// serves a request winning; a GET route also serves HEAD.
-type routes = route.Table[struct{}]
+// serves a request winning; a GET route also serves HEAD. A route's value says whether
+// it lets anonymous callers in (allow: unauthenticated).
+type routes = route.Table[bool]
 
 func compileRoutes(rs []abi.Route) (routes, error) {
 	t := routes{HeadAsGet: true}
 	for i, r := range rs {
-		if err := t.Add(r.Method, r.Path, struct{}{}); err != nil {
+		if err := t.Add(r.Method, r.Path, r.Allow == abi.AllowUnauthenticated); err != nil {
 			return routes{}, fmt.Errorf("manifest: routes[%d].path: %w", i, err)
 		}
 	}
@@ -36,6 +37,18 @@ func (e *HTTPError) BackstageName() string { return e.Name }
 
 // MaxBody is the request body cap.
 func (p *Plugin) MaxBody() int64 { return int64(p.Entry.Limits.MaxBodySize) }
+
+// AllowsAnonymous reports whether a caller who has not signed in may reach method and
+// path: the operator opened the whole plugin (plugins[].allowAnonymous), or the route
+// that serves them says allow: unauthenticated. A path no route serves is left to the
+// barrier (so that an anonymous caller cannot probe for routes).
+func (p *Plugin) AllowsAnonymous(method, path string) bool {
+	if p.Entry.AllowAnonymous {
+		return true
+	}
+	r, _, out := p.routes.Lookup(method, path, nil)
+	return out == route.Found && r.Handler
+}
 
 // ServeHTTP is ServeHTTPView for a request and a response held as values, for callers
 // off the hot path (tests, tools): it encodes req with abi.AppendHTTPRequest, setting its
@@ -88,7 +101,7 @@ func (p *Plugin) malformed(err error) error {
 
 // route finds the first route that serves method and path; no route for the path is a
 // 404, and a path that only other methods serve a 405.
-func (p *Plugin) route(method, path string) (*route.Route[struct{}], map[string]string, error) {
+func (p *Plugin) route(method, path string) (*route.Route[bool], map[string]string, error) {
 	var buf [4]route.Param // on the stack
 	r, params, out := p.routes.Lookup(method, path, buf[:0])
 	switch out {

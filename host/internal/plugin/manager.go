@@ -177,6 +177,9 @@ func (e *Endpoint) Plugin() *Plugin { return e.p }
 // MaxBody is the request body cap.
 func (e *Endpoint) MaxBody() int64 { return e.p.MaxBody() }
 
+// AllowsAnonymous is Plugin.AllowsAnonymous.
+func (e *Endpoint) AllowsAnonymous(method, path string) bool { return e.p.AllowsAnonymous(method, path) }
+
 // ServeHTTPView is Plugin.ServeHTTPView, retried once on the current plugin (routed
 // again, with enc called again) if a reload closed the one looked up.
 func (e *Endpoint) ServeHTTPView(ctx context.Context, method, path string, enc RequestEncoder, out []byte, resp *abi.HTTPResponseView) ([]byte, error) {

@@ -119,6 +119,8 @@ func TestBarrier(t *testing.T) {
 		{"DELETE", "/api/catalog/entities/by-uid/x", "", want{401, "Missing credentials"}},
 		{"POST", "/api/catalog/refresh", "", want{401, "Missing credentials"}},
 		{"GET", "/api/x/hello", "", want{401, "Missing credentials"}},
+		// A route the plugin opens to anonymous callers (allow: unauthenticated).
+		{"GET", "/api/x/public/badge", "", want{200, "hi"}},
 		{"POST", "/api/admin/reload", "", want{401, "Missing credentials"}},
 		{"GET", "/api/audit", "", want{401, "Missing credentials"}},
 		{"GET", "/api/proxy/closed/x", "", want{401, "Missing credentials"}},
@@ -168,6 +170,10 @@ func TestBarrier(t *testing.T) {
 	}
 	// The plugin served each caller as itself, and its request message says who (not
 	// with the caller's token).
+	if got := <-plugin.callers; got != "anonymous" { // the public badge
+		t.Errorf("plugin served %s for the public route", got)
+	}
+	<-plugin.got
 	for _, want := range []struct{ name, caller string }{
 		{"user:default/bob", `"caller":{"type":"user","userEntityRef":"user:default/bob","ownershipEntityRefs":["user:default/bob"]}`},
 		{"ops", `"caller":{"type":"service","subject":"ops"}`},

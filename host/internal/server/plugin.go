@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/identity"
 )
 
 // plugin serves /api/<plugin-id>/... through the plugin's gr_http export.
@@ -22,8 +23,9 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 	if !ok {
 		return writeError(c, 404, "NotFoundError", fmt.Sprintf("no plugin or API named %q is served here", id))
 	}
-	// A plugin's routes need a signed-in user, or a service token that may reach it.
-	if !s.requireCaller(c, id) {
+	// A plugin's routes need a signed-in user, or a service token that may reach it,
+	// unless the route (or the operator, for the whole plugin) lets anonymous callers in.
+	if who := principal(c); !(who.Type == identity.None && ep.AllowsAnonymous(c.Method(), "/"+c.Params("*1"))) && !s.requireCaller(c, id) {
 		return nil
 	}
 	pr := getPluginRequest()

@@ -19,6 +19,8 @@ type echoEndpoint struct{}
 
 func (echoEndpoint) MaxBody() int64 { return 1 << 20 }
 
+func (echoEndpoint) AllowsAnonymous(string, string) bool { return false }
+
 func (echoEndpoint) ServeHTTPView(ctx context.Context, method, path string, enc func(string, map[string]string) []byte, out []byte, resp *abi.HTTPResponseView) ([]byte, error) {
 	enc("/*", nil)
 	out = append(out[:0], `{"headers":{"x-path":"`...)

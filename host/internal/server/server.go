@@ -41,6 +41,9 @@ type Plugins interface {
 type Endpoint interface {
 	// MaxBody is the request body cap in bytes.
 	MaxBody() int64
+	// AllowsAnonymous reports whether callers who have not signed in may reach method
+	// and path (relative to /api/<id>); otherwise the barrier asks for a caller.
+	AllowsAnonymous(method, path string) bool
 	// ServeHTTPView handles one request: it routes method and path (relative to
 	// /api/<id>), calls enc for the request message of the route that matched (see
 	// plugin.Plugin.ServeHTTPView), appends the response message to out and decodes it

@@ -87,6 +87,8 @@ type Plugin struct {
 	Routes []Route `json:"routes"`
 	// Tasks are the scheduled tasks.
 	Tasks []abi.Task `json:"tasks"`
+	// Permissions are the plugin's own permissions, which the operator's policy grants.
+	Permissions []abi.Permission `json:"permissions,omitempty"`
 	// Extensions are the manifest's frontend extensions, as it gives them.
 	Extensions json.RawMessage `json:"extensions,omitempty"`
 	// Problems are the reasons for Mismatch, one sentence each, with the fix.
@@ -177,6 +179,9 @@ type Limits struct {
 type Route struct {
 	Method string `json:"method"`
 	Path   string `json:"path"`
+	// Anonymous is true when callers who have not signed in may reach the route (the
+	// manifest's allow: unauthenticated, or the entry's allowAnonymous).
+	Anonymous bool `json:"anonymous,omitempty"`
 }
 
 // Options are the signature policy to check against: the resolved security.trustedKeys
@@ -303,8 +308,10 @@ func describe(p *Plugin, mod *wasmfile.Module, man *abi.Manifest, entry *config.
 	p.Tasks = append([]abi.Task{}, man.Tasks...)
 	p.Routes = []Route{}
 	for _, rt := range man.Routes {
-		p.Routes = append(p.Routes, Route{Method: rt.Method, Path: "/api/" + p.ID + rt.Path})
+		anon := rt.Allow == abi.AllowUnauthenticated || entry != nil && entry.AllowAnonymous
+		p.Routes = append(p.Routes, Route{Method: rt.Method, Path: "/api/" + p.ID + rt.Path, Anonymous: anon})
 	}
+	p.Permissions = man.Permissions
 	p.Imports = imports(mod)
 
 	c := &p.Capabilities

@@ -124,7 +124,22 @@ func writePlugin(b *bytes.Buffer, p *Plugin) {
 		line("limits", "memory %s, timeout %s, instances %d, queue %s, body %s", l.Memory, l.Timeout, l.Instances, l.QueueTimeout, l.MaxBodySize)
 	}
 	for _, rt := range p.Routes {
+		if rt.Anonymous {
+			line("route", "%s %s (open to anonymous callers)", rt.Method, rt.Path)
+			continue
+		}
 		line("route", "%s %s", rt.Method, rt.Path)
+	}
+	for _, pm := range p.Permissions {
+		s := pm.Name
+		if pm.Attributes.Action != "" {
+			s += " (" + pm.Attributes.Action
+			if pm.ResourceType != "" {
+				s += " " + pm.ResourceType
+			}
+			s += ")"
+		}
+		line("permission", "%s", s)
 	}
 	for _, t := range p.Tasks {
 		s := t.Name + " every " + t.Every
