@@ -178,7 +178,9 @@ func (e *Endpoint) Plugin() *Plugin { return e.p }
 func (e *Endpoint) MaxBody() int64 { return e.p.MaxBody() }
 
 // AllowsAnonymous is Plugin.AllowsAnonymous.
-func (e *Endpoint) AllowsAnonymous(method, path string) bool { return e.p.AllowsAnonymous(method, path) }
+func (e *Endpoint) AllowsAnonymous(method, path string) bool {
+	return e.p.AllowsAnonymous(method, path)
+}
 
 // ServeHTTPView is Plugin.ServeHTTPView, retried once on the current plugin (routed
 // again, with enc called again) if a reload closed the one looked up.

@@ -26,7 +26,9 @@ type fakeEndpoint struct {
 
 func (f *fakeEndpoint) MaxBody() int64 { return f.maxBody }
 
-func (f *fakeEndpoint) AllowsAnonymous(_, path string) bool { return strings.HasPrefix(path, "/public") }
+func (f *fakeEndpoint) AllowsAnonymous(_, path string) bool {
+	return strings.HasPrefix(path, "/public")
+}
 
 func (f *fakeEndpoint) ServeHTTPView(ctx context.Context, method, path string, enc func(string, map[string]string) []byte, out []byte, resp *abi.HTTPResponseView) ([]byte, error) {
 	f.got <- append([]byte(nil), enc("/*", map[string]string{"*": strings.TrimPrefix(path, "/")})...)
