@@ -27,6 +27,9 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## HTTP: plugin routes vs a native fiber handler (wrk, 16 connections, one run each)"
 	go test -run '^$' -bench BenchmarkHTTPPluginVsNative -benchtime 1x ./host/internal/server/
 	echo
+	echo "## HTTP: a plugin route with the credentials barrier on (a user token per request) and off (wrk, 16 connections; goal on/off >= 0.9)"
+	go test -run '^$' -bench BenchmarkHTTPPluginAuth -benchtime 1x ./host/internal/server/
+	echo
 	echo "## Start to ready with 10 plugins (4 different Go, 3 C, 3 AssemblyScript; warm-same-go: one Go module 4 times)"
 	go test -run '^$' -bench BenchmarkStartToReady -benchtime 10x ./host/internal/cli/
 	echo

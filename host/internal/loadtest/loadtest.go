@@ -16,13 +16,17 @@ import (
 var requestsPerSec = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 
 // Wrk runs wrk with two threads and 16 connections against url for d, with the Lua
-// script at script unless it is empty, and returns requests per second. A non-2xx
+// script at script unless it is empty and each header ("Name: value") on every request,
+// and returns requests per second. A non-2xx
 // answer, a socket error or a missing wrk fails tb.
-func Wrk(tb testing.TB, url, script string, d time.Duration) float64 {
+func Wrk(tb testing.TB, url, script string, d time.Duration, headers ...string) float64 {
 	tb.Helper()
 	args := []string{"-t2", "-c16", "-d" + d.String()}
 	if script != "" {
 		args = append(args, "-s", script)
+	}
+	for _, h := range headers {
+		args = append(args, "-H", h)
 	}
 	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
 	if err != nil {
