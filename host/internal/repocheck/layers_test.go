@@ -19,7 +19,7 @@ var layers = map[string]int{
 	// The contract, which imports only the standard library.
 	"abi": -1,
 	// 0: leaves, which import nothing of the host but abi.
-	"host/internal/units": 0, "host/internal/identity": 0, "host/internal/permission": 0, "host/internal/lifecycle": 0, "host/internal/egress": 0,
+	"host/internal/units": 0, "host/internal/identity": 0, "host/internal/permission": 0, "host/internal/route": 0, "host/internal/lifecycle": 0, "host/internal/egress": 0,
 	"host/internal/wasmfile": 0, "host/internal/catalog/model": 0, "host/internal/frontend/ui": 0,
 	"host/internal/catalog/gen": 0, "host/internal/loadtest": 0,
 
