@@ -300,7 +300,7 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		pluginExts = append(pluginExts, es...)
 	}
 	app, err := frontend.New(ctx, frontend.Options{
-		Catalog:    catalogSource{h.catalog},
+		Catalog:    catalogSource{h.catalog, h.permissions},
 		Config:     exts,
 		Extensions: pluginExts,
 	})
