@@ -14,7 +14,8 @@ import (
 
 // Built-in pages and cards: the home page, nav items, the catalog index page and the
 // entity page with its About, Relations and Links cards.
-func pages(src CatalogSource) []ext.Extension {
+func pages(opts Options) []ext.Extension {
+	src := opts.Catalog
 	home := Page("page:home", "/", func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(func(context.Context, *ext.RenderContext) (ui.Node, error) {
 			return ui.Node{Type: ui.TypePage, Title: "Home", Subtitle: "Your developer portal", Children: []ui.Node{
@@ -42,7 +43,7 @@ func pages(src CatalogSource) []ext.Extension {
 			tabs = append(tabs, partOf(a))
 		}
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
-			return entityPage(ctx, src, rc, cards, tabs)
+			return entityPage(ctx, src, opts.Authorizer, rc, cards, tabs)
 		}), nil
 	})
 	entity.ConfigSchema = nil // its path is fixed: entity links are built with EntityPath
@@ -282,7 +283,7 @@ func refLink(ref, defKind, defNamespace string, may map[string]bool) ui.Node {
 	return entityLink(ref, kind, ns, name, may)
 }
 
-func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
+func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
 	if src == nil {
 		return ui.Node{Type: ui.TypePage, Title: "Entity", Children: []ui.Node{ui.Empty("No catalog", "The catalog is not configured on this host.")}}, nil
 	}
@@ -317,7 +318,7 @@ func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, c
 		badges = append(badges, ui.Badge(l, tone))
 	}
 	page := ui.Node{Type: ui.TypePage, Title: title, Subtitle: e.Metadata.Description, Children: []ui.Node{
-		{Type: ui.TypeHeader, Title: e.Ref(), Children: badges},
+		{Type: ui.TypeHeader, Title: e.Ref(), Children: append(badges, entityActions(ctx, authz, e)...)},
 	}}
 	if errs := e.ProcessingErrors(); len(errs) > 0 {
 		page.Children = append(page.Children, processingErrorsCard(errs))
