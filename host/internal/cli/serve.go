@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -314,8 +313,8 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 }
 
 // RenderPage implements server.Pages with the current app.
-func (h *host) RenderPage(ctx context.Context, path string, query url.Values, theme string) (int, []byte) {
-	return h.app.Load().Render(ctx, frontend.Request{Path: path, Query: query, Theme: theme})
+func (h *host) RenderPage(ctx context.Context, req server.PageRequest) (int, []byte) {
+	return h.app.Load().Render(ctx, frontend.Request{Path: req.Path, Query: req.Query, Theme: req.Theme})
 }
 
 func (h *host) ready() error {

@@ -85,6 +85,17 @@ func LocalTarget(target string) string {
 	return target
 }
 
+// SignInTarget is where the sign-in page sends a browser once it has signed in: the
+// LocalTarget of its redirect parameter, and the home page instead of the sign-in page
+// itself.
+func SignInTarget(redirect string) string {
+	t := LocalTarget(redirect)
+	if t == SignInPath || strings.HasPrefix(t, SignInPath+"?") || strings.HasPrefix(t, SignInPath+"/") {
+		return "/"
+	}
+	return t
+}
+
 // signInLink is the sign-in page's URL, coming back to the page at path and query.
 func signInLink(path string, query url.Values) string {
 	target := path
@@ -182,10 +193,7 @@ func signInPage(ctx context.Context, si *SignIn, rc *ext.RenderContext) ui.Node 
 		page.Children = []ui.Node{ui.Empty("No sign-in", "Sign-in is not configured on this host.")}
 		return page
 	}
-	target := LocalTarget(rc.Query.Get("redirect"))
-	if strings.HasPrefix(target, SignInPath) {
-		target = "/"
-	}
+	target := SignInTarget(rc.Query.Get("redirect"))
 	if e := rc.Query.Get("error"); e != "" {
 		page.Children = append(page.Children, ui.ErrorBox("Sign-in failed", e))
 	}
