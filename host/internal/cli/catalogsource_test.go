@@ -307,6 +307,17 @@ var teamCatalog = map[string]string{"all.yaml": strings.Join([]string{
 func teamPolicy(t *testing.T) *permission.Engine {
 	t.Helper()
 	dir := t.TempDir()
+	writeTeamPolicy(dir)
+	e, err := permission.NewEngine(permission.Config{Enabled: true, RBAC: permission.RBAC{
+		PoliciesCSVFile: "policy.csv", ConditionalPoliciesFile: "conditions.yaml"}}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// writeTeamPolicy writes teamPolicy's files, policy.csv and conditions.yaml, into dir.
+func writeTeamPolicy(dir string) {
 	os.WriteFile(filepath.Join(dir, "policy.csv"), []byte("g, group:default/team-a, role:default/dev\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "conditions.yaml"), []byte(`result: CONDITIONAL
 roleEntityRef: role:default/dev
@@ -328,12 +339,6 @@ conditions:
     - {rule: IS_ENTITY_OWNER, resourceType: catalog-entity, params: {claims: [$ownerRefs]}}
     - {rule: IS_ENTITY_KIND, resourceType: catalog-entity, params: {kinds: [Component]}}
 `), 0o644)
-	e, err := permission.NewEngine(permission.Config{Enabled: true, RBAC: permission.RBAC{
-		PoliciesCSVFile: "policy.csv", ConditionalPoliciesFile: "conditions.yaml"}}, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
 }
 
 var jane = identity.NewUser("user:default/jane", []string{"group:default/team-a"})

@@ -300,6 +300,8 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 	}
 	app, err := frontend.New(ctx, frontend.Options{
 		Catalog:    catalogSource{h.catalog, h.permissions},
+		SignIn:     h.signIn(cfg),
+		Authorizer: h,
 		Config:     exts,
 		Extensions: pluginExts,
 	})
@@ -310,11 +312,6 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		h.log.Warn("frontend extension problem", "err", p)
 	}
 	return app, nil
-}
-
-// RenderPage implements server.Pages with the current app.
-func (h *host) RenderPage(ctx context.Context, req server.PageRequest) (int, []byte) {
-	return h.app.Load().Render(ctx, frontend.Request{Path: req.Path, Query: req.Query, Theme: req.Theme})
 }
 
 func (h *host) ready() error {

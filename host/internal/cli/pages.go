@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"net/url"
+
+	"greenroom.dev/greenroom/host/internal/auth"
+	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/frontend"
+	"greenroom.dev/greenroom/host/internal/identity"
+	"greenroom.dev/greenroom/host/internal/permission"
+	"greenroom.dev/greenroom/host/internal/server"
+)
+
+// RenderPage implements server.Pages with the current app, for the caller in ctx and
+// the browser session its cookie names.
+func (h *host) RenderPage(ctx context.Context, req server.PageRequest) (int, []byte) {
+	var session *frontend.Session
+	if req.SessionCookie != "" && h.auth != nil {
+		if s, ok := h.auth.SessionOf(req.SessionCookie); ok {
+			session = &frontend.Session{Provider: s.Provider, DisplayName: s.Profile.DisplayName, Email: s.Profile.Email, Picture: s.Profile.Picture, Expires: s.Expires}
+		}
+	}
+	return h.app.Load().Render(ctx, frontend.Request{Path: req.Path, Query: req.Query, Theme: req.Theme, Session: session})
+}
+
+// signIn is what the pages know of the host's sign-in.
+func (h *host) signIn(cfg *config.Config) *frontend.SignIn {
+	if h.auth == nil {
+		return nil
+	}
+	return &frontend.SignIn{Providers: h.auth.Providers(), Environment: h.auth.Environment(), BaseURL: cfg.Backend.BaseURL, SessionCookie: auth.SessionCookie}
+}
+
+// Allowed implements frontend.Authorizer: the caller's decision, a CONDITIONAL one
+// settled against the catalog entity, as the routes behind the actions settle it.
+func (h *host) Allowed(ctx context.Context, perm permission.Permission, resourceRef string) (bool, error) {
+	d := h.permissions.Decide(identity.From(ctx), perm)
+	switch d.Result {
+	case permission.Allow:
+		return true, nil
+	case permission.Conditional:
+		if resourceRef == "" || d.Conditions == nil {
+			return false, nil
+		}
+		return h.resolveResource(perm.ResourceType, resourceRef, *d.Conditions)
+	}
+	return false, nil
+}
+
+// origins are the portal's own origins, app.baseUrl's and backend.baseUrl's: the forms
+// of its pages come from them.
+func origins(cfg *config.Config) []string {
+	var out []string
+	for _, u := range []string{cfg.App.BaseURL, cfg.Backend.BaseURL} {
+		if p, err := url.Parse(u); err == nil && p.Scheme != "" && p.Host != "" {
+			out = append(out, p.Scheme+"://"+p.Host)
+		}
+	}
+	return out
+}
