@@ -19,9 +19,36 @@ func (h *host) RenderPage(ctx context.Context, req server.PageRequest) (int, []b
 	if req.SessionCookie != "" && h.auth != nil {
 		if s, ok := h.auth.SessionOf(req.SessionCookie); ok {
 			session = &frontend.Session{Provider: s.Provider, DisplayName: s.Profile.DisplayName, Email: s.Profile.Email, Picture: s.Profile.Picture, Expires: s.Expires}
+			h.completeProfile(session, s.User.UserEntityRef)
 		}
 	}
 	return h.app.Load().Render(ctx, frontend.Request{Path: req.Path, Query: req.Query, Theme: req.Theme, Session: session})
+}
+
+// completeProfile fills in what the provider did not say of the signed-in user (OIDC
+// providers often send no name) from its User entity's spec.profile, which sign-in
+// resolved it to. A user sees its own profile whatever the policy says of reading its
+// User entity, as Backstage shows the profile from sign-in.
+func (h *host) completeProfile(s *frontend.Session, ref string) {
+	if s.DisplayName != "" && s.Email != "" && s.Picture != "" {
+		return
+	}
+	b := h.catalog.ByRef(ref)
+	if b == nil {
+		return
+	}
+	u, err := auth.UserFromEntity(b)
+	if err != nil {
+		return
+	}
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&s.DisplayName, u.DisplayName}, {&s.Email, u.Email}, {&s.Picture, u.Picture}} {
+		if *f.dst == "" {
+			*f.dst = f.v
+		}
+	}
 }
 
 // signIn is what the pages know of the host's sign-in.

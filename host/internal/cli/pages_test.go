@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"greenroom.dev/greenroom/host/internal/frontend"
 )
 
 // freePort is a port on 127.0.0.1 that was free a moment ago: the portal's
@@ -178,5 +180,28 @@ catalog:
 	replayed.Body.Close()
 	if replayed.StatusCode != 302 {
 		t.Errorf("the old session cookie, replayed: %d", replayed.StatusCode)
+	}
+}
+
+// TestSessionProfileFromUserEntity: what the provider did not say of the signed-in user
+// (an OIDC provider that sends no name) comes from its User entity, whatever the policy
+// says of reading it; what the provider said stays.
+func TestSessionProfileFromUserEntity(t *testing.T) {
+	c, _, _ := catalogApp(t, "all.yaml", teamCatalog)
+	h := &host{catalog: c}
+	for _, tc := range []struct {
+		in, want frontend.Session
+		ref      string
+	}{
+		{frontend.Session{Provider: "oidc"}, frontend.Session{Provider: "oidc", DisplayName: "Jane Doe", Email: "jane@example.com"}, "user:default/jane"},
+		{frontend.Session{Provider: "oidc", DisplayName: "J. Doe", Picture: "https://idp.example/j.png"},
+			frontend.Session{Provider: "oidc", DisplayName: "J. Doe", Email: "jane@example.com", Picture: "https://idp.example/j.png"}, "user:default/jane"},
+		{frontend.Session{Provider: "oidc"}, frontend.Session{Provider: "oidc"}, "user:default/nobody"},
+	} {
+		s := tc.in
+		h.completeProfile(&s, tc.ref)
+		if s != tc.want {
+			t.Errorf("%s %+v: got %+v, want %+v", tc.ref, tc.in, s, tc.want)
+		}
 	}
 }
