@@ -13,11 +13,12 @@ import (
 )
 
 // RenderPage implements server.Pages with the current app, for the caller in ctx and
-// the browser session its cookie names.
+// the browser session its cookie names. A request whose caller is not the session's
+// user (a Bearer token sent with another user's cookie) has no session on its pages.
 func (h *host) RenderPage(ctx context.Context, req server.PageRequest) (int, []byte) {
 	var session *frontend.Session
-	if req.SessionCookie != "" && h.auth != nil {
-		if s, ok := h.auth.SessionOf(req.SessionCookie); ok {
+	if caller := identity.From(ctx); req.SessionCookie != "" && h.auth != nil && caller.IsUser() {
+		if s, ok := h.auth.SessionOf(req.SessionCookie); ok && s.User.UserEntityRef == caller.UserEntityRef {
 			session = &frontend.Session{Provider: s.Provider, DisplayName: s.Profile.DisplayName, Email: s.Profile.Email, Picture: s.Profile.Picture, Expires: s.Expires}
 			h.completeProfile(session, s.User.UserEntityRef)
 		}

@@ -48,6 +48,9 @@ app: {baseUrl: %[1]s}
 backend:
   baseUrl: %[1]s
   listen: {host: 127.0.0.1, port: %[2]d}
+  auth:
+    externalAccess:
+      - {type: static, options: {token: %[3]s, subject: ci-bot}}
 auth:
   allowAnonymous: false
   providers:
@@ -58,7 +61,7 @@ permission:
 catalog:
   rules: [{allow: [Component, API, Group, User, Location]}]
   locations: [{type: file, target: ./all.yaml}]
-`, base, port)
+`, base, port, testToken)
 	if err := os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +146,23 @@ catalog:
 		t.Errorf("refresh of what jane may not refresh: %d", resp.StatusCode)
 	}
 
+	// A token sent with the session's cookie is who the page is for: the session is
+	// not shown as its.
+	withToken, _ := http.NewRequest("GET", base+"/", nil)
+	for _, c := range jar.Cookies(withToken.URL) {
+		withToken.AddCookie(c)
+	}
+	resp, err := http.DefaultClient.Do(bearer(withToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if header := string(b[strings.Index(string(b), "<header"):strings.Index(string(b), "</header>")]); !strings.Contains(header, `<summary class="gr-menu-button">ci-bot</summary>`) ||
+		strings.Contains(header, "Sign out") || strings.Contains(header, "Jane") {
+		t.Errorf("a token with jane's cookie: the header is %s", header)
+	}
+
 	// Settings: the profile and the groups.
 	_, page = do(browser, "GET", base+"/settings", nil)
 	for _, want := range []string{`<dt>Name</dt><dd>Jane Doe</dd>`, `mailto:jane@example.com`, `<a class="gr-link" href="/catalog/default/group/team-a">group:default/team-a</a>`, `<dt>Signed in with</dt><dd>Guest</dd>`} {
@@ -173,7 +193,8 @@ catalog:
 	}
 	req, _ := http.NewRequest("GET", base+"/settings", nil)
 	req.AddCookie(&http.Cookie{Name: old.Name, Value: old.Value})
-	replayed, err := (&http.Client{CheckRedirect: noFollow.CheckRedirect}).Do(req)
+	var replayed *http.Response
+	replayed, err = (&http.Client{CheckRedirect: noFollow.CheckRedirect}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
