@@ -82,7 +82,8 @@ conditions:
 // owns (in the list, and in a Wasm card's catalog reads), the site's 404 for another
 // team's entity, and Refresh only where the policy lets the user refresh. The API
 // refuses the refresh the page did not offer. Sign-out brings it back to the sign-in
-// page, and its old session cookie is refused.
+// page, and its old session cookie is refused. An account the catalog does not know
+// comes back to the sign-in page, which says why.
 func TestBrowserSignIn(t *testing.T) {
 	idp, err := mockoidc.Run()
 	if err != nil {
@@ -178,6 +179,22 @@ plugins:
 		t.Fatalf("sent to %s, want /signin?redirect=/catalog", u)
 	}
 
+	// An account the catalog does not know: back on the sign-in page, which says why.
+	idp.QueueUser(&mockoidc.MockUser{Subject: "stranger", Email: "stranger@example.com", EmailVerified: true})
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`//a[normalize-space()="Sign in with OpenID Connect"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`[role="alert"]`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "signin-02-failed")
+	if alert := text(t, ctx, `[role="alert"]`); !strings.Contains(alert, "Sign-in failed") || !strings.Contains(alert, "unable to resolve user identity") {
+		t.Errorf("the failed sign-in's alert says %q", alert)
+	}
+	if u := location(); u.Path != "/signin" || u.Query().Get("redirect") != "/catalog" || count("summary.gr-menu-button") != 0 {
+		t.Fatalf("after a failed sign-in the browser is at %s", u)
+	}
+
 	// Sign in through the provider: back on the catalog, as Jane.
 	if err := chromedp.Run(ctx,
 		chromedp.Click(`//a[normalize-space()="Sign in with OpenID Connect"]`, chromedp.BySearch),
@@ -186,7 +203,7 @@ plugins:
 	); err != nil {
 		t.Fatal(err)
 	}
-	shot(t, ctx, "signin-02-catalog")
+	shot(t, ctx, "signin-03-catalog")
 	if u := location(); u.String() != base+"/catalog" {
 		t.Fatalf("after sign-in the browser is at %s, want %s/catalog", u, base)
 	}
@@ -210,7 +227,7 @@ plugins:
 	); err != nil {
 		t.Fatal(err)
 	}
-	shot(t, ctx, "signin-03-entity-with-refresh")
+	shot(t, ctx, "signin-04-entity-with-refresh")
 	if n := count(refresh); n != 1 {
 		t.Errorf("a-service offers %d Refresh buttons, want 1", n)
 	}
@@ -236,7 +253,7 @@ plugins:
 	); err != nil {
 		t.Fatal(err)
 	}
-	shot(t, ctx, "signin-04-entity-without-refresh")
+	shot(t, ctx, "signin-05-entity-without-refresh")
 	if n := count(`form[action="/api/app/refresh"]`); n != 0 {
 		t.Errorf("a-api offers Refresh (%d forms)", n)
 	}
@@ -248,7 +265,7 @@ plugins:
 	); err != nil {
 		t.Fatal(err)
 	}
-	shot(t, ctx, "signin-05-forbidden-entity")
+	shot(t, ctx, "signin-06-forbidden-entity")
 
 	// Settings: the profile and the team.
 	if err := chromedp.Run(ctx,
@@ -257,14 +274,14 @@ plugins:
 	); err != nil {
 		t.Fatal(err)
 	}
-	shot(t, ctx, "signin-06-user-menu")
+	shot(t, ctx, "signin-07-user-menu")
 	if err := chromedp.Run(ctx,
 		chromedp.Click(`//details//a[normalize-space()="Settings"]`, chromedp.BySearch),
 		chromedp.WaitVisible(`//h1[normalize-space()="Settings"]`, chromedp.BySearch),
 	); err != nil {
 		t.Fatal(err)
 	}
-	shot(t, ctx, "signin-07-settings")
+	shot(t, ctx, "signin-08-settings")
 	settings := text(t, ctx, "main")
 	for _, want := range []string{"Jane Doe", "jane.doe@example.com", "user:default/jane", "group:default/team-a", "OpenID Connect", "/api/auth/oidc/refresh"} {
 		if !strings.Contains(settings, want) {
@@ -328,7 +345,7 @@ plugins:
 	); err != nil {
 		t.Fatal(err)
 	}
-	shot(t, ctx, "signin-08-signed-out")
+	shot(t, ctx, "signin-09-signed-out")
 	if u := location(); u.Path != "/signin" || u.Query().Get("redirect") != "/" {
 		t.Errorf("after sign-out the browser is at %s", u)
 	}
