@@ -137,10 +137,5 @@ func (s catalogSource) Readable(ctx context.Context, refs []string) ([]bool, err
 			keys[i] = ref.Key()
 		}
 	}
-	found := v.ByRefs(keys, nil)
-	out := make([]bool, len(refs))
-	for i, b := range found {
-		out[i] = b != nil
-	}
-	return out, nil
+	return v.Has(keys), nil
 }
