@@ -192,7 +192,17 @@ func (s *Service) session(cookie string) (*sessionRecord, string, bool) {
 
 // Session returns the signed-in session r's cookie names, if it is live.
 func (s *Service) Session(r *http.Request) (Session, bool) {
-	rec, _, ok := s.sessionFrom(r)
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return Session{}, false
+	}
+	return s.SessionOf(c.Value)
+}
+
+// SessionOf is Session for the value of the session cookie, for a server that holds no
+// *http.Request.
+func (s *Service) SessionOf(cookie string) (Session, bool) {
+	rec, _, ok := s.session(cookie)
 	if !ok {
 		return Session{}, false
 	}

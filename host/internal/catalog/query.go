@@ -420,6 +420,20 @@ func (v View) ByRefs(keys []string, filter Filter) [][]byte {
 	return out
 }
 
+// Has reports, for each lower-cased "kind:namespace/name" key, whether the view holds
+// that entity: ByRefs without building the entities' JSON, for a page that links only
+// to the entities its reader may read.
+func (v View) Has(keys []string) []bool {
+	c := v.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]bool, len(keys))
+	for i, k := range keys {
+		out[i] = v.visible(c.ents[k]) != nil
+	}
+	return out
+}
+
 // AncestryItem is one entry of an ancestry response.
 type AncestryItem struct {
 	Entity           json.RawMessage `json:"entity"`

@@ -14,7 +14,7 @@ import (
 //   - lists (Select, SelectJSON, QueryEntities) hold only entities in scope, and their
 //     totals count only those; a cursor's next page is selected within the scope again;
 //   - facets count only entities in scope;
-//   - ByKey, ByRef, ByName, ByUID, ByRefs, GetEntity and LocationByEntity treat an
+//   - ByKey, ByRef, ByName, ByUID, ByRefs, Has, GetEntity and LocationByEntity treat an
 //     entity outside the scope as absent;
 //   - Ancestry refuses an entity outside the scope (NotAllowedError) and ends the chain
 //     before the first ancestor outside it;

@@ -40,8 +40,8 @@ func errName(err error) string {
 }
 
 // TestViewPluginReads checks the host calls' reads (catalog_get, catalog_query with its
-// cursors, catalog_facets) through a View: DENY sees nothing, CONDITIONAL only what the
-// conditions match, on every page.
+// cursors, catalog_facets) and Has through a View: DENY sees nothing, CONDITIONAL only
+// what the conditions match, on every page.
 func TestViewPluginReads(t *testing.T) {
 	c := exampleCatalog(t)
 	tests := []struct {
@@ -62,6 +62,15 @@ func TestViewPluginReads(t *testing.T) {
 			}
 			if want := slices.Contains(tt.want, ref); (e != nil) != want {
 				t.Errorf("%s: get %s: %s, want found=%v", tt.name, ref, e, want)
+			}
+		}
+		// Has answers as ByRefs does, for a key of an entity in scope, out of scope, or
+		// of no entity.
+		keys := []string{"component:default/payments-service", "component:default/checkout-service", "component:default/nope", ""}
+		has, byRefs := v.Has(keys), v.ByRefs(keys, nil)
+		for i, k := range keys {
+			if want := slices.Contains(tt.want, k); has[i] != want || (byRefs[i] != nil) != want {
+				t.Errorf("%s: Has(%q) = %v, ByRefs found %v; want %v", tt.name, k, has[i], byRefs[i] != nil, want)
 			}
 		}
 		var got []string

@@ -3,17 +3,49 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/catalog/model"
 	"greenroom.dev/greenroom/host/internal/frontend"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
+	"greenroom.dev/greenroom/host/internal/identity"
+	"greenroom.dev/greenroom/host/internal/permission"
 )
 
-// catalogSource serves the catalog pages from the catalog's indexes.
-type catalogSource struct{ c *catalog.Catalog }
+// decider decides a permission for a caller: the host's permission.Engine.
+type decider interface {
+	Decide(p identity.Principal, perm permission.Permission) permission.Decision
+}
+
+// catalogSource serves the catalog pages from the catalog's indexes, as the caller of
+// each page may read them: every read goes through the View of the caller's
+// catalog.entity.read decision (identity.From(ctx)), so an entity the caller may not
+// read is absent from lists, totals, facets and links, and its page is the site's 404.
+// Without a policy (perms nil) every entity is read.
+type catalogSource struct {
+	c     *catalog.Catalog
+	perms decider
+}
+
+// view is the catalog as the page's caller may read it.
+func (s catalogSource) view(ctx context.Context) (catalog.View, error) {
+	if s.perms == nil {
+		return s.c.Within(catalog.Expr{}), nil
+	}
+	x, err := catalog.DecisionExpr(s.perms.Decide(identity.From(ctx), permission.CatalogEntityRead))
+	if err != nil {
+		return catalog.View{}, fmt.Errorf("catalog: apply the %s decision: %w", permission.CatalogEntityRead.Name, err)
+	}
+	return s.c.Within(x), nil
+}
 
 func (s catalogSource) QueryEntities(ctx context.Context, q frontend.EntityQuery) (frontend.EntityPage, error) {
+	v, err := s.view(ctx)
+	if err != nil {
+		return frontend.EntityPage{}, err
+	}
 	var conds []string
 	add := func(key, v string) {
 		if v != "" && !strings.ContainsAny(v, ",=") {
@@ -44,7 +76,7 @@ func (s catalogSource) QueryEntities(ctx context.Context, q frontend.EntityQuery
 	if q.Text != "" {
 		sel.FullText = catalog.FullText{Term: q.Text, Fields: []string{"metadata.name", "metadata.title", "metadata.description"}}
 	}
-	items, total := s.c.Select(sel)
+	items, total := v.Select(sel)
 	page := frontend.EntityPage{TotalItems: total, Items: make([]ext.Entity, 0, len(items))}
 	for _, b := range items {
 		var e ext.Entity
@@ -58,11 +90,15 @@ func (s catalogSource) QueryEntities(ctx context.Context, q frontend.EntityQuery
 }
 
 func (s catalogSource) GetEntity(ctx context.Context, ref string) (*ext.Entity, error) {
-	b, err := s.c.GetEntity(ref, nil)
+	v, err := s.view(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if b == nil { // the catalog has no such entity
+	b, err := v.GetEntity(ref, nil)
+	if err != nil {
+		return nil, err
+	}
+	if b == nil { // no such entity, or not one the caller may read
 		return nil, nil
 	}
 	var e ext.Entity
@@ -74,7 +110,11 @@ func (s catalogSource) GetEntity(ctx context.Context, ref string) (*ext.Entity, 
 }
 
 func (s catalogSource) Facets(ctx context.Context, fields []string) (map[string][]frontend.FacetCount, error) {
-	res := s.c.Facets(fields, nil)
+	v, err := s.view(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := v.Facets(fields, nil)
 	out := make(map[string][]frontend.FacetCount, len(res))
 	for k, vs := range res {
 		l := make([]frontend.FacetCount, len(vs))
@@ -84,4 +124,18 @@ func (s catalogSource) Facets(ctx context.Context, fields []string) (map[string]
 		out[k] = l
 	}
 	return out, nil
+}
+
+func (s catalogSource) Readable(ctx context.Context, refs []string) ([]bool, error) {
+	v, err := s.view(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(refs))
+	for i, r := range refs {
+		if ref, err := model.ParseRef(r, model.RefContext{}); err == nil {
+			keys[i] = ref.Key()
+		}
+	}
+	return v.Has(keys), nil
 }

@@ -17,6 +17,8 @@ import (
 
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/frontend"
+	"greenroom.dev/greenroom/host/internal/identity"
+	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/plugintest"
 )
 
@@ -46,7 +48,7 @@ func catalogApp(t *testing.T, root string, files map[string]string) (*catalog.Ca
 	if err := c.RefreshAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	app, err := frontend.New(context.Background(), frontend.Options{Catalog: catalogSource{c}})
+	app, err := frontend.New(context.Background(), frontend.Options{Catalog: catalogSource{c: c}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +157,14 @@ func TestCatalogIndexOwnerFilter(t *testing.T) {
 		return "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
 			"\nspec:\n  type: service\n  lifecycle: production\n  owner: " + owner + "\n"
 	}
+	owner := func(kind, name, ns, spec string) string {
+		return "apiVersion: backstage.io/v1alpha1\nkind: " + kind + "\nmetadata:\n  name: " + name + "\n  namespace: " + ns + "\nspec: " + spec + "\n"
+	}
 	_, app, _ := catalogApp(t, "all.yaml", map[string]string{
 		"all.yaml": strings.Join([]string{owned("a", "default", "team-x"), owned("b", "default", "group:default/team-x"),
-			owned("c", "ops", "team-x"), owned("d", "default", "user:ops/bob")}, "---\n"),
+			owned("c", "ops", "team-x"), owned("d", "default", "user:ops/bob"),
+			owner("Group", "team-x", "default", "{type: team, children: []}"), owner("Group", "team-x", "ops", "{type: team, children: []}"),
+			owner("User", "bob", "ops", "{memberOf: []}")}, "---\n"),
 	})
 	for target, want := range map[string][]string{
 		"/catalog": {
@@ -281,5 +288,118 @@ spec:
 	}
 	if t.Failed() {
 		t.Logf("%s", mainOf(page))
+	}
+}
+
+// teamCatalog is a catalog of two teams, each owning a component, with jane in team-a;
+// team-a's component depends on team-b's.
+var teamCatalog = map[string]string{"all.yaml": strings.Join([]string{
+	"apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n",
+	"apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-b}\nspec: {type: team, children: []}\n",
+	"apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: jane}\nspec: {memberOf: [team-a], profile: {displayName: Jane Doe, email: jane@example.com}}\n",
+	"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a-service, tags: [go]}\nspec: {type: service, lifecycle: production, owner: team-a, dependsOn: [component:b-service]}\n",
+	"apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: a-api}\nspec: {type: openapi, lifecycle: production, owner: team-a, definition: x}\n",
+	"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: b-service, tags: [rust]}\nspec: {type: website, lifecycle: experimental, owner: team-b}\n",
+}, "---\n")}
+
+// teamPolicy lets team-a's members read what their teams own, and every Group and
+// User; and refresh the components they own.
+func teamPolicy(t *testing.T) *permission.Engine {
+	t.Helper()
+	dir := t.TempDir()
+	writeTeamPolicy(dir)
+	e, err := permission.NewEngine(permission.Config{Enabled: true, RBAC: permission.RBAC{
+		PoliciesCSVFile: "policy.csv", ConditionalPoliciesFile: "conditions.yaml"}}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// writeTeamPolicy writes teamPolicy's files, policy.csv and conditions.yaml, into dir.
+func writeTeamPolicy(dir string) {
+	os.WriteFile(filepath.Join(dir, "policy.csv"), []byte("g, group:default/team-a, role:default/dev\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "conditions.yaml"), []byte(`result: CONDITIONAL
+roleEntityRef: role:default/dev
+pluginId: catalog
+resourceType: catalog-entity
+permissionMapping: [read]
+conditions:
+  anyOf:
+    - {rule: IS_ENTITY_OWNER, resourceType: catalog-entity, params: {claims: [$ownerRefs]}}
+    - {rule: IS_ENTITY_KIND, resourceType: catalog-entity, params: {kinds: [Group, User]}}
+---
+result: CONDITIONAL
+roleEntityRef: role:default/dev
+pluginId: catalog
+resourceType: catalog-entity
+permissionMapping: [update]
+conditions:
+  allOf:
+    - {rule: IS_ENTITY_OWNER, resourceType: catalog-entity, params: {claims: [$ownerRefs]}}
+    - {rule: IS_ENTITY_KIND, resourceType: catalog-entity, params: {kinds: [Component]}}
+`), 0o644)
+}
+
+var jane = identity.NewUser("user:default/jane", []string{"group:default/team-a"})
+
+// TestCatalogPagesReadAsTheCaller: the pages read the catalog through the caller's
+// catalog.entity.read decision, which the index applies: jane sees what team-a owns
+// and the teams and users, in lists, totals, facet counts and links; team-b's
+// component is absent, its page the site's 404 and the link to it plain text. Nobody
+// (the policy denies it) sees nothing.
+func TestCatalogPagesReadAsTheCaller(t *testing.T) {
+	c, _, _ := catalogApp(t, "all.yaml", teamCatalog)
+	app, err := frontend.New(context.Background(), frontend.Options{Catalog: catalogSource{c, teamPolicy(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asJane := identity.With(context.Background(), jane)
+	render := func(ctx context.Context, target string) (int, string) {
+		u, _ := url.Parse(target)
+		st, b := app.RenderPage(ctx, u.EscapedPath(), u.Query())
+		return st, mainOf(string(b))
+	}
+	for _, tc := range []struct {
+		ctx    context.Context
+		target string
+		status int
+		want   []string
+		not    []string
+	}{
+		{asJane, "/catalog", 200,
+			[]string{`5 entities`, `href="/catalog/default/component/a-service"`, `href="/catalog/default/api/a-api"`,
+				`<option value="Component">Component (1)</option>`, `<option value="group:default/team-a">team-a (2)</option>`,
+				`<option value="go">go (1)</option>`},
+			[]string{`b-service`, `team-b (`, `rust`, `website`, `experimental`}},
+		{asJane, "/catalog?kind=group", 200, []string{`2 entities`, `href="/catalog/default/group/team-b"`}, nil},
+		{asJane, "/catalog?q=b-service", 200, []string{`No entities match these filters.`}, []string{`href="/catalog/default/component/b-service"`}},
+		{asJane, "/catalog/default/component/a-service", 200,
+			[]string{`<td>dependsOn</td><td>component:default/b-service</td>`,
+				`<td>ownedBy</td><td><a class="gr-link" href="/catalog/default/group/team-a">group:default/team-a</a></td>`},
+			[]string{`href="/catalog/default/component/b-service"`}},
+		{asJane, "/catalog/default/component/b-service", 404, []string{`<h1>Page not found</h1>`, `The catalog has no entity component:default/b-service.`}, nil},
+		{asJane, "/catalog/default/group/team-b", 200, []string{`<h1>team-b</h1>`}, nil},
+		{context.Background(), "/catalog", 200, []string{`0 entities`, `No entities match these filters.`}, []string{`a-service`}},
+		{context.Background(), "/catalog/default/component/a-service", 404, []string{`Page not found`}, nil},
+	} {
+		st, html := render(tc.ctx, tc.target)
+		if st != tc.status {
+			t.Errorf("%s as %s: status %d, want %d", tc.target, identity.From(tc.ctx).Name(), st, tc.status)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(html, w) {
+				t.Errorf("%s as %s: page lacks %s", tc.target, identity.From(tc.ctx).Name(), w)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(html, n) {
+				t.Errorf("%s as %s: page has %s", tc.target, identity.From(tc.ctx).Name(), n)
+			}
+		}
+		if t.Failed() {
+			t.Logf("%s", html)
+			t.FailNow()
+		}
 	}
 }

@@ -38,7 +38,7 @@ func BenchmarkCatalogIndex100k(b *testing.B) {
 	if err := c.RefreshAll(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	app, err := frontend.New(context.Background(), frontend.Options{Catalog: catalogSource{c}})
+	app, err := frontend.New(context.Background(), frontend.Options{Catalog: catalogSource{c: c}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -222,6 +222,7 @@ func (h *host) startServer(context.Context) error {
 			PermissionAPI:  permission.NewAPI(h.permissions, h.resolveResource),
 			AllowAnonymous: func() bool { return h.auth.AllowAnonymous() },
 			Log:            h.audit,
+			Origins:        origins(h.cfg),
 		},
 	})
 	addr := net.JoinHostPort(h.cfg.Backend.Listen.Host, strconv.Itoa(*h.cfg.Backend.Listen.Port))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -300,7 +299,9 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		pluginExts = append(pluginExts, es...)
 	}
 	app, err := frontend.New(ctx, frontend.Options{
-		Catalog:    catalogSource{h.catalog},
+		Catalog:    catalogSource{h.catalog, h.permissions},
+		SignIn:     h.signIn(cfg),
+		Authorizer: h,
 		Config:     exts,
 		Extensions: pluginExts,
 	})
@@ -311,11 +312,6 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		h.log.Warn("frontend extension problem", "err", p)
 	}
 	return app, nil
-}
-
-// RenderPage implements server.Pages with the current app.
-func (h *host) RenderPage(ctx context.Context, path string, query url.Values, theme string) (int, []byte) {
-	return h.app.Load().Render(ctx, frontend.Request{Path: path, Query: query, Theme: theme})
 }
 
 func (h *host) ready() error {

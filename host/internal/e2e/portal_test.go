@@ -48,8 +48,24 @@ func startPortal(t *testing.T, pluginsYAML, extensionsYAML string) *portal {
 	dir := t.TempDir()
 	p := &portal{dir: dir, config: filepath.Join(dir, "app-config.yaml")}
 	p.writeConfig(t, root, pluginsYAML, extensionsYAML)
+	p.start(t)
+	return p
+}
+
+// startPortalIn starts the binary on dir/app-config.yaml, which the caller wrote.
+func startPortalIn(t *testing.T, dir string) *portal {
+	t.Helper()
+	p := &portal{dir: dir, config: filepath.Join(dir, "app-config.yaml")}
+	p.start(t)
+	return p
+}
+
+// start runs the binary on p.config and waits until it is ready and its catalog's
+// first pass is done.
+func (p *portal) start(t *testing.T) {
+	t.Helper()
 	p.cmd = exec.Command(buildBinary(t), "serve", "--config", p.config)
-	p.cmd.Dir = dir
+	p.cmd.Dir = p.dir
 	stderr, _ := p.cmd.StderrPipe()
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -104,7 +120,6 @@ func startPortal(t *testing.T, pluginsYAML, extensionsYAML string) *portal {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return p
 }
 
 // testToken is the static external-access token the test portals accept: plugin routes

@@ -9,18 +9,26 @@ import (
 	"greenroom.dev/greenroom/host/internal/frontend/ui"
 )
 
-// Builtins are the host's extensions: the shell (app, app/layout, app/nav,
-// app/routes), page:home, page:catalog, page:catalog/entity, the entity cards
-// entity-card:catalog/about, /relations and /links, and nav-item:home and
-// nav-item:catalog. src may be nil; the catalog pages then say so.
-func Builtins(src CatalogSource) []ext.Extension {
-	return append(shell(), pages(src)...)
+// Builtins are the host's extensions over opts' catalog, sign-in and authorizer: the
+// shell (app, app/layout with the header's account area, app/nav, app/routes),
+// page:home, page:catalog, page:catalog/entity, the entity cards
+// entity-card:catalog/about, /relations and /links, nav-item:home and
+// nav-item:catalog, page:signin and page:user-settings. opts.Catalog may be nil; the
+// catalog pages then say so.
+func Builtins(opts Options) []ext.Extension {
+	return append(append(shell(opts), pages(opts)...), accountPages(opts)...)
 }
 
 // Options configure an App.
 type Options struct {
-	// Catalog backs the catalog pages; nil shows "not configured" there.
+	// Catalog backs the catalog pages; nil shows "not configured" there. The pages read
+	// it as their caller (identity.From(ctx)).
 	Catalog CatalogSource
+	// SignIn is the host's sign-in, for the sign-in page, the header's account area and
+	// the settings page; nil: the host has none, and the header offers no sign-in.
+	SignIn *SignIn
+	// Authorizer decides the actions the pages offer their caller; nil offers none.
+	Authorizer Authorizer
 	// Extensions are the frontend plugins' extensions, after the host's built-ins, in
 	// the order of the plugins in config. That order is the default order in inputs.
 	Extensions []ext.Extension
@@ -40,7 +48,7 @@ type App struct {
 // problem (see ext.Build), each naming its extension. Failures of single factories
 // do not fail New; they are in Problems and shown as error boxes.
 func New(ctx context.Context, opts Options) (*App, error) {
-	exts := append(Builtins(opts.Catalog), opts.Extensions...)
+	exts := append(Builtins(opts), opts.Extensions...)
 	tree, err := ext.Build(ctx, exts, opts.Config)
 	if err != nil {
 		return nil, fmt.Errorf("app extensions: %w", err)
@@ -68,6 +76,10 @@ type Request struct {
 	// Theme forces ui.ThemeLight or ui.ThemeDark (for example from a cookie); ""
 	// follows the browser.
 	Theme string
+	// Session is the caller's browser session, if it has one: the header's user menu
+	// offers to end it, and the settings page shows it. The caller itself is
+	// identity.From(ctx).
+	Session *Session
 }
 
 // RenderPage renders the page at path: a complete HTML document and its status
@@ -95,7 +107,7 @@ func (a *App) Render(ctx context.Context, req Request) (status int, html []byte)
 			ui.ErrorBox("The app failed to start", fmt.Sprint(a.tree.Problems())),
 		}}
 	} else {
-		n = render(ctx, a.root, rc)
+		n = render(withSession(ctx, req.Session), a.root, rc)
 	}
 	return rc.Status(), ui.Document(&n, ui.DocumentOptions{SiteTitle: a.title, Theme: req.Theme})
 }

@@ -8,8 +8,12 @@ import (
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 )
 
-// CatalogSource is what the catalog pages need from the catalog. The lead plugs in
-// the real catalog; MemoryCatalog is a complete in-memory implementation.
+// CatalogSource is what the catalog pages need from the catalog. The host's source
+// reads as the caller of the page (identity.From(ctx)) may read, through its
+// catalog.entity.read decision: an entity the caller may not read is absent from
+// queries, their totals and facet counts, GetEntity answers nil for it (the site's 404)
+// and Readable false. MemoryCatalog is a complete in-memory implementation that shows
+// every entity to everyone.
 type CatalogSource interface {
 	// QueryEntities returns one page of the entities that match q, in a stable order,
 	// and how many match in all.
@@ -23,6 +27,11 @@ type CatalogSource interface {
 	// first. Fields are Backstage facet names: FacetKind, FacetOwner, ... FacetOwner
 	// counts owners by their full refs, as relations.ownedBy holds them.
 	Facets(ctx context.Context, fields []string) (map[string][]FacetCount, error)
+	// Readable reports, for each full ref kind:namespace/name (compared
+	// case-insensitively), whether the caller may read that entity: the pages link
+	// only to those, since the page of any other is the site's 404. An entity the
+	// catalog does not have is not readable either.
+	Readable(ctx context.Context, refs []string) ([]bool, error)
 }
 
 // Facet fields the catalog index page asks for.
@@ -133,8 +142,7 @@ func ownerRef(e *ext.Entity) string {
 	if owner == "" {
 		return ""
 	}
-	kind, ns, name := parseEntityRef(owner, "group", e.NamespaceOrDefault())
-	return strings.ToLower(kind + ":" + ns + "/" + name)
+	return fullRefIn(owner, "group", e.NamespaceOrDefault())
 }
 
 // QueryEntities implements CatalogSource.
@@ -186,6 +194,15 @@ func (m *MemoryCatalog) GetEntity(_ context.Context, ref string) (*ext.Entity, e
 	}
 	e := m.entities[i]
 	return &e, nil
+}
+
+// Readable implements CatalogSource: the refs of the catalog's entities.
+func (m *MemoryCatalog) Readable(_ context.Context, refs []string) ([]bool, error) {
+	out := make([]bool, len(refs))
+	for i, r := range refs {
+		_, out[i] = m.byRef[strings.ToLower(r)]
+	}
+	return out, nil
 }
 
 // Facets implements CatalogSource.

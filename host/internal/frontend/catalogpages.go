@@ -14,7 +14,8 @@ import (
 
 // Built-in pages and cards: the home page, nav items, the catalog index page and the
 // entity page with its About, Relations and Links cards.
-func pages(src CatalogSource) []ext.Extension {
+func pages(opts Options) []ext.Extension {
+	src := opts.Catalog
 	home := Page("page:home", "/", func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(func(context.Context, *ext.RenderContext) (ui.Node, error) {
 			return ui.Node{Type: ui.TypePage, Title: "Home", Subtitle: "Your developer portal", Children: []ui.Node{
@@ -42,7 +43,7 @@ func pages(src CatalogSource) []ext.Extension {
 			tabs = append(tabs, partOf(a))
 		}
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
-			return entityPage(ctx, src, rc, cards, tabs)
+			return entityPage(ctx, src, opts.Authorizer, rc, cards, tabs)
 		}), nil
 	})
 	entity.ConfigSchema = nil // its path is fixed: entity links are built with EntityPath
@@ -52,10 +53,10 @@ func pages(src CatalogSource) []ext.Extension {
 	}
 
 	about := EntityCard("entity-card:catalog/about", "", func(context.Context, ext.FactoryInput) (ext.Element, error) {
-		return element(aboutCard), nil
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return aboutCard(ctx, src, rc) }), nil
 	})
 	relations := EntityCard("entity-card:catalog/relations", "", func(context.Context, ext.FactoryInput) (ext.Element, error) {
-		return element(relationsCard), nil
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return relationsCard(ctx, src, rc) }), nil
 	})
 	links := EntityCard("entity-card:catalog/links", "has:links", func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(linksCard), nil
@@ -156,6 +157,16 @@ func catalogIndex(ctx context.Context, src CatalogSource, rc *ext.RenderContext,
 		page.Children = append(page.Children, ui.Empty("Nothing found", msg, ui.Link("Clear filters", rc.Path)))
 		return page, nil
 	}
+	owners := make([]string, 0, len(res.Items))
+	for i := range res.Items {
+		if o := ownerRef(&res.Items[i]); o != "" {
+			owners = append(owners, o)
+		}
+	}
+	may, err := readable(ctx, src, owners)
+	if err != nil {
+		return ui.Node{}, err
+	}
 	table := ui.Node{Type: ui.TypeTable, Columns: []string{"Name", "Kind", "Type", "Owner", "Lifecycle", "Description", "Tags"}}
 	for i := range res.Items {
 		e := &res.Items[i]
@@ -171,7 +182,7 @@ func catalogIndex(ctx context.Context, src CatalogSource, rc *ext.RenderContext,
 			ui.Link(name, EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name)),
 			ui.Text(e.Kind),
 			ui.Text(e.SpecString("type")),
-			ownerLink(e),
+			ownerLink(e, may),
 			ui.Text(e.SpecString("lifecycle")),
 			ui.Text(e.Metadata.Description),
 			{Type: ui.TypeGroup, Children: tagNodes},
@@ -222,27 +233,57 @@ func selectFieldLabeled(name, label, value string, counts []FacetCount, show fun
 	return f
 }
 
+// readable asks src which of refs (full refs, any case) the caller may read, keyed by
+// the lower-cased ref: the pages link only to those.
+func readable(ctx context.Context, src CatalogSource, refs []string) (map[string]bool, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	ok, err := src.Readable(ctx, refs)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: which entities may be read: %w", err)
+	}
+	may := make(map[string]bool, len(refs))
+	for i, r := range refs {
+		if i < len(ok) && ok[i] {
+			may[strings.ToLower(r)] = true
+		}
+	}
+	return may, nil
+}
+
+// entityLink links text to the page of the entity kind:namespace/name when may holds
+// its ref; otherwise it is text, since that page would be the site's 404 for this
+// caller.
+func entityLink(text, kind, ns, name string, may map[string]bool) ui.Node {
+	if !may[strings.ToLower(kind+":"+ns+"/"+name)] {
+		return ui.Text(text)
+	}
+	return ui.Link(text, EntityPath(ns, kind, name))
+}
+
 // ownerLink shows an entity's owner by its short name (Backstage's humanizeEntityRef
 // with default kind Group: team-a, other-namespace/team-b, user:jane), linked to the
-// owner's page.
-func ownerLink(e *ext.Entity) ui.Node {
+// owner's page when may holds the owner's ref.
+func ownerLink(e *ext.Entity, may map[string]bool) ui.Node {
 	ref := e.SpecString("owner")
 	if ref == "" {
 		return ui.Text("")
 	}
 	kind, ns, name := parseEntityRef(ref, "group", e.NamespaceOrDefault())
-	return ui.Link(humanize(kind, ns, name, "group"), EntityPath(ns, kind, name))
+	return entityLink(humanize(kind, ns, name, "group"), kind, ns, name, may)
 }
 
-func refLink(ref, defKind, defNamespace string) ui.Node {
+// refLink shows ref, linked to its entity's page when may holds the entity's ref.
+func refLink(ref, defKind, defNamespace string, may map[string]bool) ui.Node {
 	if ref == "" {
 		return ui.Text("")
 	}
 	kind, ns, name := parseEntityRef(ref, defKind, defNamespace)
-	return ui.Link(ref, EntityPath(ns, kind, name))
+	return entityLink(ref, kind, ns, name, may)
 }
 
-func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
+func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
 	if src == nil {
 		return ui.Node{Type: ui.TypePage, Title: "Entity", Children: []ui.Node{ui.Empty("No catalog", "The catalog is not configured on this host.")}}, nil
 	}
@@ -277,7 +318,7 @@ func entityPage(ctx context.Context, src CatalogSource, rc *ext.RenderContext, c
 		badges = append(badges, ui.Badge(l, tone))
 	}
 	page := ui.Node{Type: ui.TypePage, Title: title, Subtitle: e.Metadata.Description, Children: []ui.Node{
-		{Type: ui.TypeHeader, Title: e.Ref(), Children: badges},
+		{Type: ui.TypeHeader, Title: e.Ref(), Children: append(badges, entityActions(ctx, authz, e)...)},
 	}}
 	if errs := e.ProcessingErrors(); len(errs) > 0 {
 		page.Children = append(page.Children, processingErrorsCard(errs))
@@ -342,10 +383,24 @@ func processingErrorsCard(errs []ext.EntityStatusError) ui.Node {
 	return card
 }
 
-func aboutCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
+func aboutCard(ctx context.Context, src CatalogSource, rc *ext.RenderContext) (ui.Node, error) {
 	e := rc.Entity
 	if e == nil {
 		return ui.Node{}, fmt.Errorf("no entity on this page")
+	}
+	ns := e.NamespaceOrDefault()
+	var refs []string
+	if o := ownerRef(e); o != "" {
+		refs = append(refs, o)
+	}
+	for _, k := range []string{"system", "domain"} {
+		if r := e.SpecString(k); r != "" {
+			refs = append(refs, fullRefIn(r, k, ns))
+		}
+	}
+	may, err := readable(ctx, src, refs)
+	if err != nil {
+		return ui.Node{}, err
 	}
 	kv := ui.Node{Type: ui.TypeKV}
 	add := func(k string, v ui.Node) { kv.Pairs = append(kv.Pairs, ui.Pair{Key: k, Value: v}) }
@@ -354,12 +409,12 @@ func aboutCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
 		desc = "No description."
 	}
 	add("Description", ui.Text(desc))
-	add("Owner", ownerLink(e))
+	add("Owner", ownerLink(e, may))
 	if s := e.SpecString("system"); s != "" {
-		add("System", refLink(s, "system", e.NamespaceOrDefault()))
+		add("System", refLink(s, "system", ns, may))
 	}
 	if d := e.SpecString("domain"); d != "" {
-		add("Domain", refLink(d, "domain", e.NamespaceOrDefault()))
+		add("Domain", refLink(d, "domain", ns, may))
 	}
 	add("Kind", ui.Text(e.Kind))
 	if t := e.SpecString("type"); t != "" {
@@ -379,7 +434,7 @@ func aboutCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
 	return ui.Card("About", kv), nil
 }
 
-func relationsCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
+func relationsCard(ctx context.Context, src CatalogSource, rc *ext.RenderContext) (ui.Node, error) {
 	e := rc.Entity
 	if e == nil {
 		return ui.Node{}, fmt.Errorf("no entity on this page")
@@ -394,9 +449,18 @@ func relationsCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
 		}
 		return rels[i].TargetRef < rels[j].TargetRef
 	})
+	ns := e.NamespaceOrDefault()
+	refs := make([]string, len(rels))
+	for i, r := range rels {
+		refs[i] = fullRefIn(r.TargetRef, "component", ns)
+	}
+	may, err := readable(ctx, src, refs)
+	if err != nil {
+		return ui.Node{}, err
+	}
 	t := ui.Node{Type: ui.TypeTable, Columns: []string{"Relation", "Entity"}}
 	for _, r := range rels {
-		t.Rows = append(t.Rows, []ui.Node{ui.Text(r.Type), refLink(r.TargetRef, "component", e.NamespaceOrDefault())})
+		t.Rows = append(t.Rows, []ui.Node{ui.Text(r.Type), refLink(r.TargetRef, "component", ns, may)})
 	}
 	return ui.Card("Relations", t), nil
 }

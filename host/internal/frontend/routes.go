@@ -51,6 +51,13 @@ func fullRef(ref, defKind string) string {
 	return strings.ToLower(kind + ":" + ns + "/" + name)
 }
 
+// fullRefIn completes [kind:][namespace/]name to a lower-cased kind:namespace/name,
+// with defKind and defNamespace.
+func fullRefIn(ref, defKind, defNamespace string) string {
+	kind, ns, name := parseEntityRef(ref, defKind, defNamespace)
+	return strings.ToLower(kind + ":" + ns + "/" + name)
+}
+
 // humanizeRef is humanize for a full ref kind:namespace/name.
 func humanizeRef(ref, defKind string) string {
 	kind, ns, name := parseEntityRef(ref, defKind, "default")

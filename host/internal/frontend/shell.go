@@ -31,7 +31,7 @@ func render(ctx context.Context, el ext.Element, rc *ext.RenderContext) ui.Node 
 }
 
 // shell is the host's app shell: app, app/layout, app/nav, app/routes.
-func shell() []ext.Extension {
+func shell(opts Options) []ext.Extension {
 	return []ext.Extension{
 		trusted(ext.Extension{
 			ID: "app", Source: "host",
@@ -54,7 +54,11 @@ func shell() []ext.Extension {
 				return []ext.Value{ext.ElementRef.Value(element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
 					// Content first: it sets the status and may fail; the nav does not depend on it.
 					c := render(ctx, content, rc)
-					return ui.Node{Type: ui.TypeLayout, Title: title, Children: []ui.Node{render(ctx, nav, rc), c}}, nil
+					children := []ui.Node{render(ctx, nav, rc), c}
+					if opts.SignIn != nil {
+						children = append(children, accountArea(ctx, opts.SignIn, opts.Catalog, rc))
+					}
+					return ui.Node{Type: ui.TypeLayout, Title: title, Children: children}, nil
 				}))}, nil
 			}),
 		}),

@@ -52,6 +52,11 @@ type Access struct {
 	// Log records every request the barrier or the policy refuses, and every admin
 	// action, naming the caller; nil records nothing.
 	Log *audit.Log
+	// Origins are the portal's own origins (scheme://host[:port] of app.baseUrl and
+	// backend.baseUrl): the forms the app's pages post (the entity page's Refresh) are
+	// taken only with an Origin, or else a Referer, of one of them. Empty: the origin
+	// the request was sent to.
+	Origins []string
 }
 
 const principalKey = "greenroom.principal"

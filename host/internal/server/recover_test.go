@@ -7,15 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 )
 
 type panickingPages struct{}
 
-func (panickingPages) RenderPage(ctx context.Context, path string, q url.Values, theme string) (int, []byte) {
-	if path == "/boom" {
+func (panickingPages) RenderPage(ctx context.Context, req PageRequest) (int, []byte) {
+	if req.Path == "/boom" {
 		var m map[string]int
 		//lint:ignore SA5000 deliberate: a runtime panic, as a real bug would cause
 		m["x"]++ // nil map write: a real bug's panic

@@ -2,10 +2,13 @@
 // knows fiber: everything it serves comes from plain-Go interfaces, so the parts behind
 // it are testable without an HTTP framework.
 //
-// In the order fiber matches them: /healthz and /readyz, the catalog API under
-// /api/catalog, the proxy under /api/proxy, POST /api/admin/reload, GET /api/audit when
-// enabled, backend plugin routes under /api/<plugin-id>/, and last the web app's pages,
-// sent with the Content-Security-Policy it is given. Errors use Backstage's error body,
+// In the order fiber matches them: /healthz and /readyz, sign-in under /api/auth and
+// the permission API under /api/permission, the catalog API under /api/catalog and the
+// forms the app's pages post (POST /api/app/refresh), the proxy under /api/proxy, POST
+// /api/admin/reload, GET /api/audit when enabled, backend plugin routes under
+// /api/<plugin-id>/, and last the web app's pages, sent with the
+// Content-Security-Policy it is given (or, for a caller who must sign in first, a
+// redirect to the sign-in page). Errors use Backstage's error body,
 // and a handler that panics answers 500 instead of ending the process.
 //
 // A plugin request is encoded straight from fasthttp's request into a pooled buffer and
@@ -127,6 +130,7 @@ func New(opts Options) *Server {
 	s.mountAuth()
 	if opts.Catalog != nil {
 		s.mountCatalog(opts.Catalog)
+		s.mountActions(opts.Catalog)
 	}
 	if opts.Proxy != nil {
 		s.mountProxy(opts.Proxy)

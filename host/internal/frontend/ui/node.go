@@ -41,6 +41,18 @@ const (
 	TypeNav      = "nav"      // host navigation: children are links, selected marks the current one
 )
 
+// Host-only component types, for the host's own pages: the sign-in page, the user
+// menu and the actions a caller may take. They are not in the plugins' schema, and
+// Validate refuses a tree that holds one, so no plugin can post a form, put a menu in
+// the top bar or show an image the host did not choose.
+const (
+	TypeAccount = "account" // the top bar's account area (in a layout): children, e.g. a sign-in link or a menu
+	TypeMenu    = "menu"    // a menu without script (<details>): title (its button), children (its items)
+	TypeAction  = "action"  // a POST form of one button to this origin: action, fields (hidden), submit, tone
+	TypeButton  = "button"  // a link that looks like a button: text, href
+	TypeImage   = "image"   // an image: href (its http, https or relative URL), text (its description)
+)
+
 // Tones of badges.
 const (
 	ToneNeutral = "neutral"
@@ -136,9 +148,11 @@ const (
 	FieldText   = "text"
 	FieldSearch = "search"
 	FieldSelect = "select"
+	// FieldHidden is a hidden field (name, value) of a host-only action.
+	FieldHidden = "hidden"
 )
 
-// Field is one input of a GET form.
+// Field is one input of a GET form, or a hidden field of an action.
 type Field struct {
 	Name        string   `json:"name"`
 	Label       string   `json:"label"`
@@ -192,6 +206,16 @@ func Card(title string, children ...Node) Node {
 
 // ErrorBox is an error node.
 func ErrorBox(title, text string) Node { return Node{Type: TypeError, Title: title, Text: text} }
+
+// Action is a host-only POST form of one button, labelled submit, to a path of this
+// origin, with hidden fields given as name, value pairs.
+func Action(submit, action string, nameValues ...string) Node {
+	n := Node{Type: TypeAction, Submit: submit, Action: action}
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		n.Fields = append(n.Fields, Field{Name: nameValues[i], Kind: FieldHidden, Value: nameValues[i+1]})
+	}
+	return n
+}
 
 // Empty is an empty-state node.
 func Empty(title, text string, children ...Node) Node {

@@ -297,6 +297,31 @@ func (r *renderer) node(n *Node, depth int) {
 		r.form(n)
 	case TypeLayout:
 		r.layout(n, depth)
+	case TypeAccount:
+		r.s(`<div class="gr-account">`)
+		r.children(n.Children, depth)
+		r.s(`</div>`)
+	case TypeMenu:
+		r.s(`<details class="gr-menu"><summary class="gr-menu-button">`)
+		r.esc(n.Title)
+		r.s(`</summary><div class="gr-menu-body">`)
+		for i := range n.Children {
+			r.s(`<div class="gr-menu-item">`)
+			r.node(&n.Children[i], depth+1)
+			r.s(`</div>`)
+		}
+		r.s(`</div></details>`)
+	case TypeAction:
+		r.action(n)
+	case TypeButton:
+		r.link("gr-button", n.Href, n.Text, false)
+	case TypeImage:
+		if u := SafeURL(n.Href); u != "" && !strings.HasPrefix(strings.ToLower(u), "mailto:") {
+			r.s(`<img class="gr-image"`)
+			r.attr("src", u)
+			r.attr("alt", n.Text)
+			r.s(` referrerpolicy="no-referrer">`)
+		}
 	case TypeNav:
 		r.s(`<nav class="gr-nav" aria-label="Main"><ul>`)
 		for i := range n.Children {
@@ -467,6 +492,37 @@ func (r *renderer) form(n *Node) {
 	r.s(`</button></form>`)
 }
 
+// action renders a host-only POST form. Its action must be a path of this origin: a
+// form that would post elsewhere is not rendered.
+func (r *renderer) action(n *Node) {
+	action := SafeURL(n.Action)
+	if action == "" || external(action) || !strings.HasPrefix(action, "/") {
+		r.s(`<span class="gr-link-blocked" title="action removed: not a path of this portal">`)
+		r.esc(n.Submit)
+		r.s(`</span>`)
+		return
+	}
+	r.s(`<form class="gr-action" method="post"`)
+	r.attr("action", action)
+	r.s(`>`)
+	for _, f := range n.Fields {
+		r.s(`<input type="hidden"`)
+		r.attr("name", f.Name)
+		r.attr("value", f.Value)
+		r.s(`>`)
+	}
+	class := "gr-button"
+	if n.Tone == ToneDanger {
+		class = "gr-button gr-button-danger"
+	}
+	r.s(`<button type="submit" class="` + class + `">`)
+	r.esc(n.Submit)
+	r.s(`</button></form>`)
+}
+
+// layout renders the shell: the top bar (brand, the account area if a child is one,
+// the theme toggle), the nav if a child is one, and the other children as the main
+// content.
 func (r *renderer) layout(n *Node, depth int) {
 	r.s(`<input type="checkbox" id="gr-theme" class="gr-theme-input" aria-label="Switch between light and dark theme">`)
 	r.s(`<div class="gr-shell"><a class="gr-skip" href="#main">Skip to content</a><header class="gr-topbar"><a class="gr-brand" href="/">`)
@@ -475,13 +531,31 @@ func (r *renderer) layout(n *Node, depth int) {
 	} else {
 		r.esc(n.Title)
 	}
-	r.s(`</a><label for="gr-theme" class="gr-theme-label" title="Switch between light and dark theme">Theme</label></header><div class="gr-body">`)
-	rest := n.Children
-	if len(rest) > 0 && rest[0].Type == TypeNav {
-		r.node(&rest[0], depth+1)
-		rest = rest[1:]
+	r.s(`</a><div class="gr-topbar-end">`)
+	account := slot(n.Children, TypeAccount)
+	if account >= 0 {
+		r.node(&n.Children[account], depth+1)
+	}
+	r.s(`<label for="gr-theme" class="gr-theme-label" title="Switch between light and dark theme">Theme</label></div></header><div class="gr-body">`)
+	nav := slot(n.Children, TypeNav)
+	if nav >= 0 {
+		r.node(&n.Children[nav], depth+1)
 	}
 	r.s(`<main class="gr-main" id="main">`)
-	r.children(rest, depth)
+	for i := range n.Children {
+		if i != nav && i != account {
+			r.node(&n.Children[i], depth+1)
+		}
+	}
 	r.s(`</main></div></div>`)
+}
+
+// slot is the index of the first node of type typ in ns, or -1.
+func slot(ns []Node, typ string) int {
+	for i := range ns {
+		if ns[i].Type == typ {
+			return i
+		}
+	}
+	return -1
 }

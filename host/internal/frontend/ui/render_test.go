@@ -351,3 +351,70 @@ func TestUnsafeHTMLCheckerCatches(t *testing.T) {
 		}
 	}
 }
+
+// TestHostOnlyComponents: the components of the host's own pages render as the sign-in
+// page, the user menu and the actions need them, without script; and a plugin's tree
+// that holds one is refused, so that only the host posts forms or draws a menu.
+func TestHostOnlyComponents(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		n    Node
+		want string
+	}{
+		{"action", Action("Sign out", "/api/auth/oidc/logout", "redirectUrl", `/"><x`),
+			`<form class="gr-action" method="post" action="/api/auth/oidc/logout"><input type="hidden" name="redirectUrl" value="/&#34;&gt;&lt;x"><button type="submit" class="gr-button">Sign out</button></form>`},
+		{"danger action", Node{Type: TypeAction, Submit: "Unregister", Action: "/x", Tone: ToneDanger},
+			`<form class="gr-action" method="post" action="/x"><button type="submit" class="gr-button gr-button-danger">Unregister</button></form>`},
+		{"action to another origin", Action("Go", "https://evil.example/x"), `<span class="gr-link-blocked" title="action removed: not a path of this portal">Go</span>`},
+		{"action to a scheme-relative URL", Action("Go", "//evil.example/x"), `<span class="gr-link-blocked" title="action removed: not a path of this portal">Go</span>`},
+		{"action to script", Action("Go", "javascript:alert(1)"), `<span class="gr-link-blocked" title="action removed: not a path of this portal">Go</span>`},
+		{"menu", Node{Type: TypeMenu, Title: "Jane <Doe>", Children: []Node{Link("Settings", "/settings"), Text("x")}},
+			`<details class="gr-menu"><summary class="gr-menu-button">Jane &lt;Doe&gt;</summary><div class="gr-menu-body"><div class="gr-menu-item"><a class="gr-link" href="/settings">Settings</a></div><div class="gr-menu-item">x</div></div></details>`},
+		{"button", Node{Type: TypeButton, Text: "Enter as guest", Href: "/api/auth/guest/start?env=development"},
+			`<a class="gr-button" href="/api/auth/guest/start?env=development">Enter as guest</a>`},
+		{"image", Node{Type: TypeImage, Href: "https://idp.example/jane.png", Text: "Jane"},
+			`<img class="gr-image" src="https://idp.example/jane.png" alt="Jane" referrerpolicy="no-referrer">`},
+		{"image with a script URL", Node{Type: TypeImage, Href: "javascript:alert(1)", Text: "x"}, ``},
+		{"image with a mailto URL", Node{Type: TypeImage, Href: "mailto:x@example.com", Text: "x"}, ``},
+		{"account", Node{Type: TypeAccount, Children: []Node{Link("Sign in", "/signin")}},
+			`<div class="gr-account"><a class="gr-link" href="/signin">Sign in</a></div>`},
+	} {
+		var b bytes.Buffer
+		Render(&b, &tc.n)
+		if b.String() != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, b.String(), tc.want)
+		}
+	}
+
+	// In a layout the account area goes to the top bar, whatever its place among the
+	// children; the nav to the side; the rest to the main content.
+	layout := Node{Type: TypeLayout, Title: "Acme", Children: []Node{
+		{Type: TypePage, Title: "P"},
+		{Type: TypeAccount, Children: []Node{{Type: TypeMenu, Title: "Jane"}}},
+		{Type: TypeNav, Children: []Node{Link("Home", "/")}},
+	}}
+	var b bytes.Buffer
+	Render(&b, &layout)
+	got := b.String()
+	top := strings.Index(got, `<div class="gr-account">`)
+	end := strings.Index(got, `</header>`)
+	nav := strings.Index(got, `<nav class="gr-nav"`)
+	main := strings.Index(got, `<main class="gr-main" id="main"><div class="gr-page">`)
+	if top < 0 || end < top || nav < end || main < nav || strings.Count(got, "gr-account") != 1 {
+		t.Errorf("layout: account at %d, end of top bar %d, nav %d, main %d:\n%s", top, end, nav, main, got)
+	}
+
+	// A plugin cannot use them.
+	for _, in := range []string{
+		`{"type":"action","action":"/api/catalog/refresh","submit":"Refresh"}`,
+		`{"type":"card","children":[{"type":"menu","title":"x"}]}`,
+		`{"type":"button","text":"x","href":"/"}`,
+		`{"type":"image","href":"https://example.com/x.png"}`,
+		`{"type":"layout","children":[{"type":"account"}]}`,
+		`{"type":"form","fields":[{"name":"entityRef","label":"x","kind":"hidden","value":"component:default/x"}]}`,
+	} {
+		if _, err := Decode([]byte(in)); err == nil {
+			t.Errorf("Decode(%s) accepted a host-only component", in)
+		}
+	}
+}
