@@ -269,7 +269,8 @@ type PermissionGrant struct{}
 
 // Limits bound a plugin's resources.
 type Limits struct {
-	// Memory caps each instance's memory. Default 64MiB.
+	// Memory caps each instance's memory: its linear memory and its host arena together.
+	// Default 64MiB.
 	Memory units.ByteSize `yaml:"memory"`
 	// Timeout is the time allowed per call. Default 5s.
 	Timeout units.Duration `yaml:"timeout"`

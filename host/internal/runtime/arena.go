@@ -32,16 +32,20 @@ type arena struct {
 	top    uint64  // bump pointer
 	blocks []block // in address order
 	nfree  int     // blocks with status blockFree
-	limit  uint64  // maximum top
+	limit  uint64  // the instance's memory limit, for messages and as a hard cap on top
+	// budget is the instance's: every byte handed out past top is taken from it, and
+	// reset gives them back. Linear memory takes from the same budget.
+	budget *budget
 }
 
-func newArena(limit uint64) *arena {
-	return &arena{mem: make([]byte, 4096), top: arenaBase, limit: limit}
+func newArena(limit uint64, b *budget) *arena {
+	return &arena{mem: make([]byte, 4096), top: arenaBase, limit: limit, budget: b}
 }
 
 // reset forgets every block. Bytes are not zeroed: a block's bytes are only readable
 // through a handle the guest obtained in this call, and alloc zeroes what it hands out.
 func (a *arena) reset() {
+	a.budget.give(a.top - arenaBase)
 	a.top = arenaBase
 	a.blocks = a.blocks[:0]
 	a.nfree = 0
@@ -82,13 +86,13 @@ func (a *arena) alloc(n uint64) (uint64, bool) {
 			return b.off, true
 		}
 	}
-	if n > a.limit || a.top > a.limit-n {
+	if n > a.limit || a.top > a.limit-n || !a.budget.take(n) {
 		return 0, false
 	}
 	off := a.top
 	end := off + n
 	if end > uint64(len(a.mem)) {
-		a.grow(end)
+		a.grow(end, end+a.budget.left())
 	}
 	clear(a.mem[off:end])
 	a.top = end
@@ -96,13 +100,14 @@ func (a *arena) alloc(n uint64) (uint64, bool) {
 	return off, true
 }
 
-func (a *arena) grow(need uint64) {
+// grow makes room for need bytes, with spare capacity up to most.
+func (a *arena) grow(need, most uint64) {
 	c := uint64(len(a.mem)) * 2
 	for c < need {
 		c *= 2
 	}
-	if c > a.limit+arenaBase {
-		c = a.limit + arenaBase
+	if c > most {
+		c = most
 	}
 	if c < need {
 		c = need

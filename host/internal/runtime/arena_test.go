@@ -3,7 +3,7 @@ package runtime
 import "testing"
 
 func TestArena(t *testing.T) {
-	a := newArena(1 << 16)
+	a := newArena(1<<16, &budget{free: 1 << 16})
 	if h, ok := a.alloc(0); h != 0 || !ok {
 		t.Fatalf("alloc(0) = %d, %v; want 0 (as the kernel)", h, ok)
 	}
@@ -64,10 +64,31 @@ func TestArena(t *testing.T) {
 }
 
 func TestArenaShrinksAfterHugeCall(t *testing.T) {
-	a := newArena(64 << 20)
+	a := newArena(64<<20, &budget{free: 64 << 20})
 	a.alloc(8 << 20)
 	a.reset()
 	if len(a.mem) > 1<<20 {
 		t.Fatalf("arena kept %d bytes after reset", len(a.mem))
+	}
+}
+
+// TestArenaTakesFromBudget: the arena's bytes come from the instance's budget, which
+// linear memory shares; reset gives them back.
+func TestArenaTakesFromBudget(t *testing.T) {
+	b := &budget{free: 1000}
+	a := newArena(1<<20, b)
+	if _, ok := a.alloc(600); !ok || b.left() != 400 {
+		t.Fatalf("after alloc(600): %d left", b.left())
+	}
+	if _, ok := a.alloc(401); ok || !b.refused {
+		t.Fatal("alloc past the budget succeeded or was not recorded as a refusal")
+	}
+	a.reset()
+	if b.left() != 1000 {
+		t.Fatalf("after reset: %d left, want 1000", b.left())
+	}
+	b.take(900) // linear memory grew
+	if _, ok := a.alloc(200); ok {
+		t.Fatal("the arena took bytes that linear memory holds")
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"greenroom.dev/greenroom/abi"
@@ -47,6 +48,7 @@ type instance struct {
 	flag  api.MutableGlobal // instrumented modules: set to 1 to interrupt
 
 	arena    *arena
+	budget   budget // what is left of the memory limit (budget.go)
 	input    uint64
 	inputLen uint64
 	output   uint64
@@ -71,11 +73,12 @@ type instance struct {
 func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 	inst := &instance{
 		p:     p,
-		arena: newArena(p.arenaLimit),
 		stack: make([]uint64, 1),
 		vars:  map[string][]byte{},
 		done:  make(chan struct{}),
 	}
+	inst.budget.free = p.memBytes
+	inst.arena = newArena(p.memBytes, &inst.budget)
 	inst.cc.inst = inst
 	stdout := &logWriter{logger: p.logger, stream: "stdout"}
 	stderr := &logWriter{logger: p.logger, stream: "stderr"}
@@ -88,7 +91,8 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		WithSysNanotime().
 		WithNanosleep(inst.sleep).
 		WithRandSource(rand.Reader)
-	inst.cc.Context = ctx
+	// Linear memory takes from the instance's budget, as the arena does.
+	inst.cc.Context = experimental.WithMemoryAllocator(ctx, inst.budget.allocator())
 	mod, err := p.rt.InstantiateModule(&inst.cc, p.code, mc)
 	inst.cc.Context = nil
 	if err != nil {
@@ -152,12 +156,13 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 	}
 	a := inst.arena
 	a.reset()
+	inst.budget.refused = false
 	inst.input, inst.inputLen, inst.output, inst.outLen, inst.errH = 0, 0, 0, 0, 0
 	if len(input) > 0 {
 		h, ok := a.write(input)
 		if !ok {
 			return dst, &CallError{Kind: KindOutOfMemory, Plugin: p.name, Export: export,
-				Err: fmt.Errorf("input of %d bytes does not fit the %d-byte arena (raise the plugin's memory limit)", len(input), a.limit)}, true
+				Err: fmt.Errorf("input of %d bytes does not fit the arena: %d bytes of the memory limit of %d bytes are left besides linear memory (raise the plugin's memory limit)", len(input), inst.budget.left(), a.limit)}, true
 		}
 		inst.input, inst.inputLen = h, uint64(len(input))
 	}
@@ -253,7 +258,15 @@ func (inst *instance) classify(ctx context.Context, err error, interrupted bool,
 		}
 	default:
 		ce.Kind = KindTrap
-		if m := inst.mod.Memory(); m != nil && uint64(m.Size()) >= uint64(p.memLimit)*65536 {
+		if inst.budget.refused {
+			ce.Kind = KindOutOfMemory
+			var pages uint32
+			if m := inst.mod.Memory(); m != nil {
+				pages = m.Size() / 65536
+			}
+			ce.Err = fmt.Errorf("linear memory (%d pages) and the arena (%d bytes) together reached the instance's memory limit of %d pages: %w",
+				pages, inst.arena.top-arenaBase, p.memLimit, err)
+		} else if m := inst.mod.Memory(); m != nil && uint64(m.Size()) >= uint64(p.memLimit)*65536 {
 			ce.Kind = KindOutOfMemory
 			ce.Err = fmt.Errorf("linear memory is at its limit of %d pages: %w", p.memLimit, err)
 		}

@@ -43,9 +43,9 @@ const (
 type Options struct {
 	// Name identifies the plugin in errors and logs (the config id).
 	Name string
-	// MemoryLimitPages caps each instance's linear memory, in 64 KiB pages. The arena
-	// (the Extism memory that holds input, output and every handle) is capped at the same
-	// number of bytes. Zero means DefaultMemoryLimitPages.
+	// MemoryLimitPages caps each instance's memory, in 64 KiB pages: its linear memory
+	// and its arena (the Extism memory that holds input, output and every handle)
+	// together. Zero means DefaultMemoryLimitPages.
 	MemoryLimitPages uint32
 	// Instances is the pool size: at most this many calls run at once. Zero means
 	// GOMAXPROCS.
@@ -85,7 +85,7 @@ type Plugin struct {
 	timeout      time.Duration
 	queueTimeout time.Duration
 	maxVarBytes  int
-	arenaLimit   uint64
+	memBytes     uint64 // the memory limit of one instance, in bytes
 	memLimit     uint32
 	config       map[string]string
 	hostFuncs    map[string]HostFunc
@@ -160,7 +160,7 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		timeout:      orDefault(opts.Timeout, DefaultTimeout),
 		queueTimeout: orDefault(opts.QueueTimeout, DefaultQueueTimeout),
 		maxVarBytes:  opts.MaxVarBytes,
-		arenaLimit:   uint64(pages) * 65536,
+		memBytes:     uint64(pages) * 65536,
 		memLimit:     pages,
 		config:       opts.Config,
 		hostFuncs:    opts.HostFuncs,
