@@ -269,8 +269,9 @@ type PermissionGrant struct{}
 
 // Limits bound a plugin's resources.
 type Limits struct {
-	// Memory caps each instance's memory: its linear memory and its host arena together.
-	// Default 64MiB.
+	// Memory caps each instance's memory: its linear memory, its host arena, and its
+	// tables, globals and function references in the Wasm engine, together (abi/SPEC.md
+	// section 1.1). Default 64MiB.
 	Memory units.ByteSize `yaml:"memory"`
 	// Timeout is the time allowed per call. Default 5s.
 	Timeout units.Duration `yaml:"timeout"`

@@ -1,35 +1,66 @@
 package runtime
 
-import "github.com/tetratelabs/wazero/experimental"
+import (
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+)
 
 // budget is what is left of one instance's memory limit (Options.MemoryLimitPages in
-// bytes). Linear memory and the arena both take from it, so that together they stay
-// within the limit: a guest cannot fill its linear memory to the limit and the arena
-// to the limit besides.
+// bytes). Everything the instance holds takes from it, so that together it stays within
+// the limit: what the module declares (footprint.go), linear memory, the arena, and in
+// instrumented modules table growth and function references (instrument.go). A guest
+// cannot fill its linear memory to the limit and the arena or a table besides.
 //
-// The instance is used by one call at a time, so the budget needs no lock.
+// In an instrumented module the guest takes from the budget itself, so once the module
+// is instantiated the budget lives in its global $free, which the host reads and writes
+// too. The instance is used by one call at a time, so the budget needs no lock.
 type budget struct {
-	free uint64
+	free uint64            // until g is bound, or for modules without it
+	g    api.MutableGlobal // the guest's $free
 	// refused records that a growth was refused for want of budget during the current
 	// call, so that the call's failure is reported as out of memory.
 	refused bool
 }
 
+// bind moves the budget into the guest's global.
+func (b *budget) bind(g api.MutableGlobal) {
+	g.Set(b.free)
+	b.g = g
+}
+
 // left is the number of bytes still free.
-func (b *budget) left() uint64 { return b.free }
+func (b *budget) left() uint64 {
+	if b.g != nil {
+		return b.g.Get()
+	}
+	return b.free
+}
+
+func (b *budget) set(v uint64) {
+	if b.g != nil {
+		b.g.Set(v)
+	} else {
+		b.free = v
+	}
+}
 
 // take reserves n bytes, or reports false (and remembers the refusal) if fewer are left.
 func (b *budget) take(n uint64) bool {
-	if n > b.free {
+	f := b.left()
+	if n > f {
 		b.refused = true
 		return false
 	}
-	b.free -= n
+	b.set(f - n)
 	return true
 }
 
 // give returns n bytes taken before.
-func (b *budget) give(n uint64) { b.free += n }
+func (b *budget) give(n uint64) {
+	if n != 0 {
+		b.set(b.left() + n)
+	}
+}
 
 // linearMemory backs a guest's linear memory (wazero's experimental.MemoryAllocator),
 // charging every growth to the instance's budget; a growth the budget cannot cover
@@ -57,7 +88,8 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 		// The memory's minimum, at instantiation. Load checked that it fits a fresh
 		// budget, and wazero cannot take a refusal here.
 		m.started = true
-		m.b.free -= min(m.b.free, size)
+		f := m.b.left()
+		m.b.set(f - min(f, size))
 	} else if size > m.max || !m.b.take(size-cur) {
 		return nil
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -43,7 +42,7 @@ type callCtx struct {
 type instance struct {
 	p     *Plugin
 	mod   api.Module
-	funcs []api.Function // by exportInfo.index
+	funcs []api.Function // by exportInfo.index, each looked up on its first call
 	stack []uint64
 	flag  api.MutableGlobal // instrumented modules: set to 1 to interrupt
 
@@ -77,7 +76,7 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		vars:  map[string][]byte{},
 		done:  make(chan struct{}),
 	}
-	inst.budget.free = p.memBytes
+	inst.budget.free = p.memBytes - p.engineBytes
 	inst.arena = newArena(p.memBytes, &inst.budget)
 	inst.cc.inst = inst
 	stdout := &logWriter{logger: p.logger, stream: "stdout"}
@@ -102,23 +101,18 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		return nil, fmt.Errorf("start instance: %w", err)
 	}
 	inst.mod = mod
-	defs := p.code.ExportedFunctions()
-	inst.funcs = make([]api.Function, len(defs))
-	names := make([]string, 0, len(defs))
-	for n := range defs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for i, n := range names {
-		inst.funcs[i] = mod.ExportedFunction(n)
-	}
+	// wazero gives each function it prepares for calling a stack of its own (10 KiB):
+	// exports are prepared on their first call, not all of them for every instance.
+	inst.funcs = make([]api.Function, len(p.exports))
 	if p.instrumented {
 		g, ok := mod.ExportedGlobal(interruptGlobal).(api.MutableGlobal)
-		if !ok {
+		free, ok2 := mod.ExportedGlobal(freeGlobal).(api.MutableGlobal)
+		if !ok || !ok2 {
 			_ = mod.Close(context.Background())
-			return nil, errors.New("start instance: instrumented module lacks its interrupt global")
+			return nil, errors.New("start instance: instrumented module lacks its interrupt or budget global")
 		}
 		inst.flag = g
+		inst.budget.bind(free)
 	}
 	p.mu.Lock()
 	p.all[inst] = struct{}{}
@@ -145,7 +139,12 @@ func (inst *instance) close() {
 }
 
 func (inst *instance) call(ctx context.Context, ex exportInfo, export string, input, dst []byte) ([]byte, *CallError, bool) {
-	return inst.run(ctx, inst.funcs[ex.index], ex.hasResult, export, input, dst)
+	f := inst.funcs[ex.index]
+	if f == nil {
+		f = inst.mod.ExportedFunction(export)
+		inst.funcs[ex.index] = f
+	}
+	return inst.run(ctx, f, ex.hasResult, export, input, dst)
 }
 
 // run makes one export call. healthy reports whether the instance may serve again.
@@ -258,20 +257,28 @@ func (inst *instance) classify(ctx context.Context, err error, interrupted bool,
 		}
 	default:
 		ce.Kind = KindTrap
-		if inst.budget.refused {
+		if inst.budget.refused || inst.budget.left() < refFuncCost {
 			ce.Kind = KindOutOfMemory
-			var pages uint32
-			if m := inst.mod.Memory(); m != nil {
-				pages = m.Size() / 65536
-			}
-			ce.Err = fmt.Errorf("linear memory (%d pages) and the arena (%d bytes) together reached the instance's memory limit of %d pages: %w",
-				pages, inst.arena.top-arenaBase, p.memLimit, err)
+			ce.Err = fmt.Errorf("%s: %w", inst.spent(), err)
 		} else if m := inst.mod.Memory(); m != nil && uint64(m.Size()) >= uint64(p.memLimit)*65536 {
 			ce.Kind = KindOutOfMemory
 			ce.Err = fmt.Errorf("linear memory is at its limit of %d pages: %w", p.memLimit, err)
 		}
 	}
 	return ce
+}
+
+// spent describes an instance whose memory limit is spent, by what holds it.
+func (inst *instance) spent() string {
+	p := inst.p
+	var mem uint64
+	if m := inst.mod.Memory(); m != nil {
+		mem = uint64(m.Size())
+	}
+	arena := inst.arena.top - arenaBase
+	engine := p.memBytes - min(p.memBytes, inst.budget.left()+mem+arena)
+	return fmt.Sprintf("the instance's memory limit of %d pages is spent: linear memory %d pages, arena %d bytes, tables, globals and function references %d bytes",
+		p.memLimit, mem/65536, arena, engine)
 }
 
 // guestError turns an error_set message into an *abi.Error.

@@ -86,6 +86,7 @@ type Plugin struct {
 	queueTimeout time.Duration
 	maxVarBytes  int
 	memBytes     uint64 // the memory limit of one instance, in bytes
+	engineBytes  uint64 // what the module's declarations cost each instance (footprint.go)
 	memLimit     uint32
 	config       map[string]string
 	hostFuncs    map[string]HostFunc
@@ -174,6 +175,16 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		p.maxVarBytes = DefaultMaxVarBytes
 	}
 
+	// What the module makes the engine allocate for each instance counts against the
+	// memory limit; refuse it before compiling if it cannot fit.
+	fp, ferr := readFootprint(wasm)
+	if ferr == nil {
+		if err := fp.check(p.memBytes); err != nil {
+			return nil, err
+		}
+		p.engineBytes = fp.engineBytes()
+	}
+
 	body := wasm
 	instrumented, moduleKey, ierr := e.instr.get(wasm)
 	if !instrumentModules {
@@ -182,8 +193,19 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 	if ierr == nil {
 		body = instrumented
 		p.instrumented = true
-	} else {
+	} else if ferr == nil {
 		logger.Debug("module runs with wazero's slower interruption checks", "reason", ierr.Error())
+		// Nothing in the guest counts table growth or ref.func: tables stay at their
+		// minimum size, and a module that uses ref.func is refused.
+		if refs, err := usesRefFunc(wasm); err != nil || refs {
+			if err == nil {
+				err = errors.New("its code uses ref.func")
+			}
+			return nil, fmt.Errorf("the module cannot be instrumented (%v), and the host can bound its memory only if its code does not use ref.func: %v", ierr, err)
+		}
+		if body, err = capTables(wasm); err != nil {
+			return nil, err
+		}
 	}
 
 	rc := wazero.NewRuntimeConfig().
@@ -207,6 +229,11 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
+	if ferr != nil {
+		// wazero compiled what footprint could not read: do not run what cannot be
+		// bounded.
+		return nil, fmt.Errorf("the host cannot bound what the module allocates: %w", ferr)
+	}
 	p.code = code
 	if err := p.checkImports(); err != nil {
 		return nil, err
@@ -224,16 +251,16 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for i, n := range names {
+	for _, n := range names {
 		d := defs[n]
 		if len(d.ParamTypes()) != 0 {
 			continue
 		}
 		switch rt := d.ResultTypes(); {
 		case len(rt) == 0:
-			p.exports[n] = exportInfo{index: i}
+			p.exports[n] = exportInfo{index: len(p.exports)}
 		case len(rt) == 1 && rt[0] == api.ValueTypeI32:
-			p.exports[n] = exportInfo{index: i, hasResult: true}
+			p.exports[n] = exportInfo{index: len(p.exports), hasResult: true}
 		}
 	}
 	if err := e.register(p); err != nil {
