@@ -117,19 +117,43 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 	p.mu.Lock()
 	p.all[inst] = struct{}{}
 	p.mu.Unlock()
-	if f := mod.ExportedFunction(abi.ExportInit); f != nil {
-		if _, cerr, healthy := inst.run(ctx, f, false, abi.ExportInit, nil, nil); cerr != nil || !healthy {
+	// What the module runs before its first call runs as a call does: under the plugin's
+	// timeout and the caller's cancellation.
+	for _, step := range []struct{ export, what string }{
+		{startExport, "start function"},
+		{abi.ExportInit, abi.ExportInit},
+	} {
+		f := mod.ExportedFunction(step.export)
+		if f == nil {
+			continue
+		}
+		if err := inst.runInit(ctx, f, step.what); err != nil {
 			inst.close()
 			p.mu.Lock()
 			delete(p.all, inst)
 			p.mu.Unlock()
-			if cerr == nil {
-				cerr = &CallError{Kind: KindTrap, Plugin: p.name, Export: abi.ExportInit, Err: errors.New("_initialize left the instance unusable")}
-			}
-			return nil, fmt.Errorf("start instance: %w", cerr)
+			return nil, fmt.Errorf("start instance: %w", err)
 		}
 	}
 	return inst, nil
+}
+
+// runInit runs the start function or _initialize (what) of a new instance.
+func (inst *instance) runInit(ctx context.Context, f api.Function, what string) error {
+	p := inst.p
+	_, cerr, healthy := inst.run(ctx, f, false, what, nil, nil)
+	switch {
+	case cerr == nil && healthy:
+		return nil
+	case cerr == nil:
+		return fmt.Errorf("the module's %s left the instance unusable", what)
+	case cerr.Kind == KindTimeout && interruptReason(inst.reason.Load()) == interruptDeadline:
+		return fmt.Errorf("the module's %s did not return within the plugin's timeout of %v: an instance must be ready before its first call; make the %s do less, or raise limits.timeout: %w",
+			what, p.timeout, what, cerr)
+	case cerr.Kind == KindTimeout:
+		return fmt.Errorf("the module's %s was interrupted: %w", what, cerr)
+	}
+	return fmt.Errorf("the module's %s failed: %w", what, cerr)
 }
 
 func (inst *instance) close() {

@@ -54,6 +54,11 @@ import (
 //	ref.func x      =>  if $free < refFuncCost { unreachable }; $free -= refFuncCost
 //	                    ref.func x
 //
+// The start section is removed and its function exported as "greenroom.start"
+// (moveStart, applied to modules that are not instrumented too): the host calls it after
+// instantiation, under the call's deadline, since nothing can stop a guest that wazero
+// runs inside instantiation.
+//
 // A module without a memory gets an empty one for the memory.grow. A module the
 // rewriter does not handle (a 64-bit memory, an opcode it does not know such as the GC
 // proposal's, or one already exporting one of the names) is compiled with
@@ -70,9 +75,15 @@ const (
 	secMemory  = 5
 	secGlobal  = 6
 	secExport  = 7
+	secStart   = 8
 	secElement = 9
 	secCode    = 10
 )
+
+// startExport is the name under which a module's start function is exported once its
+// start section is removed (moveStart).
+
+const startExport = "greenroom.start"
 
 // freeGlobal is the export name of the global that holds an instrumented instance's
 // budget (budget.go), in bytes.
@@ -95,16 +106,12 @@ func instrument(wasm []byte) ([]byte, error) {
 	if !bytes.Equal(wasm[4:8], []byte{1, 0, 0, 0}) {
 		return nil, errors.New("not a core module of version 1")
 	}
-	r := &reader{b: wasm, pos: 8}
-	var secs []section
-	for r.pos < len(r.b) {
-		id := r.byte()
-		n := r.u32()
-		if r.err != nil || uint64(r.pos)+uint64(n) > uint64(len(r.b)) {
-			return nil, errors.New("truncated section")
-		}
-		secs = append(secs, section{id: id, payload: r.b[r.pos : r.pos+int(n)]})
-		r.pos += int(n)
+	secs, err := sections(wasm)
+	if err != nil {
+		return nil, err
+	}
+	if secs, err = moveStart(secs); err != nil {
+		return nil, err
 	}
 
 	var importedGlobals, definedGlobals uint32
@@ -212,6 +219,74 @@ func instrument(wasm []byte) ([]byte, error) {
 		if s.id == secCustom && isDebugSection(s.payload) {
 			continue // DWARF code offsets no longer match the rewritten code
 		}
+		out = append(out, s.id)
+		out = appendU32(out, uint32(len(s.payload)))
+		out = append(out, s.payload...)
+	}
+	return out, nil
+}
+
+// moveStart removes the start section and exports the start function as startExport,
+// so that the host calls it after instantiation, under the deadline and interruption
+// of a call, rather than wazero inside instantiation, where nothing can stop it. It is
+// applied to every module, instrumented or not.
+func moveStart(secs []section) ([]section, error) {
+	at := -1
+	for i, s := range secs {
+		if s.id == secStart {
+			at = i
+		}
+		if s.id == secExport {
+			r := &reader{b: s.payload}
+			n := r.u32()
+			for j := uint32(0); j < n && r.err == nil; j++ {
+				if r.name() == startExport {
+					return nil, fmt.Errorf("the module exports %q, a name the host reserves", startExport)
+				}
+				r.byte()
+				r.u32()
+			}
+			if r.err != nil {
+				return nil, r.err
+			}
+		}
+	}
+	if at < 0 {
+		return secs, nil
+	}
+	r := &reader{b: secs[at].payload}
+	fn := r.u32()
+	if r.err != nil {
+		return nil, fmt.Errorf("start section: %w", r.err)
+	}
+	secs = append(secs[:at:at], secs[at+1:]...)
+	exp := appendName(nil, startExport)
+	exp = append(exp, 0x00)
+	exp = appendU32(exp, fn)
+	for i := range secs {
+		if secs[i].id == secExport {
+			sr := &reader{b: secs[i].payload}
+			n := sr.u32()
+			p := appendU32(nil, n+1)
+			p = append(p, sr.b[sr.pos:]...)
+			secs[i].payload = append(p, exp...)
+			return secs, nil
+		}
+	}
+	return insertSection(secs, section{id: secExport, payload: append(appendU32(nil, 1), exp...)}), nil
+}
+
+// moveStartOf is moveStart for a whole module.
+func moveStartOf(wasm []byte) ([]byte, error) {
+	secs, err := sections(wasm)
+	if err != nil {
+		return nil, err
+	}
+	if secs, err = moveStart(secs); err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), wasm[:8]...)
+	for _, s := range secs {
 		out = append(out, s.id)
 		out = appendU32(out, uint32(len(s.payload)))
 		out = append(out, s.payload...)

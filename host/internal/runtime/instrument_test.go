@@ -30,6 +30,7 @@ func TestInstrumentKeepsModulesValid(t *testing.T) {
 		"init (no memory)":     wat(t, "init"),
 		"tables":               wat(t, "tables"),
 		"reffunc":              wat(t, "reffunc"),
+		"start_ok":             wat(t, "start_ok"),
 		"gopdk":                goPDK(t),
 		"hello-go":             exampleWasm(t, "hello-go"),
 		"hello-c":              exampleWasm(t, "hello-c"),
@@ -95,6 +96,7 @@ func FuzzInstrument(f *testing.F) {
 		_, _ = readFootprint(wasm)
 		_, _ = capTables(wasm)
 		_, _ = usesRefFunc(wasm)
+		_, _ = moveStartOf(wasm)
 		out, err := instrument(wasm)
 		if err != nil {
 			return

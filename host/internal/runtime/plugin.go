@@ -50,7 +50,8 @@ type Options struct {
 	// Instances is the pool size: at most this many calls run at once. Zero means
 	// GOMAXPROCS.
 	Instances int
-	// Timeout is the deadline of one call (and of _initialize). Zero means DefaultTimeout.
+	// Timeout is the deadline of one call, and of each thing an instance runs before its
+	// first call (the module's start function, _initialize). Zero means DefaultTimeout.
 	Timeout time.Duration
 	// QueueTimeout is how long a call waits for a free instance before failing with
 	// KindExhausted. Zero means DefaultQueueTimeout; negative means do not wait.
@@ -206,6 +207,9 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		if body, err = capTables(wasm); err != nil {
 			return nil, err
 		}
+		if body, err = moveStartOf(body); err != nil {
+			return nil, err
+		}
 	}
 
 	rc := wazero.NewRuntimeConfig().
@@ -253,7 +257,7 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 	sort.Strings(names)
 	for _, n := range names {
 		d := defs[n]
-		if len(d.ParamTypes()) != 0 {
+		if len(d.ParamTypes()) != 0 || n == startExport {
 			continue
 		}
 		switch rt := d.ResultTypes(); {
