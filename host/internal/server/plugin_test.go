@@ -109,6 +109,18 @@ func TestPluginRoute(t *testing.T) {
 	if resp.StatusCode != 502 || !strings.Contains(body, `"name":"PluginResponseError"`) || !strings.Contains(body, "more than one") {
 		t.Fatalf("malformed: %d %s", resp.StatusCode, body)
 	}
+	// A status of 0 is out of range like any other (an absent one means 200).
+	for _, reply := range []string{`{"status":0,"text":"x"}`, `{"text":"x","status":0}`} {
+		ep.reply = reply
+		resp, body, _ = do("GET", "/api/x/zero", "", nil)
+		if resp.StatusCode != 502 || !strings.Contains(body, `"name":"PluginResponseError"`) || !strings.Contains(body, "status 0 is outside 100-599") {
+			t.Fatalf("%s: %d %s, want 502", reply, resp.StatusCode, body)
+		}
+	}
+	ep.reply = `{"text":"x"}`
+	if resp, body, _ = do("GET", "/api/x/absent", "", nil); resp.StatusCode != 200 || body != "x" {
+		t.Fatalf("absent status: %d %s, want 200", resp.StatusCode, body)
+	}
 	// A plugin error keeps its status and name.
 	ep.err = statusErr{504, "PluginTimeoutError", "plugin x: call exceeded its deadline"}
 	resp, body, _ = do("GET", "/api/x/slow", "", nil)
