@@ -239,10 +239,7 @@ func hostVarSet(ctx context.Context, _ api.Module, s []uint64) {
 func logAt(level slog.Level) func(ctx context.Context, m api.Module, s []uint64) {
 	return func(ctx context.Context, _ api.Module, s []uint64) {
 		inst := instOf(ctx)
-		l := inst.p.logger
-		if l.Enabled(ctx, level) {
-			l.Log(ctx, level, string(inst.arena.bytes(s[0])))
-		}
+		inst.guestLog(ctx, level, inst.arena.bytes(s[0]))
 		inst.arena.free(s[0])
 	}
 }

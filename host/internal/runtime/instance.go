@@ -56,6 +56,9 @@ type instance struct {
 	vars     map[string][]byte
 	varBytes int
 
+	// What the current call logged (logs.go).
+	logLines, logBytes, logDropped int
+
 	cc      callCtx
 	parent  context.Context // the caller's ctx during a call
 	hostCtx *hostCtx        // made on the first host function call of a call
@@ -79,8 +82,8 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 	inst.budget.free = p.memBytes - p.engineBytes
 	inst.arena = newArena(p.memBytes, &inst.budget)
 	inst.cc.inst = inst
-	stdout := &logWriter{logger: p.logger, stream: "stdout"}
-	stderr := &logWriter{logger: p.logger, stream: "stderr"}
+	stdout := &logWriter{inst: inst, stream: "stdout"}
+	stderr := &logWriter{inst: inst, stream: "stderr"}
 	mc := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions().
@@ -180,6 +183,7 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 	a := inst.arena
 	a.reset()
 	inst.budget.refused = false
+	inst.logLines, inst.logBytes, inst.logDropped = 0, 0, 0
 	inst.input, inst.inputLen, inst.output, inst.outLen, inst.errH = 0, 0, 0, 0, 0
 	if len(input) > 0 {
 		h, ok := a.write(input)
@@ -224,6 +228,9 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 	inst.hostCtx = nil
 	inst.cc.Context = nil
 	inst.parent = nil
+	if inst.logDropped > 0 {
+		p.logs.dropped(inst.logDropped)
+	}
 
 	if err != nil || interrupted {
 		// An interrupted call fails even if the guest finished before it noticed: the
@@ -419,16 +426,15 @@ func (c *hostCtx) Err() error {
 	return context.DeadlineExceeded
 }
 
-// logWriter sends WASI stdout/stderr to the log at debug level, one record per write.
+// logWriter sends WASI stdout/stderr to the log at debug level, one record per write,
+// within the logging limits (logs.go).
 type logWriter struct {
-	logger *slog.Logger
+	inst   *instance
 	stream string
 }
 
 func (w *logWriter) Write(b []byte) (int, error) {
-	if w.logger.Enabled(context.Background(), slog.LevelDebug) {
-		w.logger.Debug(string(trimNewline(b)), "stream", w.stream)
-	}
+	w.inst.guestLog(context.Background(), slog.LevelDebug, trimNewline(b), "stream", w.stream)
 	return len(b), nil
 }
 

@@ -91,6 +91,7 @@ type Plugin struct {
 	memLimit     uint32
 	config       map[string]string
 	hostFuncs    map[string]HostFunc
+	logs         *logLimiter
 
 	idle chan *instance
 	live atomic.Int32 // instances alive (idle or busy)
@@ -166,6 +167,7 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		memLimit:     pages,
 		config:       opts.Config,
 		hostFuncs:    opts.HostFuncs,
+		logs:         newLogLimiter(logger),
 		idle:         make(chan *instance, size),
 		size:         int32(size),
 		closing:      make(chan struct{}),
@@ -549,6 +551,7 @@ func (p *Plugin) Close(ctx context.Context) error {
 			p.closeErr = fmt.Errorf("plugin %s: close: %w", p.name, err)
 		}
 		p.engine.unregister(p)
+		p.logs.flush()
 	})
 	return p.closeErr
 }
