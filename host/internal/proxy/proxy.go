@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/egress"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // DefaultPrefix is where the proxy is mounted.
@@ -455,7 +456,8 @@ func (p *Proxy) forward(ctx context.Context, ep *endpoint, in Incoming) (*Respon
 		if errors.As(err, &be) {
 			return nil, &Error{Status: 502, Name: "BadGatewayError", Message: fmt.Sprintf("proxy endpoint %s: %v", ep.route, err)}
 		}
-		return nil, &Error{Status: 502, Name: "BadGatewayError", Message: fmt.Sprintf("proxy endpoint %s: upstream %s failed: %v", ep.route, ep.target.Host, errors.Unwrap(err))}
+		// The transport's error may quote what the upstream sent: keep an excerpt.
+		return nil, &Error{Status: 502, Name: "BadGatewayError", Message: fmt.Sprintf("proxy endpoint %s: upstream %s failed: %s", ep.route, ep.target.Host, excerpt.Text(fmt.Sprint(errors.Unwrap(err))))}
 	}
 	out := &Response{Status: resp.StatusCode, Header: http.Header{}, Body: resp.Body}
 	for k, vs := range resp.Header {

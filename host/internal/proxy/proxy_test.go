@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -424,5 +425,50 @@ func TestStreaming50MiBBoundedMemory(t *testing.T) {
 	t.Logf("download of 50 MiB allocated %d KiB", alloc>>10)
 	if alloc > 16<<20 {
 		t.Errorf("download of 50 MiB allocated %d MiB; the body is being buffered", alloc>>20)
+	}
+}
+
+// rawUpstream answers every connection with raw, and closes it.
+func rawUpstream(t *testing.T, raw string) (port string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				buf := make([]byte, 4096)
+				c.Read(buf) // the request
+				io.WriteString(c, raw)
+			}()
+		}
+	}()
+	_, port, _ = net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// TestUpstreamErrorQuotesOnlyAnExcerpt: when an upstream's answer is not HTTP, the 502
+// says so with a short excerpt of what it sent, control characters escaped.
+func TestUpstreamErrorQuotesOnlyAnExcerpt(t *testing.T) {
+	port := rawUpstream(t, "\x1b[2J\x1b[31m"+strings.Repeat("<p>secret</p>", 250)+"\r\n\r\n")
+	_, front, _ := newProxy(t, port, "")
+	resp, body := do(t, "GET", front.URL+"/api/proxy/simple/x", nil, nil)
+	var e struct {
+		Error struct{ Message string } `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != 502 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	msg := e.Error.Message
+	if strings.ContainsAny(msg, "\x1b\r\n") || len(msg) > 600 || !strings.Contains(msg, "upstream") {
+		t.Fatalf("502 message %q (%d bytes): want an escaped excerpt of at most about 200 bytes", msg, len(msg))
 	}
 }

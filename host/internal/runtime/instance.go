@@ -17,6 +17,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // interruptGlobal is the export name of the global that instrumented modules poll.
@@ -312,18 +313,24 @@ func (inst *instance) spent() string {
 		p.memLimit, mem/65536, arena, engine)
 }
 
-// guestError turns an error_set message into an *abi.Error.
+// guestError turns an error_set message into an *abi.Error. The plugin's words reach
+// clients and the log: they are kept as a short escaped excerpt (SPEC.md section 8).
 func guestError(msg []byte, rc uint32) *abi.Error {
 	if len(msg) > 0 && msg[0] == '{' {
 		var e abi.Error
 		if json.Unmarshal(msg, &e) == nil && e.Code != "" {
+			e.Code = abi.Code(excerpt.Text(string(e.Code)))
+			e.Message = excerpt.Text(e.Message)
 			return &e
 		}
 	}
 	if len(msg) == 0 {
 		return &abi.Error{Code: abi.CodeInternal, Message: fmt.Sprintf("plugin returned %d without an error message", rc)}
 	}
-	return &abi.Error{Code: abi.CodeInternal, Message: string(msg)}
+	if len(msg) > 2*excerpt.Max {
+		msg = msg[:2*excerpt.Max] // convert only what can be kept
+	}
+	return &abi.Error{Code: abi.CodeInternal, Message: excerpt.Text(string(msg))}
 }
 
 // sleep is the instance's WASI sleep (poll_oneoff with a clock, Go's time.Sleep): it

@@ -1,6 +1,7 @@
 package urlreader
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/egress"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // FetchReader reads plain HTTP(S) URLs whose host is in backend.reading.allow, like
@@ -270,8 +272,12 @@ func statusErr(what string, resp *http.Response) error {
 	case s == http.StatusTooManyRequests || (s == http.StatusForbidden && isRateLimited(resp.Header)):
 		return &RateLimitError{URL: what, Status: s, ResetAt: ResetTime(resp.Header, time.Now())}
 	default:
-		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
-		return errorf(ErrUnavailable, "read %s: HTTP %d %s", what, s, strings.TrimSpace(string(snippet)))
+		// What the upstream said, as a short escaped excerpt: it is fetched content.
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, excerpt.Max+1))
+		if snippet = bytes.TrimSpace(snippet); len(snippet) == 0 {
+			return errorf(ErrUnavailable, "read %s: HTTP %d", what, s)
+		}
+		return errorf(ErrUnavailable, "read %s: HTTP %d: %s", what, s, excerpt.Bytes(snippet))
 	}
 }
 
