@@ -474,14 +474,11 @@ func (p *Proxy) forward(ctx context.Context, ep *endpoint, in Incoming) (*Respon
 // starting with the route) and query. Only the path is taken from the request; scheme
 // and host always come from the configured target.
 func (p *Proxy) upstreamURL(ep *endpoint, escapedPath, rawQuery string) (*url.URL, *Error) {
-	decoded, err := url.PathUnescape(escapedPath)
-	if err != nil {
+	if _, err := url.PathUnescape(escapedPath); err != nil {
 		return nil, &Error{Status: 400, Name: "InputError", Message: "request path is not validly escaped"}
 	}
-	for _, seg := range strings.Split(decoded, "/") {
-		if seg == ".." {
-			return nil, &Error{Status: 400, Name: "InputError", Message: "`..` is not allowed in proxied paths"}
-		}
+	if egress.ReachesDotDot(escapedPath) {
+		return nil, &Error{Status: 400, Name: "InputError", Message: "`..` is not allowed in proxied paths, also not percent-encoded (once or more) or between backslashes"}
 	}
 	// Rewrite the full path, as http-proxy-middleware sees it, then append it to the
 	// target's path.
@@ -499,6 +496,7 @@ func (p *Proxy) upstreamURL(ep *endpoint, escapedPath, rawQuery string) (*url.UR
 	}
 	u := *ep.target
 	escaped := strings.TrimSuffix(ep.target.EscapedPath(), "/") + full
+	var err error
 	u.Path, err = url.PathUnescape(escaped)
 	if err != nil {
 		return nil, &Error{Status: 400, Name: "InputError", Message: "rewritten path is not validly escaped"}

@@ -154,10 +154,8 @@ func (f *FetchReader) check(u *url.URL) error {
 	if u.User != nil {
 		return errorf(ErrNotAllowed, "%s: user info in URLs is not allowed; put credentials in integrations or proxy headers", u.Redacted())
 	}
-	for _, seg := range strings.Split(u.Path, "/") {
-		if seg == ".." {
-			return errorf(ErrNotAllowed, "%s: `..` is not allowed in URL paths", u.Redacted())
-		}
+	if egress.ReachesDotDot(u.EscapedPath()) {
+		return errorf(ErrNotAllowed, "%s: `..` is not allowed in URL paths, also not percent-encoded (once or more) or between backslashes", u.Redacted())
 	}
 	// Normalised as Backstage does (path.posix.normalize keeps a trailing slash).
 	clean := path.Clean("/" + u.Path)

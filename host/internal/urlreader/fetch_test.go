@@ -171,6 +171,10 @@ func TestFetchAttacks(t *testing.T) {
 		{"path not allowed", "http://docs.test:" + p + "/private/x", ErrNotAllowed, "not under the paths"},
 		{"dotdot out of paths", "http://docs.test:" + p + "/api/../private/x", ErrNotAllowed, "`..`"},
 		{"encoded dotdot", "http://docs.test:" + p + "/api/%2e%2e/private/x", ErrNotAllowed, "`..`"},
+		// An upstream that decodes again, or takes a backslash for a slash, would leave
+		// the allowed paths.
+		{"double-encoded dotdot", "http://docs.test:" + p + "/api/%252e%252e/private/x", ErrNotAllowed, "`..`"},
+		{"backslash dotdot", "http://docs.test:" + p + "/api/..%5cprivate/x", ErrNotAllowed, "`..`"},
 		{"user info", "http://user:pw@docs.test:" + p + "/api/x", ErrNotAllowed, "user info"},
 		{"redirect to disallowed host", "http://docs.test:" + p + "/api/redirect-evil", ErrNotAllowed, "evil.test"},
 		{"redirect to disallowed path", "http://docs.test:" + p + "/api/redirect-private-path", ErrNotAllowed, "not under the paths"},
