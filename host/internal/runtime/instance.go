@@ -307,7 +307,7 @@ func (inst *instance) spent() string {
 	if m := inst.mod.Memory(); m != nil {
 		mem = uint64(m.Size())
 	}
-	arena := inst.arena.top - arenaBase
+	arena := uint64(len(inst.arena.mem))
 	engine := p.memBytes - min(p.memBytes, inst.budget.left()+mem+arena)
 	return fmt.Sprintf("the instance's memory limit of %d pages is spent: linear memory %d pages, arena %d bytes, tables, globals and function references %d bytes",
 		p.memLimit, mem/65536, arena, engine)
