@@ -136,15 +136,28 @@ func DecodeHTTPResponse(b []byte) (*HTTPResponse, error) {
 		return nil, errors.New("empty response message")
 	}
 	var r HTTPResponse
-	if err := json.Unmarshal(b, &r); err != nil {
+	// The status is read apart so that an absent one (200) differs from a zero one.
+	type response HTTPResponse
+	wire := struct {
+		Status json.RawMessage `json:"status"`
+		*response
+	}{response: (*response)(&r)}
+	if err := json.Unmarshal(b, &wire); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value") {
 			return nil, errors.New("response message has trailing data after the JSON object")
 		}
 		return nil, fmt.Errorf("response message is not valid JSON for the http-response schema: %w", err)
 	}
-	if r.Status == 0 {
+	switch {
+	case wire.Status == nil:
 		r.Status = 200
+	case string(wire.Status) == "null":
+		return nil, errors.New("response status is null; give an integer 100-599, or leave it out for 200")
+	default:
+		if err := json.Unmarshal(wire.Status, &r.Status); err != nil {
+			return nil, fmt.Errorf("response message is not valid JSON for the http-response schema: status %s is not an integer", wire.Status)
+		}
 	}
 	if r.Status < 100 || r.Status > 599 {
 		return nil, fmt.Errorf("response status %d is outside 100-599", r.Status)

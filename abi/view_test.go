@@ -189,3 +189,30 @@ func TestHTTPResponseViewManyHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestResponseStatusAbsentOrOutOfRange: an absent status means 200; a status given as 0
+// (or null, or -0) is out of SPEC 7.2's 100-599 like any other, for the reference decoder
+// and the view alike.
+func TestResponseStatusAbsentOrOutOfRange(t *testing.T) {
+	var v HTTPResponseView
+	for _, msg := range []string{`{"text":"x"}`, `{}`, `{"headers":{"a":"b"}}`} {
+		r, err := DecodeHTTPResponse([]byte(msg))
+		if err != nil || r.Status != 200 {
+			t.Errorf("DecodeHTTPResponse(%s): %v %v, want status 200", msg, r, err)
+		}
+		if err := v.Decode([]byte(msg)); err != nil || v.Status != 200 {
+			t.Errorf("view of %s: %d %v, want status 200", msg, v.Status, err)
+		}
+	}
+	for _, msg := range []string{`{"status":0,"text":"x"}`, `{"status":0}`, `{"text":"x","status":-0}`, `{"status":null}`, `{"status":0.0}`} {
+		r, err := DecodeHTTPResponse([]byte(msg))
+		if err == nil {
+			t.Errorf("DecodeHTTPResponse(%s) = status %d, want an error", msg, r.Status)
+		} else if !strings.Contains(err.Error(), "status") {
+			t.Errorf("DecodeHTTPResponse(%s): error %q does not name the status", msg, err)
+		}
+		if err := v.Decode([]byte(msg)); err == nil {
+			t.Errorf("view of %s = status %d, want an error", msg, v.Status)
+		}
+	}
+}

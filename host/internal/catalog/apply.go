@@ -3,6 +3,8 @@ package catalog
 import (
 	"context"
 	"fmt"
+
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // processRoot reads the tree under one registered location and applies it.
@@ -181,7 +183,7 @@ func locatePrefix(file string, line int, ref string) string {
 	}
 	s += ": "
 	if ref != "" && ref != ":default/" {
-		s += ref + ": "
+		s += excerpt.Text(ref) + ": " // made of the file's text
 	}
 	return s
 }

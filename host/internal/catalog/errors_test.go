@@ -157,3 +157,42 @@ func TestLocationErrorsInStableOrder(t *testing.T) {
 		etag = tag
 	}
 }
+
+// TestProcessingErrorsQuoteOnlyExcerpts: the processing errors stored on entities (and
+// served with them) quote what the catalog file says only as short excerpts, control
+// characters escaped.
+func TestProcessingErrorsQuoteOnlyExcerpts(t *testing.T) {
+	dir := t.TempDir()
+	long := `\e[2J\nforged ` + strings.Repeat("x", 5000)
+	writeFile(t, filepath.Join(dir, "all.yaml"), locationFile("./hostile.yaml"))
+	writeFile(t, filepath.Join(dir, "hostile.yaml"), `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: "`+long+`"}
+spec: {type: service, owner: team-a, lifecycle: production}
+---
+apiVersion: backstage.io/v1alpha1
+kind: "`+long+`"
+metadata: {name: k}
+---
+apiVersion: "`+long+`"
+kind: Component
+metadata: {name: v}
+spec: {type: service, owner: team-a, lifecycle: production}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: t, tags: ["`+long+`"]}
+spec: {type: service, owner: team-a, lifecycle: production}
+`)
+	c := newTestCatalog(t, Config{Locations: []LocationConfig{{Type: "file", Target: filepath.Join(dir, "all.yaml")}}}, NewMemoryStore())
+	refresh(t, c)
+	msgs := statusMessages(t, c.ByRef("location:root"))
+	if len(msgs) != 4 {
+		t.Fatalf("%d processing errors, want 4:\n%s", len(msgs), strings.Join(msgs, "\n"))
+	}
+	for _, m := range msgs {
+		if len(m) > 1200 || strings.ContainsAny(m, "\x1b\n") || !strings.Contains(m, `\x1b[2J\nforged`) {
+			t.Errorf("processing error %q (%d bytes): want the file's text as escaped excerpts of about 200 bytes", m, len(m))
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/catalog/model"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // procEntity is one entity read from a source, before it is applied.
@@ -290,13 +291,13 @@ func resolveTarget(parentType, parentTarget, typ, target string) (string, error)
 			return filepath.Clean(target), nil
 		}
 		if parentType != "file" {
-			return "", fmt.Errorf("Location target %q is a relative file path but its parent location is %s:%s; relative file targets only work below a file location", target, parentType, parentTarget)
+			return "", fmt.Errorf("Location target %s is a relative file path but its parent location is %s:%s; relative file targets only work below a file location", excerpt.Quote(target), parentType, parentTarget)
 		}
 		return filepath.Join(filepath.Dir(parentTarget), target), nil
 	case "url":
 		u, err := url.Parse(target)
 		if err != nil {
-			return "", fmt.Errorf("Location target %q is not a valid URL: %v", target, err)
+			return "", fmt.Errorf("Location target %s is not a valid URL: %s", excerpt.Quote(target), excerpt.Text(err.Error()))
 		}
 		if u.IsAbs() {
 			return target, nil
@@ -307,9 +308,9 @@ func resolveTarget(parentType, parentTarget, typ, target string) (string, error)
 				return base.ResolveReference(u).String(), nil
 			}
 		}
-		return "", fmt.Errorf("Location target %q is not an absolute URL", target)
+		return "", fmt.Errorf("Location target %s is not an absolute URL", excerpt.Quote(target))
 	}
-	return "", fmt.Errorf("Location type %q is not supported; use \"file\" or \"url\"", typ)
+	return "", fmt.Errorf("Location type %s is not supported; use \"file\" or \"url\"", excerpt.Quote(typ))
 }
 
 // rulesFingerprint identifies the kind rules that apply under root (catalog.rules and

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"greenroom.dev/greenroom/host/internal/catalog/model"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // ValidateFiles checks catalog files the way `greenroom catalog validate FILE...` does:
@@ -37,7 +38,7 @@ func ValidateFiles(w io.Writer, paths ...string) int {
 				invalid++
 				continue
 			}
-			ref := model.RefOf(d.Entity).String()
+			ref := excerpt.Text(model.RefOf(d.Entity).String()) // the file's text, to a terminal
 			errs := ValidateEntity(d.Entity)
 			if len(errs) == 0 {
 				continue

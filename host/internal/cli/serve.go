@@ -87,8 +87,14 @@ func runServe(env *Env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	defer exitAfterShutdownTimeout(ctx, log, cfg.Backend.ShutdownTimeout.D())()
 	h, err := start(ctx, log, cfg)
 	if err != nil {
+		if ctx.Err() != nil {
+			// SIGTERM while starting: what was starting was interrupted and undone.
+			log.Info("stopped while starting", "err", err)
+			return nil
+		}
 		return err
 	}
 	h.env = env.Getenv
@@ -124,6 +130,35 @@ func runServe(env *Env, args []string) error {
 			}
 			log.Info("stopped")
 			return nil
+		}
+	}
+}
+
+// forceExitGrace is how long after backend.shutdownTimeout a process that has not
+// stopped since SIGTERM is ended anyway.
+const forceExitGrace = time.Second
+
+// exitAfterShutdownTimeout ends the process if it is still running shutdownTimeout (plus
+// forceExitGrace) after ctx ends (SIGTERM), whatever it is waiting for: the parts honour
+// their ctx, and this is the guarantee if one does not. Call the returned func when
+// serve returns.
+func exitAfterShutdownTimeout(ctx context.Context, log *slog.Logger, shutdownTimeout time.Duration) (cancel func()) {
+	var mu sync.Mutex
+	var timer *time.Timer
+	stopWatch := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(shutdownTimeout+forceExitGrace, func() {
+			log.Error("still running after backend.shutdownTimeout since SIGTERM; exiting", "shutdownTimeout", shutdownTimeout)
+			os.Exit(1)
+		})
+	})
+	return func() {
+		stopWatch()
+		mu.Lock()
+		defer mu.Unlock()
+		if timer != nil {
+			timer.Stop()
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -580,5 +581,147 @@ func TestReadyzCountsCatalogErrors(t *testing.T) {
 	want := map[string]int{"entities": 3, "entitiesWithErrors": 1, "locationsWithErrors": 2} // web, Location all, generated root; all; invalid.yaml, missing.yaml
 	if st != 200 || ready.Status != "ok" || fmt.Sprint(ready.Catalog) != fmt.Sprint(want) {
 		t.Fatalf("readyz: %d %s; want 200 with catalog %v", st, body, want)
+	}
+}
+
+// startLoopConfig writes a config whose plugin "stuck" has a start function that never
+// returns, with the given limits, into dir, and returns its path.
+func startLoopConfig(t *testing.T, dir, limits string) string {
+	t.Helper()
+	plugintest.Copy(t, plugintest.WAT(t, "host/internal/plugin/testdata/startloop.wat", "host/internal/plugin/testdata/startloop.yaml"), filepath.Join(dir, "startloop.wasm"))
+	cfg := "backend:\n  listen: {host: 127.0.0.1, port: 0}\n  database: {connection: " + filepath.Join(dir, "g.db") + "}\n  shutdownTimeout: 2s\n" +
+		"runtime: {compilationCache: " + filepath.Join(dir, "cache") + "}\n" +
+		"plugins:\n  - {id: stuck, source: startloop.wasm, limits: " + limits + "}\n"
+	path := filepath.Join(dir, "app-config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestStartFunctionOverrunRefused: a plugin whose start function never returns is
+// refused, within about its timeout, at start-up and on reload, with an error that names
+// the plugin and the fix; a later reload works.
+func TestStartFunctionOverrunRefused(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := startLoopConfig(t, dir, "{timeout: 300ms}")
+	within := func(what string, f func()) {
+		t.Helper()
+		done := make(chan struct{})
+		go func() { defer close(done); f() }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s did not return within 20s", what)
+		}
+	}
+	wants := []string{"plugin stuck", "start function did not return within the plugin's timeout of 300ms", "raise limits.timeout"}
+
+	var code int
+	var stderr string
+	within("serve", func() { code, _, stderr = run(t, "serve", "--config", cfgPath) })
+	for _, want := range wants {
+		if code == 0 || !strings.Contains(stderr, want) {
+			t.Errorf("serve: exit %d, stderr %q; want it to contain %q", code, stderr, want)
+		}
+	}
+
+	good := "backend:\n  listen: {host: 127.0.0.1, port: 0}\n  database: {connection: " + filepath.Join(dir, "g.db") + "}\nruntime: {compilationCache: " + filepath.Join(dir, "cache") + "}\n"
+	goodPath := filepath.Join(dir, "good.yaml")
+	os.WriteFile(goodPath, []byte(good), 0o644)
+	cfg, err := config.Load([]string{goodPath}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := start(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.stop(context.Background())
+	for i := 0; i < 2; i++ {
+		var rerr error
+		within("reload", func() { rerr = h.reload(context.Background(), []string{cfgPath}, nil) })
+		for _, want := range wants {
+			if rerr == nil || !strings.Contains(rerr.Error(), want) {
+				t.Errorf("reload %d: %v; want an error containing %q", i, rerr, want)
+			}
+		}
+		within("reload", func() { rerr = h.reload(context.Background(), []string{goodPath}, nil) })
+		if rerr != nil {
+			t.Fatalf("reload of the good config after the stuck one: %v", rerr)
+		}
+	}
+}
+
+// TestSIGTERMWhileLoading runs the real binary: SIGTERM while a plugin's start function
+// runs (here for ever: its timeout is an hour) stops the process within
+// backend.shutdownTimeout (2s).
+func TestSIGTERMWhileLoading(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "greenroom")
+	build := exec.Command("go", "build", "-o", bin, "greenroom.dev/greenroom/host/cmd/greenroom")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	dir := t.TempDir()
+	cfgPath := startLoopConfig(t, dir, "{timeout: 1h}")
+	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	time.Sleep(2 * time.Second) // compiled and inside the start function
+	select {
+	case err := <-exited:
+		t.Fatalf("exited before SIGTERM: %v\n%s", err, stderr.String())
+	default:
+	}
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM while loading: %v\n%s", err, stderr.String())
+		}
+		t.Logf("stopped %v after SIGTERM", time.Since(sent).Round(time.Millisecond))
+	case <-time.After(4 * time.Second):
+		t.Fatalf("still running 4s after SIGTERM (backend.shutdownTimeout 2s)\n%s", stderr.String())
+	}
+}
+
+// TestExitAfterShutdownTimeout: whatever serve is stuck on, the process ends
+// backend.shutdownTimeout (plus forceExitGrace) after SIGTERM. The test runs itself as
+// a child that arms the guard, "receives" SIGTERM and then hangs.
+func TestExitAfterShutdownTimeout(t *testing.T) {
+	if os.Getenv("GREENROOM_TEST_HANG_AFTER_SIGTERM") == "1" {
+		ctx, cancel := context.WithCancel(context.Background())
+		exitAfterShutdownTimeout(ctx, slog.New(slog.NewTextHandler(os.Stderr, nil)), 500*time.Millisecond)
+		cancel()
+		select {} // a part that never returns
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestExitAfterShutdownTimeout$")
+	cmd.Env = append(os.Environ(), "GREENROOM_TEST_HANG_AFTER_SIGTERM=1")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "still running after backend.shutdownTimeout") {
+			t.Fatalf("exit %v after %v, stderr %q; want exit 1 with the reason", err, time.Since(began), stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hung process was not ended")
 	}
 }

@@ -82,8 +82,8 @@ type Backend struct {
 	Database Database `yaml:"database"`
 	// Reading sets which hosts the URL readers may fetch from (backend.reading.allow).
 	Reading urlreader.ReadingConfig `yaml:"reading"`
-	// ShutdownTimeout bounds how long in-flight requests may take to finish on SIGTERM.
-	// Default 30s.
+	// ShutdownTimeout bounds how long in-flight requests may take to finish on SIGTERM;
+	// a second after it the process ends whatever it still waits for. Default 30s.
 	ShutdownTimeout units.Duration `yaml:"shutdownTimeout"`
 	// WatchConfig reloads the config when one of its files, or the .wasm file of an
 	// enabled plugin, changes (checked every second). Default true. SIGHUP and
@@ -269,9 +269,12 @@ type PermissionGrant struct{}
 
 // Limits bound a plugin's resources.
 type Limits struct {
-	// Memory caps each instance's memory. Default 64MiB.
+	// Memory caps each instance's memory: its linear memory, its host arena, and its
+	// tables, globals and function references in the Wasm engine, together (abi/SPEC.md
+	// section 1.1). Default 64MiB.
 	Memory units.ByteSize `yaml:"memory"`
-	// Timeout is the time allowed per call. Default 5s.
+	// Timeout is the time allowed per call, and for each instance's start-up (the
+	// module's start function, then _initialize). Default 5s.
 	Timeout units.Duration `yaml:"timeout"`
 	// Instances is the most instances (concurrent calls) the plugin gets. Default 4.
 	Instances int `yaml:"instances"`

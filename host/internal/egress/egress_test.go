@@ -170,3 +170,22 @@ func TestReadLimits(t *testing.T) {
 		t.Fatalf("LimitReader over the limit: %v", err)
 	}
 }
+
+func TestReachesDotDot(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		want bool
+	}{
+		{"/a/b", false}, {"/a/../b", true}, {"..", true}, {"/a/%2e%2e/b", true}, {"/a/%2E%2e", true},
+		{"/a/%252e%252e/b", true}, {"/a/%25252e%25252e/b", true}, {"/a/.%252e%252fb", true},
+		{`/a\..\b`, true}, {"/a/..%5cb", true}, {"/a/..%255cb", true},
+		{"/a/group%2Fproject", false}, {"/a/%2F%2F", false}, {"/a/..b/c..", false}, {"/a/./b", false},
+		{"/a/%zz/..x", false}, {"/a/%25zz", false}, {"/a/%2e", false},
+		{"/" + strings.Repeat("%"+strings.Repeat("25", 5)+"2e", 2), true}, // `..` after 6 rounds
+		{"/%" + strings.Repeat("25", 10) + "2e", true},                    // still decoding after maxDecodes rounds
+	} {
+		if got := ReachesDotDot(c.path); got != c.want {
+			t.Errorf("ReachesDotDot(%q) = %v, want %v", c.path, got, c.want)
+		}
+	}
+}

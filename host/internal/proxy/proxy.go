@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/egress"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // DefaultPrefix is where the proxy is mounted.
@@ -455,7 +456,8 @@ func (p *Proxy) forward(ctx context.Context, ep *endpoint, in Incoming) (*Respon
 		if errors.As(err, &be) {
 			return nil, &Error{Status: 502, Name: "BadGatewayError", Message: fmt.Sprintf("proxy endpoint %s: %v", ep.route, err)}
 		}
-		return nil, &Error{Status: 502, Name: "BadGatewayError", Message: fmt.Sprintf("proxy endpoint %s: upstream %s failed: %v", ep.route, ep.target.Host, errors.Unwrap(err))}
+		// The transport's error may quote what the upstream sent: keep an excerpt.
+		return nil, &Error{Status: 502, Name: "BadGatewayError", Message: fmt.Sprintf("proxy endpoint %s: upstream %s failed: %s", ep.route, ep.target.Host, excerpt.Text(fmt.Sprint(errors.Unwrap(err))))}
 	}
 	out := &Response{Status: resp.StatusCode, Header: http.Header{}, Body: resp.Body}
 	for k, vs := range resp.Header {
@@ -472,14 +474,11 @@ func (p *Proxy) forward(ctx context.Context, ep *endpoint, in Incoming) (*Respon
 // starting with the route) and query. Only the path is taken from the request; scheme
 // and host always come from the configured target.
 func (p *Proxy) upstreamURL(ep *endpoint, escapedPath, rawQuery string) (*url.URL, *Error) {
-	decoded, err := url.PathUnescape(escapedPath)
-	if err != nil {
+	if _, err := url.PathUnescape(escapedPath); err != nil {
 		return nil, &Error{Status: 400, Name: "InputError", Message: "request path is not validly escaped"}
 	}
-	for _, seg := range strings.Split(decoded, "/") {
-		if seg == ".." {
-			return nil, &Error{Status: 400, Name: "InputError", Message: "`..` is not allowed in proxied paths"}
-		}
+	if egress.ReachesDotDot(escapedPath) {
+		return nil, &Error{Status: 400, Name: "InputError", Message: "`..` is not allowed in proxied paths, also not percent-encoded (once or more) or between backslashes"}
 	}
 	// Rewrite the full path, as http-proxy-middleware sees it, then append it to the
 	// target's path.
@@ -497,6 +496,7 @@ func (p *Proxy) upstreamURL(ep *endpoint, escapedPath, rawQuery string) (*url.UR
 	}
 	u := *ep.target
 	escaped := strings.TrimSuffix(ep.target.EscapedPath(), "/") + full
+	var err error
 	u.Path, err = url.PathUnescape(escaped)
 	if err != nil {
 		return nil, &Error{Status: 400, Name: "InputError", Message: "rewritten path is not validly escaped"}

@@ -10,10 +10,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"path"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -424,5 +427,101 @@ func TestStreaming50MiBBoundedMemory(t *testing.T) {
 	t.Logf("download of 50 MiB allocated %d KiB", alloc>>10)
 	if alloc > 16<<20 {
 		t.Errorf("download of 50 MiB allocated %d MiB; the body is being buffered", alloc>>20)
+	}
+}
+
+// rawUpstream answers every connection with raw, and closes it.
+func rawUpstream(t *testing.T, raw string) (port string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				buf := make([]byte, 4096)
+				c.Read(buf) // the request
+				io.WriteString(c, raw)
+			}()
+		}
+	}()
+	_, port, _ = net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// TestUpstreamErrorQuotesOnlyAnExcerpt: when an upstream's answer is not HTTP, the 502
+// says so with a short excerpt of what it sent, control characters escaped.
+func TestUpstreamErrorQuotesOnlyAnExcerpt(t *testing.T) {
+	port := rawUpstream(t, "\x1b[2J\x1b[31m"+strings.Repeat("<p>secret</p>", 250)+"\r\n\r\n")
+	_, front, _ := newProxy(t, port, "")
+	resp, body := do(t, "GET", front.URL+"/api/proxy/simple/x", nil, nil)
+	var e struct {
+		Error struct{ Message string } `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != 502 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	msg := e.Error.Message
+	if strings.ContainsAny(msg, "\x1b\r\n") || len(msg) > 600 || !strings.Contains(msg, "upstream") {
+		t.Fatalf("502 message %q (%d bytes): want an escaped excerpt of at most about 200 bytes", msg, len(msg))
+	}
+}
+
+// decodingUpstream decodes the request path twice, treats a backslash as a separator
+// and cleans the result, as a careless upstream behind a gateway does; it serves its
+// secret at /secret, outside the endpoint's /base.
+func decodingUpstream(t *testing.T) (port string) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.EscapedPath()
+		for i := 0; i < 2; i++ {
+			if d, err := url.PathUnescape(p); err == nil {
+				p = d
+			}
+		}
+		p = path.Clean(strings.ReplaceAll(p, `\`, "/"))
+		if p == "/secret" {
+			io.WriteString(w, "SECRET")
+			return
+		}
+		io.WriteString(w, "seen "+r.URL.EscapedPath())
+	}))
+	t.Cleanup(srv.Close)
+	_, port, _ = net.SplitHostPort(srv.Listener.Addr().String())
+	return port
+}
+
+// TestEncodedDotDotRefused: a path that reaches `..` however many times it is decoded,
+// or with a backslash for a separator, is refused with 400, so that an upstream that
+// decodes twice cannot be walked out of the endpoint's base path (docs/security.md).
+// Encoded slashes that do not make `..` are passed as they are (GitLab's API names
+// projects as group%2Fproject).
+func TestEncodedDotDotRefused(t *testing.T) {
+	port := decodingUpstream(t)
+	_, front, _ := newProxy(t, port, "")
+	for _, p := range []string{
+		"%2e%2e/secret", "..%2fsecret", "%2e%2e%2fsecret", // decoded once
+		"%252e%252e/secret", "%252e%252e%252fsecret", ".%252e/secret", // twice
+		"%25252e%25252e/secret",                                // three times
+		"..%5csecret", "..%255csecret", "x%5c..%5c..%5csecret", // backslash separators
+	} {
+		resp, body := do(t, "GET", front.URL+"/api/proxy/based/"+p, nil, nil)
+		if resp.StatusCode != 400 || !strings.Contains(body, "InputError") {
+			t.Errorf("%s: %d %s; want 400", p, resp.StatusCode, body)
+		}
+	}
+	for _, p := range []string{"group%2Fproject/files", "a%2520b", "..a/b..", "%2e/x"} {
+		resp, body := do(t, "GET", front.URL+"/api/proxy/based/"+p, nil, nil)
+		if resp.StatusCode != 200 || body != "seen /base/"+p {
+			t.Errorf("%s: %d %s; want it passed as it is", p, resp.StatusCode, body)
+		}
 	}
 }

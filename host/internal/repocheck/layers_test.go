@@ -21,7 +21,7 @@ var layers = map[string]int{
 	// 0: leaves, which import nothing of the host but abi.
 	"host/internal/units": 0, "host/internal/identity": 0, "host/internal/permission": 0, "host/internal/route": 0, "host/internal/lifecycle": 0, "host/internal/egress": 0,
 	"host/internal/wasmfile": 0, "host/internal/catalog/model": 0, "host/internal/frontend/ui": 0,
-	"host/internal/catalog/gen": 0, "host/internal/loadtest": 0,
+	"host/internal/catalog/gen": 0, "host/internal/loadtest": 0, "host/internal/excerpt": 0,
 
 	// 1: the domain: each part's own types and typed methods, knowing nothing of the
 	// config model, plugins, capabilities or HTTP serving.
@@ -65,6 +65,7 @@ var sameLayer = map[string][]string{
 	"host/internal/catalog/api":             {"host/internal/catalog"},
 	"host/internal/pack":                    {},
 	"host/internal/permission":              {"host/internal/identity", "host/internal/lifecycle", "host/internal/units"},
+	"host/internal/catalog/model":           {"host/internal/excerpt"},
 }
 
 // edges lists third-party packages that only one package (and its tests) may import:

@@ -32,11 +32,22 @@ type arena struct {
 	top    uint64  // bump pointer
 	blocks []block // in address order
 	nfree  int     // blocks with status blockFree
-	limit  uint64  // maximum top
+	limit  uint64  // the instance's memory limit, for messages and as a hard cap on top
+	// budget is the instance's, shared with linear memory: the arena's capacity (the
+	// bytes it holds, used or not) is taken from it as the arena grows, and given back
+	// when reset drops a huge buffer. Blocks within the capacity cost the budget nothing.
+	budget *budget
 }
 
-func newArena(limit uint64) *arena {
-	return &arena{mem: make([]byte, 4096), top: arenaBase, limit: limit}
+// arenaInitial is the capacity of a new arena, and what reset shrinks a huge one to.
+const arenaInitial = 4096
+
+// arenaKeep is the largest capacity reset keeps for the next call.
+const arenaKeep = 1 << 20
+
+func newArena(limit uint64, b *budget) *arena {
+	b.set(b.left() - min(b.left(), arenaInitial))
+	return &arena{mem: make([]byte, arenaInitial), top: arenaBase, limit: limit, budget: b}
 }
 
 // reset forgets every block. Bytes are not zeroed: a block's bytes are only readable
@@ -47,13 +58,14 @@ func (a *arena) reset() {
 	a.nfree = 0
 	// Drop a huge buffer left behind by one large call so an idle instance does not
 	// keep it for ever.
-	if len(a.mem) > 1<<20 {
-		a.mem = make([]byte, 4096)
+	if len(a.mem) > arenaKeep {
+		a.budget.give(uint64(len(a.mem) - arenaInitial))
+		a.mem = make([]byte, arenaInitial)
 	}
 }
 
 // alloc returns the handle of a new block of n bytes, or 0 for n == 0. It reports
-// false when the arena would grow over its limit.
+// false when the arena would grow over its limit or the instance's budget.
 func (a *arena) alloc(n uint64) (uint64, bool) {
 	if n == 0 {
 		return 0, true
@@ -87,8 +99,8 @@ func (a *arena) alloc(n uint64) (uint64, bool) {
 	}
 	off := a.top
 	end := off + n
-	if end > uint64(len(a.mem)) {
-		a.grow(end)
+	if end > uint64(len(a.mem)) && !a.grow(end) {
+		return 0, false
 	}
 	clear(a.mem[off:end])
 	a.top = end
@@ -96,20 +108,25 @@ func (a *arena) alloc(n uint64) (uint64, bool) {
 	return off, true
 }
 
-func (a *arena) grow(need uint64) {
-	c := uint64(len(a.mem)) * 2
+// grow makes the capacity at least need, doubling it where the budget allows, and takes
+// the new capacity from the budget; it reports false when the budget cannot cover need.
+func (a *arena) grow(need uint64) bool {
+	have := uint64(len(a.mem))
+	most := have + a.budget.left()
+	if need > most {
+		a.budget.take(need - have) // records the refusal
+		return false
+	}
+	c := have * 2
 	for c < need {
 		c *= 2
 	}
-	if c > a.limit+arenaBase {
-		c = a.limit + arenaBase
-	}
-	if c < need {
-		c = need
-	}
+	c = min(c, most)
+	a.budget.take(c - have)
 	m := make([]byte, c)
 	copy(m, a.mem[:a.top])
 	a.mem = m
+	return true
 }
 
 // find returns the index of the active block that starts at h, or -1.

@@ -3,7 +3,7 @@ package runtime
 import "testing"
 
 func TestArena(t *testing.T) {
-	a := newArena(1 << 16)
+	a := newArena(1<<16, &budget{free: 1 << 16})
 	if h, ok := a.alloc(0); h != 0 || !ok {
 		t.Fatalf("alloc(0) = %d, %v; want 0 (as the kernel)", h, ok)
 	}
@@ -64,10 +64,50 @@ func TestArena(t *testing.T) {
 }
 
 func TestArenaShrinksAfterHugeCall(t *testing.T) {
-	a := newArena(64 << 20)
+	a := newArena(64<<20, &budget{free: 64 << 20})
 	a.alloc(8 << 20)
 	a.reset()
 	if len(a.mem) > 1<<20 {
 		t.Fatalf("arena kept %d bytes after reset", len(a.mem))
+	}
+}
+
+// TestArenaTakesFromBudget: the arena's capacity comes from the instance's budget,
+// which linear memory shares; blocks within it cost nothing more, and reset gives back
+// what it drops.
+func TestArenaTakesFromBudget(t *testing.T) {
+	b := &budget{free: 10000}
+	a := newArena(1<<20, b)
+	if b.left() != 10000-arenaInitial {
+		t.Fatalf("a new arena left %d, want %d", b.left(), 10000-arenaInitial)
+	}
+	if _, ok := a.alloc(600); !ok || b.left() != 10000-arenaInitial {
+		t.Fatalf("alloc(600) within the capacity: %d left", b.left())
+	}
+	if _, ok := a.alloc(5000); !ok || b.left() != 10000-2*arenaInitial {
+		t.Fatalf("alloc(5000) doubles the capacity: %d left", b.left())
+	}
+	if _, ok := a.alloc(5000); ok || !b.refused {
+		t.Fatal("alloc past the budget succeeded or was not recorded as a refusal")
+	}
+	a.reset()
+	if b.left() != 10000-2*arenaInitial {
+		t.Fatalf("reset gave back capacity it keeps: %d left", b.left())
+	}
+	b.take(b.left()) // linear memory grew
+	if _, ok := a.alloc(8000); !ok {
+		t.Fatal("the arena could not use the capacity it holds")
+	}
+	if _, ok := a.alloc(500); ok {
+		t.Fatal("the arena took bytes that linear memory holds")
+	}
+
+	// A huge buffer is dropped at reset, and its bytes are given back.
+	b = &budget{free: 8 << 20}
+	a = newArena(8<<20, b)
+	a.alloc(3 << 20)
+	a.reset()
+	if len(a.mem) != arenaInitial || b.left() != 8<<20-arenaInitial {
+		t.Fatalf("after a huge call: capacity %d, %d left", len(a.mem), b.left())
 	}
 }

@@ -84,7 +84,7 @@ func hostAlloc(ctx context.Context, _ api.Module, s []uint64) {
 	inst := instOf(ctx)
 	h, ok := inst.arena.alloc(s[0])
 	if !ok {
-		oom("alloc(%d): the arena would exceed the instance's memory limit of %d bytes", s[0], inst.arena.limit)
+		oom("alloc(%d): the arena and linear memory together would exceed the instance's memory limit of %d bytes", s[0], inst.arena.limit)
 	}
 	s[0] = h
 }
@@ -239,10 +239,7 @@ func hostVarSet(ctx context.Context, _ api.Module, s []uint64) {
 func logAt(level slog.Level) func(ctx context.Context, m api.Module, s []uint64) {
 	return func(ctx context.Context, _ api.Module, s []uint64) {
 		inst := instOf(ctx)
-		l := inst.p.logger
-		if l.Enabled(ctx, level) {
-			l.Log(ctx, level, string(inst.arena.bytes(s[0])))
-		}
+		inst.guestLog(ctx, level, inst.arena.bytes(s[0]))
 		inst.arena.free(s[0])
 	}
 }
@@ -289,7 +286,7 @@ func hostMemWrite(ctx context.Context, m api.Module, s []uint64) {
 	}
 	h, ok := inst.arena.write(b)
 	if !ok {
-		oom("mem_write(%d, %d): the arena would exceed the instance's memory limit of %d bytes", src, n, inst.arena.limit)
+		oom("mem_write(%d, %d): the arena and linear memory together would exceed the instance's memory limit of %d bytes", src, n, inst.arena.limit)
 	}
 	s[0] = h
 }

@@ -7,16 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // interruptGlobal is the export name of the global that instrumented modules poll.
@@ -42,11 +43,12 @@ type callCtx struct {
 type instance struct {
 	p     *Plugin
 	mod   api.Module
-	funcs []api.Function // by exportInfo.index
+	funcs []api.Function // by exportInfo.index, each looked up on its first call
 	stack []uint64
 	flag  api.MutableGlobal // instrumented modules: set to 1 to interrupt
 
 	arena    *arena
+	budget   budget // what is left of the memory limit (budget.go)
 	input    uint64
 	inputLen uint64
 	output   uint64
@@ -54,6 +56,9 @@ type instance struct {
 	errH     uint64
 	vars     map[string][]byte
 	varBytes int
+
+	// What the current call logged (logs.go).
+	logLines, logBytes, logDropped int
 
 	cc      callCtx
 	parent  context.Context // the caller's ctx during a call
@@ -71,14 +76,15 @@ type instance struct {
 func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 	inst := &instance{
 		p:     p,
-		arena: newArena(p.arenaLimit),
 		stack: make([]uint64, 1),
 		vars:  map[string][]byte{},
 		done:  make(chan struct{}),
 	}
+	inst.budget.free = p.memBytes - p.engineBytes
+	inst.arena = newArena(p.memBytes, &inst.budget)
 	inst.cc.inst = inst
-	stdout := &logWriter{logger: p.logger, stream: "stdout"}
-	stderr := &logWriter{logger: p.logger, stream: "stderr"}
+	stdout := &logWriter{inst: inst, stream: "stdout"}
+	stderr := &logWriter{inst: inst, stream: "stderr"}
 	mc := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions().
@@ -88,7 +94,8 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		WithSysNanotime().
 		WithNanosleep(inst.sleep).
 		WithRandSource(rand.Reader)
-	inst.cc.Context = ctx
+	// Linear memory takes from the instance's budget, as the arena does.
+	inst.cc.Context = experimental.WithMemoryAllocator(ctx, inst.budget.allocator())
 	mod, err := p.rt.InstantiateModule(&inst.cc, p.code, mc)
 	inst.cc.Context = nil
 	if err != nil {
@@ -98,40 +105,59 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		return nil, fmt.Errorf("start instance: %w", err)
 	}
 	inst.mod = mod
-	defs := p.code.ExportedFunctions()
-	inst.funcs = make([]api.Function, len(defs))
-	names := make([]string, 0, len(defs))
-	for n := range defs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for i, n := range names {
-		inst.funcs[i] = mod.ExportedFunction(n)
-	}
+	// wazero gives each function it prepares for calling a stack of its own (10 KiB):
+	// exports are prepared on their first call, not all of them for every instance.
+	inst.funcs = make([]api.Function, len(p.exports))
 	if p.instrumented {
 		g, ok := mod.ExportedGlobal(interruptGlobal).(api.MutableGlobal)
-		if !ok {
+		free, ok2 := mod.ExportedGlobal(freeGlobal).(api.MutableGlobal)
+		if !ok || !ok2 {
 			_ = mod.Close(context.Background())
-			return nil, errors.New("start instance: instrumented module lacks its interrupt global")
+			return nil, errors.New("start instance: instrumented module lacks its interrupt or budget global")
 		}
 		inst.flag = g
+		inst.budget.bind(free)
 	}
 	p.mu.Lock()
 	p.all[inst] = struct{}{}
 	p.mu.Unlock()
-	if f := mod.ExportedFunction(abi.ExportInit); f != nil {
-		if _, cerr, healthy := inst.run(ctx, f, false, abi.ExportInit, nil, nil); cerr != nil || !healthy {
+	// What the module runs before its first call runs as a call does: under the plugin's
+	// timeout and the caller's cancellation.
+	for _, step := range []struct{ export, what string }{
+		{startExport, "start function"},
+		{abi.ExportInit, abi.ExportInit},
+	} {
+		f := mod.ExportedFunction(step.export)
+		if f == nil {
+			continue
+		}
+		if err := inst.runInit(ctx, f, step.what); err != nil {
 			inst.close()
 			p.mu.Lock()
 			delete(p.all, inst)
 			p.mu.Unlock()
-			if cerr == nil {
-				cerr = &CallError{Kind: KindTrap, Plugin: p.name, Export: abi.ExportInit, Err: errors.New("_initialize left the instance unusable")}
-			}
-			return nil, fmt.Errorf("start instance: %w", cerr)
+			return nil, fmt.Errorf("start instance: %w", err)
 		}
 	}
 	return inst, nil
+}
+
+// runInit runs the start function or _initialize (what) of a new instance.
+func (inst *instance) runInit(ctx context.Context, f api.Function, what string) error {
+	p := inst.p
+	_, cerr, healthy := inst.run(ctx, f, false, what, nil, nil)
+	switch {
+	case cerr == nil && healthy:
+		return nil
+	case cerr == nil:
+		return fmt.Errorf("the module's %s left the instance unusable", what)
+	case cerr.Kind == KindTimeout && interruptReason(inst.reason.Load()) == interruptDeadline:
+		return fmt.Errorf("the module's %s did not return within the plugin's timeout of %v: an instance must be ready before its first call; make the %s do less, or raise limits.timeout: %w",
+			what, p.timeout, what, cerr)
+	case cerr.Kind == KindTimeout:
+		return fmt.Errorf("the module's %s was interrupted: %w", what, cerr)
+	}
+	return fmt.Errorf("the module's %s failed: %w", what, cerr)
 }
 
 func (inst *instance) close() {
@@ -141,7 +167,12 @@ func (inst *instance) close() {
 }
 
 func (inst *instance) call(ctx context.Context, ex exportInfo, export string, input, dst []byte) ([]byte, *CallError, bool) {
-	return inst.run(ctx, inst.funcs[ex.index], ex.hasResult, export, input, dst)
+	f := inst.funcs[ex.index]
+	if f == nil {
+		f = inst.mod.ExportedFunction(export)
+		inst.funcs[ex.index] = f
+	}
+	return inst.run(ctx, f, ex.hasResult, export, input, dst)
 }
 
 // run makes one export call. healthy reports whether the instance may serve again.
@@ -152,12 +183,14 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 	}
 	a := inst.arena
 	a.reset()
+	inst.budget.refused = false
+	inst.logLines, inst.logBytes, inst.logDropped = 0, 0, 0
 	inst.input, inst.inputLen, inst.output, inst.outLen, inst.errH = 0, 0, 0, 0, 0
 	if len(input) > 0 {
 		h, ok := a.write(input)
 		if !ok {
 			return dst, &CallError{Kind: KindOutOfMemory, Plugin: p.name, Export: export,
-				Err: fmt.Errorf("input of %d bytes does not fit the %d-byte arena (raise the plugin's memory limit)", len(input), a.limit)}, true
+				Err: fmt.Errorf("input of %d bytes does not fit the arena: %d bytes of the memory limit of %d bytes are left besides linear memory (raise the plugin's memory limit)", len(input), inst.budget.left(), a.limit)}, true
 		}
 		inst.input, inst.inputLen = h, uint64(len(input))
 	}
@@ -196,6 +229,9 @@ func (inst *instance) run(ctx context.Context, f api.Function, hasResult bool, e
 	inst.hostCtx = nil
 	inst.cc.Context = nil
 	inst.parent = nil
+	if inst.logDropped > 0 {
+		p.logs.dropped(inst.logDropped)
+	}
 
 	if err != nil || interrupted {
 		// An interrupted call fails even if the guest finished before it noticed: the
@@ -253,7 +289,10 @@ func (inst *instance) classify(ctx context.Context, err error, interrupted bool,
 		}
 	default:
 		ce.Kind = KindTrap
-		if m := inst.mod.Memory(); m != nil && uint64(m.Size()) >= uint64(p.memLimit)*65536 {
+		if inst.budget.refused || inst.budget.left() < refFuncCost {
+			ce.Kind = KindOutOfMemory
+			ce.Err = fmt.Errorf("%s: %w", inst.spent(), err)
+		} else if m := inst.mod.Memory(); m != nil && uint64(m.Size()) >= uint64(p.memLimit)*65536 {
 			ce.Kind = KindOutOfMemory
 			ce.Err = fmt.Errorf("linear memory is at its limit of %d pages: %w", p.memLimit, err)
 		}
@@ -261,18 +300,37 @@ func (inst *instance) classify(ctx context.Context, err error, interrupted bool,
 	return ce
 }
 
-// guestError turns an error_set message into an *abi.Error.
+// spent describes an instance whose memory limit is spent, by what holds it.
+func (inst *instance) spent() string {
+	p := inst.p
+	var mem uint64
+	if m := inst.mod.Memory(); m != nil {
+		mem = uint64(m.Size())
+	}
+	arena := uint64(len(inst.arena.mem))
+	engine := p.memBytes - min(p.memBytes, inst.budget.left()+mem+arena)
+	return fmt.Sprintf("the instance's memory limit of %d pages is spent: linear memory %d pages, arena %d bytes, tables, globals and function references %d bytes",
+		p.memLimit, mem/65536, arena, engine)
+}
+
+// guestError turns an error_set message into an *abi.Error. The plugin's words reach
+// clients and the log: they are kept as a short escaped excerpt (SPEC.md section 8).
 func guestError(msg []byte, rc uint32) *abi.Error {
 	if len(msg) > 0 && msg[0] == '{' {
 		var e abi.Error
 		if json.Unmarshal(msg, &e) == nil && e.Code != "" {
+			e.Code = abi.Code(excerpt.Text(string(e.Code)))
+			e.Message = excerpt.Text(e.Message)
 			return &e
 		}
 	}
 	if len(msg) == 0 {
 		return &abi.Error{Code: abi.CodeInternal, Message: fmt.Sprintf("plugin returned %d without an error message", rc)}
 	}
-	return &abi.Error{Code: abi.CodeInternal, Message: string(msg)}
+	if len(msg) > 2*excerpt.Max {
+		msg = msg[:2*excerpt.Max] // convert only what can be kept
+	}
+	return &abi.Error{Code: abi.CodeInternal, Message: excerpt.Text(string(msg))}
 }
 
 // sleep is the instance's WASI sleep (poll_oneoff with a clock, Go's time.Sleep): it
@@ -375,16 +433,15 @@ func (c *hostCtx) Err() error {
 	return context.DeadlineExceeded
 }
 
-// logWriter sends WASI stdout/stderr to the log at debug level, one record per write.
+// logWriter sends WASI stdout/stderr to the log at debug level, one record per write,
+// within the logging limits (logs.go).
 type logWriter struct {
-	logger *slog.Logger
+	inst   *instance
 	stream string
 }
 
 func (w *logWriter) Write(b []byte) (int, error) {
-	if w.logger.Enabled(context.Background(), slog.LevelDebug) {
-		w.logger.Debug(string(trimNewline(b)), "stream", w.stream)
-	}
+	w.inst.guestLog(context.Background(), slog.LevelDebug, trimNewline(b), "stream", w.stream)
 	return len(b), nil
 }
 

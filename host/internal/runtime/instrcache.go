@@ -10,7 +10,7 @@ import (
 
 // instrVersion names the rewriter's output format; bump it when instrument changes, so
 // that stale cached rewrites are not used.
-const instrVersion = "greenroom-instrument-v1"
+const instrVersion = "greenroom-instrument-v3"
 
 // instrCache remembers instrument's output by the hash of its input: in memory for the
 // life of the engine (the same module loaded under several ids, reloads), and in the

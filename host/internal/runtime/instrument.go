@@ -42,22 +42,52 @@ import (
 //
 // Host functions are not preempted; they get a ctx that carries the call's deadline.
 //
+// The rewrite also bounds what the guest can make the engine allocate outside linear
+// memory (footprint.go). A third global, $free (i64, exported as "greenroom.free"),
+// holds what is left of the instance's memory limit; the host sets it after
+// instantiation and takes from it for linear memory and the arena. table.grow and
+// ref.func take from it in the guest, with two scratch globals $d and $r:
+//
+//	table.grow x    =>  $d = delta
+//	                    table.grow x (ref, $d*8 <= $free ? $d : -1)  ;; -1 always fails
+//	                    $r = result; if $r != -1 { $free -= $d*8 }; push $r
+//	ref.func x      =>  if $free < refFuncCost { unreachable }; $free -= refFuncCost
+//	                    ref.func x
+//
+// The start section is removed and its function exported as "greenroom.start"
+// (moveStart, applied to modules that are not instrumented too): the host calls it after
+// instantiation, under the call's deadline, since nothing can stop a guest that wazero
+// runs inside instantiation.
+//
 // A module without a memory gets an empty one for the memory.grow. A module the
-// rewriter does not handle (a 64-bit memory, an opcode it does
-// not know such as the GC proposal's, or one already exporting the name) is compiled
-// unchanged with WithCloseOnContextDone: slower, equally safe.
+// rewriter does not handle (a 64-bit memory, an opcode it does not know such as the GC
+// proposal's, or one already exporting one of the names) is compiled with
+// WithCloseOnContextDone: slower, equally safe. Its tables cannot grow and, if its code
+// uses ref.func, it is refused (footprint.go).
 
 // fuelPeriod is how many loop iterations or calls pass between two visits to Go.
 const fuelPeriod = 1 << 14
 
 const (
-	secCustom = 0
-	secImport = 2
-	secMemory = 5
-	secGlobal = 6
-	secExport = 7
-	secCode   = 10
+	secCustom  = 0
+	secImport  = 2
+	secTable   = 4
+	secMemory  = 5
+	secGlobal  = 6
+	secExport  = 7
+	secStart   = 8
+	secElement = 9
+	secCode    = 10
 )
+
+// startExport is the name under which a module's start function is exported once its
+// start section is removed (moveStart).
+
+const startExport = "greenroom.start"
+
+// freeGlobal is the export name of the global that holds an instrumented instance's
+// budget (budget.go), in bytes.
+const freeGlobal = "greenroom.free"
 
 // sectionRank is the order known sections must appear in (WebAssembly 2.0 plus tags).
 var sectionRank = map[byte]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
@@ -76,16 +106,12 @@ func instrument(wasm []byte) ([]byte, error) {
 	if !bytes.Equal(wasm[4:8], []byte{1, 0, 0, 0}) {
 		return nil, errors.New("not a core module of version 1")
 	}
-	r := &reader{b: wasm, pos: 8}
-	var secs []section
-	for r.pos < len(r.b) {
-		id := r.byte()
-		n := r.u32()
-		if r.err != nil || uint64(r.pos)+uint64(n) > uint64(len(r.b)) {
-			return nil, errors.New("truncated section")
-		}
-		secs = append(secs, section{id: id, payload: r.b[r.pos : r.pos+int(n)]})
-		r.pos += int(n)
+	secs, err := sections(wasm)
+	if err != nil {
+		return nil, err
+	}
+	if secs, err = moveStart(secs); err != nil {
+		return nil, err
 	}
 
 	var importedGlobals, definedGlobals uint32
@@ -130,9 +156,15 @@ func instrument(wasm []byte) ([]byte, error) {
 	}
 	fuel := importedGlobals + definedGlobals
 	flag := fuel + 1
-	check := fuelCheck(fuel, flag)
+	free, d, res := fuel+2, fuel+3, fuel+4
+	rw := &rewrites{
+		check:    fuelCheck(fuel, flag),
+		refFunc:  refFuncCharge(free),
+		growPre:  tableGrowPre(free, d),
+		growPost: tableGrowPost(free, d, res),
+	}
 
-	code, err := rewriteCode(secs[codeIdx].payload, check)
+	code, err := rewriteCode(secs[codeIdx].payload, rw)
 	if err != nil {
 		return nil, err
 	}
@@ -141,31 +173,38 @@ func instrument(wasm []byte) ([]byte, error) {
 	newGlobals := appendI32Const([]byte{0x7F, 0x01}, fuelPeriod) // mut i32 $fuel
 	newGlobals = append(newGlobals, 0x0B)
 	newGlobals = append(newGlobals, 0x7F, 0x01, 0x41, 0x00, 0x0B) // mut i32 $interrupt = 0
+	newGlobals = append(newGlobals, 0x7E, 0x01, 0x42, 0x00, 0x0B) // mut i64 $free = 0
+	newGlobals = append(newGlobals, 0x7F, 0x01, 0x41, 0x00, 0x0B) // mut i32 $d = 0
+	newGlobals = append(newGlobals, 0x7F, 0x01, 0x41, 0x00, 0x0B) // mut i32 $r = 0
+	const added = 5
 	if globalIdx >= 0 {
 		sr := &reader{b: secs[globalIdx].payload}
 		sr.u32()
-		p := appendU32(nil, definedGlobals+2)
+		p := appendU32(nil, definedGlobals+added)
 		p = append(p, sr.b[sr.pos:]...)
 		secs[globalIdx].payload = append(p, newGlobals...)
 	} else {
-		secs = insertSection(secs, section{id: secGlobal, payload: append(appendU32(nil, 2), newGlobals...)})
+		secs = insertSection(secs, section{id: secGlobal, payload: append(appendU32(nil, added), newGlobals...)})
 	}
 	exp := appendName(nil, interruptGlobal)
 	exp = append(exp, 0x03)
 	exp = appendU32(exp, flag)
+	exp = appendName(exp, freeGlobal)
+	exp = append(exp, 0x03)
+	exp = appendU32(exp, free)
 	if exportIdx >= 0 {
 		// Indices shifted by at most one insertion; find it again.
 		for i := range secs {
 			if secs[i].id == secExport {
 				sr := &reader{b: secs[i].payload}
 				n := sr.u32()
-				p := appendU32(nil, n+1)
+				p := appendU32(nil, n+2)
 				p = append(p, sr.b[sr.pos:]...)
 				secs[i].payload = append(p, exp...)
 			}
 		}
 	} else {
-		secs = insertSection(secs, section{id: secExport, payload: append(appendU32(nil, 1), exp...)})
+		secs = insertSection(secs, section{id: secExport, payload: append(appendU32(nil, 2), exp...)})
 	}
 
 	if memories == 0 {
@@ -180,6 +219,74 @@ func instrument(wasm []byte) ([]byte, error) {
 		if s.id == secCustom && isDebugSection(s.payload) {
 			continue // DWARF code offsets no longer match the rewritten code
 		}
+		out = append(out, s.id)
+		out = appendU32(out, uint32(len(s.payload)))
+		out = append(out, s.payload...)
+	}
+	return out, nil
+}
+
+// moveStart removes the start section and exports the start function as startExport,
+// so that the host calls it after instantiation, under the deadline and interruption
+// of a call, rather than wazero inside instantiation, where nothing can stop it. It is
+// applied to every module, instrumented or not.
+func moveStart(secs []section) ([]section, error) {
+	at := -1
+	for i, s := range secs {
+		if s.id == secStart {
+			at = i
+		}
+		if s.id == secExport {
+			r := &reader{b: s.payload}
+			n := r.u32()
+			for j := uint32(0); j < n && r.err == nil; j++ {
+				if r.name() == startExport {
+					return nil, fmt.Errorf("the module exports %q, a name the host reserves", startExport)
+				}
+				r.byte()
+				r.u32()
+			}
+			if r.err != nil {
+				return nil, r.err
+			}
+		}
+	}
+	if at < 0 {
+		return secs, nil
+	}
+	r := &reader{b: secs[at].payload}
+	fn := r.u32()
+	if r.err != nil {
+		return nil, fmt.Errorf("start section: %w", r.err)
+	}
+	secs = append(secs[:at:at], secs[at+1:]...)
+	exp := appendName(nil, startExport)
+	exp = append(exp, 0x00)
+	exp = appendU32(exp, fn)
+	for i := range secs {
+		if secs[i].id == secExport {
+			sr := &reader{b: secs[i].payload}
+			n := sr.u32()
+			p := appendU32(nil, n+1)
+			p = append(p, sr.b[sr.pos:]...)
+			secs[i].payload = append(p, exp...)
+			return secs, nil
+		}
+	}
+	return insertSection(secs, section{id: secExport, payload: append(appendU32(nil, 1), exp...)}), nil
+}
+
+// moveStartOf is moveStart for a whole module.
+func moveStartOf(wasm []byte) ([]byte, error) {
+	secs, err := sections(wasm)
+	if err != nil {
+		return nil, err
+	}
+	if secs, err = moveStart(secs); err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), wasm[:8]...)
+	for _, s := range secs {
 		out = append(out, s.id)
 		out = appendU32(out, uint32(len(s.payload)))
 		out = append(out, s.payload...)
@@ -224,6 +331,62 @@ func fuelCheck(fuel, flag uint32) []byte {
 	b = appendU32(append(b, 0x23), flag)
 	b = append(b, 0x04, 0x40, 0x00, 0x0B) // if unreachable end
 	return append(b, 0x0B)                // end
+}
+
+// refFuncCharge is inserted before every ref.func: it takes refFuncCost from $free, or
+// traps when less is left.
+func refFuncCharge(free uint32) []byte {
+	b := appendU32([]byte{0x23}, free)          // global.get $free
+	b = appendI64Const(b, refFuncCost)          // i64.const cost
+	b = append(b, 0x54, 0x04, 0x40, 0x00, 0x0B) // i64.lt_u; if unreachable end
+	b = appendU32(append(b, 0x23), free)        // global.get $free
+	b = appendI64Const(b, refFuncCost)          // i64.const cost
+	b = append(b, 0x7D)                         // i64.sub
+	return appendU32(append(b, 0x24), free)     // global.set $free
+}
+
+// growBytes pushes $d * tableEntryCost as an i64.
+func growBytes(b []byte, d uint32) []byte {
+	b = appendU32(append(b, 0x23), d) // global.get $d
+	b = append(b, 0xAD)               // i64.extend_i32_u
+	b = appendI64Const(b, tableEntryCost)
+	return append(b, 0x7E) // i64.mul
+}
+
+// tableGrowPre comes before table.grow (operands: ref, delta): it replaces delta by -1,
+// which no table can grow by, when the budget cannot cover it.
+func tableGrowPre(free, d uint32) []byte {
+	b := appendU32([]byte{0x24}, d)      // global.set $d
+	b = appendU32(append(b, 0x23), d)    // global.get $d
+	b = append(b, 0x41, 0x7F)            // i32.const -1
+	b = growBytes(b, d)                  // $d * cost
+	b = appendU32(append(b, 0x23), free) // global.get $free
+	return append(b, 0x58, 0x1B)         // i64.le_u; select
+}
+
+// tableGrowPost comes after table.grow: a growth that happened is taken from $free.
+func tableGrowPost(free, d, r uint32) []byte {
+	b := appendU32([]byte{0x24}, r)             // global.set $r
+	b = appendU32(append(b, 0x23), r)           // global.get $r
+	b = append(b, 0x41, 0x7F, 0x47, 0x04, 0x40) // i32.const -1; i32.ne; if
+	b = appendU32(append(b, 0x23), free)        // global.get $free
+	b = growBytes(b, d)                         // $d * cost
+	b = append(b, 0x7D)                         // i64.sub
+	b = appendU32(append(b, 0x24), free)        // global.set $free
+	b = append(b, 0x0B)                         // end
+	return appendU32(append(b, 0x23), r)        // global.get $r
+}
+
+func appendI64Const(b []byte, v int64) []byte {
+	b = append(b, 0x42)
+	for {
+		c := byte(v & 0x7F)
+		v >>= 7
+		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
 }
 
 func appendI32Const(b []byte, v int32) []byte {
@@ -278,8 +441,8 @@ func checkExportName(p []byte) error {
 	r := &reader{b: p}
 	n := r.u32()
 	for i := uint32(0); i < n && r.err == nil; i++ {
-		if r.name() == interruptGlobal {
-			return fmt.Errorf("the module already exports %q", interruptGlobal)
+		if name := r.name(); name == interruptGlobal || name == freeGlobal {
+			return fmt.Errorf("the module already exports %q", name)
 		}
 		r.byte()
 		r.u32()
@@ -297,7 +460,14 @@ func isSimpleValType(b byte) bool {
 
 func isSimpleRefType(b byte) bool { return b == 0x70 || b == 0x6F }
 
-func rewriteCode(p []byte, check []byte) ([]byte, error) {
+// rewrites are the code snippets rewriteBody inserts.
+type rewrites struct {
+	check             []byte // at function entries and loop tops
+	refFunc           []byte // before ref.func
+	growPre, growPost []byte // around table.grow
+}
+
+func rewriteCode(p []byte, rw *rewrites) ([]byte, error) {
 	r := &reader{b: p}
 	n := r.u32()
 	out := appendU32(make([]byte, 0, len(p)+len(p)/8), n)
@@ -308,7 +478,7 @@ func rewriteCode(p []byte, check []byte) ([]byte, error) {
 			return nil, errors.New("truncated code section")
 		}
 		var err error
-		body, err = rewriteBody(body[:0], p[r.pos:r.pos+int(size)], check)
+		body, err = rewriteBody(body[:0], p[r.pos:r.pos+int(size)], rw)
 		if err != nil {
 			return nil, fmt.Errorf("function body %d: %w", i, err)
 		}
@@ -322,7 +492,7 @@ func rewriteCode(p []byte, check []byte) ([]byte, error) {
 	return out, nil
 }
 
-func rewriteBody(out, b []byte, check []byte) ([]byte, error) {
+func rewriteBody(out, b []byte, rw *rewrites) ([]byte, error) {
 	r := &reader{b: b}
 	groups := r.u32()
 	for i := uint32(0); i < groups && r.err == nil; i++ {
@@ -335,7 +505,7 @@ func rewriteBody(out, b []byte, check []byte) ([]byte, error) {
 		return nil, r.err
 	}
 	out = append(out, b[:r.pos]...)
-	out = append(out, check...)
+	out = append(out, rw.check...)
 	for r.pos < len(b) {
 		start := r.pos
 		op := r.byte()
@@ -345,12 +515,29 @@ func rewriteBody(out, b []byte, check []byte) ([]byte, error) {
 		if r.err != nil {
 			return nil, r.err
 		}
-		out = append(out, b[start:r.pos]...)
-		if op == 0x03 { // loop: check at the top of every iteration
-			out = append(out, check...)
+		switch {
+		case op == 0x03: // loop: check at the top of every iteration
+			out = append(out, b[start:r.pos]...)
+			out = append(out, rw.check...)
+		case op == 0xD2: // ref.func
+			out = append(out, rw.refFunc...)
+			out = append(out, b[start:r.pos]...)
+		case op == 0xFC && isTableGrow(b[start+1:]):
+			out = append(out, rw.growPre...)
+			out = append(out, b[start:r.pos]...)
+			out = append(out, rw.growPost...)
+		default:
+			out = append(out, b[start:r.pos]...)
 		}
 	}
 	return out, nil
+}
+
+// isTableGrow reports whether the 0xFC instruction whose sub-opcode starts b is
+// table.grow.
+func isTableGrow(b []byte) bool {
+	r := &reader{b: b}
+	return r.u32() == 15 && r.err == nil
 }
 
 func skipImmediates(op byte, r *reader) error {

@@ -28,6 +28,9 @@ func TestInstrumentKeepsModulesValid(t *testing.T) {
 		"guest":                wat(t, "guest"),
 		"hostcall":             wat(t, "hostcall"),
 		"init (no memory)":     wat(t, "init"),
+		"tables":               wat(t, "tables"),
+		"reffunc":              wat(t, "reffunc"),
+		"start_ok":             wat(t, "start_ok"),
 		"gopdk":                goPDK(t),
 		"hello-go":             exampleWasm(t, "hello-go"),
 		"hello-c":              exampleWasm(t, "hello-c"),
@@ -79,7 +82,7 @@ func TestInstrumentFallbacks(t *testing.T) {
 }
 
 // FuzzInstrument feeds mutated modules to the rewriter: it must never panic, on its
-// input or on its own output. That valid modules stay valid is
+// input or on its own output; nor must the readers of footprint.go. That valid modules stay valid is
 // TestInstrumentKeepsModulesValid's job (wazero's compiler can take very long on some
 // mutated inputs, so it is not called here); invalid input may give invalid output,
 // which wazero then refuses at compile time.
@@ -87,7 +90,13 @@ func FuzzInstrument(f *testing.F) {
 	f.Add(wat(f, "guest"))
 	f.Add(wat(f, "hostcall"))
 	f.Add(wat(f, "init"))
+	f.Add(wat(f, "tables"))
+	f.Add(wat(f, "reffunc"))
 	f.Fuzz(func(t *testing.T, wasm []byte) {
+		_, _ = readFootprint(wasm)
+		_, _ = capTables(wasm)
+		_, _ = usesRefFunc(wasm)
+		_, _ = moveStartOf(wasm)
 		out, err := instrument(wasm)
 		if err != nil {
 			return

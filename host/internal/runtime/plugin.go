@@ -43,14 +43,15 @@ const (
 type Options struct {
 	// Name identifies the plugin in errors and logs (the config id).
 	Name string
-	// MemoryLimitPages caps each instance's linear memory, in 64 KiB pages. The arena
-	// (the Extism memory that holds input, output and every handle) is capped at the same
-	// number of bytes. Zero means DefaultMemoryLimitPages.
+	// MemoryLimitPages caps each instance's memory, in 64 KiB pages: its linear memory
+	// and its arena (the Extism memory that holds input, output and every handle)
+	// together. Zero means DefaultMemoryLimitPages.
 	MemoryLimitPages uint32
 	// Instances is the pool size: at most this many calls run at once. Zero means
 	// GOMAXPROCS.
 	Instances int
-	// Timeout is the deadline of one call (and of _initialize). Zero means DefaultTimeout.
+	// Timeout is the deadline of one call, and of each thing an instance runs before its
+	// first call (the module's start function, _initialize). Zero means DefaultTimeout.
 	Timeout time.Duration
 	// QueueTimeout is how long a call waits for a free instance before failing with
 	// KindExhausted. Zero means DefaultQueueTimeout; negative means do not wait.
@@ -85,10 +86,12 @@ type Plugin struct {
 	timeout      time.Duration
 	queueTimeout time.Duration
 	maxVarBytes  int
-	arenaLimit   uint64
+	memBytes     uint64 // the memory limit of one instance, in bytes
+	engineBytes  uint64 // what the module's declarations cost each instance (footprint.go)
 	memLimit     uint32
 	config       map[string]string
 	hostFuncs    map[string]HostFunc
+	logs         *logLimiter
 
 	idle chan *instance
 	live atomic.Int32 // instances alive (idle or busy)
@@ -160,10 +163,11 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		timeout:      orDefault(opts.Timeout, DefaultTimeout),
 		queueTimeout: orDefault(opts.QueueTimeout, DefaultQueueTimeout),
 		maxVarBytes:  opts.MaxVarBytes,
-		arenaLimit:   uint64(pages) * 65536,
+		memBytes:     uint64(pages) * 65536,
 		memLimit:     pages,
 		config:       opts.Config,
 		hostFuncs:    opts.HostFuncs,
+		logs:         newLogLimiter(logger),
 		idle:         make(chan *instance, size),
 		size:         int32(size),
 		closing:      make(chan struct{}),
@@ -174,6 +178,16 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		p.maxVarBytes = DefaultMaxVarBytes
 	}
 
+	// What the module makes the engine allocate for each instance counts against the
+	// memory limit; refuse it before compiling if it cannot fit.
+	fp, ferr := readFootprint(wasm)
+	if ferr == nil {
+		if err := fp.check(p.memBytes); err != nil {
+			return nil, err
+		}
+		p.engineBytes = fp.engineBytes()
+	}
+
 	body := wasm
 	instrumented, moduleKey, ierr := e.instr.get(wasm)
 	if !instrumentModules {
@@ -182,8 +196,22 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 	if ierr == nil {
 		body = instrumented
 		p.instrumented = true
-	} else {
+	} else if ferr == nil {
 		logger.Debug("module runs with wazero's slower interruption checks", "reason", ierr.Error())
+		// Nothing in the guest counts table growth or ref.func: tables stay at their
+		// minimum size, and a module that uses ref.func is refused.
+		if refs, err := usesRefFunc(wasm); err != nil || refs {
+			if err == nil {
+				err = errors.New("its code uses ref.func")
+			}
+			return nil, fmt.Errorf("the module cannot be instrumented (%v), and the host can bound its memory only if its code does not use ref.func: %v", ierr, err)
+		}
+		if body, err = capTables(wasm); err != nil {
+			return nil, err
+		}
+		if body, err = moveStartOf(body); err != nil {
+			return nil, err
+		}
 	}
 
 	rc := wazero.NewRuntimeConfig().
@@ -207,6 +235,11 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
+	if ferr != nil {
+		// wazero compiled what footprint could not read: do not run what cannot be
+		// bounded.
+		return nil, fmt.Errorf("the host cannot bound what the module allocates: %w", ferr)
+	}
 	p.code = code
 	if err := p.checkImports(); err != nil {
 		return nil, err
@@ -224,16 +257,16 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for i, n := range names {
+	for _, n := range names {
 		d := defs[n]
-		if len(d.ParamTypes()) != 0 {
+		if len(d.ParamTypes()) != 0 || n == startExport {
 			continue
 		}
 		switch rt := d.ResultTypes(); {
 		case len(rt) == 0:
-			p.exports[n] = exportInfo{index: i}
+			p.exports[n] = exportInfo{index: len(p.exports)}
 		case len(rt) == 1 && rt[0] == api.ValueTypeI32:
-			p.exports[n] = exportInfo{index: i, hasResult: true}
+			p.exports[n] = exportInfo{index: len(p.exports), hasResult: true}
 		}
 	}
 	if err := e.register(p); err != nil {
@@ -518,6 +551,7 @@ func (p *Plugin) Close(ctx context.Context) error {
 			p.closeErr = fmt.Errorf("plugin %s: close: %w", p.name, err)
 		}
 		p.engine.unregister(p)
+		p.logs.flush()
 	})
 	return p.closeErr
 }

@@ -577,3 +577,22 @@ func TestCompilationCacheDirIsPrivate(t *testing.T) {
 		t.Fatal("compilation cache directory is empty after a load")
 	}
 }
+
+// TestGuestErrorMessagesAreExcerpts: a plugin's error message reaches clients and the
+// log as a short excerpt, control characters escaped, whether it is plain text or the
+// message of a JSON error; its code is kept.
+func TestGuestErrorMessagesAreExcerpts(t *testing.T) {
+	e := newTestEngine(t)
+	p := load(t, e, wat(t, "errors"), Options{Name: "loud"})
+	for _, c := range []struct {
+		export string
+		code   abi.Code
+	}{{"fail_long", abi.CodeInternal}, {"fail_long_json", abi.CodeNotFound}} {
+		_, err := p.Call(context.Background(), c.export, nil)
+		ce := callErr(t, err, KindGuest)
+		msg := ce.Guest.Message
+		if ce.Guest.Code != c.code || len(msg) > 300 || strings.ContainsAny(msg, "\x1b\n") || !strings.HasPrefix(msg, `\x1b[2J\nforged`) {
+			t.Errorf("%s: code %s, message %q (%d bytes); want code %s and an escaped excerpt of about 200 bytes", c.export, ce.Guest.Code, msg, len(msg), c.code)
+		}
+	}
+}

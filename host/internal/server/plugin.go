@@ -9,8 +9,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 	"greenroom.dev/greenroom/host/internal/identity"
 )
+
+// maxPluginErrorBytes caps the message of a failed plugin request that a client gets.
+const maxPluginErrorBytes = 1024
 
 // plugin serves /api/<plugin-id>/... through the plugin's gr_http export.
 func (s *Server) plugin(c *fiber.Ctx) error {
@@ -53,7 +57,10 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 		if status >= 500 {
 			s.log.Warn("plugin request failed", "plugin", id, "method", pr.method, "path", strings.Clone(pr.path), "status", status, "err", err)
 		}
-		return writeError(c, status, name, err.Error())
+		// What the call's failure says may quote the plugin (its error message, its
+		// functions' names in a trap's stack trace, its malformed response): the client
+		// gets an escaped excerpt.
+		return writeError(c, status, name, excerpt.Limit(err.Error(), maxPluginErrorBytes))
 	}
 	// The first value of a name replaces what fiber set, later ones add to it.
 	h := &c.Response().Header

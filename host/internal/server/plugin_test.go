@@ -109,6 +109,30 @@ func TestPluginRoute(t *testing.T) {
 	if resp.StatusCode != 502 || !strings.Contains(body, `"name":"PluginResponseError"`) || !strings.Contains(body, "more than one") {
 		t.Fatalf("malformed: %d %s", resp.StatusCode, body)
 	}
+	// A status of 0 is out of range like any other (an absent one means 200).
+	for _, reply := range []string{`{"status":0,"text":"x"}`, `{"text":"x","status":0}`} {
+		ep.reply = reply
+		resp, body, _ = do("GET", "/api/x/zero", "", nil)
+		if resp.StatusCode != 502 || !strings.Contains(body, `"name":"PluginResponseError"`) || !strings.Contains(body, "status 0 is outside 100-599") {
+			t.Fatalf("%s: %d %s, want 502", reply, resp.StatusCode, body)
+		}
+	}
+	ep.reply = `{"text":"x"}`
+	if resp, body, _ = do("GET", "/api/x/absent", "", nil); resp.StatusCode != 200 || body != "x" {
+		t.Fatalf("absent status: %d %s, want 200", resp.StatusCode, body)
+	}
+	// What a failed call says about the plugin (a trap's stack trace names its
+	// functions, a malformed response quotes it) reaches the client as an excerpt.
+	ep.err = statusErr{502, "PluginCrashError", "plugin x: call gr_http: trap: wasm stack trace:\n\t.\x1b[2J" + strings.Repeat("$f", 10000)}
+	resp, body, _ = do("GET", "/api/x/crash", "", nil)
+	var eb struct {
+		Error struct{ Message string } `json:"error"`
+	}
+	json.Unmarshal([]byte(body), &eb)
+	if resp.StatusCode != 502 || len(eb.Error.Message) > 1100 || strings.ContainsAny(eb.Error.Message, "\x1b\n") || !strings.HasPrefix(eb.Error.Message, "plugin x: call gr_http: trap") {
+		t.Fatalf("crash: %d, message %q (%d bytes); want an escaped excerpt of at most 1 KiB", resp.StatusCode, eb.Error.Message, len(eb.Error.Message))
+	}
+	ep.err = nil
 	// A plugin error keeps its status and name.
 	ep.err = statusErr{504, "PluginTimeoutError", "plugin x: call exceeded its deadline"}
 	resp, body, _ = do("GET", "/api/x/slow", "", nil)

@@ -1,6 +1,7 @@
 package urlreader
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/egress"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // FetchReader reads plain HTTP(S) URLs whose host is in backend.reading.allow, like
@@ -152,10 +154,8 @@ func (f *FetchReader) check(u *url.URL) error {
 	if u.User != nil {
 		return errorf(ErrNotAllowed, "%s: user info in URLs is not allowed; put credentials in integrations or proxy headers", u.Redacted())
 	}
-	for _, seg := range strings.Split(u.Path, "/") {
-		if seg == ".." {
-			return errorf(ErrNotAllowed, "%s: `..` is not allowed in URL paths", u.Redacted())
-		}
+	if egress.ReachesDotDot(u.EscapedPath()) {
+		return errorf(ErrNotAllowed, "%s: `..` is not allowed in URL paths, also not percent-encoded (once or more) or between backslashes", u.Redacted())
 	}
 	// Normalised as Backstage does (path.posix.normalize keeps a trailing slash).
 	clean := path.Clean("/" + u.Path)
@@ -270,8 +270,12 @@ func statusErr(what string, resp *http.Response) error {
 	case s == http.StatusTooManyRequests || (s == http.StatusForbidden && isRateLimited(resp.Header)):
 		return &RateLimitError{URL: what, Status: s, ResetAt: ResetTime(resp.Header, time.Now())}
 	default:
-		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
-		return errorf(ErrUnavailable, "read %s: HTTP %d %s", what, s, strings.TrimSpace(string(snippet)))
+		// What the upstream said, as a short escaped excerpt: it is fetched content.
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, excerpt.Max+1))
+		if snippet = bytes.TrimSpace(snippet); len(snippet) == 0 {
+			return errorf(ErrUnavailable, "read %s: HTTP %d", what, s)
+		}
+		return errorf(ErrUnavailable, "read %s: HTTP %d: %s", what, s, excerpt.Bytes(snippet))
 	}
 }
 

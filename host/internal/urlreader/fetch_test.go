@@ -87,6 +87,10 @@ func newFetchServer(t *testing.T) *fetchServer {
 	mux.HandleFunc("/api/broken", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "boom", http.StatusInternalServerError)
 	})
+	mux.HandleFunc("/api/hostile-error", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, hostileBody)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	_, fs.port, _ = net.SplitHostPort(srv.Listener.Addr().String())
@@ -167,6 +171,10 @@ func TestFetchAttacks(t *testing.T) {
 		{"path not allowed", "http://docs.test:" + p + "/private/x", ErrNotAllowed, "not under the paths"},
 		{"dotdot out of paths", "http://docs.test:" + p + "/api/../private/x", ErrNotAllowed, "`..`"},
 		{"encoded dotdot", "http://docs.test:" + p + "/api/%2e%2e/private/x", ErrNotAllowed, "`..`"},
+		// An upstream that decodes again, or takes a backslash for a slash, would leave
+		// the allowed paths.
+		{"double-encoded dotdot", "http://docs.test:" + p + "/api/%252e%252e/private/x", ErrNotAllowed, "`..`"},
+		{"backslash dotdot", "http://docs.test:" + p + "/api/..%5cprivate/x", ErrNotAllowed, "`..`"},
 		{"user info", "http://user:pw@docs.test:" + p + "/api/x", ErrNotAllowed, "user info"},
 		{"redirect to disallowed host", "http://docs.test:" + p + "/api/redirect-evil", ErrNotAllowed, "evil.test"},
 		{"redirect to disallowed path", "http://docs.test:" + p + "/api/redirect-private-path", ErrNotAllowed, "not under the paths"},
@@ -215,6 +223,25 @@ func TestFetchRateLimitIsNotNotFound(t *testing.T) {
 	_, err = m.ReadURL(ctx, "http://docs.test:"+fs.port+"/api/missing", ReadURLOptions{})
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("404: %v", err)
+	}
+}
+
+// hostileBody is an upstream's error page that tries to forge a log line, clear a
+// terminal, and fill the error message.
+var hostileBody = "\x1b[2J\x1b[31mdenied\ntime=2026-01-01 level=ERROR msg=\"forged\"\r\n" + strings.Repeat("<p>secret</p>", 1000)
+
+// TestErrorQuotesOnlyAnExcerpt: an error that quotes what an upstream answered quotes a
+// short excerpt of it, control characters escaped.
+func TestErrorQuotesOnlyAnExcerpt(t *testing.T) {
+	fs := newFetchServer(t)
+	m := newTestMux(t, fs.port, ReadingConfig{Allow: []AllowRule{{Host: "docs.test:" + fs.port}}})
+	_, err := m.ReadURL(context.Background(), "http://docs.test:"+fs.port+"/api/hostile-error", ReadURLOptions{})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("502: %v", err)
+	}
+	msg := err.Error()
+	if strings.ContainsAny(msg, "\x1b\r\n") || len(msg) > 400 || !strings.Contains(msg, `\x1b[2J`) || !strings.Contains(msg, "HTTP 502") {
+		t.Fatalf("error %q (%d bytes): want HTTP 502 and an escaped excerpt of at most about 200 bytes", msg, len(msg))
 	}
 }
 

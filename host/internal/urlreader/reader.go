@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/egress"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // ReadURLOptions are the options of ReadURL.
@@ -139,7 +140,7 @@ func (e *RateLimitError) Error() string {
 		msg += fmt.Sprintf(", resets at %s", e.ResetAt.UTC().Format(time.RFC3339))
 	}
 	if e.Message != "" {
-		msg += ": " + e.Message
+		msg += ": " + excerpt.Text(e.Message) // the source's words: fetched content
 	}
 	return msg + "; configure a token in integrations.github or read less often"
 }

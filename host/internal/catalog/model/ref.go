@@ -13,6 +13,8 @@ package model
 import (
 	"fmt"
 	"strings"
+
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // DefaultNamespace is the namespace of an entity that names none.
@@ -66,12 +68,12 @@ func ParseRef(s string, ctx RefContext) (Ref, error) {
 	}
 	name = s[start:]
 	if (hasKind && kind == "") || (hasNS && ns == "") || name == "" {
-		return Ref{}, fmt.Errorf("Entity reference %q was not on the form [<kind>:][<namespace>/]<name>", s)
+		return Ref{}, fmt.Errorf("Entity reference %s was not on the form [<kind>:][<namespace>/]<name>", excerpt.Quote(s))
 	}
 	if !hasKind {
 		kind = ctx.DefaultKind
 		if kind == "" {
-			return Ref{}, fmt.Errorf("Entity reference %q had missing or empty kind (e.g. did not start with \"component:\" or similar)", s)
+			return Ref{}, fmt.Errorf("Entity reference %s had missing or empty kind (e.g. did not start with \"component:\" or similar)", excerpt.Quote(s))
 		}
 	}
 	if !hasNS {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"greenroom.dev/greenroom/host/internal/excerpt"
 )
 
 // Well-known annotations and API versions.
@@ -56,8 +58,10 @@ func isValidAPIVersion(s string) bool {
 func isValidKey(s string) bool { return isValidPrefixAndOrSuffix(s, isValidObjectName) }
 
 // fieldError words a field-format failure as Backstage's FieldFormatEntityPolicy does.
+// The field (a key may come from the file) and the value are the file's text: they are
+// quoted as short escaped excerpts, which for the usual short values is what %q writes.
 func fieldError(field string, value any, expectation string) error {
-	return fmt.Errorf("%q is not valid; expected %s but found %q.%s", field, expectation, fmt.Sprint(value), adr002)
+	return fmt.Errorf("%s is not valid; expected %s but found %s.%s", excerpt.Quote(field), expectation, excerpt.Quote(fmt.Sprint(value)), adr002)
 }
 
 const (
@@ -291,8 +295,8 @@ func validateKind(apiVersion, kind string, e map[string]any) []error {
 		}
 	}
 	if !ok || !versionOK {
-		return []error{fmt.Errorf("No processor recognized the entity %s as valid, possibly caused by a foreign kind or apiVersion (kind %q, apiVersion %q; built-in kinds are Component, API, Resource, System, Domain, Group, User, Location with apiVersion %s, and Template with %s)",
-			RefOf(e).String(), kind, apiVersion, APIVersionV1alpha1, APIVersionScaffold3)}
+		return []error{fmt.Errorf("No processor recognized the entity %s as valid, possibly caused by a foreign kind or apiVersion (kind %s, apiVersion %s; built-in kinds are Component, API, Resource, System, Domain, Group, User, Location with apiVersion %s, and Template with %s)",
+			excerpt.Text(RefOf(e).String()), excerpt.Quote(kind), excerpt.Quote(apiVersion), APIVersionV1alpha1, APIVersionScaffold3)}
 	}
 	var errs []error
 	raw, has := e["spec"]

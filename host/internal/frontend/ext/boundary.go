@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"greenroom.dev/greenroom/host/internal/excerpt"
 	"greenroom.dev/greenroom/host/internal/frontend/ui"
 )
 
@@ -40,9 +41,13 @@ type boundary struct {
 	validate bool
 }
 
+// maxErrorBytes caps the text of an error box: what a plugin says of itself (its error
+// message, its functions' names in a trap's stack trace) shows as an escaped excerpt.
+const maxErrorBytes = 1024
+
 // ErrorNode is the error box that stands in for a failed extension.
 func ErrorNode(extensionID string, err error) ui.Node {
-	return ui.ErrorBox(fmt.Sprintf("Extension %s failed", extensionID), err.Error())
+	return ui.ErrorBox(fmt.Sprintf("Extension %s failed", extensionID), excerpt.Limit(err.Error(), maxErrorBytes))
 }
 
 func (b *boundary) Render(ctx context.Context, rc *RenderContext) (n ui.Node, err error) {

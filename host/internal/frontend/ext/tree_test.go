@@ -405,6 +405,11 @@ func TestBoundary(t *testing.T) {
 			ui.ErrorBox("Extension card:k failed", "panic: oops")},
 		{"invalid tree", func(context.Context, *RenderContext) (ui.Node, error) { return ui.Node{Type: "marquee"}, nil },
 			ui.ErrorBox("Extension card:k failed", `returned an invalid UI tree: root: unknown component type "marquee"`)},
+		// What a plugin says of itself (a trap's stack trace names its functions) shows
+		// as an escaped excerpt of at most 1 KiB.
+		{"hostile error", func(context.Context, *RenderContext) (ui.Node, error) {
+			return ui.Node{}, errors.New("trap:\n\t.\x1b[2J" + strings.Repeat("$f", 10000))
+		}, ui.ErrorBox("Extension card:k failed", `trap:\n\t.\x1b[2J`+strings.Repeat("$f", (1024-len(`trap:`+"\n\t.\x1b[2J"))/2)+"…")},
 	}
 	for _, tt := range tests {
 		got, err := Boundary("card:k", tt.el, true).Render(context.Background(), &RenderContext{})

@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"greenroom.dev/greenroom/host/internal/egress"
+	"greenroom.dev/greenroom/host/internal/excerpt"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/archive"
 )
@@ -228,9 +229,9 @@ func mapErr(what string, err error) error {
 		case s == http.StatusUnauthorized:
 			return urlreader.Errorf(urlreader.ErrUnavailable, "read %s: GitHub rejected the token (HTTP 401); renew the token in integrations.github", what)
 		case s == http.StatusForbidden:
-			return urlreader.Errorf(urlreader.ErrUnavailable, "read %s: GitHub denied access (HTTP 403: %s); give the token read access to the repository", what, er.Message)
+			return urlreader.Errorf(urlreader.ErrUnavailable, "read %s: GitHub denied access (HTTP 403: %s); give the token read access to the repository", what, excerpt.Text(er.Message))
 		default:
-			return urlreader.Errorf(urlreader.ErrUnavailable, "read %s: GitHub answered HTTP %d: %s", what, s, er.Message)
+			return urlreader.Errorf(urlreader.ErrUnavailable, "read %s: GitHub answered HTTP %d: %s", what, s, excerpt.Text(er.Message))
 		}
 	case errors.Is(err, archive.ErrUnsafePath):
 		return urlreader.Errorf(urlreader.ErrNotAllowed, "read %s: %w", what, err)

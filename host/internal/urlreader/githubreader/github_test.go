@@ -122,6 +122,21 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, `{"message":"You have exceeded a secondary rate limit","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`)
 		return
+	case "hostile403", "hostile500", "hostile-limited":
+		// A message that tries to forge a log line, clear a terminal, fill the error.
+		msg, _ := json.Marshal("\x1b[2J\ndenied\r\ntime=2026 level=ERROR msg=forged " + strings.Repeat("<p>secret</p>", 1000))
+		switch repo {
+		case "hostile403":
+			w.WriteHeader(http.StatusForbidden)
+		case "hostile500":
+			w.WriteHeader(http.StatusInternalServerError)
+		default:
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.Header().Set("X-RateLimit-Reset", "4102444800")
+			w.WriteHeader(http.StatusForbidden)
+		}
+		fmt.Fprintf(w, `{"message":%s}`, msg)
+		return
 	case "private":
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
@@ -414,6 +429,23 @@ func TestRateLimitsAreNotNotFound(t *testing.T) {
 	_, err := r.ReadURL(ctx, "https://github.test/o/private/blob/main/x.yaml", urlreader.ReadURLOptions{})
 	if !errors.Is(err, urlreader.ErrUnavailable) || errors.Is(err, urlreader.ErrNotFound) || !strings.Contains(err.Error(), "read access") {
 		t.Errorf("plain 403: %v", err)
+	}
+}
+
+// TestErrorsQuoteOnlyAnExcerpt: an error that quotes GitHub's message quotes a short
+// excerpt of it, control characters escaped.
+func TestErrorsQuoteOnlyAnExcerpt(t *testing.T) {
+	f := newFakeGitHub(t)
+	for _, repo := range []string{"hostile403", "hostile500", "hostile-limited"} {
+		r := f.reader(t, urlreader.Limits{})
+		_, err := r.ReadURL(context.Background(), "https://github.test/o/"+repo+"/blob/main/x.yaml", urlreader.ReadURLOptions{})
+		if err == nil {
+			t.Fatalf("%s: no error", repo)
+		}
+		msg := err.Error()
+		if strings.ContainsAny(msg, "\x1b\r\n") || len(msg) > 600 || !strings.Contains(msg, `\x1b[2J`) {
+			t.Errorf("%s: error %q (%d bytes): want an escaped excerpt of at most about 200 bytes", repo, msg, len(msg))
+		}
 	}
 }
 
