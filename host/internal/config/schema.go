@@ -60,9 +60,9 @@ func BuildSchema(docs map[string]string, plugins ...PluginSchema) ([]byte, error
 		"Each file is checked on its own; overlays merge key by key, and ~ (null) unsets a value. ${VAR} is replaced by the environment variable VAR. " +
 		"`greenroom config validate FILE...` checks files as start-up does."
 	root["type"] = "object"
-	defs := map[string]any{"byteSize": byteSizeShape(), "duration": durationShape()}
-	root["$defs"] = defs
 	if len(plugins) > 0 {
+		defs := map[string]any{}
+		root["$defs"] = defs
 		if err := addPluginSchemas(root, defs, plugins); err != nil {
 			return nil, err
 		}
@@ -120,9 +120,9 @@ func (b *schemaBuilder) customShape(t reflect.Type) (map[string]any, bool) {
 	case nodeType: // a plugin's own config: anything, checked against its manifest's schema
 		return map[string]any{}, true
 	case reflect.TypeOf(units.ByteSize(0)):
-		return map[string]any{"$ref": "#/$defs/byteSize"}, true
+		return byteSizeShape(), true
 	case reflect.TypeOf(units.Duration(0)):
-		return map[string]any{"$ref": "#/$defs/duration"}, true
+		return durationShape(), true
 	case reflect.TypeOf(auth.Strings{}), reflect.TypeOf(auth.CommaStrings{}), reflect.TypeOf(auth.Scopes{}):
 		return stringOrList(), true
 	case reflect.TypeOf(proxy.PathRewrite{}):
@@ -207,6 +207,10 @@ func (b *schemaBuilder) properties(t reflect.Type) map[string]any {
 				// The comment names the Go field; the operator writes the YAML key.
 				if rest, ok := strings.CutPrefix(d, f.Name); ok && rest != "" && strings.ContainsRune(" ,(:", rune(rest[0])) {
 					d = name + rest
+				}
+				// A unit's shape says how to write it.
+				if how, ok := s["description"].(string); ok {
+					d += "\n\n" + how
 				}
 				s["description"] = d
 			}
