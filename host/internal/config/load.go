@@ -7,6 +7,9 @@
 // ${). A relative file path (fileKeys) is resolved against the directory of the file
 // that sets it. Decoding is strict: an unknown key, a wrong type or a bad value is an
 // error that names the file, the line and the YAML path.
+//
+// Schema is the JSON Schema of the files (docs/app-config.schema.json), built from the
+// model, with the field comments as descriptions; see schema.go.
 package config
 
 import (

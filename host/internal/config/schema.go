@@ -22,8 +22,9 @@ import (
 // as the decoder is strict. A type that decodes itself (a yaml.Unmarshaler) has the
 // shape that its UnmarshalYAML reads, written out in customShape; building the schema
 // fails for one that has none. Every value may also be null (~), which the decoder
-// reads as unset (how an overlay takes a value away), and a scalar that is not a
-// string may be written as a ${VAR} string, which Load replaces before decoding.
+// reads as unset (how an overlay takes a value away), and a number or a boolean may be
+// written as a plain ${VAR}, which Load replaces before decoding (a quoted one stays a
+// string, which a JSON Schema cannot tell apart: it takes both).
 //
 // docs/app-config.schema.json is the committed schema; a test fails when it or
 // schema_docs.go differs from what `go generate ./host/internal/config` writes.
