@@ -1,7 +1,7 @@
 // Package cli implements the greenroom command: serve (the portal, with reload on
-// SIGHUP, config file changes and POST /api/admin/reload), audit, plugin pack, inspect,
-// keygen, sign and verify, catalog validate, version, and help for each command and
-// command group. host/cmd/greenroom only calls Run.
+// SIGHUP, config file changes and POST /api/admin/reload), config validate and schema,
+// audit, plugin pack, inspect, keygen, sign and verify, catalog validate, version, and
+// help for each command and command group. host/cmd/greenroom only calls Run.
 //
 // Exit codes: 0 ok, 2 bad usage or config, 1 runtime failure.
 package cli
@@ -58,6 +58,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the portal", runServe},
+		{"config validate", "check config files as start-up does, starting nothing; print ok or every problem", runConfigValidate},
+		{"config schema", "print the JSON Schema of app-config.yaml (for editors), with --config its plugins' too", runConfigSchema},
 		{"plugin pack", "write a manifest into a .wasm file", runPack},
 		{"plugin inspect", "print a plugin's manifest, imports and exports", runInspect},
 		{"plugin keygen", "make an Ed25519 key pair for signing plugins", runKeygen},

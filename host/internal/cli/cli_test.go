@@ -45,7 +45,10 @@ func TestHelp(t *testing.T) {
 		{args: []string{"help", "plugin"}, want: []string{"plugin sign"}},
 		{args: []string{"catalog"}, want: []string{"catalog validate"}, wantNot: "plugin"},
 		{args: []string{"catalog", "--help"}, want: []string{"catalog validate"}},
-		{args: []string{"--help"}, want: []string{"serve", "plugin pack", "audit", "catalog validate", "version", "--version"}},
+		{args: []string{"config"}, want: []string{"config validate", "config schema"}, wantNot: "catalog"},
+		{args: []string{"config", "--help"}, want: []string{"config validate", "config schema"}},
+		{args: []string{"help", "config", "validate"}, want: []string{"usage: greenroom config validate FILE..."}, toStderr: true},
+		{args: []string{"--help"}, want: []string{"serve", "config validate", "config schema", "plugin pack", "audit", "catalog validate", "version", "--version"}},
 		{args: []string{"help"}, want: []string{"serve"}},
 		{args: []string{"plugin", "frob"}, code: 2, want: []string{"plugin pack"}, toStderr: true, errorText: `unknown command "plugin frob"`},
 	} {

@@ -12,8 +12,9 @@ import (
 	"greenroom.dev/greenroom/host/internal/config"
 )
 
-// TestSameConfigErrors: greenroom audit, greenroom serve and a reload refuse the same bad
-// config with the same message, naming the file, line and YAML path.
+// TestSameConfigErrors: greenroom audit, greenroom serve, greenroom config validate and a
+// reload refuse the same bad config with the same message, naming the file, line and
+// YAML path.
 func TestSameConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "app-config.yaml")
@@ -36,7 +37,8 @@ func TestSameConfigErrors(t *testing.T) {
 	reloadErr := h.reload(context.Background(), []string{cfgPath}, nil)
 	_, _, auditErr := run(t, "audit", "--config", cfgPath)
 	_, _, serveErr := run(t, "serve", "--config", cfgPath)
-	for name, got := range map[string]string{"reload": errString(reloadErr), "audit": auditErr, "serve": serveErr} {
+	_, validateOut, _ := run(t, "config", "validate", cfgPath)
+	for name, got := range map[string]string{"reload": errString(reloadErr), "audit": auditErr, "serve": serveErr, "config validate": validateOut} {
 		if !strings.Contains(got, want) {
 			t.Errorf("%s: %s\nwant %s", name, got, want)
 		}

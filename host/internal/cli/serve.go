@@ -324,12 +324,9 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 	exts := append(ext.Extensions{{ID: "app/layout", Config: map[string]any{"title": cfg.App.Title}, Path: "app.title"}}, cfg.App.Extensions...)
 	var pluginExts []ext.Extension
 	for _, p := range plugins {
-		if len(p.Manifest.Extensions) == 0 {
-			continue
-		}
-		es, err := wasmext.Extensions(p.ID, p.Manifest.ID, p.Manifest.Extensions, p)
+		es, err := pluginExtensions(p)
 		if err != nil {
-			return nil, fmt.Errorf("plugin %s (%s): extensions: %w", p.ID, p.Entry.Path(), err)
+			return nil, err
 		}
 		pluginExts = append(pluginExts, es...)
 	}
@@ -347,6 +344,19 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		h.log.Warn("frontend extension problem", "err", p)
 	}
 	return app, nil
+}
+
+// pluginExtensions reads the extensions that a plugin's manifest declares (calling
+// nothing: their factories run when the app is built).
+func pluginExtensions(p *plugin.Plugin) ([]ext.Extension, error) {
+	if len(p.Manifest.Extensions) == 0 {
+		return nil, nil
+	}
+	es, err := wasmext.Extensions(p.ID, p.Manifest.ID, p.Manifest.Extensions, p)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %s (%s): extensions: %w", p.ID, p.Entry.Path(), err)
+	}
+	return es, nil
 }
 
 func (h *host) ready() error {

@@ -7,6 +7,9 @@
 // ${). A relative file path (fileKeys) is resolved against the directory of the file
 // that sets it. Decoding is strict: an unknown key, a wrong type or a bad value is an
 // error that names the file, the line and the YAML path.
+//
+// Schema is the JSON Schema of the files (docs/app-config.schema.json), built from the
+// model, with the field comments as descriptions; see schema.go.
 package config
 
 import (
@@ -417,7 +420,7 @@ func decodeNode(file string, n *yaml.Node, v any) error {
 				line, _ = strconv.Atoi(m[1])
 				msg = m[2]
 			}
-			return &Error{File: file, Line: line, Path: pathAtLine(n, line), Msg: msg}
+			return &Error{File: file, Line: line, Path: pathAtLine(n, line, msg), Msg: msg}
 		}
 		var ce *Error
 		if errors.As(err, &ce) {
@@ -425,7 +428,7 @@ func decodeNode(file string, n *yaml.Node, v any) error {
 				ce.File = file
 			}
 			if ce.Path == "" {
-				ce.Path = pathAtLine(n, ce.Line)
+				ce.Path = pathAtLine(n, ce.Line, ce.Msg)
 			}
 			return ce
 		}
@@ -434,39 +437,53 @@ func decodeNode(file string, n *yaml.Node, v any) error {
 	return nil
 }
 
-// pathAtLine finds the YAML path of the value node on a line.
-func pathAtLine(n *yaml.Node, line int) string {
-	var found string
+// pathAtLine finds the YAML path of the value node on a line. The decoder's messages
+// name the line only, and a flow mapping ({port: x, host: y}) puts several values on
+// one: the one that msg quotes (`x`, or `abcdefg...` for a longer value) is preferred,
+// else the first.
+func pathAtLine(n *yaml.Node, line int, msg string) string {
+	want := ""
+	if m := quotedValueRE.FindStringSubmatch(msg); m != nil {
+		want = m[1]
+	}
+	var first, match string
 	var rec func(n *yaml.Node, path string)
 	rec = func(n *yaml.Node, path string) {
-		if found != "" {
-			return
+		at := func(v *yaml.Node, p string) {
+			if v.Line == line && v.Kind == yaml.ScalarNode {
+				if first == "" {
+					first = p
+				}
+				if match == "" && want != "" && (v.Value == want || strings.HasSuffix(want, "...") && strings.HasPrefix(v.Value, strings.TrimSuffix(want, "..."))) {
+					match = p
+				}
+			}
 		}
 		switch n.Kind {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
 				p := join(path, k.Value)
-				if v.Line == line && v.Kind == yaml.ScalarNode {
-					found = p
-					return
-				}
+				at(v, p)
 				rec(v, p)
 			}
 		case yaml.SequenceNode:
 			for i, c := range n.Content {
 				p := fmt.Sprintf("%s[%d]", path, i)
-				if c.Line == line && c.Kind == yaml.ScalarNode {
-					found = p
-					return
-				}
+				at(c, p)
 				rec(c, p)
 			}
 		}
 	}
 	rec(n, "")
-	return found
+	if match != "" {
+		return match
+	}
+	return first
 }
+
+// quotedValueRE finds the value that a decoder message quotes: cannot unmarshal !!str `x`.
+var quotedValueRE = regexp.MustCompile("`([^`]*)`")
 
 // checkKeys reports the first mapping key that has no field in t.
 func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {

@@ -87,6 +87,8 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown plugin key", "plugins:\n  - id: a\n    source: a.wasm\n    grantz: {}\n", nil, []string{":4", "plugins[0].grantz: unknown key", "grants"}},
 		{"unknown grant", "plugins:\n  - id: a\n    source: a.wasm\n    grants: {net: {}}\n", nil, []string{"plugins[0].grants.net: unknown key", "catalog.read"}},
 		{"wrong type", "backend:\n  listen:\n    port: seven\n", nil, []string{"app-config.yaml:3", "backend.listen.port", "cannot unmarshal"}},
+		{"wrong type in a flow mapping", "backend: {listen: {port: seven}, watchConfig: true}\n", nil, []string{"app-config.yaml:1: backend.listen.port: cannot unmarshal"}},
+		{"long wrong value in a flow mapping", "backend:\n  listen: {host: h, port: sevenThousandAndSeven}\n", nil, []string{"app-config.yaml:2: backend.listen.port: cannot unmarshal"}},
 		{"bad size", "plugins:\n  - id: a\n    source: a.wasm\n    limits: {memory: lots}\n", nil, []string{":4", "plugins[0].limits.memory", `"lots" is not a size like 64MiB`}},
 		{"bad duration", "plugins:\n  - id: a\n    source: a.wasm\n    limits:\n      timeout: forever\n", nil, []string{":5", "plugins[0].limits.timeout", "not a duration"}},
 		{"missing env", "app:\n  title: ${TITLE}\n", nil, []string{"app-config.yaml:2", "app.title", "environment variable TITLE is not set"}},

@@ -134,7 +134,8 @@ type Plugin struct {
 	// Enabled turns the plugin on or off without removing its entry. Default true.
 	Enabled *bool `yaml:"enabled"`
 	// Config is the plugin's own configuration, checked against the JSON Schema in its
-	// manifest, with the schema's defaults filled in.
+	// manifest, with the schema's defaults filled in. `greenroom config schema --config
+	// app-config.yaml` prints the config's schema with each plugin's schema in place.
 	Config yaml.Node `yaml:"config"`
 	// Grants are the capabilities the operator gives the plugin. Anything not granted is
 	// denied.

@@ -76,6 +76,8 @@ type Admin struct {
 
 // Member names a user or group by its entity ref, e.g. {name: user:default/ada}.
 type Member struct {
+	// Name is the entity ref of the user (user:default/ada) or group
+	// (group:default/admins).
 	Name string `yaml:"name"`
 }
 

@@ -5,7 +5,9 @@
 // starts it on the runtime. An import whose capability is not granted refuses the plugin
 // at load, naming the config line to add, unless the manifest marks the capability
 // optional: then it is linked to a stub that answers capability_denied. Every host
-// function is wrapped for the audit log.
+// function is wrapped for the audit log. Check (CheckAll for every plugin of a config)
+// makes every check that does not run the module, which `greenroom config validate`
+// reports; Load is Check, then the start.
 //
 // A Manager owns the running set of plugins, a generation that a reload replaces whole
 // (Prepare, then Commit or Discard), so that in-flight requests finish on the instances
@@ -76,10 +78,11 @@ type Plugin struct {
 	// Signature is the module's signature status.
 	Signature signing.Result
 
-	rt     *runtime.Plugin
-	routes routes
-	log    *slog.Logger
-	audit  *audit.Log
+	rt      *runtime.Plugin
+	checked *checked // until the start
+	routes  routes
+	log     *slog.Logger
+	audit   *audit.Log
 }
 
 // Read reads a local plugin file and checks its pin and shape, without starting it. It is
@@ -168,11 +171,34 @@ func readFile(path string) ([]byte, error) {
 	return b, nil
 }
 
-// Load reads, checks and starts one plugin.
-func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plugin) (p *Plugin, err error) {
+// Load reads, checks and starts one plugin: Check, then the start.
+func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plugin) (*Plugin, error) {
+	p, err := Check(ctx, deps, cfg, entry)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.start(ctx, deps); err != nil {
+		return nil, loadError(entry, err)
+	}
+	return p, nil
+}
+
+// loadError names the plugin, the step and the config entry.
+func loadError(entry *config.Plugin, err error) error {
+	return fmt.Errorf("plugin %s: load: %w (%s at %s:%d)", entry.ID, err, entry.Path(), entry.File, entry.Line)
+}
+
+// Check reads one plugin and checks everything the loader checks before it starts the
+// module, without running any of it: the source (read through deps.URLs for an http(s)
+// source), its sha256 pin, the signature against deps.Trusted and deps.RequireSigned,
+// the manifest, every import against the entry's grants (and the host functions of
+// deps.Host's table, or capability.Functions without one), the exports the manifest
+// needs, the routes, and the entry's config against the manifest's schema. The plugin
+// it returns is not started; Load starts it. Errors are Load's.
+func Check(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plugin) (p *Plugin, err error) {
 	defer func() {
 		if err != nil {
-			err = fmt.Errorf("plugin %s: load: %w (%s at %s:%d)", entry.ID, err, entry.Path(), entry.File, entry.Line)
+			err = loadError(entry, err)
 		}
 	}()
 	path, wasm, sum, mod, man, err := ReadSource(ctx, deps.URLs, cfg.Dir(), entry)
@@ -216,17 +242,36 @@ func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plug
 	if p.routes, err = compileRoutes(man.Routes); err != nil {
 		return nil, err
 	}
+	p.checked = &checked{wasm: wasm, links: links, config: cfgMap, log: logger}
+	return p, nil
+}
 
+// checked is what Check keeps for the start: the module's bytes, how each
+// greenroom:host/v1 import is linked, and the config_get map.
+type checked struct {
+	wasm   []byte
+	links  map[string]link
+	config map[string]string
+	log    *slog.Logger
+}
+
+// start links the host functions and starts the checked module on the runtime.
+func (p *Plugin) start(ctx context.Context, deps Deps) (err error) {
+	c, entry := p.checked, p.Entry
+	if c == nil {
+		return errors.New("not checked")
+	}
+	p.checked = nil
 	funcs := map[string]runtime.HostFunc{}
-	for name, l := range links {
+	for name, l := range c.links {
 		if l == linkNone {
 			continue
 		}
 		if deps.Host == nil {
-			return nil, fmt.Errorf("imports %s.%s, but this host links no capability functions", abi.Namespace, name)
+			return fmt.Errorf("imports %s.%s, but this host links no capability functions", abi.Namespace, name)
 		}
 		if funcs[name], err = deps.Host.Link(entry, name, l == linkReal); err != nil {
-			return nil, err
+			return err
 		}
 		if l == linkStub {
 			p.Stubbed = append(p.Stubbed, name)
@@ -234,20 +279,17 @@ func Load(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plug
 	}
 	sort.Strings(p.Stubbed)
 	pages := uint32((int64(entry.Limits.Memory) + 65535) / 65536)
-	p.rt, err = deps.Engine.Load(ctx, wasm, runtime.Options{
+	p.rt, err = deps.Engine.Load(ctx, c.wasm, runtime.Options{
 		Name:             entry.ID,
 		MemoryLimitPages: pages,
 		Instances:        entry.Limits.Instances,
 		Timeout:          entry.Limits.Timeout.D(),
 		QueueTimeout:     entry.Limits.QueueTimeout.D(),
-		Config:           cfgMap,
+		Config:           c.config,
 		HostFuncs:        funcs,
-		Logger:           logger,
+		Logger:           c.log,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return err
 }
 
 // Close drains in-flight calls and frees the plugin.

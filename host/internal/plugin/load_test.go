@@ -146,7 +146,38 @@ func TestLoadErrors(t *testing.T) {
 					t.Errorf("error does not contain %q:\n%v", w, err)
 				}
 			}
+			// The checks alone (greenroom config validate) refuse it with the same
+			// message, with no engine to start anything on.
+			c := e.config(t, tc.yaml)
+			ok, errs := CheckAll(context.Background(), Deps{Host: e.kvHost()}, c)
+			if len(ok) != 0 || len(errs) != 1 || errs[0].Error() != err.Error() {
+				t.Errorf("CheckAll: %d ok, errors %v; want Load's error\n%v", len(ok), errs, err)
+			}
 		})
+	}
+}
+
+// TestCheckRunsNothing: CheckAll reads and checks every enabled plugin without running
+// any (there is no engine to run them on): a module whose start function traps passes,
+// and a disabled entry is not read at all.
+func TestCheckRunsNothing(t *testing.T) {
+	e := newEnv(t)
+	fixtureAs(t, e.dir, "starttrap", "ok", "starttrap.wasm")
+	fixture(t, e.dir, "kv", "kv")
+	c := e.config(t, "plugins:\n  - {id: a, source: starttrap.wasm}\n  - {id: b, source: kv.wasm, grants: {kv: {}}}\n  - {id: c, source: missing.wasm, enabled: false}\n")
+	ok, errs := CheckAll(context.Background(), Deps{}, c)
+	if len(errs) > 0 || len(ok) != 2 || ok[0].ID != "a" || ok[1].ID != "b" {
+		t.Fatalf("CheckAll: %v, errors %v", ok, errs)
+	}
+	for _, p := range ok {
+		if p.rt != nil || p.checked != nil {
+			t.Errorf("%s was started or keeps its module", p.ID)
+		}
+	}
+	// Loading it runs the start function, which traps.
+	if p, err := Load(context.Background(), Deps{Engine: e.engine, Host: e.kvHost()}, c, &c.Plugins[0]); err == nil {
+		p.Close(context.Background())
+		t.Error("Load started a module whose start function traps")
 	}
 }
 

@@ -68,13 +68,10 @@ func (n *Next) Plugins() []*Plugin { return n.gen.order }
 // and the errors are returned together. Until the returned set is committed or
 // discarded, other Prepare and Apply calls wait.
 func (m *Manager) Prepare(ctx context.Context, cfg *config.Config) (*Next, error) {
-	// The signature policy is the config's own (security:), so a reload applies it.
-	trusted, err := cfg.Security.Keys(cfg.Dir())
+	deps, err := withPolicy(m.deps, cfg)
 	if err != nil {
 		return nil, err
 	}
-	deps := m.deps
-	deps.Trusted, deps.RequireSigned = trusted, cfg.Security.RequireSignedPlugins
 	m.mu.Lock()
 	next := &generation{plugins: map[string]*Plugin{}, endpoints: map[string]*Endpoint{}}
 	var (
@@ -107,6 +104,44 @@ func (m *Manager) Prepare(ctx context.Context, cfg *config.Config) (*Next, error
 		return nil, err
 	}
 	return n, nil
+}
+
+// withPolicy is deps with the signature policy of cfg's security section: it is the
+// config's own, so a reload applies it.
+func withPolicy(deps Deps, cfg *config.Config) (Deps, error) {
+	trusted, err := cfg.Security.Keys(cfg.Dir())
+	if err != nil {
+		return deps, err
+	}
+	deps.Trusted, deps.RequireSigned = trusted, cfg.Security.RequireSignedPlugins
+	return deps, nil
+}
+
+// CheckAll checks every enabled plugin of cfg as Prepare loads them (Check, under the
+// signature policy of cfg's security section), and starts none: what
+// `greenroom config validate` reports. It returns the plugins that pass and the error
+// of each that does not, in config order, each as Prepare reports it.
+func CheckAll(ctx context.Context, deps Deps, cfg *config.Config) ([]*Plugin, []error) {
+	deps, err := withPolicy(deps, cfg)
+	if err != nil {
+		return nil, []error{err}
+	}
+	var ok []*Plugin
+	var errs []error
+	for i := range cfg.Plugins {
+		entry := &cfg.Plugins[i]
+		if !entry.IsEnabled() {
+			continue
+		}
+		p, err := Check(ctx, deps, cfg, entry)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p.checked = nil // never started: let the module's bytes go
+		ok = append(ok, p)
+	}
+	return ok, errs
 }
 
 // Commit makes the set current and retires the previous one once its in-flight calls

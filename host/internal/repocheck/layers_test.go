@@ -21,7 +21,7 @@ var layers = map[string]int{
 	// 0: leaves, which import nothing of the host but abi.
 	"host/internal/units": 0, "host/internal/identity": 0, "host/internal/permission": 0, "host/internal/route": 0, "host/internal/lifecycle": 0, "host/internal/egress": 0,
 	"host/internal/wasmfile": 0, "host/internal/catalog/model": 0, "host/internal/frontend/ui": 0,
-	"host/internal/catalog/gen": 0, "host/internal/loadtest": 0, "host/internal/excerpt": 0,
+	"host/internal/catalog/gen": 0, "host/internal/loadtest": 0, "host/internal/excerpt": 0, "host/internal/config/configdoc": 0,
 
 	// 1: the domain: each part's own types and typed methods, knowing nothing of the
 	// config model, plugins, capabilities or HTTP serving.
@@ -46,7 +46,7 @@ var layers = map[string]int{
 
 	// 6: the commands, which wire everything; and the main.
 	"host/internal/cli/auditreport": 6, "host/internal/cli": 7, "host/cmd/greenroom": 8,
-	"host/internal/catalog/gen/gencatalog": 8,
+	"host/internal/catalog/gen/gencatalog": 8, "host/internal/config/gendocs": 8,
 
 	// Test support and tests of the whole.
 	"host/internal/plugintest": 9, "host/internal/e2e": 9, "host/internal/repocheck": 9,
