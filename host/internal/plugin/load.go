@@ -60,6 +60,9 @@ type Deps struct {
 	// security section.
 	Trusted       []signing.PublicKey
 	RequireSigned bool
+	// Observer is told of every call of every plugin (the host's metrics); nil observes
+	// nothing.
+	Observer runtime.Observer
 }
 
 // Plugin is a loaded, running plugin.
@@ -288,6 +291,7 @@ func (p *Plugin) start(ctx context.Context, deps Deps) (err error) {
 		Config:           c.config,
 		HostFuncs:        funcs,
 		Logger:           c.log,
+		Observer:         deps.Observer,
 	})
 	return err
 }
@@ -381,4 +385,13 @@ func grantLine(capName string) string {
 		return fmt.Sprintf("%q: {}", capName)
 	}
 	return capName + ": {}"
+}
+
+// Stats is a snapshot of the plugin's pool of instances (runtime.Plugin.Stats); the
+// zero Stats before the plugin started.
+func (p *Plugin) Stats() runtime.Stats {
+	if p.rt == nil {
+		return runtime.Stats{}
+	}
+	return p.rt.Stats()
 }
