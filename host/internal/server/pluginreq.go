@@ -24,6 +24,8 @@ type pluginRequest struct {
 	path   string
 	body   []byte
 	caller abi.Caller // the verified caller; Type "" for nobody
+	reqID  string     // the request's ID
+	route  string     // the manifest route that matched (set by encodeMessage)
 
 	msg    []byte                                              // the request message
 	out    []byte                                              // the response message
@@ -58,7 +60,7 @@ func putPluginRequest(p *pluginRequest) {
 	if cap(p.msg) > maxPooledRequest || cap(p.out) > maxPooledRequest || cap(p.names) > maxPooledRequest {
 		return
 	}
-	p.req, p.body, p.method, p.path, p.caller = nil, nil, "", "", abi.Caller{}
+	p.req, p.body, p.method, p.path, p.caller, p.reqID, p.route = nil, nil, "", "", abi.Caller{}, "", ""
 	clear(p.query)
 	clear(p.header)
 	p.query, p.header = p.query[:0], p.header[:0]
@@ -76,6 +78,7 @@ func (p *pluginRequest) setPath(rest string) {
 
 // encodeMessage is the plugin.RequestEncoder of this request.
 func (p *pluginRequest) encodeMessage(route string, params map[string]string) []byte {
+	p.route = route
 	p.msg = appendRequestMessage(p.msg[:0], p, route, params)
 	return p.msg
 }
