@@ -27,6 +27,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/identity"
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/proxy"
+	"greenroom.dev/greenroom/host/internal/requestid"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -123,7 +124,7 @@ func Define[Req, Res any](name, capability, request, result string, target func(
 			}
 			err = asABI(err)
 			if log != nil {
-				e := audit.Entry{Time: start, Plugin: p.ID, Caller: identity.From(ctx).Name(), Capability: capability, Function: name}
+				e := audit.Entry{Time: start, Plugin: p.ID, Caller: identity.From(ctx).Name(), Capability: capability, Function: name, RequestID: requestid.From(ctx)}
 				if decoded {
 					e.Target = target(&req)
 				}

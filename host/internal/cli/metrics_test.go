@@ -246,3 +246,49 @@ func waitReady(t *testing.T, base string) {
 }
 
 func sleepShort() { time.Sleep(20 * time.Millisecond) }
+
+// TestRequestIDOnAuditEntries: the audit entries a request causes — a plugin's host
+// call while serving it, an admin action — record the request's X-Request-Id, in the
+// log file and in GET /api/audit.
+func TestRequestIDOnAuditEntries(t *testing.T) {
+	dir := portal(t, "audit: {api: {enabled: true}}\n")
+	h := startPortal(t, dir)
+	base := "http://" + h.addr
+	send := func(method, path, id string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, nil)
+		req.Header.Set("X-Request-Id", id)
+		resp, err := http.DefaultClient.Do(bearer(req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("X-Request-Id") != id {
+			t.Fatalf("%s %s: %d, X-Request-Id %q", method, path, resp.StatusCode, resp.Header.Get("X-Request-Id"))
+		}
+	}
+	send("GET", "/api/hello-go/count", "count-req-1")
+	send("POST", "/api/admin/reload", "reload-req-1")
+	if err := h.audit.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile(filepath.Join(dir, "data", "audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, api := call(t, "GET", base+"/api/audit", nil)
+	if st != 200 {
+		t.Fatalf("GET /api/audit: %d %s", st, api)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`"function":"kv_get"[^}]*"requestId":"count-req-1"`),
+		regexp.MustCompile(`"function":"reload"[^}]*"requestId":"reload-req-1"`),
+	} {
+		if !want.Match(file) {
+			t.Errorf("the audit log file lacks %s:\n%s", want, file)
+		}
+		if !want.MatchString(api) {
+			t.Errorf("GET /api/audit lacks %s:\n%s", want, api)
+		}
+	}
+}

@@ -266,5 +266,5 @@ func (s *Server) adminAction(c *fiber.Ctx, action string, err error) {
 	if s.opts.Access.Log == nil {
 		return
 	}
-	s.opts.Access.Log.RecordCall(audit.Entry{Time: time.Now(), Caller: principal(c).Name(), Capability: "admin", Function: action, Target: strings.Clone(c.Path())}, err)
+	s.opts.Access.Log.RecordCall(audit.Entry{Time: time.Now(), Caller: principal(c).Name(), Capability: "admin", Function: action, Target: strings.Clone(c.Path()), RequestID: requestID(c)}, err)
 }

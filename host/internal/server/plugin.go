@@ -42,7 +42,7 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 		}
 		return writeError(c, 400, "InputError", "reading request body: "+err.Error())
 	}
-	pr.req, pr.method, pr.body = c.Request(), c.Method(), body
+	pr.req, pr.method, pr.body, pr.reqID = c.Request(), c.Method(), body, requestID(c)
 	if who := principal(c); who.Authenticated() {
 		pr.caller = abi.Caller{Type: string(who.Type), UserEntityRef: who.UserEntityRef, OwnershipEntityRefs: who.OwnershipEntityRefs, Subject: who.Subject}
 	}

@@ -86,7 +86,8 @@ func (p *pluginRequest) encodeMessage(route string, params map[string]string) []
 // appendRequestMessage appends the HTTP request message of p.req for route and params:
 // the same bytes as abi.AppendHTTPRequest of the abi.HTTPRequest the host would build
 // from it (method, path, route, params, query values by name, header values by
-// lower-cased name, body), see TestRequestMessageMatchesAppendHTTPRequest.
+// lower-cased name, caller, request ID, body), see
+// TestRequestMessageMatchesAppendHTTPRequest.
 func appendRequestMessage(dst []byte, p *pluginRequest, route string, params map[string]string) []byte {
 	p.collect()
 	dst = append(dst, `{"method":`...)
@@ -110,6 +111,10 @@ func appendRequestMessage(dst []byte, p *pluginRequest, route string, params map
 	}
 	if p.caller.Type != "" {
 		dst = abi.AppendCaller(append(dst, `,"caller":`...), &p.caller)
+	}
+	if p.reqID != "" {
+		dst = append(dst, `,"requestId":`...)
+		dst = abi.AppendJSONString(dst, p.reqID)
 	}
 	if len(p.body) > 0 {
 		dst = append(dst, `,"body":"`...)
