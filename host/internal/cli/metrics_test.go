@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/plugintest"
 )
 
 // metricsPortal is the example portal with a catalog read through the URL readers
@@ -177,10 +179,79 @@ func TestMetricsAfterTraffic(t *testing.T) {
 			t.Errorf("/metrics holds %q in a label", leak)
 		}
 	}
-	// Every family the dashboard and the docs speak of is there.
+	// Every family the docs speak of is there.
 	for _, f := range hostFamilies {
 		if !regexp.MustCompile(`(?m)^# TYPE ` + f + ` `).MatchString(text) {
 			t.Errorf("/metrics lacks the family %s", f)
+		}
+	}
+	dashboardNamesFamilies(t, text)
+}
+
+// dashboardNamesFamilies checks that every metric the Grafana dashboard
+// (docs/grafana-dashboard.json) queries is a family of the exposition text: a
+// renamed or removed family breaks the dashboard's panels, and this test.
+func dashboardNamesFamilies(t *testing.T, text string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(plugintest.Root(t), "docs", "grafana-dashboard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Type    string
+			Targets []struct{ Expr string }
+		}
+		Templating struct {
+			List []struct{ Definition string }
+		}
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("docs/grafana-dashboard.json: %v", err)
+	}
+	families := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^# TYPE (\S+) (\S+)$`).FindAllStringSubmatch(text, -1) {
+		families[m[1]] = m[2]
+	}
+	name := regexp.MustCompile(`\b(?:greenroom|go|process)_[a-z0-9_]+\b`)
+	family := func(n string) bool {
+		if _, ok := families[n]; ok {
+			return true
+		}
+		for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+			if base, ok := strings.CutSuffix(n, suffix); ok && (families[base] == "histogram" || families[base] == "summary") {
+				return true
+			}
+		}
+		return false
+	}
+	var exprs []string
+	queries := 0
+	for _, p := range dash.Panels {
+		if p.Type != "row" && len(p.Targets) == 0 {
+			t.Errorf("panel %q has no query", p.Title)
+		}
+		for _, tg := range p.Targets {
+			exprs = append(exprs, p.Title+": "+tg.Expr)
+			queries++
+		}
+	}
+	for _, v := range dash.Templating.List {
+		exprs = append(exprs, "variable: "+v.Definition)
+	}
+	if queries < 20 {
+		t.Fatalf("the dashboard has %d queries; is it the right file?", queries)
+	}
+	for _, e := range exprs {
+		names := name.FindAllString(e, -1)
+		if len(names) == 0 && !strings.HasPrefix(e, "variable: ") {
+			t.Errorf("%s: names no metric", e)
+		}
+		for _, n := range names {
+			if !family(n) {
+				t.Errorf("%s: %s is not a family of /metrics", e, n)
+			}
 		}
 	}
 }
