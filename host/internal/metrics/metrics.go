@@ -16,6 +16,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -75,6 +76,37 @@ type Metrics struct {
 
 	reloads      *prometheus.CounterVec
 	lastReloadOK prometheus.Gauge
+
+	// The series of the per-request families, looked up once per label set: the
+	// client's WithLabelValues checks and hashes every value on every call.
+	httpSeries sync.Map // httpKey -> *httpSeries
+	callSeries sync.Map // callKey -> *callSeries
+	hostSeries sync.Map // hostKey -> *hostSeries
+}
+
+type hostKey struct{ plugin, function, capability, decision string }
+
+type hostSeries struct {
+	calls    prometheus.Counter
+	duration prometheus.Observer
+}
+
+type httpKey struct {
+	route, method string
+	status        int
+}
+
+type httpSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+type callKey struct{ plugin, export, outcome string }
+
+type callSeries struct {
+	calls    prometheus.Counter
+	duration prometheus.Observer
+	queue    prometheus.Observer
 }
 
 // Buckets of the call histograms: plugin calls and host calls run from tens of
@@ -157,23 +189,51 @@ func (m *Metrics) ObserveHTTP(route, method string, status int, took time.Durati
 	if status >= 100 && status < 600 {
 		st = statusText[status]
 	}
-	m.httpRequests.WithLabelValues(route, meth, st).Inc()
-	m.httpDuration.WithLabelValues(route, meth).Observe(took.Seconds())
+	k := httpKey{route, meth, status}
+	v, ok := m.httpSeries.Load(k)
+	if !ok {
+		v, _ = m.httpSeries.LoadOrStore(k, &httpSeries{
+			requests: m.httpRequests.WithLabelValues(route, meth, st),
+			duration: m.httpDuration.WithLabelValues(route, meth),
+		})
+	}
+	hs := v.(*httpSeries)
+	hs.requests.Inc()
+	hs.duration.Observe(took.Seconds())
 }
 
 // ObserveCall implements runtime.Observer.
 func (m *Metrics) ObserveCall(plugin, export, outcome string, ran, queued time.Duration) {
-	m.pluginCalls.WithLabelValues(plugin, export, outcome).Inc()
-	if ran > 0 {
-		m.pluginDuration.WithLabelValues(plugin, export).Observe(ran.Seconds())
+	k := callKey{plugin, export, outcome}
+	v, ok := m.callSeries.Load(k)
+	if !ok {
+		v, _ = m.callSeries.LoadOrStore(k, &callSeries{
+			calls:    m.pluginCalls.WithLabelValues(plugin, export, outcome),
+			duration: m.pluginDuration.WithLabelValues(plugin, export),
+			queue:    m.pluginQueue.WithLabelValues(plugin),
+		})
 	}
-	m.pluginQueue.WithLabelValues(plugin).Observe(queued.Seconds())
+	cs := v.(*callSeries)
+	cs.calls.Inc()
+	if ran > 0 {
+		cs.duration.Observe(ran.Seconds())
+	}
+	cs.queue.Observe(queued.Seconds())
 }
 
 // ObserveHostCall implements capability.Observer.
 func (m *Metrics) ObserveHostCall(plugin, function, capability, decision string, took time.Duration) {
-	m.hostCalls.WithLabelValues(plugin, function, capability, decision).Inc()
-	m.hostDuration.WithLabelValues(function).Observe(took.Seconds())
+	k := hostKey{plugin, function, capability, decision}
+	v, ok := m.hostSeries.Load(k)
+	if !ok {
+		v, _ = m.hostSeries.LoadOrStore(k, &hostSeries{
+			calls:    m.hostCalls.WithLabelValues(plugin, function, capability, decision),
+			duration: m.hostDuration.WithLabelValues(function),
+		})
+	}
+	hs := v.(*hostSeries)
+	hs.calls.Inc()
+	hs.duration.Observe(took.Seconds())
 }
 
 // ObserveProcessing implements catalog.Observer.
