@@ -22,7 +22,7 @@ var layers = map[string]int{
 	"host/internal/units": 0, "host/internal/identity": 0, "host/internal/permission": 0, "host/internal/route": 0, "host/internal/lifecycle": 0, "host/internal/egress": 0,
 	"host/internal/wasmfile": 0, "host/internal/catalog/model": 0, "host/internal/frontend/ui": 0,
 	"host/internal/catalog/gen": 0, "host/internal/loadtest": 0, "host/internal/excerpt": 0, "host/internal/config/configdoc": 0,
-	"host/internal/requestid": 0,
+	"host/internal/requestid": 0, "host/internal/openapi": 0,
 
 	// 1: the domain: each part's own types and typed methods, knowing nothing of the
 	// config model, plugins, capabilities or HTTP serving.
@@ -51,6 +51,7 @@ var layers = map[string]int{
 
 	// Test support and tests of the whole.
 	"host/internal/plugintest": 9, "host/internal/e2e": 9, "host/internal/repocheck": 9,
+	"host/internal/openapitest": 9,
 }
 
 // sameLayer lists the imports allowed within a layer (package families).
@@ -89,6 +90,9 @@ var edges = map[string]string{
 
 	// Prometheus's client library: the metrics package is its edge.
 	"github.com/prometheus/client_golang": "host/internal/metrics",
+	// The OpenAPI validator: test support only.
+	"github.com/pb33f/libopenapi":           "host/internal/openapitest",
+	"github.com/pb33f/libopenapi-validator": "host/internal/openapitest",
 }
 
 // TestLayers: every import of a package of the root module goes down a layer, and the

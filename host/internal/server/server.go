@@ -142,6 +142,7 @@ func New(opts Options) *Server {
 	}
 	// Fiber matches in registration order: the host's own /api routes come before the
 	// plugin routes, and pages last.
+	s.mountOpenAPI()
 	s.mountAuth()
 	if opts.Catalog != nil {
 		s.mountCatalog(opts.Catalog)
