@@ -2,13 +2,19 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/openapi"
 	"greenroom.dev/greenroom/host/internal/openapitest"
+	"greenroom.dev/greenroom/host/internal/plugintest"
 )
 
 // TestOpenAPIResponses drives every route of the host's documented APIs — catalog,
@@ -124,4 +130,72 @@ func TestOpenAPIDocumentsServed(t *testing.T) {
 			t.Errorf("/api/%s/openapi.json: %d %.100s", id, st, body)
 		}
 	}
+}
+
+// TestPluginOpenAPI: a plugin whose manifest ships an OpenAPI document has it served
+// at /api/<id>/openapi.json, and its real responses validate against it; a manifest
+// whose document is not OpenAPI 3 is refused at load, naming the field.
+func TestPluginOpenAPI(t *testing.T) {
+	dir := portal(t, "")
+	plugintest.Copy(t, plugintest.GoWithManifest(t, "examples/hello-go", "host/internal/cli/testdata/hello-go-openapi.plugin.yaml"), filepath.Join(dir, "hello-go.wasm"))
+	h := startPortal(t, dir)
+	base := "http://" + h.addr
+	st, doc := call(t, "GET", base+"/api/hello-go/openapi.json", nil)
+	if st != 200 || !strings.Contains(doc, `"operationId":"Hello"`) {
+		t.Fatalf("GET /api/hello-go/openapi.json: %d %.300s", st, doc)
+	}
+	val, err := openapitest.Build([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path   string
+		status int
+	}{{"/hello?name=X", 200}, {"/hello", 400}, {"/count", 200}} {
+		req, _ := http.NewRequest("GET", base+"/api/hello-go"+c.path, nil)
+		resp, err := http.DefaultClient.Do(bearer(req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Fatalf("GET %s: %d %s", c.path, resp.StatusCode, b)
+		}
+		// The plugin's document has paths relative to /api/<id>.
+		rel := req.Clone(req.Context())
+		rel.URL.Path = strings.TrimPrefix(req.URL.Path, "/api/hello-go")
+		openapitest.Against(t, val, rel, resp, b)
+	}
+	// A plugin without a document: the path falls through to the plugin (404 here).
+	if st, _ := call(t, "GET", base+"/api/hello-c/openapi.json", nil); st != 404 {
+		t.Fatalf("hello-c has no document, yet /api/hello-c/openapi.json answered %d", st)
+	}
+
+	bad := t.TempDir()
+	man, err := os.ReadFile(filepath.Join(plugintest.Root(t), "host/internal/cli/testdata/hello-go-openapi.plugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(bad, "plugin.yaml"), []byte(strings.Replace(string(man), "openapi: 3.1.0", "swagger: '2.0'", 1)), 0o644)
+	dir2 := portal(t, "")
+	plugintest.Copy(t, plugintest.GoWithManifest(t, "examples/hello-go", relTo(t, filepath.Join(bad, "plugin.yaml"))), filepath.Join(dir2, "hello-go.wasm"))
+	cfg, err := config.Load([]string{filepath.Join(dir2, "app-config.yaml")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = start(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	if err == nil || !strings.Contains(err.Error(), "hello-go") || !strings.Contains(err.Error(), `manifest: openapi: it has no "openapi" version`) {
+		t.Fatalf("a manifest with a Swagger 2 document: %v", err)
+	}
+}
+
+// relTo is path relative to the repository root (plugintest takes such paths).
+func relTo(t *testing.T, path string) string {
+	t.Helper()
+	rel, err := filepath.Rel(plugintest.Root(t), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel
 }

@@ -34,6 +34,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/audit"
 	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/openapi"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -236,6 +237,11 @@ func Check(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plu
 	}
 	if len(man.Tasks) > 0 && !mod.HasExport(abi.ExportTask) {
 		return nil, fmt.Errorf("the manifest declares tasks but the module does not export %s", abi.ExportTask)
+	}
+	if len(man.OpenAPI) > 0 {
+		if err := openapi.Check(man.OpenAPI); err != nil {
+			return nil, fmt.Errorf("manifest: openapi: %w; fix the plugin's plugin.yaml and pack it again", err)
+		}
 	}
 	cfgJSON, cfgMap, err := pluginConfig(man, entry)
 	if err != nil {
