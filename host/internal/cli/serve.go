@@ -444,6 +444,7 @@ func restartOnly(a, b *config.Config) []string {
 		{"integrations", a.Integrations, b.Integrations},
 		{"runtime", a.Runtime, b.Runtime},
 		{"auth", a.Auth, b.Auth},
+		{"metrics", a.Metrics, b.Metrics},
 	} {
 		if !reflect.DeepEqual(c.x, c.y) {
 			out = append(out, c.name)
