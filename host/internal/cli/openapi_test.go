@@ -56,6 +56,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		if resp.StatusCode != status {
 			t.Errorf("%s %s: %d %.300s, want %d", method, path, resp.StatusCode, b, status)
 		}
+		if id := resp.Header.Get("X-Request-Id"); len(id) != 36 {
+			t.Errorf("%s %s: X-Request-Id %q, want a new UUID on every answer", method, path, id)
+		}
 		if !v.Check(t, req, resp, b) {
 			t.Errorf("%s %s: not under a documented API", method, path)
 		}
