@@ -41,6 +41,10 @@ func AppendHTTPRequest(dst []byte, r *HTTPRequest) []byte {
 	if r.Caller != nil {
 		dst = AppendCaller(append(dst, `,"caller":`...), r.Caller)
 	}
+	if r.RequestID != "" {
+		dst = append(dst, `,"requestId":`...)
+		dst = AppendJSONString(dst, r.RequestID)
+	}
 	if len(r.Body) > 0 {
 		dst = append(dst, `,"body":"`...)
 		dst = base64.StdEncoding.AppendEncode(dst, r.Body)

@@ -24,6 +24,7 @@ var golden = map[string]struct {
 	"http-request-body.json":    {"http-request", func() any { return new(abi.HTTPRequest) }},
 	"http-request-caller.json":  {"http-request", func() any { return new(abi.HTTPRequest) }},
 	"http-request-service.json": {"http-request", func() any { return new(abi.HTTPRequest) }},
+	"http-request-id.json":      {"http-request", func() any { return new(abi.HTTPRequest) }},
 	"http-response.json":        {"http-response", func() any { return new(abi.HTTPResponse) }},
 	"http-response-text.json":   {"http-response", func() any { return new(abi.HTTPResponse) }},
 	"http-response-body.json":   {"http-response", func() any { return new(abi.HTTPResponse) }},

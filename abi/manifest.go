@@ -24,6 +24,9 @@ type Manifest struct {
 	Permissions  []Permission    `json:"permissions,omitempty"`
 	ConfigSchema json.RawMessage `json:"configSchema,omitempty"`
 	Extensions   json.RawMessage `json:"extensions,omitempty"`
+	// OpenAPI is an OpenAPI 3 document of the plugin's routes, which the host serves at
+	// /api/<id>/openapi.json (SPEC.md section 5).
+	OpenAPI json.RawMessage `json:"openapi,omitempty"`
 }
 
 // Route is an HTTP route served under /api/<id>.

@@ -27,7 +27,10 @@ type HTTPRequest struct {
 	// Caller is who the host verified the request comes from; nil means nobody signed
 	// in. The plugin's host calls while serving the request are decided for this caller.
 	Caller *Caller `json:"caller,omitempty"`
-	Body   []byte  `json:"body,omitempty"`
+	// RequestID is the request's ID (its X-Request-Id, kept or made by the host), which
+	// the host's access log and every audit entry the request causes record too.
+	RequestID string `json:"requestId,omitempty"`
+	Body      []byte `json:"body,omitempty"`
 }
 
 // Caller is the verified caller of a request (SPEC.md 7.1): a signed-in user with its

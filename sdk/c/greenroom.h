@@ -435,6 +435,21 @@ static GR_UNUSED const char *gr_request_caller(const char *req, size_t n, const 
 	return out;
 }
 
+/* gr_request_id returns the request's ID (the message's "requestId", SPEC.md section
+ * 7.1: the X-Request-Id the host returns and records in its access and audit logs),
+ * decoded, in scratch memory, with its length in *len; NULL when absent. */
+static GR_UNUSED const char *gr_request_id(const char *req, size_t n, uint32_t *len) {
+	const char *v;
+	size_t vn;
+	if (!gr_json_member(req, n, "requestId", &v, &vn)) return 0;
+	char *out = (char *)gr_scratch((uint32_t)vn + 1);
+	int64_t l = gr_json_string(v, vn, out);
+	if (l < 0) return 0;
+	out[l] = 0;
+	*len = (uint32_t)l;
+	return out;
+}
+
 /* gr_error_json sets the error {"code": code, "message": msg} and returns 1; code is one
  * of SPEC.md section 8 (invalid_argument, not_found, internal, ...). */
 static GR_UNUSED int32_t gr_error_json(const char *code, const char *msg) {

@@ -169,6 +169,11 @@ func TestGoldenMessagesMeaning(t *testing.T) {
 	if svc.User() != "" || svc.Caller == nil || svc.Caller.Subject != "external:ci-bot" {
 		t.Errorf("http-request-service.json decoded as %+v", svc.Caller)
 	}
+	var withID Request
+	read("http-request-id.json", &withID)
+	if withID.RequestID != "0b6f3c1e-5d0a-4f43-9d36-2a1f0c9b7e11" {
+		t.Errorf("http-request-id.json decoded with requestId %q", withID.RequestID)
+	}
 	var post Request
 	read("http-request-body.json", &post)
 	var item struct{ Name string }

@@ -17,7 +17,9 @@ type reflectRequest struct {
 	Query   map[string][]string `json:"query,omitempty"`
 	Headers Header              `json:"headers,omitempty"`
 	Caller  *Caller             `json:"caller,omitempty"`
-	Body    []byte              `json:"body,omitempty"`
+	// RequestID as Request's.
+	RequestID string `json:"requestId,omitempty"`
+	Body      []byte `json:"body,omitempty"`
 }
 
 // sameRequest compares decoded requests, taking an empty map as equal to a nil one.
@@ -45,6 +47,7 @@ var requestSamples = []string{
 	"{\"method\":\"GET\",\"path\":\"/\xff\xfe invalid utf8\"}",
 	`{"method":"GET","path":"/x","body":""}`,
 	`{"method":"GET","path":"/x","query":{"a":["<&>"]},"method":"PUT"}`,
+	`{"method":"GET","path":"/x","caller":{"type":"service","subject":"external:ci"},"requestId":"0b6f3c1e-5d0a-4f43-9d36-2a1f0c9b7e11","RequestID":"x"}`,
 }
 
 func TestDecodeRequestMatchesEncodingJSON(t *testing.T) {

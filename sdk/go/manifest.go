@@ -39,6 +39,9 @@ type Manifest struct {
 	Permissions  []Permission    `json:"permissions,omitempty"`
 	ConfigSchema json.RawMessage `json:"configSchema,omitempty"`
 	Extensions   json.RawMessage `json:"extensions,omitempty"`
+	// OpenAPI is an OpenAPI 3 document of the plugin's routes; the host serves it at
+	// /api/<plugin-id>/openapi.json.
+	OpenAPI json.RawMessage `json:"openapi,omitempty"`
 }
 
 // Route is an HTTP route, served by the host under /api/<plugin-id>.

@@ -17,7 +17,8 @@ import (
 //	    recent: 1000           # entries kept in memory for it
 type Config struct {
 	// Log is where every capability call and every denial is written, one JSON object
-	// per line: {time, plugin, capability, function, target, outcome, error, durationMs}.
+	// per line: {time, plugin, capability, function, target, outcome, error, durationMs,
+	// requestId (the X-Request-Id of the HTTP request that caused it)}.
 	Log LogConfig `yaml:"log"`
 	// API serves the most recent entries at GET /api/audit.
 	API APIConfig `yaml:"api"`

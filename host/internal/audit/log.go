@@ -56,6 +56,9 @@ type Entry struct {
 	// Error is the error message for denied and failed calls.
 	Error      string  `json:"error,omitempty"`
 	DurationMs float64 `json:"durationMs"`
+	// RequestID is the ID of the HTTP request that caused the entry (its X-Request-Id);
+	// empty for what no request caused (a scheduled task, the catalog's processing).
+	RequestID string `json:"requestId,omitempty"`
 }
 
 // FlushInterval bounds how long an ok entry may sit in the write buffer. Denials and
@@ -354,6 +357,10 @@ func appendEntry(b []byte, e *Entry) []byte {
 	}
 	b = append(b, `,"durationMs":`...)
 	b = strconv.AppendFloat(b, e.DurationMs, 'f', 3, 64)
+	if e.RequestID != "" {
+		b = append(b, `,"requestId":`...)
+		b = appendString(b, e.RequestID)
+	}
 	return append(b, "}\n"...)
 }
 

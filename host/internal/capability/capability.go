@@ -27,6 +27,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/identity"
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/proxy"
+	"greenroom.dev/greenroom/host/internal/requestid"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -76,7 +77,7 @@ type Func struct {
 	// Request and Result describe the messages, for abi/SPEC.md's table.
 	Request, Result string
 	// link makes the function one plugin is linked to; nil for the runtime's own.
-	link func(s *Services, p *config.Plugin, log *audit.Log, denied error) runtime.HostFunc
+	link func(s *Services, p *config.Plugin, log *audit.Log, obs Observer, denied error) runtime.HostFunc
 }
 
 // Builtin reports whether the runtime provides the function itself (no capability).
@@ -94,7 +95,7 @@ type Call[Req, Res any] func(ctx context.Context, req *Req) (Res, error)
 // into Req; the result is encoded from Res (a json.RawMessage as it is).
 func Define[Req, Res any](name, capability, request, result string, target func(*Req) string, bind func(s *Services, p *config.Plugin) Call[Req, Res]) Func {
 	f := Func{Name: name, Capability: capability, Request: request, Result: result}
-	f.link = func(s *Services, p *config.Plugin, log *audit.Log, denied error) runtime.HostFunc {
+	f.link = func(s *Services, p *config.Plugin, log *audit.Log, obs Observer, denied error) runtime.HostFunc {
 		var c Call[Req, Res]
 		if denied == nil {
 			if c = bind(s, p); c == nil {
@@ -103,7 +104,7 @@ func Define[Req, Res any](name, capability, request, result string, target func(
 		}
 		return func(ctx context.Context, raw []byte) ([]byte, error) {
 			var start time.Time
-			if log != nil {
+			if log != nil || obs != nil {
 				start = time.Now()
 			}
 			var req Req
@@ -123,11 +124,14 @@ func Define[Req, Res any](name, capability, request, result string, target func(
 			}
 			err = asABI(err)
 			if log != nil {
-				e := audit.Entry{Time: start, Plugin: p.ID, Caller: identity.From(ctx).Name(), Capability: capability, Function: name}
+				e := audit.Entry{Time: start, Plugin: p.ID, Caller: identity.From(ctx).Name(), Capability: capability, Function: name, RequestID: requestid.From(ctx)}
 				if decoded {
 					e.Target = target(&req)
 				}
 				log.RecordCall(e, err)
+			}
+			if obs != nil {
+				obs.ObserveHostCall(p.ID, name, capability, Decision(err), time.Since(start))
 			}
 			if err != nil {
 				return nil, err
@@ -191,6 +195,8 @@ type Host struct {
 	Services Services
 	// Audit records every call and denial; nil records nothing.
 	Audit *audit.Log
+	// Observer is told of every call (the host's metrics); nil observes nothing.
+	Observer Observer
 }
 
 // NewHost binds Functions to the services.
@@ -215,7 +221,7 @@ func (h *Host) Link(p *config.Plugin, name string, granted bool) (runtime.HostFu
 	if !granted {
 		denied = abi.Errorf(abi.CodeCapabilityDenied, "plugin %s: %s: capability %s is not granted", p.ID, name, f.Capability)
 	}
-	fn := f.link(&h.Services, p, h.Audit, denied)
+	fn := f.link(&h.Services, p, h.Audit, h.Observer, denied)
 	if fn == nil {
 		return nil, fmt.Errorf("imports %s.%s (capability %s), which is granted, but this host has no service for it configured", abi.Namespace, name, f.Capability)
 	}

@@ -29,6 +29,9 @@ type Options struct {
 	Logger  *slog.Logger // nil means slog.Default()
 	// Workers read and parse files in parallel; 0 means 4.
 	Workers int
+	// Observer is told of every processing pass (the host's metrics); nil observes
+	// nothing.
+	Observer Observer
 }
 
 // entity is the in-memory state of one catalog entity.
@@ -125,6 +128,9 @@ type Catalog struct {
 	procMu  sync.Mutex  // one processing pass at a time
 	running atomic.Bool // Run has been called
 	ready   atomic.Bool // Run's first pass has finished
+	// lastPass is when the last processing pass over every location finished without
+	// error, in Unix nanoseconds (LastRefresh).
+	lastPass atomic.Int64
 }
 
 // Location is a registered location (from catalog.locations, POST /locations or a
@@ -295,6 +301,13 @@ func (c *Catalog) Ready() bool { return c.ready.Load() }
 // RefreshAll processes every registered location once (unchanged sources cost one
 // conditional read).
 func (c *Catalog) RefreshAll(ctx context.Context) error {
+	began := time.Now()
+	err := c.refreshAll(ctx)
+	c.passDone(began, err)
+	return err
+}
+
+func (c *Catalog) refreshAll(ctx context.Context) error {
 	c.mu.RLock()
 	var roots []*Location
 	for _, l := range c.locations {

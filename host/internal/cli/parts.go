@@ -35,6 +35,7 @@ type part struct {
 // part is one line here and its start and stop.
 func (h *host) parts() []part {
 	return []part{
+		{"metrics", lifecycle.Funcs{StartFunc: h.startMetrics}},
 		{"store", lifecycle.Funcs{StartFunc: h.startStore, StopFunc: h.stopStore}},
 		{"runtime", lifecycle.Funcs{StartFunc: h.startRuntime, StopFunc: h.stopRuntime}},
 		{"url readers", lifecycle.Funcs{StartFunc: h.startReaders}},
@@ -47,6 +48,7 @@ func (h *host) parts() []part {
 		{"app", lifecycle.Funcs{StartFunc: h.startApp}},
 		{"catalog processing", lifecycle.Runner(h.runCatalog, h.catalogStopped)},
 		{"server", lifecycle.Funcs{StartFunc: h.startServer, StopFunc: h.stopServer}},
+		{"metrics listener", lifecycle.Funcs{StartFunc: h.startMetricsListener, StopFunc: h.stopMetricsListener}},
 	}
 }
 
@@ -65,7 +67,7 @@ func (h *host) startRuntime(ctx context.Context) (err error) {
 func (h *host) stopRuntime(ctx context.Context) error { return h.engine.Close(ctx) }
 
 func (h *host) startReaders(context.Context) error {
-	readers, err := integrations.NewReaders(h.cfg.Backend.Reading, h.cfg.Integrations, urlreader.Options{Logger: h.log})
+	readers, err := integrations.NewReaders(h.cfg.Backend.Reading, h.cfg.Integrations, urlreader.Options{Logger: h.log, Observer: h.obs.urls})
 	if err != nil {
 		return asUsage(err)
 	}
@@ -74,7 +76,7 @@ func (h *host) startReaders(context.Context) error {
 }
 
 func (h *host) startProxy(context.Context) (err error) {
-	if h.proxy, err = proxy.New(h.cfg.Proxy, proxy.Options{Logger: h.log}); err != nil {
+	if h.proxy, err = proxy.New(h.cfg.Proxy, proxy.Options{Logger: h.log, Observer: h.obs.proxy}); err != nil {
 		return asUsage(err)
 	}
 	return nil
@@ -88,7 +90,7 @@ func (h *host) startCatalog(ctx context.Context) (err error) {
 		BaseDir: h.cfg.Dir(),
 		Store:   h.file.Catalog(),
 		Reader:  &catalogreader.Reader{URLs: h.readers, Files: &catalog.BasicReader{}},
-		Logger:  h.log,
+		Logger:  h.log, Observer: h.obs.catalog,
 	})
 	return err
 }
@@ -147,10 +149,10 @@ func (h *host) resolveResource(resourceType, ref string, c permission.Criteria) 
 
 func (h *host) startPlugins(ctx context.Context) error {
 	h.watch.Store(newWatchList(append(append([]string{}, h.cfg.Files...), pluginFiles(h.cfg)...)...))
-	h.services = &capability.Host{Table: capability.Functions, Audit: h.audit,
+	h.services = &capability.Host{Table: capability.Functions, Audit: h.audit, Observer: h.obs.hosts,
 		Services: capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions}}
 	h.plugins = plugin.NewManager(plugin.Deps{
-		Engine: h.engine, Logger: h.log, URLs: h.readers,
+		Engine: h.engine, Logger: h.log, URLs: h.readers, Observer: h.obs.runtime,
 		Host:  h.services,
 		Audit: h.audit,
 	})
@@ -224,6 +226,9 @@ func (h *host) startServer(context.Context) error {
 			Log:            h.audit,
 			Origins:        origins(h.cfg),
 		},
+		Metrics:        h.obs.http,
+		MetricsHandler: h.obs.handler,
+		AccessLog:      h.accessLog,
 	})
 	addr := net.JoinHostPort(h.cfg.Backend.Listen.Host, strconv.Itoa(*h.cfg.Backend.Listen.Port))
 	ln, err := net.Listen("tcp", addr)

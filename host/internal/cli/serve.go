@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/frontend/wasmext"
 	"greenroom.dev/greenroom/host/internal/lifecycle"
+	"greenroom.dev/greenroom/host/internal/metrics"
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
@@ -297,6 +299,15 @@ type host struct {
 	reloadMu  sync.Mutex // guards reloadErr and reloadAt
 	reloadErr error
 	reloadAt  time.Time
+
+	// metrics are the host's Prometheus metrics (nil when metrics.enabled is false),
+	// obs the same as each part's observer; metricsSrv serves them on metrics.listen.
+	metrics     *metrics.Metrics
+	obs         observers
+	metricsSrv  *http.Server
+	metricsAddr string
+	// accessLog gets a line per request (backend.accessLog); nil for none.
+	accessLog *slog.Logger
 }
 
 // start brings every part up in order (parts.go), undoing what it did if a later part
@@ -406,6 +417,7 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 	h.reloadMu.Lock()
 	h.reloadErr, h.reloadAt = err, time.Now()
 	h.reloadMu.Unlock()
+	h.observeReload(err)
 	if err != nil {
 		h.log.Error("reload failed; the previous config keeps serving", "err", err)
 		return err
@@ -432,6 +444,7 @@ func restartOnly(a, b *config.Config) []string {
 		{"integrations", a.Integrations, b.Integrations},
 		{"runtime", a.Runtime, b.Runtime},
 		{"auth", a.Auth, b.Auth},
+		{"metrics", a.Metrics, b.Metrics},
 	} {
 		if !reflect.DeepEqual(c.x, c.y) {
 			out = append(out, c.name)

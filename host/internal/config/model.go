@@ -15,6 +15,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/lifecycle"
+	"greenroom.dev/greenroom/host/internal/metrics"
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/signing"
@@ -51,6 +52,9 @@ type Config struct {
 	// Auth configures sign-in: the environment, the session secret, the token lifetime,
 	// the providers (guest, oidc, github) and anonymous access.
 	Auth auth.Config `yaml:"auth"`
+	// Metrics serves Prometheus metrics at /metrics (on backend.listen, or on a listener
+	// of its own).
+	Metrics metrics.Config `yaml:"metrics"`
 
 	// Files are the config files this was loaded from, in order.
 	Files  []string `yaml:"-"`
@@ -92,6 +96,10 @@ type Backend struct {
 	// Auth configures service access (backend.auth.externalAccess: static tokens and
 	// JWKS-verified tokens for scripts and CI).
 	Auth auth.BackendConfig `yaml:"auth"`
+	// AccessLog writes one JSON line per HTTP request to standard output: time, request
+	// ID (X-Request-Id), method, path, route template, status, duration, response bytes,
+	// caller and remote address. Default false.
+	AccessLog bool `yaml:"accessLog"`
 }
 
 // Listen is backend.listen.
@@ -414,6 +422,7 @@ func (c *Config) validate() Errors {
 	section([]string{"catalog"}, c.Catalog.Validate()...)
 	section([]string{"permission"}, c.Permission.Validate(c.Dir())...)
 	section([]string{"proxy"}, c.Proxy.Validate()...)
+	section([]string{"metrics"}, c.Metrics.Validate()...)
 	section([]string{"backend", "reading"}, integrations.Validate(c.Backend.Reading, c.Integrations)...)
 	if c.Backend.Database.Client != "bbolt" {
 		section([]string{"backend", "database", "client"}, fmt.Errorf("client %q is not supported; use bbolt", c.Backend.Database.Client))

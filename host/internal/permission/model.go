@@ -112,6 +112,8 @@ var (
 	AdminReload = Permission{Type: Basic, Name: "greenroom.admin.reload", Attributes: Attributes{Action: Update}}
 	// AuditRead is GET /api/audit.
 	AuditRead = Permission{Type: Basic, Name: "greenroom.audit.read", Attributes: Attributes{Action: Read}}
+	// MetricsRead is GET /metrics on backend.listen (Prometheus's scrape).
+	MetricsRead = Permission{Type: Basic, Name: "greenroom.metrics.read", Attributes: Attributes{Action: Read}}
 	// URLRead is a plugin's url_read, url_read_tree and url_search on the caller's
 	// behalf: reading files of the organisation's repositories and sites (TechDocs
 	// sources, for example) for whoever asked. It is decided besides the plugin's
@@ -150,6 +152,7 @@ var Known = []KnownPermission{
 	{CatalogEntityRefresh, "catalog"}, {CatalogLocationRead, "catalog"}, {CatalogLocationCreate, "catalog"},
 	{CatalogLocationDelete, "catalog"},
 	{AdminReload, "admin"}, {AuditRead, "audit"}, {URLRead, "urlreader"},
+	{MetricsRead, "metrics"},
 	{PolicyEntityRead, "permission"}, {PolicyEntityCreate, "permission"}, {PolicyEntityUpdate, "permission"},
 	{PolicyEntityDelete, "permission"},
 }

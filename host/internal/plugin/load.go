@@ -34,6 +34,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/audit"
 	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/openapi"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -60,6 +61,9 @@ type Deps struct {
 	// security section.
 	Trusted       []signing.PublicKey
 	RequireSigned bool
+	// Observer is told of every call of every plugin (the host's metrics); nil observes
+	// nothing.
+	Observer runtime.Observer
 }
 
 // Plugin is a loaded, running plugin.
@@ -234,6 +238,11 @@ func Check(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plu
 	if len(man.Tasks) > 0 && !mod.HasExport(abi.ExportTask) {
 		return nil, fmt.Errorf("the manifest declares tasks but the module does not export %s", abi.ExportTask)
 	}
+	if len(man.OpenAPI) > 0 {
+		if err := openapi.Check(man.OpenAPI); err != nil {
+			return nil, fmt.Errorf("manifest: openapi: %w; fix the plugin's plugin.yaml and pack it again", err)
+		}
+	}
 	cfgJSON, cfgMap, err := pluginConfig(man, entry)
 	if err != nil {
 		return nil, err
@@ -288,6 +297,7 @@ func (p *Plugin) start(ctx context.Context, deps Deps) (err error) {
 		Config:           c.config,
 		HostFuncs:        funcs,
 		Logger:           c.log,
+		Observer:         deps.Observer,
 	})
 	return err
 }
@@ -381,4 +391,13 @@ func grantLine(capName string) string {
 		return fmt.Sprintf("%q: {}", capName)
 	}
 	return capName + ": {}"
+}
+
+// Stats is a snapshot of the plugin's pool of instances (runtime.Plugin.Stats); the
+// zero Stats before the plugin started.
+func (p *Plugin) Stats() runtime.Stats {
+	if p.rt == nil {
+		return runtime.Stats{}
+	}
+	return p.rt.Stats()
 }

@@ -212,6 +212,9 @@ func (e *Endpoint) Plugin() *Plugin { return e.p }
 // MaxBody is the request body cap.
 func (e *Endpoint) MaxBody() int64 { return e.p.MaxBody() }
 
+// OpenAPI is the OpenAPI document the plugin's manifest ships, nil without one.
+func (e *Endpoint) OpenAPI() []byte { return e.p.Manifest.OpenAPI }
+
 // AllowsAnonymous is Plugin.AllowsAnonymous.
 func (e *Endpoint) AllowsAnonymous(method, path string) bool {
 	return e.p.AllowsAnonymous(method, path)

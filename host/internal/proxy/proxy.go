@@ -58,6 +58,9 @@ type Options struct {
 	// ResponseHeaderTimeout bounds the wait for upstream response headers; 0 means 60s.
 	// Bodies have no overall timeout so that long downloads and streams work.
 	ResponseHeaderTimeout time.Duration
+	// Observer is told of every upstream request (the host's metrics); nil observes
+	// nothing.
+	Observer Observer
 }
 
 // Proxy forwards requests to configured endpoints. It is an http.Handler, and Call
@@ -68,6 +71,7 @@ type Proxy struct {
 	byRoute   map[string]*endpoint
 	client    *http.Client
 	log       *slog.Logger
+	observer  Observer
 }
 
 type endpoint struct {
@@ -113,7 +117,7 @@ func (c Config) Validate() []error {
 
 // New validates the config and builds the proxy. Errors name the YAML path.
 func New(cfg Config, opts Options) (*Proxy, error) {
-	p := &Proxy{prefix: opts.Prefix, byRoute: map[string]*endpoint{}, log: opts.Logger}
+	p := &Proxy{prefix: opts.Prefix, byRoute: map[string]*endpoint{}, log: opts.Logger, observer: opts.Observer}
 	if p.prefix == "" {
 		p.prefix = DefaultPrefix
 	}
@@ -447,7 +451,9 @@ func (p *Proxy) forward(ctx context.Context, ep *endpoint, in Incoming) (*Respon
 	} else {
 		req.Host = in.Host
 	}
+	sent := time.Now()
 	resp, err := p.client.Do(req)
+	p.observe(ep.route, resp, err, sent)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil, &Error{Status: 499, Name: "Error", Message: "client went away"}

@@ -22,6 +22,7 @@ var layers = map[string]int{
 	"host/internal/units": 0, "host/internal/identity": 0, "host/internal/permission": 0, "host/internal/route": 0, "host/internal/lifecycle": 0, "host/internal/egress": 0,
 	"host/internal/wasmfile": 0, "host/internal/catalog/model": 0, "host/internal/frontend/ui": 0,
 	"host/internal/catalog/gen": 0, "host/internal/loadtest": 0, "host/internal/excerpt": 0, "host/internal/config/configdoc": 0,
+	"host/internal/requestid": 0, "host/internal/openapi": 0,
 
 	// 1: the domain: each part's own types and typed methods, knowing nothing of the
 	// config model, plugins, capabilities or HTTP serving.
@@ -32,7 +33,7 @@ var layers = map[string]int{
 	"host/internal/urlreader/gitlabreader": 1, "host/internal/urlreader/integrations": 1,
 	"host/internal/urlreader/catalogreader": 1, "host/internal/store": 1,
 	"host/internal/frontend": 1, "host/internal/frontend/wasmext": 1, "host/internal/catalog/api": 1,
-	"host/internal/auth": 1,
+	"host/internal/auth": 1, "host/internal/metrics": 1,
 
 	// 2: the config model, composed of the domain's config sections.
 	"host/internal/config": 2,
@@ -50,6 +51,7 @@ var layers = map[string]int{
 
 	// Test support and tests of the whole.
 	"host/internal/plugintest": 9, "host/internal/e2e": 9, "host/internal/repocheck": 9,
+	"host/internal/openapitest": 9,
 }
 
 // sameLayer lists the imports allowed within a layer (package families).
@@ -85,6 +87,12 @@ var edges = map[string]string{
 	"github.com/coreos/go-oidc/v3":       "host/internal/auth",
 	"golang.org/x/oauth2":                "host/internal/auth",
 	"github.com/oauth2-proxy/mockoidc":   "", // tests only
+
+	// Prometheus's client library: the metrics package is its edge.
+	"github.com/prometheus/client_golang": "host/internal/metrics",
+	// The OpenAPI validator: test support only.
+	"github.com/pb33f/libopenapi":           "host/internal/openapitest",
+	"github.com/pb33f/libopenapi-validator": "host/internal/openapitest",
 }
 
 // TestLayers: every import of a package of the root module goes down a layer, and the

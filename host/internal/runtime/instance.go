@@ -71,6 +71,8 @@ type instance struct {
 	deadlNS atomic.Int64
 	reason  atomic.Int32
 	ctxStop func() bool
+	// used is what the instance held of its budget after its last call (Stats).
+	used atomic.Uint64
 }
 
 func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
@@ -118,6 +120,7 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		inst.flag = g
 		inst.budget.bind(free)
 	}
+	inst.noteUsed()
 	p.mu.Lock()
 	p.all[inst] = struct{}{}
 	p.mu.Unlock()

@@ -69,6 +69,8 @@ type Options struct {
 	// Logger receives the plugin's logs (log_*, WASI stdout/stderr at debug). Nil means
 	// the engine's logger. A "plugin" attribute with Name is added.
 	Logger *slog.Logger
+	// Observer is told of every call (the host's metrics); nil observes nothing.
+	Observer Observer
 }
 
 // Plugin is a loaded module with its pool of instances. It is safe for concurrent use.
@@ -92,6 +94,7 @@ type Plugin struct {
 	config       map[string]string
 	hostFuncs    map[string]HostFunc
 	logs         *logLimiter
+	observer     Observer
 
 	idle chan *instance
 	live atomic.Int32 // instances alive (idle or busy)
@@ -168,6 +171,7 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts Options) (p *Plugin
 		config:       opts.Config,
 		hostFuncs:    opts.HostFuncs,
 		logs:         newLogLimiter(logger),
+		observer:     opts.Observer,
 		idle:         make(chan *instance, size),
 		size:         int32(size),
 		closing:      make(chan struct{}),
@@ -392,12 +396,31 @@ func (p *Plugin) CallAppend(ctx context.Context, export string, input, dst []byt
 		return dst, &CallError{Kind: KindClosed, Plugin: p.name, Export: export}
 	}
 	defer p.callDone()
+	var began time.Time
+	if p.observer != nil {
+		began = time.Now()
+	}
 	inst, cerr := p.acquire(ctx, export)
 	if cerr != nil {
+		if p.observer != nil {
+			p.observer.ObserveCall(p.name, export, cerr.Kind.Outcome(), 0, time.Since(began))
+		}
 		return dst, cerr
 	}
+	var acquired time.Time
+	if p.observer != nil {
+		acquired = time.Now()
+	}
 	out, cerr, healthy := inst.call(ctx, ex, export, input, dst)
+	if p.observer != nil {
+		outcome := OutcomeOK
+		if cerr != nil {
+			outcome = cerr.Kind.Outcome()
+		}
+		p.observer.ObserveCall(p.name, export, outcome, time.Since(acquired), acquired.Sub(began))
+	}
 	if healthy {
+		inst.noteUsed()
 		p.idle <- inst
 	} else {
 		p.discard(inst)

@@ -191,6 +191,7 @@ func (s *Server) refused(c *fiber.Ctx, p identity.Principal, status int, msg str
 		Target:     strings.Clone(c.Path()),
 		Outcome:    audit.Denied,
 		Error:      http.StatusText(status) + ": " + msg,
+		RequestID:  requestID(c),
 	})
 }
 

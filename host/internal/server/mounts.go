@@ -83,6 +83,9 @@ func (s *Server) mountCatalog(c CatalogAPI) {
 			r.Body = body
 		}
 		resp := c.Serve(ctx.UserContext(), r)
+		if r.Route != "" {
+			setRoute(ctx, catalogPrefix+r.Route)
+		}
 		for k, vs := range resp.Header {
 			for _, v := range vs {
 				ctx.Response().Header.Add(k, v)
@@ -122,6 +125,7 @@ func (s *Server) mountAdmin() {
 // who has signed in on to its redirect target, unless it has an error to show.
 func (s *Server) mountPages(p Pages) {
 	s.app.Get("/*", func(c *fiber.Ctx) error {
+		setRoute(c, "pages")
 		path := string(c.Request().URI().PathOriginal())
 		if i := strings.IndexByte(path, '?'); i >= 0 {
 			path = path[:i]
@@ -262,5 +266,5 @@ func (s *Server) adminAction(c *fiber.Ctx, action string, err error) {
 	if s.opts.Access.Log == nil {
 		return
 	}
-	s.opts.Access.Log.RecordCall(audit.Entry{Time: time.Now(), Caller: principal(c).Name(), Capability: "admin", Function: action, Target: strings.Clone(c.Path())}, err)
+	s.opts.Access.Log.RecordCall(audit.Entry{Time: time.Now(), Caller: principal(c).Name(), Capability: "admin", Function: action, Target: strings.Clone(c.Path()), RequestID: requestID(c)}, err)
 }

@@ -42,7 +42,7 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 		}
 		return writeError(c, 400, "InputError", "reading request body: "+err.Error())
 	}
-	pr.req, pr.method, pr.body = c.Request(), c.Method(), body
+	pr.req, pr.method, pr.body, pr.reqID = c.Request(), c.Method(), body, requestID(c)
 	if who := principal(c); who.Authenticated() {
 		pr.caller = abi.Caller{Type: string(who.Type), UserEntityRef: who.UserEntityRef, OwnershipEntityRefs: who.OwnershipEntityRefs, Subject: who.Subject}
 	}
@@ -52,6 +52,14 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 	// fasthttp has no per-request cancellation; plugin calls run under their own deadline.
 	// The plugin's host calls are made for this caller (identity.From of the context).
 	pr.out, err = ep.ServeHTTPView(c.UserContext(), pr.method, pr.path, pr.encode, pr.out, &pr.resp)
+	if s.opts.Metrics != nil || s.opts.AccessLog != nil {
+		// The plugin's id and its manifest's route: both bounded by the config.
+		if pr.route != "" {
+			setRoute(c, "/api/"+id+pr.route)
+		} else {
+			setRoute(c, "/api/"+id+"/*")
+		}
+	}
 	if err != nil {
 		status, name := pluginErrorStatus(err)
 		if status >= 500 {

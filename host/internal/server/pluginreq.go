@@ -24,6 +24,8 @@ type pluginRequest struct {
 	path   string
 	body   []byte
 	caller abi.Caller // the verified caller; Type "" for nobody
+	reqID  string     // the request's ID
+	route  string     // the manifest route that matched (set by encodeMessage)
 
 	msg    []byte                                              // the request message
 	out    []byte                                              // the response message
@@ -58,7 +60,7 @@ func putPluginRequest(p *pluginRequest) {
 	if cap(p.msg) > maxPooledRequest || cap(p.out) > maxPooledRequest || cap(p.names) > maxPooledRequest {
 		return
 	}
-	p.req, p.body, p.method, p.path, p.caller = nil, nil, "", "", abi.Caller{}
+	p.req, p.body, p.method, p.path, p.caller, p.reqID, p.route = nil, nil, "", "", abi.Caller{}, "", ""
 	clear(p.query)
 	clear(p.header)
 	p.query, p.header = p.query[:0], p.header[:0]
@@ -76,6 +78,7 @@ func (p *pluginRequest) setPath(rest string) {
 
 // encodeMessage is the plugin.RequestEncoder of this request.
 func (p *pluginRequest) encodeMessage(route string, params map[string]string) []byte {
+	p.route = route
 	p.msg = appendRequestMessage(p.msg[:0], p, route, params)
 	return p.msg
 }
@@ -83,7 +86,8 @@ func (p *pluginRequest) encodeMessage(route string, params map[string]string) []
 // appendRequestMessage appends the HTTP request message of p.req for route and params:
 // the same bytes as abi.AppendHTTPRequest of the abi.HTTPRequest the host would build
 // from it (method, path, route, params, query values by name, header values by
-// lower-cased name, body), see TestRequestMessageMatchesAppendHTTPRequest.
+// lower-cased name, caller, request ID, body), see
+// TestRequestMessageMatchesAppendHTTPRequest.
 func appendRequestMessage(dst []byte, p *pluginRequest, route string, params map[string]string) []byte {
 	p.collect()
 	dst = append(dst, `{"method":`...)
@@ -107,6 +111,10 @@ func appendRequestMessage(dst []byte, p *pluginRequest, route string, params map
 	}
 	if p.caller.Type != "" {
 		dst = abi.AppendCaller(append(dst, `,"caller":`...), &p.caller)
+	}
+	if p.reqID != "" {
+		dst = append(dst, `,"requestId":`...)
+		dst = abi.AppendJSONString(dst, p.reqID)
 	}
 	if len(p.body) > 0 {
 		dst = append(dst, `,"body":"`...)

@@ -14,8 +14,8 @@ import (
 // referenceMessage builds the request message the way the plugin route did before it
 // encoded straight from fasthttp: an abi.HTTPRequest with query and header maps, then
 // abi.AppendHTTPRequest.
-func referenceMessage(req *fasthttp.Request, method, path, route string, params map[string]string, body []byte, caller *abi.Caller) []byte {
-	r := &abi.HTTPRequest{Method: method, Path: path, Route: route, Params: params, Body: body, Caller: caller}
+func referenceMessage(req *fasthttp.Request, method, path, route string, params map[string]string, body []byte, caller *abi.Caller, id string) []byte {
+	r := &abi.HTTPRequest{Method: method, Path: path, Route: route, Params: params, Body: body, Caller: caller, RequestID: id}
 	if q := req.URI().QueryArgs(); q.Len() > 0 {
 		r.Query = map[string][]string{}
 		q.VisitAll(func(k, v []byte) { r.Query[string(k)] = append(r.Query[string(k)], string(v)) })
@@ -39,6 +39,7 @@ func TestRequestMessageMatchesAppendHTTPRequest(t *testing.T) {
 		route  string
 		params map[string]string
 		caller *abi.Caller
+		id     string
 	}{
 		{raw: "GET /api/p/hello?name=X HTTP/1.1\r\nHost: localhost:7007\r\nUser-Agent: wrk\r\n\r\n", rest: "hello", route: "/hello"},
 		{raw: "GET /api/p HTTP/1.1\r\nHost: h\r\n\r\n", rest: ""},
@@ -50,7 +51,8 @@ func TestRequestMessageMatchesAppendHTTPRequest(t *testing.T) {
 		{raw: "PUT /api/p/e HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", rest: "e"},
 		// The caller's credentials never reach the plugin; who the caller is does.
 		{raw: "GET /api/p/me HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer secret\r\nCOOKIE: greenroom-session=s\r\nX-Keep: 1\r\n\r\n", rest: "me", caller: jane},
-		{raw: "POST /api/p/ci HTTP/1.1\r\nHost: h\r\nauthorization: Bearer ci\r\nContent-Length: 1\r\n\r\nx", rest: "ci", caller: &abi.Caller{Type: "service", Subject: "external:ci-bot"}},
+		{raw: "POST /api/p/ci HTTP/1.1\r\nHost: h\r\nauthorization: Bearer ci\r\nContent-Length: 1\r\n\r\nx", rest: "ci", caller: &abi.Caller{Type: "service", Subject: "external:ci-bot"}, id: "0b6f3c1e-5d0a-4f43-9d36-2a1f0c9b7e11"},
+		{raw: "GET /api/p/id HTTP/1.1\r\nHost: h\r\nX-Request-Id: abc\r\n\r\n", rest: "id", id: "abc"},
 		{raw: "DELETE /api/p/%E2%98%83 HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\nsnow\n\t\"", rest: "☃", route: "*", params: map[string]string{"*": "☃"}},
 	}
 	pr := getPluginRequest()
@@ -65,13 +67,13 @@ func TestRequestMessageMatchesAppendHTTPRequest(t *testing.T) {
 			body = req.Body()
 		}
 		method := string(req.Header.Method())
-		pr.req, pr.method, pr.body, pr.caller = &req, method, body, abi.Caller{}
+		pr.req, pr.method, pr.body, pr.caller, pr.reqID = &req, method, body, abi.Caller{}, c.id
 		if c.caller != nil {
 			pr.caller = *c.caller
 		}
 		pr.setPath(c.rest)
 		got := pr.encode(c.route, c.params)
-		want := referenceMessage(&req, method, "/"+c.rest, c.route, c.params, body, c.caller)
+		want := referenceMessage(&req, method, "/"+c.rest, c.route, c.params, body, c.caller, c.id)
 		if bytes.Contains(got, []byte("secret")) || bytes.Contains(got, []byte("greenroom-session")) {
 			t.Errorf("%q: the caller's credentials reached the message: %s", c.raw, got)
 		}
@@ -89,7 +91,7 @@ func TestRequestMessageDoesNotAllocate(t *testing.T) {
 	}
 	pr := getPluginRequest()
 	defer putPluginRequest(pr)
-	pr.req, pr.method = &req, "GET"
+	pr.req, pr.method, pr.reqID = &req, "GET", "0b6f3c1e-5d0a-4f43-9d36-2a1f0c9b7e11"
 	if n := testing.AllocsPerRun(100, func() {
 		pr.setPath("hello")
 		pr.encode("/hello", nil)
@@ -116,7 +118,7 @@ func FuzzRequestMessage(f *testing.F) {
 		pr.req, pr.method, pr.body = &req, "POST", body
 		pr.setPath(rest)
 		got := pr.encode("/x", map[string]string{"x": rest})
-		if want := referenceMessage(&req, "POST", "/"+rest, "/x", map[string]string{"x": rest}, body, nil); !bytes.Equal(got, want) {
+		if want := referenceMessage(&req, "POST", "/"+rest, "/x", map[string]string{"x": rest}, body, nil, ""); !bytes.Equal(got, want) {
 			t.Fatalf("got  %s\nwant %s", got, want)
 		}
 	})

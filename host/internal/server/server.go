@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -87,6 +88,16 @@ type Options struct {
 	Audit *audit.Log
 	// Access is sign-in, the credentials barrier and the permission policy.
 	Access Access
+	// Metrics is told of every request (route template, method, status, time); nil
+	// records nothing.
+	Metrics HTTPObserver
+	// MetricsHandler serves GET /metrics (Prometheus's exposition) to callers with the
+	// greenroom.metrics.read permission; nil leaves it out (metrics off, or served on a
+	// listener of their own).
+	MetricsHandler http.Handler
+	// AccessLog, when set, gets one line per request (request ID, method, path, route
+	// template, status, duration, caller).
+	AccessLog *slog.Logger
 }
 
 // Server serves the portal.
@@ -119,14 +130,19 @@ func New(opts Options) *Server {
 		IdleTimeout:           2 * time.Minute,
 		ErrorHandler:          s.errorHandler,
 	})
+	s.app.Use(s.observe)
 	s.app.Use(s.recoverPanics)
 	s.app.Use(s.identify)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	s.app.Get("/readyz", s.readyz)
+	if opts.MetricsHandler != nil {
+		s.mountMetrics(opts.MetricsHandler)
+	}
 	// Fiber matches in registration order: the host's own /api routes come before the
 	// plugin routes, and pages last.
+	s.mountOpenAPI()
 	s.mountAuth()
 	if opts.Catalog != nil {
 		s.mountCatalog(opts.Catalog)

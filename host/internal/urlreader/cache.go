@@ -87,32 +87,32 @@ func (c *Cache) drop(url string) {
 }
 
 // readURL reads through the cache: without a caller ETag, a cached ETag is sent, and a
-// not-modified answer returns a copy of the cached content.
-func (c *Cache) readURL(ctx context.Context, r Reader, rawURL string, opts ReadURLOptions) (*ReadURLResponse, error) {
+// not-modified answer returns a copy of the cached content (hit).
+func (c *Cache) readURL(ctx context.Context, r Reader, rawURL string, opts ReadURLOptions) (res *ReadURLResponse, hit bool, err error) {
 	if opts.ETag != "" || !opts.LastModifiedAfter.IsZero() || opts.MaxBytes > 0 {
 		res, err := r.ReadURL(ctx, rawURL, opts)
 		if err == nil && res.ETag != "" {
 			c.put(cacheEntry{url: rawURL, etag: res.ETag, lastModified: res.LastModifiedAt, content: res.Content})
 		}
-		return res, err
+		return res, false, err
 	}
 	if e, ok := c.get(rawURL); ok {
 		res, err := r.ReadURL(ctx, rawURL, ReadURLOptions{ETag: e.etag})
 		if errors.Is(err, ErrNotModified) {
-			return &ReadURLResponse{Content: append([]byte(nil), e.content...), ETag: e.etag, LastModifiedAt: e.lastModified}, nil
+			return &ReadURLResponse{Content: append([]byte(nil), e.content...), ETag: e.etag, LastModifiedAt: e.lastModified}, true, nil
 		}
 		if errors.Is(err, ErrNotFound) {
 			c.drop(rawURL)
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		c.put(cacheEntry{url: rawURL, etag: res.ETag, lastModified: res.LastModifiedAt, content: res.Content})
-		return res, nil
+		return res, false, nil
 	}
-	res, err := r.ReadURL(ctx, rawURL, opts)
+	res, err = r.ReadURL(ctx, rawURL, opts)
 	if err == nil && res.ETag != "" {
 		c.put(cacheEntry{url: rawURL, etag: res.ETag, lastModified: res.LastModifiedAt, content: res.Content})
 	}
-	return res, err
+	return res, false, err
 }

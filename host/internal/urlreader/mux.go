@@ -17,6 +17,9 @@ type Options struct {
 	Resolver egress.Resolver
 	// Logger gets start-up and warning lines; nil means slog.Default().
 	Logger *slog.Logger
+	// Observer is told of every read through the Mux (the host's metrics); nil
+	// observes nothing.
+	Observer Observer
 }
 
 // Limits are the size caps and timeout every reader applies.
@@ -57,8 +60,9 @@ func (c ReadingConfig) Limits() (Limits, error) {
 // It is the Reader that the catalog, the plugin loader and the url.read host functions
 // share.
 type Mux struct {
-	entries []Entry
-	cache   *Cache
+	entries  []Entry
+	cache    *Cache
+	observer Observer
 }
 
 // New builds the readers from config: first the extra entries (the GitHub reader from
@@ -85,6 +89,7 @@ func New(cfg ReadingConfig, opts Options, extra ...Entry) (*Mux, error) {
 		entries = append(entries, Entry{Name: "file", Reader: f, Predicate: f.Accepts})
 	}
 	m := NewMux(entries...)
+	m.observer = opts.Observer
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
@@ -133,30 +138,41 @@ func (m *Mux) Lookup(rawURL string) (Entry, error) {
 func (m *Mux) ReadURL(ctx context.Context, rawURL string, opts ReadURLOptions) (*ReadURLResponse, error) {
 	e, err := m.Lookup(rawURL)
 	if err != nil {
+		m.observe("none", OpReadURL, err, false)
 		return nil, err
 	}
 	if e.Cacheable && m.cache != nil {
-		return m.cache.readURL(ctx, e.Reader, rawURL, opts)
+		res, hit, err := m.cache.readURL(ctx, e.Reader, rawURL, opts)
+		m.observe(e.Name, OpReadURL, err, hit)
+		return res, err
 	}
-	return e.Reader.ReadURL(ctx, rawURL, opts)
+	res, err := e.Reader.ReadURL(ctx, rawURL, opts)
+	m.observe(e.Name, OpReadURL, err, false)
+	return res, err
 }
 
 // ReadTree reads the files under a directory URL.
 func (m *Mux) ReadTree(ctx context.Context, rawURL string, opts ReadTreeOptions) (*ReadTreeResponse, error) {
 	e, err := m.Lookup(rawURL)
 	if err != nil {
+		m.observe("none", OpReadTree, err, false)
 		return nil, err
 	}
-	return e.Reader.ReadTree(ctx, rawURL, opts)
+	res, err := e.Reader.ReadTree(ctx, rawURL, opts)
+	m.observe(e.Name, OpReadTree, err, false)
+	return res, err
 }
 
 // Search returns the files a glob URL matches.
 func (m *Mux) Search(ctx context.Context, rawURL string, opts SearchOptions) (*SearchResponse, error) {
 	e, err := m.Lookup(rawURL)
 	if err != nil {
+		m.observe("none", OpSearch, err, false)
 		return nil, err
 	}
-	return e.Reader.Search(ctx, rawURL, opts)
+	res, err := e.Reader.Search(ctx, rawURL, opts)
+	m.observe(e.Name, OpSearch, err, false)
+	return res, err
 }
 
 // RepoFileURL asks the reader that serves repoURL for the URL of file in that

@@ -84,6 +84,20 @@ GR_EXPORT("json") int32_t json(void) {
 	return 0;
 }
 
+/* requestid echoes the request's ID, or "-" without one. */
+GR_EXPORT("requestid") int32_t requestid(void) {
+	gr_scratch_reset();
+	uint32_t n, len;
+	const char *in = gr_input(&n);
+	const char *id = gr_request_id(in, n, &len);
+	if (!id) {
+		gr_output_str("-");
+		return 0;
+	}
+	gr_output(id, len);
+	return 0;
+}
+
 /* whoami echoes the request's caller: its user ref, else its service subject, else "-". */
 GR_EXPORT("whoami") int32_t whoami(void) {
 	gr_scratch_reset();

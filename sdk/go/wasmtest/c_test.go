@@ -102,6 +102,15 @@ func TestCSDK(t *testing.T) {
 			}
 
 			for in, want := range map[string]string{
+				`{"method":"GET","path":"/","requestId":"0b6f3c1e-5d0a-4f43-9d36-2a1f0c9b7e11"}`: "0b6f3c1e-5d0a-4f43-9d36-2a1f0c9b7e11",
+				`{"method":"GET","path":"/","headers":{"requestId":["x"]}}`:                      "-",
+			} {
+				if rc, out := h.call("requestid", []byte(in)); rc != 0 || string(out) != want {
+					t.Errorf("requestid %s: rc %d, %q, want %q", in, rc, out, want)
+				}
+			}
+
+			for in, want := range map[string]string{
 				`{"a":{"b":[1,"x\u00e9\ud83d\ude00\n\"\\\/"]}}`:                 "xé😀\n\"\\/",
 				` { "z" : [ {"a":1} , "s" ] , "a" : { "b" : [ {} , "ok" ] } } `: "ok",
 				`{"a":{"b":[1,"lone \ud800 surrogate"]}}`:                       "lone \uFFFD surrogate",

@@ -68,6 +68,10 @@ type Request struct {
 	// Authorize decides the caller's catalog permissions (see the package doc); nil
 	// allows everything.
 	Authorize Authorizer
+	// Route is set by Serve to the template of the route that served the request
+	// (/entities/by-name/:kind/:namespace/:name), "" when none did: a bounded label for
+	// the host's metrics.
+	Route string
 }
 
 // Response is the answer to a Request.
@@ -156,6 +160,7 @@ func (a *API) route(ctx context.Context, r *Request) (*Response, error) {
 	rt, params, out := routes.Lookup(r.Method, strings.Trim(r.Path, "/"), nil)
 	switch out {
 	case route.Found:
+		r.Route = rt.Pattern.String()
 		return rt.Handler(a, ctx, r, params)
 	case route.WrongMethod:
 		return nil, &catalog.Error{Name: "NotAllowedError", Message: fmt.Sprintf("Method %s is not allowed on %s", r.Method, r.Path)}

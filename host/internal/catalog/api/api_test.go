@@ -39,6 +39,7 @@ func do(t *testing.T, base, method, path, body string) result {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	checkOpenAPI(t, method, req.URL.String(), []byte(body), resp.StatusCode, resp.Header, b)
 	return result{resp.StatusCode, resp.Header, b}
 }
 

@@ -64,7 +64,9 @@ func (c caller) do(method, path, rawQuery, body string) *api.Response {
 	if rawQuery != "" {
 		u += "?" + rawQuery
 	}
-	return c.a.Serve(context.Background(), &api.Request{Method: method, Path: path, RawQuery: rawQuery, Header: h, Body: []byte(body), URL: u, Authorize: c.auth})
+	r := c.a.Serve(context.Background(), &api.Request{Method: method, Path: path, RawQuery: rawQuery, Header: h, Body: []byte(body), URL: u, Authorize: c.auth})
+	checkOpenAPI(c.t, method, "http://localhost"+u, []byte(body), r.Status, r.Header, r.Body)
+	return r
 }
 
 func (c caller) get(path, rawQuery string) *api.Response { return c.do("GET", path, rawQuery, "") }
