@@ -1,0 +1,168 @@
+package site
+
+import (
+	"bytes"
+	"encoding/json"
+	"html"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// Markers around a page's content in its index.html, so that the reader can take the
+// content without parsing the page.
+const (
+	contentStart = "<!--techdocs-content-->"
+	contentEnd   = "<!--/techdocs-content-->"
+)
+
+// staticPage is a page's index.html: a complete page with the site nav, the content
+// and the table of contents, its links relative as mkdocs writes them.
+func staticPage(s *Site, p *Page) []byte {
+	var b bytes.Buffer
+	esc := html.EscapeString
+	root := relURL("", p.URL)
+	b.WriteString("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+	b.WriteString(`<meta name="viewport" content="width=device-width, initial-scale=1">`)
+	b.WriteString("<title>" + esc(p.Title) + " - " + esc(s.Name) + "</title>")
+	if s.Description != "" {
+		b.WriteString(`<meta name="description" content="` + esc(s.Description) + `">`)
+	}
+	b.WriteString(`<link rel="stylesheet" href="` + esc(relURL(ThemeFile, p.URL)) + `"></head><body>`)
+	b.WriteString(`<header class="doc-site-header"><a href="` + esc(root) + `">` + esc(s.Name) + "</a></header>")
+	b.WriteString(`<div class="doc-reader">`)
+	b.WriteString(NavHTML(s.Nav, p.URL, func(u string) string { return relURL(u, p.URL) }))
+	b.WriteString(`<article class="doc-content">` + contentStart)
+	b.Write(p.html)
+	b.WriteString(contentEnd)
+	b.WriteString(FooterHTML(p, func(u string) string { return relURL(u, p.URL) }))
+	b.WriteString("</article>")
+	b.WriteString(TOCHTML(p.TOC))
+	b.WriteString("</div></body></html>\n")
+	return b.Bytes()
+}
+
+// NavHTML is the site nav, the current page marked; link maps a page URL (relative to
+// the site root) to the href to use.
+func NavHTML(nav []*NavItem, current string, link func(string) string) string {
+	var b strings.Builder
+	b.WriteString(`<nav class="doc-nav" aria-label="Site">`)
+	var walk func([]*NavItem)
+	walk = func(items []*NavItem) {
+		b.WriteString("<ul>")
+		for _, it := range items {
+			b.WriteString("<li>")
+			switch {
+			case it.Children != nil:
+				b.WriteString(`<span class="doc-nav-section">` + html.EscapeString(it.Title) + "</span>")
+				walk(it.Children)
+			case it.External:
+				b.WriteString(`<a href="` + html.EscapeString(it.URL) + `">` + html.EscapeString(it.Title) + " ↗</a>")
+			default:
+				cls := ""
+				if it.URL == current {
+					cls = ` class="doc-nav-current" aria-current="page"`
+				}
+				b.WriteString(`<a` + cls + ` href="` + html.EscapeString(link(it.URL)) + `">` + html.EscapeString(it.Title) + "</a>")
+			}
+			b.WriteString("</li>")
+		}
+		b.WriteString("</ul>")
+	}
+	walk(nav)
+	b.WriteString("</nav>")
+	return b.String()
+}
+
+// TOCHTML is a page's table of contents.
+func TOCHTML(toc []Heading) string {
+	if len(toc) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(`<nav class="doc-toc" aria-label="On this page"><p class="doc-toc-title">On this page</p><ul>`)
+	for _, h := range toc {
+		b.WriteString(`<li class="doc-toc-` + string("0123456"[min(h.Level, 6)]) + `"><a href="#` + html.EscapeString(h.ID) + `">` + html.EscapeString(h.Title) + "</a></li>")
+	}
+	b.WriteString("</ul></nav>")
+	return b.String()
+}
+
+// FooterHTML is a page's previous/next links and edit link.
+func FooterHTML(p *Page, link func(string) string) string {
+	var b strings.Builder
+	b.WriteString(`<footer class="doc-footer">`)
+	if p.Prev != nil {
+		b.WriteString(`<a class="doc-prev" href="` + html.EscapeString(link(p.Prev.URL)) + `">← ` + html.EscapeString(p.Prev.Title) + "</a>")
+	}
+	if p.Next != nil {
+		b.WriteString(`<a class="doc-next" href="` + html.EscapeString(link(p.Next.URL)) + `">` + html.EscapeString(p.Next.Title) + " →</a>")
+	}
+	if p.Edit != "" {
+		b.WriteString(`<a class="doc-edit" href="` + html.EscapeString(p.Edit) + `">Edit this page</a>`)
+	}
+	b.WriteString("</footer>")
+	return b.String()
+}
+
+// Content is the content of a page's index.html, as the build wrote it.
+func Content(page []byte) ([]byte, bool) {
+	i := bytes.Index(page, []byte(contentStart))
+	j := bytes.Index(page, []byte(contentEnd))
+	if i < 0 || j < i {
+		return nil, false
+	}
+	return page[i+len(contentStart) : j], true
+}
+
+var urlAttr = regexp.MustCompile(`(src|href)="([^"]*)"`)
+
+// ForReader rewrites a page's content for the portal's reader: relative links to pages
+// stay relative (the reader's URLs mirror the site's), and relative links to files
+// (images, downloads) point at staticBase, the site's files under
+// /api/techdocs/static/docs/<namespace>/<kind>/<name>/.
+func ForReader(content []byte, pageURL, staticBase string) []byte {
+	return urlAttr.ReplaceAllFunc(content, func(m []byte) []byte {
+		sub := urlAttr.FindSubmatch(m)
+		u := html.UnescapeString(string(sub[2]))
+		if u == "" || strings.HasPrefix(u, "#") || strings.HasPrefix(u, "/") || isExternal(u) {
+			return m
+		}
+		target, suffix := u, ""
+		if i := strings.IndexAny(target, "?#"); i >= 0 {
+			target, suffix = target[:i], target[i:]
+		}
+		if target == "" || strings.HasSuffix(target, "/") || target == "." || target == ".." {
+			return m
+		}
+		resolved := path.Join(pageURL, target)
+		if resolved == ".." || strings.HasPrefix(resolved, "../") {
+			return m
+		}
+		return []byte(string(sub[1]) + `="` + html.EscapeString(staticBase+resolved+suffix) + `"`)
+	})
+}
+
+var tag = regexp.MustCompile(`<[^>]*>`)
+
+func stripTags(s string) string {
+	return strings.Join(strings.Fields(html.UnescapeString(tag.ReplaceAllString(s, " "))), " ")
+}
+
+// searchIndex is mkdocs' search/search_index.json: one document per page.
+func searchIndex(s *Site) []byte {
+	type doc struct {
+		Location string `json:"location"`
+		Title    string `json:"title"`
+		Text     string `json:"text"`
+	}
+	idx := struct {
+		Config map[string]any `json:"config"`
+		Docs   []doc          `json:"docs"`
+	}{Config: map[string]any{"lang": []string{"en"}, "separator": `[\s\-]+`}, Docs: []doc{}}
+	for _, p := range s.Pages {
+		idx.Docs = append(idx.Docs, doc{Location: p.URL, Title: p.Title, Text: p.text})
+	}
+	b, _ := json.Marshal(idx)
+	return b
+}
