@@ -137,8 +137,13 @@ func TestLinks(t *testing.T) {
 	// The reader serves the page at the same relative place, and files from the
 	// static route.
 	content, _ := Content(s.Files["guide/setup/index.html"])
-	r := string(ForReader(content, "guide/setup/", "/api/techdocs/static/docs/default/component/x/"))
-	if !strings.Contains(r, `src="/api/techdocs/static/docs/default/component/x/img/logo.png"`) || !strings.Contains(r, `href="../usage/"`) {
+	r := string(ForReader(content, "guide/setup/", "/docs/default/component/x/", "/api/techdocs/static/docs/default/component/x/"))
+	for _, want := range []string{`src="/api/techdocs/static/docs/default/component/x/img/logo.png"`, `href="/docs/default/component/x/guide/usage/"`, `href="/docs/default/component/x/"`, `href="/docs/default/component/x/other/"`, `href="/docs/default/component/x/guide/"`} {
+		if !strings.Contains(r, want) {
+			t.Errorf("reader lacks %s: %s", want, r)
+		}
+	}
+	if strings.Contains(r, `="../`) {
 		t.Errorf("reader: %s", r)
 	}
 }

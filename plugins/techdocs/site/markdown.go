@@ -213,10 +213,16 @@ func (p *pageCtx) rewrite(dest string, image bool) string {
 		p.warn("%s %q: the target %s is not among the documentation files", what, excerpt(dest), resolved)
 		return dest
 	}
-	if _, ok := p.site.assets[resolved]; !ok {
-		if _, isDir := p.site.dirs[resolved]; !isDir {
-			p.warn("%s %q: the target %s is not among the documentation files", what, excerpt(dest), resolved)
+	if resolved == "." || p.site.dirs[resolved] {
+		if resolved == "." {
+			resolved = ""
+		} else {
+			resolved += "/"
 		}
+		return relURL(resolved, p.url) + suffix
+	}
+	if _, ok := p.site.assets[resolved]; !ok {
+		p.warn("%s %q: the target %s is not among the documentation files", what, excerpt(dest), resolved)
 	}
 	return relURL(resolved, p.url) + suffix
 }

@@ -117,11 +117,12 @@ func Content(page []byte) ([]byte, bool) {
 
 var urlAttr = regexp.MustCompile(`(src|href)="([^"]*)"`)
 
-// ForReader rewrites a page's content for the portal's reader: relative links to pages
-// stay relative (the reader's URLs mirror the site's), and relative links to files
-// (images, downloads) point at staticBase, the site's files under
+// ForReader rewrites a page's content for the portal: every relative link is made
+// absolute, so that the page reads the same with or without a trailing slash. Links to
+// pages (URLs ending in /) go under readerBase, the reader's URL of the site root;
+// links to files (images, downloads) under staticBase, the site's files on
 // /api/techdocs/static/docs/<namespace>/<kind>/<name>/.
-func ForReader(content []byte, pageURL, staticBase string) []byte {
+func ForReader(content []byte, pageURL, readerBase, staticBase string) []byte {
 	return urlAttr.ReplaceAllFunc(content, func(m []byte) []byte {
 		sub := urlAttr.FindSubmatch(m)
 		u := html.UnescapeString(string(sub[2]))
@@ -132,14 +133,16 @@ func ForReader(content []byte, pageURL, staticBase string) []byte {
 		if i := strings.IndexAny(target, "?#"); i >= 0 {
 			target, suffix = target[:i], target[i:]
 		}
-		if target == "" || strings.HasSuffix(target, "/") || target == "." || target == ".." {
-			return m
+		dir := target == "" || target == "." || target == ".." || strings.HasSuffix(target, "/")
+		resolved := path.Join("/", pageURL, target)[1:]
+		base := staticBase
+		if dir {
+			base = readerBase
+			if resolved != "" {
+				resolved += "/"
+			}
 		}
-		resolved := path.Join(pageURL, target)
-		if resolved == ".." || strings.HasPrefix(resolved, "../") {
-			return m
-		}
-		return []byte(string(sub[1]) + `="` + html.EscapeString(staticBase+resolved+suffix) + `"`)
+		return []byte(string(sub[1]) + `="` + html.EscapeString(base+resolved+suffix) + `"`)
 	})
 }
 

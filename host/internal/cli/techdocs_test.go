@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"greenroom.dev/greenroom/host/internal/plugintest"
+)
+
+// techdocsPortal starts a portal with the TechDocs plugin (built for wasip1 from
+// plugins/techdocs) over a catalog whose docs trees are in dir; extra is appended to
+// the plugin's entry.
+func techdocsPortal(t *testing.T, dir, catalog, pluginExtra string) string {
+	t.Helper()
+	plugintest.Copy(t, plugintest.Go(t, "plugins/techdocs"), filepath.Join(dir, "techdocs.wasm"))
+	writeTree(t, dir, "catalog.yaml", catalog)
+	writeTree(t, dir, "app-config.yaml", fmt.Sprintf(`
+backend:
+  listen: {host: 127.0.0.1, port: 0}
+  auth:
+    externalAccess:
+      - {type: static, options: {token: %s, subject: cli-tests}}
+  reading:
+    fileRoots: [.]
+runtime:
+  compilationCache: %s
+catalog:
+  rules: [{allow: [Component, Location]}]
+  locations: [{type: file, target: catalog.yaml}]
+plugins:
+  - id: techdocs
+    source: techdocs.wasm
+    grants: {catalog.read: {}, url.read: {}, files: {}}
+    limits: {memory: 256MiB, timeout: 30s}
+%s`, testToken, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), pluginExtra))
+	h := startPortal(t, dir)
+	base := "http://" + h.addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if st, _ := call(t, "GET", base+"/api/catalog/entities/by-name/component/default/svc", nil); st == 200 {
+			return base
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the catalog never had component:default/svc")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// writeTree writes a file below dir, making its directories.
+func writeTree(t *testing.T, dir, name, content string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const techdocsCatalog = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: svc
+  description: A service with docs.
+  annotations: {backstage.io/techdocs-ref: dir:./svc}
+spec: {type: service, lifecycle: production, owner: team-a}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: borrower
+  annotations: {backstage.io/techdocs-entity: component:default/svc}
+spec: {type: library, lifecycle: production, owner: team-b}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: nodocs
+spec: {type: service, lifecycle: production, owner: team-b}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: escaper
+  annotations: {backstage.io/techdocs-ref: "dir:../.."}
+spec: {type: service, lifecycle: production, owner: team-b}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: nomkdocs
+  annotations: {backstage.io/techdocs-ref: "dir:./nomkdocs"}
+spec: {type: service, lifecycle: production, owner: team-b}
+`
+
+func svcDocs(t *testing.T, dir string) {
+	writeTree(t, dir, "svc/mkdocs.yml", "site_name: Svc docs\nsite_description: All about svc\nnav:\n  - Home: index.md\n  - Guide: guide.md\n")
+	writeTree(t, dir, "svc/docs/index.md", "# Svc\n\nSee the [guide](guide.md).\n\n![logo](img/logo.png)\n")
+	writeTree(t, dir, "svc/docs/guide.md", "# Guide\n\n!!! note\n    Be careful.\n\n```go\nfunc main() {}\n```\n\n## Install\n\n[home](index.md)\n")
+	writeTree(t, dir, "svc/docs/img/logo.png", "\x89PNG\r\n")
+	writeTree(t, dir, "nomkdocs/docs/index.md", "# No config\n")
+}
+
+func events(t *testing.T, base, triplet string) (int, string) {
+	t.Helper()
+	return call(t, "GET", base+"/api/techdocs/sync/"+triplet, nil)
+}
+
+// TestTechDocs drives the TechDocs plugin, a real Wasm build, through the whole
+// server: sync builds the site from a file tree through url_read_tree, an unchanged
+// source costs one conditional read and no rebuild, Backstage's routes serve the site
+// and its metadata, the /docs pages and the entity Docs tab show it, and a source that
+// breaks leaves the last good build serving with the error on the page.
+func TestTechDocs(t *testing.T) {
+	dir := t.TempDir()
+	svcDocs(t, dir)
+	base := techdocsPortal(t, dir, techdocsCatalog, "    config: {syncInterval: 0}\n")
+
+	st, body := events(t, base, "default/component/svc")
+	if st != 200 || !strings.Contains(body, "event: finish\ndata: {\"updated\":true}") {
+		t.Fatalf("first sync: %d %s", st, body)
+	}
+	_, meta1 := call(t, "GET", base+"/api/techdocs/metadata/techdocs/default/component/svc", nil)
+	var m struct {
+		SiteName        string   `json:"site_name"`
+		SiteDescription string   `json:"site_description"`
+		ETag            string   `json:"etag"`
+		BuildTimestamp  int64    `json:"build_timestamp"`
+		Files           []string `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(meta1), &m); err != nil || m.SiteName != "Svc docs" || m.SiteDescription != "All about svc" || m.ETag == "" || m.BuildTimestamp == 0 ||
+		!strings.Contains(strings.Join(m.Files, ","), "guide/index.html") {
+		t.Fatalf("metadata: %s %v", meta1, err)
+	}
+	// Unchanged: one conditional read, no rebuild.
+	st, body = events(t, base, "default/component/svc")
+	if st != 200 || !strings.Contains(body, `{"updated":false}`) || !strings.Contains(body, "the source is unchanged") {
+		t.Fatalf("second sync: %d %s", st, body)
+	}
+	if _, meta2 := call(t, "GET", base+"/api/techdocs/metadata/techdocs/default/component/svc", nil); meta2 != meta1 {
+		t.Errorf("an unchanged source rebuilt the site:\n%s\n%s", meta1, meta2)
+	}
+
+	for _, c := range []struct {
+		path   string
+		status int
+		want   []string
+	}{
+		{"/api/techdocs/static/docs/default/component/svc/", 200, []string{`<title>Home - Svc docs</title>`, `<a href="guide/">guide</a>`, `<img src="img/logo.png" alt="logo">`}},
+		{"/api/techdocs/static/docs/default/component/svc/guide/index.html", 200, []string{`<div class="doc-admonition doc-note">`, `<span class="doc-hl-kd">func</span>`, `<h2 id="install">`}},
+		{"/api/techdocs/static/docs/default/component/svc/img/logo.png", 200, []string{"PNG"}},
+		{"/api/techdocs/static/docs/default/component/svc/nope.html", 404, []string{`"name":"NotFoundError"`}},
+		{"/api/techdocs/static/docs/default/component/nobody/", 404, []string{`Entity component:default/nobody not found`}},
+		{"/api/techdocs/metadata/techdocs/default/component/nodocs", 404, []string{`Unable to get metadata for 'default/component/nodocs'`}},
+		{"/api/techdocs/metadata/entity/default/component/svc", 200, []string{`"locationMetadata":{"type":"dir","target":"file://` + filepath.ToSlash(dir) + `/svc"}`, `"name":"svc"`}},
+		{"/api/techdocs/sync/default/component/nobody", 404, []string{`Entity metadata UID missing`}},
+		{"/api/techdocs/sync/default/component/nodocs", 200, []string{"event: error", "has no backstage.io/techdocs-ref annotation"}},
+		{"/api/techdocs/sync/default/component/escaper", 200, []string{"event: error", `leads outside ` + filepath.ToSlash(dir)}},
+		{"/api/techdocs/sync/default/component/nomkdocs", 200, []string{"event: error", "Could not read MkDocs YAML config file mkdocs.yml or mkdocs.yaml for validation"}},
+	} {
+		st, body := call(t, "GET", base+c.path, nil)
+		if st != c.status {
+			t.Errorf("%s: %d, want %d: %s", c.path, st, c.status, body)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %s:\n%s", c.path, w, body)
+			}
+		}
+	}
+	resp, err := get(base + "/api/techdocs/static/docs/default/component/svc/img/logo.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "image/png" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
+		t.Errorf("static headers: %v", resp.Header)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("GET", base+"/api/techdocs/static/docs/Default/Component/Svc/guide/", nil)
+	if resp, err := noRedirect.Do(bearer(req)); err != nil || resp.StatusCode != 301 || resp.Header.Get("Location") != "/api/techdocs/static/docs/default/component/svc/guide/" {
+		t.Errorf("upper-case triplet: %v %v", resp, err)
+	}
+
+	// The pages, through the extension tree.
+	for _, c := range []struct {
+		path string
+		want []string
+		not  []string
+	}{
+		{"/docs", []string{`href="/docs/default/component/svc/">svc</a>`, `href="/docs/default/component/borrower/">borrower</a>`}, []string{"nodocs"}},
+		{"/docs?owner=team-b", []string{`borrower`}, []string{`>svc</a>`}},
+		{"/docs?q=all+about", nil, []string{`>borrower</a>`}},
+		{"/docs/default/component/svc/guide/", []string{`<nav class="doc-nav"`, `<a class="doc-nav-current" href="/docs/default/component/svc/guide/" rel="nofollow">Guide</a>`,
+			`<div class="doc-admonition doc-note">`, `<span class="doc-hl-kd">func</span>`, `<a href="#install" rel="nofollow">Install</a>`,
+			`<a class="doc-prev" href="/docs/default/component/svc/" rel="nofollow">← Home</a>`, `<a href="/docs/default/component/svc/" rel="nofollow">home</a>`}, []string{"<script"}},
+		{"/docs/default/component/svc/", []string{`<img src="/api/techdocs/static/docs/default/component/svc/img/logo.png" alt="logo">`, `href="/docs/default/component/svc/guide/"`}, nil},
+		{"/catalog/default/component/svc/docs/guide/", []string{`aria-current="page">Docs</a>`, `<div class="doc-admonition doc-note">`, `href="/catalog/default/component/svc/docs/"`}, nil},
+		{"/catalog/default/component/borrower/docs", []string{`See the`, `href="/catalog/default/component/borrower/docs/guide/"`}, nil},
+		{"/catalog/default/component/nodocs", nil, []string{`href="/catalog/default/component/nodocs/docs"`}},
+		{"/docs/default/component/svc/missing/", []string{"Page not found.", "This site has no page missing/."}, nil},
+	} {
+		_, body := call(t, "GET", base+c.path, nil)
+		for _, w := range c.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %s", c.path, w)
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(body, w) {
+				t.Errorf("%s has %s", c.path, w)
+			}
+		}
+	}
+
+	// A change is rebuilt; a broken source keeps the last good build serving, with the
+	// error on the page.
+	writeTree(t, dir, "svc/docs/guide.md", "# Guide\n\nVersion two.\n")
+	if _, body := events(t, base, "default/component/svc"); !strings.Contains(body, `{"updated":true}`) {
+		t.Fatalf("sync after a change: %s", body)
+	}
+	if _, body := call(t, "GET", base+"/api/techdocs/static/docs/default/component/svc/guide/", nil); !strings.Contains(body, "Version two.") {
+		t.Errorf("the rebuilt page: %s", body)
+	}
+	os.Remove(filepath.Join(dir, "svc/mkdocs.yml"))
+	if _, body := events(t, base, "default/component/svc"); !strings.Contains(body, "event: error") || !strings.Contains(body, "Could not read MkDocs YAML config file") {
+		t.Fatalf("sync of a broken source: %s", body)
+	}
+	if st, body := call(t, "GET", base+"/api/techdocs/static/docs/default/component/svc/guide/", nil); st != 200 || !strings.Contains(body, "Version two.") {
+		t.Errorf("the last good build is gone: %d %s", st, body)
+	}
+	_, page := call(t, "GET", base+"/docs/default/component/svc/guide/", nil)
+	if testing.Verbose() {
+		t.Log(page)
+	}
+	if !strings.Contains(page, "Could not generate documentation or an error in the TechDocs backend.") || !strings.Contains(page, "Version two.") {
+		t.Errorf("the reader hides the error or the last good build:\n%s", page)
+	}
+}
