@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	greenroom "greenroom.dev/greenroom/sdk/go"
 	"greenroom.dev/greenroom/plugins/techdocs/site"
+	greenroom "greenroom.dev/greenroom/sdk/go"
 	"greenroom.dev/greenroom/sdk/go/ui"
 )
 

@@ -5,8 +5,8 @@ import (
 	"path"
 	"strings"
 
-	greenroom "greenroom.dev/greenroom/sdk/go"
 	"greenroom.dev/greenroom/plugins/techdocs/site"
+	greenroom "greenroom.dev/greenroom/sdk/go"
 )
 
 // Backstage's /api/techdocs routes.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	greenroom "greenroom.dev/greenroom/sdk/go"
 	"greenroom.dev/greenroom/plugins/techdocs/site"
+	greenroom "greenroom.dev/greenroom/sdk/go"
 )
 
 // Annotations TechDocs reads, as Backstage names them.
