@@ -24,7 +24,8 @@ import (
 // Options tune a build.
 type Options struct {
 	// EditBase, when set, is the URL that a page's source path (relative to the tree's
-	// root) is appended to for its edit link.
+	// root) is appended to for its edit link. Without it, mkdocs.yml's repo_url and
+	// edit_uri give the link, as in mkdocs.
 	EditBase string
 	// EditURL is the edit link of pages that EditBase does not give one.
 	EditURL string
@@ -196,9 +197,13 @@ func Build(files map[string][]byte, opts Options) (*Site, error) {
 		}
 	}
 	for _, p := range pages {
-		if opts.EditBase != "" {
+		switch {
+		case opts.EditBase != "":
 			p.Edit = opts.EditBase + prefix + p.Src
-		} else {
+		case cfg.RepoURL != "" && cfg.EditURI != "" && isExternal(cfg.RepoURL):
+			// mkdocs: edit_uri is relative to repo_url and points at docs_dir.
+			p.Edit = strings.TrimSuffix(cfg.RepoURL, "/") + "/" + strings.Trim(cfg.EditURI, "/") + "/" + p.Src
+		default:
 			p.Edit = opts.EditURL
 		}
 		if err := b.render(p, bodies[p]); err != nil {

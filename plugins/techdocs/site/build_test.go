@@ -53,7 +53,7 @@ func navString(items []*NavItem) string {
 // TestMkdocsRules: the page set, URLs, titles and nav follow mkdocs' own rules.
 func TestMkdocsRules(t *testing.T) {
 	s := build(t, tree(
-		"mkdocs.yml", "site_name: Payments\nsite_description: How we take money\nmarkdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\nnav:\n  - Home: index.md\n  - guide/setup.md\n  - Guide:\n    - Usage: guide/usage.md\n    - API docs: https://example.com/api\n",
+		"mkdocs.yml", "site_name: Payments\nsite_description: How we take money\nrepo_url: https://github.com/acme/pay/\nedit_uri: edit/main/docs/\nmarkdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\nnav:\n  - Home: index.md\n  - guide/setup.md\n  - Guide:\n    - Usage: guide/usage.md\n    - API docs: https://example.com/api\n",
 		"docs/index.md", "# Welcome\n\nHello.",
 		"docs/guide/setup.md", "---\ntitle: Setting up\n---\n# Setup heading\n",
 		"docs/guide/usage.md", "Some text\n# Not a first line title\n",
@@ -82,6 +82,9 @@ func TestMkdocsRules(t *testing.T) {
 	}
 	if got := navString(s.Nav); got != "Home= Setting up=guide/setup/ Guide[Usage=guide/usage/ API docs->https://example.com/api]" {
 		t.Errorf("nav: %s", got)
+	}
+	if p := page(t, s, "guide/setup/"); p.Edit != "https://github.com/acme/pay/edit/main/docs/guide/setup.md" {
+		t.Errorf("edit link from repo_url and edit_uri: %q", p.Edit)
 	}
 	if p := page(t, s, "guide/setup/"); p.Prev == nil || p.Prev.URL != "" || p.Next == nil || p.Next.URL != "guide/usage/" {
 		t.Errorf("prev/next: %+v %+v", p.Prev, p.Next)

@@ -21,7 +21,7 @@ a{color:#0a58ca}
 .doc-tip,.doc-hint,.doc-success,.doc-check{border-color:#1a7f37;background:#eefbf1}
 .doc-tabbed{border:1px solid #d8dde4;border-radius:6px;padding:4px 12px;margin:12px 0}
 .doc-tab-label{font-weight:600;margin:6px 0 0}
-.doc-code{background:#f0f2f5;border:1px solid #d8dde4;border-radius:6px;padding:10px 12px;overflow-x:auto;font:13px/1.45 ui-monospace,monospace}
+.doc-code{tab-size:4;background:#f0f2f5;border:1px solid #d8dde4;border-radius:6px;padding:10px 12px;overflow-x:auto;font:13px/1.45 ui-monospace,monospace}
 .doc-hl-k,.doc-hl-kd,.doc-hl-kn,.doc-hl-kr,.doc-hl-kt,.doc-hl-kc,.doc-hl-nt{color:#cf222e}
 .doc-hl-s,.doc-hl-s1,.doc-hl-s2,.doc-hl-sb,.doc-hl-sd,.doc-hl-se,.doc-hl-sh,.doc-hl-si,.doc-hl-sx,.doc-hl-sr,.doc-hl-ss,.doc-hl-sc,.doc-hl-sa,.doc-hl-dl{color:#0a3069}
 .doc-hl-c,.doc-hl-c1,.doc-hl-cm,.doc-hl-cs,.doc-hl-ch,.doc-hl-cp,.doc-hl-cpf{color:#6e7781;font-style:italic}
