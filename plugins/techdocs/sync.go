@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"path"
@@ -198,7 +199,7 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 	if !force && st.CheckedAt > 0 && now.Sub(time.UnixMilli(st.CheckedAt)) < time.Duration(c.SyncInterval)*time.Second {
 		res.logf("checked %s ago; the next check is after %ds", now.Sub(time.UnixMilli(st.CheckedAt)).Round(time.Second), c.SyncInterval)
 		if st.Error != "" {
-			res.Err = greenroom.Errorf(greenroom.CodeUnavailable, "%s", st.Error)
+			res.Err = errors.New(st.Error)
 		}
 		return res
 	}

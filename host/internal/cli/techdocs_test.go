@@ -245,3 +245,50 @@ func TestTechDocs(t *testing.T) {
 		t.Errorf("the reader hides the error or the last good build:\n%s", page)
 	}
 }
+
+// TestTechDocsBadSources: a docs tree with a symlink out of it, a 100 MB file or more
+// files than the plugin's limit is refused with an error that says which and why, and
+// the portal keeps serving.
+func TestTechDocsBadSources(t *testing.T) {
+	dir := t.TempDir()
+	svcDocs(t, dir)
+	outside := t.TempDir()
+	writeTree(t, outside, "passwd", "root:x:0:0")
+	writeTree(t, dir, "linker/mkdocs.yml", "site_name: Linker\n")
+	writeTree(t, dir, "linker/docs/index.md", "# Linker\n")
+	if err := os.Symlink(filepath.Join(outside, "passwd"), filepath.Join(dir, "linker/docs/passwd.md")); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, dir, "huge/mkdocs.yml", "site_name: Huge\n")
+	writeTree(t, dir, "huge/docs/index.md", "# Huge\n")
+	if err := os.Truncate(filepath.Join(dir, "huge/docs/index.md"), 100<<20); err != nil { // sparse: no disk
+		t.Fatal(err)
+	}
+	writeTree(t, dir, "many/mkdocs.yml", "site_name: Many\n")
+	for i := 0; i < 30; i++ {
+		writeTree(t, dir, fmt.Sprintf("many/docs/p%d.md", i), "# p\n")
+	}
+	catalog := techdocsCatalog
+	for _, n := range []string{"linker", "huge", "many"} {
+		catalog += "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: " + n +
+			"\n  annotations: {backstage.io/techdocs-ref: \"dir:./" + n + "\"}\nspec: {type: service, lifecycle: production, owner: team-b}\n"
+	}
+	base := techdocsPortal(t, dir, catalog, "    config: {maxFiles: 20}\n")
+	for _, c := range []struct{ entity, want string }{
+		{"linker", "the path leads outside its file root (through a symlink)"},
+		{"huge", "huge: docs/index.md is larger than the 20971520 byte limit"},
+		{"many", "the docs source has 31 files, more than the limit of 20 (plugin config maxFiles)"},
+	} {
+		st, body := events(t, base, "default/component/"+c.entity)
+		if st != 200 || !strings.Contains(body, "event: error") || !strings.Contains(body, c.want) {
+			t.Errorf("%s: %d %s, want an error event with %q", c.entity, st, body, c.want)
+		}
+		// The error is on the reader page too.
+		if _, page := call(t, "GET", base+"/docs/default/component/"+c.entity+"/", nil); !strings.Contains(page, "Could not generate documentation") {
+			t.Errorf("%s: the reader page does not show the error", c.entity)
+		}
+	}
+	if st, body := events(t, base, "default/component/svc"); st != 200 || !strings.Contains(body, `{"updated":true}`) {
+		t.Errorf("a good source after bad ones: %d %s", st, body)
+	}
+}
