@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -291,4 +292,59 @@ func TestTechDocsBadSources(t *testing.T) {
 	if st, body := events(t, base, "default/component/svc"); st != 200 || !strings.Contains(body, `{"updated":true}`) {
 		t.Errorf("a good source after bad ones: %d %s", st, body)
 	}
+}
+
+// TestTechDocsPermission: the docs follow the entity's catalog.entity.read: the plugin
+// reads the entity as the caller, so a caller who may not read it gets 404 on every
+// TechDocs route and "Page not found." on the reader, while one who may gets the site.
+func TestTechDocsPermission(t *testing.T) {
+	dir := t.TempDir()
+	svcDocs(t, dir)
+	// The plugin entry is last in the config: a permission section and a second token
+	// go after it, at the top level.
+	base := techdocsPortal(t, dir, techdocsCatalog, `permission:
+  enabled: true
+  rbac: {}
+`)
+	// The test token builds the site (a service may do what its restrictions leave open).
+	if st, body := events(t, base, "default/component/svc"); st != 200 || !strings.Contains(body, `{"updated":true}`) {
+		t.Fatalf("sync: %d %s", st, body)
+	}
+	if st, _ := call(t, "GET", base+"/api/techdocs/static/docs/default/component/svc/", nil); st != 200 {
+		t.Fatalf("a caller who may read the entity: %d", st)
+	}
+	// Nobody (not signed in) may read nothing while the policy is on: the pages show
+	// no docs, and the routes want a caller.
+	for _, p := range []string{"/docs/default/component/svc/", "/catalog/default/component/svc/docs/"} {
+		resp, err := http.Get(base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := new(strings.Builder)
+		_, _ = io.Copy(b, resp.Body)
+		resp.Body.Close()
+		if strings.Contains(b.String(), "See the") {
+			t.Errorf("%s shows the docs to a caller who may not read the entity", p)
+		}
+	}
+	if page := anonymous(t, base+"/docs/default/component/svc/"); !strings.Contains(page, "Page not found.") {
+		t.Errorf("reader for nobody: %s", page)
+	}
+	if page := anonymous(t, base+"/docs"); strings.Contains(page, "/docs/default/component/svc/") {
+		t.Errorf("/docs lists an entity nobody may read")
+	}
+	if resp, err := http.Get(base + "/api/techdocs/static/docs/default/component/svc/"); err != nil || resp.StatusCode != 401 {
+		t.Errorf("static for nobody: %v %v", resp, err)
+	}
+}
+
+func anonymous(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
