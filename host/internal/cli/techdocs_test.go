@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -347,4 +349,82 @@ func anonymous(t *testing.T, url string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// TestTechDocsBuildCommand: greenroom techdocs build writes the site the plugin builds
+// (pages at directory URLs, assets, techdocs_metadata.json), warnings on stderr; a
+// directory without mkdocs.yml fails with Backstage's message.
+func TestTechDocsBuildCommand(t *testing.T) {
+	dir := t.TempDir()
+	svcDocs(t, dir)
+	writeTree(t, dir, "svc/docs/extra.md", "[gone](missing.md)\n")
+	plugin := plugintest.Go(t, "plugins/techdocs")
+	out := filepath.Join(t.TempDir(), "site")
+	code, stdout, stderr := run(t, "techdocs", "build", filepath.Join(dir, "svc"), "-o", out, "--plugin", plugin)
+	if code != 0 || !strings.Contains(stdout, "built ") || !strings.Contains(stderr, `warning: docs/extra.md: link "missing.md": the target missing.md is not among the documentation files`) {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, f := range []string{"index.html", "guide/index.html", "extra/index.html", "img/logo.png", "techdocs_metadata.json", "assets/techdocs.css", "search/search_index.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("the site lacks %s: %v", f, err)
+		}
+	}
+	// Built again into the same place: replaced whole.
+	os.Remove(filepath.Join(dir, "svc/docs/extra.md"))
+	if code, _, stderr := run(t, "techdocs", "build", filepath.Join(dir, "svc"), "-o", out, "--plugin", plugin); code != 0 {
+		t.Fatalf("rebuild: %d %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "extra/index.html")); err == nil {
+		t.Error("a page whose file is gone is still in the site")
+	}
+	code, _, stderr = run(t, "techdocs", "build", filepath.Join(dir, "nomkdocs"), "-o", out, "--plugin", plugin)
+	if code != 1 || !strings.Contains(stderr, "Could not read MkDocs YAML config file mkdocs.yml or mkdocs.yaml for validation") {
+		t.Errorf("no mkdocs.yml: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "techdocs", "build", dir, "--plugin", filepath.Join(dir, "nope.wasm")); code != 2 || !strings.Contains(stderr, "go tool task plugins") {
+		t.Errorf("no plugin: exit %d %s", code, stderr)
+	}
+}
+
+// TestTechDocsServeCommand: greenroom techdocs serve previews the site and rebuilds it
+// when a file changes.
+func TestTechDocsServeCommand(t *testing.T) {
+	dir := t.TempDir()
+	svcDocs(t, dir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var out, errb syncBuffer
+	go func() {
+		done <- serveDocs(ctx, &Env{Stdout: &out, Stderr: &errb}, filepath.Join(dir, "svc"), plugintest.Go(t, "plugins/techdocs"), ln)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	page := func() string {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/guide/")
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	waitFor := func(want string) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); !strings.Contains(page(), want); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the preview never showed %q\nstdout: %s\nstderr: %s", want, out.String(), errb.String())
+			}
+		}
+	}
+	waitFor("Be careful.")
+	writeTree(t, dir, "svc/docs/guide.md", "# Guide\n\nEdited while serving.\n")
+	waitFor("Edited while serving.")
 }
