@@ -35,8 +35,8 @@ const (
 
 func runTechDocsBuild(env *Env, args []string) error {
 	fs := newFlags(env, "techdocs build", "DIR [-o OUT]")
-	out := fs.StringP("output-dir", "o", "site", "where to write the site (replaced whole)")
-	plugin := fs.String("plugin", docsPluginDefault, "the TechDocs plugin module (go tool task plugins builds it)")
+	out := fs.StringP("output-dir", "o", "site", "write the site into directory `OUT` (replaced whole)")
+	plugin := fs.String("plugin", docsPluginDefault, "the TechDocs plugin module `FILE` (go tool task plugins builds it)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -64,8 +64,8 @@ func runTechDocsBuild(env *Env, args []string) error {
 
 func runTechDocsServe(env *Env, args []string) error {
 	fs := newFlags(env, "techdocs serve", "DIR")
-	addr := fs.String("listen", "127.0.0.1:3000", "the address to serve the preview on")
-	plugin := fs.String("plugin", docsPluginDefault, "the TechDocs plugin module (go tool task plugins builds it)")
+	addr := fs.String("listen", "127.0.0.1:3000", "serve the preview on `ADDR`")
+	plugin := fs.String("plugin", docsPluginDefault, "the TechDocs plugin module `FILE` (go tool task plugins builds it)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
