@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -223,6 +224,7 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 		etag = ""
 	}
 	res.logf("reading %s", loc.Target)
+	began := time.Now()
 	tree, err := greenroom.URLReadTree(loc.Target, etag, "")
 	if err != nil {
 		return fail(fmt.Errorf("reading the docs of %s from %s: %w", t.ref(), loc.Target, err))
@@ -239,17 +241,24 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 	for _, f := range tree.Files {
 		files[f.Path] = f.Content
 	}
-	res.logf("building %d files", len(files))
+	res.logf("read %d files in %s; building", len(files), time.Since(began).Round(time.Millisecond))
+	began = time.Now()
+	// A build allocates several times the site's size in short-lived garbage; inside
+	// WebAssembly the collector runs on the one thread, so collect less often.
+	gc := debug.SetGCPercent(400)
 	s, err := site.Build(files, site.Options{
 		EditBase: editBase(loc.Target), EditURL: e.Metadata.Annotations[annEditURL],
 		MaxFiles: c.MaxFiles, MaxFileSize: c.MaxFileSize, ETag: tree.ETag, Now: now,
 	})
+	debug.SetGCPercent(gc)
 	if err != nil {
 		return fail(fmt.Errorf("building the docs of %s: %w", t.ref(), err))
 	}
 	for _, w := range s.Warnings {
 		res.logf("warning: %s", w)
 	}
+	res.logf("built %d pages in %s", len(s.Pages), time.Since(began).Round(time.Millisecond))
+	began = time.Now()
 	st = state{ETag: tree.ETag, Source: loc.Target, BuiltAt: now.UnixMilli(), CheckedAt: now.UnixMilli(), Warnings: s.Warnings}
 	sb, _ := json.Marshal(st)
 	out := make([]greenroom.FileContent, 0, len(s.Files)+1)
@@ -260,7 +269,7 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 	if _, err := greenroom.Files.Write(out, t.sitePrefix()); err != nil {
 		return fail(fmt.Errorf("storing the site of %s: %w", t.ref(), err))
 	}
-	res.logf("built %d pages", len(s.Pages))
+	res.logf("stored %d files in %s", len(out), time.Since(began).Round(time.Millisecond))
 	res.Updated = true
 	return res
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -13,13 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/plugintest"
 )
 
 // techdocsPortal starts a portal with the TechDocs plugin (built for wasip1 from
 // plugins/techdocs) over a catalog whose docs trees are in dir; extra is appended to
 // the plugin's entry.
-func techdocsPortal(t *testing.T, dir, catalog, pluginExtra string) string {
+func techdocsPortal(t testing.TB, dir, catalog, pluginExtra string) string {
 	t.Helper()
 	plugintest.Copy(t, plugintest.Go(t, "plugins/techdocs"), filepath.Join(dir, "techdocs.wasm"))
 	writeTree(t, dir, "catalog.yaml", catalog)
@@ -42,11 +44,23 @@ plugins:
     grants: {catalog.read: {}, url.read: {}, files: {}}
     limits: {memory: 256MiB, timeout: 30s}
 %s`, testToken, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), pluginExtra))
-	h := startPortal(t, dir)
+	cfg, err := config.Load([]string{filepath.Join(dir, "app-config.yaml")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := start(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		h.stop(ctx)
+	})
 	base := "http://" + h.addr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if st, _ := call(t, "GET", base+"/api/catalog/entities/by-name/component/default/svc", nil); st == 200 {
+		if st, _ := callTB(t, base+"/api/catalog/entities/by-name/component/default/svc"); st == 200 {
 			return base
 		}
 		if time.Now().After(deadline) {
@@ -56,8 +70,21 @@ plugins:
 	}
 }
 
+// callTB is a GET with the test token.
+func callTB(t testing.TB, url string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	resp, err := http.DefaultClient.Do(bearer(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 // writeTree writes a file below dir, making its directories.
-func writeTree(t *testing.T, dir, name, content string) {
+func writeTree(t testing.TB, dir, name, content string) {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -104,7 +131,7 @@ metadata:
 spec: {type: service, lifecycle: production, owner: team-b}
 `
 
-func svcDocs(t *testing.T, dir string) {
+func svcDocs(t testing.TB, dir string) {
 	writeTree(t, dir, "svc/mkdocs.yml", "site_name: Svc docs\nsite_description: All about svc\nnav:\n  - Home: index.md\n  - Guide: guide.md\n")
 	writeTree(t, dir, "svc/docs/index.md", "# Svc\n\nSee the [guide](guide.md).\n\n![logo](img/logo.png)\n")
 	writeTree(t, dir, "svc/docs/guide.md", "# Guide\n\n!!! note\n    Be careful.\n\n```go\nfunc main() {}\n```\n\n## Install\n\n[home](index.md)\n")
@@ -158,7 +185,7 @@ func TestTechDocs(t *testing.T) {
 		want   []string
 	}{
 		{"/api/techdocs/static/docs/default/component/svc/", 200, []string{`<title>Home - Svc docs</title>`, `<a href="guide/">guide</a>`, `<img src="img/logo.png" alt="logo">`}},
-		{"/api/techdocs/static/docs/default/component/svc/guide/index.html", 200, []string{`<div class="doc-admonition doc-note">`, `<span class="doc-hl-kd">func</span>`, `<h2 id="install">`}},
+		{"/api/techdocs/static/docs/default/component/svc/guide/index.html", 200, []string{`<div class="doc-admonition doc-note">`, `<span class="doc-hl-k">func</span>`, `<h2 id="install">`}},
 		{"/api/techdocs/static/docs/default/component/svc/img/logo.png", 200, []string{"PNG"}},
 		{"/api/techdocs/static/docs/default/component/svc/nope.html", 404, []string{`"name":"NotFoundError"`}},
 		{"/api/techdocs/static/docs/default/component/nobody/", 404, []string{`Entity component:default/nobody not found`}},
@@ -203,7 +230,7 @@ func TestTechDocs(t *testing.T) {
 		{"/docs?owner=team-b", []string{`borrower`}, []string{`>svc</a>`}},
 		{"/docs?q=all+about", nil, []string{`>borrower</a>`}},
 		{"/docs/default/component/svc/guide/", []string{`<nav class="doc-nav"`, `<a class="doc-nav-current" href="/docs/default/component/svc/guide/" rel="nofollow">Guide</a>`,
-			`<div class="doc-admonition doc-note">`, `<span class="doc-hl-kd">func</span>`, `<a href="#install" rel="nofollow">Install</a>`,
+			`<div class="doc-admonition doc-note">`, `<span class="doc-hl-k">func</span>`, `<a href="#install" rel="nofollow">Install</a>`,
 			`<a class="doc-prev" href="/docs/default/component/svc/" rel="nofollow">← Home</a>`, `<a href="/docs/default/component/svc/" rel="nofollow">home</a>`}, []string{"<script"}},
 		{"/docs/default/component/svc/", []string{`<img src="/api/techdocs/static/docs/default/component/svc/img/logo.png" alt="logo">`, `href="/docs/default/component/svc/guide/"`}, nil},
 		{"/catalog/default/component/svc/docs/guide/", []string{`aria-current="page">Docs</a>`, `<div class="doc-admonition doc-note">`, `href="/catalog/default/component/svc/docs/"`}, nil},
@@ -416,9 +443,10 @@ func TestTechDocsServeCommand(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
+	// The first wait includes compiling the plugin, which a busy machine makes slow.
 	waitFor := func(want string) {
 		t.Helper()
-		for deadline := time.Now().Add(60 * time.Second); !strings.Contains(page(), want); time.Sleep(100 * time.Millisecond) {
+		for deadline := time.Now().Add(3 * time.Minute); !strings.Contains(page(), want); time.Sleep(100 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("the preview never showed %q\nstdout: %s\nstderr: %s", want, out.String(), errb.String())
 			}

@@ -215,8 +215,9 @@ func Build(files map[string][]byte, opts Options) (*Site, error) {
 		site.Files[rel] = c
 	}
 	site.Files[ThemeFile] = []byte(ThemeCSS)
+	navs := navCache{}
 	for _, p := range pages {
-		site.Files[p.URL+"index.html"] = staticPage(site, p)
+		site.Files[p.URL+"index.html"] = staticPage(site, p, navs)
 	}
 	idx, _ := json.Marshal(site)
 	site.Files[SiteFile] = idx
@@ -242,6 +243,7 @@ func (b *builder) render(p *Page, body []byte) error {
 	ctx.Set(pageKey, pc)
 	doc := b.md.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
 	var out bytes.Buffer
+	out.Grow(2*len(body) + 1024)
 	if err := b.md.Renderer().Render(&out, body, doc); err != nil {
 		return &Error{File: b.cfg.DocsDir + "/" + p.Src, Msg: "rendering: " + err.Error()}
 	}

@@ -206,3 +206,15 @@ func TestMarkdownExtensions(t *testing.T) {
 		t.Log(c)
 	}
 }
+
+// TestSlugify: Python-Markdown's toc slugs.
+func TestSlugify(t *testing.T) {
+	for in, want := range map[string]string{
+		"Café & Bar": "cafe-bar", "Hello, World!": "hello-world", "-Leading - and trailing-": "-leading-and-trailing-",
+		"snake_case stays": "snake_case-stays", "Ünïcödé": "unicode", "日本語": "", "  a  b  ": "a-b", "v1.2 (beta)": "v12-beta",
+	} {
+		if got := slugify(in); got != want {
+			t.Errorf("slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

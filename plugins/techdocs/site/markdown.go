@@ -1,26 +1,18 @@
 package site
 
 import (
-	"bytes"
 	"fmt"
 	"html"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 
-	"github.com/alecthomas/chroma/v2"
-	chtml "github.com/alecthomas/chroma/v2/formatters/html"
-	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
-	ghtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 	"golang.org/x/text/unicode/norm"
@@ -134,23 +126,38 @@ func plainText(n ast.Node, src []byte) string {
 	return strings.TrimSpace(b.String())
 }
 
-var (
-	nonWord   = regexp.MustCompile(`[^\w\s-]`)
-	separator = regexp.MustCompile(`[-\s]+`)
-)
-
 // slugify is Python-Markdown's toc slugify: NFKD, ASCII only, word characters, spaces
 // and hyphens kept, lower case, runs of spaces and hyphens made one hyphen.
 func slugify(s string) string {
 	s = norm.NFKD.String(s)
-	s = strings.Map(func(r rune) rune {
-		if r > unicode.MaxASCII {
-			return -1
+	var kept strings.Builder
+	kept.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			kept.WriteByte(c + 'a' - 'A')
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_', c == '-', c == ' ', c == '\t', c == '\n', c == '\r', c == '\f', c == '\v':
+			kept.WriteByte(c)
 		}
-		return r
-	}, s)
-	s = strings.ToLower(strings.TrimSpace(nonWord.ReplaceAllString(s, "")))
-	return separator.ReplaceAllString(s, "-")
+	}
+	var b strings.Builder
+	run := false
+	for _, c := range []byte(strings.TrimSpace(kept.String())) {
+		if c == '-' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
+			run = true
+			continue
+		}
+		if run {
+			b.WriteByte('-')
+		}
+		run = false
+		b.WriteByte(c)
+	}
+	if run {
+		b.WriteByte('-')
+	}
+	return b.String()
 }
 
 // uniqueSlug adds _1, _2, ... to a slug already used on the page, as Python-Markdown does.
@@ -286,11 +293,19 @@ func (r *docRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(east.KindTaskCheckBox, r.checkBox)
 }
 
-var kindClass = regexp.MustCompile(`[^a-z0-9-]`)
+// classWord keeps the characters a doc- class may have (a-z, 0-9, -).
+func classWord(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return -1
+	}, s)
+}
 
 func (r *docRenderer) admonition(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*Admonition)
-	class := "doc-admonition doc-" + kindClass.ReplaceAllString(n.Variant, "")
+	class := "doc-admonition doc-" + classWord(n.Variant)
 	if !entering {
 		if n.Details {
 			w.WriteString("</details>\n")
@@ -361,8 +376,6 @@ func (r *docRenderer) checkBox(w util.BufWriter, _ []byte, node ast.Node, enteri
 	return ast.WalkContinue, nil
 }
 
-var formatter = chtml.New(chtml.WithClasses(true), chtml.ClassPrefix("doc-hl-"), chtml.PreventSurroundingPre(true))
-
 func (r *docRenderer) code(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	if !entering {
 		return ast.WalkContinue, nil
@@ -375,7 +388,7 @@ func (r *docRenderer) code(w util.BufWriter, src []byte, node ast.Node, entering
 		}
 		lang = strings.ToLower(strings.TrimPrefix(info, "."))
 	}
-	var code bytes.Buffer
+	var code strings.Builder
 	lines := node.Lines()
 	for i := 0; i < lines.Len(); i++ {
 		seg := lines.At(i)
@@ -383,30 +396,19 @@ func (r *docRenderer) code(w util.BufWriter, src []byte, node ast.Node, entering
 	}
 	class := "doc-highlight"
 	if lang != "" {
-		class += " doc-lang-" + kindClass.ReplaceAllString(lang, "")
+		class += " doc-lang-" + classWord(lang)
 	}
-	w.WriteString(`<div class="` + class + `"><pre class="doc-code"><code`)
-	if lang != "" && kindClass.ReplaceAllString(lang, "") == lang {
-		w.WriteString(` class="language-` + lang + `"`)
+	var out strings.Builder
+	out.Grow(3*code.Len() + 128)
+	out.WriteString(`<div class="` + class + `"><pre class="doc-code"><code`)
+	if lang != "" && classWord(lang) == lang {
+		out.WriteString(` class="language-` + lang + `"`)
 	}
-	w.WriteString(">")
-	var lexer chroma.Lexer
-	if lang != "" && lang != "mermaid" && lang != "text" {
-		lexer = lexers.Get(lang)
+	out.WriteString(">")
+	if !highlight(&out, lang, code.String()) {
+		out.WriteString(html.EscapeString(code.String()))
 	}
-	if lexer == nil {
-		w.WriteString(html.EscapeString(code.String()))
-	} else {
-		it, err := chroma.Coalesce(lexer).Tokenise(nil, code.String())
-		if err == nil {
-			err = formatter.Format(w, styles.Fallback, it)
-		}
-		if err != nil {
-			w.WriteString(html.EscapeString(code.String()))
-		}
-	}
-	w.WriteString("</code></pre></div>\n")
+	out.WriteString("</code></pre></div>\n")
+	w.WriteString(out.String())
 	return ast.WalkSkipChildren, nil
 }
-
-var _ = ghtml.WithUnsafe

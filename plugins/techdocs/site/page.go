@@ -18,8 +18,9 @@ const (
 
 // staticPage is a page's index.html: a complete page with the site nav, the content
 // and the table of contents, its links relative as mkdocs writes them.
-func staticPage(s *Site, p *Page) []byte {
+func staticPage(s *Site, p *Page, cache navCache) []byte {
 	var b bytes.Buffer
+	b.Grow(len(p.html) + 64*len(s.Pages) + 64*len(p.TOC) + 2048)
 	esc := html.EscapeString
 	root := relURL("", p.URL)
 	b.WriteString("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -31,7 +32,7 @@ func staticPage(s *Site, p *Page) []byte {
 	b.WriteString(`<link rel="stylesheet" href="` + esc(relURL(ThemeFile, p.URL)) + `"></head><body>`)
 	b.WriteString(`<header class="doc-site-header"><a href="` + esc(root) + `">` + esc(s.Name) + "</a></header>")
 	b.WriteString(`<div class="doc-reader">`)
-	b.WriteString(NavHTML(s.Nav, p.URL, func(u string) string { return relURL(u, p.URL) }))
+	cache.nav(&b, s, p)
 	b.WriteString(`<article class="doc-content">` + contentStart)
 	b.Write(p.html)
 	b.WriteString(contentEnd)
@@ -40,6 +41,36 @@ func staticPage(s *Site, p *Page) []byte {
 	b.WriteString(TOCHTML(p.TOC))
 	b.WriteString("</div></body></html>\n")
 	return b.Bytes()
+}
+
+// navCache renders the site nav once per parent directory: from a page at P/x/, a link
+// to any target is ../ plus the link from P/, so pages with one parent share the nav
+// but for the current page's mark (their link to themselves is ../x/, not ./).
+type navCache map[string]string
+
+func (c navCache) nav(b *bytes.Buffer, s *Site, p *Page) {
+	if p.URL == "" {
+		b.WriteString(NavHTML(s.Nav, "", func(u string) string { return relURL(u, "") }))
+		return
+	}
+	parent := path.Dir(strings.TrimSuffix(p.URL, "/")) + "/"
+	if parent == "./" {
+		parent = ""
+	}
+	n, ok := c[parent]
+	if !ok {
+		n = NavHTML(s.Nav, "\x00", func(u string) string { return "../" + relURL(u, parent) })
+		c[parent] = n
+	}
+	self := `<a href="` + html.EscapeString("../"+relURL(p.URL, parent)) + `">`
+	i := strings.Index(n, self)
+	if i < 0 {
+		b.WriteString(n)
+		return
+	}
+	b.WriteString(n[:i])
+	b.WriteString(`<a class="doc-nav-current" aria-current="page" href=`)
+	b.WriteString(n[i+len(`<a href=`):])
 }
 
 // NavHTML is the site nav, the current page marked; link maps a page URL (relative to
@@ -146,10 +177,30 @@ func ForReader(content []byte, pageURL, readerBase, staticBase string) []byte {
 	})
 }
 
-var tag = regexp.MustCompile(`<[^>]*>`)
-
+// stripTags is the text of HTML: tags dropped, entities decoded, spaces collapsed.
 func stripTags(s string) string {
-	return strings.Join(strings.Fields(html.UnescapeString(tag.ReplaceAllString(s, " "))), " ")
+	var b strings.Builder
+	b.Grow(len(s))
+	space := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '<' {
+			if j := strings.IndexByte(s[i:], '>'); j >= 0 {
+				i += j
+				c = ' '
+			}
+		}
+		if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+			continue
+		}
+		b.WriteByte(c)
+		space = false
+	}
+	return strings.TrimSpace(html.UnescapeString(b.String()))
 }
 
 // searchIndex is mkdocs' search/search_index.json: one document per page.
