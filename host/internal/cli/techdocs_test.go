@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,9 +11,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +38,7 @@ backend:
       - {type: static, options: {token: %s, subject: cli-tests}}
   reading:
     fileRoots: [.]
+    timeout: 2s
 runtime:
   compilationCache: %s
 catalog:
@@ -455,4 +461,128 @@ func TestTechDocsServeCommand(t *testing.T) {
 	waitFor("Be careful.")
 	writeTree(t, dir, "svc/docs/guide.md", "# Guide\n\nEdited while serving.\n")
 	waitFor("Edited while serving.")
+}
+
+// fakeDocsRepo is the part of GitHub's REST API the GitHub reader calls for a tree:
+// the branch's commit (with If-None-Match) and the commit's tarball. mode "fail" answers
+// 500 and "slow" answers after the reading timeout.
+type fakeDocsRepo struct {
+	mu       sync.Mutex
+	files    map[string]string
+	sha      string
+	mode     string
+	requests []string
+}
+
+func (f *fakeDocsRepo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	mode, sha, files := f.mode, f.sha, f.files
+	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
+	f.mu.Unlock()
+	switch mode {
+	case "fail":
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, `{"message":"Server Error"}`)
+		return
+	case "slow":
+		time.Sleep(3 * time.Second)
+	}
+	switch r.URL.Path {
+	case "/api/v3/repos/o/r/commits/main":
+		if r.Header.Get("If-None-Match") == `"`+sha+`"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"`+sha+`"`)
+		io.WriteString(w, sha)
+	case "/api/v3/repos/o/r/tarball/" + sha:
+		var buf bytes.Buffer
+		gz := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(gz)
+		for name, body := range files {
+			tw.WriteHeader(&tar.Header{Name: "o-r-" + sha[:7] + "/" + name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+			io.WriteString(tw, body)
+		}
+		tw.Close()
+		gz.Close()
+		w.Header().Set("Content-Type", "application/x-gzip")
+		w.Write(buf.Bytes())
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"message":"Not Found"}`)
+	}
+}
+
+func (f *fakeDocsRepo) set(mode, sha string, files map[string]string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mode, f.sha = mode, sha
+	if files != nil {
+		f.files = files
+	}
+}
+
+func (f *fakeDocsRepo) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.requests)
+	f.requests = nil
+	return n
+}
+
+// TestTechDocsGitHubSource: docs read from GitHub (a loopback fake of its API): an
+// unchanged branch is one conditional request and no rebuild, a new commit rebuilds,
+// and an API that answers 500 or not in time leaves the last good build serving with
+// the error on the reader page.
+func TestTechDocsGitHubSource(t *testing.T) {
+	repo := &fakeDocsRepo{}
+	repo.set("", strings.Repeat("a", 40), map[string]string{
+		"site/mkdocs.yml":     "site_name: From GitHub\n",
+		"site/docs/index.md":  "# Home\n\nVersion one.\n",
+		"site/docs/other.md":  "# Other\n",
+		"catalog-info.yaml":   "unused",
+		"site/docs/.hidden":   "x",
+		"elsewhere/readme.md": "not in the tree",
+	})
+	srv := httptest.NewServer(repo)
+	defer srv.Close()
+	dir := t.TempDir()
+	svcDocs(t, dir)
+	catalog := techdocsCatalog + "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: gh\n  annotations:\n    backstage.io/techdocs-ref: url:https://github.test/o/r/tree/main/site\nspec: {type: service, lifecycle: production, owner: team-a}\n"
+	base := techdocsPortal(t, dir, catalog, "    config: {syncInterval: 0}\nintegrations:\n  github:\n    - {host: github.test, apiBaseUrl: \""+srv.URL+"/api/v3\"}\n")
+	if st, body := events(t, base, "default/component/gh"); st != 200 || !strings.Contains(body, `{"updated":true}`) {
+		t.Fatalf("first sync: %d %s", st, body)
+	}
+	repo.count()
+	if _, body := events(t, base, "default/component/gh"); !strings.Contains(body, `{"updated":false}`) {
+		t.Fatalf("unchanged: %s", body)
+	}
+	if n := repo.count(); n != 1 {
+		t.Errorf("an unchanged branch cost %d requests, want one conditional request", n)
+	}
+	repo.set("", strings.Repeat("b", 40), map[string]string{"site/mkdocs.yml": "site_name: From GitHub\n", "site/docs/index.md": "# Home\n\nVersion two.\n"})
+	if _, body := events(t, base, "default/component/gh"); !strings.Contains(body, `{"updated":true}`) {
+		t.Fatalf("new commit: %s", body)
+	}
+	if _, body := call(t, "GET", base+"/api/techdocs/static/docs/default/component/gh/", nil); !strings.Contains(body, "Version two.") {
+		t.Errorf("the new commit's site: %s", body)
+	}
+	repo.set("fail", strings.Repeat("c", 40), nil)
+	if _, body := events(t, base, "default/component/gh"); !strings.Contains(body, "event: error") || !strings.Contains(body, "500") {
+		t.Errorf("a 500: %s", body)
+	}
+	if st, body := call(t, "GET", base+"/api/techdocs/static/docs/default/component/gh/", nil); st != 200 || !strings.Contains(body, "Version two.") {
+		t.Errorf("after a 500 the last good build is gone: %d", st)
+	}
+	if _, page := call(t, "GET", base+"/docs/default/component/gh/", nil); !strings.Contains(page, "Could not generate documentation") || !strings.Contains(page, "Version two.") {
+		t.Errorf("the reader after a 500 does not show both the error and the last good build")
+	}
+	// Past backend.reading.timeout (2s here): the same.
+	repo.set("slow", strings.Repeat("d", 40), nil)
+	if _, body := events(t, base, "default/component/gh"); !strings.Contains(body, "event: error") || !strings.Contains(body, "timed out (backend.reading.timeout)") {
+		t.Errorf("a timeout: %s", body)
+	}
+	if st, body := call(t, "GET", base+"/api/techdocs/static/docs/default/component/gh/", nil); st != 200 || !strings.Contains(body, "Version two.") {
+		t.Errorf("after a timeout the last good build is gone: %d", st)
+	}
 }
