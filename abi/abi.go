@@ -46,10 +46,12 @@ const (
 	CapTasks        = "tasks"
 	// CapPermission lets a plugin ask the host's policy for a decision for its caller.
 	CapPermission = "permission"
+	// CapFiles gives a plugin its own files (files_*), isolated and under a quota.
+	CapFiles = "files"
 )
 
 // Capabilities lists every capability name the host knows.
-var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission}
+var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles}
 
 // Always marks a host function that needs no grant.
 const Always = ""
@@ -72,6 +74,10 @@ var HostFunctions = map[string]string{
 	"url_search":           CapURLRead,
 	"proxy_fetch":          CapProxy,
 	"permission_authorize": CapPermission,
+	"files_read":           CapFiles,
+	"files_write":          CapFiles,
+	"files_list":           CapFiles,
+	"files_delete":         CapFiles,
 }
 
 // ExtismFunctions lists the extism:host/env imports the host provides.

@@ -58,6 +58,14 @@ var golden = map[string]struct {
 	"proxy-fetch.json":                 {"proxy-fetch", func() any { return new(abi.ProxyFetchRequest) }},
 	"permission-authorize.json":        {"permission-authorize", func() any { return new(abi.PermissionAuthorizeRequest) }},
 	"permission-authorize-result.json": {"permission-authorize-result", func() any { return new(abi.PermissionAuthorizeResult) }},
+	"files-read.json":                  {"files-read", func() any { return new(abi.FilesReadRequest) }},
+	"files-read-result.json":           {"files-read-result", func() any { return new(abi.FilesReadResult) }},
+	"files-write.json":                 {"files-write", func() any { return new(abi.FilesWriteRequest) }},
+	"files-write-result.json":          {"files-write-result", func() any { return new(abi.FilesWriteResult) }},
+	"files-list.json":                  {"files-list", func() any { return new(abi.FilesListRequest) }},
+	"files-list-result.json":           {"files-list-result", func() any { return new(abi.FilesListResult) }},
+	"files-delete.json":                {"files-delete", func() any { return new(abi.FilesDeleteRequest) }},
+	"files-delete-result.json":         {"files-delete-result", func() any { return new(abi.FilesDeleteResult) }},
 }
 
 func compiler(t *testing.T) *jsonschema.Compiler {

@@ -47,6 +47,10 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## Permission decisions (a policy of 50 roles and 500 lines; goal p50 <= 2000 ns; conditional: two roles' conditions with \$ownerRefs filled in)"
 	go test -run '^$' -bench BenchmarkDecide -benchmem ./host/internal/permission/
 	echo
+	echo "## TechDocs: a 300-page site built inside the Wasm plugin through the server vs Debian's mkdocs build on the same tree (goal <= 1 s, >= 10x); a built page served (goal p50 <= 1 ms); an unchanged-source sync"
+	go test -run '^$' -bench BenchmarkTechDocs -benchtime 3x -timeout 30m ./host/internal/cli/
+	go test -run '^$' -bench BenchmarkTechDocsServe/page -benchtime 2000x -timeout 30m ./host/internal/cli/
+	echo
 	echo "## Frontend rendering (entity page with 5 Wasm cards; catalog index over 100k entities)"
 	go test -run '^$' -bench . -benchmem ./host/internal/frontend/...
 	go test -run '^$' -bench BenchmarkCatalogIndex100k -benchtime 30x -timeout 30m ./host/internal/cli/

@@ -95,6 +95,10 @@ GR_IMPORT("greenroom:host/v1", "url_read_tree") extern gr_handle gr_url_read_tre
 GR_IMPORT("greenroom:host/v1", "url_search") extern gr_handle gr_url_search(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "proxy_fetch") extern gr_handle gr_proxy_fetch(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "permission_authorize") extern gr_handle gr_permission_authorize(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "files_read") extern gr_handle gr_files_read(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "files_write") extern gr_handle gr_files_write(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "files_list") extern gr_handle gr_files_list(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "files_delete") extern gr_handle gr_files_delete(gr_handle req);
 
 /* ---- freestanding memory functions ---- */
 

@@ -40,6 +40,20 @@ func goldenType(name string) any {
 		return new(kvListResult)
 	case name == "kv-get-result.json":
 		return new(kvGetResult)
+	case name == "files-read.json", name == "files-delete.json":
+		return new(filesPathRequest)
+	case name == "files-read-result.json":
+		return new(filesReadResult)
+	case name == "files-write.json":
+		return new(filesWriteRequest)
+	case name == "files-write-result.json":
+		return new(FilesWriteResult)
+	case name == "files-list.json":
+		return new(filesListRequest)
+	case name == "files-list-result.json":
+		return new(filesListResult)
+	case name == "files-delete-result.json":
+		return new(filesDeleteResult)
 	case name == "extension-request.json":
 		return new(ExtensionRequest)
 	case name == "extension-output.json":

@@ -41,6 +41,10 @@ var (
 	fnURLSearch     = &hostFn{"url_search", importURLSearch}
 	fnProxyFetch    = &hostFn{"proxy_fetch", importProxyFetch}
 	fnAuthorize     = &hostFn{"permission_authorize", importPermissionAuthorize}
+	fnFilesRead     = &hostFn{"files_read", importFilesRead}
+	fnFilesWrite    = &hostFn{"files_write", importFilesWrite}
+	fnFilesList     = &hostFn{"files_list", importFilesList}
+	fnFilesDelete   = &hostFn{"files_delete", importFilesDelete}
 )
 
 // envelope is the result envelope every capability-bearing host function returns.

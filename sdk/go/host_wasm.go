@@ -94,6 +94,18 @@ func importProxyFetch(req uint64) uint64
 //go:wasmimport greenroom:host/v1 permission_authorize
 func importPermissionAuthorize(req uint64) uint64
 
+//go:wasmimport greenroom:host/v1 files_read
+func importFilesRead(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 files_write
+func importFilesWrite(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 files_list
+func importFilesList(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 files_delete
+func importFilesDelete(req uint64) uint64
+
 // wasmHost is the backend inside WebAssembly.
 type wasmHost struct{}
 

@@ -37,7 +37,9 @@ import (
 // functions, so a plugin importing them is refused at load.
 type Services struct {
 	// KV backs the kv capability, one bucket per plugin.
-	KV      *store.KV
+	KV *store.KV
+	// Files backs the files capability, one tree per plugin.
+	Files   *store.Files
 	Catalog *catalog.Catalog
 	URLs    urlreader.Reader
 	Proxy   *proxy.Proxy

@@ -69,6 +69,29 @@ var Functions = []Func{
 	Define("permission_authorize", abi.CapPermission,
 		`{"permission": {"name","attributes": {"action"},"resourceType"}}`, `{"result": "ALLOW" | "DENY" | "CONDITIONAL","pluginId","resourceType","conditions"}`,
 		func(r *abi.PermissionAuthorizeRequest) string { return r.Permission.Name }, permissionAuthorize),
+
+	Define("files_read", abi.CapFiles,
+		`{"path"}`, `{"content": base64 | null,"size","modifiedAt"}`,
+		func(r *abi.FilesReadRequest) string { return r.Path }, filesRead),
+	Define("files_write", abi.CapFiles,
+		`{"files": [{"path","content": base64}...],"replace": dir}`, `{"written","removed","used"}`,
+		filesWriteTarget, filesWrite),
+	Define("files_list", abi.CapFiles,
+		`{"prefix","limit"}`, `{"files": [{"path","size","modifiedAt"}...]}`,
+		func(r *abi.FilesListRequest) string { return r.Prefix + "*" }, filesList),
+	Define("files_delete", abi.CapFiles,
+		`{"path"}`, `{"removed"}`,
+		func(r *abi.FilesDeleteRequest) string { return r.Path }, filesDelete),
+}
+
+// filesWriteTarget names files_write's files for the audit log: the directory it
+// replaces, else the first file, and how many files.
+func filesWriteTarget(r *abi.FilesWriteRequest) string {
+	t := r.Replace
+	if t == "" && len(r.Files) > 0 {
+		t = r.Files[0].Path
+	}
+	return t + " (" + strconv.Itoa(len(r.Files)) + " files)"
 }
 
 // filterTarget writes a catalog filter for the audit log: its strings as a JSON array.

@@ -1,6 +1,7 @@
 // Package cli implements the greenroom command: serve (the portal, with reload on
 // SIGHUP, config file changes and POST /api/admin/reload), config validate and schema,
-// audit, plugin pack, inspect, keygen, sign and verify, catalog validate, version, and
+// audit, plugin pack, inspect, keygen, sign and verify, catalog validate, techdocs build
+// and serve, version, and
 // help for each command and command group. host/cmd/greenroom only calls Run.
 //
 // Exit codes: 0 ok, 2 bad usage or config, 1 runtime failure.
@@ -67,6 +68,8 @@ func commands() []command {
 		{"plugin verify", "check a plugin's signature against public keys", runVerify},
 		{"audit", "report every plugin's pin, signature, capabilities and limits; non-zero on any mismatch", runAudit},
 		{"catalog validate", "check catalog files against Backstage's entity rules", runCatalogValidate},
+		{"techdocs build", "build a docs directory (mkdocs.yml) into a site, as the TechDocs plugin does", runTechDocsBuild},
+		{"techdocs serve", "preview a docs directory, rebuilt when a file changes", runTechDocsServe},
 		{"version", "print the version, VCS revision and Go toolchain", runVersion},
 	}
 }

@@ -203,6 +203,9 @@ type Grants struct {
 	// caller (permission_authorize): whether the signed-in user may do what the
 	// plugin's own permissions name.
 	Permission *PermissionGrant `yaml:"permission"`
+	// Files gives the plugin its own files (files_*), which no other plugin can reach,
+	// kept in the host's store under a quota.
+	Files *FilesGrant `yaml:"files"`
 }
 
 // Has reports whether the capability is granted.
@@ -222,6 +225,8 @@ func (g *Grants) Has(capability string) bool {
 		return g.Tasks != nil
 	case abi.CapPermission:
 		return g.Permission != nil
+	case abi.CapFiles:
+		return g.Files != nil
 	}
 	return false
 }
@@ -276,6 +281,15 @@ type TasksGrant struct{}
 // PermissionGrant is grants.permission.
 type PermissionGrant struct{}
 
+// FilesGrant is grants.files.
+type FilesGrant struct {
+	// Quota bounds the total size of the plugin's file paths and contents. Default
+	// 256MiB.
+	Quota units.ByteSize `yaml:"quota"`
+	// MaxFileSize bounds one file. Default 32MiB.
+	MaxFileSize units.ByteSize `yaml:"maxFileSize"`
+}
+
 // Limits bound a plugin's resources.
 type Limits struct {
 	// Memory caps each instance's memory: its linear memory, its host arena, and its
@@ -303,6 +317,8 @@ const (
 	DefaultQueue       = 1e9
 	DefaultMaxBody     = 10 << 20
 	DefaultKVQuota     = 10 << 20
+	DefaultFilesQuota  = 256 << 20
+	DefaultMaxFileSize = 32 << 20
 	DefaultShutdown    = 30e9
 	DefaultDatabase    = "data/greenroom.db"
 	DefaultWasmCache   = "data/wasm-cache"
@@ -365,6 +381,14 @@ func (c *Config) applyDefaults() {
 		}
 		if p.Grants.KV != nil && p.Grants.KV.Quota == 0 {
 			p.Grants.KV.Quota = DefaultKVQuota
+		}
+		if f := p.Grants.Files; f != nil {
+			if f.Quota == 0 {
+				f.Quota = DefaultFilesQuota
+			}
+			if f.MaxFileSize == 0 {
+				f.MaxFileSize = DefaultMaxFileSize
+			}
 		}
 	}
 }

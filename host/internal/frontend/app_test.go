@@ -126,6 +126,9 @@ func TestPages(t *testing.T) {
 			[]string{`Links</h3>`, `>Docs</a>`}},
 		{"/catalog/default/component/payments/docs", 200, []string{`<h1>Docs for payments</h1>`, `href="/catalog/default/component/payments/docs" aria-current="page">Docs</a>`},
 			[]string{`About</h3>`}},
+		// A tab owns the paths below it: the Docs tab's pages.
+		{"/catalog/default/component/payments/docs/guide/setup/", 200, []string{`<h1>Docs for payments</h1>`, `href="/catalog/default/component/payments/docs" aria-current="page">Docs</a>`}, nil},
+		{"/catalog/default/component/payments/docsx", 404, []string{`This entity has no tab &#34;docsx&#34;.`}, nil},
 		{"/catalog/default/component/payments/nope", 404, []string{`This entity has no tab &#34;nope&#34;.`}, nil},
 		{"/catalog/default/component/nothing", 404, []string{`<h1>Page not found</h1>`, `The catalog has no entity component:default/nothing.`}, nil},
 		{"/catalog/WEB/Component/website", 200, []string{`<h1>website</h1>`}, nil},

@@ -333,8 +333,10 @@ func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, rc *ex
 		if !t.filter.Match(e) || t.path == "" {
 			continue
 		}
-		tabNodes = append(tabNodes, ui.Tab{ID: t.path, Title: t.title, Href: EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name, t.path), Selected: sub == t.path})
-		if sub == t.path && selected == nil {
+		// A tab owns the paths below its own (the Docs tab's pages: docs/guide/setup).
+		in := sub == t.path || strings.HasPrefix(sub, t.path+"/")
+		tabNodes = append(tabNodes, ui.Tab{ID: t.path, Title: t.title, Href: EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name, t.path), Selected: in})
+		if in && selected == nil {
 			selected = t
 		}
 	}

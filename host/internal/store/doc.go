@@ -6,6 +6,9 @@
 // The file holds:
 //   - the plugins' key-value store (KV): one bucket per plugin id under "plugin-kv", with
 //     a byte quota per plugin that counts keys and values;
+//   - the plugins' own files (Files): one bucket per plugin id under "plugin-files",
+//     keyed by path, each Write one transaction (a directory replaced whole), with a
+//     byte quota per plugin that counts paths and contents;
 //   - the catalog's durable copy (File.Catalog, a catalog.Store): the buckets named in
 //     host/internal/catalog (catalog.entities, catalog.sources, catalog.locations),
 //     each Apply one bbolt transaction, so a crash leaves all of a batch or none of it;

@@ -23,8 +23,9 @@ const initialMmapSize = (1 << 30) * (strconv.IntSize / 64)
 // File is the host's one embedded bbolt file. bbolt locks the file per open, so every
 // part of the host that stores data shares this handle.
 type File struct {
-	db *bolt.DB
-	kv *KV
+	db    *bolt.DB
+	kv    *KV
+	files *Files
 }
 
 // OpenFile opens (creating if needed, with a 0700 parent directory) the bbolt file at
@@ -45,11 +46,19 @@ func OpenFile(path string) (*File, error) {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	return &File{db: db, kv: kv}, nil
+	files, err := NewFiles(db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	return &File{db: db, kv: kv, files: files}, nil
 }
 
 // KV is the plugin key-value store in this file.
 func (f *File) KV() *KV { return f.kv }
+
+// Files is the plugins' own files in this file.
+func (f *File) Files() *Files { return f.files }
 
 // boltDB is the underlying handle, for the other stores in this package.
 func (f *File) boltDB() *bolt.DB { return f.db }

@@ -446,6 +446,7 @@ var allGrants = config.Grants{
 	URLRead:      &config.URLReadGrant{},
 	Proxy:        &config.ProxyGrant{},
 	Tasks:        &config.TasksGrant{},
+	Files:        &config.FilesGrant{},
 }
 
 func imports(mod *wasmfile.Module) []Import {
@@ -467,6 +468,8 @@ func grants(g *config.Grants) []Grant {
 		switch name {
 		case abi.CapKV:
 			gr.Quota = g.KV.Quota.String()
+		case abi.CapFiles:
+			gr.Quota = g.Files.Quota.String()
 		case abi.CapCatalogWrite:
 			gr.Kinds, gr.Namespaces = g.CatalogWrite.Kinds, g.CatalogWrite.Namespaces
 		case abi.CapURLRead:

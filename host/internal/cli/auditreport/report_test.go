@@ -164,6 +164,7 @@ plugins:
       proxy: {endpoints: [/chat]}
       catalog.write: {kinds: [Component], namespaces: [default]}
       tasks: {}
+      files: {quota: 64MiB}
   # Signed by a key that is not trusted, the pin is stale and grants are missing.
   - id: reader-narrow
     source: plugins/reader.untrusted.wasm
@@ -231,6 +232,7 @@ func TestReportProblems(t *testing.T) {
 	want := map[string][]string{
 		"reader-wide": {
 			"over-granted: capability catalog.write is granted but the module never uses it; remove it from plugins[1].grants",
+			"over-granted: capability files is granted but the module never uses it; remove it from plugins[1].grants",
 			"unsigned while security.requireSignedPlugins is true; sign it with `greenroom plugin sign --key KEY plugins/reader.wasm -o plugins/reader.wasm` and update its sha256 pin",
 		},
 		"reader-narrow": {

@@ -202,7 +202,9 @@ func (e *Entity) SpecString(key string) string {
 // EntityFilter is a parsed entity filter expression, Backstage's syntax: clauses
 // separated by spaces must all match; a clause is key:value[,value...] and matches
 // when any value does (case-insensitive). Keys: kind, type, lifecycle, namespace,
-// owner, tag, has (labels, links, annotations, tags), is (orphan). The zero
+// owner, tag, has (labels, links, annotations, tags), is (orphan), annotation (the
+// entity has one of the annotations named, e.g. annotation:backstage.io/techdocs-ref).
+// The zero
 // EntityFilter matches every entity. Example: "kind:component,api type:service".
 type EntityFilter struct {
 	expr    string
@@ -230,7 +232,7 @@ func ParseEntityFilter(expr string) (EntityFilter, error) {
 			}
 			v = strings.ToLower(v)
 			switch key {
-			case "kind", "type", "lifecycle", "namespace", "owner", "tag":
+			case "kind", "type", "lifecycle", "namespace", "owner", "tag", "annotation":
 			case "has":
 				if v != "labels" && v != "links" && v != "annotations" && v != "tags" {
 					return EntityFilter{}, fmt.Errorf("entity filter %q: has:%s is unknown; use has:labels, has:links, has:annotations or has:tags", expr, v)
@@ -240,7 +242,7 @@ func ParseEntityFilter(expr string) (EntityFilter, error) {
 					return EntityFilter{}, fmt.Errorf("entity filter %q: is:%s is unknown; use is:orphan", expr, v)
 				}
 			default:
-				return EntityFilter{}, fmt.Errorf("entity filter %q: unknown key %q; use kind, type, lifecycle, namespace, owner, tag, has or is", expr, key)
+				return EntityFilter{}, fmt.Errorf("entity filter %q: unknown key %q; use kind, type, lifecycle, namespace, owner, tag, has, is or annotation", expr, key)
 			}
 			c.values = append(c.values, v)
 		}
@@ -329,6 +331,12 @@ func (c filterClause) match(e *Entity) bool {
 			}
 		case "is":
 			ok = e.Metadata.Annotations["backstage.io/orphan"] == "true"
+		case "annotation":
+			for k, a := range e.Metadata.Annotations {
+				if a != "" && strings.EqualFold(k, v) {
+					ok = true
+				}
+			}
 		}
 		if ok {
 			return true

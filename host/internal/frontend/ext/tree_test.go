@@ -456,7 +456,8 @@ func TestParseID(t *testing.T) {
 }
 
 func TestEntityFilter(t *testing.T) {
-	svc := &Entity{Kind: "Component", Metadata: EntityMetadata{Name: "a", Tags: []string{"go"}, Links: []EntityLink{{URL: "https://x"}}},
+	svc := &Entity{Kind: "Component", Metadata: EntityMetadata{Name: "a", Tags: []string{"go"}, Links: []EntityLink{{URL: "https://x"}},
+		Annotations: map[string]string{"backstage.io/techdocs-ref": "dir:.", "empty": ""}},
 		Spec: map[string]any{"type": "service", "lifecycle": "production", "owner": "group:default/team-a"}}
 	api := &Entity{Kind: "API", Metadata: EntityMetadata{Name: "b", Namespace: "ops"}, Spec: map[string]any{"type": "openapi"}}
 	tests := []struct {
@@ -473,6 +474,9 @@ func TestEntityFilter(t *testing.T) {
 		{"tag:go has:links", true, false},
 		{"has:labels", false, false},
 		{"is:orphan", false, false},
+		{"annotation:backstage.io/techdocs-ref,backstage.io/techdocs-entity", true, false},
+		{"annotation:Backstage.io/TechDocs-Ref", true, false},
+		{"annotation:empty", false, false},
 	}
 	for _, tt := range tests {
 		f, err := ParseEntityFilter(tt.expr)

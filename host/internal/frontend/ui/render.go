@@ -22,11 +22,16 @@ var (
 	)
 	sanitizer = newSanitizer()
 	langClass = regexp.MustCompile(`[^a-z0-9+#_-]`)
+	docClass  = regexp.MustCompile(`^doc-[a-z0-9-]{1,40}( doc-[a-z0-9-]{1,40}){0,4}$`)
 )
 
 func newSanitizer() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^language-[a-zA-Z0-9+#_-]+$`)).OnElements("code")
+	// Documents a plugin renders (TechDocs) style their parts with classes of the
+	// host's doc- family (theme.css), never the host's own gr- classes.
+	p.AllowAttrs("class").Matching(docClass).Globally()
+	p.AllowElements("nav", "article", "footer", "details", "summary")
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.RequireNoFollowOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(false)

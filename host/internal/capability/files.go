@@ -1,0 +1,91 @@
+package capability
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/store"
+)
+
+// The files capability: the plugin's own tree of files in the store, bounded by its
+// grant's quota and file size.
+
+func filesRead(s *Services, p *config.Plugin) Call[abi.FilesReadRequest, abi.FilesReadResult] {
+	if s.Files == nil {
+		return nil
+	}
+	return func(_ context.Context, r *abi.FilesReadRequest) (abi.FilesReadResult, error) {
+		b, mod, err := s.Files.Read(p.ID, r.Path)
+		if errors.Is(err, store.ErrFileNotFound) {
+			return abi.FilesReadResult{}, nil
+		}
+		if err != nil {
+			return abi.FilesReadResult{}, filesError(err)
+		}
+		return abi.FilesReadResult{Content: b, Size: int64(len(b)), ModifiedAt: mod.Format(time.RFC3339Nano)}, nil
+	}
+}
+
+func filesWrite(s *Services, p *config.Plugin) Call[abi.FilesWriteRequest, abi.FilesWriteResult] {
+	if s.Files == nil || p.Grants.Files == nil {
+		return nil
+	}
+	lim := store.FileLimits{Quota: int64(p.Grants.Files.Quota), MaxFileSize: int64(p.Grants.Files.MaxFileSize)}
+	return func(_ context.Context, r *abi.FilesWriteRequest) (abi.FilesWriteResult, error) {
+		files := make([]store.FileWrite, len(r.Files))
+		for i, f := range r.Files {
+			files[i] = store.FileWrite{Path: f.Path, Content: f.Content}
+		}
+		st, err := s.Files.Write(p.ID, files, r.Replace, lim)
+		if err != nil {
+			return abi.FilesWriteResult{}, filesError(err)
+		}
+		return abi.FilesWriteResult{Written: st.Written, Removed: st.Removed, Used: st.Used}, nil
+	}
+}
+
+func filesList(s *Services, p *config.Plugin) Call[abi.FilesListRequest, abi.FilesListResult] {
+	if s.Files == nil {
+		return nil
+	}
+	return func(_ context.Context, r *abi.FilesListRequest) (abi.FilesListResult, error) {
+		limit := r.Limit
+		if limit <= 0 || limit > 10000 {
+			limit = 10000
+		}
+		st, err := s.Files.List(p.ID, r.Prefix, limit)
+		if err != nil {
+			return abi.FilesListResult{}, filesError(err)
+		}
+		res := abi.FilesListResult{Files: make([]abi.FileInfo, len(st))}
+		for i, f := range st {
+			res.Files[i] = abi.FileInfo{Path: f.Path, Size: f.Size, ModifiedAt: f.ModifiedAt.Format(time.RFC3339Nano)}
+		}
+		return res, nil
+	}
+}
+
+func filesDelete(s *Services, p *config.Plugin) Call[abi.FilesDeleteRequest, abi.FilesDeleteResult] {
+	if s.Files == nil {
+		return nil
+	}
+	return func(_ context.Context, r *abi.FilesDeleteRequest) (abi.FilesDeleteResult, error) {
+		n, err := s.Files.Delete(p.ID, r.Path)
+		return abi.FilesDeleteResult{Removed: n}, filesError(err)
+	}
+}
+
+func filesError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrFileQuota), errors.Is(err, store.ErrFileTooLarge):
+		return abi.Errorf(abi.CodeTooLarge, "files: %v; raise grants.files.quota or maxFileSize", err)
+	case errors.Is(err, store.ErrFileBadPath):
+		return abi.Errorf(abi.CodeInvalidArgument, "files: %v", err)
+	}
+	return abi.Errorf(abi.CodeInternal, "files: %v", err)
+}

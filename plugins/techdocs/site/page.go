@@ -1,0 +1,222 @@
+package site
+
+import (
+	"bytes"
+	"encoding/json"
+	"html"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// Markers around a page's content in its index.html, so that the reader can take the
+// content without parsing the page.
+const (
+	contentStart = "<!--techdocs-content-->"
+	contentEnd   = "<!--/techdocs-content-->"
+)
+
+// staticPage is a page's index.html: a complete page with the site nav, the content
+// and the table of contents, its links relative as mkdocs writes them.
+func staticPage(s *Site, p *Page, cache navCache) []byte {
+	var b bytes.Buffer
+	b.Grow(len(p.html) + 64*len(s.Pages) + 64*len(p.TOC) + 2048)
+	esc := html.EscapeString
+	root := relURL("", p.URL)
+	b.WriteString("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+	b.WriteString(`<meta name="viewport" content="width=device-width, initial-scale=1">`)
+	b.WriteString("<title>" + esc(p.Title) + " - " + esc(s.Name) + "</title>")
+	if s.Description != "" {
+		b.WriteString(`<meta name="description" content="` + esc(s.Description) + `">`)
+	}
+	b.WriteString(`<link rel="stylesheet" href="` + esc(relURL(ThemeFile, p.URL)) + `"></head><body>`)
+	b.WriteString(`<header class="doc-site-header"><a href="` + esc(root) + `">` + esc(s.Name) + "</a></header>")
+	b.WriteString(`<div class="doc-reader">`)
+	cache.nav(&b, s, p)
+	b.WriteString(`<article class="doc-content">` + contentStart)
+	b.Write(p.html)
+	b.WriteString(contentEnd)
+	b.WriteString(FooterHTML(p, func(u string) string { return relURL(u, p.URL) }))
+	b.WriteString("</article>")
+	b.WriteString(TOCHTML(p.TOC))
+	b.WriteString("</div></body></html>\n")
+	return b.Bytes()
+}
+
+// navCache renders the site nav once per parent directory: from a page at P/x/, a link
+// to any target is ../ plus the link from P/, so pages with one parent share the nav
+// but for the current page's mark (their link to themselves is ../x/, not ./).
+type navCache map[string]string
+
+func (c navCache) nav(b *bytes.Buffer, s *Site, p *Page) {
+	if p.URL == "" {
+		b.WriteString(NavHTML(s.Nav, "", func(u string) string { return relURL(u, "") }))
+		return
+	}
+	parent := path.Dir(strings.TrimSuffix(p.URL, "/")) + "/"
+	if parent == "./" {
+		parent = ""
+	}
+	n, ok := c[parent]
+	if !ok {
+		n = NavHTML(s.Nav, "\x00", func(u string) string { return "../" + relURL(u, parent) })
+		c[parent] = n
+	}
+	self := `<a href="` + html.EscapeString("../"+relURL(p.URL, parent)) + `">`
+	i := strings.Index(n, self)
+	if i < 0 {
+		b.WriteString(n)
+		return
+	}
+	b.WriteString(n[:i])
+	b.WriteString(`<a class="doc-nav-current" aria-current="page" href=`)
+	b.WriteString(n[i+len(`<a href=`):])
+}
+
+// NavHTML is the site nav, the current page marked; link maps a page URL (relative to
+// the site root) to the href to use.
+func NavHTML(nav []*NavItem, current string, link func(string) string) string {
+	var b strings.Builder
+	b.WriteString(`<nav class="doc-nav" aria-label="Site">`)
+	var walk func([]*NavItem)
+	walk = func(items []*NavItem) {
+		b.WriteString("<ul>")
+		for _, it := range items {
+			b.WriteString("<li>")
+			switch {
+			case it.Children != nil:
+				b.WriteString(`<span class="doc-nav-section">` + html.EscapeString(it.Title) + "</span>")
+				walk(it.Children)
+			case it.External:
+				b.WriteString(`<a href="` + html.EscapeString(it.URL) + `">` + html.EscapeString(it.Title) + " ↗</a>")
+			default:
+				cls := ""
+				if it.URL == current {
+					cls = ` class="doc-nav-current" aria-current="page"`
+				}
+				b.WriteString(`<a` + cls + ` href="` + html.EscapeString(link(it.URL)) + `">` + html.EscapeString(it.Title) + "</a>")
+			}
+			b.WriteString("</li>")
+		}
+		b.WriteString("</ul>")
+	}
+	walk(nav)
+	b.WriteString("</nav>")
+	return b.String()
+}
+
+// TOCHTML is a page's table of contents.
+func TOCHTML(toc []Heading) string {
+	if len(toc) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(`<nav class="doc-toc" aria-label="On this page"><p class="doc-toc-title">On this page</p><ul>`)
+	for _, h := range toc {
+		b.WriteString(`<li class="doc-toc-` + string("0123456"[min(h.Level, 6)]) + `"><a href="#` + html.EscapeString(h.ID) + `">` + html.EscapeString(h.Title) + "</a></li>")
+	}
+	b.WriteString("</ul></nav>")
+	return b.String()
+}
+
+// FooterHTML is a page's previous/next links and edit link.
+func FooterHTML(p *Page, link func(string) string) string {
+	var b strings.Builder
+	b.WriteString(`<footer class="doc-footer">`)
+	if p.Prev != nil {
+		b.WriteString(`<a class="doc-prev" href="` + html.EscapeString(link(p.Prev.URL)) + `">← ` + html.EscapeString(p.Prev.Title) + "</a>")
+	}
+	if p.Next != nil {
+		b.WriteString(`<a class="doc-next" href="` + html.EscapeString(link(p.Next.URL)) + `">` + html.EscapeString(p.Next.Title) + " →</a>")
+	}
+	if p.Edit != "" {
+		b.WriteString(`<a class="doc-edit" href="` + html.EscapeString(p.Edit) + `">Edit this page</a>`)
+	}
+	b.WriteString("</footer>")
+	return b.String()
+}
+
+// Content is the content of a page's index.html, as the build wrote it.
+func Content(page []byte) ([]byte, bool) {
+	i := bytes.Index(page, []byte(contentStart))
+	j := bytes.Index(page, []byte(contentEnd))
+	if i < 0 || j < i {
+		return nil, false
+	}
+	return page[i+len(contentStart) : j], true
+}
+
+var urlAttr = regexp.MustCompile(`(src|href)="([^"]*)"`)
+
+// ForReader rewrites a page's content for the portal: every relative link is made
+// absolute, so that the page reads the same with or without a trailing slash. Links to
+// pages (URLs ending in /) go under readerBase, the reader's URL of the site root;
+// links to files (images, downloads) under staticBase, the site's files on
+// /api/techdocs/static/docs/<namespace>/<kind>/<name>/.
+func ForReader(content []byte, pageURL, readerBase, staticBase string) []byte {
+	return urlAttr.ReplaceAllFunc(content, func(m []byte) []byte {
+		sub := urlAttr.FindSubmatch(m)
+		u := html.UnescapeString(string(sub[2]))
+		if u == "" || strings.HasPrefix(u, "#") || strings.HasPrefix(u, "/") || isExternal(u) {
+			return m
+		}
+		target, suffix := u, ""
+		if i := strings.IndexAny(target, "?#"); i >= 0 {
+			target, suffix = target[:i], target[i:]
+		}
+		dir := target == "" || target == "." || target == ".." || strings.HasSuffix(target, "/")
+		resolved := path.Join("/", pageURL, target)[1:]
+		base := staticBase
+		if dir {
+			base = readerBase
+			if resolved != "" {
+				resolved += "/"
+			}
+		}
+		return []byte(string(sub[1]) + `="` + html.EscapeString(base+resolved+suffix) + `"`)
+	})
+}
+
+// stripTags is the text of HTML: tags dropped, entities decoded, spaces collapsed.
+func stripTags(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '<' {
+			if j := strings.IndexByte(s[i:], '>'); j >= 0 {
+				i += j
+				c = ' '
+			}
+		}
+		if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+			continue
+		}
+		b.WriteByte(c)
+		space = false
+	}
+	return strings.TrimSpace(html.UnescapeString(b.String()))
+}
+
+// searchIndex is mkdocs' search/search_index.json: one document per page.
+func searchIndex(s *Site) []byte {
+	type doc struct {
+		Location string `json:"location"`
+		Title    string `json:"title"`
+		Text     string `json:"text"`
+	}
+	idx := struct {
+		Config map[string]any `json:"config"`
+		Docs   []doc          `json:"docs"`
+	}{Config: map[string]any{"lang": []string{"en"}, "separator": `[\s\-]+`}, Docs: []doc{}}
+	for _, p := range s.Pages {
+		idx.Docs = append(idx.Docs, doc{Location: p.URL, Title: p.Title, Text: p.text})
+	}
+	b, _ := json.Marshal(idx)
+	return b
+}
