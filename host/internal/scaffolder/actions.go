@@ -25,7 +25,7 @@ type Action struct {
 	DryRun        bool           `json:"-"`
 	ExampleOutput map[string]any `json:"-"`
 	// Plugin is the plugin that declares the action; "" for a built-in.
-	Plugin  string                                          `json:"-"`
+	Plugin  string                                             `json:"-"`
 	Handler func(ctx context.Context, ac *ActionContext) error `json:"-"`
 
 	once sync.Once

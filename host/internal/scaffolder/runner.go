@@ -179,7 +179,9 @@ func (r *run) step(ctx context.Context, st Step, scope map[string]any) (map[stri
 			Input: input, Workspace: r.ws, TaskID: r.taskID, Secrets: r.secrets, User: r.user, DryRun: r.dryRun,
 			TemplateInfo: TemplateInfo{EntityRef: r.tpl.Ref(), BaseURL: r.baseURL},
 			source:       r.src, cfg: r.cfg, catalog: r.catalog,
-			Log:    func(format string, args ...any) { r.emit(EventBody{Message: fmt.Sprintf(format, args...), StepID: st.ID}) },
+			Log: func(format string, args ...any) {
+				r.emit(EventBody{Message: fmt.Sprintf(format, args...), StepID: st.ID})
+			},
 			Output: func(name string, v any) { out[name] = v },
 		}
 		if r.dryRun && !act.DryRun {

@@ -205,8 +205,8 @@ func TestDryRun(t *testing.T) {
 		got[f.Path] = string(c)
 	}
 	want := map[string]string{
-		"README.md":          "# my-svc\n- x\n",
-		"my-svc/main.go":     "package main // my_svc\n",
+		"README.md":         "# my-svc\n- x\n",
+		"my-svc/main.go":    "package main // my_svc\n",
 		"catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: my-svc\n",
 	}
 	for p, c := range want {
