@@ -43,6 +43,7 @@ func (h *host) parts() []part {
 		{"audit log", lifecycle.Funcs{StartFunc: h.startAudit, StopFunc: h.stopAudit}},
 		{"auth", lifecycle.Funcs{StartFunc: h.startAuth}},
 		{"permissions", lifecycle.Funcs{StartFunc: h.startPermissions}},
+		{"scaffolder", lifecycle.Funcs{StartFunc: h.startScaffolder, StopFunc: h.stopScaffolder}},
 		{"plugins", lifecycle.Funcs{StartFunc: h.startPlugins, StopFunc: h.stopPlugins}},
 		{"app", lifecycle.Funcs{StartFunc: h.startApp}},
 		{"catalog processing", lifecycle.Runner(h.runCatalog, h.catalogStopped)},
@@ -213,7 +214,8 @@ func (h *host) startServer(context.Context) error {
 		Reload: func(ctx context.Context) error {
 			return h.reload(ctx, h.files, h.env)
 		},
-		Audit: auditAPI,
+		Audit:      auditAPI,
+		Scaffolder: h.scaffolder.Handler(),
 		Access: server.Access{
 			Authenticator:  h.auth,
 			SessionCookie:  auth.SessionCookie,

@@ -27,6 +27,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/scaffolder"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -291,6 +292,7 @@ type host struct {
 	// are linked to.
 	permissions *permission.Engine
 	services    *capability.Host
+	scaffolder  *scaffolder.Scaffolder
 	group       lifecycle.Group // the parts, started in order by start and stopped by stop
 
 	mu        sync.Mutex // serialises reloads
