@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/cgi"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestScaffolderEndToEnd runs a template from the catalog through the portal's API: it
+// renders a skeleton, pushes it to a git server on 127.0.0.1 (Debian's git
+// http-backend), and registers the pushed catalog-info.yaml (served from that
+// repository) in the catalog, where the new component then shows up.
+func TestScaffolderEndToEnd(t *testing.T) {
+	gitDir, err := exec.Command("git", "--exec-path").Output()
+	if err != nil {
+		if os.Getenv("CI") != "" || os.Getenv("GREENROOM_REQUIRE_TOOLS") != "" {
+			t.Fatal("git is required")
+		}
+		t.Skip("git is not installed")
+	}
+	root := t.TempDir()
+	bare := filepath.Join(root, "repos", "new.git")
+	for _, args := range [][]string{{"init", "-q", "--bare", bare}, {"--git-dir", bare, "config", "http.receivepack", "true"}} {
+		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/git/", http.StripPrefix("/git", &cgi.Handler{Path: filepath.Join(strings.TrimSpace(string(gitDir)), "git-http-backend"),
+		Env: []string{"GIT_PROJECT_ROOT=" + filepath.Join(root, "repos"), "GIT_HTTP_EXPORT_ALL=1"}}))
+	// /raw/<path> serves a file of the pushed main branch, as a git host's raw URLs do.
+	mux.HandleFunc("/raw/", func(w http.ResponseWriter, r *http.Request) {
+		out, err := exec.Command("git", "--git-dir", bare, "show", "main:"+strings.TrimPrefix(r.URL.Path, "/raw/")).Output()
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(out)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	defer srv.Close()
+	gitHost := ln.Addr().String()
+
+	dir := t.TempDir()
+	files := map[string]string{
+		"template.yaml": fmt.Sprintf(`apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: pushed, title: Pushed service}
+spec:
+  owner: team-a
+  type: service
+  parameters:
+    - title: Name
+      required: [name]
+      properties:
+        name: {type: string, pattern: '^[a-z-]+$'}
+  steps:
+    - id: fetch
+      action: fetch:template
+      input: {url: ./skeleton, values: {name: '${{ parameters.name }}'}}
+    - id: publish
+      action: publish:git
+      input: {remoteUrl: 'http://%[1]s/git/new.git', defaultBranch: main}
+    - id: register
+      action: catalog:register
+      input: {repoContentsUrl: 'http://%[1]s/raw'}
+  output:
+    links:
+      - {title: Repository, url: '${{ steps.publish.output.remoteUrl }}'}
+      - {title: Open in catalog, entityRef: '${{ steps.register.output.entityRef }}'}
+`, gitHost),
+		"skeleton/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec:\n  type: service\n  owner: team-a\n  lifecycle: experimental\n",
+		"skeleton/README.md":         "# ${{ values.name }}\n",
+	}
+	for p, c := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := fmt.Sprintf(`
+backend:
+  listen: {host: 127.0.0.1, port: 0}
+  reading: {allow: [{host: '%s'}]}
+  auth:
+    externalAccess:
+      - {type: static, options: {token: %s, subject: cli-tests}}
+catalog:
+  rules: [{allow: [Template, Component, Location]}]
+  locations: [{type: file, target: ./template.yaml}]
+scaffolder:
+  concurrentTasksLimit: 2
+`, gitHost, testToken)
+	os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644)
+	h := startPortal(t, dir)
+	base := "http://" + h.addr
+	for i := 0; ; i++ {
+		if st, _ := call(t, "GET", base+"/api/scaffolder/v2/templates/default/template/pushed/parameter-schema", nil); st == 200 {
+			break
+		} else if i > 100 {
+			t.Fatalf("the template never showed up: %d", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	st, body := call(t, "POST", base+"/api/scaffolder/v2/tasks", strings.NewReader(`{"templateRef":"template:default/pushed","values":{"name":"BAD"}}`))
+	if st != 400 || !strings.Contains(body, `"path":["name"]`) {
+		t.Errorf("bad values: %d %s", st, body)
+	}
+	st, body = call(t, "POST", base+"/api/scaffolder/v2/tasks", strings.NewReader(`{"templateRef":"template:default/pushed","values":{"name":"new-svc"}}`))
+	if st != 201 {
+		t.Fatalf("create: %d %s", st, body)
+	}
+	var created struct{ ID string }
+	json.Unmarshal([]byte(body), &created)
+
+	req, _ := http.NewRequest("GET", base+"/api/scaffolder/v2/tasks/"+created.ID+"/eventstream", nil)
+	resp, err := http.DefaultClient.Do(bearer(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "data: ") {
+			last = l
+		}
+	}
+	resp.Body.Close()
+	if !strings.Contains(last, `"type":"completion"`) || !strings.Contains(last, `"status":"completed"`) {
+		t.Fatalf("last event: %s", last)
+	}
+	if !strings.Contains(last, `"entityRef":"component:default/new-svc"`) {
+		t.Errorf("output: %s", last)
+	}
+	st, body = call(t, "GET", base+"/api/catalog/entities/by-name/component/default/new-svc", nil)
+	if st != 200 {
+		t.Errorf("the new component is not in the catalog: %d %s", st, body)
+	}
+	st, body = call(t, "GET", base+"/api/scaffolder/v2/tasks/"+created.ID, nil)
+	if st != 200 || !strings.Contains(body, `"createdBy"`) && !strings.Contains(body, `"status":"completed"`) {
+		t.Errorf("task: %d %s", st, body)
+	}
+	// Without credentials the API refuses.
+	resp, err = http.Get(base + "/api/scaffolder/v2/tasks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("anonymous: %d", resp.StatusCode)
+	}
+}
