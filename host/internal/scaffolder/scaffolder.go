@@ -130,7 +130,10 @@ type Scaffolder struct {
 	engine  *nunjucks.Engine
 	actions *Registry
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// ending is held to write a task's end (its completion event and its status) and
+	// to read a task or its events, so that a reader sees both or neither.
+	ending  sync.RWMutex
 	seq     int64
 	secrets map[string]map[string]string
 	running map[string]context.CancelFunc
@@ -390,6 +393,8 @@ func (s *Scaffolder) list() ([]*record, error) {
 
 // Get returns a task.
 func (s *Scaffolder) Get(id string) (*Task, error) {
+	s.ending.RLock()
+	defer s.ending.RUnlock()
 	r, err := s.load(id)
 	if err != nil {
 		return nil, err
@@ -468,6 +473,8 @@ func contains(l []string, s string) bool {
 
 // Events returns the task's events with id > after.
 func (s *Scaffolder) Events(id string, after int64) ([]Event, error) {
+	s.ending.RLock()
+	defer s.ending.RUnlock()
 	if _, err := s.load(id); err != nil {
 		return nil, err
 	}
@@ -553,11 +560,12 @@ func (s *Scaffolder) finish(r *record, status string, output map[string]any, err
 	delete(s.secrets, r.ID)
 	s.mu.Unlock()
 	r.HasSecrets = false
-	// The completion event first: whoever sees the final status finds it.
+	s.ending.Lock()
 	s.event(r.ID, "completion", body)
 	if e := s.save(r); e != nil {
 		s.log.Error("scaffolder: save task", "task", r.ID, "err", e)
 	}
+	s.ending.Unlock()
 }
 
 // runTask claims a queued task and runs it.
@@ -636,23 +644,20 @@ func (s *Scaffolder) DryRun(ctx context.Context, tpl *Template, values map[strin
 	if err := tpl.ValidateValues(values); err != nil {
 		return nil, err
 	}
-	base, err := os.MkdirTemp(s.workDir, "scaffolder-dry-run-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(base)
-	tdir, wdir := filepath.Join(base, "template"), filepath.Join(base, "workspace")
-	tws, err := openWorkspace(tdir)
-	if err != nil {
-		return nil, err
-	}
+	// The template's files stay in memory; only the workspace is a directory.
+	mem := make(map[string][]byte, len(files))
 	for p, b := range files {
-		if err := tws.write(p, b, false); err != nil {
-			tws.Close()
+		rel, err := safeRel(p)
+		if err != nil || rel == "." {
 			return nil, &InputError{fmt.Sprintf("directoryContents %s: %v", p, err)}
 		}
+		mem[rel] = b
 	}
-	tws.Close()
+	wdir, err := os.MkdirTemp(s.workDir, "scaffolder-dry-run-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(wdir)
 	ws, err := openWorkspace(wdir)
 	if err != nil {
 		return nil, err
@@ -661,8 +666,8 @@ func (s *Scaffolder) DryRun(ctx context.Context, tpl *Template, values map[strin
 	res := &DryRunResult{Log: []map[string]any{}, DirectoryContents: []DryRunFile{}}
 	tpl.Metadata.Name, tpl.Metadata.Namespace = "dry-run", "default"
 	rn := &run{taskID: "dry-run", tpl: tpl, values: values, secrets: secrets, user: User{Ref: identity.From(ctx).UserEntityRef}, ws: ws,
-		src: &source{dir: tdir, lim: s.cfg.Limits, urls: s.urls}, engine: s.engine, actions: s.actions, cfg: &s.cfg, catalog: s.catalog, dryRun: true,
-		baseURL: "file://" + tdir + "/", stepState: map[string]string{},
+		src: &source{mem: mem, lim: s.cfg.Limits, urls: s.urls}, engine: s.engine, actions: s.actions, cfg: &s.cfg, catalog: s.catalog, dryRun: true,
+		baseURL: "file:///dry-run/", stepState: map[string]string{},
 		log: func(b EventBody) {
 			m := map[string]any{"body": b}
 			res.Log = append(res.Log, m)

@@ -89,7 +89,7 @@ func writeTemplate(t *testing.T) (string, map[string]any) {
 	return dir, ent
 }
 
-func newTestScaffolder(t *testing.T, limit int, cat *memCatalog) (*Scaffolder, *store.File) {
+func newTestScaffolder(t testing.TB, limit int, cat *memCatalog) (*Scaffolder, *store.File) {
 	t.Helper()
 	f, err := store.OpenFile(filepath.Join(t.TempDir(), "greenroom.db"))
 	if err != nil {
@@ -99,7 +99,7 @@ func newTestScaffolder(t *testing.T, limit int, cat *memCatalog) (*Scaffolder, *
 	return newOn(t, f, limit, cat), f
 }
 
-func newOn(t *testing.T, f *store.File, limit int, cat *memCatalog) *Scaffolder {
+func newOn(t testing.TB, f *store.File, limit int, cat *memCatalog) *Scaffolder {
 	t.Helper()
 	s, err := New(Options{Config: Config{ConcurrentTasksLimit: &limit}, Store: f.Bucket("scaffolder"), Catalog: cat, WorkDir: t.TempDir()})
 	if err != nil {

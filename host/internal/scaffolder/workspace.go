@@ -46,6 +46,8 @@ type source struct {
 	// base is the template's location: a directory on disk (dir) or a URL (base).
 	dir  string
 	base *url.URL
+	// mem holds a dry-run's template files (path -> content), in place of dir.
+	mem  map[string][]byte
 	urls urlreader.Reader
 	lim  Limits
 }
@@ -56,7 +58,7 @@ func (s *source) resolve(raw string) (local string, abs string, err error) {
 	if u, err := url.Parse(raw); err == nil && u.Scheme != "" && u.Scheme != "file" {
 		return "", raw, nil
 	}
-	if s.dir != "" {
+	if s.dir != "" || s.mem != nil {
 		rel, err := safeRel(raw)
 		if err != nil {
 			return "", "", fmt.Errorf("url %q: %w", raw, err)
@@ -99,6 +101,9 @@ func (s *source) tree(ctx context.Context, raw string) ([]srcFile, error) {
 			out = append(out, srcFile{Path: f.Path, Content: f.Content})
 		}
 		return out, nil
+	}
+	if s.mem != nil {
+		return s.memTree(raw, local)
 	}
 	root, err := os.OpenRoot(s.dir)
 	if err != nil {
@@ -152,6 +157,32 @@ func (s *source) tree(ctx context.Context, raw string) ([]srcFile, error) {
 	return out, nil
 }
 
+// memTree is tree over a dry-run's files.
+func (s *source) memTree(raw, local string) ([]srcFile, error) {
+	prefix := local + "/"
+	if local == "." {
+		prefix = ""
+	}
+	var out []srcFile
+	for p, b := range s.mem {
+		if !strings.HasPrefix(p, prefix) {
+			continue
+		}
+		if len(out) >= s.lim.Files {
+			return nil, fmt.Errorf("fetching %s: %s has over %d files (scaffolder.limits.files)", raw, raw, s.lim.Files)
+		}
+		if int64(len(b)) > int64(s.lim.FileSize) {
+			return nil, fmt.Errorf("fetching %s: %s is %d bytes, over scaffolder.limits.fileSize (%d)", raw, p, len(b), s.lim.FileSize)
+		}
+		out = append(out, srcFile{Path: strings.TrimPrefix(p, prefix), Content: b})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("fetching %s: %s does not exist in the template's directory", raw, raw)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
 // file reads one file.
 func (s *source) file(ctx context.Context, raw string) (srcFile, error) {
 	local, abs, err := s.resolve(raw)
@@ -167,6 +198,16 @@ func (s *source) file(ctx context.Context, raw string) (srcFile, error) {
 			return srcFile{}, fmt.Errorf("reading %s: %w", abs, err)
 		}
 		return srcFile{Path: path.Base(abs), Content: resp.Content}, nil
+	}
+	if s.mem != nil {
+		b, ok := s.mem[local]
+		if !ok {
+			return srcFile{}, fmt.Errorf("fetching %s: %s does not exist in the template's directory", raw, local)
+		}
+		if int64(len(b)) > int64(s.lim.FileSize) {
+			return srcFile{}, fmt.Errorf("fetching %s: %d bytes, over scaffolder.limits.fileSize (%d)", raw, len(b), s.lim.FileSize)
+		}
+		return srcFile{Path: path.Base(local), Content: b}, nil
 	}
 	root, err := os.OpenRoot(s.dir)
 	if err != nil {
