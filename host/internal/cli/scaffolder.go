@@ -12,15 +12,26 @@ import (
 	"greenroom.dev/greenroom/host/internal/identity"
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/scaffolder"
+	"greenroom.dev/greenroom/host/internal/urlreader"
+	"greenroom.dev/greenroom/host/internal/urlreader/githubreader"
 )
 
 // startScaffolder opens the scaffolder over its bucket of the store, fails the tasks a
 // crash cut short, and starts its workers (scaffolder.concurrentTasksLimit).
 func (h *host) startScaffolder(ctx context.Context) (err error) {
+	lim, err := h.cfg.Backend.Reading.Limits()
+	if err != nil {
+		return asUsage(err)
+	}
+	// publish:github creates repositories through integrations.github.
+	repos, err := githubreader.NewRepos(h.cfg.Integrations.GitHub, lim, urlreader.Options{Logger: h.log})
+	if err != nil {
+		return asUsage(err)
+	}
 	h.scaffolder, err = scaffolder.New(scaffolder.Options{
 		Config: h.cfg.Scaffolder, Store: h.file.Bucket("scaffolder"),
 		Catalog: scaffolderCatalog{h}, URLs: h.readers, Logger: h.log,
-		HostKnown: repoHosts(h.cfg),
+		HostKnown: repoHosts(h.cfg), GitHub: repos,
 	})
 	if err != nil {
 		return err

@@ -67,7 +67,7 @@ var sameLayer = map[string][]string{
 	"host/internal/pack":                    {},
 	"host/internal/permission":              {"host/internal/identity", "host/internal/lifecycle", "host/internal/units"},
 	"host/internal/catalog/model":           {"host/internal/excerpt"},
-	"host/internal/scaffolder":              {"host/internal/urlreader"},
+	"host/internal/scaffolder":              {"host/internal/urlreader", "host/internal/urlreader/githubreader"},
 }
 
 // edges lists third-party packages that only one package (and its tests) may import:

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"greenroom.dev/greenroom/host/internal/urlreader/githubreader"
 )
 
 // Action is one action a template's step can run: a built-in, or one a Wasm plugin
@@ -100,6 +102,7 @@ type ActionContext struct {
 	source  *source
 	cfg     *Config
 	catalog Catalog
+	github  *githubreader.Repos
 }
 
 // WorkspaceDir is the task's workspace directory.

@@ -99,6 +99,7 @@ func Builtins() []*Action {
 				"token": typ("string", "Token"), "repoContentsUrl": typ("string", "Repository contents URL")}),
 				Output: obj(nil, map[string]any{"remoteUrl": typ("string", "A URL to the repository"), "commitHash": typ("string", "The git commit hash"), "repoContentsUrl": typ("string", "A URL to the root of the repository")})},
 			Handler: publishGit},
+		publishGitHubAction(),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"greenroom.dev/greenroom/host/internal/scaffolder/nunjucks"
+	"greenroom.dev/greenroom/host/internal/urlreader/githubreader"
 )
 
 // EventBody is the body of a task event.
@@ -46,6 +47,7 @@ type run struct {
 	actions   *Registry
 	cfg       *Config
 	catalog   Catalog
+	github    *githubreader.Repos
 	baseURL   string
 	stepState map[string]string // step id -> status, for the dry-run's steps list
 }
@@ -178,7 +180,7 @@ func (r *run) step(ctx context.Context, st Step, scope map[string]any) (map[stri
 		ac := &ActionContext{
 			Input: input, Workspace: r.ws, TaskID: r.taskID, Secrets: r.secrets, User: r.user, DryRun: r.dryRun,
 			TemplateInfo: TemplateInfo{EntityRef: r.tpl.Ref(), BaseURL: r.baseURL},
-			source:       r.src, cfg: r.cfg, catalog: r.catalog,
+			source:       r.src, cfg: r.cfg, catalog: r.catalog, github: r.github,
 			Log: func(format string, args ...any) {
 				r.emit(EventBody{Message: fmt.Sprintf(format, args...), StepID: st.ID})
 			},

@@ -28,6 +28,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/identity"
 	"greenroom.dev/greenroom/host/internal/scaffolder/nunjucks"
 	"greenroom.dev/greenroom/host/internal/urlreader"
+	"greenroom.dev/greenroom/host/internal/urlreader/githubreader"
 )
 
 // Catalog is what the scaffolder needs of the catalog, for the caller in ctx
@@ -64,6 +65,8 @@ type Options struct {
 	HostKnown func(host string) bool
 	// Actions are added to the built-ins.
 	Actions []*Action
+	// GitHub creates repositories for publish:github; nil fails that action.
+	GitHub *githubreader.Repos
 }
 
 // Task statuses.
@@ -125,6 +128,7 @@ type Scaffolder struct {
 	store   Store
 	catalog Catalog
 	urls    urlreader.Reader
+	github  *githubreader.Repos
 	workDir string
 	log     *slog.Logger
 	engine  *nunjucks.Engine
@@ -153,7 +157,7 @@ func New(o Options) (*Scaffolder, error) {
 	if o.WorkDir == "" {
 		o.WorkDir = os.TempDir()
 	}
-	s := &Scaffolder{cfg: o.Config, store: o.Store, catalog: o.Catalog, urls: o.URLs, workDir: o.WorkDir, log: o.Logger,
+	s := &Scaffolder{cfg: o.Config, store: o.Store, catalog: o.Catalog, urls: o.URLs, github: o.GitHub, workDir: o.WorkDir, log: o.Logger,
 		engine:  nunjucks.New(nunjucks.Options{Filters: filters(o.HostKnown)}),
 		actions: NewRegistry(Builtins()...),
 		secrets: map[string]map[string]string{}, running: map[string]context.CancelFunc{}, waiters: map[string]chan struct{}{},
@@ -605,7 +609,7 @@ func (s *Scaffolder) runTask(parent context.Context, id string) {
 	}
 	defer func() { ws.Close(); os.RemoveAll(dir) }()
 	rn := &run{taskID: id, tpl: t, values: r.Spec.Parameters, secrets: secrets, user: r.Spec.User, ws: ws,
-		src: s.sourceFor(r.Spec.TemplateInfo.BaseURL), engine: s.engine, actions: s.actions, cfg: &s.cfg, catalog: s.catalog,
+		src: s.sourceFor(r.Spec.TemplateInfo.BaseURL), engine: s.engine, actions: s.actions, cfg: &s.cfg, catalog: s.catalog, github: s.github,
 		baseURL: r.Spec.TemplateInfo.BaseURL, stepState: map[string]string{},
 		log: func(b EventBody) { s.event(id, "log", b) }}
 	out, err := rn.execute(ctx)

@@ -89,13 +89,19 @@ func writeTemplate(t *testing.T) (string, map[string]any) {
 	return dir, ent
 }
 
-func newTestScaffolder(t testing.TB, limit int, cat *memCatalog) (*Scaffolder, *store.File) {
+func newStoreFile(t testing.TB) *store.File {
 	t.Helper()
 	f, err := store.OpenFile(filepath.Join(t.TempDir(), "greenroom.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func newTestScaffolder(t testing.TB, limit int, cat *memCatalog) (*Scaffolder, *store.File) {
+	t.Helper()
+	f := newStoreFile(t)
 	return newOn(t, f, limit, cat), f
 }
 
