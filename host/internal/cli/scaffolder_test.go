@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cgi"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,18 +29,22 @@ func TestScaffolderEndToEnd(t *testing.T) {
 		t.Skip("git is not installed")
 	}
 	root := t.TempDir()
-	bare := filepath.Join(root, "repos", "new.git")
-	for _, args := range [][]string{{"init", "-q", "--bare", bare}, {"--git-dir", bare, "config", "http.receivepack", "true"}} {
-		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v %s", args, err, out)
+	for _, name := range []string{"new-svc", "page-svc"} {
+		bare := filepath.Join(root, "repos", name+".git")
+		for _, args := range [][]string{{"init", "-q", "--bare", bare}, {"--git-dir", bare, "config", "http.receivepack", "true"}} {
+			if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
+				t.Fatalf("git %v: %v %s", args, err, out)
+			}
 		}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/git/", http.StripPrefix("/git", &cgi.Handler{Path: filepath.Join(strings.TrimSpace(string(gitDir)), "git-http-backend"),
 		Env: []string{"GIT_PROJECT_ROOT=" + filepath.Join(root, "repos"), "GIT_HTTP_EXPORT_ALL=1"}}))
-	// /raw/<path> serves a file of the pushed main branch, as a git host's raw URLs do.
+	// /raw/<repo>/<path> serves a file of the pushed main branch, as a git host's raw
+	// URLs do.
 	mux.HandleFunc("/raw/", func(w http.ResponseWriter, r *http.Request) {
-		out, err := exec.Command("git", "--git-dir", bare, "show", "main:"+strings.TrimPrefix(r.URL.Path, "/raw/")).Output()
+		repo, file, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/raw/"), "/")
+		out, err := exec.Command("git", "--git-dir", filepath.Join(root, "repos", repo+".git"), "show", "main:"+file).Output()
 		if err != nil {
 			http.NotFound(w, r)
 			return
@@ -74,10 +79,10 @@ spec:
       input: {url: ./skeleton, values: {name: '${{ parameters.name }}'}}
     - id: publish
       action: publish:git
-      input: {remoteUrl: 'http://%[1]s/git/new.git', defaultBranch: main}
+      input: {remoteUrl: 'http://%[1]s/git/${{ parameters.name }}.git', defaultBranch: main}
     - id: register
       action: catalog:register
-      input: {repoContentsUrl: 'http://%[1]s/raw'}
+      input: {repoContentsUrl: 'http://%[1]s/raw/${{ parameters.name }}'}
   output:
     links:
       - {title: Repository, url: '${{ steps.publish.output.remoteUrl }}'}
@@ -92,19 +97,22 @@ spec:
 			t.Fatal(err)
 		}
 	}
+	port := freePort(t)
 	cfg := fmt.Sprintf(`
+app: {baseUrl: 'http://127.0.0.1:%[3]d'}
 backend:
-  listen: {host: 127.0.0.1, port: 0}
-  reading: {allow: [{host: '%s'}]}
+  baseUrl: 'http://127.0.0.1:%[3]d'
+  listen: {host: 127.0.0.1, port: %[3]d}
+  reading: {allow: [{host: '%[1]s'}]}
   auth:
     externalAccess:
-      - {type: static, options: {token: %s, subject: cli-tests}}
+      - {type: static, options: {token: %[2]s, subject: cli-tests}}
 catalog:
   rules: [{allow: [Template, Component, Location]}]
   locations: [{type: file, target: ./template.yaml}]
 scaffolder:
   concurrentTasksLimit: 2
-`, gitHost, testToken)
+`, gitHost, testToken, port)
 	os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644)
 	h := startPortal(t, dir)
 	base := "http://" + h.addr
@@ -154,6 +162,56 @@ scaffolder:
 	if st != 200 || !strings.Contains(body, `"createdBy"`) && !strings.Contains(body, `"status":"completed"`) {
 		t.Errorf("task: %d %s", st, body)
 	}
+	// The /create pages: the list, a step with an error beside its field, the review,
+	// the Create button and the task's page with its output link.
+	page := func(path string) string {
+		t.Helper()
+		st, body := call(t, "GET", base+path, nil)
+		if st != 200 {
+			t.Fatalf("GET %s = %d %s", path, st, body)
+		}
+		return body
+	}
+	for path, wants := range map[string][]string{
+		"/create":                          {"Pushed service", `href="/create/templates/default/pushed"`, "Choose"},
+		"/create/templates/default/pushed": {`name="p.name"`, "Next", `name="submitted" value="0"`},
+		"/create/templates/default/pushed?submitted=0&p.name=BAD":      {"gr-field-error", "does not match pattern", `aria-invalid="true"`},
+		"/create/templates/default/pushed?submitted=0&p.name=page-svc": {"Review and create", `action="/api/app/scaffolder/tasks"`, "page-svc"},
+	} {
+		body := page(path)
+		for _, w := range wants {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s lacks %s", path, w)
+			}
+		}
+	}
+	form := url.Values{"templateRef": {"template:default/pushed"}, "values": {`{"name":"page-svc"}`}}
+	req, _ = http.NewRequest("POST", base+"/api/app/scaffolder/tasks", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noRedirect.Do(bearer(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != 303 || !strings.HasPrefix(loc, "/create/tasks/") {
+		t.Fatalf("create form: %d %s", resp.StatusCode, loc)
+	}
+	var taskPage string
+	for i := 0; i < 200; i++ {
+		if taskPage = page(loc); strings.Contains(taskPage, "Open in catalog") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, w := range []string{`href="/catalog/default/component/page-svc"`, "Open in catalog", "completed", "[publish]"} {
+		if !strings.Contains(taskPage, w) {
+			t.Errorf("task page lacks %s:\n%s", w, taskPage)
+		}
+	}
+
 	// Without credentials the API refuses.
 	resp, err = http.Get(base + "/api/scaffolder/v2/tasks")
 	if err != nil {

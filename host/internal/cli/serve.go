@@ -332,12 +332,17 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		}
 		pluginExts = append(pluginExts, es...)
 	}
+	var create frontend.Scaffolder
+	if h.scaffolder != nil {
+		create = createPages{h.scaffolder}
+	}
 	app, err := frontend.New(ctx, frontend.Options{
 		Catalog:    catalogSource{h.catalog, h.permissions},
 		SignIn:     h.signIn(cfg),
 		Authorizer: h,
 		Config:     exts,
 		Extensions: pluginExts,
+		Scaffolder: create,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app.extensions: %w", err)

@@ -702,3 +702,23 @@ func atoi(s string, def int) int {
 	}
 	return def
 }
+
+// Templates returns the Template entities the caller in ctx may read (entities of
+// another apiVersion are left out).
+func (s *Scaffolder) Templates(ctx context.Context) ([]*Template, error) {
+	if s.catalog == nil {
+		return nil, nil
+	}
+	items, err := s.catalog.Templates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Template, 0, len(items))
+	for _, b := range items {
+		if t, err := ParseTemplate(b); err == nil {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Ref() < out[j].Ref() })
+	return out, nil
+}

@@ -294,3 +294,31 @@ func lookup(v map[string]any, path []string) any {
 }
 
 func asValidation(err error, ve **jsonschema.ValidationError) bool { return errors.As(err, ve) }
+
+// ValidateStep checks values against one form step's schema only (the /create form
+// checks each step as it is submitted).
+func (t *Template) ValidateStep(step int, values map[string]any) error {
+	steps, err := t.ParameterSteps()
+	if err != nil {
+		return err
+	}
+	if step < 0 || step >= len(steps) {
+		return fmt.Errorf("%s has no form step %d", t.Ref(), step)
+	}
+	sch, err := compileSchema(fmt.Sprintf("greenroom:template/%s/parameters/%d", t.Ref(), step), steps[step])
+	if err != nil {
+		return fmt.Errorf("%s: spec.parameters[%d] is not a valid JSON Schema: %w", t.Ref(), step, err)
+	}
+	v := any(values)
+	if values == nil {
+		v = map[string]any{}
+	}
+	if err := sch.Validate(v); err != nil {
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return err
+		}
+		return &ValidationError{flatten(ve, values)}
+	}
+	return nil
+}

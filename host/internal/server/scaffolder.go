@@ -4,10 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"greenroom.dev/greenroom/host/internal/frontend"
 )
 
 // scaffolderPrefix is where the scaffolder's API is served.
@@ -66,6 +70,7 @@ func (s *Server) mountScaffolder(h http.Handler) {
 	}
 	s.app.All(scaffolderPrefix, handler)
 	s.app.All(scaffolderPrefix+"/*", handler)
+	s.mountCreateAction(h)
 }
 
 // bufferWriter is an http.ResponseWriter that keeps the answer.
@@ -102,4 +107,54 @@ func (s *streamWriter) Flush() {
 	if s.err == nil {
 		s.err = s.w.Flush()
 	}
+}
+
+// mountCreateAction serves the /create review page's Create button (a form posted from
+// the portal's own pages): it creates the task through the scaffolder's API, as the
+// caller, and sends the browser to the task's page.
+func (s *Server) mountCreateAction(h http.Handler) {
+	s.app.Post(frontend.CreateTaskAction, func(c *fiber.Ctx) error {
+		if !s.sameOrigin(c) {
+			msg := "This form may be posted only from the portal's own pages"
+			s.refused(c, principal(c), 403, msg)
+			return writeError(c, 403, "NotAllowedError", msg)
+		}
+		if !s.requireCaller(c, "scaffolder") {
+			return nil
+		}
+		if ct := string(c.Request().Header.ContentType()); !strings.HasPrefix(ct, fiber.MIMEApplicationForm) {
+			return writeError(c, 415, "UnsupportedMediaTypeError", "post the form as "+fiber.MIMEApplicationForm)
+		}
+		body, err := readBody(c, scaffolderBodyLimit)
+		if err != nil {
+			return writeError(c, 413, "PayloadTooLargeError", "the form is over its limit")
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil || form.Get("templateRef") == "" {
+			return writeError(c, 400, "InputError", "the form needs templateRef (template:default/my-template) and values (JSON)")
+		}
+		values := json.RawMessage(form.Get("values"))
+		if !json.Valid(values) {
+			values = json.RawMessage("{}")
+		}
+		js, _ := json.Marshal(map[string]any{"templateRef": form.Get("templateRef"), "values": values})
+		req, err := http.NewRequestWithContext(c.UserContext(), "POST", scaffolderPrefix+"/v2/tasks", bytes.NewReader(js))
+		if err != nil {
+			return writeError(c, 400, "InputError", err.Error())
+		}
+		req.Header.Set("Content-Type", fiber.MIMEApplicationJSON)
+		rec := &bufferWriter{hdr: http.Header{}, status: 200}
+		h.ServeHTTP(rec, req)
+		var created struct{ ID string }
+		if rec.status != http.StatusCreated || json.Unmarshal(rec.buf.Bytes(), &created) != nil || created.ID == "" {
+			for k, vs := range rec.hdr {
+				for _, v := range vs {
+					c.Response().Header.Add(k, v)
+				}
+			}
+			return c.Status(rec.status).Send(rec.buf.Bytes())
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Redirect("/create/tasks/"+url.PathEscape(created.ID), fiber.StatusSeeOther)
+	})
 }
