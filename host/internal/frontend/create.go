@@ -95,7 +95,9 @@ func createPages(opts Options) []ext.Extension {
 	})
 	list.ConfigSchema = nil
 	form := Page("page:scaffolder/template", "/create/templates/:namespace/:name", func(context.Context, ext.FactoryInput) (ext.Element, error) {
-		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return templatePage(ctx, sc, opts.Catalog, rc) }), nil
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
+			return templatePage(ctx, sc, opts.Catalog, rc)
+		}), nil
 	})
 	form.ConfigSchema = nil
 	task := Page("page:scaffolder/task", "/create/tasks/:id", func(context.Context, ext.FactoryInput) (ext.Element, error) {
