@@ -73,6 +73,9 @@ func (c createPages) CheckStep(ctx context.Context, ref string, step int, values
 }
 
 func (c createPages) Task(ctx context.Context, id string) (*frontend.TaskView, error) {
+	if err := c.s.MayRead(ctx); err != nil {
+		return nil, err
+	}
 	t, err := c.s.Get(id)
 	var nf *scaffolder.NotFoundError
 	if errors.As(err, &nf) {

@@ -31,7 +31,7 @@ func (h *host) startScaffolder(ctx context.Context) (err error) {
 	h.scaffolder, err = scaffolder.New(scaffolder.Options{
 		Config: h.cfg.Scaffolder, Store: h.file.Bucket("scaffolder"),
 		Catalog: scaffolderCatalog{h}, URLs: h.readers, Logger: h.log,
-		HostKnown: repoHosts(h.cfg), GitHub: repos,
+		HostKnown: repoHosts(h.cfg), GitHub: repos, Decide: h.permissions.Decide,
 	})
 	if err != nil {
 		return err

@@ -58,7 +58,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *ValidationError
 	var nf *NotFoundError
 	var ie *InputError
+	var na *NotAllowedError
 	switch {
+	case errors.As(err, &na):
+		writeErr(w, r, 403, "NotAllowedError", na.Msg)
 	case errors.As(err, &ve):
 		writeJSON(w, 400, map[string]any{"errors": ve.Errors})
 	case errors.As(err, &nf):
@@ -126,6 +129,10 @@ func (s *Scaffolder) createTask(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Scaffolder) listTasks(w http.ResponseWriter, r *http.Request) {
+	if err := s.MayRead(r.Context()); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	o := ListOptions{CreatedBy: q["createdBy"], Status: q["status"], Limit: atoi(q.Get("limit"), 0), Offset: atoi(q.Get("offset"), 0)}
 	if ord := q.Get("order"); ord != "" {
@@ -145,6 +152,10 @@ func (s *Scaffolder) listTasks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Scaffolder) getTask(w http.ResponseWriter, r *http.Request) {
+	if err := s.MayRead(r.Context()); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	t, err := s.Get(r.PathValue("id"))
 	if err != nil {
 		writeError(w, r, err)
@@ -154,7 +165,7 @@ func (s *Scaffolder) getTask(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Scaffolder) cancelTask(w http.ResponseWriter, r *http.Request) {
-	if err := s.Cancel(r.PathValue("id")); err != nil {
+	if err := s.Cancel(r.Context(), r.PathValue("id")); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -170,6 +181,10 @@ func after(r *http.Request) int64 {
 var longPoll = 30 * time.Second
 
 func (s *Scaffolder) events(w http.ResponseWriter, r *http.Request) {
+	if err := s.MayRead(r.Context()); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	id := r.PathValue("id")
 	deadline := time.After(longPoll)
 	for {
@@ -196,6 +211,10 @@ func (s *Scaffolder) events(w http.ResponseWriter, r *http.Request) {
 
 // eventStream sends the task's events as server-sent events until its completion.
 func (s *Scaffolder) eventStream(w http.ResponseWriter, r *http.Request) {
+	if err := s.MayRead(r.Context()); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	id := r.PathValue("id")
 	if _, err := s.Get(id); err != nil {
 		writeError(w, r, err)

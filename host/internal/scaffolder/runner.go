@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"greenroom.dev/greenroom/host/internal/identity"
+	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/scaffolder/nunjucks"
 	"greenroom.dev/greenroom/host/internal/urlreader/githubreader"
 )
@@ -48,6 +50,7 @@ type run struct {
 	cfg       *Config
 	catalog   Catalog
 	github    *githubreader.Repos
+	decide    func(identity.Principal, permission.Permission) permission.Decision
 	baseURL   string
 	stepState map[string]string // step id -> status, for the dry-run's steps list
 }
@@ -175,6 +178,9 @@ func (r *run) step(ctx context.Context, st Step, scope map[string]any) (map[stri
 		}
 		if err := act.validate(input); err != nil {
 			return nil, fmt.Errorf("invalid input passed to action %s, %w", act.ID, err)
+		}
+		if err := r.mayExecute(ctx, act, input); err != nil {
+			return nil, err
 		}
 		out := map[string]any{}
 		ac := &ActionContext{

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/identity"
+	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/scaffolder/nunjucks"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/githubreader"
@@ -67,6 +68,9 @@ type Options struct {
 	Actions []*Action
 	// GitHub creates repositories for publish:github; nil fails that action.
 	GitHub *githubreader.Repos
+	// Decide is the permission policy (scaffolder.task.create, .read, .cancel, and
+	// scaffolder.action.execute for each step, for the task's creator); nil allows all.
+	Decide func(identity.Principal, permission.Permission) permission.Decision
 }
 
 // Task statuses.
@@ -129,6 +133,7 @@ type Scaffolder struct {
 	catalog Catalog
 	urls    urlreader.Reader
 	github  *githubreader.Repos
+	decide  func(identity.Principal, permission.Permission) permission.Decision
 	workDir string
 	log     *slog.Logger
 	engine  *nunjucks.Engine
@@ -157,7 +162,7 @@ func New(o Options) (*Scaffolder, error) {
 	if o.WorkDir == "" {
 		o.WorkDir = os.TempDir()
 	}
-	s := &Scaffolder{cfg: o.Config, store: o.Store, catalog: o.Catalog, urls: o.URLs, github: o.GitHub, workDir: o.WorkDir, log: o.Logger,
+	s := &Scaffolder{cfg: o.Config, store: o.Store, catalog: o.Catalog, urls: o.URLs, github: o.GitHub, decide: o.Decide, workDir: o.WorkDir, log: o.Logger,
 		engine:  nunjucks.New(nunjucks.Options{Filters: filters(o.HostKnown)}),
 		actions: NewRegistry(Builtins()...),
 		secrets: map[string]map[string]string{}, running: map[string]context.CancelFunc{}, waiters: map[string]chan struct{}{},
@@ -288,6 +293,9 @@ func (e *InputError) Error() string { return e.Msg }
 // Create validates values against the template's parameters and queues a task, run as
 // the caller in ctx.
 func (s *Scaffolder) Create(ctx context.Context, templateRef string, values map[string]any, secrets map[string]string) (string, error) {
+	if err := s.allowed(ctx, permission.ScaffolderTaskCreate); err != nil {
+		return "", err
+	}
 	t, err := s.TemplateByRef(ctx, templateRef)
 	if err != nil {
 		return "", err
@@ -393,6 +401,11 @@ func (s *Scaffolder) list() ([]*record, error) {
 		}
 	}
 	return out, nil
+}
+
+// MayRead reports (as an error) whether the caller in ctx may read tasks.
+func (s *Scaffolder) MayRead(ctx context.Context) error {
+	return s.allowed(ctx, permission.ScaffolderTaskRead)
 }
 
 // Get returns a task.
@@ -530,8 +543,12 @@ func (s *Scaffolder) event(taskID, typ string, body EventBody) {
 	s.notify(taskID)
 }
 
-// Cancel cancels a task: a queued one does not run, a running one's step is stopped.
-func (s *Scaffolder) Cancel(id string) error {
+// Cancel cancels a task for the caller in ctx: a queued one does not run, a running
+// one's step is stopped.
+func (s *Scaffolder) Cancel(ctx context.Context, id string) error {
+	if err := s.allowed(ctx, permission.ScaffolderTaskCancel); err != nil {
+		return err
+	}
 	r, err := s.load(id)
 	if err != nil {
 		return err
@@ -609,7 +626,7 @@ func (s *Scaffolder) runTask(parent context.Context, id string) {
 	}
 	defer func() { ws.Close(); os.RemoveAll(dir) }()
 	rn := &run{taskID: id, tpl: t, values: r.Spec.Parameters, secrets: secrets, user: r.Spec.User, ws: ws,
-		src: s.sourceFor(r.Spec.TemplateInfo.BaseURL), engine: s.engine, actions: s.actions, cfg: &s.cfg, catalog: s.catalog, github: s.github,
+		src: s.sourceFor(r.Spec.TemplateInfo.BaseURL), engine: s.engine, actions: s.actions, cfg: &s.cfg, catalog: s.catalog, github: s.github, decide: s.decide,
 		baseURL: r.Spec.TemplateInfo.BaseURL, stepState: map[string]string{},
 		log: func(b EventBody) { s.event(id, "log", b) }}
 	out, err := rn.execute(ctx)
@@ -645,6 +662,9 @@ type DryRunResult struct {
 // DryRun runs tpl against files (the template's directory) with no effect outside a
 // temporary workspace: actions with effects elsewhere are skipped.
 func (s *Scaffolder) DryRun(ctx context.Context, tpl *Template, values map[string]any, secrets map[string]string, files map[string][]byte) (*DryRunResult, error) {
+	if err := s.allowed(ctx, permission.ScaffolderTaskCreate); err != nil {
+		return nil, err
+	}
 	if err := tpl.ValidateValues(values); err != nil {
 		return nil, err
 	}
@@ -670,7 +690,7 @@ func (s *Scaffolder) DryRun(ctx context.Context, tpl *Template, values map[strin
 	res := &DryRunResult{Log: []map[string]any{}, DirectoryContents: []DryRunFile{}}
 	tpl.Metadata.Name, tpl.Metadata.Namespace = "dry-run", "default"
 	rn := &run{taskID: "dry-run", tpl: tpl, values: values, secrets: secrets, user: User{Ref: identity.From(ctx).UserEntityRef}, ws: ws,
-		src: &source{mem: mem, lim: s.cfg.Limits, urls: s.urls}, engine: s.engine, actions: s.actions, cfg: &s.cfg, catalog: s.catalog, dryRun: true,
+		src: &source{mem: mem, lim: s.cfg.Limits, urls: s.urls}, engine: s.engine, actions: s.actions, cfg: &s.cfg, catalog: s.catalog, dryRun: true, decide: s.decide,
 		baseURL: "file:///dry-run/", stepState: map[string]string{},
 		log: func(b EventBody) {
 			m := map[string]any{"body": b}

@@ -377,7 +377,7 @@ func TestCancel(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := s.Cancel(id); err != nil {
+	if err := s.Cancel(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	if tk := waitDone(t, s, id); tk.Status != StatusCancelled {
