@@ -31,6 +31,8 @@ const (
 	ExportExtension = "gr_extension"
 	ExportRender    = "gr_render"
 	ExportInit      = "_initialize"
+	// ExportAction runs one of the manifest's scaffolder actions.
+	ExportAction = "gr_action"
 )
 
 // ConfigKeyAll is the config_get key that returns the plugin's whole config as JSON.
@@ -46,10 +48,13 @@ const (
 	CapTasks        = "tasks"
 	// CapPermission lets a plugin ask the host's policy for a decision for its caller.
 	CapPermission = "permission"
+	// CapWorkspace lets a plugin's scaffolder actions read, write and list the files of
+	// the task's workspace, and nothing outside it.
+	CapWorkspace = "workspace"
 )
 
 // Capabilities lists every capability name the host knows.
-var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission}
+var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapWorkspace}
 
 // Always marks a host function that needs no grant.
 const Always = ""
@@ -72,6 +77,9 @@ var HostFunctions = map[string]string{
 	"url_search":           CapURLRead,
 	"proxy_fetch":          CapProxy,
 	"permission_authorize": CapPermission,
+	"workspace_read":       CapWorkspace,
+	"workspace_write":      CapWorkspace,
+	"workspace_list":       CapWorkspace,
 }
 
 // ExtismFunctions lists the extism:host/env imports the host provides.

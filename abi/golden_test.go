@@ -57,6 +57,13 @@ var golden = map[string]struct {
 	"proxy-fetch.json":                 {"proxy-fetch", func() any { return new(abi.ProxyFetchRequest) }},
 	"permission-authorize.json":        {"permission-authorize", func() any { return new(abi.PermissionAuthorizeRequest) }},
 	"permission-authorize-result.json": {"permission-authorize-result", func() any { return new(abi.PermissionAuthorizeResult) }},
+	"action-request.json":              {"action-request", func() any { return new(abi.ActionRequest) }},
+	"action-result.json":               {"action-result", func() any { return new(abi.ActionResult) }},
+	"workspace-read.json":              {"workspace-read", func() any { return new(abi.WorkspaceReadRequest) }},
+	"workspace-read-result.json":       {"workspace-read-result", func() any { return new(abi.WorkspaceReadResult) }},
+	"workspace-write.json":             {"workspace-write", func() any { return new(abi.WorkspaceWriteRequest) }},
+	"workspace-list.json":              {"workspace-list", func() any { return new(abi.WorkspaceListRequest) }},
+	"workspace-list-result.json":       {"workspace-list-result", func() any { return new(abi.WorkspaceListResult) }},
 }
 
 func compiler(t *testing.T) *jsonschema.Compiler {

@@ -95,6 +95,9 @@ GR_IMPORT("greenroom:host/v1", "url_read_tree") extern gr_handle gr_url_read_tre
 GR_IMPORT("greenroom:host/v1", "url_search") extern gr_handle gr_url_search(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "proxy_fetch") extern gr_handle gr_proxy_fetch(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "permission_authorize") extern gr_handle gr_permission_authorize(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "workspace_read") extern gr_handle gr_workspace_read(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "workspace_write") extern gr_handle gr_workspace_write(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "workspace_list") extern gr_handle gr_workspace_list(gr_handle req);
 
 /* ---- freestanding memory functions ---- */
 

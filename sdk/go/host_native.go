@@ -241,3 +241,6 @@ func importProxyFetch(uint64) uint64    { panic("greenroom: host import called o
 func importPermissionAuthorize(uint64) uint64 {
 	panic("greenroom: host import called outside WebAssembly")
 }
+func importWorkspaceRead(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }
+func importWorkspaceWrite(uint64) uint64 { panic("greenroom: host import called outside WebAssembly") }
+func importWorkspaceList(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }

@@ -94,6 +94,15 @@ func importProxyFetch(req uint64) uint64
 //go:wasmimport greenroom:host/v1 permission_authorize
 func importPermissionAuthorize(req uint64) uint64
 
+//go:wasmimport greenroom:host/v1 workspace_read
+func importWorkspaceRead(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 workspace_write
+func importWorkspaceWrite(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 workspace_list
+func importWorkspaceList(req uint64) uint64
+
 // wasmHost is the backend inside WebAssembly.
 type wasmHost struct{}
 

@@ -69,6 +69,16 @@ var Functions = []Func{
 	Define("permission_authorize", abi.CapPermission,
 		`{"permission": {"name","attributes": {"action"},"resourceType"}}`, `{"result": "ALLOW" | "DENY" | "CONDITIONAL","pluginId","resourceType","conditions"}`,
 		func(r *abi.PermissionAuthorizeRequest) string { return r.Permission.Name }, permissionAuthorize),
+
+	Define("workspace_read", abi.CapWorkspace,
+		`{"path"}`, `{"content": base64}`,
+		func(r *abi.WorkspaceReadRequest) string { return r.Path }, workspaceRead),
+	Define("workspace_write", abi.CapWorkspace,
+		`{"path","content": base64,"executable"}`, `{}`,
+		func(r *abi.WorkspaceWriteRequest) string { return r.Path }, workspaceWrite),
+	Define("workspace_list", abi.CapWorkspace,
+		`{"path"}`, `{"files": [...]}`,
+		func(r *abi.WorkspaceListRequest) string { return r.Path }, workspaceList),
 }
 
 // filterTarget writes a catalog filter for the audit log: its strings as a JSON array.

@@ -158,6 +158,9 @@ func (h *host) startPlugins(ctx context.Context) error {
 	if err := h.plugins.Apply(ctx, h.cfg); err != nil {
 		return asUsage(err)
 	}
+	if err := h.syncActions(h.plugins.Plugins()); err != nil {
+		return asUsage(err)
+	}
 	// The policy may name the permissions the plugins declare.
 	if err := h.permissions.Configure(h.cfg.Permission, h.cfg.Dir(), pluginPermissions(h.plugins.Plugins())...); err != nil {
 		return asUsage(err)

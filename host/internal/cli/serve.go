@@ -402,6 +402,9 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 		// otherwise.
 		err = h.permissions.Configure(cfg.Permission, cfg.Dir(), pluginPermissions(next.Plugins())...)
 	}
+	if err == nil {
+		err = h.syncActions(next.Plugins())
+	}
 	if next != nil {
 		if err != nil {
 			next.Discard()

@@ -200,7 +200,14 @@ type Grants struct {
 	// caller (permission_authorize): whether the signed-in user may do what the
 	// plugin's own permissions name.
 	Permission *PermissionGrant `yaml:"permission"`
+	// Workspace lets the plugin's scaffolder actions read, write and list the files of
+	// the task they run in (workspace_read, workspace_write, workspace_list), and no
+	// other files.
+	Workspace *WorkspaceGrant `yaml:"workspace"`
 }
+
+// WorkspaceGrant is grants.workspace.
+type WorkspaceGrant struct{}
 
 // Has reports whether the capability is granted.
 func (g *Grants) Has(capability string) bool {
@@ -219,6 +226,8 @@ func (g *Grants) Has(capability string) bool {
 		return g.Tasks != nil
 	case abi.CapPermission:
 		return g.Permission != nil
+	case abi.CapWorkspace:
+		return g.Workspace != nil
 	}
 	return false
 }

@@ -101,6 +101,7 @@ var schemaDocs = map[string]string{
 	"host/internal/config.Grants.Proxy":                                            "Proxy allows calling configured proxy endpoints.",
 	"host/internal/config.Grants.Tasks":                                            "Tasks allows the manifest's scheduled tasks to run.",
 	"host/internal/config.Grants.URLRead":                                          "URLRead allows reading URLs through the host's URL readers.",
+	"host/internal/config.Grants.Workspace":                                        "Workspace lets the plugin's scaffolder actions read, write and list the files of the task they run in (workspace_read, workspace_write, workspace_list), and no other files.",
 	"host/internal/config.KVGrant.Quota":                                           "Quota bounds the total size of keys and values. Default 10MiB.",
 	"host/internal/config.Limits.Instances":                                        "Instances is the most instances (concurrent calls) the plugin gets. Default 4.",
 	"host/internal/config.Limits.MaxBodySize":                                      "MaxBodySize caps request bodies; larger ones get 413. Default 10MiB.",

@@ -234,6 +234,9 @@ func Check(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plu
 	if len(man.Tasks) > 0 && !mod.HasExport(abi.ExportTask) {
 		return nil, fmt.Errorf("the manifest declares tasks but the module does not export %s", abi.ExportTask)
 	}
+	if len(man.Actions) > 0 && !mod.HasExport(abi.ExportAction) {
+		return nil, fmt.Errorf("the manifest declares scaffolder actions but the module does not export %s", abi.ExportAction)
+	}
 	cfgJSON, cfgMap, err := pluginConfig(man, entry)
 	if err != nil {
 		return nil, err

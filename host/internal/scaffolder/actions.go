@@ -141,6 +141,50 @@ func owner(a *Action) string {
 	return "plugin " + a.Plugin
 }
 
+// SetPlugin replaces the actions of plugin with acts (none removes them): at start and
+// on every reload. An id a built-in or another plugin has is an error naming both, and
+// then nothing changes.
+func (r *Registry) SetPlugin(plugin string, acts []*Action) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := map[string]bool{}
+	for _, a := range acts {
+		if old, ok := r.actions[a.ID]; ok && old.Plugin != plugin {
+			return fmt.Errorf("plugin %s: action %s: the id is already taken by %s; rename the action in the plugin's manifest", plugin, a.ID, owner(old))
+		}
+		if seen[a.ID] {
+			return fmt.Errorf("plugin %s: action %s is declared twice", plugin, a.ID)
+		}
+		seen[a.ID] = true
+	}
+	for id, a := range r.actions {
+		if a.Plugin == plugin {
+			delete(r.actions, id)
+		}
+	}
+	for _, a := range acts {
+		a.Plugin = plugin
+		r.actions[a.ID] = a
+	}
+	return nil
+}
+
+// Plugins lists the plugins that have actions.
+func (r *Registry) Plugins() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range r.actions {
+		if a.Plugin != "" && !seen[a.Plugin] {
+			seen[a.Plugin] = true
+			out = append(out, a.Plugin)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Get finds an action.
 func (r *Registry) Get(id string) (*Action, bool) {
 	r.mu.RLock()

@@ -199,7 +199,16 @@ func (r *run) step(ctx context.Context, st Step, scope map[string]any) (map[stri
 			}
 			return out, nil
 		}
-		if err := act.Handler(ctx, ac); err != nil {
+		actx := ctx
+		if act.Plugin != "" {
+			// A plugin's action reaches this task's workspace, and only it, through the
+			// workspace capability.
+			actx = withWorkspace(ctx, pluginWorkspace{ws: r.ws, lim: r.cfg.Limits})
+		}
+		if err := act.Handler(actx, ac); err != nil {
+			if act.Plugin != "" {
+				return nil, fmt.Errorf("action %s of plugin %s: %w", act.ID, act.Plugin, err)
+			}
 			return nil, err
 		}
 		return out, nil

@@ -303,3 +303,78 @@ func (w *workspace) files(rel string) ([]srcFile, error) {
 	})
 	return out, err
 }
+
+// TaskWorkspace is a task's workspace as an action plugin reaches it, through the
+// workspace capability's host functions during a gr_action call.
+type TaskWorkspace interface {
+	Read(path string) ([]byte, error)
+	Write(path string, content []byte, executable bool) error
+	List(path string) ([]string, error)
+}
+
+type workspaceKey struct{}
+
+// WorkspaceFrom is the workspace of the action call running under ctx, if any.
+func WorkspaceFrom(ctx context.Context) (TaskWorkspace, bool) {
+	w, ok := ctx.Value(workspaceKey{}).(TaskWorkspace)
+	return w, ok
+}
+
+func withWorkspace(ctx context.Context, w TaskWorkspace) context.Context {
+	return context.WithValue(ctx, workspaceKey{}, w)
+}
+
+// pluginWorkspace is the workspace a plugin's action gets: every path through safeRel
+// and the workspace's os.Root, files no larger than scaffolder.limits.fileSize.
+type pluginWorkspace struct {
+	ws  *workspace
+	lim Limits
+}
+
+func (p pluginWorkspace) Read(path string) ([]byte, error) {
+	rel, err := safeRel(path)
+	if err != nil {
+		return nil, err
+	}
+	info, err := p.ws.root.Lstat(rel)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, errors.Unwrap(err))
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if info.Size() > int64(p.lim.FileSize) {
+		return nil, fmt.Errorf("%s is %d bytes, over scaffolder.limits.fileSize (%d)", path, info.Size(), p.lim.FileSize)
+	}
+	return fs.ReadFile(p.ws.root.FS(), rel)
+}
+
+func (p pluginWorkspace) Write(path string, content []byte, executable bool) error {
+	if int64(len(content)) > int64(p.lim.FileSize) {
+		return fmt.Errorf("%s: %d bytes, over scaffolder.limits.fileSize (%d)", path, len(content), p.lim.FileSize)
+	}
+	return p.ws.write(path, content, executable)
+}
+
+func (p pluginWorkspace) List(path string) ([]string, error) {
+	rel, err := safeRel(path)
+	if err != nil {
+		return nil, err
+	}
+	files, err := p.ws.files(rel)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(files))
+	for _, f := range files {
+		if rel == "." {
+			out = append(out, f.Path)
+		} else {
+			out = append(out, rel+"/"+f.Path)
+		}
+	}
+	if len(out) > p.lim.Files {
+		out = out[:p.lim.Files]
+	}
+	return out, nil
+}
