@@ -452,6 +452,7 @@ var allGrants = config.Grants{
 	URLRead:      &config.URLReadGrant{},
 	Proxy:        &config.ProxyGrant{},
 	Tasks:        &config.TasksGrant{},
+	Workspace:    &config.WorkspaceGrant{},
 }
 
 func imports(mod *wasmfile.Module) []Import {
