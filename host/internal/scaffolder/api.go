@@ -30,6 +30,7 @@ func (s *Scaffolder) Handler() http.Handler {
 	mux.HandleFunc("GET "+p+"/tasks", s.listTasks)
 	mux.HandleFunc("GET "+p+"/tasks/{id}", s.getTask)
 	mux.HandleFunc("POST "+p+"/tasks/{id}/cancel", s.cancelTask)
+	mux.HandleFunc("POST "+p+"/tasks/{id}/retry", s.retryTask)
 	mux.HandleFunc("GET "+p+"/tasks/{id}/events", s.events)
 	mux.HandleFunc("GET "+p+"/tasks/{id}/eventstream", s.eventStream)
 	mux.HandleFunc("POST "+p+"/dry-run", s.dryRun)
@@ -170,6 +171,24 @@ func (s *Scaffolder) cancelTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, 200, map[string]string{"status": StatusCancelled})
+}
+
+func (s *Scaffolder) retryTask(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Secrets map[string]string `json:"secrets"`
+	}
+	if r.ContentLength != 0 {
+		if err := readJSON(r, &body); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	id := r.PathValue("id")
+	if err := s.Retry(r.Context(), id, body.Secrets); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, 201, map[string]string{"id": id})
 }
 
 func after(r *http.Request) int64 {

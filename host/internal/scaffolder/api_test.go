@@ -117,3 +117,56 @@ func TestAPI(t *testing.T) {
 		t.Errorf("dry-run files %+v", res.DirectoryContents)
 	}
 }
+
+// TestRetry: a failed task runs again from the start on POST .../retry; a completed one
+// cannot be retried.
+func TestRetry(t *testing.T) {
+	_, ent := writeTemplate(t)
+	spec := ent["spec"].(map[string]any)
+	spec["steps"] = []any{map[string]any{"id": "need", "action": "debug:log", "if": "${{ not secrets.token }}", "input": map[string]any{"message": "${{ parameters.name | nosuchfilter }}"}},
+		map[string]any{"id": "ok", "action": "debug:log", "input": map[string]any{"message": "with ${{ secrets.token }}"}}}
+	cat := &memCatalog{entities: map[string]map[string]any{"template:default/svc": ent}}
+	s, _ := newTestScaffolder(t, 1, cat)
+	s.Start(context.Background())
+	defer s.Stop(context.Background())
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	id, err := s.Create(context.Background(), "template:default/svc", map[string]any{"name": "x"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk := waitDone(t, s, id); tk.Status != StatusFailed {
+		t.Fatalf("first run: %s", tk.Status)
+	}
+	resp, err := http.Post(srv.URL+Prefix+"/v2/tasks/"+id+"/retry", "application/json", strings.NewReader(`{"secrets":{"token":"tok-123"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || !strings.Contains(string(b), id) {
+		t.Fatalf("retry: %d %s", resp.StatusCode, b)
+	}
+	if tk := waitDone(t, s, id); tk.Status != StatusCompleted {
+		evs, _ := s.Events(id, 0)
+		t.Fatalf("second run: %s %+v", tk.Status, evs[len(evs)-1].Body)
+	}
+	evs, _ := s.Events(id, 0)
+	var types []string
+	for _, e := range evs {
+		if e.Type != "log" {
+			types = append(types, e.Type)
+		}
+		if strings.Contains(e.Body.Message, "tok-123") {
+			t.Errorf("secret in the log: %s", e.Body.Message)
+		}
+	}
+	if strings.Join(types, ",") != "completion,recovered,completion" {
+		t.Errorf("event types %v", types)
+	}
+	resp, _ = http.Post(srv.URL+Prefix+"/v2/tasks/"+id+"/retry", "application/json", nil)
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Errorf("retrying a completed task: %d", resp.StatusCode)
+	}
+}

@@ -567,6 +567,39 @@ func (s *Scaffolder) Cancel(ctx context.Context, id string) error {
 	return nil
 }
 
+// Retry runs a failed or cancelled task again from its first step, as the caller in ctx
+// (who needs scaffolder.task.create), with secrets given again (they were never
+// stored). Its events stay; a "recovered" event marks the new run.
+func (s *Scaffolder) Retry(ctx context.Context, id string, secrets map[string]string) error {
+	if err := s.allowed(ctx, permission.ScaffolderTaskCreate); err != nil {
+		return err
+	}
+	s.ending.Lock()
+	r, err := s.load(id)
+	if err != nil {
+		s.ending.Unlock()
+		return err
+	}
+	if r.Status != StatusFailed && r.Status != StatusCancelled {
+		s.ending.Unlock()
+		return &InputError{fmt.Sprintf("Task %s is %s; only a failed or cancelled task can be retried", id, r.Status)}
+	}
+	r.Status, r.HasSecrets, r.LastHeartbeatAt = StatusOpen, len(secrets) > 0, nil
+	err = s.save(r)
+	s.ending.Unlock()
+	if err != nil {
+		return err
+	}
+	if len(secrets) > 0 {
+		s.mu.Lock()
+		s.secrets[id] = secrets
+		s.mu.Unlock()
+	}
+	s.event(id, "recovered", EventBody{Message: "Task retried by " + identity.From(ctx).Name()})
+	s.queue <- id
+	return nil
+}
+
 // finish records a task's end and its completion event.
 func (s *Scaffolder) finish(r *record, status string, output map[string]any, err error) {
 	r.Status = status
