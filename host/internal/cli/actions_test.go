@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -128,5 +129,87 @@ func TestAuditListsActions(t *testing.T) {
 	// The workspace imports are what a grant covers: a warning, not a refusal.
 	if strings.Contains(out, "refused at load") || !strings.Contains(out, "needs grants for workspace before it can load") {
 		t.Errorf("audit does not treat the workspace imports as grantable:\n%s", out)
+	}
+}
+
+// TestQueuedPluginActionAfterRestart: a task queued while no worker runs
+// (concurrentTasksLimit 0) is kept across a restart and runs, plugin action included,
+// once the restarted portal has workers.
+func TestQueuedPluginActionAfterRestart(t *testing.T) {
+	wasm := plugintest.C(t, "examples/hello-action-c/action.c", "examples/hello-action-c/plugin.yaml")
+	dir := t.TempDir()
+	plugintest.Copy(t, wasm, filepath.Join(dir, "hello-action-c.wasm"))
+	os.WriteFile(filepath.Join(dir, "t.yaml"), []byte(`apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: greet}
+spec:
+  owner: team-a
+  type: test
+  steps:
+    - {id: greet, action: 'hello:write', input: {name: Ada}}
+`), 0o644)
+	write := func(limit int) {
+		cfg := fmt.Sprintf(`
+backend:
+  listen: {host: 127.0.0.1, port: 0}
+  auth:
+    externalAccess:
+      - {type: static, options: {token: %s, subject: cli-tests}}
+runtime:
+  compilationCache: %s
+catalog:
+  rules: [{allow: [Template]}]
+  locations: [{type: file, target: ./t.yaml}]
+scaffolder: {concurrentTasksLimit: %d}
+plugins:
+  - {id: hello-action-c, source: hello-action-c.wasm, grants: {workspace: {}}}
+`, testToken, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), limit)
+		os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644)
+	}
+	write(0)
+	h := startPortal(t, dir)
+	base := "http://" + h.addr + "/api/scaffolder/v2"
+	var body string
+	for i := 0; i < 200; i++ {
+		var st int
+		if st, body = call(t, "POST", base+"/tasks", strings.NewReader(`{"templateRef":"template:default/greet","values":{}}`)); st == 201 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var c struct{ ID string }
+	if json.Unmarshal([]byte(body), &c); c.ID == "" {
+		t.Fatalf("create: %s", body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h.stop(ctx)
+
+	write(1)
+	h = startPortal(t, dir)
+	base = "http://" + h.addr + "/api/scaffolder/v2"
+	for i := 0; i < 400; i++ {
+		_, events := call(t, "GET", base+"/tasks/"+c.ID+"/events", nil)
+		if strings.Contains(events, `"type":"completion"`) {
+			if !strings.Contains(events, `"status":"completed"`) || !strings.Contains(events, "wrote HELLO.md") {
+				t.Fatalf("the queued task did not run its plugin action:\n%s", events)
+			}
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatal("the queued task never ended")
+}
+
+// TestScaffolderWorkersAfterPlugins: the scaffolder's workers start after the plugins
+// (whose actions a queued task may run) and so stop before them.
+func TestScaffolderWorkersAfterPlugins(t *testing.T) {
+	idx := map[string]int{}
+	var h host
+	for i, p := range h.parts() {
+		idx[p.name] = i
+	}
+	if !(idx["scaffolder"] < idx["plugins"] && idx["plugins"] < idx["scaffolder workers"]) {
+		t.Errorf("part order: scaffolder %d, plugins %d, scaffolder workers %d", idx["scaffolder"], idx["plugins"], idx["scaffolder workers"])
 	}
 }

@@ -16,8 +16,9 @@ import (
 	"greenroom.dev/greenroom/host/internal/urlreader/githubreader"
 )
 
-// startScaffolder opens the scaffolder over its bucket of the store, fails the tasks a
-// crash cut short, and starts its workers (scaffolder.concurrentTasksLimit).
+// startScaffolder opens the scaffolder over its bucket of the store and fails the tasks
+// a crash cut short. Its workers start after the plugins (startScaffolderWorkers), whose
+// actions a queued task may need, and stop before them.
 func (h *host) startScaffolder(ctx context.Context) (err error) {
 	lim, err := h.cfg.Backend.Reading.Limits()
 	if err != nil {
@@ -33,11 +34,11 @@ func (h *host) startScaffolder(ctx context.Context) (err error) {
 		Catalog: scaffolderCatalog{h}, URLs: h.readers, Logger: h.log,
 		HostKnown: repoHosts(h.cfg), GitHub: repos, Decide: h.permissions.Decide,
 	})
-	if err != nil {
-		return err
-	}
-	return h.scaffolder.Start(ctx)
+	return err
 }
+
+// startScaffolderWorkers starts the scaffolder's workers (scaffolder.concurrentTasksLimit).
+func (h *host) startScaffolderWorkers(ctx context.Context) error { return h.scaffolder.Start(ctx) }
 
 func (h *host) stopScaffolder(ctx context.Context) error { return h.scaffolder.Stop(ctx) }
 
