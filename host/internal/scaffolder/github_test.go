@@ -39,7 +39,7 @@ func startGitHub(t *testing.T, token string) *fakeGitHub {
 	api := func(h http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") != "Bearer "+token {
-				http.Error(w, `{"message":"Bad credentials"}`, 401)
+				http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
 				return
 			}
 			h(w, r)
@@ -75,7 +75,7 @@ func startGitHub(t *testing.T, token string) *fakeGitHub {
 	mux.Handle("/git/", http.StripPrefix("/git", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Basic "+base64.StdEncoding.EncodeToString([]byte("x-access-token:"+token)) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "auth", 401)
+			http.Error(w, "auth", http.StatusUnauthorized)
 			return
 		}
 		backend.ServeHTTP(w, r)

@@ -2,7 +2,6 @@ package scaffolder
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -316,5 +315,3 @@ func stringMap(m map[string]string) map[string]any {
 	}
 	return out
 }
-
-var errCancelled = errors.New("task cancelled")

@@ -59,6 +59,7 @@ func NewRepos(integrations []urlreader.GitHubIntegration, lim urlreader.Limits, 
 func (r *Repos) Create(ctx context.Context, host string, n NewRepo) (CreatedRepo, error) {
 	rd, ok := r.byHost[strings.ToLower(host)]
 	if !ok {
+		//lint:ignore ST1005 Backstage's message, word for word.
 		return CreatedRepo{}, fmt.Errorf("No matching integration configuration for host %s, please check your integrations config", host)
 	}
 	token := n.Token
