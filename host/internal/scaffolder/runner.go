@@ -2,6 +2,7 @@ package scaffolder
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -52,6 +53,23 @@ type run struct {
 	decide    func(identity.Principal, permission.Permission) permission.Decision
 	baseURL   string
 	stepState map[string]string // step id -> status, for the dry-run's steps list
+}
+
+// maskValue masks every secret in the strings of a JSON value (a task's output, which
+// is stored with its completion event).
+func (r *run) maskValue(v map[string]any) map[string]any {
+	if len(r.secrets) == 0 || v == nil {
+		return v
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out map[string]any
+	if json.Unmarshal([]byte(r.mask(string(b))), &out) != nil {
+		return v
+	}
+	return out
 }
 
 // mask replaces every secret value in s with ***.

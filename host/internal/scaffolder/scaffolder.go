@@ -673,7 +673,7 @@ func (s *Scaffolder) runTask(parent context.Context, id string) {
 	case err != nil:
 		s.finish(r, StatusFailed, nil, errors.New(rn.mask(err.Error())))
 	default:
-		s.finish(r, StatusCompleted, out, nil)
+		s.finish(r, StatusCompleted, rn.maskValue(out), nil)
 	}
 }
 
@@ -737,7 +737,7 @@ func (s *Scaffolder) DryRun(ctx context.Context, tpl *Template, values map[strin
 		res.Log = append(res.Log, map[string]any{"body": EventBody{Message: "Run completed with status: failed", Status: StatusFailed, Error: &ErrorInfo{Name: "Error", Message: rn.mask(err.Error())}}})
 		res.Output = map[string]any{}
 	} else {
-		res.Output = out
+		res.Output = rn.maskValue(out)
 	}
 	produced, err := ws.files(".")
 	if err != nil {

@@ -60,7 +60,7 @@ const templateYAML = `{
    {"id": "each", "action": "debug:log", "each": "${{ parameters.tags }}", "input": {"message": "tag ${{ each.value }}"}},
    {"id": "write", "action": "catalog:write", "input": {"entity": {"apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": {"name": "${{ parameters.name }}"}}}}
   ],
-  "output": {"links": [{"title": "Repo", "url": "https://example.com/${{ parameters.name }}"}], "text": [{"title": "t", "content": "${{ parameters.name | upper }}"}]}
+  "output": {"links": [{"title": "Repo", "url": "https://example.com/${{ parameters.name }}"}], "text": [{"title": "t", "content": "${{ parameters.name | upper }}"}], "echo": "${{ secrets.token }}"}
  }}`
 
 func writeTemplate(t *testing.T) (string, map[string]any) {
