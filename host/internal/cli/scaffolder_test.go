@@ -90,6 +90,28 @@ spec:
 `, gitHost),
 		"skeleton/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec:\n  type: service\n  owner: team-a\n  lifecycle: experimental\n",
 		"skeleton/README.md":         "# ${{ values.name }}\n",
+		"deps.yaml": `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: deps}
+spec:
+  owner: team-a
+  type: service
+  parameters:
+    - title: Storage
+      required: [kind]
+      properties:
+        kind: {title: Kind, type: string, enum: [none, database]}
+      dependencies:
+        kind:
+          oneOf:
+            - properties: {kind: {enum: [none]}}
+            - properties:
+                kind: {enum: [database]}
+                engine: {title: Engine, type: string, enum: [postgres, mysql]}
+              required: [engine]
+  steps:
+    - {id: log, action: debug:log, input: {message: '${{ parameters.engine }}'}}
+`,
 	}
 	for p, c := range files {
 		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
@@ -109,7 +131,7 @@ backend:
       - {type: static, options: {token: %[2]s, subject: cli-tests}}
 catalog:
   rules: [{allow: [Template, Component, Location]}]
-  locations: [{type: file, target: ./template.yaml}]
+  locations: [{type: file, target: ./template.yaml}, {type: file, target: ./deps.yaml}]
 scaffolder:
   concurrentTasksLimit: 2
 `, gitHost, testToken, port)
@@ -177,6 +199,10 @@ scaffolder:
 		"/create/templates/default/pushed": {`name="p.name"`, "Next", `name="submitted" value="0"`},
 		"/create/templates/default/pushed?submitted=0&p.name=BAD":      {"gr-field-error", "does not match pattern", `aria-invalid="true"`},
 		"/create/templates/default/pushed?submitted=0&p.name=page-svc": {"Review and create", `action="/api/app/scaffolder/tasks"`, "page-svc"},
+		// A dependency's fields appear for the value that selects their branch, with the
+		// error of a required one beside it.
+		"/create/templates/default/deps?submitted=0&p.kind=database":                {`name="p.engine"`, "gr-field-error"},
+		"/create/templates/default/deps?submitted=0&p.kind=database&p.engine=mysql": {"Review and create", "mysql"},
 	} {
 		body := page(path)
 		for _, w := range wants {
@@ -184,6 +210,9 @@ scaffolder:
 				t.Errorf("GET %s lacks %s", path, w)
 			}
 		}
+	}
+	if body := page("/create/templates/default/deps?at=0&p.kind=none"); strings.Contains(body, `name="p.engine"`) {
+		t.Error("a dependency's field shows for a value that does not select its branch")
 	}
 	form := url.Values{"templateRef": {"template:default/pushed"}, "values": {`{"name":"page-svc"}`}}
 	req, _ = http.NewRequest("POST", base+"/api/app/scaffolder/tasks", strings.NewReader(form.Encode()))

@@ -189,7 +189,68 @@ type field struct {
 	schema map[string]any
 }
 
-func properties(schema map[string]any) []field {
+// properties are the fields of a step: its properties, then those that its
+// dependencies add for the values given so far (a oneOf branch whose enum holds the
+// value, or a schema dependency), as react-jsonschema-form shows them.
+func properties(schema map[string]any, vals ...map[string]any) []field {
+	out := ownProperties(schema)
+	seen := map[string]bool{}
+	for _, f := range out {
+		seen[f.name] = true
+	}
+	deps, _ := schema["dependencies"].(map[string]any)
+	names := make([]string, 0, len(deps))
+	for n := range deps {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var v map[string]any
+	if len(vals) > 0 {
+		v = vals[0]
+	}
+	for _, n := range names {
+		dep, ok := deps[n].(map[string]any)
+		if !ok {
+			continue // a list of required names adds no field
+		}
+		branches := []map[string]any{dep}
+		if one, ok := dep["oneOf"].([]any); ok {
+			branches = nil
+			for _, b := range one {
+				bm, _ := b.(map[string]any)
+				bp, _ := bm["properties"].(map[string]any)
+				cond, _ := bp[n].(map[string]any)
+				// Without values (reading the query), every branch's fields count.
+				if enum, ok := cond["enum"].([]any); ok && v != nil && !containsValue(enum, v[n]) {
+					continue
+				}
+				branches = append(branches, bm)
+			}
+		} else if v != nil && v[n] == nil {
+			continue
+		}
+		for _, b := range branches {
+			for _, f := range ownProperties(b) {
+				if !seen[f.name] {
+					seen[f.name] = true
+					out = append(out, f)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func containsValue(l []any, v any) bool {
+	for _, x := range l {
+		if formValue(x) == formValue(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func ownProperties(schema map[string]any) []field {
 	props, _ := schema["properties"].(map[string]any)
 	order, _ := schema["ui:order"].([]any)
 	var out []field
@@ -397,7 +458,7 @@ func templatePage(ctx context.Context, sc Scaffolder, cat CatalogSource, rc *ext
 		if i == at {
 			continue
 		}
-		for _, f := range properties(other.Schema) {
+		for _, f := range properties(other.Schema, vals) {
 			if v, ok := vals[f.name]; ok {
 				form.Fields = append(form.Fields, ui.Field{Name: "p." + f.name, Kind: ui.FieldHidden, Value: formValue(v)})
 			}
@@ -412,7 +473,7 @@ func templatePage(ctx context.Context, sc Scaffolder, cat CatalogSource, rc *ext
 			}
 		}
 	}
-	for _, f := range properties(st.Schema) {
+	for _, f := range properties(st.Schema, vals) {
 		form.Fields = append(form.Fields, inputs(ctx, cat, f, vals[f.name], required[f.name], errs[f.name], q)...)
 	}
 	card := ui.Node{Type: ui.TypeCard, Title: st.Title}
@@ -567,7 +628,7 @@ func repoInputs(f field, label string, q url.Values, errMsg string, opts map[str
 func review(t *TemplateForm, vals map[string]any, q url.Values, ref string) ui.Node {
 	var pairs []ui.Pair
 	for _, st := range t.Steps {
-		for _, f := range properties(st.Schema) {
+		for _, f := range properties(st.Schema, vals) {
 			v, ok := vals[f.name]
 			if !ok {
 				continue
