@@ -90,6 +90,15 @@ spec:
 `, gitHost),
 		"skeleton/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec:\n  type: service\n  owner: team-a\n  lifecycle: experimental\n",
 		"skeleton/README.md":         "# ${{ values.name }}\n",
+		"wait.yaml": `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: wait}
+spec:
+  owner: team-a
+  type: service
+  steps:
+    - {id: wait, action: debug:wait, input: {minutes: 5}}
+`,
 		"deps.yaml": `apiVersion: scaffolder.backstage.io/v1beta3
 kind: Template
 metadata: {name: deps}
@@ -131,7 +140,7 @@ backend:
       - {type: static, options: {token: %[2]s, subject: cli-tests}}
 catalog:
   rules: [{allow: [Template, Component, Location]}]
-  locations: [{type: file, target: ./template.yaml}, {type: file, target: ./deps.yaml}]
+  locations: [{type: file, target: ./template.yaml}, {type: file, target: ./deps.yaml}, {type: file, target: ./wait.yaml}]
 scaffolder:
   concurrentTasksLimit: 2
 `, gitHost, testToken, port)
@@ -239,6 +248,47 @@ scaffolder:
 		if !strings.Contains(taskPage, w) {
 			t.Errorf("task page lacks %s:\n%s", w, taskPage)
 		}
+	}
+
+	// The task page's Cancel button stops a running task.
+	post := func(path string, form url.Values) string {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", base)
+		resp, err := noRedirect.Do(bearer(req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 303 {
+			t.Fatalf("POST %s: %d", path, resp.StatusCode)
+		}
+		return resp.Header.Get("Location")
+	}
+	loc = post("/api/app/scaffolder/tasks", url.Values{"templateRef": {"template:default/wait"}, "values": {"{}"}})
+	for i := 0; ; i++ {
+		if strings.Contains(page(loc), "processing") {
+			break
+		} else if i > 200 {
+			t.Fatal("the wait task never ran")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if body := page(loc); !strings.Contains(body, `action="/api/app/scaffolder/cancel"`) {
+		t.Fatal("a running task's page offers no Cancel")
+	}
+	if back := post("/api/app/scaffolder/cancel", url.Values{"taskId": {strings.TrimPrefix(loc, "/create/tasks/")}}); back != loc {
+		t.Errorf("cancel sent the browser to %s", back)
+	}
+	for i := 0; ; i++ {
+		body := page(loc)
+		if strings.Contains(body, "cancelled") && !strings.Contains(body, `action="/api/app/scaffolder/cancel"`) {
+			break
+		} else if i > 200 {
+			t.Fatalf("the task was not cancelled:\n%s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 
 	// Without credentials the API refuses.

@@ -18,6 +18,10 @@ import (
 // page.
 const CreateTaskAction = "/api/app/scaffolder/tasks"
 
+// CancelTaskAction is the host route the task page's Cancel button posts to (the form
+// field taskId); it answers with a redirect to the task's page.
+const CancelTaskAction = "/api/app/scaffolder/cancel"
+
 // Scaffolder is what the /create pages need of the scaffolder, for the caller in ctx.
 type Scaffolder interface {
 	// Templates lists the templates the caller may read.
@@ -686,7 +690,8 @@ func taskPage(ctx context.Context, sc Scaffolder, rc *ext.RenderContext) (ui.Nod
 	head := []ui.Node{ui.Badge(t.Status, statusTone(t.Status))}
 	done := t.Status == "completed" || t.Status == "failed" || t.Status == "cancelled"
 	if !done {
-		head = append(head, ui.Node{Type: ui.TypeButton, Text: "Refresh", Href: "/create/tasks/" + url.PathEscape(t.ID)})
+		head = append(head, ui.Node{Type: ui.TypeButton, Text: "Refresh", Href: "/create/tasks/" + url.PathEscape(t.ID)},
+			ui.Action("Cancel", CancelTaskAction, "taskId", t.ID))
 	}
 	page.Children = append(page.Children, ui.Node{Type: ui.TypeGroup, Children: head})
 	if t.Error != "" {

@@ -71,6 +71,7 @@ func (s *Server) mountScaffolder(h http.Handler) {
 	s.app.All(scaffolderPrefix, handler)
 	s.app.All(scaffolderPrefix+"/*", handler)
 	s.mountCreateAction(h)
+	s.mountCancelAction(h)
 }
 
 // bufferWriter is an http.ResponseWriter that keeps the answer.
@@ -156,5 +157,45 @@ func (s *Server) mountCreateAction(h http.Handler) {
 		}
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Redirect("/create/tasks/"+url.PathEscape(created.ID), fiber.StatusSeeOther)
+	})
+}
+
+// mountCancelAction serves the task page's Cancel button: it cancels the task through
+// the scaffolder's API, as the caller, and sends the browser back to the task's page.
+func (s *Server) mountCancelAction(h http.Handler) {
+	s.app.Post(frontend.CancelTaskAction, func(c *fiber.Ctx) error {
+		if !s.sameOrigin(c) {
+			msg := "This form may be posted only from the portal's own pages"
+			s.refused(c, principal(c), 403, msg)
+			return writeError(c, 403, "NotAllowedError", msg)
+		}
+		if !s.requireCaller(c, "scaffolder") {
+			return nil
+		}
+		body, err := readBody(c, formBodyLimit)
+		if err != nil {
+			return writeError(c, 413, "PayloadTooLargeError", "the form is over its limit")
+		}
+		form, err := url.ParseQuery(string(body))
+		id := form.Get("taskId")
+		if err != nil || id == "" {
+			return writeError(c, 400, "InputError", "the form needs taskId")
+		}
+		req, err := http.NewRequestWithContext(c.UserContext(), "POST", scaffolderPrefix+"/v2/tasks/"+url.PathEscape(id)+"/cancel", nil)
+		if err != nil {
+			return writeError(c, 400, "InputError", err.Error())
+		}
+		rec := &bufferWriter{hdr: http.Header{}, status: 200}
+		h.ServeHTTP(rec, req)
+		if rec.status != http.StatusOK {
+			for k, vs := range rec.hdr {
+				for _, v := range vs {
+					c.Response().Header.Add(k, v)
+				}
+			}
+			return c.Status(rec.status).Send(rec.buf.Bytes())
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Redirect("/create/tasks/"+url.PathEscape(id), fiber.StatusSeeOther)
 	})
 }
