@@ -132,3 +132,31 @@ func (c createPages) Task(ctx context.Context, id string) (*frontend.TaskView, e
 	}
 	return v, nil
 }
+
+func (c createPages) Tasks(ctx context.Context, createdBy string) ([]frontend.TaskView, error) {
+	if err := c.s.MayRead(ctx); err != nil {
+		return nil, err
+	}
+	o := scaffolder.ListOptions{Order: "createdAt", Desc: true, Limit: 200}
+	if createdBy != "" {
+		o.CreatedBy = []string{createdBy}
+	}
+	ts, _, err := c.s.List(o)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]frontend.TaskView, len(ts))
+	for i, t := range ts {
+		out[i] = frontend.TaskView{ID: t.ID, Status: t.Status, TemplateRef: t.Spec.TemplateInfo.EntityRef, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt.Format("2006-01-02 15:04:05Z")}
+	}
+	return out, nil
+}
+
+func (c createPages) Actions(context.Context) ([]frontend.ActionInfo, error) {
+	acts := c.s.Actions().List()
+	out := make([]frontend.ActionInfo, len(acts))
+	for i, a := range acts {
+		out[i] = frontend.ActionInfo{ID: a.ID, Description: a.Description, Plugin: a.Plugin, Input: a.Schema.Input, Output: a.Schema.Output}
+	}
+	return out, nil
+}

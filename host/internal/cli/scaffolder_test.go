@@ -220,6 +220,14 @@ scaffolder:
 			}
 		}
 	}
+	for path, w := range map[string]string{
+		"/create/tasks?owner=all": `href="/create/tasks/` + created.ID + `"`,
+		"/create/actions":         "publish:github",
+	} {
+		if body := page(path); !strings.Contains(body, w) {
+			t.Errorf("GET %s lacks %s", path, w)
+		}
+	}
 	if body := page("/create/templates/default/deps?at=0&p.kind=none"); strings.Contains(body, `name="p.engine"`) {
 		t.Error("a dependency's field shows for a value that does not select its branch")
 	}

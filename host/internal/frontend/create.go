@@ -11,6 +11,7 @@ import (
 
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
 	"greenroom.dev/greenroom/host/internal/frontend/ui"
+	"greenroom.dev/greenroom/host/internal/identity"
 )
 
 // CreateTaskAction is the host route the template form's Create button posts to (the
@@ -34,6 +35,18 @@ type Scaffolder interface {
 	CheckStep(ctx context.Context, ref string, step int, values map[string]any) (map[string]string, error)
 	// Task returns a task as its page shows it, or nil when there is none.
 	Task(ctx context.Context, id string) (*TaskView, error)
+	// Tasks lists the tasks the caller may read, newest first (without their logs);
+	// with createdBy, only that user's.
+	Tasks(ctx context.Context, createdBy string) ([]TaskView, error)
+	// Actions lists the actions templates may use, built-in and from plugins.
+	Actions(ctx context.Context) ([]ActionInfo, error)
+}
+
+// ActionInfo is an action as the actions page shows it.
+type ActionInfo struct {
+	ID, Description, Plugin string
+	// Input and Output are JSON Schemas.
+	Input, Output map[string]any
 }
 
 // TemplateCard is a template as the list shows it.
@@ -108,7 +121,15 @@ func createPages(opts Options) []ext.Extension {
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return taskPage(ctx, sc, rc) }), nil
 	})
 	task.ConfigSchema = nil
-	return []ext.Extension{trusted(list), trusted(form), trusted(task), NavItem("nav-item:create", "Create", "/create")}
+	tasks := Page("page:scaffolder/tasks", "/create/tasks", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return taskList(ctx, sc, rc) }), nil
+	})
+	tasks.ConfigSchema = nil
+	actions := Page("page:scaffolder/actions", "/create/actions", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(ctx context.Context, _ *ext.RenderContext) (ui.Node, error) { return actionList(ctx, sc) }), nil
+	})
+	actions.ConfigSchema = nil
+	return []ext.Extension{trusted(list), trusted(form), trusted(task), trusted(tasks), trusted(actions), NavItem("nav-item:create", "Create", "/create")}
 }
 
 func templateList(ctx context.Context, sc Scaffolder, rc *ext.RenderContext) (ui.Node, error) {
@@ -147,7 +168,9 @@ func templateList(ctx context.Context, sc Scaffolder, rc *ext.RenderContext) (ui
 		{Name: "tag", Label: "Tag", Kind: ui.FieldSelect, Value: tag, Options: options(tags, "All tags")},
 		{Name: "owner", Label: "Owner", Kind: ui.FieldSelect, Value: owner, Options: options(owners, "All owners")},
 	}}
-	page := ui.Node{Type: ui.TypePage, Title: "Create a new component", Subtitle: "Create new software components using standard templates in your organization", Children: []ui.Node{filters}}
+	page := ui.Node{Type: ui.TypePage, Title: "Create a new component", Subtitle: "Create new software components using standard templates in your organization", Children: []ui.Node{
+		{Type: ui.TypeGroup, Children: []ui.Node{ui.Link("Task list", "/create/tasks"), ui.Link("Installed actions", "/create/actions")}},
+		filters}}
 	if len(shown) == 0 {
 		page.Children = append(page.Children, ui.Node{Type: ui.TypeEmpty, Title: "No templates found", Text: "Add Template entities (scaffolder.backstage.io/v1beta3) to the catalog, or change the filters."})
 		return page, nil
@@ -724,5 +747,83 @@ func taskPage(ctx context.Context, sc Scaffolder, rc *ext.RenderContext) (ui.Nod
 		page.Children = append(page.Children, out)
 	}
 	page.Children = append(page.Children, ui.Node{Type: ui.TypeCard, Title: "Log", Children: []ui.Node{{Type: ui.TypeCode, Text: strings.Join(t.Log, "\n")}}})
+	return page, nil
+}
+
+func taskList(ctx context.Context, sc Scaffolder, rc *ext.RenderContext) (ui.Node, error) {
+	owner := rc.Query.Get("owner")
+	createdBy := ""
+	if owner != "all" {
+		createdBy = identity.From(ctx).UserEntityRef
+	}
+	tasks, err := sc.Tasks(ctx, createdBy)
+	if err != nil {
+		return ui.Node{}, err
+	}
+	page := ui.Node{Type: ui.TypePage, Title: "Task list", Subtitle: "The templates run in this portal", Children: []ui.Node{
+		{Type: ui.TypeForm, Action: "/create/tasks", Submit: "Show", Fields: []ui.Field{{Name: "owner", Label: "Tasks", Kind: ui.FieldSelect, Value: owner,
+			Options: []ui.Option{{Value: "", Label: "Owned"}, {Value: "all", Label: "All"}}}}},
+	}}
+	if len(tasks) == 0 {
+		page.Children = append(page.Children, ui.Node{Type: ui.TypeEmpty, Title: "No tasks", Children: []ui.Node{ui.Link("Create something", "/create")}})
+		return page, nil
+	}
+	rows := make([][]ui.Node, 0, len(tasks))
+	for _, t := range tasks {
+		rows = append(rows, []ui.Node{ui.Link(t.ID, "/create/tasks/"+url.PathEscape(t.ID)), ui.Text(humanizeRef(t.TemplateRef, "template")),
+			ui.Text(t.CreatedAt), ui.Text(t.CreatedBy), ui.Badge(t.Status, statusTone(t.Status))})
+	}
+	page.Children = append(page.Children, ui.Node{Type: ui.TypeTable, Columns: []string{"Task", "Template", "Created", "Owner", "Status"}, Rows: rows})
+	return page, nil
+}
+
+func actionList(ctx context.Context, sc Scaffolder) (ui.Node, error) {
+	acts, err := sc.Actions(ctx)
+	if err != nil {
+		return ui.Node{}, err
+	}
+	page := ui.Node{Type: ui.TypePage, Title: "Installed actions", Subtitle: "The actions a template's steps can run"}
+	for _, a := range acts {
+		card := ui.Node{Type: ui.TypeCard, Title: a.ID}
+		if a.Description != "" {
+			card.Children = append(card.Children, ui.Text(a.Description))
+		}
+		if a.Plugin != "" {
+			card.Children = append(card.Children, ui.Node{Type: ui.TypeGroup, Children: []ui.Node{ui.Badge("plugin "+a.Plugin, ui.ToneInfo)}})
+		}
+		for _, sch := range []struct {
+			title string
+			s     map[string]any
+		}{{"Input", a.Input}, {"Output", a.Output}} {
+			props, _ := sch.s["properties"].(map[string]any)
+			if len(props) == 0 {
+				continue
+			}
+			req := map[string]bool{}
+			if r, ok := sch.s["required"].([]any); ok {
+				for _, x := range r {
+					if n, ok := x.(string); ok {
+						req[n] = true
+					}
+				}
+			}
+			names := make([]string, 0, len(props))
+			for n := range props {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			rows := make([][]ui.Node, 0, len(names))
+			for _, n := range names {
+				p, _ := props[n].(map[string]any)
+				name := n
+				if req[n] {
+					name += " *"
+				}
+				rows = append(rows, []ui.Node{ui.Text(name), ui.Text(str(p, "title")), ui.Text(formValue(p["type"]))})
+			}
+			card.Children = append(card.Children, ui.Node{Type: ui.TypeTable, Columns: []string{sch.title, "Title", "Type"}, Rows: rows})
+		}
+		page.Children = append(page.Children, card)
+	}
 	return page, nil
 }
