@@ -90,8 +90,10 @@ func New(o Options) *Engine {
 	cfg.KeepTrailingNewline = true
 	filters := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(builtins.Filters)
 	own := map[string]exec.FilterFunction{
-		"__str": strFilter,
-		"dump":  dumpFilter,
+		"__str":  strFilter,
+		"dump":   dumpFilter,
+		"string": strFilter,
+		"nl2br":  nl2brFilter,
 	}
 	if o.Cookiecutter {
 		own["jsonify"] = dumpFilter
@@ -129,6 +131,7 @@ const budgetKey = "__greenroom_budget"
 type budget struct{ left atomic.Int64 }
 
 func (e *Engine) parse(src string) (*exec.Template, error) {
+	src = jsEquality(src, e.cfg)
 	loader, err := loaders.NewMemoryLoader(map[string]string{"/template": src})
 	if err != nil {
 		return nil, err
@@ -137,10 +140,42 @@ func (e *Engine) parse(src string) (*exec.Template, error) {
 	if err != nil {
 		return nil, cleanError(err, src)
 	}
-	if err := rewrite(t.Root()); err != nil {
+	if err := rewrite(t.Root(), e.env.Filters); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// jsEquality turns JavaScript's === and !== (which Nunjucks accepts) into == and != inside
+// the template's tags; the text around them is left alone.
+func jsEquality(src string, cfg *config.Config) string {
+	if !strings.Contains(src, "==") {
+		return src
+	}
+	var b strings.Builder
+	rest := src
+	for {
+		i := strings.Index(rest, cfg.VariableStartString)
+		j := strings.Index(rest, cfg.BlockStartString)
+		start, end := i, cfg.VariableEndString
+		if i < 0 || (j >= 0 && j < i) {
+			start, end = j, cfg.BlockEndString
+		}
+		if start < 0 {
+			b.WriteString(rest)
+			return b.String()
+		}
+		k := strings.Index(rest[start:], end)
+		if k < 0 {
+			b.WriteString(rest)
+			return b.String()
+		}
+		tag := rest[start : start+k+len(end)]
+		tag = strings.ReplaceAll(strings.ReplaceAll(tag, "!==", "!="), "===", "==")
+		b.WriteString(rest[:start])
+		b.WriteString(tag)
+		rest = rest[start+k+len(end):]
+	}
 }
 
 // Template is a parsed template, to render many times.
@@ -255,7 +290,7 @@ func (c *capped) WriteString(s string) (int, error) {
 // rewrite wraps every printed expression in the __str filter, and refuses recursive
 // loops. It walks the tree by reflection, because control structures keep their
 // bodies in fields of their own types.
-func rewrite(root *nodes.Template) error {
+func rewrite(root *nodes.Template, filters *exec.FilterSet) error {
 	seen := map[uintptr]bool{}
 	var walk func(v reflect.Value) error
 	walk = func(v reflect.Value) error {
@@ -269,7 +304,21 @@ func rewrite(root *nodes.Template) error {
 				return nil
 			}
 			seen[v.Pointer()] = true
+			if fc, ok := v.Interface().(*nodes.FilterCall); ok && !filters.Exists(fc.Name) {
+				line := 0
+				if fc.Token != nil {
+					line = fc.Token.Line
+				}
+				return fmt.Errorf("line %d: there is no filter %q", line, fc.Name)
+			}
 			if o, ok := v.Interface().(*nodes.Output); ok {
+				for _, x := range []nodes.Expression{o.Expression, o.Condition, o.Alternative} {
+					if x != nil {
+						if err := walk(reflect.ValueOf(x)); err != nil {
+							return err
+						}
+					}
+				}
 				o.Expression = wrap(o.Expression, o)
 				if o.Alternative != nil {
 					o.Alternative = wrap(o.Alternative, o)
@@ -366,6 +415,16 @@ func jsNumber(f float64) string {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// nl2brFilter is Nunjucks' nl2br: each line break becomes <br />.
+func nl2brFilter(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	s := JSString(Plain(in))
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "<br />\n")
+	return exec.AsValue(s)
 }
 
 // dumpFilter is Nunjucks' dump: JSON.stringify, with an optional indent.

@@ -36,6 +36,11 @@ func TestRender(t *testing.T) {
 		{"line\n", "line\n"},
 		{"{% raw %}${{ kept }}{% endraw %}", "${{ kept }}"},
 		{"{{ not.rendered }}", "{{ not.rendered }}"},
+		{"${{ 'yes' if parameters.name === 'my-svc' else 'no' }} ${{ 'yes' if parameters.name !== 'my-svc' else 'no' }} a === b", "yes no a === b"},
+		{"{% if parameters.n === 3 %}three{% endif %}", "three"},
+		{"${{ parameters.flag | string }}", "true"},
+		{"${{ 'a\nb' | nl2br }}", "a<br />\nb"},
+		{"{% for k, v in parameters.obj %}${{ k }}=${{ v }};{% endfor %}", "a=1;"},
 	}
 	for _, tt := range tests {
 		got, err := e.Render(tt.src, scope())
@@ -110,7 +115,8 @@ func TestSandbox(t *testing.T) {
 		{`{% for x in [1] recursive %}${{ loop(x) }}{% endfor %}`, "recursive"},
 		{`{% for i in range(100000000) %}{% endfor %}`, "range"},
 		{`{% for i in range(1000) %}0123456789{% endfor %}`, "over 1024 bytes"},
-		{`${{ parameters.name | nosuchfilter }}`, "nosuchfilter"},
+		{`${{ parameters.name | nosuchfilter }}`, `line 1: there is no filter "nosuchfilter"`},
+		{`{% if parameters.name | nosuch %}x{% endif %}`, `there is no filter "nosuch"`},
 		{`${{ parameters.name `, "expected"},
 	}
 	for _, tt := range tests {
