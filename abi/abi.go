@@ -31,6 +31,8 @@ const (
 	ExportExtension = "gr_extension"
 	ExportRender    = "gr_render"
 	ExportInit      = "_initialize"
+	// ExportAction runs one of the manifest's scaffolder actions.
+	ExportAction = "gr_action"
 )
 
 // ConfigKeyAll is the config_get key that returns the plugin's whole config as JSON.
@@ -48,10 +50,13 @@ const (
 	CapPermission = "permission"
 	// CapFiles gives a plugin its own files (files_*), isolated and under a quota.
 	CapFiles = "files"
+	// CapWorkspace lets a plugin's scaffolder actions read, write and list the files of
+	// the task's workspace, and nothing outside it.
+	CapWorkspace = "workspace"
 )
 
 // Capabilities lists every capability name the host knows.
-var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles}
+var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles, CapWorkspace}
 
 // Always marks a host function that needs no grant.
 const Always = ""
@@ -78,6 +83,9 @@ var HostFunctions = map[string]string{
 	"files_write":          CapFiles,
 	"files_list":           CapFiles,
 	"files_delete":         CapFiles,
+	"workspace_read":       CapWorkspace,
+	"workspace_write":      CapWorkspace,
+	"workspace_list":       CapWorkspace,
 }
 
 // ExtismFunctions lists the extism:host/env imports the host provides.

@@ -66,6 +66,13 @@ var golden = map[string]struct {
 	"files-list-result.json":           {"files-list-result", func() any { return new(abi.FilesListResult) }},
 	"files-delete.json":                {"files-delete", func() any { return new(abi.FilesDeleteRequest) }},
 	"files-delete-result.json":         {"files-delete-result", func() any { return new(abi.FilesDeleteResult) }},
+	"action-request.json":              {"action-request", func() any { return new(abi.ActionRequest) }},
+	"action-result.json":               {"action-result", func() any { return new(abi.ActionResult) }},
+	"workspace-read.json":              {"workspace-read", func() any { return new(abi.WorkspaceReadRequest) }},
+	"workspace-read-result.json":       {"workspace-read-result", func() any { return new(abi.WorkspaceReadResult) }},
+	"workspace-write.json":             {"workspace-write", func() any { return new(abi.WorkspaceWriteRequest) }},
+	"workspace-list.json":              {"workspace-list", func() any { return new(abi.WorkspaceListRequest) }},
+	"workspace-list-result.json":       {"workspace-list-result", func() any { return new(abi.WorkspaceListResult) }},
 }
 
 func compiler(t *testing.T) *jsonschema.Compiler {

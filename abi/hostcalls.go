@@ -142,3 +142,33 @@ type PermissionAuthorizeResult struct {
 	ResourceType string          `json:"resourceType,omitempty"`
 	Conditions   json.RawMessage `json:"conditions,omitempty"`
 }
+
+// WorkspaceReadRequest is workspace_read's request: a file of the task's workspace, by a
+// path relative to it (no `..`, not absolute, no symbolic link out).
+type WorkspaceReadRequest struct {
+	Path string `json:"path"`
+}
+
+// WorkspaceReadResult is the file's content.
+type WorkspaceReadResult struct {
+	Content []byte `json:"content"`
+}
+
+// WorkspaceWriteRequest is workspace_write's request: write Content to Path (relative
+// to the workspace), creating its directories.
+type WorkspaceWriteRequest struct {
+	Path       string `json:"path"`
+	Content    []byte `json:"content"`
+	Executable bool   `json:"executable,omitempty"`
+}
+
+// WorkspaceListRequest is workspace_list's request: the files below Path ("" or "."
+// for the whole workspace).
+type WorkspaceListRequest struct {
+	Path string `json:"path,omitempty"`
+}
+
+// WorkspaceListResult lists files by their paths relative to the workspace.
+type WorkspaceListResult struct {
+	Files []string `json:"files"`
+}

@@ -27,6 +27,24 @@ type Manifest struct {
 	// OpenAPI is an OpenAPI 3 document of the plugin's routes, which the host serves at
 	// /api/<id>/openapi.json (SPEC.md section 5).
 	OpenAPI json.RawMessage `json:"openapi,omitempty"`
+	// Actions are scaffolder actions the plugin runs (export gr_action), listed with
+	// the built-ins by GET /api/scaffolder/v2/actions.
+	Actions []Action `json:"actions,omitempty"`
+}
+
+// Action is a scaffolder action a plugin declares: its id (Backstage's
+// <namespace>:<name>, such as acme:hello), what it does, and the JSON Schemas of its
+// input and output.
+type Action struct {
+	ID          string       `json:"id"`
+	Description string       `json:"description,omitempty"`
+	Schema      ActionSchema `json:"schema,omitempty"`
+}
+
+// ActionSchema holds an action's input and output JSON Schemas.
+type ActionSchema struct {
+	Input  json.RawMessage `json:"input,omitempty"`
+	Output json.RawMessage `json:"output,omitempty"`
 }
 
 // Route is an HTTP route served under /api/<id>.
@@ -77,6 +95,8 @@ var (
 	segmentParam = regexp.MustCompile(`^:[A-Za-z_][A-Za-z0-9_]*$`)
 	// permissionName is a Backstage permission name: dot-separated words.
 	permissionName = regexp.MustCompile(`^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$`)
+	// actionID is a scaffolder action id: words joined by colons.
+	actionID = regexp.MustCompile(`^[a-z][a-z0-9-]*(:[a-z0-9][a-z0-9-]*)+$`)
 )
 
 // ValidID reports whether id is a valid plugin id.
@@ -175,6 +195,31 @@ func (m *Manifest) Validate() error {
 			return fmt.Errorf("manifest: permissions[%d]: %q declared twice", i, p.Name)
 		}
 		perms[p.Name] = true
+	}
+	acts := map[string]bool{}
+	for i, a := range m.Actions {
+		if !actionID.MatchString(a.ID) {
+			return fmt.Errorf("manifest: actions[%d].id %q must be lower-case words joined by colons, such as %s:create", i, a.ID, m.ID)
+		}
+		if acts[a.ID] {
+			return fmt.Errorf("manifest: actions[%d]: %q declared twice", i, a.ID)
+		}
+		acts[a.ID] = true
+		for _, sch := range []struct {
+			name string
+			raw  json.RawMessage
+		}{{"input", a.Schema.Input}, {"output", a.Schema.Output}} {
+			if len(sch.raw) == 0 {
+				continue
+			}
+			var v any
+			if err := json.Unmarshal(sch.raw, &v); err != nil {
+				return fmt.Errorf("manifest: actions[%d].schema.%s: %w", i, sch.name, err)
+			}
+			if _, ok := v.(map[string]any); !ok {
+				return fmt.Errorf("manifest: actions[%d].schema.%s must be a JSON Schema object", i, sch.name)
+			}
+		}
 	}
 	if len(m.ConfigSchema) > 0 {
 		var v any

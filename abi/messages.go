@@ -239,6 +239,28 @@ type TaskRequest struct {
 	ScheduledAt string `json:"scheduledAt"`
 }
 
+// ActionRequest is the input of gr_action: run the manifest's action Action with Input
+// (rendered, and checked against the action's input schema) in task TaskID, whose
+// workspace the workspace_* functions reach during the call.
+type ActionRequest struct {
+	Action      string         `json:"action"`
+	Input       map[string]any `json:"input"`
+	TaskID      string         `json:"taskId"`
+	TemplateRef string         `json:"templateRef,omitempty"`
+	// User is the entity ref of the user who created the task.
+	User string `json:"user,omitempty"`
+	// DryRun is true in a dry-run: the action must have no effect outside the
+	// workspace.
+	DryRun bool `json:"dryRun,omitempty"`
+}
+
+// ActionResult is the output of gr_action: the step's outputs and lines for the
+// task's log.
+type ActionResult struct {
+	Output map[string]any `json:"output,omitempty"`
+	Log    []string       `json:"log,omitempty"`
+}
+
 // KVGetRequest and friends are the kv_* requests.
 type KVGetRequest struct {
 	Key string `json:"key"`

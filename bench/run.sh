@@ -54,6 +54,9 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## Frontend rendering (entity page with 5 Wasm cards; catalog index over 100k entities)"
 	go test -run '^$' -bench . -benchmem ./host/internal/frontend/...
 	go test -run '^$' -bench BenchmarkCatalogIndex100k -benchtime 30x -timeout 30m ./host/internal/cli/
+	echo
+	echo "## Scaffolder (dry-run of a 50-file fetch:template, goal p50 <= 30 ms; 20 tasks queued at once, concurrencyLimit 4)"
+	go test -run '^$' -bench 'BenchmarkDryRun50|BenchmarkTasks20' -benchmem ./host/internal/scaffolder/
 } 2>&1 | tee "$tmp"
 mv "$tmp" "$out"
 trap - EXIT

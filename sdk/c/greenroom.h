@@ -99,6 +99,9 @@ GR_IMPORT("greenroom:host/v1", "files_read") extern gr_handle gr_files_read(gr_h
 GR_IMPORT("greenroom:host/v1", "files_write") extern gr_handle gr_files_write(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "files_list") extern gr_handle gr_files_list(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "files_delete") extern gr_handle gr_files_delete(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "workspace_read") extern gr_handle gr_workspace_read(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "workspace_write") extern gr_handle gr_workspace_write(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "workspace_list") extern gr_handle gr_workspace_list(gr_handle req);
 
 /* ---- freestanding memory functions ---- */
 

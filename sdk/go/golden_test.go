@@ -86,6 +86,18 @@ func goldenType(name string) any {
 		return new(authorizeRequest)
 	case name == "permission-authorize-result.json":
 		return new(Decision)
+	case name == "action-request.json":
+		return new(ActionRequest)
+	case name == "action-result.json":
+		return new(ActionResult)
+	case name == "workspace-read.json", name == "workspace-list.json":
+		return new(workspacePath)
+	case name == "workspace-read-result.json":
+		return new(workspaceContent)
+	case name == "workspace-write.json":
+		return new(workspaceFile)
+	case name == "workspace-list-result.json":
+		return new(workspaceFiles)
 	}
 	return nil
 }

@@ -347,7 +347,10 @@ func importProxyFetch(uint64) uint64    { panic("greenroom: host import called o
 func importPermissionAuthorize(uint64) uint64 {
 	panic("greenroom: host import called outside WebAssembly")
 }
-func importFilesRead(uint64) uint64   { panic("greenroom: host import called outside WebAssembly") }
-func importFilesWrite(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }
-func importFilesList(uint64) uint64   { panic("greenroom: host import called outside WebAssembly") }
-func importFilesDelete(uint64) uint64 { panic("greenroom: host import called outside WebAssembly") }
+func importFilesRead(uint64) uint64      { panic("greenroom: host import called outside WebAssembly") }
+func importFilesWrite(uint64) uint64     { panic("greenroom: host import called outside WebAssembly") }
+func importFilesList(uint64) uint64      { panic("greenroom: host import called outside WebAssembly") }
+func importFilesDelete(uint64) uint64    { panic("greenroom: host import called outside WebAssembly") }
+func importWorkspaceRead(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }
+func importWorkspaceWrite(uint64) uint64 { panic("greenroom: host import called outside WebAssembly") }
+func importWorkspaceList(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }

@@ -106,6 +106,15 @@ func importFilesList(req uint64) uint64
 //go:wasmimport greenroom:host/v1 files_delete
 func importFilesDelete(req uint64) uint64
 
+//go:wasmimport greenroom:host/v1 workspace_read
+func importWorkspaceRead(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 workspace_write
+func importWorkspaceWrite(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 workspace_list
+func importWorkspaceList(req uint64) uint64
+
 // wasmHost is the backend inside WebAssembly.
 type wasmHost struct{}
 

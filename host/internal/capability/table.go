@@ -82,6 +82,15 @@ var Functions = []Func{
 	Define("files_delete", abi.CapFiles,
 		`{"path"}`, `{"removed"}`,
 		func(r *abi.FilesDeleteRequest) string { return r.Path }, filesDelete),
+	Define("workspace_read", abi.CapWorkspace,
+		`{"path"}`, `{"content": base64}`,
+		func(r *abi.WorkspaceReadRequest) string { return r.Path }, workspaceRead),
+	Define("workspace_write", abi.CapWorkspace,
+		`{"path","content": base64,"executable"}`, `{}`,
+		func(r *abi.WorkspaceWriteRequest) string { return r.Path }, workspaceWrite),
+	Define("workspace_list", abi.CapWorkspace,
+		`{"path"}`, `{"files": [...]}`,
+		func(r *abi.WorkspaceListRequest) string { return r.Path }, workspaceList),
 }
 
 // filesWriteTarget names files_write's files for the audit log: the directory it

@@ -44,7 +44,9 @@ func (h *host) parts() []part {
 		{"audit log", lifecycle.Funcs{StartFunc: h.startAudit, StopFunc: h.stopAudit}},
 		{"auth", lifecycle.Funcs{StartFunc: h.startAuth}},
 		{"permissions", lifecycle.Funcs{StartFunc: h.startPermissions}},
+		{"scaffolder", lifecycle.Funcs{StartFunc: h.startScaffolder}},
 		{"plugins", lifecycle.Funcs{StartFunc: h.startPlugins, StopFunc: h.stopPlugins}},
+		{"scaffolder workers", lifecycle.Funcs{StartFunc: h.startScaffolderWorkers, StopFunc: h.stopScaffolder}},
 		{"app", lifecycle.Funcs{StartFunc: h.startApp}},
 		{"catalog processing", lifecycle.Runner(h.runCatalog, h.catalogStopped)},
 		{"server", lifecycle.Funcs{StartFunc: h.startServer, StopFunc: h.stopServer}},
@@ -159,6 +161,9 @@ func (h *host) startPlugins(ctx context.Context) error {
 	if err := h.plugins.Apply(ctx, h.cfg); err != nil {
 		return asUsage(err)
 	}
+	if err := h.syncActions(h.plugins.Plugins()); err != nil {
+		return asUsage(err)
+	}
 	// The policy may name the permissions the plugins declare.
 	if err := h.permissions.Configure(h.cfg.Permission, h.cfg.Dir(), pluginPermissions(h.plugins.Plugins())...); err != nil {
 		return asUsage(err)
@@ -215,7 +220,8 @@ func (h *host) startServer(context.Context) error {
 		Reload: func(ctx context.Context) error {
 			return h.reload(ctx, h.files, h.env)
 		},
-		Audit: auditAPI,
+		Audit:      auditAPI,
+		Scaffolder: h.scaffolder.Handler(),
 		Access: server.Access{
 			Authenticator:  h.auth,
 			SessionCookie:  auth.SessionCookie,

@@ -27,7 +27,7 @@ func TestREADMECommands(t *testing.T) {
 	work := t.TempDir()
 	copyTree(t, filepath.Join(root, "examples", "catalog"), filepath.Join(work, "examples", "catalog"))
 	plugintest.Copy(t, filepath.Join(root, "app-config.yaml"), filepath.Join(work, "app-config.yaml"))
-	for _, dir := range []string{"examples/hello-c", "examples/hello-assemblyscript"} {
+	for _, dir := range []string{"examples/hello-c", "examples/hello-assemblyscript", "examples/hello-action-c"} {
 		os.MkdirAll(filepath.Join(work, dir), 0o755)
 		id := filepath.Base(dir)
 		plugintest.Copy(t, filepath.Join(root, dir, id+".wasm"), filepath.Join(work, dir, id+".wasm"))

@@ -29,6 +29,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/scaffolder"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -293,6 +294,7 @@ type host struct {
 	// are linked to.
 	permissions *permission.Engine
 	services    *capability.Host
+	scaffolder  *scaffolder.Scaffolder
 	group       lifecycle.Group // the parts, started in order by start and stopped by stop
 
 	mu        sync.Mutex // serialises reloads
@@ -341,12 +343,17 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		}
 		pluginExts = append(pluginExts, es...)
 	}
+	var create frontend.Scaffolder
+	if h.scaffolder != nil {
+		create = createPages{h.scaffolder}
+	}
 	app, err := frontend.New(ctx, frontend.Options{
 		Catalog:    catalogSource{h.catalog, h.permissions},
 		SignIn:     h.signIn(cfg),
 		Authorizer: h,
 		Config:     exts,
 		Extensions: pluginExts,
+		Scaffolder: create,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app.extensions: %w", err)
@@ -405,6 +412,9 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 		// The new policy is swapped in only if it loads; the old one keeps deciding
 		// otherwise.
 		err = h.permissions.Configure(cfg.Permission, cfg.Dir(), pluginPermissions(next.Plugins())...)
+	}
+	if err == nil {
+		err = h.syncActions(next.Plugins())
 	}
 	if next != nil {
 		if err != nil {

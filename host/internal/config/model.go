@@ -18,6 +18,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/metrics"
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/proxy"
+	"greenroom.dev/greenroom/host/internal/scaffolder"
 	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/units"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -55,6 +56,10 @@ type Config struct {
 	// Metrics serves Prometheus metrics at /metrics (on backend.listen, or on a listener
 	// of its own).
 	Metrics metrics.Config `yaml:"metrics"`
+	// Scaffolder configures software templates (Backstage's scaffolder keys:
+	// concurrentTasksLimit, taskTimeout, defaultAuthor, defaultCommitMessage) and the
+	// limits on what a task fetches.
+	Scaffolder scaffolder.Config `yaml:"scaffolder"`
 
 	// Files are the config files this was loaded from, in order.
 	Files  []string `yaml:"-"`
@@ -206,7 +211,14 @@ type Grants struct {
 	// Files gives the plugin its own files (files_*), which no other plugin can reach,
 	// kept in the host's store under a quota.
 	Files *FilesGrant `yaml:"files"`
+	// Workspace lets the plugin's scaffolder actions read, write and list the files of
+	// the task they run in (workspace_read, workspace_write, workspace_list), and no
+	// other files.
+	Workspace *WorkspaceGrant `yaml:"workspace"`
 }
+
+// WorkspaceGrant is grants.workspace.
+type WorkspaceGrant struct{}
 
 // Has reports whether the capability is granted.
 func (g *Grants) Has(capability string) bool {
@@ -227,6 +239,8 @@ func (g *Grants) Has(capability string) bool {
 		return g.Permission != nil
 	case abi.CapFiles:
 		return g.Files != nil
+	case abi.CapWorkspace:
+		return g.Workspace != nil
 	}
 	return false
 }
@@ -345,6 +359,7 @@ func (c *Config) applyDefaults() {
 	}
 	c.Audit.ApplyDefaults()
 	c.Auth.ApplyDefaults()
+	c.Scaffolder.ApplyDefaults()
 	if c.Runtime.CompilationCache == "" {
 		c.Runtime.CompilationCache = DefaultWasmCache
 	}
@@ -447,6 +462,7 @@ func (c *Config) validate() Errors {
 	section([]string{"permission"}, c.Permission.Validate(c.Dir())...)
 	section([]string{"proxy"}, c.Proxy.Validate()...)
 	section([]string{"metrics"}, c.Metrics.Validate()...)
+	section([]string{"scaffolder"}, c.Scaffolder.Validate()...)
 	section([]string{"backend", "reading"}, integrations.Validate(c.Backend.Reading, c.Integrations)...)
 	if c.Backend.Database.Client != "bbolt" {
 		section([]string{"backend", "database", "client"}, fmt.Errorf("client %q is not supported; use bbolt", c.Backend.Database.Client))

@@ -13,10 +13,11 @@ import (
 // shell (app, app/layout with the header's account area, app/nav, app/routes),
 // page:home, page:catalog, page:catalog/entity, the entity cards
 // entity-card:catalog/about, /relations and /links, nav-item:home and
-// nav-item:catalog, page:signin and page:user-settings. opts.Catalog may be nil; the
-// catalog pages then say so.
+// nav-item:catalog, page:signin and page:user-settings; with opts.Scaffolder, the
+// /create pages (page:scaffolder, page:scaffolder/template, page:scaffolder/task) and
+// nav-item:create. opts.Catalog may be nil; the catalog pages then say so.
 func Builtins(opts Options) []ext.Extension {
-	return append(append(shell(opts), pages(opts)...), accountPages(opts)...)
+	return append(append(append(shell(opts), pages(opts)...), accountPages(opts)...), createPages(opts)...)
 }
 
 // Options configure an App.
@@ -34,6 +35,8 @@ type Options struct {
 	Extensions []ext.Extension
 	// Config is the operator's app.extensions.
 	Config ext.Extensions
+	// Scaffolder backs the /create pages; nil leaves them (and their nav item) out.
+	Scaffolder Scaffolder
 }
 
 // App is a resolved extension tree ready to render pages. It is safe for concurrent

@@ -243,6 +243,9 @@ func Check(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plu
 			return nil, fmt.Errorf("manifest: openapi: %w; fix the plugin's plugin.yaml and pack it again", err)
 		}
 	}
+	if len(man.Actions) > 0 && !mod.HasExport(abi.ExportAction) {
+		return nil, fmt.Errorf("the manifest declares scaffolder actions but the module does not export %s", abi.ExportAction)
+	}
 	cfgJSON, cfgMap, err := pluginConfig(man, entry)
 	if err != nil {
 		return nil, err

@@ -22,7 +22,7 @@ var layers = map[string]int{
 	"host/internal/units": 0, "host/internal/identity": 0, "host/internal/permission": 0, "host/internal/route": 0, "host/internal/lifecycle": 0, "host/internal/egress": 0,
 	"host/internal/wasmfile": 0, "host/internal/catalog/model": 0, "host/internal/frontend/ui": 0,
 	"host/internal/catalog/gen": 0, "host/internal/loadtest": 0, "host/internal/excerpt": 0, "host/internal/config/configdoc": 0,
-	"host/internal/requestid": 0, "host/internal/openapi": 0,
+	"host/internal/requestid": 0, "host/internal/openapi": 0, "host/internal/scaffolder/nunjucks": 0,
 
 	// 1: the domain: each part's own types and typed methods, knowing nothing of the
 	// config model, plugins, capabilities or HTTP serving.
@@ -33,7 +33,7 @@ var layers = map[string]int{
 	"host/internal/urlreader/gitlabreader": 1, "host/internal/urlreader/integrations": 1,
 	"host/internal/urlreader/catalogreader": 1, "host/internal/store": 1,
 	"host/internal/frontend": 1, "host/internal/frontend/wasmext": 1, "host/internal/catalog/api": 1,
-	"host/internal/auth": 1, "host/internal/metrics": 1,
+	"host/internal/auth": 1, "host/internal/metrics": 1, "host/internal/scaffolder": 1,
 
 	// 2: the config model, composed of the domain's config sections.
 	"host/internal/config": 2,
@@ -68,6 +68,7 @@ var sameLayer = map[string][]string{
 	"host/internal/pack":                    {},
 	"host/internal/permission":              {"host/internal/identity", "host/internal/lifecycle", "host/internal/units"},
 	"host/internal/catalog/model":           {"host/internal/excerpt"},
+	"host/internal/scaffolder":              {"host/internal/urlreader", "host/internal/urlreader/githubreader"},
 }
 
 // edges lists third-party packages that only one package (and its tests) may import:
@@ -93,6 +94,7 @@ var edges = map[string]string{
 	// The OpenAPI validator: test support only.
 	"github.com/pb33f/libopenapi":           "host/internal/openapitest",
 	"github.com/pb33f/libopenapi-validator": "host/internal/openapitest",
+	"github.com/nikolalohinski/gonja/v2":    "host/internal/scaffolder/nunjucks",
 }
 
 // TestLayers: every import of a package of the root module goes down a layer, and the

@@ -98,6 +98,8 @@ type Options struct {
 	// AccessLog, when set, gets one line per request (request ID, method, path, route
 	// template, status, duration, caller).
 	AccessLog *slog.Logger
+	// Scaffolder serves /api/scaffolder (software templates); nil leaves it out.
+	Scaffolder http.Handler
 }
 
 // Server serves the portal.
@@ -106,6 +108,10 @@ type Server struct {
 	opts     Options
 	log      *slog.Logger
 	draining atomic.Bool
+	// streams ends when the server shuts down, and with it every long-lived response
+	// (the scaffolder's event streams).
+	streams    context.Context
+	endStreams context.CancelFunc
 }
 
 // preReadLimit is the body size fasthttp reads before calling a handler; larger bodies
@@ -121,6 +127,7 @@ func New(opts Options) *Server {
 		opts.ReadTimeout = 30 * time.Second
 	}
 	s := &Server{opts: opts, log: opts.Logger}
+	s.streams, s.endStreams = context.WithCancel(context.Background())
 	s.app = fiber.New(fiber.Config{
 		AppName:               "greenroom",
 		DisableStartupMessage: true,
@@ -152,6 +159,9 @@ func New(opts Options) *Server {
 		s.mountProxy(opts.Proxy)
 	}
 	s.mountAdmin()
+	if opts.Scaffolder != nil {
+		s.mountScaffolder(opts.Scaffolder)
+	}
 	if opts.Audit != nil {
 		s.app.Get("/api/audit", func(c *fiber.Ctx) error {
 			if !s.requirePermission(c, "audit", permission.AuditRead) {
@@ -199,6 +209,7 @@ func (s *Server) Serve(ln net.Listener) error {
 // ctx's deadline.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
+	s.endStreams()
 	return s.app.ShutdownWithContext(ctx)
 }
 

@@ -91,6 +91,8 @@ type Plugin struct {
 	Permissions []abi.Permission `json:"permissions,omitempty"`
 	// Extensions are the manifest's frontend extensions, as it gives them.
 	Extensions json.RawMessage `json:"extensions,omitempty"`
+	// Actions are the scaffolder actions the plugin runs (export gr_action).
+	Actions []abi.Action `json:"actions,omitempty"`
 	// Problems are the reasons for Mismatch, one sentence each, with the fix.
 	Problems []string `json:"problems"`
 	// Warnings are worth a reviewer's look but are not mismatches.
@@ -312,6 +314,7 @@ func describe(p *Plugin, mod *wasmfile.Module, man *abi.Manifest, entry *config.
 		p.Routes = append(p.Routes, Route{Method: rt.Method, Path: "/api/" + p.ID + rt.Path, Anonymous: anon})
 	}
 	p.Permissions = man.Permissions
+	p.Actions = man.Actions
 	p.Imports = imports(mod)
 
 	c := &p.Capabilities
@@ -367,6 +370,9 @@ func describe(p *Plugin, mod *wasmfile.Module, man *abi.Manifest, entry *config.
 	}
 	if len(man.Tasks) > 0 && !mod.HasExport(abi.ExportTask) {
 		p.problem("refused at load: the manifest declares tasks but the module does not export %s", abi.ExportTask)
+	}
+	if len(man.Actions) > 0 && !mod.HasExport(abi.ExportAction) {
+		p.problem("refused at load: the manifest declares scaffolder actions but the module does not export %s", abi.ExportAction)
 	}
 	if entry == nil {
 		if len(c.Missing) > 0 {
@@ -447,6 +453,7 @@ var allGrants = config.Grants{
 	Proxy:        &config.ProxyGrant{},
 	Tasks:        &config.TasksGrant{},
 	Files:        &config.FilesGrant{},
+	Workspace:    &config.WorkspaceGrant{},
 }
 
 func imports(mod *wasmfile.Module) []Import {

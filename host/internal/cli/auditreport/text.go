@@ -141,6 +141,13 @@ func writePlugin(b *bytes.Buffer, p *Plugin) {
 		}
 		line("permission", "%s", s)
 	}
+	for _, a := range p.Actions {
+		s := a.ID
+		if a.Description != "" {
+			s += ": " + a.Description
+		}
+		line("action", "%s", s)
+	}
 	for _, t := range p.Tasks {
 		s := t.Name + " every " + t.Every
 		if t.Timeout != "" {

@@ -148,7 +148,9 @@ const (
 	FieldText   = "text"
 	FieldSearch = "search"
 	FieldSelect = "select"
-	// FieldHidden is a hidden field (name, value) of a host-only action.
+	// FieldHidden is a hidden field (name, value): of a host-only action, or of a
+	// host page's GET form that carries values from one page to the next (Validate
+	// refuses it in a plugin's form).
 	FieldHidden = "hidden"
 )
 
@@ -160,6 +162,10 @@ type Field struct {
 	Value       string   `json:"value,omitempty"`
 	Placeholder string   `json:"placeholder,omitempty"`
 	Options     []Option `json:"options,omitempty"`
+	// Help is a line of help shown under the field; Error is a validation error shown
+	// beside it. Host pages only (the /create forms): the plugins' schema has neither.
+	Help  string `json:"help,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 // Option is one choice of a select field; an empty Value means "any".

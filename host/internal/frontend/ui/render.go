@@ -454,6 +454,13 @@ func (r *renderer) form(n *Node) {
 	}
 	r.s(`>`)
 	for _, f := range n.Fields {
+		if f.Kind == FieldHidden {
+			r.s(`<input type="hidden"`)
+			r.attr("name", f.Name)
+			r.attr("value", f.Value)
+			r.s(`>`)
+			continue
+		}
 		r.s(`<label class="gr-field"><span class="gr-field-label">`)
 		r.esc(f.Label)
 		r.s(`</span>`)
@@ -484,7 +491,20 @@ func (r *renderer) form(n *Node) {
 			if f.Placeholder != "" {
 				r.attr("placeholder", f.Placeholder)
 			}
+			if f.Error != "" {
+				r.s(` aria-invalid="true"`)
+			}
 			r.s(`>`)
+		}
+		if f.Help != "" {
+			r.s(`<span class="gr-field-help">`)
+			r.esc(f.Help)
+			r.s(`</span>`)
+		}
+		if f.Error != "" {
+			r.s(`<span class="gr-field-error" role="alert">`)
+			r.esc(f.Error)
+			r.s(`</span>`)
 		}
 		r.s(`</label>`)
 	}

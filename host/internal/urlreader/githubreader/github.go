@@ -34,6 +34,10 @@ type Reader struct {
 	gh    *github.Client
 	lim   urlreader.Limits
 	hosts map[string]bool // hosts a redirect may lead to
+	// client is the egress client without the integration's token (repos.go adds
+	// the token a call names); token is the integration's.
+	client *http.Client
+	token  string
 }
 
 // Entries builds one reader entry per integration. With no integration, github.com is
@@ -97,11 +101,13 @@ func New(index int, in urlreader.GitHubIntegration, lim urlreader.Limits, opts u
 			return nil
 		},
 	})
+	plain := *client
 	if in.Token != "" {
 		// The token goes only to the API host, never along a redirect elsewhere.
 		base := client.Transport
 		client.Transport = tokenTransport{base: base, host: api.Host, token: in.Token}
 	}
+	r.client, r.token = &plain, in.Token
 	gh := github.NewClient(client)
 	gh.BaseURL = api
 	r.gh = gh

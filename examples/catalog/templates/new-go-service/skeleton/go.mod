@@ -1,0 +1,3 @@
+module example.com/${{ values.name }}
+
+go 1.26
