@@ -26,6 +26,7 @@ type slot struct {
 	typ      string
 	source   string
 	sortKey  string // lower-cased title, the tie-break between equal scores
+	words    string // the title's words joined by spaces, to spot a term that is the title
 	titleLen int    // tokens in the title: a shorter title ranks first among equals
 	dead     bool
 }
@@ -37,9 +38,10 @@ type index struct {
 	sources  map[string][]uint32 // type + "\x00" + source -> ids of its live documents
 	types    map[string]int      // type -> live documents
 	postings map[string]*plist
-	prefix   map[string][]string // the first three letters of a term -> terms (3+ letters)
-	byLen    map[int][]string    // rune length -> terms with a letter, for typo tolerance
-	intern   map[string]string   // field keys and values, shared between documents
+	prefix   map[string][]string            // the first three letters of a term -> terms (3+ letters)
+	byLen    map[int][]string               // rune length -> terms with a letter, for typo tolerance
+	intern   map[string]string              // field keys and values, shared between documents
+	fields   map[string]map[string][]uint32 // field key -> lower-cased value -> ids, for filters
 }
 
 func newIndex() *index {
@@ -50,6 +52,7 @@ func newIndex() *index {
 		prefix:   map[string][]string{},
 		byLen:    map[int][]string{},
 		intern:   map[string]string{},
+		fields:   map[string]map[string][]uint32{},
 	}
 }
 
@@ -92,7 +95,18 @@ func (ix *index) replace(typ, source string, docs []Document) {
 			d.Fields[j] = Field{ix.keep(d.Fields[j].Key), ix.keep(d.Fields[j].Value)}
 		}
 		toks = tokenize(toks[:0], d.Title)
-		s := slot{doc: d, typ: typ, source: source, sortKey: strings.ToLower(d.Title), titleLen: len(toks)}
+		s := slot{doc: d, typ: typ, source: source, sortKey: strings.ToLower(d.Title), titleLen: len(toks), words: strings.Join(toks, " ")}
+		for _, f := range d.Fields {
+			vals := ix.fields[f.Key]
+			if vals == nil {
+				vals = map[string][]uint32{}
+				ix.fields[f.Key] = vals
+			}
+			v := ix.keep(strings.ToLower(f.Value))
+			if l := vals[v]; len(l) == 0 || l[len(l)-1] != id {
+				vals[v] = append(l, id)
+			}
+		}
 		toks = tokenize(toks, d.Keywords)
 		nTitle := len(toks)
 		toks = tokenize(toks, d.Text)

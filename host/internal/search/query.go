@@ -279,7 +279,7 @@ func (ix *index) match(words []string, filter func(uint32) bool) []cand {
 		if ix.slots[id].dead || !filter(id) {
 			continue
 		}
-		if ix.slots[id].titleLen == len(words) && strings.Join(tokenize(nil, ix.slots[id].doc.Title), " ") == joined {
+		if ix.slots[id].titleLen == len(words) && ix.slots[id].words == joined {
 			sc += wWholeTitle
 		}
 		out = append(out, cand{id, sc})
@@ -287,49 +287,37 @@ func (ix *index) match(words []string, filter func(uint32) bool) []cand {
 	return out
 }
 
-// filter returns the check of q's types, hidden types and field filters.
+// filter returns the check of q's types, hidden types and field filters. Field
+// filters are read from the index's field lists into one bit set per query.
 func (ix *index) filter(q *Query) func(uint32) bool {
 	types := map[string]bool{}
 	for _, t := range q.Types {
 		types[t] = true
 	}
-	for _, t := range q.Hidden {
-		if len(q.Types) == 0 {
-			types = nil
-			break
-		}
-		delete(types, t)
-	}
 	hidden := q.Hidden
-	filters := q.Filters
+	var bits []uint64
+	for k, vals := range q.Filters {
+		set := make([]uint64, len(ix.slots)/64+1)
+		for _, v := range vals {
+			for _, id := range ix.fields[k][strings.ToLower(v)] {
+				set[id/64] |= 1 << (id % 64)
+			}
+		}
+		if bits == nil {
+			bits = set
+		} else {
+			for i := range bits {
+				bits[i] &= set[i]
+			}
+		}
+	}
 	return func(id uint32) bool {
 		s := &ix.slots[id]
-		if s.dead || len(q.Types) > 0 && !types[s.typ] || slices.Contains(hidden, s.typ) {
+		if s.dead || len(types) > 0 && !types[s.typ] || len(hidden) > 0 && slices.Contains(hidden, s.typ) {
 			return false
 		}
-		for k, vals := range filters {
-			ok := false
-			for _, f := range s.doc.Fields {
-				if f.Key == k && containsFold(vals, f.Value) {
-					ok = true
-					break
-				}
-			}
-			if !ok {
-				return false
-			}
-		}
-		return true
+		return bits == nil || bits[id/64]&(1<<(id%64)) != 0
 	}
-}
-
-func containsFold(vals []string, v string) bool {
-	for _, x := range vals {
-		if strings.EqualFold(x, v) {
-			return true
-		}
-	}
-	return false
 }
 
 // visible keeps the candidates the caller may read, in order.
