@@ -18,6 +18,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -40,12 +41,14 @@ func (h *host) parts() []part {
 		{"url readers", lifecycle.Funcs{StartFunc: h.startReaders}},
 		{"proxy", lifecycle.Funcs{StartFunc: h.startProxy}},
 		{"catalog", lifecycle.Funcs{StartFunc: h.startCatalog}},
+		{"search", lifecycle.Funcs{StartFunc: h.startSearch}},
 		{"audit log", lifecycle.Funcs{StartFunc: h.startAudit, StopFunc: h.stopAudit}},
 		{"auth", lifecycle.Funcs{StartFunc: h.startAuth}},
 		{"permissions", lifecycle.Funcs{StartFunc: h.startPermissions}},
 		{"plugins", lifecycle.Funcs{StartFunc: h.startPlugins, StopFunc: h.stopPlugins}},
 		{"app", lifecycle.Funcs{StartFunc: h.startApp}},
 		{"catalog processing", lifecycle.Runner(h.runCatalog, h.catalogStopped)},
+		{"search collators", lifecycle.Runner(h.runSearch, h.searchStopped)},
 		{"server", lifecycle.Funcs{StartFunc: h.startServer, StopFunc: h.stopServer}},
 	}
 }
@@ -224,6 +227,7 @@ func (h *host) startServer(context.Context) error {
 			Log:            h.audit,
 			Origins:        origins(h.cfg),
 		},
+		Search: &search.API{Engine: h.search, Catalog: h.catalog},
 	})
 	addr := net.JoinHostPort(h.cfg.Backend.Listen.Host, strconv.Itoa(*h.cfg.Backend.Listen.Port))
 	ln, err := net.Listen("tcp", addr)

@@ -27,6 +27,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -278,6 +279,7 @@ type host struct {
 	served  chan error
 	addr    string // the address actually bound
 	catalog *catalog.Catalog
+	search  *search.Engine
 	audit   *audit.Log
 	app     atomic.Pointer[frontend.App]
 	watch   atomic.Pointer[watchList]

@@ -17,6 +17,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/lifecycle"
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/proxy"
+	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/units"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -51,6 +52,9 @@ type Config struct {
 	// Auth configures sign-in: the environment, the session secret, the token lifetime,
 	// the providers (guest, oidc, github) and anonymous access.
 	Auth auth.Config `yaml:"auth"`
+	// Search configures the search index and GET /api/search/query, with Backstage's
+	// search.maxTermLength and search.maxPageLimit.
+	Search search.Config `yaml:"search"`
 
 	// Files are the config files this was loaded from, in order.
 	Files  []string `yaml:"-"`
@@ -321,6 +325,7 @@ func (c *Config) applyDefaults() {
 	}
 	c.Audit.ApplyDefaults()
 	c.Auth.ApplyDefaults()
+	c.Search.ApplyDefaults()
 	if c.Runtime.CompilationCache == "" {
 		c.Runtime.CompilationCache = DefaultWasmCache
 	}
@@ -414,6 +419,7 @@ func (c *Config) validate() Errors {
 	section([]string{"catalog"}, c.Catalog.Validate()...)
 	section([]string{"permission"}, c.Permission.Validate(c.Dir())...)
 	section([]string{"proxy"}, c.Proxy.Validate()...)
+	section([]string{"search"}, c.Search.Validate()...)
 	section([]string{"backend", "reading"}, integrations.Validate(c.Backend.Reading, c.Integrations)...)
 	if c.Backend.Database.Client != "bbolt" {
 		section([]string{"backend", "database", "client"}, fmt.Errorf("client %q is not supported; use bbolt", c.Backend.Database.Client))

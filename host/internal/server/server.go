@@ -87,6 +87,8 @@ type Options struct {
 	Audit *audit.Log
 	// Access is sign-in, the credentials barrier and the permission policy.
 	Access Access
+	// Search serves GET /api/search/query; nil leaves it out.
+	Search SearchAPI
 }
 
 // Server serves the portal.
@@ -118,6 +120,10 @@ func New(opts Options) *Server {
 		ReadTimeout:           opts.ReadTimeout,
 		IdleTimeout:           2 * time.Minute,
 		ErrorHandler:          s.errorHandler,
+
+		// Node's (and so Backstage's) limit on a request's line and headers: a long
+		// search term reaches its route's own InputError instead of a bare 431.
+		ReadBufferSize: 16 << 10,
 	})
 	s.app.Use(s.recoverPanics)
 	s.app.Use(s.identify)
@@ -131,6 +137,9 @@ func New(opts Options) *Server {
 	if opts.Catalog != nil {
 		s.mountCatalog(opts.Catalog)
 		s.mountActions(opts.Catalog)
+	}
+	if opts.Search != nil {
+		s.mountSearch(opts.Search)
 	}
 	if opts.Proxy != nil {
 		s.mountProxy(opts.Proxy)

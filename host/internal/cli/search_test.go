@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"greenroom.dev/greenroom/host/internal/config"
+)
+
+// searchPortal starts a host over the example catalog with its data in dir.
+func searchPortal(t *testing.T, dir string) *host {
+	t.Helper()
+	examples, err := filepath.Abs("../../../examples/catalog/all.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "app-config.yaml")
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`
+backend:
+  listen: {host: 127.0.0.1, port: 0}
+catalog:
+  rules: [{allow: [Component, System, API, Resource, Location, Template, Group, User, Domain]}]
+  locations: [{type: file, target: %s}]
+`, examples)), 0o644)
+	cfg, err := config.Load([]string{cfgPath}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := start(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func searchJSON(t *testing.T, base, raw string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Get(base + "/api/search/query?" + raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &body); err != nil {
+		t.Fatalf("%s: %d %q", raw, resp.StatusCode, b)
+	}
+	return resp.StatusCode, body
+}
+
+// TestServeSearch: GET /api/search/query through the server finds catalog entities,
+// answers a 10 kB term with Backstage's InputError (not a transport error), and the
+// index is kept in the data directory across a restart.
+func TestServeSearch(t *testing.T) {
+	dir := t.TempDir()
+	h := searchPortal(t, dir)
+	base := "http://" + h.addr
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		status, body := searchJSON(t, base, "term=payments&filters[kind]=Component")
+		if status != 200 {
+			t.Fatalf("status %d: %v", status, body)
+		}
+		if res, _ := body["results"].([]any); len(res) > 0 {
+			doc := res[0].(map[string]any)["document"].(map[string]any)
+			if doc["kind"] != "Component" || !strings.HasPrefix(doc["location"].(string), "/catalog/default/component/") {
+				t.Errorf("first result %v", doc)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the catalog's entities never became searchable")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	status, body := searchJSON(t, base, "term="+strings.Repeat("x", 10<<10))
+	if e, _ := body["error"].(map[string]any); status != 400 || e["name"] != "InputError" {
+		t.Errorf("10 kB term: %d %v", status, body)
+	}
+	status, body = searchJSON(t, base, "term=x&pageCursor="+url.QueryEscape("not a cursor"))
+	if status != 400 {
+		t.Errorf("broken cursor: %d %v", status, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h.stop(ctx)
+	if _, err := os.Stat(filepath.Join(dir, "data", "search", "index")); err != nil {
+		t.Fatalf("the index is not in the data directory: %v", err)
+	}
+	// After a restart the kept index answers at once, before the catalog's first pass.
+	h = searchPortal(t, dir)
+	defer h.stop(context.Background())
+	if status, body := searchJSON(t, "http://"+h.addr, "term=payments"); status != 200 || len(body["results"].([]any)) == 0 {
+		t.Errorf("after a restart: %d %v", status, body)
+	}
+}
