@@ -85,6 +85,7 @@ func (c *CatalogCollator) Update(keys []string) {
 			c.Engine.replaceLocked(TypeCatalog, docs[i].Key, []Document{*d})
 		}
 	}
+	c.Engine.idx.rerank()
 }
 
 // transformAll turns entity documents into search documents, in parallel.

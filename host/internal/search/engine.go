@@ -146,6 +146,7 @@ func (e *Engine) Replace(typ, source string, docs []Document) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.replaceLocked(typ, source, docs)
+	e.idx.rerank()
 	return nil
 }
 
@@ -185,6 +186,7 @@ func (e *Engine) replaceType(typ string, bySource map[string][]Document) {
 	for _, k := range keys {
 		e.replaceLocked(typ, k, bySource[k])
 	}
+	e.idx.rerank()
 }
 
 // same reports whether a source already holds exactly docs. Callers hold mu.

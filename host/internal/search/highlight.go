@@ -104,3 +104,21 @@ func plain(s string) string {
 	}
 	return strings.ReplaceAll(s, "\x00", "")
 }
+
+// Segments splits a highlighted field at the tags: the odd-numbered segments are the
+// matches.
+func (t Tags) Segments(s string) []string {
+	var out []string
+	for {
+		i := strings.Index(s, t.Pre)
+		if i < 0 {
+			return append(out, s)
+		}
+		j := strings.Index(s[i+len(t.Pre):], t.Post)
+		if j < 0 {
+			return append(out, s)
+		}
+		out = append(out, s[:i], s[i+len(t.Pre):i+len(t.Pre)+j])
+		s = s[i+len(t.Pre)+j+len(t.Post):]
+	}
+}

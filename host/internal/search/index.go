@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -42,6 +43,44 @@ type index struct {
 	byLen    map[int][]string               // rune length -> terms with a letter, for typo tolerance
 	intern   map[string]string              // field keys and values, shared between documents
 	fields   map[string]map[string][]uint32 // field key -> lower-cased value -> ids, for filters
+	// ranks orders the first len(ranks) slots by title (sortKey, then id), so that the
+	// tie-break between equal scores compares numbers, not strings; later slots fall
+	// back to comparing titles until the next reranking.
+	ranks []uint32
+}
+
+// rerank recomputes the title order once enough slots are not in it. Callers hold the
+// engine's lock (write).
+func (ix *index) rerank() {
+	if n := len(ix.slots) - len(ix.ranks); n == 0 || n < len(ix.slots)/20 && n < 4096 {
+		return
+	}
+	ids := make([]uint32, len(ix.slots))
+	for i := range ids {
+		ids[i] = uint32(i)
+	}
+	slices.SortFunc(ids, func(a, b uint32) int {
+		if c := strings.Compare(ix.slots[a].sortKey, ix.slots[b].sortKey); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	ranks := make([]uint32, len(ids))
+	for r, id := range ids {
+		ranks[id] = uint32(r)
+	}
+	ix.ranks = ranks
+}
+
+// titleOrder compares two slots by title, then id.
+func (ix *index) titleOrder(a, b uint32) int {
+	if int(a) < len(ix.ranks) && int(b) < len(ix.ranks) {
+		return cmp.Compare(ix.ranks[a], ix.ranks[b])
+	}
+	if c := strings.Compare(ix.slots[a].sortKey, ix.slots[b].sortKey); c != 0 {
+		return c
+	}
+	return cmp.Compare(a, b)
 }
 
 func newIndex() *index {
@@ -182,6 +221,7 @@ func (ix *index) compacted() *index {
 		o := ix.slots[ids[0]]
 		n.replace(o.typ, o.source, docs)
 	}
+	n.rerank()
 	return n
 }
 

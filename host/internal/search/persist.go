@@ -80,6 +80,7 @@ func (e *Engine) decode(b []byte) error {
 		}
 		e.idx.replace(src.Type, src.Source, src.Docs)
 	}
+	e.idx.rerank()
 	return nil
 }
 

@@ -104,23 +104,36 @@ func hasLetter(t string) bool {
 }
 
 // within reports whether the edit distance between a and b (as runes) is at most d,
-// stopping as soon as every path is over it.
+// stopping as soon as every path is over it. ASCII words of up to 64 bytes, nearly
+// every word, are compared without allocating.
 func within(a, b string, d int) bool {
+	if abs(len(a)-len(b)) > 4*d {
+		return false // each rune is at most 4 bytes
+	}
+	if len(a) <= 64 && len(b) <= 64 && ascii(a) && ascii(b) {
+		if abs(len(a)-len(b)) > d {
+			return false
+		}
+		var prevA, curA [65]int
+		return withinSeq(len(a), len(b), func(i, j int) bool { return a[i] == b[j] }, prevA[:len(b)+1], curA[:len(b)+1], d)
+	}
 	ra, rb := []rune(a), []rune(b)
 	if abs(len(ra)-len(rb)) > d {
 		return false
 	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+	return withinSeq(len(ra), len(rb), func(i, j int) bool { return ra[i] == rb[j] }, make([]int, len(rb)+1), make([]int, len(rb)+1), d)
+}
+
+func withinSeq(na, nb int, eq func(i, j int) bool, prev, cur []int, d int) bool {
 	for j := range prev {
 		prev[j] = j
 	}
-	for i := 1; i <= len(ra); i++ {
+	for i := 1; i <= na; i++ {
 		cur[0] = i
 		best := cur[0]
-		for j := 1; j <= len(rb); j++ {
+		for j := 1; j <= nb; j++ {
 			cost := 1
-			if ra[i-1] == rb[j-1] {
+			if eq(i-1, j-1) {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
@@ -131,7 +144,16 @@ func within(a, b string, d int) bool {
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(rb)] <= d
+	return prev[nb] <= d
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func abs(x int) int {
