@@ -91,6 +91,36 @@ func TestServeSearch(t *testing.T) {
 	if status != 400 {
 		t.Errorf("broken cursor: %d %v", status, body)
 	}
+	// The search page: results for the term and kind, highlighted, linking to the
+	// entity; a broken page link is a 400 that says so; every page has the search box.
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   []string
+	}{
+		{"/search?query=payments&filters%5Bkind%5D=Component", 200, []string{
+			`<form class="gr-topbar-search" role="search" method="get" action="/search"><input type="search" accesskey="/" name="query" value="payments"`,
+			`<a href="/catalog/default/component/payments-service" rel="nofollow"><strong><mark>payments</mark>-service</strong></a>`,
+			`<option value="Component" selected>Component</option>`}},
+		{"/search?query=payments&pageCursor=%21%21", 400, []string{"The page link is broken"}},
+		{"/search?query=payments&types%5B%5D=nope", 400, []string{`There is no result type &#34;nope&#34;.`}},
+		{"/catalog", 200, []string{`<form class="gr-topbar-search" role="search" method="get" action="/search">`}},
+	} {
+		resp, err := http.Get(base + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.path, resp.StatusCode, tc.status)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s: page lacks %s", tc.path, w)
+			}
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	h.stop(ctx)

@@ -338,6 +338,7 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		Authorizer: h,
 		Config:     exts,
 		Extensions: pluginExts,
+		Search:     searchSource{h.search, h.catalog, h.permissions},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app.extensions: %w", err)

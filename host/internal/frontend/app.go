@@ -34,6 +34,8 @@ type Options struct {
 	Extensions []ext.Extension
 	// Config is the operator's app.extensions.
 	Config ext.Extensions
+	// Search backs the search page and the shell's search bar; nil leaves both out.
+	Search SearchSource
 }
 
 // App is a resolved extension tree ready to render pages. It is safe for concurrent

@@ -61,11 +61,20 @@ func pages(opts Options) []ext.Extension {
 	links := EntityCard("entity-card:catalog/links", "has:links", func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(linksCard), nil
 	})
-	return []ext.Extension{
+	searchPg := Page("page:search", SearchPath, func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
+			return searchPage(ctx, opts.Search, rc)
+		}), nil
+	})
+	out := []ext.Extension{
 		trusted(home), trusted(catalog), trusted(entity), trusted(about), trusted(relations), trusted(links),
 		NavItem("nav-item:home", "Home", "/"),
 		NavItem("nav-item:catalog", "Catalog", "/catalog"),
 	}
+	if opts.Search != nil {
+		out = append(out, trusted(searchPg), NavItem("nav-item:search", "Search", SearchPath))
+	}
+	return out
 }
 
 type entityPart struct {
