@@ -40,6 +40,10 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## Catalog REST API through the server (wrk, 16 connections, 10k entities; Backstage: by-name 1012, by-query 142, facets 131 req/s)"
 	go test -run '^$' -bench BenchmarkCatalogHTTP10k -benchtime 1x -timeout 30m ./host/internal/cli/
 	echo
+	echo "## Search (100k entities + 10k docs pages; goals: build <= 10 s, index <= 150 MB, p99 <= 10 ms through the server, >= 100x the substring scan)"
+	go test -run '^$' -bench BenchmarkSearch100k -benchtime 1x -timeout 30m ./host/internal/search/
+	go test -run '^$' -bench BenchmarkSearchHTTP100k -benchtime 1x -timeout 30m ./host/internal/cli/
+	echo
 	echo "## Permission decisions (a policy of 50 roles and 500 lines; goal p50 <= 2000 ns; conditional: two roles' conditions with \$ownerRefs filled in)"
 	go test -run '^$' -bench BenchmarkDecide -benchmem ./host/internal/permission/
 	echo

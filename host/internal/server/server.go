@@ -4,7 +4,8 @@
 //
 // In the order fiber matches them: /healthz and /readyz, sign-in under /api/auth and
 // the permission API under /api/permission, the catalog API under /api/catalog and the
-// forms the app's pages post (POST /api/app/refresh), the proxy under /api/proxy, POST
+// forms the app's pages post (POST /api/app/refresh), GET /api/search/query, the
+// proxy under /api/proxy, POST
 // /api/admin/reload, GET /api/audit when enabled, backend plugin routes under
 // /api/<plugin-id>/, and last the web app's pages, sent with the
 // Content-Security-Policy it is given (or, for a caller who must sign in first, a
