@@ -46,10 +46,12 @@ const (
 	CapTasks        = "tasks"
 	// CapPermission lets a plugin ask the host's policy for a decision for its caller.
 	CapPermission = "permission"
+	// CapSearchWrite lets a plugin contribute documents to the portal's search index.
+	CapSearchWrite = "search.write"
 )
 
 // Capabilities lists every capability name the host knows.
-var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission}
+var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapSearchWrite}
 
 // Always marks a host function that needs no grant.
 const Always = ""
@@ -72,6 +74,7 @@ var HostFunctions = map[string]string{
 	"url_search":           CapURLRead,
 	"proxy_fetch":          CapProxy,
 	"permission_authorize": CapPermission,
+	"search_replace":       CapSearchWrite,
 }
 
 // ExtismFunctions lists the extism:host/env imports the host provides.

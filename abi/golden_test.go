@@ -57,6 +57,8 @@ var golden = map[string]struct {
 	"proxy-fetch.json":                 {"proxy-fetch", func() any { return new(abi.ProxyFetchRequest) }},
 	"permission-authorize.json":        {"permission-authorize", func() any { return new(abi.PermissionAuthorizeRequest) }},
 	"permission-authorize-result.json": {"permission-authorize-result", func() any { return new(abi.PermissionAuthorizeResult) }},
+	"search-replace.json":              {"search-replace", func() any { return new(abi.SearchReplaceRequest) }},
+	"search-replace-result.json":       {"search-replace-result", func() any { return new(abi.SearchReplaceResult) }},
 }
 
 func compiler(t *testing.T) *jsonschema.Compiler {

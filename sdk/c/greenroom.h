@@ -95,6 +95,7 @@ GR_IMPORT("greenroom:host/v1", "url_read_tree") extern gr_handle gr_url_read_tre
 GR_IMPORT("greenroom:host/v1", "url_search") extern gr_handle gr_url_search(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "proxy_fetch") extern gr_handle gr_proxy_fetch(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "permission_authorize") extern gr_handle gr_permission_authorize(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "search_replace") extern gr_handle gr_search_replace(gr_handle req);
 
 /* ---- freestanding memory functions ---- */
 

@@ -72,6 +72,10 @@ func goldenType(name string) any {
 		return new(authorizeRequest)
 	case name == "permission-authorize-result.json":
 		return new(Decision)
+	case name == "search-replace.json":
+		return new(SearchReplace)
+	case name == "search-replace-result.json":
+		return new(searchReplaceResult)
 	}
 	return nil
 }

@@ -41,6 +41,7 @@ var (
 	fnURLSearch     = &hostFn{"url_search", importURLSearch}
 	fnProxyFetch    = &hostFn{"proxy_fetch", importProxyFetch}
 	fnAuthorize     = &hostFn{"permission_authorize", importPermissionAuthorize}
+	fnSearchReplace = &hostFn{"search_replace", importSearchReplace}
 )
 
 // envelope is the result envelope every capability-bearing host function returns.

@@ -241,3 +241,4 @@ func importProxyFetch(uint64) uint64    { panic("greenroom: host import called o
 func importPermissionAuthorize(uint64) uint64 {
 	panic("greenroom: host import called outside WebAssembly")
 }
+func importSearchReplace(uint64) uint64 { panic("greenroom: host import called outside WebAssembly") }

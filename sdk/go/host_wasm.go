@@ -94,6 +94,9 @@ func importProxyFetch(req uint64) uint64
 //go:wasmimport greenroom:host/v1 permission_authorize
 func importPermissionAuthorize(req uint64) uint64
 
+//go:wasmimport greenroom:host/v1 search_replace
+func importSearchReplace(req uint64) uint64
+
 // wasmHost is the backend inside WebAssembly.
 type wasmHost struct{}
 

@@ -21,9 +21,10 @@ const (
 	CapProxy        = "proxy"
 	CapTasks        = "tasks"
 	CapPermission   = "permission"
+	CapSearchWrite  = "search.write"
 )
 
-var capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission}
+var capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapSearchWrite}
 
 // Manifest is a plugin's self-description. "greenroom plugin pack" writes it, as JSON,
 // into the module's greenroom.manifest custom section (SPEC.md section 5).

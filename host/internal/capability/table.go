@@ -69,6 +69,12 @@ var Functions = []Func{
 	Define("permission_authorize", abi.CapPermission,
 		`{"permission": {"name","attributes": {"action"},"resourceType"}}`, `{"result": "ALLOW" | "DENY" | "CONDITIONAL","pluginId","resourceType","conditions"}`,
 		func(r *abi.PermissionAuthorizeRequest) string { return r.Permission.Name }, permissionAuthorize),
+
+	Define("search_replace", abi.CapSearchWrite,
+		`{"type","title","source","documents": [{"title","text","location","fields": {"k": "v" or ["v"...]},"resourceRef"}...]}`, `{"count"}`,
+		func(r *abi.SearchReplaceRequest) string {
+			return r.Type + " " + strconv.Itoa(len(r.Documents)) + " documents"
+		}, searchReplace),
 }
 
 // filterTarget writes a catalog filter for the audit log: its strings as a JSON array.

@@ -151,7 +151,7 @@ func (h *host) resolveResource(resourceType, ref string, c permission.Criteria) 
 func (h *host) startPlugins(ctx context.Context) error {
 	h.watch.Store(newWatchList(append(append([]string{}, h.cfg.Files...), pluginFiles(h.cfg)...)...))
 	h.services = &capability.Host{Table: capability.Functions, Audit: h.audit,
-		Services: capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions}}
+		Services: capability.Services{KV: h.file.KV(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions, Search: h.search}}
 	h.plugins = plugin.NewManager(plugin.Deps{
 		Engine: h.engine, Logger: h.log, URLs: h.readers,
 		Host:  h.services,

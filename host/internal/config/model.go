@@ -199,6 +199,16 @@ type Grants struct {
 	// caller (permission_authorize): whether the signed-in user may do what the
 	// plugin's own permissions name.
 	Permission *PermissionGrant `yaml:"permission"`
+	// SearchWrite lets the plugin contribute documents to the search index
+	// (search_replace), of the types it names.
+	SearchWrite *SearchWriteGrant `yaml:"search.write"`
+}
+
+// SearchWriteGrant is grants["search.write"].
+type SearchWriteGrant struct {
+	// Types are the document types the plugin may write (e.g. [techdocs] for a docs
+	// plugin). Empty means one type, named after the plugin's id.
+	Types []string `yaml:"types"`
 }
 
 // Has reports whether the capability is granted.
@@ -218,6 +228,8 @@ func (g *Grants) Has(capability string) bool {
 		return g.Tasks != nil
 	case abi.CapPermission:
 		return g.Permission != nil
+	case abi.CapSearchWrite:
+		return g.SearchWrite != nil
 	}
 	return false
 }
