@@ -228,6 +228,7 @@ func (h *host) startServer(context.Context) error {
 			Origins:        origins(h.cfg),
 		},
 		Search: &search.API{Engine: h.search, Catalog: h.catalog},
+		Star:   h.favourites.Star,
 	})
 	addr := net.JoinHostPort(h.cfg.Backend.Listen.Host, strconv.Itoa(*h.cfg.Backend.Listen.Port))
 	ln, err := net.Listen("tcp", addr)

@@ -18,6 +18,7 @@ func searchFile(h *host) string {
 // corrupt file starts it empty; the collators fill it).
 func (h *host) startSearch(context.Context) error {
 	h.search = search.New(search.Options{Config: h.cfg.Search, File: searchFile(h), Logger: h.log})
+	h.favourites = newFavourites(h.file.Bucket("home"))
 	return nil
 }
 

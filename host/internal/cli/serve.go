@@ -299,6 +299,9 @@ type host struct {
 	reloadMu  sync.Mutex // guards reloadErr and reloadAt
 	reloadErr error
 	reloadAt  time.Time
+
+	// favourites are the users' starred and recent entities (home page).
+	favourites *favourites
 }
 
 // start brings every part up in order (parts.go), undoing what it did if a later part
@@ -339,6 +342,7 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		Config:     exts,
 		Extensions: pluginExts,
 		Search:     searchSource{h.search, h.catalog, h.permissions},
+		Favourites: h.favourites,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app.extensions: %w", err)

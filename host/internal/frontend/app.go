@@ -36,6 +36,9 @@ type Options struct {
 	Config ext.Extensions
 	// Search backs the search page and the shell's search bar; nil leaves both out.
 	Search SearchSource
+	// Favourites keeps the signed-in users' starred and recent entities, for the home
+	// page and the entity page's Star button; nil leaves them out.
+	Favourites Favourites
 }
 
 // App is a resolved extension tree ready to render pages. It is safe for concurrent

@@ -16,15 +16,13 @@ import (
 // entity page with its About, Relations and Links cards.
 func pages(opts Options) []ext.Extension {
 	src := opts.Catalog
-	home := Page("page:home", "/", func(context.Context, ext.FactoryInput) (ext.Element, error) {
-		return element(func(context.Context, *ext.RenderContext) (ui.Node, error) {
-			return ui.Node{Type: ui.TypePage, Title: "Home", Subtitle: "Your developer portal", Children: []ui.Node{
-				{Type: ui.TypeGrid, Children: []ui.Node{
-					ui.Card("Software catalog", ui.Text("Every component, API, system and team, with owners and relations."), ui.Link("Browse the catalog", "/catalog")),
-				}},
-			}}, nil
+	home := Page("page:home", "/", func(_ context.Context, in ext.FactoryInput) (ext.Element, error) {
+		links := quickLinks(in.Config["quickLinks"])
+		return element(func(ctx context.Context, _ *ext.RenderContext) (ui.Node, error) {
+			return homePage(ctx, opts, links), nil
 		}), nil
 	})
+	home.ConfigSchema = schema(strProp("path", "/", `,"pattern":"^/"`) + `,"quickLinks":{"type":"array","default":[],"items":{"type":"object","required":["title","url"],"additionalProperties":false,"properties":{"title":{"type":"string","minLength":1},"url":{"type":"string","minLength":1}}}}`)
 
 	catalog := Page("page:catalog", "/catalog", func(_ context.Context, in ext.FactoryInput) (ext.Element, error) {
 		size := in.ConfigInt("pageSize", 20)
@@ -43,7 +41,7 @@ func pages(opts Options) []ext.Extension {
 			tabs = append(tabs, partOf(a))
 		}
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
-			return entityPage(ctx, src, opts.Authorizer, rc, cards, tabs)
+			return entityPage(ctx, src, opts.Authorizer, opts.Favourites, rc, cards, tabs)
 		}), nil
 	})
 	entity.ConfigSchema = nil // its path is fixed: entity links are built with EntityPath
@@ -292,7 +290,7 @@ func refLink(ref, defKind, defNamespace string, may map[string]bool) ui.Node {
 	return entityLink(ref, kind, ns, name, may)
 }
 
-func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
+func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, fav Favourites, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
 	if src == nil {
 		return ui.Node{Type: ui.TypePage, Title: "Entity", Children: []ui.Node{ui.Empty("No catalog", "The catalog is not configured on this host.")}}, nil
 	}
@@ -306,6 +304,9 @@ func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, rc *ex
 		return notFound(rc, fmt.Sprintf("The catalog has no entity %s.", ref)), nil
 	}
 	rc.Entity = e
+	if fav != nil {
+		fav.Visited(ctx, fullRef(e.Ref(), ""))
+	}
 	title := e.Metadata.Title
 	if title == "" {
 		title = e.Metadata.Name
@@ -327,7 +328,8 @@ func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, rc *ex
 		badges = append(badges, ui.Badge(l, tone))
 	}
 	page := ui.Node{Type: ui.TypePage, Title: title, Subtitle: e.Metadata.Description, Children: []ui.Node{
-		{Type: ui.TypeHeader, Title: e.Ref(), Children: append(badges, entityActions(ctx, authz, e)...)},
+		{Type: ui.TypeHeader, Title: e.Ref(), Children: append(append(badges, entityActions(ctx, authz, e)...),
+			starAction(ctx, fav, e, EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name))...)},
 	}}
 	if errs := e.ProcessingErrors(); len(errs) > 0 {
 		page.Children = append(page.Children, processingErrorsCard(errs))

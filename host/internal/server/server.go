@@ -90,7 +90,13 @@ type Options struct {
 	Access Access
 	// Search serves GET /api/search/query; nil leaves it out.
 	Search SearchAPI
+	// Star stars (on) or unstars an entity for the signed-in user of ctx
+	// (POST frontend.StarAction); nil leaves the route out.
+	Star StarFunc
 }
+
+// StarFunc stars or unstars the entity with the full ref for the user of ctx.
+type StarFunc func(ctx context.Context, ref string, on bool) error
 
 // Server serves the portal.
 type Server struct {
@@ -141,6 +147,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Search != nil {
 		s.mountSearch(opts.Search)
+	}
+	if opts.Star != nil {
+		s.mountStar(opts.Star)
 	}
 	if opts.Proxy != nil {
 		s.mountProxy(opts.Proxy)
