@@ -59,13 +59,16 @@ func pages(opts Options) []ext.Extension {
 	links := EntityCard("entity-card:catalog/links", "has:links", func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(linksCard), nil
 	})
+	definition := EntityTab("entity-content:catalog/definition", "Definition", "definition", "kind:api", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(definitionTab), nil
+	})
 	searchPg := Page("page:search", SearchPath, func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
 			return searchPage(ctx, opts.Search, rc)
 		}), nil
 	})
 	out := []ext.Extension{
-		trusted(home), trusted(catalog), trusted(entity), trusted(about), trusted(relations), trusted(links),
+		trusted(home), trusted(catalog), trusted(entity), trusted(about), trusted(relations), trusted(links), trusted(definition),
 		NavItem("nav-item:home", "Home", "/"),
 		NavItem("nav-item:catalog", "Catalog", "/catalog"),
 	}
