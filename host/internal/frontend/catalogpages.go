@@ -62,6 +62,12 @@ func pages(opts Options) []ext.Extension {
 	definition := EntityTab("entity-content:catalog/definition", "Definition", "definition", "kind:api", func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(definitionTab), nil
 	})
+	profile := EntityCard("entity-card:org/profile", "kind:user,group", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return profileCard(ctx, src, rc) }), nil
+	})
+	ownership := EntityCard("entity-card:org/ownership", "kind:user,group", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return ownershipCard(ctx, src, rc) }), nil
+	})
 	searchPg := Page("page:search", SearchPath, func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
 			return searchPage(ctx, opts.Search, rc)
@@ -69,6 +75,7 @@ func pages(opts Options) []ext.Extension {
 	})
 	out := []ext.Extension{
 		trusted(home), trusted(catalog), trusted(entity), trusted(about), trusted(relations), trusted(links), trusted(definition),
+		trusted(profile), trusted(ownership),
 		NavItem("nav-item:home", "Home", "/"),
 		NavItem("nav-item:catalog", "Catalog", "/catalog"),
 	}
@@ -423,7 +430,10 @@ func aboutCard(ctx context.Context, src CatalogSource, rc *ext.RenderContext) (u
 		desc = "No description."
 	}
 	add("Description", ui.Text(desc))
-	add("Owner", ownerLink(e, may))
+	// Users and groups have no owner: Backstage's About card leaves the row out.
+	if k := strings.ToLower(e.Kind); (k != "user" && k != "group") || e.SpecString("owner") != "" {
+		add("Owner", ownerLink(e, may))
+	}
 	if s := e.SpecString("system"); s != "" {
 		add("System", refLink(s, "system", ns, may))
 	}
