@@ -482,12 +482,52 @@ func relationsCard(ctx context.Context, src CatalogSource, rc *ext.RenderContext
 	if err != nil {
 		return ui.Node{}, err
 	}
-	t := ui.Node{Type: ui.TypeTable, Columns: []string{"Relation", "Entity"}}
-	for _, r := range rels {
-		t.Rows = append(t.Rows, []ui.Node{ui.Text(r.Type), refLink(r.TargetRef, "component", ns, may)})
+	// Each related entity by its title (looked up for the first maxGraphEntities), in
+	// a graph drawn by the host and a table.
+	titles := map[string]string{}
+	for i, ref := range refs {
+		if i >= maxGraphEntities {
+			break
+		}
+		if !may[strings.ToLower(ref)] {
+			continue
+		}
+		if o, err := src.GetEntity(ctx, ref); err == nil && o != nil && o.Metadata.Title != "" {
+			titles[strings.ToLower(ref)] = o.Metadata.Title
+		}
 	}
-	return ui.Card("Relations", t), nil
+	self := e.Metadata.Title
+	if self == "" {
+		self = e.Metadata.Name
+	}
+	g := &ui.Graph{Nodes: []ui.GraphNode{{ID: e.Ref(), Label: self, Kind: e.Kind}}}
+	seen := map[string]bool{}
+	t := ui.Node{Type: ui.TypeTable, Columns: []string{"Relation", "Entity", "Kind"}}
+	for i, r := range rels {
+		kind, rns, name := parseEntityRef(refs[i], "component", ns)
+		key := strings.ToLower(refs[i])
+		label := titles[key]
+		if label == "" {
+			label = humanize(kind, rns, name, kind)
+		}
+		href := ""
+		if may[key] {
+			href = EntityPath(rns, kind, name)
+		}
+		if i < maxGraphEntities {
+			if !seen[key] {
+				seen[key] = true
+				g.Nodes = append(g.Nodes, ui.GraphNode{ID: key, Label: label, Kind: kind, Href: href})
+			}
+			g.Edges = append(g.Edges, ui.GraphEdge{To: key, Label: r.Type})
+		}
+		t.Rows = append(t.Rows, []ui.Node{ui.Text(r.Type), entityLink(label, kind, rns, name, may), ui.Text(kind)})
+	}
+	return ui.Card("Relations", ui.Node{Type: ui.TypeChart, Chart: &ui.Chart{Kind: ui.ChartGraph, Graph: g}}, t), nil
 }
+
+// maxGraphEntities bounds the related entities the relations graph draws.
+const maxGraphEntities = 40
 
 func linksCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
 	e := rc.Entity
