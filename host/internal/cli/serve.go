@@ -18,6 +18,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/auth"
 	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/catalog/api"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/frontend"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
@@ -343,6 +344,7 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		Extensions: pluginExts,
 		Search:     searchSource{h.search, h.catalog, h.permissions},
 		Favourites: h.favourites,
+		Registrar:  registrar{api.New(h.catalog), h.permissions},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app.extensions: %w", err)

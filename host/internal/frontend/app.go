@@ -39,6 +39,9 @@ type Options struct {
 	// Favourites keeps the signed-in users' starred and recent entities, for the home
 	// page and the entity page's Star button; nil leaves them out.
 	Favourites Favourites
+	// Registrar backs the "Register existing component" page (/catalog-import); nil
+	// leaves the page's form without a preview and the catalog without its button.
+	Registrar Registrar
 }
 
 // App is a resolved extension tree ready to render pages. It is safe for concurrent

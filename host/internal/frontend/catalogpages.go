@@ -27,7 +27,7 @@ func pages(opts Options) []ext.Extension {
 	catalog := Page("page:catalog", "/catalog", func(_ context.Context, in ext.FactoryInput) (ext.Element, error) {
 		size := in.ConfigInt("pageSize", 20)
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
-			return catalogIndex(ctx, src, rc, size)
+			return catalogIndex(ctx, src, opts, rc, size)
 		}), nil
 	})
 	catalog.ConfigSchema = schema(strProp("path", "/catalog", `,"pattern":"^/"`) + `,"pageSize":{"type":"integer","minimum":1,"maximum":100,"default":20}`)
@@ -68,6 +68,11 @@ func pages(opts Options) []ext.Extension {
 	ownership := EntityCard("entity-card:org/ownership", "kind:user,group", func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return ownershipCard(ctx, src, rc) }), nil
 	})
+	register := Page("page:catalog-import", RegisterPath, func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
+			return registerPage(ctx, opts.Registrar, opts.Authorizer, rc)
+		}), nil
+	})
 	searchPg := Page("page:search", SearchPath, func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
 			return searchPage(ctx, opts.Search, rc)
@@ -75,7 +80,7 @@ func pages(opts Options) []ext.Extension {
 	})
 	out := []ext.Extension{
 		trusted(home), trusted(catalog), trusted(entity), trusted(about), trusted(relations), trusted(links), trusted(definition),
-		trusted(profile), trusted(ownership),
+		trusted(profile), trusted(ownership), trusted(register),
 		NavItem("nav-item:home", "Home", "/"),
 		NavItem("nav-item:catalog", "Catalog", "/catalog"),
 	}
@@ -122,7 +127,7 @@ func (q catalogQuery) values(page int) url.Values {
 	return v
 }
 
-func catalogIndex(ctx context.Context, src CatalogSource, rc *ext.RenderContext, size int) (ui.Node, error) {
+func catalogIndex(ctx context.Context, src CatalogSource, opts Options, rc *ext.RenderContext, size int) (ui.Node, error) {
 	page := ui.Node{Type: ui.TypePage, Title: "Catalog"}
 	if src == nil {
 		page.Children = []ui.Node{ui.Empty("No catalog", "The catalog is not configured on this host.")}
@@ -165,6 +170,9 @@ func catalogIndex(ctx context.Context, src CatalogSource, rc *ext.RenderContext,
 		{Name: "q", Label: "Search", Kind: ui.FieldSearch, Value: q.text, Placeholder: "name, title or description"},
 	}}
 	page.Children = append(page.Children, form)
+	if opts.Registrar != nil {
+		page.Children = append(page.Children, ui.Node{Type: ui.TypeButton, Text: "Register existing component", Href: RegisterPath})
+	}
 	if len(res.Items) == 0 {
 		msg := "No entities match these filters."
 		if q.page > 1 && res.TotalItems > 0 {

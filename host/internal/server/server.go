@@ -144,6 +144,7 @@ func New(opts Options) *Server {
 	if opts.Catalog != nil {
 		s.mountCatalog(opts.Catalog)
 		s.mountActions(opts.Catalog)
+		s.mountRegister(opts.Catalog)
 	}
 	if opts.Search != nil {
 		s.mountSearch(opts.Search)
