@@ -13,8 +13,11 @@ import (
 // shell (app, app/layout with the header's account area, app/nav, app/routes),
 // page:home, page:catalog, page:catalog/entity, the entity cards
 // entity-card:catalog/about, /relations and /links, nav-item:home and
-// nav-item:catalog, page:signin and page:user-settings. opts.Catalog may be nil; the
-// catalog pages then say so.
+// nav-item:catalog, page:signin and page:user-settings; the API Definition tab
+// (entity-content:catalog/definition), the user and group cards
+// (entity-card:org/profile, /ownership) and page:catalog-import; and, with
+// opts.Search, page:search and nav-item:search. opts.Catalog may be nil; the catalog
+// pages then say so.
 func Builtins(opts Options) []ext.Extension {
 	return append(append(shell(opts), pages(opts)...), accountPages(opts)...)
 }
