@@ -107,17 +107,6 @@ func excerptOf(s string) string {
 	return s
 }
 
-// values returns the values of a field.
-func (d *Document) values(key string) []string {
-	var out []string
-	for _, f := range d.Fields {
-		if f.Key == key {
-			out = append(out, f.Value)
-		}
-	}
-	return out
-}
-
 // JSON is the document as results show it: title, text, location and the fields (a
 // repeated key as an array).
 func (d *Document) JSON() map[string]any {
