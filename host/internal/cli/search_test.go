@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/plugintest"
 )
 
 // searchPortal starts a host over the example catalog with its data in dir.
@@ -132,5 +133,50 @@ func TestServeSearch(t *testing.T) {
 	defer h.stop(context.Background())
 	if status, body := searchJSON(t, "http://"+h.addr, "term=payments"); status != 200 || len(body["results"].([]any)) == 0 {
 		t.Errorf("after a restart: %d %v", status, body)
+	}
+}
+
+// TestPluginCollator: a Wasm plugin granted search.write adds its documents, which
+// search finds under its own type; greenroom audit shows the capability imported and
+// granted; without the grant the plugin is refused at load, naming the grant to add.
+func TestPluginCollator(t *testing.T) {
+	wasm := plugintest.WAT(t, "host/internal/cli/testdata/collator.wat", "host/internal/cli/testdata/collator.yaml")
+	dir := t.TempDir()
+	plugintest.Copy(t, wasm, filepath.Join(dir, "collator.wasm"))
+	cfg := func(grants string) string {
+		path := filepath.Join(dir, "app-config.yaml")
+		os.WriteFile(path, []byte(fmt.Sprintf(`
+backend:
+  listen: {host: 127.0.0.1, port: 0}
+  auth:
+    externalAccess:
+      - {type: static, options: {token: %s, subject: cli-tests}}
+plugins:
+  - id: collator
+    source: collator.wasm
+    grants: {%s}
+`, testToken, grants)), 0o644)
+		return path
+	}
+	if code, out, errOut := run(t, "audit", "--config", cfg("search.write: {}")); code != 0 || !strings.Contains(out, "search.write") || !strings.Contains(out, "search_replace") {
+		t.Errorf("audit (%d) does not show search.write:\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, "config", "validate", cfg("")); code == 0 || !strings.Contains(out+errOut, "search_replace") || !strings.Contains(out+errOut, "search.write") {
+		t.Errorf("without the grant (%d):\n%s%s", code, out, errOut)
+	}
+	cfg("search.write: {}")
+	h := startPortal(t, dir)
+	base := "http://" + h.addr
+	status, body := call(t, "GET", base+"/api/collator/", nil)
+	if status != 200 || !strings.Contains(body, `"count":1`) {
+		t.Fatalf("collator: %d %s", status, body)
+	}
+	status, res := searchJSON(t, base, "term=queues&types[]=collator&filters[status]=accepted")
+	results, _ := res["results"].([]any)
+	if status != 200 || len(results) != 1 {
+		t.Fatalf("search: %d %v", status, res)
+	}
+	if doc := results[0].(map[string]any)["document"].(map[string]any); doc["title"] != "Use queues for payments" || doc["location"] != "/adr/1" {
+		t.Errorf("document %v", doc)
 	}
 }

@@ -446,6 +446,7 @@ var allGrants = config.Grants{
 	URLRead:      &config.URLReadGrant{},
 	Proxy:        &config.ProxyGrant{},
 	Tasks:        &config.TasksGrant{},
+	SearchWrite:  &config.SearchWriteGrant{},
 }
 
 func imports(mod *wasmfile.Module) []Import {
