@@ -8,8 +8,11 @@
 // ranked field first (a title match above a text match) and then by how the word
 // matched (exact above prefix above fuzzy). Documents are grouped by type
 // (software-catalog, techdocs, a plugin's own) and by source within a type; a
-// collator replaces one source's documents at a time (Replace), and the catalog's
-// collator follows the catalog's changes, entity by entity (CatalogCollator).
+// collator replaces one source's documents at a time (Replace, the Sink interface),
+// and the catalog's collator follows the catalog's changes, entity by entity
+// (CatalogCollator). TechDocs hands over a site's pages as TechDocsDocuments makes
+// them; a Wasm plugin its own documents through the search_replace host function
+// (capability search.write).
 //
 // The index's documents are kept in a file of the data directory and loaded at start,
 // so results are served before the collators have run; a missing or corrupt file is
