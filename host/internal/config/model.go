@@ -564,7 +564,7 @@ func (c *Config) locate(path ...string) (string, int) {
 }
 
 // reservedIDs are /api/<id> prefixes the host serves itself.
-var reservedIDs = map[string]bool{"catalog": true, "proxy": true, "admin": true, "audit": true, "auth": true, "app": true, "permission": true}
+var reservedIDs = map[string]bool{"catalog": true, "proxy": true, "admin": true, "audit": true, "auth": true, "app": true, "permission": true, "search": true}
 
 // IsRemote reports whether a plugin source is a URL rather than a local path.
 func IsRemote(src string) bool {
