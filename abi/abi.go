@@ -53,10 +53,12 @@ const (
 	// CapWorkspace lets a plugin's scaffolder actions read, write and list the files of
 	// the task's workspace, and nothing outside it.
 	CapWorkspace = "workspace"
+	// CapSearchWrite lets a plugin contribute documents to the portal's search index.
+	CapSearchWrite = "search.write"
 )
 
 // Capabilities lists every capability name the host knows.
-var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles, CapWorkspace}
+var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles, CapWorkspace, CapSearchWrite}
 
 // Always marks a host function that needs no grant.
 const Always = ""
@@ -86,6 +88,7 @@ var HostFunctions = map[string]string{
 	"workspace_read":       CapWorkspace,
 	"workspace_write":      CapWorkspace,
 	"workspace_list":       CapWorkspace,
+	"search_replace":       CapSearchWrite,
 }
 
 // ExtismFunctions lists the extism:host/env imports the host provides.

@@ -73,6 +73,8 @@ var golden = map[string]struct {
 	"workspace-write.json":             {"workspace-write", func() any { return new(abi.WorkspaceWriteRequest) }},
 	"workspace-list.json":              {"workspace-list", func() any { return new(abi.WorkspaceListRequest) }},
 	"workspace-list-result.json":       {"workspace-list-result", func() any { return new(abi.WorkspaceListResult) }},
+	"search-replace.json":              {"search-replace", func() any { return new(abi.SearchReplaceRequest) }},
+	"search-replace-result.json":       {"search-replace-result", func() any { return new(abi.SearchReplaceResult) }},
 }
 
 func compiler(t *testing.T) *jsonschema.Compiler {

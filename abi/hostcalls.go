@@ -172,3 +172,34 @@ type WorkspaceListRequest struct {
 type WorkspaceListResult struct {
 	Files []string `json:"files"`
 }
+
+// SearchReplaceRequest is search_replace's request: the documents of one type that the
+// plugin contributes to the search index, replacing every document it sent before for
+// that type and Source.
+type SearchReplaceRequest struct {
+	// Type is the document type (types[]= in queries): the plugin's id unless the grant
+	// lists others.
+	Type string `json:"type"`
+	// Title names the type on the search page's tabs; default the type.
+	Title string `json:"title,omitempty"`
+	// Source splits a type's documents into sets replaced one at a time (one entity's
+	// docs pages); "" is the plugin's one set.
+	Source    string           `json:"source,omitempty"`
+	Documents []SearchDocument `json:"documents"`
+}
+
+// SearchDocument is one document: title, text and location as every search document
+// has, filterable fields (a string or an array of strings each), and the catalog entity
+// whose read permission covers it.
+type SearchDocument struct {
+	Title       string                     `json:"title"`
+	Text        string                     `json:"text,omitempty"`
+	Location    string                     `json:"location"`
+	Fields      map[string]json.RawMessage `json:"fields,omitempty"`
+	ResourceRef string                     `json:"resourceRef,omitempty"`
+}
+
+// SearchReplaceResult says how many documents the index now holds for the set.
+type SearchReplaceResult struct {
+	Count int `json:"count"`
+}

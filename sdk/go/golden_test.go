@@ -98,6 +98,10 @@ func goldenType(name string) any {
 		return new(workspaceFile)
 	case name == "workspace-list-result.json":
 		return new(workspaceFiles)
+	case name == "search-replace.json":
+		return new(SearchReplace)
+	case name == "search-replace-result.json":
+		return new(searchReplaceResult)
 	}
 	return nil
 }

@@ -48,6 +48,7 @@ var (
 	fnWorkspaceRead  = &hostFn{"workspace_read", importWorkspaceRead}
 	fnWorkspaceWrite = &hostFn{"workspace_write", importWorkspaceWrite}
 	fnWorkspaceList  = &hostFn{"workspace_list", importWorkspaceList}
+	fnSearchReplace  = &hostFn{"search_replace", importSearchReplace}
 )
 
 // envelope is the result envelope every capability-bearing host function returns.

@@ -354,3 +354,4 @@ func importFilesDelete(uint64) uint64    { panic("greenroom: host import called 
 func importWorkspaceRead(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }
 func importWorkspaceWrite(uint64) uint64 { panic("greenroom: host import called outside WebAssembly") }
 func importWorkspaceList(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }
+func importSearchReplace(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }

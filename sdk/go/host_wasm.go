@@ -115,6 +115,9 @@ func importWorkspaceWrite(req uint64) uint64
 //go:wasmimport greenroom:host/v1 workspace_list
 func importWorkspaceList(req uint64) uint64
 
+//go:wasmimport greenroom:host/v1 search_replace
+func importSearchReplace(req uint64) uint64
+
 // wasmHost is the backend inside WebAssembly.
 type wasmHost struct{}
 

@@ -29,6 +29,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/requestid"
 	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 )
@@ -47,6 +48,8 @@ type Services struct {
 	// context), what its host calls may do on that caller's behalf, besides the plugin's
 	// grants: catalog reads and writes, URL reads. Nil allows everything.
 	Permissions Decider
+	// Search backs search.write: the plugins' search collators.
+	Search *search.Engine
 }
 
 // Decider decides one permission for one caller: the host's permission policy.

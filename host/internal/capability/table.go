@@ -91,6 +91,11 @@ var Functions = []Func{
 	Define("workspace_list", abi.CapWorkspace,
 		`{"path"}`, `{"files": [...]}`,
 		func(r *abi.WorkspaceListRequest) string { return r.Path }, workspaceList),
+	Define("search_replace", abi.CapSearchWrite,
+		`{"type","title","source","documents": [{"title","text","location","fields": {"k": "v" or ["v"...]},"resourceRef"}...]}`, `{"count"}`,
+		func(r *abi.SearchReplaceRequest) string {
+			return r.Type + " " + strconv.Itoa(len(r.Documents)) + " documents"
+		}, searchReplace),
 }
 
 // filesWriteTarget names files_write's files for the audit log: the directory it

@@ -188,7 +188,7 @@ func (b *batch) commit(ctx context.Context) error {
 	}
 	// Stitching moved the entities it changed to new index slots, whether or not the
 	// store has anything to write: cached query results (slot lists) end here.
-	c.version.Add(1)
+	c.journal.note(c.version.Add(1), b.dirty, b.deleted)
 	c.idx.maybeCompact()
 	if len(b.dirty) > 5000 {
 		c.packAfterBulk()

@@ -117,6 +117,7 @@ type Catalog struct {
 	version   atomic.Uint64
 	qcache    queryCache
 	fcache    facetCache
+	journal   journal // what each recent version changed (changes.go)
 
 	// Allocation of long-lived entity memory (see newEntity, docSlab, maybeRepack):
 	// entities and document bytes handed out since the last repack, and live documents.

@@ -184,12 +184,19 @@ func (c *Catalog) readSource(ctx context.Context, root *Location, t childLoc, et
 	if err != nil {
 		out.readErr = err
 	}
+	placeholders := hasPlaceholder(res.Data)
 	for _, d := range docs {
 		if d.Err != nil {
 			out.errs = append(out.errs, d.Err.Error())
 			continue
 		}
-		out.ents = append(out.ents, c.prepare(d.Entity, d.Line, root, key, root.Key(), out, false))
+		var perrs []error
+		if placeholders {
+			perrs = c.resolvePlaceholders(ctx, d.Entity, t.typ, t.target)
+		}
+		pe := c.prepare(d.Entity, d.Line, root, key, root.Key(), out, false)
+		pe.errs = append(pe.errs, perrs...)
+		out.ents = append(out.ents, pe)
 	}
 	return out
 }

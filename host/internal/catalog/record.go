@@ -126,6 +126,6 @@ func (c *Catalog) load(ctx context.Context) error {
 	}
 	c.stitchAll(keys)
 	c.packAfterBulk()
-	c.version.Add(1)
+	c.journal.reset(c.version.Add(1))
 	return nil
 }

@@ -137,6 +137,19 @@ catalog:
 	if resp, _ := do(browser, "GET", base+"/catalog/default/component/b-service", nil); resp.StatusCode != 404 {
 		t.Errorf("team-b's component: %d, want 404", resp.StatusCode)
 	}
+	// Search, on its page and through its API, finds only what jane may read (the
+	// policy's conditional read), and counts only that.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, page = do(browser, "GET", base+"/search?query=service", nil); strings.Contains(page, `href="/catalog/default/component/a-service"`) || time.Now().After(deadline) {
+			break
+		}
+	}
+	if !strings.Contains(page, `href="/catalog/default/component/a-service"`) || strings.Contains(page, "b-service") || !strings.Contains(page, "1 result") {
+		t.Errorf("the search page as jane:\n%s", mainOf(page))
+	}
+	if _, body := do(browser, "GET", base+"/api/search/query?term=service", nil); !strings.Contains(body, `"numberOfResults":1`) || strings.Contains(body, "b-service") {
+		t.Errorf("the search API as jane: %s", body)
+	}
 	resp, _ = do(noFollow, "POST", base+"/api/app/refresh", url.Values{"entityRef": {"component:default/a-service"}, "redirect": {"/catalog/default/component/a-service"}})
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/catalog/default/component/a-service" {
 		t.Errorf("refresh: %d %s", resp.StatusCode, resp.Header.Get("Location"))

@@ -18,6 +18,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -41,6 +42,7 @@ func (h *host) parts() []part {
 		{"url readers", lifecycle.Funcs{StartFunc: h.startReaders}},
 		{"proxy", lifecycle.Funcs{StartFunc: h.startProxy}},
 		{"catalog", lifecycle.Funcs{StartFunc: h.startCatalog}},
+		{"search", lifecycle.Funcs{StartFunc: h.startSearch}},
 		{"audit log", lifecycle.Funcs{StartFunc: h.startAudit, StopFunc: h.stopAudit}},
 		{"auth", lifecycle.Funcs{StartFunc: h.startAuth}},
 		{"permissions", lifecycle.Funcs{StartFunc: h.startPermissions}},
@@ -49,6 +51,7 @@ func (h *host) parts() []part {
 		{"scaffolder workers", lifecycle.Funcs{StartFunc: h.startScaffolderWorkers, StopFunc: h.stopScaffolder}},
 		{"app", lifecycle.Funcs{StartFunc: h.startApp}},
 		{"catalog processing", lifecycle.Runner(h.runCatalog, h.catalogStopped)},
+		{"search collators", lifecycle.Runner(h.runSearch, h.searchStopped)},
 		{"server", lifecycle.Funcs{StartFunc: h.startServer, StopFunc: h.stopServer}},
 		{"metrics listener", lifecycle.Funcs{StartFunc: h.startMetricsListener, StopFunc: h.stopMetricsListener}},
 	}
@@ -152,7 +155,7 @@ func (h *host) resolveResource(resourceType, ref string, c permission.Criteria) 
 func (h *host) startPlugins(ctx context.Context) error {
 	h.watch.Store(newWatchList(append(append([]string{}, h.cfg.Files...), pluginFiles(h.cfg)...)...))
 	h.services = &capability.Host{Table: capability.Functions, Audit: h.audit, Observer: h.obs.hosts,
-		Services: capability.Services{KV: h.file.KV(), Files: h.file.Files(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions}}
+		Services: capability.Services{KV: h.file.KV(), Files: h.file.Files(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions, Search: h.search}}
 	h.plugins = plugin.NewManager(plugin.Deps{
 		Engine: h.engine, Logger: h.log, URLs: h.readers, Observer: h.obs.runtime,
 		Host:  h.services,
@@ -235,6 +238,8 @@ func (h *host) startServer(context.Context) error {
 		Metrics:        h.obs.http,
 		MetricsHandler: h.obs.handler,
 		AccessLog:      h.accessLog,
+		Search:         &search.API{Engine: h.search, Catalog: h.catalog},
+		Star:           h.favourites.Star,
 	})
 	addr := net.JoinHostPort(h.cfg.Backend.Listen.Host, strconv.Itoa(*h.cfg.Backend.Listen.Port))
 	ln, err := net.Listen("tcp", addr)

@@ -19,6 +19,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/auth"
 	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/catalog/api"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/frontend"
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
@@ -30,6 +31,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/scaffolder"
+	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -281,6 +283,7 @@ type host struct {
 	served  chan error
 	addr    string // the address actually bound
 	catalog *catalog.Catalog
+	search  *search.Engine
 	audit   *audit.Log
 	app     atomic.Pointer[frontend.App]
 	watch   atomic.Pointer[watchList]
@@ -310,6 +313,8 @@ type host struct {
 	metricsAddr string
 	// accessLog gets a line per request (backend.accessLog); nil for none.
 	accessLog *slog.Logger
+	// favourites are the users' starred and recent entities (home page).
+	favourites *favourites
 }
 
 // start brings every part up in order (parts.go), undoing what it did if a later part
@@ -354,6 +359,9 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		Config:     exts,
 		Extensions: pluginExts,
 		Scaffolder: create,
+		Search:     searchSource{h.search, h.catalog, h.permissions},
+		Favourites: h.favourites,
+		Registrar:  registrar{api.New(h.catalog), h.permissions},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app.extensions: %w", err)

@@ -113,6 +113,7 @@ func TestLoadErrors(t *testing.T) {
 		{"permission policy file", "permission:\n  rbac: {policies-csv-file: nope.csv}\n", nil, []string{"app-config.yaml:2", "permission.rbac.policies-csv-file", "nope.csv: file not found"}},
 		{"permission key", "permission:\n  rbac: {policiesCsvFile: p.csv}\n", nil, []string{"permission.rbac.policiesCsvFile: unknown key", "policies-csv-file"}},
 		{"reserved permission id", "plugins:\n  - id: permission\n    source: a.wasm\n", nil, []string{"plugins[0].id", `"permission" is reserved for the host's own /api/permission routes`}},
+		{"reserved search id", "plugins:\n  - id: search\n    source: a.wasm\n", nil, []string{"plugins[0].id", `"search" is reserved for the host's own /api/search routes`}},
 		{"proxy endpoint key", "proxy:\n  endpoints:\n    /x: {target: http://a, headerz: {}}\n", nil, []string{"headerz"}},
 		{"guest in production", "auth:\n  environment: production\n  session: {secret: " + strings.Repeat("s", 32) + "}\n  providers:\n    guest: {}\n", nil,
 			[]string{"app-config.yaml:5: auth.providers.guest: guest sign-in is for development only", "Remove auth.providers.guest"}},

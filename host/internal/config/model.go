@@ -19,6 +19,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/scaffolder"
+	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/units"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -60,6 +61,9 @@ type Config struct {
 	// concurrentTasksLimit, taskTimeout, defaultAuthor, defaultCommitMessage) and the
 	// limits on what a task fetches.
 	Scaffolder scaffolder.Config `yaml:"scaffolder"`
+	// Search configures the search index and GET /api/search/query, with Backstage's
+	// search.maxTermLength and search.maxPageLimit.
+	Search search.Config `yaml:"search"`
 
 	// Files are the config files this was loaded from, in order.
 	Files  []string `yaml:"-"`
@@ -215,6 +219,16 @@ type Grants struct {
 	// the task they run in (workspace_read, workspace_write, workspace_list), and no
 	// other files.
 	Workspace *WorkspaceGrant `yaml:"workspace"`
+	// SearchWrite lets the plugin contribute documents to the search index
+	// (search_replace), of the types it names.
+	SearchWrite *SearchWriteGrant `yaml:"search.write"`
+}
+
+// SearchWriteGrant is grants["search.write"].
+type SearchWriteGrant struct {
+	// Types are the document types the plugin may write (e.g. [techdocs] for a docs
+	// plugin). Empty means one type, named after the plugin's id.
+	Types []string `yaml:"types"`
 }
 
 // WorkspaceGrant is grants.workspace.
@@ -241,6 +255,8 @@ func (g *Grants) Has(capability string) bool {
 		return g.Files != nil
 	case abi.CapWorkspace:
 		return g.Workspace != nil
+	case abi.CapSearchWrite:
+		return g.SearchWrite != nil
 	}
 	return false
 }
@@ -360,6 +376,7 @@ func (c *Config) applyDefaults() {
 	c.Audit.ApplyDefaults()
 	c.Auth.ApplyDefaults()
 	c.Scaffolder.ApplyDefaults()
+	c.Search.ApplyDefaults()
 	if c.Runtime.CompilationCache == "" {
 		c.Runtime.CompilationCache = DefaultWasmCache
 	}
@@ -463,6 +480,7 @@ func (c *Config) validate() Errors {
 	section([]string{"proxy"}, c.Proxy.Validate()...)
 	section([]string{"metrics"}, c.Metrics.Validate()...)
 	section([]string{"scaffolder"}, c.Scaffolder.Validate()...)
+	section([]string{"search"}, c.Search.Validate()...)
 	section([]string{"backend", "reading"}, integrations.Validate(c.Backend.Reading, c.Integrations)...)
 	if c.Backend.Database.Client != "bbolt" {
 		section([]string{"backend", "database", "client"}, fmt.Errorf("client %q is not supported; use bbolt", c.Backend.Database.Client))
@@ -595,7 +613,7 @@ func (c *Config) locate(path ...string) (string, int) {
 }
 
 // reservedIDs are /api/<id> prefixes the host serves itself.
-var reservedIDs = map[string]bool{"catalog": true, "proxy": true, "admin": true, "audit": true, "auth": true, "app": true, "permission": true}
+var reservedIDs = map[string]bool{"catalog": true, "proxy": true, "admin": true, "audit": true, "auth": true, "app": true, "permission": true, "search": true}
 
 // IsRemote reports whether a plugin source is a URL rather than a local path.
 func IsRemote(src string) bool {

@@ -15,7 +15,11 @@ import (
 // entity-card:catalog/about, /relations and /links, nav-item:home and
 // nav-item:catalog, page:signin and page:user-settings; with opts.Scaffolder, the
 // /create pages (page:scaffolder, page:scaffolder/template, page:scaffolder/task) and
-// nav-item:create. opts.Catalog may be nil; the catalog pages then say so.
+// nav-item:create; the API Definition tab
+// (entity-content:catalog/definition), the user and group cards
+// (entity-card:org/profile, /ownership) and page:catalog-import; and, with
+// opts.Search, page:search and nav-item:search. opts.Catalog may be nil; the catalog
+// pages then say so.
 func Builtins(opts Options) []ext.Extension {
 	return append(append(append(shell(opts), pages(opts)...), accountPages(opts)...), createPages(opts)...)
 }
@@ -37,6 +41,14 @@ type Options struct {
 	Config ext.Extensions
 	// Scaffolder backs the /create pages; nil leaves them (and their nav item) out.
 	Scaffolder Scaffolder
+	// Search backs the search page and the shell's search bar; nil leaves both out.
+	Search SearchSource
+	// Favourites keeps the signed-in users' starred and recent entities, for the home
+	// page and the entity page's Star button; nil leaves them out.
+	Favourites Favourites
+	// Registrar backs the "Register existing component" page (/catalog-import); nil
+	// leaves the page's form without a preview and the catalog without its button.
+	Registrar Registrar
 }
 
 // App is a resolved extension tree ready to render pages. It is safe for concurrent

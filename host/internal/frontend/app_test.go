@@ -115,7 +115,7 @@ func TestPages(t *testing.T) {
 			`<title>Payments service | Greenroom</title>`, `<span class="gr-badge gr-tone-success">production</span>`,
 			`<h3 class="gr-card-title">About</h3>`, `<dt>Owner</dt><dd><a class="gr-link" href="/catalog/default/group/team-a">team-a</a></dd>`,
 			`<dt>System</dt><dd>shop</dd>`, // no such system in the catalog
-			`<h3 class="gr-card-title">Relations</h3>`, `<td>providesApi</td><td><a class="gr-link" href="/catalog/default/api/payments-api">api:default/payments-api</a></td>`,
+			`<h3 class="gr-card-title">Relations</h3>`, `<td>providesApi</td><td><a class="gr-link" href="/catalog/default/api/payments-api">payments-api</a></td><td>api</td>`, `<text class="gr-graph-relation" x="647.5" y="32.0" text-anchor="middle">providesApi</text><a href="/catalog/default/api/payments-api">`,
 			`<h3 class="gr-card-title">Links</h3>`, `<a class="gr-link" href="https://runbook.example/payments" rel="noopener noreferrer nofollow">Runbook</a>`,
 			`<span class="gr-link gr-link-blocked" title="link removed: unsafe URL">Evil link</span>`,
 			`<a class="gr-tab" href="/catalog/default/component/payments" aria-current="page">Overview</a>`,

@@ -16,20 +16,18 @@ import (
 // entity page with its About, Relations and Links cards.
 func pages(opts Options) []ext.Extension {
 	src := opts.Catalog
-	home := Page("page:home", "/", func(context.Context, ext.FactoryInput) (ext.Element, error) {
-		return element(func(context.Context, *ext.RenderContext) (ui.Node, error) {
-			return ui.Node{Type: ui.TypePage, Title: "Home", Subtitle: "Your developer portal", Children: []ui.Node{
-				{Type: ui.TypeGrid, Children: []ui.Node{
-					ui.Card("Software catalog", ui.Text("Every component, API, system and team, with owners and relations."), ui.Link("Browse the catalog", "/catalog")),
-				}},
-			}}, nil
+	home := Page("page:home", "/", func(_ context.Context, in ext.FactoryInput) (ext.Element, error) {
+		links := quickLinks(in.Config["quickLinks"])
+		return element(func(ctx context.Context, _ *ext.RenderContext) (ui.Node, error) {
+			return homePage(ctx, opts, links), nil
 		}), nil
 	})
+	home.ConfigSchema = schema(strProp("path", "/", `,"pattern":"^/"`) + `,"quickLinks":{"type":"array","default":[],"items":{"type":"object","required":["title","url"],"additionalProperties":false,"properties":{"title":{"type":"string","minLength":1},"url":{"type":"string","minLength":1}}}}`)
 
 	catalog := Page("page:catalog", "/catalog", func(_ context.Context, in ext.FactoryInput) (ext.Element, error) {
 		size := in.ConfigInt("pageSize", 20)
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
-			return catalogIndex(ctx, src, rc, size)
+			return catalogIndex(ctx, src, opts, rc, size)
 		}), nil
 	})
 	catalog.ConfigSchema = schema(strProp("path", "/catalog", `,"pattern":"^/"`) + `,"pageSize":{"type":"integer","minimum":1,"maximum":100,"default":20}`)
@@ -43,7 +41,7 @@ func pages(opts Options) []ext.Extension {
 			tabs = append(tabs, partOf(a))
 		}
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
-			return entityPage(ctx, src, opts.Authorizer, rc, cards, tabs)
+			return entityPage(ctx, src, opts.Authorizer, opts.Favourites, rc, cards, tabs)
 		}), nil
 	})
 	entity.ConfigSchema = nil // its path is fixed: entity links are built with EntityPath
@@ -61,11 +59,35 @@ func pages(opts Options) []ext.Extension {
 	links := EntityCard("entity-card:catalog/links", "has:links", func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(linksCard), nil
 	})
-	return []ext.Extension{
-		trusted(home), trusted(catalog), trusted(entity), trusted(about), trusted(relations), trusted(links),
+	definition := EntityTab("entity-content:catalog/definition", "Definition", "definition", "kind:api", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(definitionTab), nil
+	})
+	profile := EntityCard("entity-card:org/profile", "kind:user,group", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return profileCard(ctx, src, rc) }), nil
+	})
+	ownership := EntityCard("entity-card:org/ownership", "kind:user,group", func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return ownershipCard(ctx, src, rc) }), nil
+	})
+	register := Page("page:catalog-import", RegisterPath, func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
+			return registerPage(ctx, opts.Registrar, opts.Authorizer, rc)
+		}), nil
+	})
+	searchPg := Page("page:search", SearchPath, func(context.Context, ext.FactoryInput) (ext.Element, error) {
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
+			return searchPage(ctx, opts.Search, rc)
+		}), nil
+	})
+	out := []ext.Extension{
+		trusted(home), trusted(catalog), trusted(entity), trusted(about), trusted(relations), trusted(links), trusted(definition),
+		trusted(profile), trusted(ownership), trusted(register),
 		NavItem("nav-item:home", "Home", "/"),
 		NavItem("nav-item:catalog", "Catalog", "/catalog"),
 	}
+	if opts.Search != nil {
+		out = append(out, trusted(searchPg), NavItem("nav-item:search", "Search", SearchPath))
+	}
+	return out
 }
 
 type entityPart struct {
@@ -105,7 +127,7 @@ func (q catalogQuery) values(page int) url.Values {
 	return v
 }
 
-func catalogIndex(ctx context.Context, src CatalogSource, rc *ext.RenderContext, size int) (ui.Node, error) {
+func catalogIndex(ctx context.Context, src CatalogSource, opts Options, rc *ext.RenderContext, size int) (ui.Node, error) {
 	page := ui.Node{Type: ui.TypePage, Title: "Catalog"}
 	if src == nil {
 		page.Children = []ui.Node{ui.Empty("No catalog", "The catalog is not configured on this host.")}
@@ -148,6 +170,9 @@ func catalogIndex(ctx context.Context, src CatalogSource, rc *ext.RenderContext,
 		{Name: "q", Label: "Search", Kind: ui.FieldSearch, Value: q.text, Placeholder: "name, title or description"},
 	}}
 	page.Children = append(page.Children, form)
+	if opts.Registrar != nil {
+		page.Children = append(page.Children, ui.Node{Type: ui.TypeButton, Text: "Register existing component", Href: RegisterPath})
+	}
 	if len(res.Items) == 0 {
 		msg := "No entities match these filters."
 		if q.page > 1 && res.TotalItems > 0 {
@@ -283,7 +308,7 @@ func refLink(ref, defKind, defNamespace string, may map[string]bool) ui.Node {
 	return entityLink(ref, kind, ns, name, may)
 }
 
-func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
+func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, fav Favourites, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
 	if src == nil {
 		return ui.Node{Type: ui.TypePage, Title: "Entity", Children: []ui.Node{ui.Empty("No catalog", "The catalog is not configured on this host.")}}, nil
 	}
@@ -297,6 +322,9 @@ func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, rc *ex
 		return notFound(rc, fmt.Sprintf("The catalog has no entity %s.", ref)), nil
 	}
 	rc.Entity = e
+	if fav != nil {
+		fav.Visited(ctx, fullRef(e.Ref(), ""))
+	}
 	title := e.Metadata.Title
 	if title == "" {
 		title = e.Metadata.Name
@@ -318,7 +346,8 @@ func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, rc *ex
 		badges = append(badges, ui.Badge(l, tone))
 	}
 	page := ui.Node{Type: ui.TypePage, Title: title, Subtitle: e.Metadata.Description, Children: []ui.Node{
-		{Type: ui.TypeHeader, Title: e.Ref(), Children: append(badges, entityActions(ctx, authz, e)...)},
+		{Type: ui.TypeHeader, Title: e.Ref(), Children: append(append(badges, entityActions(ctx, authz, e)...),
+			starAction(ctx, fav, e, EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name))...)},
 	}}
 	if errs := e.ProcessingErrors(); len(errs) > 0 {
 		page.Children = append(page.Children, processingErrorsCard(errs))
@@ -411,7 +440,10 @@ func aboutCard(ctx context.Context, src CatalogSource, rc *ext.RenderContext) (u
 		desc = "No description."
 	}
 	add("Description", ui.Text(desc))
-	add("Owner", ownerLink(e, may))
+	// Users and groups have no owner: Backstage's About card leaves the row out.
+	if k := strings.ToLower(e.Kind); (k != "user" && k != "group") || e.SpecString("owner") != "" {
+		add("Owner", ownerLink(e, may))
+	}
 	if s := e.SpecString("system"); s != "" {
 		add("System", refLink(s, "system", ns, may))
 	}
@@ -460,12 +492,52 @@ func relationsCard(ctx context.Context, src CatalogSource, rc *ext.RenderContext
 	if err != nil {
 		return ui.Node{}, err
 	}
-	t := ui.Node{Type: ui.TypeTable, Columns: []string{"Relation", "Entity"}}
-	for _, r := range rels {
-		t.Rows = append(t.Rows, []ui.Node{ui.Text(r.Type), refLink(r.TargetRef, "component", ns, may)})
+	// Each related entity by its title (looked up for the first maxGraphEntities), in
+	// a graph drawn by the host and a table.
+	titles := map[string]string{}
+	for i, ref := range refs {
+		if i >= maxGraphEntities {
+			break
+		}
+		if !may[strings.ToLower(ref)] {
+			continue
+		}
+		if o, err := src.GetEntity(ctx, ref); err == nil && o != nil && o.Metadata.Title != "" {
+			titles[strings.ToLower(ref)] = o.Metadata.Title
+		}
 	}
-	return ui.Card("Relations", t), nil
+	self := e.Metadata.Title
+	if self == "" {
+		self = e.Metadata.Name
+	}
+	g := &ui.Graph{Nodes: []ui.GraphNode{{ID: e.Ref(), Label: self, Kind: e.Kind}}}
+	seen := map[string]bool{}
+	t := ui.Node{Type: ui.TypeTable, Columns: []string{"Relation", "Entity", "Kind"}}
+	for i, r := range rels {
+		kind, rns, name := parseEntityRef(refs[i], "component", ns)
+		key := strings.ToLower(refs[i])
+		label := titles[key]
+		if label == "" {
+			label = humanize(kind, rns, name, kind)
+		}
+		href := ""
+		if may[key] {
+			href = EntityPath(rns, kind, name)
+		}
+		if i < maxGraphEntities {
+			if !seen[key] {
+				seen[key] = true
+				g.Nodes = append(g.Nodes, ui.GraphNode{ID: key, Label: label, Kind: kind, Href: href})
+			}
+			g.Edges = append(g.Edges, ui.GraphEdge{To: key, Label: r.Type})
+		}
+		t.Rows = append(t.Rows, []ui.Node{ui.Text(r.Type), entityLink(label, kind, rns, name, may), ui.Text(kind)})
+	}
+	return ui.Card("Relations", ui.Node{Type: ui.TypeChart, Chart: &ui.Chart{Kind: ui.ChartGraph, Graph: g}}, t), nil
 }
+
+// maxGraphEntities bounds the related entities the relations graph draws.
+const maxGraphEntities = 40
 
 func linksCard(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
 	e := rc.Entity

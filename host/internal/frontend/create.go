@@ -317,7 +317,8 @@ func ownProperties(schema map[string]any) []field {
 	return out
 }
 
-func str(m map[string]any, k string) string {
+// strField is m[k] when it is a string, else "".
+func strField(m map[string]any, k string) string {
 	s, _ := m[k].(string)
 	return s
 }
@@ -524,7 +525,7 @@ func templatePage(ctx context.Context, sc Scaffolder, cat CatalogSource, rc *ext
 
 // inputs are the form fields of one property.
 func inputs(ctx context.Context, cat CatalogSource, f field, v any, required bool, errMsg string, q url.Values) []ui.Field {
-	label := str(f.schema, "title")
+	label := strField(f.schema, "title")
 	if label == "" {
 		label = f.name
 	}
@@ -532,8 +533,8 @@ func inputs(ctx context.Context, cat CatalogSource, f field, v any, required boo
 		label += " *"
 	}
 	in := ui.Field{Name: "p." + f.name, Label: label, Kind: ui.FieldText, Value: formValue(v), Error: errMsg}
-	in.Help = str(f.schema, "description")
-	if h := str(f.schema, "ui:help"); h != "" {
+	in.Help = strField(f.schema, "description")
+	if h := strField(f.schema, "ui:help"); h != "" {
 		in.Help = h
 	}
 	opts, _ := f.schema["ui:options"].(map[string]any)
@@ -568,7 +569,7 @@ func inputs(ctx context.Context, cat CatalogSource, f field, v any, required boo
 	case f.schema["ui:field"] == "RepoUrlPicker":
 		return repoInputs(f, label, q, errMsg, opts)
 	}
-	if ph := str(opts, "placeholder"); ph != "" {
+	if ph := strField(opts, "placeholder"); ph != "" {
 		in.Placeholder = ph
 	}
 	return []ui.Field{in}
@@ -660,7 +661,7 @@ func review(t *TemplateForm, vals map[string]any, q url.Values, ref string) ui.N
 			if !ok {
 				continue
 			}
-			label := str(f.schema, "title")
+			label := strField(f.schema, "title")
 			if label == "" {
 				label = f.name
 			}
@@ -819,7 +820,7 @@ func actionList(ctx context.Context, sc Scaffolder) (ui.Node, error) {
 				if req[n] {
 					name += " *"
 				}
-				rows = append(rows, []ui.Node{ui.Text(name), ui.Text(str(p, "title")), ui.Text(formValue(p["type"]))})
+				rows = append(rows, []ui.Node{ui.Text(name), ui.Text(strField(p, "title")), ui.Text(formValue(p["type"]))})
 			}
 			card.Children = append(card.Children, ui.Node{Type: ui.TypeTable, Columns: []string{sch.title, "Title", "Type"}, Rows: rows})
 		}

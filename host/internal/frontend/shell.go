@@ -58,6 +58,9 @@ func shell(opts Options) []ext.Extension {
 					if opts.SignIn != nil {
 						children = append(children, accountArea(ctx, opts.SignIn, opts.Catalog, rc))
 					}
+					if opts.Search != nil {
+						children = append(children, searchBar(rc))
+					}
 					return ui.Node{Type: ui.TypeLayout, Title: title, Children: children}, nil
 				}))}, nil
 			}),

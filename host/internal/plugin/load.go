@@ -390,7 +390,7 @@ func grantLine(capName string) string {
 	switch capName {
 	case abi.CapProxy:
 		return "proxy: {endpoints: [/name]}"
-	case abi.CapCatalogRead, abi.CapCatalogWrite, abi.CapURLRead:
+	case abi.CapCatalogRead, abi.CapCatalogWrite, abi.CapURLRead, abi.CapSearchWrite:
 		return fmt.Sprintf("%q: {}", capName)
 	}
 	return capName + ": {}"

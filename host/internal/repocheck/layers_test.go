@@ -33,7 +33,7 @@ var layers = map[string]int{
 	"host/internal/urlreader/gitlabreader": 1, "host/internal/urlreader/integrations": 1,
 	"host/internal/urlreader/catalogreader": 1, "host/internal/store": 1,
 	"host/internal/frontend": 1, "host/internal/frontend/wasmext": 1, "host/internal/catalog/api": 1,
-	"host/internal/auth": 1, "host/internal/metrics": 1, "host/internal/scaffolder": 1,
+	"host/internal/auth": 1, "host/internal/metrics": 1, "host/internal/scaffolder": 1, "host/internal/search": 1,
 
 	// 2: the config model, composed of the domain's config sections.
 	"host/internal/config": 2,
@@ -69,6 +69,7 @@ var sameLayer = map[string][]string{
 	"host/internal/permission":              {"host/internal/identity", "host/internal/lifecycle", "host/internal/units"},
 	"host/internal/catalog/model":           {"host/internal/excerpt"},
 	"host/internal/scaffolder":              {"host/internal/urlreader", "host/internal/urlreader/githubreader"},
+	"host/internal/search":                  {"host/internal/catalog"},
 }
 
 // edges lists third-party packages that only one package (and its tests) may import:

@@ -4,7 +4,8 @@
 //
 // In the order fiber matches them: /healthz and /readyz, sign-in under /api/auth and
 // the permission API under /api/permission, the catalog API under /api/catalog and the
-// forms the app's pages post (POST /api/app/refresh), the proxy under /api/proxy, POST
+// forms the app's pages post (POST /api/app/refresh), GET /api/search/query, the
+// proxy under /api/proxy, POST
 // /api/admin/reload, GET /api/audit when enabled, backend plugin routes under
 // /api/<plugin-id>/, and last the web app's pages, sent with the
 // Content-Security-Policy it is given (or, for a caller who must sign in first, a
@@ -100,7 +101,15 @@ type Options struct {
 	AccessLog *slog.Logger
 	// Scaffolder serves /api/scaffolder (software templates); nil leaves it out.
 	Scaffolder http.Handler
+	// Search serves GET /api/search/query; nil leaves it out.
+	Search SearchAPI
+	// Star stars (on) or unstars an entity for the signed-in user of ctx
+	// (POST frontend.StarAction); nil leaves the route out.
+	Star StarFunc
 }
+
+// StarFunc stars or unstars the entity with the full ref for the user of ctx.
+type StarFunc func(ctx context.Context, ref string, on bool) error
 
 // Server serves the portal.
 type Server struct {
@@ -136,6 +145,10 @@ func New(opts Options) *Server {
 		ReadTimeout:           opts.ReadTimeout,
 		IdleTimeout:           2 * time.Minute,
 		ErrorHandler:          s.errorHandler,
+
+		// Node's (and so Backstage's) limit on a request's line and headers: a long
+		// search term reaches its route's own InputError instead of a bare 431.
+		ReadBufferSize: 16 << 10,
 	})
 	s.app.Use(s.observe)
 	s.app.Use(s.recoverPanics)
@@ -154,6 +167,13 @@ func New(opts Options) *Server {
 	if opts.Catalog != nil {
 		s.mountCatalog(opts.Catalog)
 		s.mountActions(opts.Catalog)
+		s.mountRegister(opts.Catalog)
+	}
+	if opts.Search != nil {
+		s.mountSearch(opts.Search)
+	}
+	if opts.Star != nil {
+		s.mountStar(opts.Star)
 	}
 	if opts.Proxy != nil {
 		s.mountProxy(opts.Proxy)

@@ -454,6 +454,7 @@ var allGrants = config.Grants{
 	Tasks:        &config.TasksGrant{},
 	Files:        &config.FilesGrant{},
 	Workspace:    &config.WorkspaceGrant{},
+	SearchWrite:  &config.SearchWriteGrant{},
 }
 
 func imports(mod *wasmfile.Module) []Import {

@@ -18,7 +18,88 @@ func (r *renderer) chart(c *Chart) {
 		if c.Radar != nil && len(c.Radar.Quadrants) == 4 && len(c.Radar.Rings) > 0 {
 			r.radar(c.Radar)
 		}
+	case ChartGraph:
+		if c.Graph != nil && len(c.Graph.Nodes) > 0 {
+			r.graph(c.Graph)
+		}
 	}
+}
+
+// graph draws Nodes[0] in the middle and the nodes its edges reach in two columns
+// beside it, each edge a line labelled with its relation.
+func (r *renderer) graph(g *Graph) {
+	const width, boxW, boxH, rowH = 900.0, 200.0, 40.0, 52.0
+	byID := map[string]int{}
+	for i, n := range g.Nodes {
+		byID[n.ID] = i
+	}
+	var left, right []GraphEdge
+	for i, e := range g.Edges {
+		if _, ok := byID[e.To]; !ok {
+			continue
+		}
+		if i%2 == 0 {
+			left = append(left, e)
+		} else {
+			right = append(right, e)
+		}
+	}
+	rows := max(len(left), len(right), 1)
+	h := rowH*float64(rows) + 20
+	cy := h / 2
+	cx := width / 2
+	r.s(`<figure class="gr-chart gr-chart-graph"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Relations graph" viewBox="0 0 ` + f1(width) + ` ` + f1(h) + `">`)
+	box := func(n GraphNode, x, y float64) {
+		u := SafeURL(n.Href)
+		if u != "" {
+			r.s(`<a`)
+			r.attr("href", u)
+			r.s(`>`)
+		}
+		r.s(`<rect class="gr-graph-node" x="` + f1(x) + `" y="` + f1(y) + `" width="` + f1(boxW) + `" height="` + f1(boxH) + `" rx="6"><title>`)
+		r.esc(n.ID)
+		r.s(`</title></rect><text class="gr-graph-label" x="` + f1(x+boxW/2) + `" y="` + f1(y+17) + `" text-anchor="middle">`)
+		r.esc(clip(n.Label, 28))
+		r.s(`</text><text class="gr-graph-kind" x="` + f1(x+boxW/2) + `" y="` + f1(y+32) + `" text-anchor="middle">`)
+		r.esc(n.Kind)
+		r.s(`</text>`)
+		if u != "" {
+			r.s(`</a>`)
+		}
+	}
+	side := func(edges []GraphEdge, x float64, toRight bool) {
+		top := cy - rowH*float64(len(edges))/2
+		for i, e := range edges {
+			y := top + rowH*float64(i) + (rowH-boxH)/2
+			x1, x2 := cx-boxW/2, x+boxW
+			if toRight {
+				x1, x2 = cx+boxW/2, x
+			}
+			y2 := y + boxH/2
+			r.s(`<line class="gr-graph-edge" x1="` + f1(x1) + `" y1="` + f1(cy) + `" x2="` + f1(x2) + `" y2="` + f1(y2) + `"/>`)
+			lx := x2 + (x1-x2)*0.25
+			if toRight {
+				lx = x2 - (x2-x1)*0.25
+			}
+			r.s(`<text class="gr-graph-relation" x="` + f1(lx) + `" y="` + f1(y2+(cy-y2)*0.25-4) + `" text-anchor="middle">`)
+			r.esc(e.Label)
+			r.s(`</text>`)
+			box(g.Nodes[byID[e.To]], x, y)
+		}
+	}
+	side(left, 20, false)
+	side(right, width-20-boxW, true)
+	box(g.Nodes[0], cx-boxW/2, cy-boxH/2)
+	r.s(`</svg></figure>`)
+}
+
+// clip shortens s to n runes with an ellipsis.
+func clip(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n-1]) + "…"
 }
 
 func (r *renderer) barChart(bars []Bar) {

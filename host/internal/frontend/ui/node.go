@@ -116,6 +116,29 @@ type Chart struct {
 	Kind  string `json:"kind"`
 	Bars  []Bar  `json:"bars,omitempty"`
 	Radar *Radar `json:"radar,omitempty"`
+	// Graph is for the host's own pages only (kind ChartGraph): not in the plugins'
+	// wire format, and Validate refuses the kind.
+	Graph *Graph `json:"-"`
+}
+
+// ChartGraph is a host-only chart kind: an entity and its relations.
+const ChartGraph = "graph"
+
+// Graph is one node (Nodes[0], in the middle) and its neighbours, each joined to it
+// by an edge labelled with the relation.
+type Graph struct {
+	Nodes []GraphNode
+	Edges []GraphEdge
+}
+
+// GraphNode is a box: its label (an entity's title), a smaller kind line, and a link.
+type GraphNode struct {
+	ID, Label, Kind, Href string
+}
+
+// GraphEdge joins Nodes[0] to the node with id To, labelled.
+type GraphEdge struct {
+	To, Label string
 }
 
 // Bar is one bar of a bar chart.

@@ -556,7 +556,19 @@ func (r *renderer) layout(n *Node, depth int) {
 	} else {
 		r.esc(n.Title)
 	}
-	r.s(`</a><div class="gr-topbar-end">`)
+	r.s(`</a>`)
+	// The search box is a form after the nav and the content (a page's own form,
+	// should the content be one, stays in the page).
+	search := -1
+	for i := 2; i < len(n.Children); i++ {
+		if n.Children[i].Type == TypeForm {
+			search = i
+		}
+	}
+	if search >= 0 {
+		r.topbarSearch(&n.Children[search])
+	}
+	r.s(`<div class="gr-topbar-end">`)
 	account := slot(n.Children, TypeAccount)
 	if account >= 0 {
 		r.node(&n.Children[account], depth+1)
@@ -568,11 +580,38 @@ func (r *renderer) layout(n *Node, depth int) {
 	}
 	r.s(`<main class="gr-main" id="main">`)
 	for i := range n.Children {
-		if i != nav && i != account {
+		if i != nav && i != account && i != search {
 			r.node(&n.Children[i], depth+1)
 		}
 	}
 	r.s(`</main></div></div>`)
+}
+
+// topbarSearch renders a layout's form as the top bar's search: its first field is
+// the search box, which the browser's access key for "/" (Alt+/ in Chromium and
+// Firefox on Linux and Windows) focuses.
+func (r *renderer) topbarSearch(n *Node) {
+	action := SafeURL(n.Action)
+	if action == "" || external(action) || len(n.Fields) == 0 {
+		return
+	}
+	f := n.Fields[0]
+	r.s(`<form class="gr-topbar-search" role="search" method="get"`)
+	r.attr("action", action)
+	r.s(`><input type="search" accesskey="/"`)
+	r.attr("name", f.Name)
+	r.attr("value", f.Value)
+	r.attr("aria-label", f.Label)
+	if f.Placeholder != "" {
+		r.attr("placeholder", f.Placeholder)
+	}
+	r.s(`><button type="submit" class="gr-button">`)
+	if n.Submit == "" {
+		r.s("Search")
+	} else {
+		r.esc(n.Submit)
+	}
+	r.s(`</button></form>`)
 }
 
 // slot is the index of the first node of type typ in ns, or -1.

@@ -1,0 +1,91 @@
+package capability
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/search"
+)
+
+// The search.write capability: a plugin's search collator hands the index its
+// documents of the types its grant names.
+
+var searchType = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+func searchReplace(s *Services, p *config.Plugin) Call[abi.SearchReplaceRequest, abi.SearchReplaceResult] {
+	g := p.Grants.SearchWrite
+	if s.Search == nil || g == nil {
+		return nil
+	}
+	types := g.Types
+	if len(types) == 0 {
+		types = []string{p.ID}
+	}
+	return func(_ context.Context, r *abi.SearchReplaceRequest) (abi.SearchReplaceResult, error) {
+		if !slices.Contains(types, r.Type) {
+			return abi.SearchReplaceResult{}, abi.Errorf(abi.CodeCapabilityDenied, "search_replace: plugin %s may not write documents of type %q; it may write %s (add the type to %s.grants[\"search.write\"].types)", p.ID, r.Type, strings.Join(types, ", "), p.Path())
+		}
+		if !searchType.MatchString(r.Type) {
+			return abi.SearchReplaceResult{}, abi.Errorf(abi.CodeInvalidArgument, "search_replace: type %q is not lower-case letters, digits, '.', '_' and '-' (at most 64)", r.Type)
+		}
+		if max := s.Search.Config().MaxSourceDocuments; len(r.Documents) > max {
+			return abi.SearchReplaceResult{}, abi.Errorf(abi.CodeTooLarge, "search_replace: %d documents, over search.maxSourceDocuments (%d); send fewer, or split them into sources", len(r.Documents), max)
+		}
+		docs := make([]search.Document, len(r.Documents))
+		for i, d := range r.Documents {
+			doc, err := searchDocument(d)
+			if err != nil {
+				return abi.SearchReplaceResult{}, abi.Errorf(abi.CodeInvalidArgument, "search_replace: documents[%d]: %v", i, err)
+			}
+			docs[i] = doc
+		}
+		if _, ok := s.Search.Type(r.Type); !ok {
+			title := r.Title
+			if title == "" {
+				title = r.Type
+			}
+			s.Search.Register(search.TypeInfo{Name: r.Type, Title: title, Owner: p.ID})
+		}
+		source := "plugin:" + p.ID
+		if r.Source != "" {
+			source += "/" + r.Source
+		}
+		if err := s.Search.Replace(r.Type, source, docs); err != nil {
+			return abi.SearchReplaceResult{}, abi.Errorf(abi.CodeInvalidArgument, "%v", err)
+		}
+		return abi.SearchReplaceResult{Count: len(docs)}, nil
+	}
+}
+
+// searchDocument reads one document of the request; the index checks the rest.
+func searchDocument(d abi.SearchDocument) (search.Document, error) {
+	out := search.Document{Title: d.Title, Text: d.Text, Location: d.Location, ResourceRef: strings.ToLower(d.ResourceRef)}
+	keys := make([]string, 0, len(d.Fields))
+	for k := range d.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		raw := d.Fields[k]
+		var one string
+		if json.Unmarshal(raw, &one) == nil {
+			out.Fields = append(out.Fields, search.Field{Key: k, Value: one})
+			continue
+		}
+		var many []string
+		if err := json.Unmarshal(raw, &many); err != nil {
+			return out, fmt.Errorf("field %q is neither a string nor an array of strings", k)
+		}
+		for _, v := range many {
+			out.Fields = append(out.Fields, search.Field{Key: k, Value: v})
+		}
+	}
+	return out, nil
+}
