@@ -191,8 +191,8 @@ func TestRustSDKInsideWasm(t *testing.T) {
 	t.Run("caller", func(t *testing.T) {
 		for in, want := range map[string]string{
 			`{"method":"GET","path":"/whoami","route":"/whoami","caller":{"type":"user","userEntityRef":"user:default/j\u00e4ne","ownershipEntityRefs":["user:default/jäne"]}}`: "user:default/jäne",
-			`{"method":"GET","path":"/whoami","route":"/whoami","caller":{"type":"service","subject":"external:ci"}}`:                                                                "external:ci",
-			`{"method":"GET","path":"/whoami","route":"/whoami"}`:                                                                                                                     "-",
+			`{"method":"GET","path":"/whoami","route":"/whoami","caller":{"type":"service","subject":"external:ci"}}`:                                                           "external:ci",
+			`{"method":"GET","path":"/whoami","route":"/whoami"}`:                                                                                                               "-",
 		} {
 			rc, out := h.call("gr_http", []byte(in))
 			var r response
