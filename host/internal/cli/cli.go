@@ -62,6 +62,7 @@ func commands() []command {
 		{"config schema", "print the JSON Schema of app-config.yaml (for editors), with --config its plugins' too", runConfigSchema},
 		{"plugin new", "write a new plugin project (Go, Rust, C or AssemblyScript) that builds with one command", runPluginNew},
 		{"plugin build", "build the plugin project in a directory and pack its plugin.yaml into NAME.wasm", runPluginBuild},
+		{"plugin test", "run the plugin project's tests, then plugin.test.yaml's requests against the built module", runPluginTest},
 		{"plugin dev", "rebuild the plugin project whenever a source changes (a running portal reloads it)", runPluginDev},
 		{"plugin pack", "write a manifest into a .wasm file", runPack},
 		{"plugin inspect", "print a plugin's manifest, imports and exports", runInspect},

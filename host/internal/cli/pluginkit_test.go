@@ -258,3 +258,36 @@ func TestPluginDevRebuilds(t *testing.T) {
 		t.Error("a failed build replaced the last good module")
 	}
 }
+
+// TestPluginTestCommand: plugin test runs a new project's native tests and its
+// plugin.test.yaml requests against the built module, in each language, and fails,
+// naming the request, when an answer is not what the file says.
+func TestPluginTestCommand(t *testing.T) {
+	for _, c := range []struct{ lang, kind string }{{"go", "backend"}, {"rust", "card"}, {"c", "page"}, {"assemblyscript", "backend"}} {
+		t.Run(c.lang+"-"+c.kind, func(t *testing.T) {
+			name := "t-" + c.kind
+			dir := newProject(t, t.TempDir(), name, c.lang, c.kind)
+			code, stdout, stderr := run(t, "plugin", "test", dir)
+			if code != 0 || strings.Contains(stdout, "FAIL") || !strings.Contains(stdout, "ok   GET ") {
+				t.Fatalf("plugin test: exit %d\n%s\n%s", code, stdout, stderr)
+			}
+			if native := map[string]string{"go": "ok  \texample.com/" + name, "rust": "test result: ok. 1 passed"}[c.lang]; native != "" && !strings.Contains(stdout, native) {
+				t.Errorf("the native tests did not run:\n%s", stdout)
+			}
+			if c.lang != "c" {
+				return
+			}
+			spec := filepath.Join(dir, "plugin.test.yaml")
+			b, _ := os.ReadFile(spec)
+			os.WriteFile(spec, bytes.Replace(b, []byte("This page is served"), []byte("Something else"), 1), 0o644)
+			code, stdout, stderr = run(t, "plugin", "test", dir)
+			if code != ExitFailure || !strings.Contains(stdout, "FAIL GET /t-page: 200, want 200 with \"Something else") || !strings.Contains(stderr, "1 of 1 requests failed") {
+				t.Errorf("a failing request: exit %d\n%s\n%s", code, stdout, stderr)
+			}
+			os.WriteFile(spec, []byte("requests: [{get: nope, status: 200}]\n"), 0o644)
+			if code, _, stderr = run(t, "plugin", "test", dir); code != ExitUsage || !strings.Contains(stderr, "requests[0] needs get: a path starting with /") {
+				t.Errorf("a bad spec: exit %d %s", code, stderr)
+			}
+		})
+	}
+}

@@ -59,10 +59,10 @@ var kindTexts = map[string]string{
 }
 
 var testCommands = map[string]string{
-	"go":             "go test ./...               # runs the handlers natively on the SDK's TestHost",
-	"rust":           "greenroom plugin test        # runs src/lib.rs's tests natively (rustc --test)",
-	"c":              "greenroom plugin test        # builds, loads the module in a portal and calls it",
-	"assemblyscript": "greenroom plugin test        # builds, loads the module in a portal and calls it",
+	"go":             "greenroom plugin test       # go test ./..., then plugin.test.yaml's requests to the built module",
+	"rust":           "greenroom plugin test       # src/lib.rs's tests natively, then plugin.test.yaml's requests",
+	"c":              "greenroom plugin test       # plugin.test.yaml's requests to the built module in a portal",
+	"assemblyscript": "greenroom plugin test       # plugin.test.yaml's requests to the built module in a portal",
 }
 
 var notes = map[string]string{
@@ -96,7 +96,7 @@ func New(dir string, o Options) error {
 	d.Description = fmt.Sprintf("%s, in %s.", strings.ToUpper(d.KindText[:1])+d.KindText[1:], d.LangTitle)
 
 	out := map[string][]byte{}
-	for _, t := range []string{"templates/plugin.yaml.tmpl", "templates/README.md.tmpl"} {
+	for _, t := range []string{"templates/plugin.yaml.tmpl", "templates/README.md.tmpl", "templates/plugin.test.yaml.tmpl"} {
 		b, err := render(t, d)
 		if err != nil {
 			return err
@@ -365,3 +365,48 @@ func (s Snapshot) Equal(o Snapshot) bool {
 	}
 	return true
 }
+
+// NativeTest runs the project's own tests on the development machine, where the
+// language has a native test runner: go test for Go, rustc --test for Rust (against the
+// SDK's native test host). It reports false for C and AssemblyScript, whose plugins are
+// tested through TestFile's requests only.
+func NativeTest(ctx context.Context, dir string, log io.Writer) (bool, error) {
+	lang, err := Detect(dir)
+	if err != nil {
+		return false, err
+	}
+	native := filepath.Join(dir, "target", "native")
+	var steps []step
+	switch lang {
+	case "go":
+		steps = []step{{dir: dir, args: []string{"go", "test", "./..."}}}
+	case "rust":
+		rc, err := Rustc()
+		if err != nil {
+			return false, err
+		}
+		if err := os.MkdirAll(native, 0o755); err != nil {
+			return false, fmt.Errorf("plugin test: %w", err)
+		}
+		bin := filepath.Join(native, "tests")
+		steps = []step{
+			{dir: dir, args: []string{rc, "--edition", "2021", "--crate-type", "rlib", "--crate-name", "greenroom", filepath.Join(dir, "vendor", "greenroom", "src", "lib.rs"), "--out-dir", native}},
+			{dir: dir, args: []string{rc, "--edition", "2021", "--test", "--extern", "greenroom=" + filepath.Join(native, "libgreenroom.rlib"), filepath.Join(dir, "src", "lib.rs"), "-o", bin}},
+			{dir: dir, args: []string{bin}},
+		}
+	default:
+		return false, nil
+	}
+	for _, s := range steps {
+		fmt.Fprintf(log, "$ %s\n", strings.Join(s.args, " "))
+		cmd := exec.CommandContext(ctx, s.args[0], s.args[1:]...)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = s.dir, log, log
+		if err := cmd.Run(); err != nil {
+			return true, fmt.Errorf("plugin test: %s: %s: %w", dir, strings.Join(s.args[:min(len(s.args), 3)], " "), err)
+		}
+	}
+	return true, nil
+}
+
+// TestFile is the name of a project's request tests (see TestSpec).
+const TestFile = "plugin.test.yaml"
