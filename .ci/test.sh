@@ -47,6 +47,7 @@ examples/hello-go host
 examples/entity-card host
 plugins/tech-radar host
 plugins/github-actions host
+plugins/prometheus host
 host/internal/frontend/wasmext/testdata/cards host
 host/internal/runtime/testdata/gopdk wasm
 '
