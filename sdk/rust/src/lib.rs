@@ -32,6 +32,8 @@
 //! functions run against the test host in [`testing`], so handlers are unit-tested without
 //! WebAssembly.
 
+#[cfg(target_arch = "wasm32")]
+pub mod alloc;
 pub mod ffi;
 pub mod json;
 pub mod testing;
