@@ -128,10 +128,10 @@ func TestCSDKFrontend(t *testing.T) {
 	for _, freestanding := range []bool{false, true} {
 		h := newHost(t, buildC(t, "../../c/testdata/guest.c", freestanding), nil)
 		for in, want := range map[string]string{
-			`{"extension":"entity-card:g/card","config":{}}`:                           `{"core.ui.element":{},"catalog.entity-filter-expression":"kind:component"}`,
+			`{"extension":"entity-card:g/card","config":{}}`:                          `{"core.ui.element":{},"catalog.entity-filter-expression":"kind:component"}`,
 			`{"extension":"entity-card:g/card","config":{"filter":"kind:api \"x\""}}`: `{"core.ui.element":{},"catalog.entity-filter-expression":"kind:api \"x\""}`,
-			`{"extension":"entity-card:g/card","config":{"filter":""}}`:                 `{"core.ui.element":{}}`,
-			`{"extension":"page:g","config":{"path":"/g\u00e9"}}`:                      `{"core.routing.path":"/gé","core.ui.element":{}}`,
+			`{"extension":"entity-card:g/card","config":{"filter":""}}`:               `{"core.ui.element":{}}`,
+			`{"extension":"page:g","config":{"path":"/g\u00e9"}}`:                     `{"core.routing.path":"/gé","core.ui.element":{}}`,
 		} {
 			if rc, out := h.call("gr_extension", []byte(in)); rc != 0 || string(out) != want {
 				t.Errorf("gr_extension %s: rc %d\n%s\nwant\n%s", in, rc, out, want)
