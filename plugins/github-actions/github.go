@@ -68,6 +68,9 @@ type cached struct {
 	etag string
 	body []byte
 	link string
+	// decoded is the body decoded, kept by the first reader: decoding GitHub's JSON
+	// with encoding/json inside WebAssembly costs milliseconds for a page of runs.
+	decoded any
 }
 
 // cache holds, per instance, the last answer of each path with an ETag, so that a
@@ -91,6 +94,30 @@ func endpoint() string {
 		return e
 	}
 	return "/github"
+}
+
+// fetchDecoded is fetch, decoding the body into a new T, or answering the value decoded before when GitHub says the body has not changed.
+func fetchDecoded[T any](path string, what string) (*T, string, error) {
+	b, link, err := fetch(path)
+	if err != nil {
+		return nil, "", err
+	}
+	// The cached body itself (not a fresh copy) means GitHub answered 304.
+	same := func(c cached) bool { return len(b) > 0 && len(c.body) > 0 && &c.body[0] == &b[0] }
+	if c, ok := cache[path]; ok && same(c) {
+		if v, ok := c.decoded.(*T); ok {
+			return v, link, nil
+		}
+	}
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, "", &upstreamError{greenroom.CodeUnavailable, "GitHub's " + what + " does not decode: " + err.Error()}
+	}
+	if c, ok := cache[path]; ok && same(c) {
+		c.decoded = v
+		cache[path] = c
+	}
+	return v, link, nil
 }
 
 // fetch GETs path from GitHub through the proxy, with the cache's ETag, and returns
@@ -212,27 +239,13 @@ func perPage() int {
 }
 
 func listRuns(repo string) (*runList, error) {
-	b, _, err := fetch(fmt.Sprintf("/repos/%s/actions/runs?per_page=%d", repo, perPage()))
-	if err != nil {
-		return nil, err
-	}
-	var l runList
-	if err := json.Unmarshal(b, &l); err != nil {
-		return nil, &upstreamError{greenroom.CodeUnavailable, "GitHub's list of workflow runs does not decode: " + err.Error()}
-	}
-	return &l, nil
+	l, _, err := fetchDecoded[runList](fmt.Sprintf("/repos/%s/actions/runs?per_page=%d", repo, perPage()), "list of workflow runs")
+	return l, err
 }
 
 func getRun(repo string, id int64) (*run, error) {
-	b, _, err := fetch(fmt.Sprintf("/repos/%s/actions/runs/%d", repo, id))
-	if err != nil {
-		return nil, err
-	}
-	var r run
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, &upstreamError{greenroom.CodeUnavailable, "GitHub's workflow run does not decode: " + err.Error()}
-	}
-	return &r, nil
+	r, _, err := fetchDecoded[run](fmt.Sprintf("/repos/%s/actions/runs/%d", repo, id), "workflow run")
+	return r, err
 }
 
 // listJobs reads every page of a run's jobs (up to maxPages), following Link headers.
@@ -240,13 +253,9 @@ func listJobs(repo string, id int64) ([]job, error) {
 	var jobs []job
 	path := fmt.Sprintf("/repos/%s/actions/runs/%d/jobs?per_page=100", repo, id)
 	for page := 0; path != "" && page < maxPages; page++ {
-		b, link, err := fetch(path)
+		l, link, err := fetchDecoded[jobList](path, "list of jobs")
 		if err != nil {
 			return nil, err
-		}
-		var l jobList
-		if err := json.Unmarshal(b, &l); err != nil {
-			return nil, &upstreamError{greenroom.CodeUnavailable, "GitHub's list of jobs does not decode: " + err.Error()}
 		}
 		jobs = append(jobs, l.Jobs...)
 		path = nextLink(link)

@@ -169,7 +169,7 @@ func titleOf(name string) string {
 	return strings.Join(parts, " ")
 }
 
-func waitReady(t *testing.T, base string) {
+func waitReady(t testing.TB, base string) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if resp, err := http.Get(base + "/readyz"); err == nil {
