@@ -217,8 +217,9 @@ func TestPluginNewBadInput(t *testing.T) {
 	}
 }
 
-// TestPluginDevRebuilds: plugin dev builds, then rebuilds when a source changes; a
-// broken source is reported and the last good module stays.
+// TestPluginDevRebuilds: plugin dev builds, then rebuilds when a source changes, and a
+// running portal that serves the built file answers with the new code; a broken source
+// is reported and the last good module stays.
 func TestPluginDevRebuilds(t *testing.T) {
 	dir := newProject(t, t.TempDir(), "dev-c", "c", "backend")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -243,14 +244,53 @@ func TestPluginDevRebuilds(t *testing.T) {
 	waitFor("no first build", func() bool { return strings.Count(log.String(), "watching for changes") == 1 })
 	first, _ := os.ReadFile(wasm)
 
+	// A portal serving the built file reloads it when plugin dev rebuilds it.
+	pdir := t.TempDir()
+	os.WriteFile(filepath.Join(pdir, "app-config.yaml"), []byte(fmt.Sprintf(`
+backend:
+  listen: {host: 127.0.0.1, port: 0}
+  auth:
+    externalAccess:
+      - {type: static, options: {token: %s, subject: cli-tests}}
+plugins:
+  - {id: dev-c, source: %s}
+`, testToken, wasm)), 0o644)
+	h := startPortal(t, pdir)
+	// What serve does with its watch list: reload when a watched file (the config, a
+	// plugin's source) changes.
+	changed := watchFiles(ctx, h.watch.Load, 100*time.Millisecond)
+	go func() {
+		for f := range changed {
+			err := h.reload(ctx, []string{filepath.Join(pdir, "app-config.yaml")}, nil)
+			fmt.Fprintf(log, "portal: %s changed; reload: %v\n", f, err)
+		}
+	}()
+	hello := "http://" + h.addr + "/api/dev-c/hello?name=X"
+	if st, body := call(t, "GET", hello, nil); st != 200 || body != `{"message":"hello X"}` {
+		t.Fatalf("before the change: %d %s", st, body)
+	}
+
 	src := filepath.Join(dir, "plugin.c")
 	b, _ := os.ReadFile(src)
-	os.WriteFile(src, bytes.Replace(b, []byte(`greeting = "hello"`), []byte(`greeting = "howdy"`), 1), 0o644)
+	changedSrc := bytes.Replace(b, []byte(`*d++ = ' ';`), []byte(`*d++ = '~';`), 1)
+	if bytes.Equal(changedSrc, b) {
+		t.Fatal("the template changed: the test's edit does not apply")
+	}
+	os.WriteFile(src, changedSrc, 0o644)
 	waitFor("no rebuild after a change", func() bool { return strings.Count(log.String(), "watching for changes") == 2 })
 	second, _ := os.ReadFile(wasm)
-	if bytes.Equal(first, second) || !bytes.Contains(second, []byte("howdy")) {
+	if bytes.Equal(first, second) {
 		t.Error("the rebuilt module is not the changed source's")
 	}
+	waitFor("the running portal did not reload the rebuilt plugin", func() bool {
+		_, body := call(t, "GET", hello, nil)
+		if body != `{"message":"hello~X"}` {
+			fmt.Fprintf(log, "portal answers %s\n", body)
+			time.Sleep(time.Second)
+			return false
+		}
+		return true
+	})
 
 	os.WriteFile(src, []byte("this is not C\n"), 0o644)
 	waitFor("a broken source is not reported", func() bool { return strings.Contains(log.String(), "waiting for a change") })
