@@ -46,6 +46,8 @@ sdk/go/wasmtest host
 examples/hello-go host
 examples/entity-card host
 plugins/tech-radar host
+plugins/github-actions host
+plugins/prometheus host
 host/internal/frontend/wasmext/testdata/cards host
 host/internal/runtime/testdata/gopdk wasm
 '

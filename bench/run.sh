@@ -24,8 +24,11 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## Plugin request path (host side) and request encoding"
 	go test -run '^$' -bench . -benchmem ./host/internal/plugin/ ./abi/
 	echo
-	echo "## HTTP: plugin routes vs a native fiber handler (wrk, 16 connections, one run each)"
+	echo "## HTTP: plugin routes (C, AssemblyScript, Go, Rust) vs a native fiber handler (wrk, 16 connections; goals: C and Rust >= 0.85, AssemblyScript >= 0.75, Go >= 0.6)"
 	go test -run '^$' -bench BenchmarkHTTPPluginVsNative -benchtime 1x ./host/internal/server/
+	echo
+	echo "## The github-actions CI tab, 30 runs, GitHub's answer cached (304s): server render through the portal. Goal: p50 <= 5 ms"
+	go test -run '^$' -bench BenchmarkGitHubActionsTab -benchtime 300x ./host/internal/cli/
 	echo
 	echo "## HTTP: a plugin route with the credentials barrier on (a user token per request) and off (wrk, 16 connections; goal on/off >= 0.9)"
 	go test -run '^$' -bench BenchmarkHTTPPluginAuth -benchtime 1x ./host/internal/server/

@@ -21,7 +21,9 @@
  *   - config: gr_config (config_get), and logging: gr_log;
  *   - host calls with a JSON request and a result envelope: gr_host_call;
  *   - a small JSON reader and writer: gr_json_member, gr_json_index, gr_json_string,
- *     gr_json_escape, and gr_request_query for the HTTP request message.
+ *     gr_json_escape, and gr_request_query for the HTTP request message;
+ *   - frontend extensions: gr_card_outputs, gr_page_outputs, gr_request_config,
+ *     gr_entity_string, a buffer (gr_buf_*) and UI node writers (gr_ui_*).
  *
  * An export has the Extism shape: GR_EXPORT("gr_http") int32_t gr_http(void) { ... },
  * returning 0 for success. Call gr_scratch_reset() first in each export.
@@ -516,6 +518,159 @@ static GR_UNUSED int gr_host_call(gr_handle (*fn)(gr_handle), const char *req, u
 	if (gr_json_member(env, len, "result", result, rlen)) return 0;
 	return -1;
 }
+
+/* ---- frontend extensions (SPEC.md section 7.3) ----
+ * A writer for JSON in scratch memory, and helpers for the extension and render
+ * messages: a card's or page's outputs, the request's config and entity, and UI nodes. */
+
+/* gr_buf is a growing buffer in scratch memory. */
+typedef struct {
+	char *p;
+	uint32_t len, cap;
+} gr_buf;
+
+static GR_UNUSED void gr_buf_init(gr_buf *b, uint32_t cap) {
+	b->p = (char *)gr_scratch(cap ? cap : 64);
+	b->len = 0;
+	b->cap = cap ? cap : 64;
+}
+
+static GR_UNUSED void gr__buf_need(gr_buf *b, uint32_t n) {
+	if (b->len + n <= b->cap) return;
+	uint32_t cap = 2 * b->cap + n;
+	char *p = (char *)gr_scratch(cap);
+	gr__copy(p, b->p, b->len);
+	b->p = p;
+	b->cap = cap;
+}
+
+/* gr_buf_raw appends n bytes as they are (JSON the caller wrote). */
+static GR_UNUSED void gr_buf_raw(gr_buf *b, const char *s, size_t n) {
+	gr__buf_need(b, (uint32_t)n);
+	gr__copy(b->p + b->len, s, n);
+	b->len += (uint32_t)n;
+}
+
+static GR_UNUSED void gr_buf_str(gr_buf *b, const char *s) { gr_buf_raw(b, s, gr_strlen(s)); }
+
+/* gr_buf_quote appends s[0..n) as a JSON string literal. */
+static GR_UNUSED void gr_buf_quote(gr_buf *b, const char *s, size_t n) {
+	gr__buf_need(b, (uint32_t)(6 * n + 2));
+	b->p[b->len++] = '"';
+	b->len += (uint32_t)gr_json_escape(s, n, b->p + b->len);
+	b->p[b->len++] = '"';
+}
+
+/* gr_buf_output sets the call's output to the buffer. */
+static GR_UNUSED void gr_buf_output(gr_buf *b) { gr_output(b->p, b->len); }
+
+/* gr_json_path_string decodes the string at a path of object members (keys, NULL-ended)
+ * of the JSON at json[0..n) into scratch memory, with its length in *len; NULL when a
+ * member is absent or the value is not a string. */
+static GR_UNUSED const char *gr_json_path_string(const char *json, size_t n, const char *const *keys, uint32_t *len) {
+	const char *v = json;
+	size_t vn = n;
+	for (; *keys; keys++) {
+		if (!gr_json_member(v, vn, *keys, &v, &vn)) return 0;
+	}
+	char *out = (char *)gr_scratch((uint32_t)vn + 1);
+	int64_t l = gr_json_string(v, vn, out);
+	if (l < 0) return 0;
+	out[l] = 0;
+	*len = (uint32_t)l;
+	return out;
+}
+
+/* gr_request_config returns string member key of an extension or render request's
+ * "config" (decoded, in scratch memory), or def when absent. */
+static GR_UNUSED const char *gr_request_config(const char *req, size_t n, const char *key, const char *def, uint32_t *len) {
+	const char *keys[] = {"config", key, 0};
+	const char *v = gr_json_path_string(req, n, keys, len);
+	if (v) return v;
+	*len = (uint32_t)gr_strlen(def);
+	return def;
+}
+
+/* gr_entity_string returns a string of a render request's entity at a path below it,
+ * e.g. {"metadata", "name", NULL} or {"spec", "owner", NULL}; NULL off entity pages or
+ * when absent. */
+static GR_UNUSED const char *gr_entity_string(const char *req, size_t n, const char *const *keys, uint32_t *len) {
+	const char *e;
+	size_t en;
+	if (!gr_json_member(req, n, "entity", &e, &en)) return 0;
+	return gr_json_path_string(e, en, keys, len);
+}
+
+/* gr_card_outputs sets the outputs of an entity card (declare it with attachTo {id:
+ * page:catalog/entity, input: cards}, output [core.ui.element,
+ * catalog.entity-filter-expression?]): an element without state and, unless empty, the
+ * request config's "filter", else default_filter. Returns 0, for "return gr_card_outputs(..)". */
+static GR_UNUSED int32_t gr_card_outputs(const char *req, size_t n, const char *default_filter) {
+	uint32_t fl;
+	const char *f = gr_request_config(req, n, "filter", default_filter, &fl);
+	gr_buf b;
+	gr_buf_init(&b, 6 * fl + 80);
+	gr_buf_str(&b, "{\"core.ui.element\":{}");
+	if (fl) {
+		gr_buf_str(&b, ",\"catalog.entity-filter-expression\":");
+		gr_buf_quote(&b, f, fl);
+	}
+	gr_buf_str(&b, "}");
+	gr_buf_output(&b);
+	return 0;
+}
+
+/* gr_page_outputs sets the outputs of a page (attachTo {id: app/routes, input: routes},
+ * output [core.routing.path, core.ui.element]): the config's "path", else default_path.
+ * A path that does not start with / is an invalid_argument error (returns 1). */
+static GR_UNUSED int32_t gr_page_outputs(const char *req, size_t n, const char *default_path) {
+	uint32_t pl;
+	const char *p = gr_request_config(req, n, "path", default_path, &pl);
+	if (pl == 0 || p[0] != '/') return gr_error_json("invalid_argument", "the page's config path must start with /");
+	gr_buf b;
+	gr_buf_init(&b, 6 * pl + 64);
+	gr_buf_str(&b, "{\"core.routing.path\":");
+	gr_buf_quote(&b, p, pl);
+	gr_buf_str(&b, ",\"core.ui.element\":{}}");
+	gr_buf_output(&b);
+	return 0;
+}
+
+/* UI nodes (abi/schema/ui-node.schema.json). gr_ui_open writes {"type":T,"title":...
+ * and, with children, ,"children":[ ; gr_ui_close ends it. Between them, write the
+ * children separated by gr_ui_sep. gr_ui_text writes a text node, gr_ui_pair a kv pair. */
+static GR_UNUSED void gr_ui_open(gr_buf *b, const char *type, const char *title, uint32_t tlen, int children) {
+	gr_buf_str(b, "{\"type\":");
+	gr_buf_quote(b, type, gr_strlen(type));
+	if (title && tlen) {
+		gr_buf_str(b, ",\"title\":");
+		gr_buf_quote(b, title, tlen);
+	}
+	if (children) gr_buf_str(b, ",\"children\":[");
+}
+
+static GR_UNUSED void gr_ui_close(gr_buf *b, int children) { gr_buf_str(b, children ? "]}" : "}"); }
+
+static GR_UNUSED void gr_ui_sep(gr_buf *b) { gr_buf_str(b, ","); }
+
+static GR_UNUSED void gr_ui_text(gr_buf *b, const char *text, uint32_t len) {
+	gr_buf_str(b, "{\"type\":\"text\",\"text\":");
+	gr_buf_quote(b, text, len);
+	gr_buf_str(b, "}");
+}
+
+/* gr_ui_kv_open starts a kv node; gr_ui_pair writes a pair whose value is a text node. */
+static GR_UNUSED void gr_ui_kv_open(gr_buf *b) { gr_buf_str(b, "{\"type\":\"kv\",\"pairs\":["); }
+
+static GR_UNUSED void gr_ui_pair(gr_buf *b, const char *key, const char *text, uint32_t len) {
+	gr_buf_str(b, "{\"key\":");
+	gr_buf_quote(b, key, gr_strlen(key));
+	gr_buf_str(b, ",\"value\":");
+	gr_ui_text(b, text, len);
+	gr_buf_str(b, "}");
+}
+
+static GR_UNUSED void gr_ui_kv_close(gr_buf *b) { gr_buf_str(b, "]}"); }
 
 #ifdef __cplusplus
 }

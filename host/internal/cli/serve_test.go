@@ -77,7 +77,7 @@ plugins:
 	return dir
 }
 
-func startPortal(t *testing.T, dir string) *host {
+func startPortal(t testing.TB, dir string) *host {
 	t.Helper()
 	cfg, err := config.Load([]string{filepath.Join(dir, "app-config.yaml")}, nil)
 	if err != nil {

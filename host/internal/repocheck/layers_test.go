@@ -22,7 +22,7 @@ var layers = map[string]int{
 	"host/internal/units": 0, "host/internal/identity": 0, "host/internal/permission": 0, "host/internal/route": 0, "host/internal/lifecycle": 0, "host/internal/egress": 0,
 	"host/internal/wasmfile": 0, "host/internal/catalog/model": 0, "host/internal/frontend/ui": 0,
 	"host/internal/catalog/gen": 0, "host/internal/loadtest": 0, "host/internal/excerpt": 0, "host/internal/config/configdoc": 0,
-	"host/internal/requestid": 0, "host/internal/openapi": 0, "host/internal/scaffolder/nunjucks": 0,
+	"host/internal/requestid": 0, "host/internal/openapi": 0, "host/internal/scaffolder/nunjucks": 0, "host/internal/pluginkit": 0,
 
 	// 1: the domain: each part's own types and typed methods, knowing nothing of the
 	// config model, plugins, capabilities or HTTP serving.

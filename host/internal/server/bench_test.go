@@ -43,8 +43,8 @@ func serveOn(b *testing.B, s interface{ Serve(net.Listener) error }) string {
 	return ln.Addr().String()
 }
 
-// BenchmarkHTTPPluginVsNative compares a trivial backend-plugin route (C, AssemblyScript
-// and Go guests) with a native fiber handler that returns the same bytes, each measured
+// BenchmarkHTTPPluginVsNative compares a trivial backend-plugin route (C, AssemblyScript,
+// Go and Rust guests) with a native fiber handler that returns the same bytes, each measured
 // by wrk with 16 connections, side by side in one process. The figure that matters is
 // the ratio plugin/native (target ≥ 0.7 for the C or AssemblyScript guest), the median of
 // three alternating rounds.
@@ -53,12 +53,14 @@ func BenchmarkHTTPPluginVsNative(b *testing.B) {
 	plugintest.Copy(b, plugintest.Packed(b, "examples/hello-c/hello-c.wasm"), filepath.Join(dir, "hello-c.wasm"))
 	plugintest.Copy(b, plugintest.Packed(b, "examples/hello-assemblyscript/hello-assemblyscript.wasm"), filepath.Join(dir, "hello-assemblyscript.wasm"))
 	plugintest.Copy(b, plugintest.Go(b, "examples/hello-go"), filepath.Join(dir, "hello-go.wasm"))
+	plugintest.Copy(b, plugintest.Rust(b, "examples/hello-rust"), filepath.Join(dir, "hello-rust.wasm"))
 	cfgPath := filepath.Join(dir, "app-config.yaml")
 	os.WriteFile(cfgPath, []byte(`
 plugins:
   - {id: hello-c, source: hello-c.wasm, limits: {instances: 4}}
   - {id: hello-assemblyscript, source: hello-assemblyscript.wasm, limits: {instances: 4}}
   - {id: hello-go, source: hello-go.wasm, limits: {instances: 4}, grants: {kv: {}, tasks: {}}}
+  - {id: hello-rust, source: hello-rust.wasm, limits: {instances: 4}}
 `), 0o644)
 	cfg, err := config.Load([]string{cfgPath}, nil)
 	if err != nil {
@@ -94,7 +96,7 @@ plugins:
 	naddr := serveOn(b, nativeServer{native})
 	defer native.Shutdown()
 
-	for _, id := range []string{"hello-c", "hello-assemblyscript", "hello-go"} {
+	for _, id := range []string{"hello-c", "hello-assemblyscript", "hello-go", "hello-rust"} {
 		resp, err := http.Get("http://" + addr + "/api/" + id + "/hello?name=X")
 		if err != nil {
 			b.Fatal(err)
@@ -109,7 +111,7 @@ plugins:
 	// shared machine's noise is larger than the differences being measured.
 	const rounds = 3
 	d := 2 * time.Second
-	ids := []string{"hello-c", "hello-assemblyscript", "hello-go"}
+	ids := []string{"hello-c", "hello-assemblyscript", "hello-go", "hello-rust"}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		nat := make([]float64, 0, rounds)

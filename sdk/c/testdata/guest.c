@@ -8,6 +8,8 @@
  *   fail  - fails with the JSON error {"code":"not_found","message":<input>}
  *   plain - fails with the plain-text error <input>
  *   json  - input is {"a":{"b":[x, "<string>"]}}; outputs the decoded string, or "-"
+ *   gr_extension, gr_render - an entity card (and, for an id page:..., a page's outputs)
+ *           written with the frontend helpers
  */
 #include "../greenroom.h"
 
@@ -110,5 +112,40 @@ GR_EXPORT("whoami") int32_t whoami(void) {
 		return 0;
 	}
 	gr_output(who, len);
+	return 0;
+}
+
+/* An entity card with the frontend helpers: its outputs, and a card of the entity's name
+ * and owner with the config's title (gr_extension and gr_render). */
+GR_EXPORT("gr_extension") int32_t gr_extension(void) {
+	gr_scratch_reset();
+	uint32_t n, il;
+	const char *req = gr_input(&n);
+	const char *id_path[] = {"extension", 0};
+	const char *id = gr_json_path_string(req, n, id_path, &il);
+	if (id && il > 5 && id[0] == 'p' && id[4] == ':') return gr_page_outputs(req, n, "/guest");
+	return gr_card_outputs(req, n, "kind:component");
+}
+
+GR_EXPORT("gr_render") int32_t gr_render(void) {
+	gr_scratch_reset();
+	uint32_t n, tl, nl, ol;
+	const char *req = gr_input(&n);
+	const char *name_path[] = {"metadata", "name", 0}, *owner_path[] = {"spec", "owner", 0};
+	const char *name = gr_entity_string(req, n, name_path, &nl);
+	if (!name) return gr_error_json("invalid_argument", "an entity card needs an entity");
+	const char *owner = gr_entity_string(req, n, owner_path, &ol);
+	if (!owner) owner = "nobody", ol = 6;
+	const char *title = gr_request_config(req, n, "title", "Guest", &tl);
+	gr_buf b;
+	gr_buf_init(&b, 16); /* small on purpose: the buffer must grow */
+	gr_ui_open(&b, "card", title, tl, 1);
+	gr_ui_kv_open(&b);
+	gr_ui_pair(&b, "Name", name, nl);
+	gr_ui_sep(&b);
+	gr_ui_pair(&b, "Owner", owner, ol);
+	gr_ui_kv_close(&b);
+	gr_ui_close(&b, 1);
+	gr_buf_output(&b);
 	return 0;
 }

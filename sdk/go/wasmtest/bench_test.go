@@ -32,3 +32,7 @@ func BenchmarkHelloC(b *testing.B) {
 func BenchmarkHelloAssemblyScript(b *testing.B) {
 	benchHello(b, mustRead(b, filepath.Join(examplesDir, "hello-assemblyscript", "hello-assemblyscript.wasm")))
 }
+
+func BenchmarkHelloRust(b *testing.B) {
+	benchHello(b, buildRust(b, filepath.Join(examplesDir, "hello-rust", "src", "lib.rs")))
+}

@@ -2,6 +2,7 @@ package wasmtest
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,6 +128,43 @@ func TestCSDK(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCSDKFrontend: the header's frontend helpers write a card's and a page's outputs
+// from the request's config, and a card from the render request's entity, in both modes.
+func TestCSDKFrontend(t *testing.T) {
+	for _, freestanding := range []bool{false, true} {
+		h := newHost(t, buildC(t, "../../c/testdata/guest.c", freestanding), nil)
+		for in, want := range map[string]string{
+			`{"extension":"entity-card:g/card","config":{}}`:                          `{"core.ui.element":{},"catalog.entity-filter-expression":"kind:component"}`,
+			`{"extension":"entity-card:g/card","config":{"filter":"kind:api \"x\""}}`: `{"core.ui.element":{},"catalog.entity-filter-expression":"kind:api \"x\""}`,
+			`{"extension":"entity-card:g/card","config":{"filter":""}}`:               `{"core.ui.element":{}}`,
+			`{"extension":"page:g","config":{"path":"/g\u00e9"}}`:                     `{"core.routing.path":"/gé","core.ui.element":{}}`,
+		} {
+			if rc, out := h.call("gr_extension", []byte(in)); rc != 0 || string(out) != want {
+				t.Errorf("gr_extension %s: rc %d\n%s\nwant\n%s", in, rc, out, want)
+			}
+		}
+		if rc, out := h.call("gr_extension", []byte(`{"extension":"page:g","config":{"path":"g"}}`)); rc != 1 || !strings.Contains(string(out), "must start with /") {
+			t.Errorf("a page path without /: rc %d, %s", rc, out)
+		}
+		owner := strings.Repeat("team-ä\"", 40) // longer than the buffer starts: it grows
+		in, _ := json.Marshal(map[string]any{"extension": "entity-card:g/card", "config": map[string]any{"title": "T<1>"},
+			"entity": map[string]any{"metadata": map[string]any{"name": "web"}, "spec": map[string]any{"owner": owner}}})
+		rc, out := h.call("gr_render", in)
+		var got, want any
+		json.Unmarshal(out, &got)
+		wb, _ := json.Marshal(map[string]any{"type": "card", "title": "T<1>", "children": []any{map[string]any{"type": "kv", "pairs": []any{
+			map[string]any{"key": "Name", "value": map[string]any{"type": "text", "text": "web"}},
+			map[string]any{"key": "Owner", "value": map[string]any{"type": "text", "text": owner}}}}}})
+		json.Unmarshal(wb, &want)
+		if rc != 0 || !reflect.DeepEqual(got, want) {
+			t.Errorf("gr_render: rc %d\n%s\nwant\n%s", rc, out, wb)
+		}
+		if rc, out := h.call("gr_render", []byte(`{"extension":"entity-card:g/card","config":{}}`)); rc != 1 || !strings.Contains(string(out), "needs an entity") {
+			t.Errorf("no entity: rc %d, %s", rc, out)
+		}
 	}
 }
 

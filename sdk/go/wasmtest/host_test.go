@@ -38,6 +38,7 @@ type host struct {
 	logs    []string
 	level   int32
 	calls   []string // greenroom:host/v1 capability calls, by name
+	reqs    []string // the same calls, as "name request-JSON"
 	imports []string // module.name of every import of the module
 	exports map[string]api.Function
 }
@@ -114,9 +115,10 @@ func newHost(t testing.TB, wasm []byte, config map[string]string) *host {
 		}
 	})
 	for _, name := range []string{"kv_get", "kv_put", "kv_delete", "kv_list", "catalog_get", "catalog_query",
-		"catalog_facets", "catalog_apply", "url_read", "url_read_tree", "url_search", "proxy_fetch"} {
+		"catalog_facets", "catalog_apply", "url_read", "url_read_tree", "url_search", "proxy_fetch", "permission_authorize"} {
 		fn(gr, name, []api.ValueType{i64}, []api.ValueType{i64}, func(_ api.Module, s []uint64) {
 			h.calls = append(h.calls, name)
+			h.reqs = append(h.reqs, name+" "+string(h.block(s[0])))
 			s[0] = h.store(h.capabilityCall(name, h.block(s[0])))
 		})
 	}

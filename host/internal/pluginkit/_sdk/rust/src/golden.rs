@@ -1,0 +1,190 @@
+//! Every golden message of the ABI (abi/testdata) decodes into this SDK's type for it and
+//! encodes back to the same JSON (members that are null or empty objects count as absent,
+//! as the ABI says). Run from sdk/rust, or with GREENROOM_ABI_TESTDATA set.
+
+use crate::json::Value;
+use crate::*;
+
+fn golden_dir() -> std::path::PathBuf {
+    std::env::var("GREENROOM_ABI_TESTDATA").map(Into::into).unwrap_or_else(|_| "../../abi/testdata".into())
+}
+
+fn drop_empty(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (k, drop_empty(v)))
+                .filter(|(_, v)| !v.is_null() && v.as_object().map_or(true, |m| !m.is_empty()))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(drop_empty).collect()),
+        Value::Number(n) => Value::Number(n.parse::<f64>().map(|f| format!("{}", f)).unwrap_or(n)),
+        v => v,
+    }
+}
+
+/// Objects compare as sets of members.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).map_or(false, |w| same(v, w))),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w)),
+        _ => a == b,
+    }
+}
+
+fn env(v: &Value) -> Value {
+    match host::decode_envelope("golden", Some(v.to_json().into_bytes())) {
+        Ok(r) => Value::obj(vec![("result", r)]),
+        Err(e) => Value::obj(vec![("error", e.to_value())]),
+    }
+}
+
+/// Decodes golden message name with the SDK's type and encodes it again.
+fn round_trip(name: &str, v: &Value) -> Option<Value> {
+    let key = |k: &str| Value::obj(vec![("key", v.str_of(k).into())]);
+    Some(match name {
+        "error.json" => Error::from_value(v).to_value(),
+        "task.json" => TaskRequest::from_value(v).unwrap().to_value(),
+        "extension-request.json" => ExtensionRequest::from_value(v).unwrap().to_value(),
+        "extension-output.json" => Outputs::from_value(v).unwrap().to_value(),
+        "render-request.json" => RenderRequest::from_value(v).unwrap().to_value(),
+        // A UI tree is a Value built with crate::ui; it passes through unchanged.
+        "render-output.json" => v.clone(),
+        "result-ok.json" | "result-error.json" => env(v),
+        "kv-get.json" | "kv-delete.json" => key("key"),
+        "kv-put.json" => key("key").set("value", base64::encode(&base64::decode(v.str_of("value")).unwrap()).into()),
+        "kv-list.json" => Value::obj(vec![("prefix", v.str_of("prefix").into()), ("limit", v.get("limit")?.as_i64()?.into())]),
+        "kv-list-result.json" => Value::obj(vec![("keys", v.get("keys")?.clone())]),
+        "catalog-get.json" => Value::obj(vec![("ref", v.str_of("ref").into())]),
+        "catalog-query.json" => CatalogQuery::from_value(v).to_value(),
+        "catalog-query-result.json" => CatalogPage::from_value(v).to_value(),
+        "catalog-facets.json" => Value::obj(vec![("facets", v.get("facets")?.clone()), ("filter", v.get("filter")?.clone())]),
+        "catalog-facets-result.json" => v.clone(),
+        "catalog-apply.json" => v.clone(),
+        "url-read.json" | "url-read-tree.json" | "url-search.json" => {
+            let mut r = Value::obj(vec![("url", v.str_of("url").into())]);
+            for k in ["etag", "filter"] {
+                if !v.str_of(k).is_empty() {
+                    r.insert(k, v.str_of(k).into());
+                }
+            }
+            r
+        }
+        "url-read-result.json" => UrlRead::from_value(v).unwrap().to_value(),
+        "url-read-tree-result.json" | "url-search-result.json" => UrlFiles::from_value(v).unwrap().to_value(),
+        "proxy-fetch.json" => ProxyRequest::from_value(v).unwrap().to_value(),
+        "permission-authorize.json" => {
+            let p = v.get("permission")?;
+            permission_request(p.str_of("name"), p.path(&["attributes", "action"]).and_then(Value::as_str).unwrap_or(""), p.str_of("resourceType"))
+        }
+        "permission-authorize-result.json" => Decision::from_value(v).to_value(),
+        n if n.starts_with("http-request") => Request::from_value(v).unwrap().to_value(),
+        n if n.starts_with("http-response") => Response::from_value(v).unwrap().to_value(),
+        // The manifest is YAML that `greenroom plugin pack` writes; no SDK code reads it.
+        "manifest.json" => v.clone(),
+        _ => return None,
+    })
+}
+
+#[test]
+fn golden_messages_round_trip() {
+    let dir = golden_dir();
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {} (set GREENROOM_ABI_TESTDATA)", dir.display(), e)) {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".json") {
+            continue;
+        }
+        n += 1;
+        let v = Value::parse(&std::fs::read(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {}", name, e));
+        let out = round_trip(&name, &v).unwrap_or_else(|| panic!("the Rust SDK has no type for golden message {}; add one to golden.rs", name));
+        // The encoding must itself be JSON the parser reads back.
+        let again = Value::parse(out.to_json().as_bytes()).unwrap();
+        assert!(same(&drop_empty(v.clone()), &drop_empty(again)), "{} does not survive a round trip\nwant {}\ngot  {}", name, v.to_json(), out.to_json());
+    }
+    assert!(n > 20, "only {} golden messages in {}", n, dir.display());
+}
+
+fn read(name: &str) -> Value {
+    Value::parse(&std::fs::read(golden_dir().join(name)).unwrap()).unwrap()
+}
+
+#[test]
+fn golden_messages_meaning() {
+    let req = Request::from_value(&read("http-request.json")).unwrap();
+    assert_eq!((req.query_value("name"), req.header("Accept"), req.route.as_str()), (Some("X"), Some("application/json"), "/hello"));
+    let who = Request::from_value(&read("http-request-caller.json")).unwrap();
+    assert_eq!(who.user(), Some("user:default/jane"));
+    assert!(who.owns("GROUP:default/team-a") && !who.owns("group:default/team-b"));
+    let svc = Request::from_value(&read("http-request-service.json")).unwrap();
+    assert_eq!((svc.user(), svc.caller.as_ref().map(|c| c.subject.as_str())), (None, Some("external:ci-bot")));
+    let post = Request::from_value(&read("http-request-body.json")).unwrap();
+    assert_eq!((post.body_json().unwrap().str_of("name"), post.param("id")), ("widget", Some("42")));
+    let text = Response::from_value(&read("http-response-text.json")).unwrap();
+    assert_eq!((text.status, text.content(), text.headers.iter().find(|(k, _)| k == "x-trace").map(|(_, v)| v.len())), (404, b"no such item".to_vec(), Some(2)));
+    let bin = Response::from_value(&read("http-response-body.json")).unwrap();
+    assert_eq!((bin.content(), bin.header("Content-Type")), (vec![0, 1, 2, 3], Some("application/octet-stream")));
+    let bad = host::decode_envelope("x", Some(read("result-error.json").to_json().into_bytes())).unwrap_err();
+    assert_eq!(bad.code, code::CAPABILITY_DENIED);
+    let ok = host::decode_envelope("x", Some(read("result-ok.json").to_json().into_bytes())).unwrap();
+    assert_eq!(base64::decode(ok.str_of("value")).unwrap(), b"1");
+    let d = Decision::from_value(&read("permission-authorize-result.json"));
+    assert!(!d.allowed() && d.result == "CONDITIONAL" && d.conditions.is_some());
+    let page = CatalogPage::from_value(&read("catalog-query-result.json"));
+    assert_eq!((page.total_items, page.items.len(), page.next_cursor.as_str()), (51, 1, "eyJvZmZzZXQiOjUwfQ"));
+    let r = RenderRequest::from_value(&read("render-request.json")).unwrap();
+    assert_eq!(r.annotation("backstage.io/managed-by-location"), Some("url:https://git.example.com/payments/catalog-info.yaml"));
+}
+
+#[test]
+fn base64_round_trip() {
+    for s in [&b""[..], b"f", b"fo", b"foo", b"foob", b"\x00\xff\x10"] {
+        assert_eq!(base64::decode(&base64::encode(s)).unwrap(), s);
+    }
+    assert_eq!(base64::encode(b"kind: Component\n"), "a2luZDogQ29tcG9uZW50Cg==");
+    assert!(base64::decode("a$b=").is_err());
+}
+
+#[test]
+fn routes_match() {
+    for (pat, path, want) in [
+        ("/hello", "/hello", Some(vec![])),
+        ("/kv/:key", "/kv/a", Some(vec![("key", "a")])),
+        ("/kv/:key", "/kv/", None),
+        ("/files/*", "/files/a/b", Some(vec![("*", "a/b")])),
+        ("/a", "/a/b", None),
+    ] {
+        let got = plugin::match_route(pat, path);
+        let want: Option<Vec<(String, String)>> = want.map(|w| w.into_iter().map(|(a, b)| (a.to_string(), b.to_string())).collect());
+        assert_eq!(got, want, "{} {}", pat, path);
+    }
+}
+
+fn setup(p: &mut Plugin) {
+    p.route("GET /kv/:key", |r| match kv::get(r.param("key").unwrap()) {
+        Ok(Some(v)) => Response::bytes(200, "application/octet-stream", v),
+        Ok(None) => Response::error(&Error::new(code::NOT_FOUND, "no such key")),
+        Err(e) => Response::error(&e),
+    });
+    p.entity_card("entity-card:x/card", "kind:component", |r| Ok(ui::card("C", vec![ui::text(r.config_string("title", "t"))])));
+}
+
+#[test]
+fn native_host_runs_exports() {
+    testing::reset();
+    kv::put("a", b"1").unwrap();
+    let (rc, out) = testing::call(setup, Export::Http, br#"{"method":"GET","path":"/kv/a","route":"/kv/:key","params":{"key":"a"}}"#);
+    assert_eq!(rc, 0);
+    assert_eq!(Response::from_value(&Value::parse(&out).unwrap()).unwrap().content(), b"1");
+    let (rc, out) = testing::call(setup, Export::Http, b"{\"method\":");
+    assert_eq!(rc, 1);
+    assert!(String::from_utf8_lossy(&out).contains("\"code\":\"invalid_argument\""), "{}", String::from_utf8_lossy(&out));
+    let (rc, out) = testing::call(setup, Export::Extension, br#"{"extension":"entity-card:x/card","config":{}}"#);
+    assert_eq!((rc, String::from_utf8(out).unwrap()), (0, r#"{"catalog.entity-filter-expression":"kind:component","core.ui.element":{}}"#.to_string()));
+    let (rc, out) = testing::call(setup, Export::Render, br#"{"extension":"entity-card:x/nope","config":{}}"#);
+    assert_eq!(rc, 1);
+    assert!(String::from_utf8_lossy(&out).contains("not_found"));
+    let e = catalog::get("component:default/x").unwrap_err();
+    assert_eq!(e.code, code::CAPABILITY_DENIED);
+}

@@ -1,0 +1,175 @@
+//! A host for native tests (`rustc --test`): the plugin's config, its key-value store in
+//! memory, the log lines it writes, and a function that answers every other host call.
+//! Requests and answers go through the same JSON as inside WebAssembly, so a test checks
+//! the messages too.
+//!
+//! ```ignore
+//! greenroom::testing::reset();
+//! greenroom::testing::set_config("greeting", "hi");
+//! let out = greenroom::instance(setup).serve(&greenroom::Request { method: "GET".into(), path: "/hello".into(), ..Default::default() });
+//! ```
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use crate::json::Value;
+use crate::{base64, code, Error};
+
+/// Answers a host call other than `kv_*`: the function's name and its decoded request.
+pub type Answer = Box<dyn FnMut(&str, &Value) -> Result<Value, Error>>;
+
+#[derive(Default)]
+struct State {
+    config: BTreeMap<String, String>,
+    vars: BTreeMap<String, Vec<u8>>,
+    kv: BTreeMap<String, Vec<u8>>,
+    logs: Vec<String>,
+    calls: Vec<(String, Value)>,
+    level: i32,
+    answer: Option<Answer>,
+    input: Vec<u8>,
+    output: Option<Vec<u8>>,
+    error: Option<Vec<u8>>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+/// Empties the test host: no config, an empty store, no logs, every other call denied.
+pub fn reset() {
+    STATE.with(|s| *s.borrow_mut() = State::default());
+}
+
+/// Sets one config value (as the operator's config would, after defaults).
+pub fn set_config(key: &str, value: &str) {
+    STATE.with(|s| s.borrow_mut().config.insert(key.to_string(), value.to_string()));
+}
+
+/// Sets the host's log level (0 trace ... 4 error).
+pub fn set_log_level(level: i32) {
+    STATE.with(|s| s.borrow_mut().level = level);
+}
+
+/// Answers every host call other than `kv_*` with f.
+pub fn set_answer(f: impl FnMut(&str, &Value) -> Result<Value, Error> + 'static) {
+    STATE.with(|s| s.borrow_mut().answer = Some(Box::new(f)));
+}
+
+/// The log lines written so far, as "LEVEL message".
+pub fn logs() -> Vec<String> {
+    STATE.with(|s| s.borrow().logs.clone())
+}
+
+/// The capability calls made so far: function name and request.
+pub fn calls() -> Vec<(String, Value)> {
+    STATE.with(|s| s.borrow().calls.clone())
+}
+
+/// The value of key in the in-memory store.
+pub fn kv_value(key: &str) -> Option<Vec<u8>> {
+    STATE.with(|s| s.borrow().kv.get(key).cloned())
+}
+
+/// Runs export as the host would, with input, returning (return code, output or error).
+pub fn call(setup: fn(&mut crate::Plugin), export: crate::Export, input: &[u8]) -> (i32, Vec<u8>) {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.input = input.to_vec();
+        s.output = None;
+        s.error = None;
+    });
+    let rc = crate::plugin::__export(setup, export);
+    STATE.with(|s| {
+        let s = s.borrow();
+        let out = if rc == 0 { s.output.clone() } else { s.error.clone() };
+        (rc, out.unwrap_or_default())
+    })
+}
+
+fn kv_call(s: &mut State, name: &str, req: &Value) -> Result<Value, Error> {
+    let key = req.str_of("key");
+    if name != "kv_list" && key.is_empty() {
+        return Err(Error::new(code::INVALID_ARGUMENT, format!("{}: key must be 1-512 bytes", name)));
+    }
+    match name {
+        "kv_get" => Ok(Value::obj(vec![("value", s.kv.get(key).map(|v| base64::encode(v)).into())])),
+        "kv_put" => {
+            let v = base64::decode(req.str_of("value")).map_err(|e| Error::new(code::INVALID_ARGUMENT, e))?;
+            s.kv.insert(key.to_string(), v);
+            Ok(Value::object())
+        }
+        "kv_delete" => {
+            s.kv.remove(key);
+            Ok(Value::object())
+        }
+        _ => {
+            let prefix = req.str_of("prefix");
+            let keys: Vec<String> = s.kv.keys().filter(|k| k.starts_with(prefix)).cloned().collect();
+            Ok(Value::obj(vec![("keys", keys.into())]))
+        }
+    }
+}
+
+/// The native stand-ins for the module's imports, used by `ffi` outside WebAssembly.
+pub mod native {
+    use super::*;
+    use crate::ffi::HostFn;
+
+    pub fn input() -> Vec<u8> {
+        STATE.with(|s| s.borrow().input.clone())
+    }
+    pub fn output(b: &[u8]) {
+        STATE.with(|s| s.borrow_mut().output = Some(b.to_vec()));
+    }
+    pub fn error(b: &[u8]) {
+        STATE.with(|s| s.borrow_mut().error = Some(b.to_vec()));
+    }
+    pub fn config(key: &str) -> Option<Vec<u8>> {
+        STATE.with(|s| s.borrow().config.get(key).map(|v| v.as_bytes().to_vec()))
+    }
+    pub fn var_get(key: &str) -> Option<Vec<u8>> {
+        STATE.with(|s| s.borrow().vars.get(key).cloned())
+    }
+    pub fn var_set(key: &str, val: Option<&[u8]>) {
+        STATE.with(|s| {
+            let mut s = s.borrow_mut();
+            match val {
+                Some(v) => s.vars.insert(key.to_string(), v.to_vec()),
+                None => s.vars.remove(key),
+            };
+        });
+    }
+    pub fn log_level() -> i32 {
+        STATE.with(|s| s.borrow().level)
+    }
+    pub fn log(level: i32, msg: &str) {
+        let name = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"][level.clamp(0, 4) as usize];
+        STATE.with(|s| s.borrow_mut().logs.push(format!("{} {}", name, msg)));
+    }
+
+    /// A capability call: the request is decoded from its bytes and the answer encoded
+    /// as the host's envelope, so the JSON on both sides is exercised.
+    pub fn host_call(f: HostFn, req: &[u8]) -> Option<Vec<u8>> {
+        let name = f.name();
+        let res = match Value::parse(req) {
+            Err(e) => Err(Error::new(code::INVALID_ARGUMENT, format!("{}: request is not JSON: {}", name, e))),
+            Ok(v) => STATE.with(|s| {
+                let mut s = s.borrow_mut();
+                s.calls.push((name.to_string(), v.clone()));
+                if name.starts_with("kv_") {
+                    return kv_call(&mut s, name, &v);
+                }
+                match s.answer.as_mut() {
+                    Some(a) => a(name, &v),
+                    None => Err(Error::new(code::CAPABILITY_DENIED, format!("{} is not granted in this test; answer it with testing::set_answer", name))),
+                }
+            }),
+        };
+        let env = match res {
+            Ok(v) => Value::obj(vec![("result", v)]),
+            Err(e) => Value::obj(vec![("error", e.to_value())]),
+        };
+        Some(env.to_json().into_bytes())
+    }
+}
