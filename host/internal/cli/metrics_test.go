@@ -304,18 +304,6 @@ func TestMetricsExposure(t *testing.T) {
 	})
 }
 
-// waitReady waits for /readyz (the catalog's first pass).
-func waitReady(t *testing.T, base string) {
-	t.Helper()
-	for range 1500 {
-		if st, _ := call(t, "GET", base+"/readyz", nil); st == 200 {
-			return
-		}
-		sleepShort()
-	}
-	t.Fatal("not ready")
-}
-
 func sleepShort() { time.Sleep(20 * time.Millisecond) }
 
 // TestRequestIDOnAuditEntries: the audit entries a request causes — a plugin's host
