@@ -33,7 +33,7 @@ func definitionTab(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
 	}
 	raw := ui.Card("Raw definition", ui.Node{Type: ui.TypeCode, Text: def, Language: rawLanguage(typ, def)})
 	if len(def) > maxDefinition {
-		return ui.Node{Type: ui.TypeGroup, Children: []ui.Node{ui.Text(fmt.Sprintf("The definition is %d bytes, too large to lay out; here it is as written.", len(def))), raw}}, nil
+		return stack(ui.Text(fmt.Sprintf("The definition is %d bytes, too large to lay out; here it is as written.", len(def))), raw), nil
 	}
 	var body ui.Node
 	var err error
@@ -48,10 +48,9 @@ func definitionTab(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
 		return raw, nil
 	}
 	if err != nil {
-		return ui.Node{Type: ui.TypeGroup, Children: []ui.Node{
-			ui.ErrorBox("The definition does not parse", fmt.Sprintf("spec.definition is not a valid %s document: %v. It is shown as written.", typ, err)), raw}}, nil
+		return stack(ui.ErrorBox("The definition does not parse", fmt.Sprintf("spec.definition is not a valid %s document: %v. It is shown as written.", typ, err)), raw), nil
 	}
-	return ui.Node{Type: ui.TypeGroup, Children: []ui.Node{body, raw}}, nil
+	return stack(body, raw), nil
 }
 
 func rawLanguage(typ, def string) string {
@@ -103,7 +102,7 @@ func openAPIView(def string) (ui.Node, error) {
 		tags = append(tags, t)
 	}
 	sort.Strings(tags)
-	out := ui.Node{Type: ui.TypeGroup, Children: []ui.Node{head}}
+	out := stack(head)
 	if len(tags) == 0 {
 		out.Children = append(out.Children, ui.Empty("No operations", "The definition has no paths."))
 	}
@@ -170,7 +169,7 @@ func operationNode(method, path string, op, item map[string]any) ui.Node {
 		}
 		pairs = append(pairs, ui.Pair{Key: "Responses", Value: ui.Node{Type: ui.TypeList, Children: list}})
 	}
-	return ui.Node{Type: ui.TypeGroup, Children: []ui.Node{title, {Type: ui.TypeKV, Pairs: pairs}}}
+	return stack(title, ui.Node{Type: ui.TypeKV, Pairs: pairs})
 }
 
 // contentNode shows a body's media types and schemas.
@@ -204,7 +203,7 @@ func asyncAPIView(def string) (ui.Node, error) {
 		return ui.Node{}, fmt.Errorf("it has no asyncapi field")
 	}
 	info, _ := doc["info"].(map[string]any)
-	out := ui.Node{Type: ui.TypeGroup, Children: []ui.Node{{Type: ui.TypeHeader, Title: str(info["title"]), Subtitle: "version " + str(info["version"])}}}
+	out := stack(ui.Node{Type: ui.TypeHeader, Title: str(info["title"]), Subtitle: "version " + str(info["version"])})
 	channels, _ := doc["channels"].(map[string]any)
 	names := make([]string, 0, len(channels))
 	for n := range channels {
@@ -295,4 +294,9 @@ func codeTone(c string) string {
 		return ui.ToneDanger
 	}
 	return ui.ToneNeutral
+}
+
+// stack lays nodes out one below the other.
+func stack(children ...ui.Node) ui.Node {
+	return ui.Node{Type: ui.TypeGrid, Cols: 1, Children: children}
 }
