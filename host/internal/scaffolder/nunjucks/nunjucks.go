@@ -264,8 +264,21 @@ func cleanError(err error, src string) error {
 	if src != "" {
 		msg = strings.Replace(msg, "failed to parse template '"+src+"': ", "", 1)
 	}
+	// A filter's own error is the message; gonja's wrappers around it are noise.
+	if i := strings.LastIndex(msg, "invalid call to filter '"); i >= 0 {
+		line := ""
+		if m := lineOf.FindStringSubmatch(msg); m != nil {
+			line = "line " + m[1] + ": "
+		}
+		rest := msg[i+len("invalid call to filter '"):]
+		if j := strings.Index(rest, "': "); j >= 0 {
+			msg = line + rest[j+3:]
+		}
+	}
 	return errors.New(msg)
 }
+
+var lineOf = regexp.MustCompile(`at line (\d+)`)
 
 var errTooLarge = errors.New("rendering too large")
 
@@ -355,6 +368,13 @@ func rewrite(root *nodes.Template, filters *exec.FilterSet) error {
 					line = fc.Token.Line
 				}
 				return fmt.Errorf("line %d: there is no filter %q", line, fc.Name)
+			}
+			// Nunjucks reads an object literal's bare keys ({ defaultKind: "group" }) as
+			// strings; Jinja2 would look them up as variables.
+			if p, ok := v.Interface().(*nodes.Pair); ok {
+				if n, ok := p.Key.(*nodes.Name); ok && n.Name != nil {
+					p.Key = &nodes.String{Location: n.Name, Val: n.Name.Val}
+				}
 			}
 			if o, ok := v.Interface().(*nodes.Output); ok {
 				ov := v.Elem()
@@ -639,6 +659,12 @@ func Plain(v any) any {
 		return x
 	case int:
 		return float64(x)
+	case *exec.Dict:
+		out := make(map[string]any, len(x.Pairs))
+		for _, p := range x.Pairs {
+			out[JSString(Plain(p.Key))] = Plain(p.Value)
+		}
+		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, it := range x {
