@@ -34,6 +34,7 @@ func (s *Scaffolder) Handler() http.Handler {
 	mux.HandleFunc("GET "+p+"/tasks/{id}/events", s.events)
 	mux.HandleFunc("GET "+p+"/tasks/{id}/eventstream", s.eventStream)
 	mux.HandleFunc("POST "+p+"/dry-run", s.dryRun)
+	mux.HandleFunc("GET "+p+"/templating-extensions", s.templatingExtensions)
 	mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, 404, "NotFoundError", fmt.Sprintf("No route for %s %s", r.Method, r.URL.Path))
 	})
@@ -318,4 +319,27 @@ func (s *Scaffolder) dryRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, 200, res)
+}
+
+// templatingExtensions lists the filters templates may use besides Nunjucks' own
+// (Backstage's GET /v2/templating-extensions).
+func (s *Scaffolder) templatingExtensions(w http.ResponseWriter, _ *http.Request) {
+	str := map[string]any{"type": "string"}
+	writeJSON(w, 200, map[string]any{
+		"filters": map[string]any{
+			"parseRepoUrl": map[string]any{"description": "Parses a repository URL as RepoUrlPicker writes it (host?owner=o&repo=r) into {host, owner, repo, organization, workspace, project}.",
+				"schema":   map[string]any{"input": str, "output": map[string]any{"type": "object"}},
+				"examples": []any{map[string]any{"example": "${{ parameters.repoUrl | parseRepoUrl }}"}}},
+			"parseEntityRef": map[string]any{"description": "Parses an entity ref into {kind, namespace, name}, with optional defaultKind and defaultNamespace.",
+				"schema":   map[string]any{"input": str, "arguments": []any{map[string]any{"type": "object", "properties": map[string]any{"defaultKind": str, "defaultNamespace": str}}}, "output": map[string]any{"type": "object"}},
+				"examples": []any{map[string]any{"example": "${{ parameters.owner | parseEntityRef({defaultKind: 'group'}) }}"}}},
+			"pick": map[string]any{"description": "Picks a (dotted) path of an object.",
+				"schema":   map[string]any{"input": map[string]any{"type": "object"}, "arguments": []any{str}},
+				"examples": []any{map[string]any{"example": "${{ parameters.repoUrl | parseRepoUrl | pick('owner') }}"}}},
+			"projectSlug": map[string]any{"description": "Turns a repository URL into owner/repo.",
+				"schema":   map[string]any{"input": str, "output": str},
+				"examples": []any{map[string]any{"example": "${{ parameters.repoUrl | projectSlug }}"}}},
+		},
+		"globals": map[string]any{"functions": map[string]any{}, "values": map[string]any{}},
+	})
 }

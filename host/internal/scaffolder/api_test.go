@@ -44,6 +44,7 @@ func TestAPI(t *testing.T) {
 		{"GET", "/v2/tasks?order=sideways:id", "", 400, []string{"asc|desc"}},
 		{"GET", "/v2/tasks/nope", "", 404, []string{"does not exist"}},
 		{"POST", "/v2/dry-run", `{"template":{"kind":"Component"}}`, 400, []string{"Input template is not a template"}},
+		{"GET", "/v2/templating-extensions", "", 200, []string{`"parseRepoUrl"`, `"parseEntityRef"`, `"pick"`, `"projectSlug"`, `"globals"`}},
 	}
 	for _, tt := range tests {
 		st, body := call(tt.method, tt.path, tt.body)

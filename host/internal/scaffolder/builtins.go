@@ -364,6 +364,7 @@ func fsDelete(_ context.Context, ac *ActionContext) error {
 		if err := ac.Workspace.root.RemoveAll(rel); err != nil {
 			return fmt.Errorf("deleting %s: %w", f, err)
 		}
+		ac.Workspace.forget()
 		ac.Log("File %s deleted successfully", f)
 	}
 	return nil
@@ -400,6 +401,7 @@ func fsRename(_ context.Context, ac *ActionContext) error {
 		if err := ac.Workspace.root.Rename(from, to); err != nil {
 			return fmt.Errorf("renaming %s to %s: %w", from, to, err)
 		}
+		ac.Workspace.forget()
 	}
 	return nil
 }

@@ -109,3 +109,25 @@ func keys(m map[string]string) []string {
 	}
 	return out
 }
+
+// TestWriteAfterDelete: a directory that fs:delete removed is made again by a later write.
+func TestWriteAfterDelete(t *testing.T) {
+	s, _ := newTestScaffolder(t, 0, &memCatalog{})
+	ent := map[string]any{"apiVersion": TemplateAPIVersion, "kind": "Template", "metadata": map[string]any{"name": "t"}, "spec": map[string]any{"steps": []any{
+		map[string]any{"action": "catalog:write", "input": map[string]any{"filePath": "d/a.yaml", "entity": map[string]any{"a": 1}}},
+		map[string]any{"action": "fs:delete", "input": map[string]any{"files": []any{"d"}}},
+		map[string]any{"action": "catalog:write", "input": map[string]any{"filePath": "d/b.yaml", "entity": map[string]any{"b": 2}}},
+	}}}
+	b, _ := json.Marshal(ent)
+	tpl, err := ParseTemplate(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.DryRun(context.Background(), tpl, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.DirectoryContents) != 1 || res.DirectoryContents[0].Path != "d/b.yaml" {
+		t.Errorf("files %+v, log %v", res.DirectoryContents, res.Log)
+	}
+}

@@ -29,9 +29,11 @@ func publishGitHubAction() *Action {
 		"token":  typ("string", "Authentication Token"),
 	}
 	for _, b := range []string{"hasIssues", "hasWiki", "hasProjects", "deleteBranchOnMerge", "allowMergeCommit", "allowSquashMerge", "allowRebaseMerge", "allowAutoMerge",
-		"protectDefaultBranch", "protectEnforceAdmins", "requireCodeOwnerReviews"} {
+		"protectDefaultBranch", "protectEnforceAdmins", "requireCodeOwnerReviews", "dismissStaleReviews", "requireBranchesToBeUpToDate"} {
 		props[b] = typ("boolean", b)
 	}
+	props["requiredApprovingReviewCount"] = typ("number", "Required approving review count")
+	props["requiredStatusCheckContexts"] = map[string]any{"title": "Required Status Check Contexts", "type": "array", "items": map[string]any{"type": "string"}}
 	return &Action{ID: "publish:github", Description: "Initializes a git repository of contents in workspace and publishes it to GitHub.",
 		ExampleOutput: map[string]any{"remoteUrl": "https://github.com/dry-run/dry-run.git", "repoContentsUrl": "https://github.com/dry-run/dry-run/blob/master", "commitHash": "0000000000000000000000000000000000000000"},
 		Schema: ActionSchema{Input: obj([]string{"repoUrl"}, props), Output: obj(nil, map[string]any{
@@ -73,6 +75,20 @@ func publishGitHub(ctx context.Context, ac *ActionContext) error {
 		str(in, "gitCommitMessage", ac.cfg.DefaultCommitMessage), str(in, "gitAuthorName", ac.cfg.DefaultAuthor.Name), str(in, "gitAuthorEmail", ac.cfg.DefaultAuthor.Email))
 	if err != nil {
 		return err
+	}
+	if boolean(in, "protectDefaultBranch", true) {
+		count := 1
+		if n, ok := in["requiredApprovingReviewCount"].(float64); ok {
+			count = int(n)
+		}
+		ac.Log("Protecting branch %s", branch)
+		if err := ac.github.Protect(ctx, repo["host"].(string), owner, repo["repo"].(string), branch, created.Token, githubreader.Protection{
+			EnforceAdmins: boolean(in, "protectEnforceAdmins", true), RequireCodeOwnerReviews: boolean(in, "requireCodeOwnerReviews", false),
+			DismissStaleReviews: boolean(in, "dismissStaleReviews", false), RequiredApprovingReviewCount: count,
+			RequireUpToDate: boolean(in, "requireBranchesToBeUpToDate", true), StatusCheckContexts: strings_(in, "requiredStatusCheckContexts"),
+		}); err != nil {
+			return err
+		}
 	}
 	ac.Output("remoteUrl", created.CloneURL)
 	ac.Output("repoContentsUrl", created.HTMLURL+"/blob/"+branch)

@@ -20,11 +20,12 @@ import (
 // fakeGitHub answers GitHub's repository-creation API on 127.0.0.1 and accepts the
 // push over smart HTTP (Debian's git http-backend), checking the token on both.
 type fakeGitHub struct {
-	mu      sync.Mutex
-	url     string
-	root    string
-	created map[string]any
-	topics  []string
+	mu         sync.Mutex
+	url        string
+	root       string
+	created    map[string]any
+	topics     []string
+	protection map[string]any
 }
 
 func startGitHub(t *testing.T, token string) *fakeGitHub {
@@ -71,6 +72,15 @@ func startGitHub(t *testing.T, token string) *fakeGitHub {
 		g.topics = body.Names
 		g.mu.Unlock()
 		json.NewEncoder(w).Encode(map[string]any{"names": body.Names})
+	}))
+	mux.HandleFunc("PUT /api/v3/repos/{o}/{r}/branches/{b}/protection", api(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		body["branch"] = r.PathValue("b")
+		g.mu.Lock()
+		g.protection = body
+		g.mu.Unlock()
+		json.NewEncoder(w).Encode(map[string]any{})
 	}))
 	mux.Handle("/git/", http.StripPrefix("/git", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Basic "+base64.StdEncoding.EncodeToString([]byte("x-access-token:"+token)) {
@@ -128,6 +138,12 @@ func TestPublishGitHub(t *testing.T) {
 	defer gh.mu.Unlock()
 	if gh.created["description"] != "made by a test" || gh.created["visibility"] != "internal" || strings.Join(gh.topics, ",") != "go,test" {
 		t.Errorf("created %v topics %v", gh.created, gh.topics)
+	}
+	// The default branch is protected as Backstage protects it by default.
+	reviews, _ := gh.protection["required_pull_request_reviews"].(map[string]any)
+	checks, _ := gh.protection["required_status_checks"].(map[string]any)
+	if gh.protection["branch"] != "main" || gh.protection["enforce_admins"] != true || reviews["required_approving_review_count"] != 1.0 || checks["strict"] != true {
+		t.Errorf("protection %v", gh.protection)
 	}
 	bare := filepath.Join(gh.root, "acme", "new-svc.git")
 	out, err := exec.Command("git", "--git-dir", bare, "show", "main:README.md").CombinedOutput()

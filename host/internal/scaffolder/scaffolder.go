@@ -142,7 +142,9 @@ type Scaffolder struct {
 	mu sync.Mutex
 	// ending is held to write a task's end (its completion event and its status) and
 	// to read a task or its events, so that a reader sees both or neither.
-	ending  sync.RWMutex
+	ending sync.RWMutex
+	// claim orders a worker's claim of an open task and a cancel of it.
+	claim   sync.Mutex
 	seq     int64
 	secrets map[string]map[string]string
 	running map[string]context.CancelFunc
@@ -549,6 +551,8 @@ func (s *Scaffolder) Cancel(ctx context.Context, id string) error {
 	if err := s.allowed(ctx, permission.ScaffolderTaskCancel); err != nil {
 		return err
 	}
+	s.claim.Lock()
+	defer s.claim.Unlock()
 	r, err := s.load(id)
 	if err != nil {
 		return err
@@ -624,28 +628,33 @@ func (s *Scaffolder) finish(r *record, status string, output map[string]any, err
 
 // runTask claims a queued task and runs it.
 func (s *Scaffolder) runTask(parent context.Context, id string) {
-	r, err := s.load(id)
-	if err != nil || r.Status != StatusOpen {
-		return
-	}
 	ctx, cancel := context.WithTimeout(parent, time.Duration(s.cfg.TaskTimeout))
 	defer cancel()
-	ctx = identity.With(ctx, r.Principal)
+	// The claim (open -> processing) and a cancel of an open task exclude each other.
+	s.claim.Lock()
+	r, err := s.load(id)
+	if err != nil || r.Status != StatusOpen {
+		s.claim.Unlock()
+		return
+	}
+	now := time.Now().UTC()
+	r.Status, r.LastHeartbeatAt = StatusProcessing, &now
+	if err := s.save(r); err != nil {
+		s.claim.Unlock()
+		s.log.Error("scaffolder: claim task", "task", id, "err", err)
+		return
+	}
 	s.mu.Lock()
 	s.running[id] = cancel
 	secrets := s.secrets[id]
 	s.mu.Unlock()
+	s.claim.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.running, id)
 		s.mu.Unlock()
 	}()
-	now := time.Now().UTC()
-	r.Status, r.LastHeartbeatAt = StatusProcessing, &now
-	if err := s.save(r); err != nil {
-		s.log.Error("scaffolder: claim task", "task", id, "err", err)
-		return
-	}
+	ctx = identity.With(ctx, r.Principal)
 	t, err := ParseTemplate(r.Template)
 	if err != nil {
 		s.finish(r, StatusFailed, nil, err)

@@ -422,3 +422,38 @@ func TestPublishGit(t *testing.T) {
 		t.Errorf("register: %v %v", last.Body.Output, cat.registered)
 	}
 }
+
+// TestCancelRace: tasks cancelled while workers claim them end once each: one
+// completion event, and a final status that agrees with it.
+func TestCancelRace(t *testing.T) {
+	_, ent := writeTemplate(t)
+	ent["spec"].(map[string]any)["steps"] = []any{map[string]any{"id": "log", "action": "debug:log", "input": map[string]any{"message": "hi"}}}
+	cat := &memCatalog{entities: map[string]map[string]any{"template:default/svc": ent}}
+	s, _ := newTestScaffolder(t, 4, cat)
+	ctx := context.Background()
+	s.Start(ctx)
+	defer s.Stop(ctx)
+	var ids []string
+	for i := 0; i < 60; i++ {
+		id, err := s.Create(ctx, "template:default/svc", map[string]any{"name": "x"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+		go s.Cancel(ctx, id)
+	}
+	for _, id := range ids {
+		tk := waitDone(t, s, id)
+		time.Sleep(time.Millisecond)
+		evs, _ := s.Events(id, 0)
+		var completions []string
+		for _, e := range evs {
+			if e.Type == "completion" {
+				completions = append(completions, e.Body.Status)
+			}
+		}
+		if tk2, _ := s.Get(id); len(completions) != 1 || completions[0] != tk2.Status {
+			t.Errorf("task %s: status %s then %s, completions %v", id, tk.Status, tk2.Status, completions)
+		}
+	}
+}

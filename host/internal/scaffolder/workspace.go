@@ -236,6 +236,9 @@ func (s *source) file(ctx context.Context, raw string) (srcFile, error) {
 type workspace struct {
 	dir  string
 	root *os.Root
+	// made are the directories write created, so that writing many files into one
+	// directory makes it once.
+	made map[string]bool
 }
 
 func openWorkspace(dir string) (*workspace, error) {
@@ -246,20 +249,24 @@ func openWorkspace(dir string) (*workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &workspace{dir: dir, root: r}, nil
+	return &workspace{dir: dir, root: r, made: map[string]bool{}}, nil
 }
 
 func (w *workspace) Close() error { return w.root.Close() }
+
+// forget drops what write knows of the directories, after a delete or a rename.
+func (w *workspace) forget() { w.made = map[string]bool{} }
 
 func (w *workspace) write(rel string, data []byte, executable bool) error {
 	rel, err := safeRel(rel)
 	if err != nil {
 		return err
 	}
-	if d := path.Dir(rel); d != "." {
+	if d := path.Dir(rel); d != "." && !w.made[d] {
 		if err := w.root.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
+		w.made[d] = true
 	}
 	mode := os.FileMode(0o644)
 	if executable {

@@ -91,6 +91,7 @@ func New(o Options) *Engine {
 	filters := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(builtins.Filters)
 	own := map[string]exec.FilterFunction{
 		"__str":  strFilter,
+		"__get":  getFilter,
 		"dump":   dumpFilter,
 		"string": strFilter,
 		"nl2br":  nl2brFilter,
@@ -263,8 +264,21 @@ func cleanError(err error, src string) error {
 	if src != "" {
 		msg = strings.Replace(msg, "failed to parse template '"+src+"': ", "", 1)
 	}
+	// A filter's own error is the message; gonja's wrappers around it are noise.
+	if i := strings.LastIndex(msg, "invalid call to filter '"); i >= 0 {
+		line := ""
+		if m := lineOf.FindStringSubmatch(msg); m != nil {
+			line = "line " + m[1] + ": "
+		}
+		rest := msg[i+len("invalid call to filter '"):]
+		if j := strings.Index(rest, "': "); j >= 0 {
+			msg = line + rest[j+3:]
+		}
+	}
 	return errors.New(msg)
 }
+
+var lineOf = regexp.MustCompile(`at line (\d+)`)
 
 var errTooLarge = errors.New("rendering too large")
 
@@ -287,12 +301,56 @@ func (c *capped) WriteString(s string) (int, error) {
 	return c.b.WriteString(s)
 }
 
-// rewrite wraps every printed expression in the __str filter, and refuses recursive
-// loops. It walks the tree by reflection, because control structures keep their
-// bodies in fields of their own types.
+// rewrite prepares a parsed template: every printed expression is wrapped in the __str
+// filter; attribute and item lookups become the __get filter, which gives undefined
+// (nil) for a lookup on an undefined value, as Nunjucks does, where gonja fails (a
+// lookup that is called, such as loop.cycle(...), stays as it is); a filter no one
+// defines and a recursive loop are refused. It walks the tree by reflection, because
+// control structures keep their parts in fields of their own types (the unexported
+// ones, such as {% set %}'s, keep gonja's strict lookups).
 func rewrite(root *nodes.Template, filters *exec.FilterSet) error {
 	seen := map[uintptr]bool{}
 	var walk func(v reflect.Value) error
+	// lenient rewrites the expression held in v (a settable interface value).
+	var lenient func(v reflect.Value) error
+	lenient = func(v reflect.Value) error {
+		if v.Kind() != reflect.Interface || v.IsNil() || !v.CanSet() {
+			return nil
+		}
+		switch n := v.Interface().(type) {
+		case *nodes.GetAttribute:
+			if err := lenient(reflect.ValueOf(n).Elem().FieldByName("Node")); err != nil {
+				return err
+			}
+			if err := walk(reflect.ValueOf(n.Node)); err != nil {
+				return err
+			}
+			x, ok := n.Node.(nodes.Expression)
+			if !ok {
+				return nil
+			}
+			v.Set(reflect.ValueOf(&nodes.FilteredExpression{Expression: x, Filters: []*nodes.FilterCall{{Token: n.Location, Name: "__get",
+				Args: []nodes.Expression{&nodes.String{Location: n.Location, Val: n.Attribute}}, Kwargs: map[string]nodes.Expression{}}}}))
+		case *nodes.GetItem:
+			if err := lenient(reflect.ValueOf(n).Elem().FieldByName("Node")); err != nil {
+				return err
+			}
+			if err := walk(reflect.ValueOf(n.Node)); err != nil {
+				return err
+			}
+			if err := walk(reflect.ValueOf(n.Arg)); err != nil {
+				return err
+			}
+			x, okx := n.Node.(nodes.Expression)
+			arg, oka := n.Arg.(nodes.Expression)
+			if !okx || !oka {
+				return nil
+			}
+			v.Set(reflect.ValueOf(&nodes.FilteredExpression{Expression: x, Filters: []*nodes.FilterCall{{Token: n.Location, Name: "__get",
+				Args: []nodes.Expression{arg}, Kwargs: map[string]nodes.Expression{}}}}))
+		}
+		return nil
+	}
 	walk = func(v reflect.Value) error {
 		switch v.Kind() {
 		case reflect.Interface:
@@ -311,12 +369,21 @@ func rewrite(root *nodes.Template, filters *exec.FilterSet) error {
 				}
 				return fmt.Errorf("line %d: there is no filter %q", line, fc.Name)
 			}
+			// Nunjucks reads an object literal's bare keys ({ defaultKind: "group" }) as
+			// strings; Jinja2 would look them up as variables.
+			if p, ok := v.Interface().(*nodes.Pair); ok {
+				if n, ok := p.Key.(*nodes.Name); ok && n.Name != nil {
+					p.Key = &nodes.String{Location: n.Name, Val: n.Name.Val}
+				}
+			}
 			if o, ok := v.Interface().(*nodes.Output); ok {
-				for _, x := range []nodes.Expression{o.Expression, o.Condition, o.Alternative} {
-					if x != nil {
-						if err := walk(reflect.ValueOf(x)); err != nil {
-							return err
-						}
+				ov := v.Elem()
+				for _, f := range []string{"Expression", "Condition", "Alternative"} {
+					if err := lenient(ov.FieldByName(f)); err != nil {
+						return err
+					}
+					if err := walk(ov.FieldByName(f)); err != nil {
+						return err
 					}
 				}
 				o.Expression = wrap(o.Expression, o)
@@ -331,6 +398,7 @@ func rewrite(root *nodes.Template, filters *exec.FilterSet) error {
 			return walk(v.Elem())
 		case reflect.Struct:
 			t := v.Type()
+			_, isCall := v.Addr().Interface().(*nodes.Call)
 			for i := 0; i < v.NumField(); i++ {
 				if !t.Field(i).IsExported() {
 					continue
@@ -338,12 +406,21 @@ func rewrite(root *nodes.Template, filters *exec.FilterSet) error {
 				if t.Field(i).Name == "Recursive" && v.Field(i).Kind() == reflect.Bool && v.Field(i).Bool() {
 					return errors.New("recursive loops are not available in templates")
 				}
+				// A called lookup (a method, loop.cycle) stays a lookup.
+				if !(isCall && t.Field(i).Name == "Func") {
+					if err := lenient(v.Field(i)); err != nil {
+						return err
+					}
+				}
 				if err := walk(v.Field(i)); err != nil {
 					return err
 				}
 			}
 		case reflect.Slice:
 			for i := 0; i < v.Len(); i++ {
+				if err := lenient(v.Index(i)); err != nil {
+					return err
+				}
 				if err := walk(v.Index(i)); err != nil {
 					return err
 				}
@@ -351,14 +428,48 @@ func rewrite(root *nodes.Template, filters *exec.FilterSet) error {
 		case reflect.Map:
 			it := v.MapRange()
 			for it.Next() {
-				if err := walk(it.Value()); err != nil {
+				val := reflect.New(it.Value().Type()).Elem()
+				val.Set(it.Value())
+				if err := lenient(val); err != nil {
 					return err
+				}
+				if err := walk(val); err != nil {
+					return err
+				}
+				if v.Type().Elem().Kind() == reflect.Interface {
+					v.SetMapIndex(it.Key(), val)
 				}
 			}
 		}
 		return nil
 	}
 	return walk(reflect.ValueOf(root))
+}
+
+// getFilter is a lookup that gives undefined on an undefined value: an attribute, then
+// an item (as gonja's attribute lookup), or an item, then an attribute.
+func getFilter(_ *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	if in.IsNil() || len(params.Args) == 0 {
+		return exec.AsValue(nil)
+	}
+	key := params.Args[0]
+	switch {
+	case key.IsString():
+		if v, ok := in.GetAttribute(key.String()); ok {
+			return v
+		}
+		if v, ok := in.GetItem(key.String()); ok {
+			return v
+		}
+	case key.IsInteger():
+		if v, ok := in.GetItem(key.Integer()); ok {
+			return v
+		}
+	}
+	return exec.AsValue(nil)
 }
 
 func wrap(x nodes.Expression, o *nodes.Output) nodes.Expression {
@@ -548,6 +659,12 @@ func Plain(v any) any {
 		return x
 	case int:
 		return float64(x)
+	case *exec.Dict:
+		out := make(map[string]any, len(x.Pairs))
+		for _, p := range x.Pairs {
+			out[JSString(Plain(p.Key))] = Plain(p.Value)
+		}
+		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, it := range x {

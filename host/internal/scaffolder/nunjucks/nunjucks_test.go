@@ -1,6 +1,7 @@
 package nunjucks
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -28,6 +29,11 @@ func TestRender(t *testing.T) {
 		{"${{ parameters.tags }}", "a,b"},
 		{"${{ parameters.obj }}", `{"a":1}`},
 		{"${{ parameters.missing }}", ""},
+		{"[${{ parameters.missing.deeper }}][${{ parameters.missing['x'][0] }}]", "[][]"},
+		{"{% if parameters.missing.x %}yes{% else %}no{% endif %}", "no"},
+		{"${{ parameters.tags[0] }}${{ parameters.tags[1] }}${{ parameters.obj['a'] }}", "ab1"},
+		{"{% for t in parameters.tags %}${{ loop.cycle('x', 'y') }}${{ loop.first }}{% endfor %}", "xtrueyfalse"},
+		{"${{ parameters.missing.deeper | default('d') }}", "d"},
 		{`${{ parameters.missing | default("d") }}`, "d"},
 		{`${{ parameters.name if parameters.flag else "x" }}`, "my-svc"},
 		{`${{ parameters.tags | dump }} ${{ parameters.name | dump }}`, `["a","b"] "my-svc"`},
@@ -91,6 +97,24 @@ func TestEval(t *testing.T) {
 	}
 	if _, ok := SingleExpression("a ${{ parameters.x }}"); ok {
 		t.Error("a mixed string is not a single expression")
+	}
+}
+
+// TestObjectLiterals: bare keys are strings, as in Nunjucks, and literals reach filters as
+// JSON objects.
+func TestObjectLiterals(t *testing.T) {
+	var got []any
+	e := New(Options{Filters: map[string]Filter{"see": func(in any, args []any) (any, error) { got = args; return "", nil }}})
+	if _, err := e.Render(`${{ 1 | see({ defaultKind:"group", 'ns': "x", n: [1, 'a'] }) }}`, scope()); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"defaultKind": "group", "ns": "x", "n": []any{1.0, "a"}}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Errorf("args = %#v, want %#v", got, []any{want})
+	}
+	e = New(Options{Filters: map[string]Filter{"fail": func(any, []any) (any, error) { return nil, errors.New("it broke") }}})
+	if _, err := e.Render("x\n${{ 1 | fail }}", scope()); err == nil || err.Error() != "line 2: fail: it broke" {
+		t.Errorf("a filter's error = %v, want line 2: fail: it broke", err)
 	}
 }
 

@@ -69,10 +69,7 @@ func (r *Repos) Create(ctx context.Context, host string, n NewRepo) (CreatedRepo
 	if token == "" {
 		return CreatedRepo{}, fmt.Errorf("no token for %s: set integrations.github's token for it, or give the action a token", host)
 	}
-	c := *rd.client
-	c.Transport = tokenTransport{base: rd.client.Transport, host: rd.api.Host, token: token}
-	gh := github.NewClient(&c)
-	gh.BaseURL = rd.api
+	gh := rd.clientWith(token)
 	user, _, err := gh.Users.Get(ctx, n.Owner)
 	if err != nil {
 		return CreatedRepo{}, fmt.Errorf("looking up %s on %s: %w", n.Owner, host, err)
@@ -106,6 +103,50 @@ func (r *Repos) Create(ctx context.Context, host string, n NewRepo) (CreatedRepo
 		}
 	}
 	return CreatedRepo{CloneURL: created.GetCloneURL(), HTMLURL: created.GetHTMLURL(), Token: token}, nil
+}
+
+// clientWith is a GitHub client of the integration that sends token to its API host.
+func (r *Reader) clientWith(token string) *github.Client {
+	c := *r.client
+	c.Transport = tokenTransport{base: r.client.Transport, host: r.api.Host, token: token}
+	gh := github.NewClient(&c)
+	gh.BaseURL = r.api
+	return gh
+}
+
+// Protection is a branch's protection, with Backstage's publish:github settings.
+type Protection struct {
+	EnforceAdmins, RequireCodeOwnerReviews, DismissStaleReviews bool
+	RequiredApprovingReviewCount                                int
+	// RequireUpToDate and StatusCheckContexts are the required status checks.
+	RequireUpToDate     bool
+	StatusCheckContexts []string
+}
+
+// Protect protects branch of owner/repo on host, with the token that created it.
+func (r *Repos) Protect(ctx context.Context, host, owner, repo, branch, token string, p Protection) error {
+	rd, ok := r.byHost[strings.ToLower(host)]
+	if !ok {
+		//lint:ignore ST1005 Backstage's message, word for word.
+		return fmt.Errorf("No matching integration configuration for host %s, please check your integrations config", host)
+	}
+	contexts := p.StatusCheckContexts
+	if contexts == nil {
+		contexts = []string{}
+	}
+	_, _, err := rd.clientWith(token).Repositories.UpdateBranchProtection(ctx, owner, repo, branch, &github.ProtectionRequest{
+		RequiredStatusChecks: &github.RequiredStatusChecks{Strict: p.RequireUpToDate, Contexts: &contexts},
+		RequiredPullRequestReviews: &github.PullRequestReviewsEnforcementRequest{
+			RequiredApprovingReviewCount: p.RequiredApprovingReviewCount,
+			RequireCodeOwnerReviews:      p.RequireCodeOwnerReviews,
+			DismissStaleReviews:          p.DismissStaleReviews,
+		},
+		EnforceAdmins: p.EnforceAdmins,
+	})
+	if err != nil {
+		return fmt.Errorf("protecting branch %s of %s/%s on %s: %w", branch, owner, repo, host, err)
+	}
+	return nil
 }
 
 func optional(s string) *string {
