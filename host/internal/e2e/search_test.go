@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -79,5 +81,37 @@ func TestBrowserSearch(t *testing.T) {
 	shot(t, ctx, "search-03-result-opened")
 	if !strings.HasSuffix(loc, "/catalog/default/api/payments-api") {
 		t.Errorf("the result opened %s", loc)
+	}
+}
+
+// TestBrowserShellScript: the host's one script runs under the pages' CSP (a hash that
+// did not match would block it): "/" on a page moves the focus to the top bar's search
+// box, and an entity page's Copy ref button puts the entity's ref on the clipboard.
+func TestBrowserShellScript(t *testing.T) {
+	p := startPortal(t, "", "")
+	ctx := browser(t)
+	var focused string
+	if err := chromedp.Run(ctx,
+		cdpbrowser.GrantPermissions([]cdpbrowser.PermissionType{cdpbrowser.PermissionTypeClipboardReadWrite, cdpbrowser.PermissionTypeClipboardSanitizedWrite}).WithOrigin(p.base),
+		chromedp.Navigate(p.base+"/catalog/default/component/payments-service"),
+		chromedp.WaitVisible(`button[data-gr-copy]`, chromedp.ByQuery),
+		chromedp.KeyEvent("/"),
+		chromedp.Evaluate(`document.activeElement ? document.activeElement.name : ""`, &focused),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if focused != "query" {
+		t.Errorf(`after "/", the focus is on %q, not the search box`, focused)
+	}
+	var copied string
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`button[data-gr-copy]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[data-gr-copied]`, chromedp.ByQuery),
+		chromedp.Evaluate(`navigator.clipboard.readText()`, &copied, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if copied != "component:default/payments-service" {
+		t.Errorf("Copy ref copied %q", copied)
 	}
 }

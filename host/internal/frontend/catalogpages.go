@@ -346,8 +346,9 @@ func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, fav Fa
 		badges = append(badges, ui.Badge(l, tone))
 	}
 	page := ui.Node{Type: ui.TypePage, Title: title, Subtitle: e.Metadata.Description, Children: []ui.Node{
-		{Type: ui.TypeHeader, Title: e.Ref(), Children: append(append(badges, entityActions(ctx, authz, e)...),
-			starAction(ctx, fav, e, EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name))...)},
+		{Type: ui.TypeHeader, Title: e.Ref(), Children: append(append(append(badges, entityActions(ctx, authz, e)...),
+			starAction(ctx, fav, e, EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name))...),
+			ui.Copy("Copy ref", e.Ref()))},
 	}}
 	if errs := e.ProcessingErrors(); len(errs) > 0 {
 		page.Children = append(page.Children, processingErrorsCard(errs))

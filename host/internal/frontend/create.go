@@ -714,8 +714,10 @@ func taskPage(ctx context.Context, sc Scaffolder, rc *ext.RenderContext) (ui.Nod
 	head := []ui.Node{ui.Badge(t.Status, statusTone(t.Status))}
 	done := t.Status == "completed" || t.Status == "failed" || t.Status == "cancelled"
 	if !done {
+		// Live: the host's script reloads the page until the task is done; Refresh does
+		// the same by hand without script.
 		head = append(head, ui.Node{Type: ui.TypeButton, Text: "Refresh", Href: "/create/tasks/" + url.PathEscape(t.ID)},
-			ui.Action("Cancel", CancelTaskAction, "taskId", t.ID))
+			ui.Action("Cancel", CancelTaskAction, "taskId", t.ID), ui.Live(2))
 	}
 	page.Children = append(page.Children, ui.Node{Type: ui.TypeGroup, Children: head})
 	if t.Error != "" {

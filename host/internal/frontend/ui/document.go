@@ -11,16 +11,24 @@ import (
 //go:embed theme.css
 var themeCSS string
 
+// shellJS is the host's one script (shell.js): the "/" shortcut to the search box,
+// copy buttons, and reloading a live page. Pages work without it.
+//
+//go:embed shell.js
+var shellJS string
+
 // Stylesheet is the host's CSS (light and dark themes through CSS variables,
 // prefers-color-scheme, and a script-free toggle). It is inlined in every document.
 func Stylesheet() string { return themeCSS }
 
 // ContentSecurityPolicy is the policy to send with every page from Document: no
-// script at all, the inline stylesheet allowed by its hash, forms only to this origin.
+// script but the host's own (shell.js) and no stylesheet but the host's, each allowed by
+// its hash, forms only to this origin.
 var ContentSecurityPolicy = func() string {
-	sum := sha256.Sum256([]byte(themeCSS))
-	return "default-src 'none'; script-src 'none'; style-src 'sha256-" +
-		base64.StdEncoding.EncodeToString(sum[:]) + "'; img-src 'self' https: data:; " +
+	css := sha256.Sum256([]byte(themeCSS))
+	js := sha256.Sum256([]byte(shellJS))
+	return "default-src 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(js[:]) +
+		"'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(css[:]) + "'; img-src 'self' https: data:; " +
 		"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 }()
 
@@ -51,7 +59,7 @@ func Document(n *Node, opts DocumentOptions) []byte {
 		title += " | " + opts.SiteTitle
 	}
 	var b bytes.Buffer
-	b.Grow(body.Len() + len(themeCSS) + 512)
+	b.Grow(body.Len() + len(themeCSS) + len(shellJS) + 512)
 	b.WriteString(`<!DOCTYPE html><html lang="en"`)
 	if opts.Theme == ThemeLight || opts.Theme == ThemeDark {
 		b.WriteString(` data-theme="` + opts.Theme + `"`)
@@ -60,7 +68,9 @@ func Document(n *Node, opts DocumentOptions) []byte {
 	b.WriteString(html.EscapeString(title))
 	b.WriteString(`</title><style>`)
 	b.WriteString(themeCSS)
-	b.WriteString(`</style></head><body>`)
+	b.WriteString(`</style><script>`)
+	b.WriteString(shellJS)
+	b.WriteString(`</script></head><body>`)
 	b.Write(body.Bytes())
 	b.WriteString(`</body></html>`)
 	return b.Bytes()

@@ -51,6 +51,8 @@ const (
 	TypeAction  = "action"  // a POST form of one button to this origin: action, fields (hidden), submit, tone
 	TypeButton  = "button"  // a link that looks like a button: text, href
 	TypeImage   = "image"   // an image: href (its http, https or relative URL), text (its description)
+	TypeCopy    = "copy"    // a button that copies text to the clipboard (with the host script): title (its label), text
+	TypeLive    = "live"    // marks the page live: it reloads itself every cols seconds (default 2) while shown
 )
 
 // Tones of badges.
@@ -245,6 +247,14 @@ func Action(submit, action string, nameValues ...string) Node {
 	}
 	return n
 }
+
+// Copy is a host-only button, labelled label, that copies text to the clipboard. Without
+// the host's script (shell.js) it does nothing, so the text should be on the page too.
+func Copy(label, text string) Node { return Node{Type: TypeCopy, Title: label, Text: text} }
+
+// Live is a host-only marker that makes the page reload itself every seconds seconds
+// (2 when 0): for a page whose state changes on its own, such as a running task.
+func Live(seconds int) Node { return Node{Type: TypeLive, Cols: seconds} }
 
 // Empty is an empty-state node.
 func Empty(title, text string, children ...Node) Node {

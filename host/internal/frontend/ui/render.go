@@ -320,6 +320,15 @@ func (r *renderer) node(n *Node, depth int) {
 		r.action(n)
 	case TypeButton:
 		r.link("gr-button", n.Href, n.Text, false)
+	case TypeCopy:
+		r.s(`<button type="button" class="gr-button gr-copy"`)
+		r.attr("data-gr-copy", n.Text)
+		r.attr("title", "Copy "+n.Text)
+		r.s(`>`)
+		r.esc(n.Title)
+		r.s(`</button>`)
+	case TypeLive:
+		r.s(`<span hidden data-gr-live="` + strconv.Itoa(n.Cols) + `"></span>`)
 	case TypeImage:
 		if u := SafeURL(n.Href); u != "" && !strings.HasPrefix(strings.ToLower(u), "mailto:") {
 			r.s(`<img class="gr-image"`)

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -186,8 +188,16 @@ func TestDocument(t *testing.T) {
 	if strings.Contains(string(Document(&n, DocumentOptions{Theme: "<x>"})), `data-theme="`) {
 		t.Error("an unknown theme must not be written into the document")
 	}
-	if !strings.Contains(ContentSecurityPolicy, "script-src 'none'") || !strings.Contains(ContentSecurityPolicy, "style-src 'sha256-") {
+	if !strings.Contains(ContentSecurityPolicy, "script-src 'sha256-") || !strings.Contains(ContentSecurityPolicy, "style-src 'sha256-") {
 		t.Errorf("CSP = %s", ContentSecurityPolicy)
+	}
+	// The one script on a page is the host's, allowed by its hash and nothing else.
+	if strings.Count(doc, "<script") != 1 || !strings.Contains(doc, "<script>"+shellJS+"</script>") {
+		t.Error("the document's only script must be the host's shell.js")
+	}
+	sum := sha256.Sum256([]byte(shellJS))
+	if !strings.Contains(ContentSecurityPolicy, "script-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"';") {
+		t.Errorf("CSP does not allow exactly shell.js: %s", ContentSecurityPolicy)
 	}
 }
 
@@ -245,7 +255,7 @@ func TestNoScriptFromHostileTrees(t *testing.T) {
 
 func unsafeHTML(doc []byte) string {
 	z := html.NewTokenizer(bytes.NewReader(doc))
-	styles := 0
+	styles, scripts := 0, 0
 	for {
 		tt := z.Next()
 		switch tt {
@@ -253,6 +263,14 @@ func unsafeHTML(doc []byte) string {
 			return ""
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
+			if tok.Data == "script" && len(tok.Attr) == 0 && scripts == 0 {
+				// The host's own script, once, exactly as its CSP hash allows.
+				scripts++
+				if z.Next() != html.TextToken || string(z.Text()) != shellJS {
+					return "a <script> that is not the host's shell.js"
+				}
+				continue
+			}
 			switch tok.Data {
 			case "script", "iframe", "object", "embed", "frame", "frameset", "base", "meta", "link", "applet":
 				if tok.Data == "meta" && len(tok.Attr) > 0 && (tok.Attr[0].Key == "charset" || tok.Attr[0].Key == "name") {
@@ -378,6 +396,9 @@ func TestHostOnlyComponents(t *testing.T) {
 		{"image with a mailto URL", Node{Type: TypeImage, Href: "mailto:x@example.com", Text: "x"}, ``},
 		{"account", Node{Type: TypeAccount, Children: []Node{Link("Sign in", "/signin")}},
 			`<div class="gr-account"><a class="gr-link" href="/signin">Sign in</a></div>`},
+		{"copy", Copy("Copy ref", `component:default/"x"`),
+			`<button type="button" class="gr-button gr-copy" data-gr-copy="component:default/&#34;x&#34;" title="Copy component:default/&#34;x&#34;">Copy ref</button>`},
+		{"live", Live(3), `<span hidden data-gr-live="3"></span>`},
 	} {
 		var b bytes.Buffer
 		Render(&b, &tc.n)
@@ -411,6 +432,8 @@ func TestHostOnlyComponents(t *testing.T) {
 		`{"type":"button","text":"x","href":"/"}`,
 		`{"type":"image","href":"https://example.com/x.png"}`,
 		`{"type":"layout","children":[{"type":"account"}]}`,
+		`{"type":"copy","title":"x","text":"y"}`,
+		`{"type":"page","children":[{"type":"live","cols":1}]}`,
 		`{"type":"form","fields":[{"name":"entityRef","label":"x","kind":"hidden","value":"component:default/x"}]}`,
 	} {
 		if _, err := Decode([]byte(in)); err == nil {
