@@ -42,6 +42,7 @@ trap 'rm -f "$tmp"' EXIT
 	echo
 	echo "## Metrics: whole hosts with metrics on and off side by side (wrk, 16 connections; plugin route and by-name over 10k entities; goal on/off >= 0.97), and GET /metrics at 100k entities and 20 plugins (goal p50 <= 20 ms)"
 	go test -run '^$' -bench BenchmarkMetricsOverhead -benchtime 1x -timeout 30m ./host/internal/cli/
+	go test -run '^$' -bench BenchmarkPluginRouteMetrics -benchtime 3x ./host/internal/server/
 	go test -run '^$' -bench BenchmarkMetricsScrape100k -benchtime 50x -timeout 30m ./host/internal/cli/
 	echo
 	echo "## Permission decisions (a policy of 50 roles and 500 lines; goal p50 <= 2000 ns; conditional: two roles' conditions with \$ownerRefs filled in)"
