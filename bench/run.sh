@@ -45,6 +45,7 @@ trap 'rm -f "$tmp"' EXIT
 	echo
 	echo "## Metrics: whole hosts with metrics on and off side by side (wrk, 16 connections; plugin route and by-name over 10k entities; goal on/off >= 0.97), and GET /metrics at 100k entities and 20 plugins (goal p50 <= 20 ms)"
 	go test -run '^$' -bench BenchmarkMetricsOverhead -benchtime 1x -timeout 30m ./host/internal/cli/
+	go test -run '^$' -bench BenchmarkPluginRouteMetrics -benchtime 3x ./host/internal/server/
 	go test -run '^$' -bench BenchmarkMetricsScrape100k -benchtime 50x -timeout 30m ./host/internal/cli/
 	echo "## Search (100k entities + 10k docs pages; goals: build <= 10 s, index <= 150 MB, p99 <= 10 ms through the server, >= 100x the substring scan)"
 	go test -run '^$' -bench BenchmarkSearch100k -benchtime 1x -timeout 30m ./host/internal/search/

@@ -12,12 +12,14 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"greenroom.dev/greenroom/host/internal/identity"
+	"greenroom.dev/greenroom/host/internal/openapitest"
 )
 
 // portal serves a Service's Handler under /api/auth on 127.0.0.1, with /whoami
@@ -87,7 +89,21 @@ func do(t *testing.T, c *http.Client, method, u string, header http.Header, body
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	checkDoc(t, req, resp, b)
 	return hop{status: resp.StatusCode, location: resp.Header.Get("Location"), cookies: resp.Cookies(), body: string(b), header: resp.Header}
+}
+
+var (
+	docOnce sync.Once
+	docVal  *openapitest.Validators
+)
+
+// checkDoc validates an answer of /api/auth against its OpenAPI document
+// (host/internal/openapi's auth document); other paths are not checked.
+func checkDoc(t *testing.T, req *http.Request, resp *http.Response, body []byte) {
+	t.Helper()
+	docOnce.Do(func() { docVal = openapitest.New(t) })
+	docVal.Check(t, req, resp, body)
 }
 
 func get(t *testing.T, c *http.Client, u string) hop { return do(t, c, http.MethodGet, u, nil, nil) }

@@ -351,3 +351,47 @@ func TestRequestIDOnAuditEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessLogConfig: backend.accessLog: true writes one JSON line per request, with
+// its request ID, to standard output (accessLogOut).
+func TestAccessLogConfig(t *testing.T) {
+	var out syncBuffer
+	old := accessLogOut
+	accessLogOut = &out
+	t.Cleanup(func() { accessLogOut = old })
+	dir := portal(t, "")
+	overlay := filepath.Join(dir, "access.yaml")
+	if err := os.WriteFile(overlay, []byte("backend:\n  accessLog: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load([]string{filepath.Join(dir, "app-config.yaml"), overlay}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := start(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.stop(context.Background()) })
+	req, _ := http.NewRequest("GET", "http://"+h.addr+"/api/hello-go/hello?name=X", nil)
+	req.Header.Set("X-Request-Id", "access-log-1")
+	resp, err := http.DefaultClient.Do(bearer(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var line struct {
+		RequestID, Method, Path, Route, Caller string
+		Status                                 int
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if strings.Contains(l, "access-log-1") {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatalf("%v: %s", err, l)
+			}
+		}
+	}
+	if line.RequestID != "access-log-1" || line.Route != "/api/hello-go/hello" || line.Status != 200 || line.Caller != "cli-tests" || line.Path != "/api/hello-go/hello" {
+		t.Fatalf("access log line %+v in:\n%s", line, out.String())
+	}
+}

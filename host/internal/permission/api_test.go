@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"greenroom.dev/greenroom/host/internal/identity"
+	"greenroom.dev/greenroom/host/internal/openapitest"
 )
 
 func testAPI(t *testing.T, resolve ResourceResolver) *API {
@@ -77,9 +80,32 @@ func owners(entities map[string]string, calls *[]string) ResourceResolver {
 	}
 }
 
-func post(a *API, who identity.Principal, body string) (int, string) {
+func post(t *testing.T, a *API, who identity.Principal, body string) (int, string) {
+	t.Helper()
 	r := a.Serve(who, &Request{Method: "POST", Path: "/authorize", Body: []byte(body), URL: "/api/permission/authorize"})
+	checkDoc(t, "POST", "/authorize", body, r)
 	return r.Status, string(r.Body)
+}
+
+var (
+	docOnce sync.Once
+	docVal  *openapitest.Validators
+)
+
+// checkDoc validates a response of the API against its OpenAPI document
+// (host/internal/openapi's permission document).
+func checkDoc(t *testing.T, method, path, body string, r *Response) {
+	t.Helper()
+	docOnce.Do(func() { docVal = openapitest.New(t) })
+	req, err := http.NewRequest(method, "http://localhost/api/permission"+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	for k, vs := range r.Header {
+		h[k] = vs
+	}
+	docVal.Check(t, req, &http.Response{StatusCode: r.Status, Header: h, Request: req}, r.Body)
 }
 
 // TestAuthorize: Backstage's request and response shapes; conditional decisions are
@@ -120,7 +146,7 @@ func TestAuthorize(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			status, body := post(a, tc.who, tc.body)
+			status, body := post(t, a, tc.who, tc.body)
 			if status != 200 || body != tc.want {
 				t.Errorf("%d %s\nwant 200 %s", status, body, tc.want)
 			}
@@ -168,7 +194,7 @@ func TestAuthorizeErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			status, body := post(tc.api, tc.who, tc.body)
+			status, body := post(t, tc.api, tc.who, tc.body)
 			var eb struct {
 				Error    struct{ Name, Message string }
 				Request  struct{ Method, URL string }
@@ -193,6 +219,7 @@ func TestViews(t *testing.T) {
 	a := testAPI(t, nil)
 	get := func(who identity.Principal, path string) (int, string) {
 		r := a.Serve(who, &Request{Method: "GET", Path: path})
+		checkDoc(t, "GET", path, "", r)
 		return r.Status, string(r.Body)
 	}
 	if s, b := get(identity.Nobody, "/health"); s != 200 || b != `{"status":"ok"}` {
@@ -239,6 +266,7 @@ func TestViews(t *testing.T) {
 		{grace, "GET", "/authorize", 404, "No route for GET /authorize"},
 	} {
 		r := a.Serve(tc.who, &Request{Method: tc.method, Path: tc.path})
+		checkDoc(t, tc.method, tc.path, "", r)
 		if r.Status != tc.status || !strings.Contains(string(r.Body), tc.msg) || !strings.Contains(string(r.Body), fmt.Sprintf(`"statusCode":%d`, tc.status)) {
 			t.Errorf("%s %s: %d %s, want %d %q", tc.method, tc.path, r.Status, r.Body, tc.status, tc.msg)
 		}

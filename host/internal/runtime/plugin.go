@@ -396,20 +396,30 @@ func (p *Plugin) CallAppend(ctx context.Context, export string, input, dst []byt
 		return dst, &CallError{Kind: KindClosed, Plugin: p.name, Export: export}
 	}
 	defer p.callDone()
-	var began time.Time
-	if p.observer != nil {
-		began = time.Now()
-	}
-	inst, cerr := p.acquire(ctx, export)
-	if cerr != nil {
+	// With an observer, the clock is read when an instance is in hand and when the call
+	// ends, and once more before waiting, only when no instance is idle.
+	var inst *instance
+	var cerr *CallError
+	var began, acquired time.Time
+	select {
+	case inst = <-p.idle:
 		if p.observer != nil {
-			p.observer.ObserveCall(p.name, export, cerr.Kind.Outcome(), 0, time.Since(began))
+			acquired = time.Now()
+			began = acquired
 		}
-		return dst, cerr
-	}
-	var acquired time.Time
-	if p.observer != nil {
-		acquired = time.Now()
+	default:
+		if p.observer != nil {
+			began = time.Now()
+		}
+		if inst, cerr = p.acquire(ctx, export); cerr != nil {
+			if p.observer != nil {
+				p.observer.ObserveCall(p.name, export, cerr.Kind.Outcome(), 0, time.Since(began))
+			}
+			return dst, cerr
+		}
+		if p.observer != nil {
+			acquired = time.Now()
+		}
 	}
 	out, cerr, healthy := inst.call(ctx, ex, export, input, dst)
 	if p.observer != nil {

@@ -160,6 +160,7 @@ func TestBarrier(t *testing.T) {
 			if resp.StatusCode != c.want.status || !strings.Contains(string(b), c.want.body) {
 				t.Fatalf("%d %s, want %d containing %s", resp.StatusCode, b, c.want.status, c.want.body)
 			}
+			apiDocs(t).Check(t, req, resp, b)
 			if resp.StatusCode == 401 || resp.StatusCode == 403 {
 				var body ErrorBody
 				if json.Unmarshal(b, &body) != nil || body.Response.StatusCode != resp.StatusCode {

@@ -44,7 +44,10 @@ func requestID(c *fiber.Ctx) string {
 // request in the metrics and the access log. Errors a handler returns are answered here,
 // so that their status is the one recorded.
 func (s *Server) observe(c *fiber.Ctx) error {
-	began := time.Now()
+	var began time.Time
+	if s.opts.Metrics != nil || s.opts.AccessLog != nil {
+		began = time.Now()
+	}
 	var id string
 	if in := c.Request().Header.Peek(requestid.Header); requestid.Valid(in) {
 		id = string(in)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/abi"
+	"greenroom.dev/greenroom/host/internal/openapitest"
 	"greenroom.dev/greenroom/host/internal/requestid"
 )
 
@@ -172,4 +173,16 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+var (
+	apiDocsOnce sync.Once
+	apiDocsVal  *openapitest.Validators
+)
+
+// apiDocs validates responses of the host's documented APIs against their OpenAPI
+// documents (host/internal/openapi); the tests here pass what they get through it.
+func apiDocs(t testing.TB) *openapitest.Validators {
+	apiDocsOnce.Do(func() { apiDocsVal = openapitest.New(t) })
+	return apiDocsVal
 }
