@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"html"
 	"sort"
 	"strings"
@@ -151,10 +152,13 @@ func docsView(e *greenroom.Entity, sub, base string) ([]ui.Node, string) {
 	t := entityTriplet(de)
 	res := syncDocs(de, false)
 	var out []ui.Node
-	if res.Err != nil {
+	raw, ok, err := greenroom.Files.Read(t.sitePrefix() + "/" + site.SiteFile)
+	// A reader who may not read the sources still gets the site the build task keeps
+	// fresh; only a failure of the source or the build is shown.
+	var ge *greenroom.Error
+	if denied := errors.As(res.Err, &ge) && ge.Code == greenroom.CodeCapabilityDenied; res.Err != nil && !(denied && ok) {
 		out = append(out, ui.Error("Could not generate documentation or an error in the TechDocs backend.", res.Err.Error()))
 	}
-	raw, ok, err := greenroom.Files.Read(t.sitePrefix() + "/" + site.SiteFile)
 	if err != nil || !ok {
 		if res.Err == nil {
 			out = append(out, ui.Empty("No documentation yet", "The docs of "+t.ref()+" have not been built."))

@@ -205,6 +205,13 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 		return res
 	}
 	fail := func(err error) syncResult {
+		res.Err = err
+		// A caller who may not read the source says nothing about the source: keep the
+		// state for the next caller (or the build task).
+		var ge *greenroom.Error
+		if errors.As(err, &ge) && ge.Code == greenroom.CodeCapabilityDenied {
+			return res
+		}
 		st.Error, st.ErrorAt, st.CheckedAt = err.Error(), now.UnixMilli(), now.UnixMilli()
 		if serr := saveState(t, st); serr != nil {
 			res.logf("saving the build state: %v", serr)
