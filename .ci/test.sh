@@ -46,6 +46,7 @@ sdk/go/wasmtest host
 examples/hello-go host
 examples/entity-card host
 plugins/tech-radar host
+plugins/techdocs host
 host/internal/frontend/wasmext/testdata/cards host
 host/internal/runtime/testdata/gopdk wasm
 '
@@ -81,7 +82,7 @@ if ! $lint_only; then
 	step "go test -race (sdk/go)" sdk/go go test -race ./...
 	# The SDK harness builds plugins in child processes that go test cannot see: never cache.
 	step "go test (sdk/go/wasmtest)" sdk/go/wasmtest go test -count=1 ./...
-	for dir in examples/hello-go examples/entity-card plugins/tech-radar; do
+	for dir in examples/hello-go examples/entity-card plugins/tech-radar plugins/techdocs; do
 		step "go test ($dir)" "$dir" go test ./...
 	done
 fi

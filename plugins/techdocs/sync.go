@@ -78,11 +78,6 @@ func docsEntity(e *greenroom.Entity) (*greenroom.Entity, error) {
 	return other, nil
 }
 
-// hasDocs reports whether the entity has docs of its own or borrowed.
-func hasDocs(e *greenroom.Entity) bool {
-	return e.Metadata.Annotations[annRef] != "" || e.Metadata.Annotations[annEntity] != ""
-}
-
 // location is where an entity's docs are: what /metadata/entity calls locationMetadata.
 type location struct {
 	Type   string `json:"type"`

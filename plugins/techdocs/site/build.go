@@ -223,9 +223,7 @@ func Build(files map[string][]byte, opts Options) (*Site, error) {
 	site.Files[SiteFile] = idx
 	site.Files[SearchFile] = searchIndex(site)
 	meta := Metadata{SiteName: site.Name, SiteDescription: site.Description, ETag: opts.ETag, BuildTimestamp: opts.Now.UnixMilli(), Files: []string{}}
-	for _, name := range sortedKeys(site.Files) {
-		meta.Files = append(meta.Files, name)
-	}
+	meta.Files = append(meta.Files, sortedKeys(site.Files)...)
 	meta.Files = append(meta.Files, MetadataFile)
 	sort.Strings(meta.Files)
 	mb, _ := json.Marshal(meta)
