@@ -134,11 +134,11 @@ func tab(r *greenroom.RenderRequest) (ui.Node, error) {
 		return ui.Empty("No entity", "The Docs tab shows on entity pages."), nil
 	}
 	t := entityTriplet(r.Entity)
-	sub := ""
-	if i := strings.Index(r.Path, "/docs/"); i >= 0 {
-		sub = r.Path[i+len("/docs/"):]
-	}
-	body, _ := docsView(r.Entity, sub, "/catalog/"+t.path()+"/docs/")
+	// The entity page's * is the tab's path and the site page below it: docs/guide.
+	tabPath := strings.Trim(r.ConfigString("path", "docs"), "/")
+	sub := strings.Trim(r.Params["*"], "/")
+	sub = strings.TrimPrefix(strings.TrimPrefix(sub, tabPath), "/")
+	body, _ := docsView(r.Entity, sub, "/catalog/"+t.path()+"/"+tabPath+"/")
 	return ui.Group(body...), nil
 }
 

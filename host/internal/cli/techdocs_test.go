@@ -104,6 +104,13 @@ func writeTree(t testing.TB, dir, name, content string) {
 const techdocsCatalog = `apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
+  name: docs
+  annotations: {backstage.io/techdocs-entity: component:default/svc}
+spec: {type: library, lifecycle: production, owner: team-b}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
   name: svc
   description: A service with docs.
   annotations: {backstage.io/techdocs-ref: dir:./svc}
@@ -241,6 +248,9 @@ func TestTechDocs(t *testing.T) {
 		{"/docs/default/component/svc/", []string{`<img src="/api/techdocs/static/docs/default/component/svc/img/logo.png" alt="logo">`, `href="/docs/default/component/svc/guide/"`}, nil},
 		{"/catalog/default/component/svc/docs/guide/", []string{`aria-current="page">Docs</a>`, `<div class="doc-admonition doc-note">`, `href="/catalog/default/component/svc/docs/"`}, nil},
 		{"/catalog/default/component/borrower/docs", []string{`See the`, `href="/catalog/default/component/borrower/docs/guide/"`}, nil},
+		// An entity named docs: its Docs tab's pages are found by the tab's path, not by
+		// looking for /docs/ in the URL.
+		{"/catalog/default/component/docs/docs/guide/", []string{`aria-current="page">Docs</a>`, `<div class="doc-admonition doc-note">`, `href="/catalog/default/component/docs/docs/"`}, nil},
 		{"/catalog/default/component/nodocs", nil, []string{`href="/catalog/default/component/nodocs/docs"`}},
 		{"/docs/default/component/svc/missing/", []string{"Page not found.", "This site has no page missing/."}, nil},
 	} {
