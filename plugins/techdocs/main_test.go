@@ -109,3 +109,20 @@ func keys(m map[string][]byte) []string {
 	}
 	return out
 }
+
+// TestExternalBuilder: with builder external (sites published by CI), nothing is built.
+func TestExternalBuilder(t *testing.T) {
+	h := fakeHost(t, false)
+	h.Config = map[string]any{"builder": "external"}
+	if rc, out := h.CallTask([]byte(`{"name":"build","scheduledAt":"2026-12-01T10:00:00Z"}`)); rc != 0 {
+		t.Fatalf("gr_task: %s", out)
+	}
+	if files := h.Files(); len(files) != 0 {
+		t.Errorf("an external builder built: %v", keys(files))
+	}
+	rc, out := h.CallHTTP([]byte(`{"method":"GET","path":"/sync/default/component/svc","route":"/sync/:namespace/:kind/:name","params":{"namespace":"default","kind":"component","name":"svc"}}`))
+	var resp struct{ Body []byte }
+	if err := json.Unmarshal(out, &resp); rc != 0 || err != nil || !strings.Contains(string(resp.Body), "techdocs.builder is external") || !strings.Contains(string(resp.Body), `{"updated":false}`) {
+		t.Errorf("sync: %d %s", rc, resp.Body)
+	}
+}

@@ -33,18 +33,25 @@ func init() {
 // index is /docs: every entity with docs the caller may read, filtered by owner, kind
 // and text, as Backstage's TechDocs index.
 func index(r *greenroom.RenderRequest) (ui.Node, error) {
-	page, err := greenroom.CatalogQuery(greenroom.CatalogQueryRequest{
-		Filter: []greenroom.CatalogFilter{{"metadata.annotations." + annRef: nil}, {"metadata.annotations." + annEntity: nil}},
-		Limit:  1000,
-	})
-	if err != nil {
-		return ui.Node{}, err
+	var items []greenroom.Entity
+	for cursor := ""; ; {
+		page, err := greenroom.CatalogQuery(greenroom.CatalogQueryRequest{
+			Filter: []greenroom.CatalogFilter{{"metadata.annotations." + annRef: nil}, {"metadata.annotations." + annEntity: nil}},
+			Fields: []string{"kind", "metadata", "spec.owner", "spec.type"},
+			Limit:  500, Cursor: cursor,
+		})
+		if err != nil {
+			return ui.Node{}, err
+		}
+		items = append(items, page.Items...)
+		if cursor = page.PageInfo.NextCursor; cursor == "" || len(items) >= 10000 {
+			break
+		}
 	}
 	owner, kind, q := r.QueryValue("owner"), r.QueryValue("kind"), strings.ToLower(strings.TrimSpace(r.QueryValue("q")))
 	owners, kinds := map[string]bool{}, map[string]bool{}
 	table := ui.Table([]string{"Document", "Owner", "Kind", "Type"})
 	n := 0
-	items := page.Items
 	sort.Slice(items, func(i, j int) bool { return strings.ToLower(title(&items[i])) < strings.ToLower(title(&items[j])) })
 	for i := range items {
 		e := &items[i]
