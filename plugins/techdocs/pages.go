@@ -131,7 +131,21 @@ func reader(r *greenroom.RenderRequest) (ui.Node, error) {
 		return ui.Page("Documentation", ui.Empty("Page not found.", "The catalog has no entity "+t.ref()+", or you may not read it.")), nil
 	}
 	body, siteName := docsView(e, r.Params["*"], t.readerURL())
-	header := ui.Header(title(e), e.Metadata.Description, ui.Link("Entity page", "/catalog/"+t.path()), ui.Badge(e.Kind, ui.ToneInfo))
+	// Backstage's reader header: the entity, its owner and lifecycle, and the source.
+	extra := []ui.Node{ui.Badge(e.Kind, ui.ToneInfo)}
+	if o, _ := e.Spec["owner"].(string); o != "" {
+		extra = append(extra, ui.Text("Owner: "+o))
+	}
+	if l, _ := e.Spec["lifecycle"].(string); l != "" {
+		extra = append(extra, ui.Badge(l, ui.ToneNeutral))
+	}
+	extra = append(extra, ui.Link("Entity page", "/catalog/"+t.path()))
+	if de, err := docsEntity(e); err == nil {
+		if loc, err := source(de); err == nil && strings.HasPrefix(loc.Target, "https://") {
+			extra = append(extra, ui.Link("Source", loc.Target))
+		}
+	}
+	header := ui.Header(title(e), e.Metadata.Description, extra...)
 	return ui.Page(siteName, append([]ui.Node{header}, body...)...), nil
 }
 

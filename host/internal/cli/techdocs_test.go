@@ -245,7 +245,8 @@ func TestTechDocs(t *testing.T) {
 		{"/docs/default/component/svc/guide/", []string{`<nav class="doc-nav"`, `<a class="doc-nav-current" href="/docs/default/component/svc/guide/" rel="nofollow">Guide</a>`,
 			`<div class="doc-admonition doc-note">`, `<span class="doc-hl-k">func</span>`, `<a href="#install" rel="nofollow">Install</a>`,
 			`<a class="doc-prev" href="/docs/default/component/svc/" rel="nofollow">← Home</a>`, `<a href="/docs/default/component/svc/" rel="nofollow">home</a>`}, []string{"<script"}},
-		{"/docs/default/component/svc/", []string{`<img src="/api/techdocs/static/docs/default/component/svc/img/logo.png" alt="logo">`, `href="/docs/default/component/svc/guide/"`}, nil},
+		{"/docs/default/component/svc/", []string{`<img src="/api/techdocs/static/docs/default/component/svc/img/logo.png" alt="logo">`, `href="/docs/default/component/svc/guide/"`,
+			`Owner: team-a`, `>production</span>`, `href="/catalog/default/component/svc">Entity page</a>`}, nil},
 		{"/catalog/default/component/svc/docs/guide/", []string{`aria-current="page">Docs</a>`, `<div class="doc-admonition doc-note">`, `href="/catalog/default/component/svc/docs/"`}, nil},
 		{"/catalog/default/component/borrower/docs", []string{`See the`, `href="/catalog/default/component/borrower/docs/guide/"`}, nil},
 		// An entity named docs: its Docs tab's pages are found by the tab's path, not by
