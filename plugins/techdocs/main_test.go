@@ -126,3 +126,49 @@ func TestExternalBuilder(t *testing.T) {
 		t.Errorf("sync: %d %s", rc, resp.Body)
 	}
 }
+
+func TestEditBase(t *testing.T) {
+	for src, want := range map[string]string{
+		"https://github.com/acme/pay/tree/main/docs-site": "https://github.com/acme/pay/edit/main/docs-site/",
+		"https://github.com/acme/pay/tree/main":           "https://github.com/acme/pay/edit/main/",
+		"https://github.com/acme/pay/blob/main/x":         "",
+		"https://gitlab.com/acme/pay/-/tree/main":         "",
+		"file:///srv/docs":                                "",
+	} {
+		if got := editBase(src); got != want {
+			t.Errorf("editBase(%q) = %q, want %q", src, got, want)
+		}
+	}
+}
+
+// TestSource: techdocs-ref resolves as Backstage resolves it.
+func TestSource(t *testing.T) {
+	ent := func(ann map[string]string) *greenroom.Entity {
+		return &greenroom.Entity{Kind: "Component", Metadata: greenroom.EntityMetadata{Name: "x", Annotations: ann}}
+	}
+	for _, c := range []struct {
+		ann        map[string]string
+		want, fail string
+	}{
+		{map[string]string{annRef: "dir:.", annManagedBy: "file:/srv/cat/catalog-info.yaml"}, "dir file:///srv/cat", ""},
+		{map[string]string{annRef: "dir:./docs", annManagedBy: "file:/srv/cat/catalog-info.yaml"}, "dir file:///srv/cat/docs", ""},
+		{map[string]string{annRef: "dir:../other", annManagedBy: "file:/srv/cat/catalog-info.yaml"}, "", "leads outside /srv/cat"},
+		{map[string]string{annRef: "dir:.", annManagedBy: "url:https://github.com/o/r/blob/main/catalog-info.yaml"}, "url https://github.com/o/r/tree/main", ""},
+		{map[string]string{annRef: "dir:site", annSourceLocation: "url:https://github.com/o/r/tree/main/"}, "url https://github.com/o/r/tree/main/site", ""},
+		{map[string]string{annRef: "url:https://github.com/o/r/tree/main/docs"}, "url https://github.com/o/r/tree/main/docs", ""},
+		{map[string]string{annRef: "git:x"}, "", `the type "git" is not dir or url`},
+		{map[string]string{annRef: "dir:."}, "", "needs the entity's backstage.io/source-location or backstage.io/managed-by-location"},
+		{nil, "", "has no backstage.io/techdocs-ref annotation"},
+	} {
+		loc, err := source(ent(c.ann))
+		if c.fail != "" {
+			if err == nil || !strings.Contains(err.Error(), c.fail) {
+				t.Errorf("%v: %v, want %q", c.ann, err, c.fail)
+			}
+			continue
+		}
+		if err != nil || loc.Type+" "+loc.Target != c.want {
+			t.Errorf("%v: %+v %v, want %s", c.ann, loc, err, c.want)
+		}
+	}
+}
