@@ -159,6 +159,10 @@ func tab(r *greenroom.RenderRequest) (ui.Node, error) {
 	tabPath := strings.Trim(r.ConfigString("path", "docs"), "/")
 	sub := strings.Trim(r.Params["*"], "/")
 	sub = strings.TrimPrefix(strings.TrimPrefix(sub, tabPath), "/")
+	// backstage.io/techdocs-entity-path opens a borrowed site at one of its pages.
+	if p := strings.Trim(r.Entity.Metadata.Annotations[annEntityPath], "/"); sub == "" && p != "" && r.Entity.Metadata.Annotations[annEntity] != "" {
+		sub = p
+	}
 	body, _ := docsView(r.Entity, sub, "/catalog/"+t.path()+"/"+tabPath+"/")
 	return ui.Group(body...), nil
 }

@@ -18,6 +18,7 @@ import (
 const (
 	annRef            = "backstage.io/techdocs-ref"
 	annEntity         = "backstage.io/techdocs-entity"
+	annEntityPath     = "backstage.io/techdocs-entity-path"
 	annSourceLocation = "backstage.io/source-location"
 	annManagedBy      = "backstage.io/managed-by-location"
 	annEditURL        = "backstage.io/edit-url"

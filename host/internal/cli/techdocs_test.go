@@ -120,7 +120,7 @@ apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
   name: borrower
-  annotations: {backstage.io/techdocs-entity: component:default/svc}
+  annotations: {backstage.io/techdocs-entity: component:default/svc, backstage.io/techdocs-entity-path: guide}
 spec: {type: library, lifecycle: production, owner: team-b}
 ---
 apiVersion: backstage.io/v1alpha1
@@ -248,7 +248,9 @@ func TestTechDocs(t *testing.T) {
 		{"/docs/default/component/svc/", []string{`<img src="/api/techdocs/static/docs/default/component/svc/img/logo.png" alt="logo">`, `href="/docs/default/component/svc/guide/"`,
 			`Owner: team-a`, `>production</span>`, `href="/catalog/default/component/svc">Entity page</a>`}, nil},
 		{"/catalog/default/component/svc/docs/guide/", []string{`aria-current="page">Docs</a>`, `<div class="doc-admonition doc-note">`, `href="/catalog/default/component/svc/docs/"`}, nil},
-		{"/catalog/default/component/borrower/docs", []string{`See the`, `href="/catalog/default/component/borrower/docs/guide/"`}, nil},
+		// borrower shows svc's docs, opened at techdocs-entity-path.
+		{"/catalog/default/component/borrower/docs", []string{`Be careful.`, `href="/catalog/default/component/borrower/docs/"`}, nil},
+		{"/catalog/default/component/borrower/docs/guide/", []string{`Be careful.`}, nil},
 		// An entity named docs: its Docs tab's pages are found by the tab's path, not by
 		// looking for /docs/ in the URL.
 		{"/catalog/default/component/docs/docs/guide/", []string{`aria-current="page">Docs</a>`, `<div class="doc-admonition doc-note">`, `href="/catalog/default/component/docs/docs/"`}, nil},
