@@ -26,6 +26,9 @@ type Config struct {
 	// SyncInterval is the least time between two checks of one entity's source, in
 	// seconds (Backstage: 60).
 	SyncInterval int `json:"syncInterval"`
+	// TaskBudget is how long, in seconds, one run of the build task may take; keep it
+	// below the plugin's limits.timeout.
+	TaskBudget int `json:"taskBudget"`
 }
 
 var (
@@ -35,7 +38,7 @@ var (
 
 func config() Config {
 	cfgOnce.Do(func() {
-		cfg = Config{Builder: "local", MaxFiles: 5000, MaxFileSize: 10 << 20, SyncInterval: 60}
+		cfg = Config{Builder: "local", MaxFiles: 5000, MaxFileSize: 10 << 20, SyncInterval: 60, TaskBudget: 20}
 		if err := greenroom.DecodeConfig(&cfg); err != nil {
 			greenroom.Log.Error("techdocs: decoding the plugin config", "err", err.Error())
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"html"
 	"sort"
 	"strings"
@@ -32,18 +33,25 @@ func init() {
 // index is /docs: every entity with docs the caller may read, filtered by owner, kind
 // and text, as Backstage's TechDocs index.
 func index(r *greenroom.RenderRequest) (ui.Node, error) {
-	page, err := greenroom.CatalogQuery(greenroom.CatalogQueryRequest{
-		Filter: []greenroom.CatalogFilter{{"metadata.annotations." + annRef: nil}, {"metadata.annotations." + annEntity: nil}},
-		Limit:  1000,
-	})
-	if err != nil {
-		return ui.Node{}, err
+	var items []greenroom.Entity
+	for cursor := ""; ; {
+		page, err := greenroom.CatalogQuery(greenroom.CatalogQueryRequest{
+			Filter: []greenroom.CatalogFilter{{"metadata.annotations." + annRef: nil}, {"metadata.annotations." + annEntity: nil}},
+			Fields: []string{"kind", "metadata", "spec.owner", "spec.type"},
+			Limit:  500, Cursor: cursor,
+		})
+		if err != nil {
+			return ui.Node{}, err
+		}
+		items = append(items, page.Items...)
+		if cursor = page.PageInfo.NextCursor; cursor == "" || len(items) >= 10000 {
+			break
+		}
 	}
 	owner, kind, q := r.QueryValue("owner"), r.QueryValue("kind"), strings.ToLower(strings.TrimSpace(r.QueryValue("q")))
 	owners, kinds := map[string]bool{}, map[string]bool{}
 	table := ui.Table([]string{"Document", "Owner", "Kind", "Type"})
 	n := 0
-	items := page.Items
 	sort.Slice(items, func(i, j int) bool { return strings.ToLower(title(&items[i])) < strings.ToLower(title(&items[j])) })
 	for i := range items {
 		e := &items[i]
@@ -123,7 +131,21 @@ func reader(r *greenroom.RenderRequest) (ui.Node, error) {
 		return ui.Page("Documentation", ui.Empty("Page not found.", "The catalog has no entity "+t.ref()+", or you may not read it.")), nil
 	}
 	body, siteName := docsView(e, r.Params["*"], t.readerURL())
-	header := ui.Header(title(e), e.Metadata.Description, ui.Link("Entity page", "/catalog/"+t.path()), ui.Badge(e.Kind, ui.ToneInfo))
+	// Backstage's reader header: the entity, its owner and lifecycle, and the source.
+	extra := []ui.Node{ui.Badge(e.Kind, ui.ToneInfo)}
+	if o, _ := e.Spec["owner"].(string); o != "" {
+		extra = append(extra, ui.Text("Owner: "+o))
+	}
+	if l, _ := e.Spec["lifecycle"].(string); l != "" {
+		extra = append(extra, ui.Badge(l, ui.ToneNeutral))
+	}
+	extra = append(extra, ui.Link("Entity page", "/catalog/"+t.path()))
+	if de, err := docsEntity(e); err == nil {
+		if loc, err := source(de); err == nil && strings.HasPrefix(loc.Target, "https://") {
+			extra = append(extra, ui.Link("Source", loc.Target))
+		}
+	}
+	header := ui.Header(title(e), e.Metadata.Description, extra...)
 	return ui.Page(siteName, append([]ui.Node{header}, body...)...), nil
 }
 
@@ -133,11 +155,15 @@ func tab(r *greenroom.RenderRequest) (ui.Node, error) {
 		return ui.Empty("No entity", "The Docs tab shows on entity pages."), nil
 	}
 	t := entityTriplet(r.Entity)
-	sub := ""
-	if i := strings.Index(r.Path, "/docs/"); i >= 0 {
-		sub = r.Path[i+len("/docs/"):]
+	// The entity page's * is the tab's path and the site page below it: docs/guide.
+	tabPath := strings.Trim(r.ConfigString("path", "docs"), "/")
+	sub := strings.Trim(r.Params["*"], "/")
+	sub = strings.TrimPrefix(strings.TrimPrefix(sub, tabPath), "/")
+	// backstage.io/techdocs-entity-path opens a borrowed site at one of its pages.
+	if p := strings.Trim(r.Entity.Metadata.Annotations[annEntityPath], "/"); sub == "" && p != "" && r.Entity.Metadata.Annotations[annEntity] != "" {
+		sub = p
 	}
-	body, _ := docsView(r.Entity, sub, "/catalog/"+t.path()+"/docs/")
+	body, _ := docsView(r.Entity, sub, "/catalog/"+t.path()+"/"+tabPath+"/")
 	return ui.Group(body...), nil
 }
 
@@ -151,10 +177,13 @@ func docsView(e *greenroom.Entity, sub, base string) ([]ui.Node, string) {
 	t := entityTriplet(de)
 	res := syncDocs(de, false)
 	var out []ui.Node
-	if res.Err != nil {
+	raw, ok, err := greenroom.Files.Read(t.sitePrefix() + "/" + site.SiteFile)
+	// A reader who may not read the sources still gets the site the build task keeps
+	// fresh; only a failure of the source or the build is shown.
+	var ge *greenroom.Error
+	if denied := errors.As(res.Err, &ge) && ge.Code == greenroom.CodeCapabilityDenied; res.Err != nil && !(denied && ok) {
 		out = append(out, ui.Error("Could not generate documentation or an error in the TechDocs backend.", res.Err.Error()))
 	}
-	raw, ok, err := greenroom.Files.Read(t.sitePrefix() + "/" + site.SiteFile)
 	if err != nil || !ok {
 		if res.Err == nil {
 			out = append(out, ui.Empty("No documentation yet", "The docs of "+t.ref()+" have not been built."))

@@ -45,7 +45,7 @@ var contentTypes = map[string]string{
 // entity readable by the caller. A triplet that is not lower case is redirected.
 func static(r *greenroom.Request) *greenroom.Response {
 	if ns, kind, name := r.Param("namespace"), r.Param("kind"), r.Param("name"); ns != strings.ToLower(ns) || kind != strings.ToLower(kind) || name != strings.ToLower(name) {
-		loc := staticURLOf(tripletOf(ns, kind, name)) + r.Param("*")
+		loc := tripletOf(ns, kind, name).staticURL() + r.Param("*")
 		// A page's directory keeps its slash, so the page's relative links resolve.
 		if !strings.HasSuffix(loc, "/") && path.Ext(loc) == "" {
 			loc += "/"
@@ -84,8 +84,6 @@ func static(r *greenroom.Request) *greenroom.Response {
 		WithHeader("x-content-type-options", "nosniff").
 		WithHeader("cache-control", "no-cache")
 }
-
-func staticURLOf(t triplet) string { return t.staticURL() }
 
 // techdocsMetadata serves techdocs_metadata.json.
 func techdocsMetadata(r *greenroom.Request) *greenroom.Response {
@@ -129,7 +127,7 @@ func entityMetadata(r *greenroom.Request) *greenroom.Response {
 // {"updated": bool}. The plugin answers once the sync is done, so the whole stream
 // comes in one response.
 func syncRoute(r *greenroom.Request) *greenroom.Response {
-	t, e, err := readable(r)
+	_, e, err := readable(r)
 	if err != nil {
 		return greenroom.ErrorResponse(err)
 	}
@@ -140,7 +138,6 @@ func syncRoute(r *greenroom.Request) *greenroom.Response {
 	if err != nil {
 		return greenroom.ErrorResponse(err)
 	}
-	_ = t
 	res := syncDocs(de, false)
 	var b strings.Builder
 	event := func(name string, v any) {

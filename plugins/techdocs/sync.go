@@ -18,6 +18,7 @@ import (
 const (
 	annRef            = "backstage.io/techdocs-ref"
 	annEntity         = "backstage.io/techdocs-entity"
+	annEntityPath     = "backstage.io/techdocs-entity-path"
 	annSourceLocation = "backstage.io/source-location"
 	annManagedBy      = "backstage.io/managed-by-location"
 	annEditURL        = "backstage.io/edit-url"
@@ -76,11 +77,6 @@ func docsEntity(e *greenroom.Entity) (*greenroom.Entity, error) {
 		return nil, greenroom.Errorf(greenroom.CodeNotFound, "%s names %s in %s, which is not in the catalog (or you may not read it)", entityTriplet(e).ref(), t.ref(), annEntity)
 	}
 	return other, nil
-}
-
-// hasDocs reports whether the entity has docs of its own or borrowed.
-func hasDocs(e *greenroom.Entity) bool {
-	return e.Metadata.Annotations[annRef] != "" || e.Metadata.Annotations[annEntity] != ""
 }
 
 // location is where an entity's docs are: what /metadata/entity calls locationMetadata.
@@ -205,6 +201,13 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 		return res
 	}
 	fail := func(err error) syncResult {
+		res.Err = err
+		// A caller who may not read the source says nothing about the source: keep the
+		// state for the next caller (or the build task).
+		var ge *greenroom.Error
+		if errors.As(err, &ge) && ge.Code == greenroom.CodeCapabilityDenied {
+			return res
+		}
 		st.Error, st.ErrorAt, st.CheckedAt = err.Error(), now.UnixMilli(), now.UnixMilli()
 		if serr := saveState(t, st); serr != nil {
 			res.logf("saving the build state: %v", serr)

@@ -47,7 +47,7 @@ catalog:
 plugins:
   - id: techdocs
     source: techdocs.wasm
-    grants: {catalog.read: {}, url.read: {}, files: {}}
+    grants: {catalog.read: {}, url.read: {}, files: {}, tasks: {}}
     limits: {memory: 256MiB, timeout: 30s}
 %s`, testToken, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), pluginExtra))
 	cfg, err := config.Load([]string{filepath.Join(dir, "app-config.yaml")}, nil)
@@ -104,6 +104,13 @@ func writeTree(t testing.TB, dir, name, content string) {
 const techdocsCatalog = `apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
+  name: docs
+  annotations: {backstage.io/techdocs-entity: component:default/svc}
+spec: {type: library, lifecycle: production, owner: team-b}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
   name: svc
   description: A service with docs.
   annotations: {backstage.io/techdocs-ref: dir:./svc}
@@ -113,7 +120,7 @@ apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
   name: borrower
-  annotations: {backstage.io/techdocs-entity: component:default/svc}
+  annotations: {backstage.io/techdocs-entity: component:default/svc, backstage.io/techdocs-entity-path: guide}
 spec: {type: library, lifecycle: production, owner: team-b}
 ---
 apiVersion: backstage.io/v1alpha1
@@ -238,9 +245,15 @@ func TestTechDocs(t *testing.T) {
 		{"/docs/default/component/svc/guide/", []string{`<nav class="doc-nav"`, `<a class="doc-nav-current" href="/docs/default/component/svc/guide/" rel="nofollow">Guide</a>`,
 			`<div class="doc-admonition doc-note">`, `<span class="doc-hl-k">func</span>`, `<a href="#install" rel="nofollow">Install</a>`,
 			`<a class="doc-prev" href="/docs/default/component/svc/" rel="nofollow">← Home</a>`, `<a href="/docs/default/component/svc/" rel="nofollow">home</a>`}, []string{"<script"}},
-		{"/docs/default/component/svc/", []string{`<img src="/api/techdocs/static/docs/default/component/svc/img/logo.png" alt="logo">`, `href="/docs/default/component/svc/guide/"`}, nil},
+		{"/docs/default/component/svc/", []string{`<img src="/api/techdocs/static/docs/default/component/svc/img/logo.png" alt="logo">`, `href="/docs/default/component/svc/guide/"`,
+			`Owner: team-a`, `>production</span>`, `href="/catalog/default/component/svc">Entity page</a>`}, nil},
 		{"/catalog/default/component/svc/docs/guide/", []string{`aria-current="page">Docs</a>`, `<div class="doc-admonition doc-note">`, `href="/catalog/default/component/svc/docs/"`}, nil},
-		{"/catalog/default/component/borrower/docs", []string{`See the`, `href="/catalog/default/component/borrower/docs/guide/"`}, nil},
+		// borrower shows svc's docs, opened at techdocs-entity-path.
+		{"/catalog/default/component/borrower/docs", []string{`Be careful.`, `href="/catalog/default/component/borrower/docs/"`}, nil},
+		{"/catalog/default/component/borrower/docs/guide/", []string{`Be careful.`}, nil},
+		// An entity named docs: its Docs tab's pages are found by the tab's path, not by
+		// looking for /docs/ in the URL.
+		{"/catalog/default/component/docs/docs/guide/", []string{`aria-current="page">Docs</a>`, `<div class="doc-admonition doc-note">`, `href="/catalog/default/component/docs/docs/"`}, nil},
 		{"/catalog/default/component/nodocs", nil, []string{`href="/catalog/default/component/nodocs/docs"`}},
 		{"/docs/default/component/svc/missing/", []string{"Page not found.", "This site has no page missing/."}, nil},
 	} {

@@ -223,9 +223,7 @@ func Build(files map[string][]byte, opts Options) (*Site, error) {
 	site.Files[SiteFile] = idx
 	site.Files[SearchFile] = searchIndex(site)
 	meta := Metadata{SiteName: site.Name, SiteDescription: site.Description, ETag: opts.ETag, BuildTimestamp: opts.Now.UnixMilli(), Files: []string{}}
-	for _, name := range sortedKeys(site.Files) {
-		meta.Files = append(meta.Files, name)
-	}
+	meta.Files = append(meta.Files, sortedKeys(site.Files)...)
 	meta.Files = append(meta.Files, MetadataFile)
 	sort.Strings(meta.Files)
 	mb, _ := json.Marshal(meta)
@@ -447,21 +445,21 @@ func frontMatter(b []byte) (map[string]any, []byte) {
 	return nil, b
 }
 
+// firstLineTitle is mkdocs' get_markdown_title: the first line with content, when it
+// starts with "# ", without its leading #s and spaces.
 func firstLineTitle(body []byte) string {
-	line := body
-	if i := bytes.IndexByte(body, '\n'); i >= 0 {
-		line = body[:i]
+	text := strings.ReplaceAll(strings.ReplaceAll(string(body), "\r\n", "\n"), "\r", "\n")
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if !strings.HasPrefix(line, "# ") {
+			return ""
+		}
+		return strings.TrimLeft(line, "# ")
 	}
-	l := strings.TrimRight(string(line), "\r")
-	if !strings.HasPrefix(l, "# ") {
-		return ""
-	}
-	t := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(l[2:]), "#"))
-	// attr_list on the heading is not part of its title.
-	if i := strings.LastIndex(t, "{"); i > 0 && strings.HasSuffix(t, "}") {
-		t = strings.TrimSpace(t[:i])
-	}
-	return t
+	return ""
 }
 
 func sortedKeys[V any](m map[string]V) []string {

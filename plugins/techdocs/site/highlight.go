@@ -83,19 +83,15 @@ func highlight(b *strings.Builder, lang, code string) bool {
 		b.WriteString(html.EscapeString(s))
 		b.WriteString("</span>")
 	}
-	lineStart := true
 	for i := 0; i < len(code); {
 		c := code[i]
-		if spec.markup && c == '<' {
-			j := strings.IndexByte(code[i:], '>')
-			if j < 0 || strings.HasPrefix(code[i:], "<!--") {
-				goto comments
+		if spec.markup && c == '<' && !strings.HasPrefix(code[i:], "<!--") {
+			if j := strings.IndexByte(code[i:], '>'); j >= 0 {
+				markupTag(b, code[i:i+j+1], span)
+				i += j + 1
+				continue
 			}
-			markupTag(b, code[i:i+j+1], span)
-			i += j + 1
-			continue
 		}
-	comments:
 		for _, lc := range spec.lineComments {
 			if strings.HasPrefix(code[i:], lc) && (lc != "#" || i == 0 || code[i-1] == ' ' || code[i-1] == '\t' || code[i-1] == '\n') {
 				j := strings.IndexByte(code[i:], '\n')
@@ -169,7 +165,6 @@ func highlight(b *strings.Builder, lang, code string) bool {
 		b.WriteString(html.EscapeString(code[i : i+1]))
 		i++
 	next:
-		_ = lineStart
 	}
 	return true
 }
