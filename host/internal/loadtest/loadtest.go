@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -41,6 +42,28 @@ func Wrk(tb testing.TB, url, script string, d time.Duration, headers ...string) 
 	}
 	v, _ := strconv.ParseFloat(string(m[1]), 64)
 	return v
+}
+
+// WrkCPU runs Wrk and also returns the CPU time this process spent per request while
+// it ran (user and system, from getrusage). With the server under test in this process
+// and wrk in its own, that is the server's cost of a request: on a shared machine it
+// varies far less than requests per second, which other processes' load moves.
+func WrkCPU(tb testing.TB, url, script string, d time.Duration, headers ...string) (reqPerSec float64, cpuPerReq time.Duration) {
+	tb.Helper()
+	c0 := ProcessCPU()
+	rps := Wrk(tb, url, script, d, headers...)
+	used := ProcessCPU() - c0
+	if n := rps * d.Seconds(); n > 0 {
+		cpuPerReq = time.Duration(float64(used) / n)
+	}
+	return rps, cpuPerReq
+}
+
+// ProcessCPU is the CPU time (user and system) this process has used.
+func ProcessCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // Median returns the median of v (the upper one of an even count).

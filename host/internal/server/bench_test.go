@@ -191,14 +191,21 @@ func BenchmarkHTTPPluginAuth(b *testing.B) {
 	d := 2 * time.Second
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var offs, ons, ratio []float64
+		var offs, ons, ratio, cpuRatio []float64
 		for r := 0; r < rounds; r++ {
-			o := loadtest.Wrk(b, "http://"+offAddr+url, "", d, header)
-			n := loadtest.Wrk(b, "http://"+onAddr+url, "", d, header)
+			o, oc := loadtest.WrkCPU(b, "http://"+offAddr+url, "", d, header)
+			n, nc := loadtest.WrkCPU(b, "http://"+onAddr+url, "", d, header)
 			offs, ons, ratio = append(offs, o), append(ons, n), append(ratio, n/o)
+			if nc > 0 {
+				cpuRatio = append(cpuRatio, float64(oc)/float64(nc))
+			}
 		}
 		b.ReportMetric(loadtest.Median(offs), "auth-off-req/s")
 		b.ReportMetric(loadtest.Median(ons), "auth-on-req/s")
 		b.ReportMetric(loadtest.Median(ratio), "on/off")
+		// The same in CPU per request (off/on), which other load moves far less.
+		if len(cpuRatio) > 0 {
+			b.ReportMetric(loadtest.Median(cpuRatio), "cpu-off/on")
+		}
 	}
 }
