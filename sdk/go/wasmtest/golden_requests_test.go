@@ -46,3 +46,9 @@ func checkGoldenRequests(t *testing.T, reqs []string) {
 		}
 	}
 }
+
+// jsonEqual: a and b are the same JSON value.
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+}
