@@ -40,10 +40,16 @@ pub mod testing;
 pub mod ui;
 
 mod host;
+mod host_files;
+mod host_search;
+mod host_workspace;
 mod messages;
 mod plugin;
 
 pub use host::*;
+pub use host_files::*;
+pub use host_search::*;
+pub use host_workspace::*;
 pub use json::Value;
 pub use messages::*;
 pub use plugin::*;
