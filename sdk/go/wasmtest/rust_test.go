@@ -189,6 +189,20 @@ func TestRustSDKInsideWasm(t *testing.T) {
 		}
 		checkGoldenRequests(t, h.reqs[min(len(wantReqs), len(h.reqs)):])
 	})
+	t.Run("action", func(t *testing.T) {
+		h.reqs = nil
+		rc, out := h.call("gr_action", mustRead(t, "../../../abi/testdata/action-request.json"))
+		// The test host grants no workspace: the action's write fails, and so the step.
+		if rc != 1 || !strings.Contains(string(out), `"code":"capability_denied"`) {
+			t.Errorf("gr_action: rc %d %s", rc, out)
+		}
+		if want := []string{`workspace_write {"path":"HELLO.md","content":"IyBteS1zZXJ2aWNlCg=="}`}; !reflect.DeepEqual(h.reqs, want) {
+			t.Errorf("requests %q, want %q", h.reqs, want)
+		}
+		if rc, out := h.call("gr_action", []byte(`{"action":"acme:nope","input":{},"taskId":"t"}`)); rc != 1 || !strings.Contains(string(out), `no action \"acme:nope\"`) {
+			t.Errorf("unknown action: rc %d %s", rc, out)
+		}
+	})
 	t.Run("caller", func(t *testing.T) {
 		for in, want := range map[string]string{
 			`{"method":"GET","path":"/whoami","route":"/whoami","caller":{"type":"user","userEntityRef":"user:default/j\u00e4ne","ownershipEntityRefs":["user:default/jäne"]}}`: "user:default/jäne",

@@ -7,8 +7,9 @@
 //!   GET  /calls         calls every capability function once, answers each one's outcome
 //!   GET  /whoami        the caller's user ref, else its service subject, else "-"
 //!   GET  /panic         panics (the call traps)
-//! and an entity card, test:rust/card, that shows the entity's name.
-use greenroom::{code, ui, CatalogQuery, Error, FileContent, Plugin, ProxyRequest, Request, Response, SearchDocument, SearchReplace, Value};
+//! an entity card, test:rust/card, that shows the entity's name, and a scaffolder action,
+//! acme:hello, that writes HELLO.md into the task's workspace.
+use greenroom::{code, ui, ActionResult, CatalogQuery, Error, FileContent, Plugin, ProxyRequest, Request, Response, SearchDocument, SearchReplace, Value};
 
 fn setup(p: &mut Plugin) {
     p.route("POST /echo", |r| Response::bytes(200, "application/octet-stream", r.body.clone()));
@@ -104,6 +105,11 @@ fn setup(p: &mut Plugin) {
     p.entity_card("entity-card:test/card", "kind:component", |r| {
         let name = r.entity.as_ref().and_then(|e| e.path(&["metadata", "name"])).and_then(Value::as_str).unwrap_or("?");
         Ok(ui::card(r.config_string("title", "Card"), vec![ui::kv(vec![("Name", ui::text(name))])]))
+    });
+    p.action("acme:hello", |r| {
+        let text = format!("# {}\n", r.input_string("name"));
+        greenroom::workspace::write("HELLO.md", text.as_bytes(), false)?;
+        Ok(ActionResult::default().output("path", "HELLO.md").output("bytes", text.len() as i64).log("wrote HELLO.md"))
     });
     p.task("fail", |_| Err(Error::new(code::UNAVAILABLE, "task failed on purpose")));
 }

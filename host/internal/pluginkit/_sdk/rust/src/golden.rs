@@ -217,6 +217,31 @@ fn new_host_functions_send_golden_requests() {
     same_as_golden("search_replace", &last_request("search_replace"), "search-replace.json");
 }
 
+fn action_setup(p: &mut Plugin) {
+    p.action("acme:hello", |r| {
+        let text = format!("# {}\n", r.input_string("name"));
+        workspace::write("HELLO.md", text.as_bytes(), false)?;
+        Ok(ActionResult::default().output("path", "HELLO.md").output("bytes", text.len() as i64).log("wrote HELLO.md"))
+    });
+}
+
+/// gr_action runs the registered action on the golden request, in the test host's
+/// workspace, and answers the golden result; an unknown action is not_found.
+#[test]
+fn action_export() {
+    testing::reset();
+    let req = read("action-request.json").to_json();
+    let (rc, out) = testing::call(action_setup, Export::Action, req.as_bytes());
+    assert_eq!(rc, 0, "{}", String::from_utf8_lossy(&out));
+    let got = Value::parse(&out).unwrap();
+    assert_eq!(testing::workspace_file("HELLO.md"), Some((b"# my-service\n".to_vec(), false)));
+    let want = read("action-result.json").set("output", Value::obj(vec![("path", "HELLO.md".into()), ("bytes", 13i64.into())]));
+    assert!(same(&got, &want), "{}", got.to_json());
+    let (rc, out) = testing::call(action_setup, Export::Action, br#"{"action":"acme:nope","input":{},"taskId":"t"}"#);
+    assert_eq!(rc, 1);
+    assert!(String::from_utf8_lossy(&out).contains("not_found"), "{}", String::from_utf8_lossy(&out));
+}
+
 #[test]
 fn action_messages() {
     let req = ActionRequest::from_value(&read("action-request.json")).unwrap();

@@ -200,6 +200,10 @@ macro_rules! plugin {
         pub extern "C" fn gr_render() -> i32 {
             $crate::__export($setup, $crate::Export::Render)
         }
+        #[no_mangle]
+        pub extern "C" fn gr_action() -> i32 {
+            $crate::__export($setup, $crate::Export::Action)
+        }
     };
 }
 
