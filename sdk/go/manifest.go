@@ -22,10 +22,11 @@ const (
 	CapTasks        = "tasks"
 	CapPermission   = "permission"
 	CapFiles        = "files"
+	CapWorkspace    = "workspace"
 	CapSearchWrite  = "search.write"
 )
 
-var capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles, CapSearchWrite}
+var capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles, CapWorkspace, CapSearchWrite}
 
 // Manifest is a plugin's self-description. "greenroom plugin pack" writes it, as JSON,
 // into the module's greenroom.manifest custom section (SPEC.md section 5).

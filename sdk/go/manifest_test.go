@@ -1,6 +1,8 @@
 package greenroom
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -47,6 +49,25 @@ func TestValidID(t *testing.T) {
 		"A": false, "a_b": false, strings.Repeat("a", 64): true, strings.Repeat("a", 65): false} {
 		if ValidID(id) != want {
 			t.Errorf("ValidID(%q) = %v", id, !want)
+		}
+	}
+}
+
+// TestManifestKnowsEveryCapability: every capability the ABI defines (abi/abi.go's Cap
+// constants) is one a manifest parsed by this SDK may declare.
+func TestManifestKnowsEveryCapability(t *testing.T) {
+	b, err := os.ReadFile("../../abi/abi.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps := regexp.MustCompile(`(?m)^\s*Cap\w+\s*=\s*"([^"]+)"`).FindAllStringSubmatch(string(b), -1)
+	if len(caps) < 10 {
+		t.Fatalf("found only %d capabilities in abi/abi.go", len(caps))
+	}
+	for _, c := range caps {
+		in := `{"abi":"v1","id":"hello","version":"1.0.0","capabilities":[{"name":"` + c[1] + `"}]}`
+		if _, err := ParseManifest([]byte(in)); err != nil {
+			t.Errorf("capability %s: %v", c[1], err)
 		}
 	}
 }

@@ -79,7 +79,7 @@ func TestABIHostFunctions(t *testing.T) {
 	}
 }
 
-// TestSDKImports: the Go, C and Rust SDKs bind every function of the table, and nothing else.
+// TestSDKImports: the Go, C, Rust and AssemblyScript SDKs bind every function of the table, and nothing else.
 func TestSDKImports(t *testing.T) {
 	var want []string
 	for _, f := range Functions {
@@ -90,6 +90,7 @@ func TestSDKImports(t *testing.T) {
 		{"sdk/go/host_wasm.go", `//go:wasmimport greenroom:host/v1 (\w+)`},
 		{"sdk/c/greenroom.h", `GR_IMPORT\("greenroom:host/v1", "(\w+)"\)`},
 		{"sdk/rust/src/ffi.rs", `pub fn (\w+)\((?:req|src|dst|h: u64, dst)\b`},
+		{"sdk/assemblyscript/assembly/index.ts", `@external\("greenroom:host/v1", "(\w+)"\)`},
 	} {
 		b, err := os.ReadFile(filepath.Join(repoRoot, sdk.file))
 		if err != nil {

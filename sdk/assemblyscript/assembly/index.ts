@@ -32,6 +32,14 @@ import { Config } from "@extism/as-pdk";
 @external("greenroom:host/v1", "url_search") declare function gr_url_search(req: u64): u64;
 @external("greenroom:host/v1", "proxy_fetch") declare function gr_proxy_fetch(req: u64): u64;
 @external("greenroom:host/v1", "permission_authorize") declare function gr_permission_authorize(req: u64): u64;
+@external("greenroom:host/v1", "files_read") declare function gr_files_read(req: u64): u64;
+@external("greenroom:host/v1", "files_write") declare function gr_files_write(req: u64): u64;
+@external("greenroom:host/v1", "files_list") declare function gr_files_list(req: u64): u64;
+@external("greenroom:host/v1", "files_delete") declare function gr_files_delete(req: u64): u64;
+@external("greenroom:host/v1", "workspace_read") declare function gr_workspace_read(req: u64): u64;
+@external("greenroom:host/v1", "workspace_write") declare function gr_workspace_write(req: u64): u64;
+@external("greenroom:host/v1", "workspace_list") declare function gr_workspace_list(req: u64): u64;
+@external("greenroom:host/v1", "search_replace") declare function gr_search_replace(req: u64): u64;
 
 // ---- input, output, errors ----
 
@@ -167,6 +175,74 @@ export function urlReadTree(req: string): Result { return envelope(gr_url_read_t
 export function urlSearch(req: string): Result { return envelope(gr_url_search(write(utf8(req)))); }
 export function proxyFetch(req: string): Result { return envelope(gr_proxy_fetch(write(utf8(req)))); }
 export function permissionAuthorize(req: string): Result { return envelope(gr_permission_authorize(write(utf8(req)))); }
+// The plugin's own files (capability files).
+export function filesRead(req: string): Result { return envelope(gr_files_read(write(utf8(req)))); }
+export function filesWrite(req: string): Result { return envelope(gr_files_write(write(utf8(req)))); }
+export function filesList(req: string): Result { return envelope(gr_files_list(write(utf8(req)))); }
+export function filesDelete(req: string): Result { return envelope(gr_files_delete(write(utf8(req)))); }
+// The running scaffolder action's task workspace (capability workspace), only during gr_action.
+export function workspaceRead(req: string): Result { return envelope(gr_workspace_read(write(utf8(req)))); }
+export function workspaceWrite(req: string): Result { return envelope(gr_workspace_write(write(utf8(req)))); }
+export function workspaceList(req: string): Result { return envelope(gr_workspace_list(write(utf8(req)))); }
+// The search index (capability search.write).
+export function searchReplace(req: string): Result { return envelope(gr_search_replace(write(utf8(req)))); }
+
+// ---- request messages (contents are base64 already, as a request body's is) ----
+
+/** {"path"}: the request of files_read, files_delete, workspace_read and workspace_list. */
+export function pathRequest(path: string): string {
+  return '{"path":' + quote(path) + "}";
+}
+
+/** The request of files_list: the files under prefix, at most limit (0: the host's default). */
+export function filesListRequest(prefix: string, limit: i32): string {
+  return '{"prefix":' + quote(prefix) + (limit > 0 ? ',"limit":' + limit.toString() : "") + "}";
+}
+
+/** The request of files_write: paths[i] gets base64 content contents[i]; replace ("" for
+ *  none) is a directory whose other files are removed in the same step. */
+export function filesWriteRequest(paths: string[], contents: string[], replace: string): string {
+  const files: string[] = [];
+  for (let i = 0; i < paths.length; i++) files.push('{"path":' + quote(paths[i]) + ',"content":' + quote(contents[i]) + "}");
+  return '{"files":[' + files.join(",") + "]" + (replace.length > 0 ? ',"replace":' + quote(replace) : "") + "}";
+}
+
+/** The request of workspace_write: path gets base64 content, executable or not. */
+export function workspaceWriteRequest(path: string, content: string, executable: bool): string {
+  return '{"path":' + quote(path) + ',"content":' + quote(content) + (executable ? ',"executable":true' : "") + "}";
+}
+
+/** One search document of searchReplaceRequest; fields is JSON text of an object whose
+ *  values are strings or lists of strings ("" for none). */
+export function searchDocument(title: string, text: string, location: string, fields: string, resourceRef: string): string {
+  let s = '{"title":' + quote(title);
+  if (text.length > 0) s += ',"text":' + quote(text);
+  s += ',"location":' + quote(location);
+  if (fields.length > 0) s += ',"fields":' + fields;
+  if (resourceRef.length > 0) s += ',"resourceRef":' + quote(resourceRef);
+  return s + "}";
+}
+
+/** The request of search_replace: documents (JSON texts, see searchDocument) of type
+ *  docType, titled title, from source ("" for the defaults). */
+export function searchReplaceRequest(docType: string, title: string, source: string, documents: string[]): string {
+  let s = '{"type":' + quote(docType);
+  if (title.length > 0) s += ',"title":' + quote(title);
+  if (source.length > 0) s += ',"source":' + quote(source);
+  return s + ',"documents":[' + documents.join(",") + "]}";
+}
+
+/** gr_action's output: output is JSON text of an object ("" for none), log lines for the task log. */
+export function actionResult(output: string, log: string[]): string {
+  const parts: string[] = [];
+  if (output.length > 0) parts.push('"output":' + output);
+  if (log.length > 0) {
+    const lines: string[] = [];
+    for (let i = 0; i < log.length; i++) lines.push(quote(log[i]));
+    parts.push('"log":[' + lines.join(",") + "]");
+  }
+  return "{" + parts.join(",") + "}";
+}
 
 // ---- frontend extensions (abi/SPEC.md section 7.3) ----
 

@@ -3,6 +3,7 @@
 //   gr_http      GET /hello?name=X -> {"message":"hello X"} (400 without a name);
 //                PUT /kv?key=K stores the body's text with kv_put, GET /kv?key=K reads it back
 //   calls        calls every capability function once; outputs each one's code or "ok"
+//   action       outputs an action result: {"output":{"path":"HELLO.md","bytes":19},"log":["wrote HELLO.md"]}
 //   gr_extension an entity card's outputs with the config's filter
 //   fail         fails with {"code":"not_found","message":<input>}
 import * as gr from "../assembly/index";
@@ -58,8 +59,27 @@ export function calls(): i32 {
     outcome("url_search", gr.urlSearch('{"url":"https://example.com/**"}')),
     outcome("proxy_fetch", gr.proxyFetch('{"endpoint":"/x","method":"GET","path":"/"}')),
     outcome("permission_authorize", gr.permissionAuthorize('{"permission":{"name":"a.b"}}')),
+    // The rest send the golden messages of abi/testdata.
+    outcome("files_read", gr.filesRead(gr.pathRequest("sites/default/component/api/index.html"))),
+    outcome("files_write", gr.filesWrite(gr.filesWriteRequest(
+      ["sites/default/component/api/index.html", "sites/default/component/api/techdocs_metadata.json"],
+      ["PGgxPkFQSTwvaDE+", "e30="], "sites/default/component/api"))),
+    outcome("files_list", gr.filesList(gr.filesListRequest("sites/default/", 100))),
+    outcome("files_delete", gr.filesDelete(gr.pathRequest("sites/default/component/api"))),
+    outcome("workspace_read", gr.workspaceRead(gr.pathRequest("README.md"))),
+    outcome("workspace_write", gr.workspaceWrite(gr.workspaceWriteRequest("run.sh", "IyEvYmluL3NoCmVjaG8gaGkK", true))),
+    outcome("workspace_list", gr.workspaceList(gr.pathRequest("docs"))),
+    outcome("search_replace", gr.searchReplace(gr.searchReplaceRequest("adr", "Decisions", "", [
+      gr.searchDocument("Use Postgres for the ledger", "We store ledger entries in Postgres.", "/adr/0007",
+        '{"status":"accepted","tags":["storage","ledger"]}', "component:default/ledger"),
+    ]))),
   ];
   gr.outputString("{" + parts.join(",") + "}");
+  return 0;
+}
+
+export function action(): i32 {
+  gr.outputString(gr.actionResult('{"path":"HELLO.md","bytes":19}', ["wrote HELLO.md"]));
   return 0;
 }
 

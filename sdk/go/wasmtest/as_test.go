@@ -61,15 +61,24 @@ func TestAssemblyScriptLayer(t *testing.T) {
 	}
 	h.denyKV = false
 
+	h.reqs = nil
 	rc, out := h.call("calls", nil)
 	var got map[string]string
 	json.Unmarshal(out, &got)
 	want := map[string]string{"kv_list": "ok", "kv_delete": "ok"}
-	for _, f := range []string{"catalog_get", "catalog_query", "catalog_facets", "catalog_apply", "url_read", "url_read_tree", "url_search", "proxy_fetch", "permission_authorize"} {
+	for _, f := range append([]string{"catalog_get", "catalog_query", "catalog_facets", "catalog_apply", "url_read", "url_read_tree", "url_search", "proxy_fetch", "permission_authorize"}, goldenRequests...) {
 		want[f] = "capability_denied"
 	}
 	if rc != 0 || !reflect.DeepEqual(got, want) {
 		t.Errorf("calls: rc %d %s", rc, out)
+	}
+	if n := len(h.reqs) - len(goldenRequests); n >= 0 {
+		checkGoldenRequests(t, h.reqs[n:])
+	} else {
+		t.Errorf("calls made %d host calls: %v", len(h.reqs), h.reqs)
+	}
+	if rc, out := h.call("action", nil); rc != 0 || !jsonEqual(out, mustRead(t, "../../../abi/testdata/action-result.json")) {
+		t.Errorf("action: rc %d %s", rc, out)
 	}
 
 	if rc, out := h.call("gr_extension", []byte(`{"extension":"entity-card:x/y","config":{"filter":"kind:api"}}`)); rc != 0 || string(out) != `{"core.ui.element":{},"catalog.entity-filter-expression":"kind:api"}` {

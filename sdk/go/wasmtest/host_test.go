@@ -115,7 +115,8 @@ func newHost(t testing.TB, wasm []byte, config map[string]string) *host {
 		}
 	})
 	for _, name := range []string{"kv_get", "kv_put", "kv_delete", "kv_list", "catalog_get", "catalog_query",
-		"catalog_facets", "catalog_apply", "url_read", "url_read_tree", "url_search", "proxy_fetch", "permission_authorize"} {
+		"catalog_facets", "catalog_apply", "url_read", "url_read_tree", "url_search", "proxy_fetch", "permission_authorize",
+		"files_read", "files_write", "files_list", "files_delete", "workspace_read", "workspace_write", "workspace_list", "search_replace"} {
 		fn(gr, name, []api.ValueType{i64}, []api.ValueType{i64}, func(_ api.Module, s []uint64) {
 			h.calls = append(h.calls, name)
 			h.reqs = append(h.reqs, name+" "+string(h.block(s[0])))

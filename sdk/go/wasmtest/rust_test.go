@@ -166,7 +166,7 @@ func TestRustSDKInsideWasm(t *testing.T) {
 			t.Fatalf("%d %s", r.Status, r.JSON)
 		}
 		want := map[string]string{"kv_get": "None"}
-		for _, f := range []string{"catalog_get", "catalog_query", "catalog_facets", "catalog_apply", "url_read", "url_read_tree", "url_search", "proxy_fetch", "permission_authorize"} {
+		for _, f := range append([]string{"catalog_get", "catalog_query", "catalog_facets", "catalog_apply", "url_read", "url_read_tree", "url_search", "proxy_fetch", "permission_authorize"}, goldenRequests...) {
 			want[f] = "capability_denied" // the test host grants only kv
 		}
 		if !reflect.DeepEqual(got, want) {
@@ -184,8 +184,23 @@ func TestRustSDKInsideWasm(t *testing.T) {
 			`proxy_fetch {"endpoint":"/github","method":"GET","path":"/repos/a/b","headers":{"accept":["application/json"]}}`,
 			`permission_authorize {"permission":{"name":"test.thing.update","attributes":{"action":"update"},"resourceType":"catalog-entity"}}`,
 		}
-		if !reflect.DeepEqual(h.reqs, wantReqs) {
+		if len(h.reqs) < len(wantReqs) || !reflect.DeepEqual(h.reqs[:len(wantReqs)], wantReqs) {
 			t.Errorf("requests\n%s\nwant\n%s", strings.Join(h.reqs, "\n"), strings.Join(wantReqs, "\n"))
+		}
+		checkGoldenRequests(t, h.reqs[min(len(wantReqs), len(h.reqs)):])
+	})
+	t.Run("action", func(t *testing.T) {
+		h.reqs = nil
+		rc, out := h.call("gr_action", mustRead(t, "../../../abi/testdata/action-request.json"))
+		// The test host grants no workspace: the action's write fails, and so the step.
+		if rc != 1 || !strings.Contains(string(out), `"code":"capability_denied"`) {
+			t.Errorf("gr_action: rc %d %s", rc, out)
+		}
+		if want := []string{`workspace_write {"path":"HELLO.md","content":"IyBteS1zZXJ2aWNlCg=="}`}; !reflect.DeepEqual(h.reqs, want) {
+			t.Errorf("requests %q, want %q", h.reqs, want)
+		}
+		if rc, out := h.call("gr_action", []byte(`{"action":"acme:nope","input":{},"taskId":"t"}`)); rc != 1 || !strings.Contains(string(out), `no action \"acme:nope\"`) {
+			t.Errorf("unknown action: rc %d %s", rc, out)
 		}
 	})
 	t.Run("caller", func(t *testing.T) {

@@ -23,7 +23,7 @@ pub fn decode_envelope(name: &str, b: Option<Vec<u8>>) -> Result<Value> {
     }
 }
 
-fn malformed(name: &str, v: &Value) -> Error {
+pub(crate) fn malformed(name: &str, v: &Value) -> Error {
     Error::new(code::INTERNAL, format!("{}: unexpected result {}", name, v.to_json()))
 }
 

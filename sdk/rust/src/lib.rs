@@ -40,10 +40,16 @@ pub mod testing;
 pub mod ui;
 
 mod host;
+mod host_files;
+mod host_search;
+mod host_workspace;
 mod messages;
 mod plugin;
 
 pub use host::*;
+pub use host_files::*;
+pub use host_search::*;
+pub use host_workspace::*;
 pub use json::Value;
 pub use messages::*;
 pub use plugin::*;
@@ -193,6 +199,10 @@ macro_rules! plugin {
         #[no_mangle]
         pub extern "C" fn gr_render() -> i32 {
             $crate::__export($setup, $crate::Export::Render)
+        }
+        #[no_mangle]
+        pub extern "C" fn gr_action() -> i32 {
+            $crate::__export($setup, $crate::Export::Action)
         }
     };
 }

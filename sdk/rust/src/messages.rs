@@ -118,6 +118,9 @@ pub struct Request {
     pub body: Vec<u8>,
     /// None when nobody signed in.
     pub caller: Option<Caller>,
+    /// The request's ID, as the host returns it in X-Request-Id and records it in its
+    /// access and audit logs: log it, and pass it on to services the plugin calls.
+    pub request_id: String,
 }
 
 impl Request {
@@ -146,6 +149,7 @@ impl Request {
                 None | Some(Value::Null) => None,
                 Some(c) => Some(Caller::from_value(c)?),
             },
+            request_id: string_field(v, "requestId", w)?,
         })
     }
 
@@ -169,6 +173,7 @@ impl Request {
         if let Some(c) = &self.caller {
             m.push(("caller".into(), c.to_value()));
         }
+        push_nonempty(&mut m, "requestId", &self.request_id);
         Value::Object(m)
     }
 

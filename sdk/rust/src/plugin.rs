@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::host_workspace::{ActionRequest, ActionResult};
 use crate::json::Value;
 use crate::messages::*;
 use crate::{code, ffi, Error, Result};
@@ -16,6 +17,8 @@ pub type Factory = Box<dyn Fn(&ExtensionRequest) -> Result<Outputs>>;
 /// An element's render function: a UI tree (see [`crate::ui`]). An error renders as an
 /// error box naming the extension; the rest of the page renders.
 pub type Render = Box<dyn Fn(&RenderRequest) -> Result<Value>>;
+/// A scaffolder action: its result, or an error that fails the task's step.
+pub type Action = Box<dyn Fn(&ActionRequest) -> Result<ActionResult>>;
 
 struct Route {
     method: String,
@@ -31,6 +34,7 @@ pub struct Plugin {
     tasks: Vec<(String, Task)>,
     factories: Vec<(String, Factory)>,
     renders: Vec<(String, Render)>,
+    actions: Vec<(String, Action)>,
 }
 
 /// Which export is running.
@@ -40,6 +44,7 @@ pub enum Export {
     Task,
     Extension,
     Render,
+    Action,
 }
 
 /// Whether path matches pattern (literal segments, `:name`, a final `*`), with its params.
@@ -85,6 +90,14 @@ impl Plugin {
     /// Registers the scheduled task name (declared in the manifest's `tasks`).
     pub fn task(&mut self, name: &str, f: impl Fn(&TaskRequest) -> Result<()> + 'static) -> &mut Plugin {
         self.tasks.push((name.to_string(), Box::new(f)));
+        self
+    }
+
+    /// Registers the scaffolder action id (declared in the manifest's `actions`, e.g.
+    /// `acme:hello`); during its call the [`workspace`](crate::workspace) functions reach
+    /// the task's workspace.
+    pub fn action(&mut self, id: &str, f: impl Fn(&ActionRequest) -> Result<ActionResult> + 'static) -> &mut Plugin {
+        self.actions.push((id.to_string(), Box::new(f)));
         self
     }
 
@@ -182,6 +195,13 @@ impl Plugin {
         }
     }
 
+    pub fn run_action(&self, r: &ActionRequest) -> Result<ActionResult> {
+        match self.actions.iter().find(|(n, _)| *n == r.action) {
+            Some((_, f)) => f(r),
+            None => Err(Error::new(code::NOT_FOUND, format!("no action {:?}; register one with Plugin::action", r.action))),
+        }
+    }
+
     pub fn create_extension(&self, r: &ExtensionRequest) -> Result<Outputs> {
         match self.factories.iter().find(|(n, _)| *n == r.extension) {
             Some((_, f)) => f(r),
@@ -215,6 +235,10 @@ impl Plugin {
             },
             Export::Extension => match ExtensionRequest::from_value(&v).and_then(|r| self.create_extension(&r)) {
                 Ok(o) => Ok(o.to_value().to_json().into_bytes()),
+                Err(e) => fail(e),
+            },
+            Export::Action => match ActionRequest::from_value(&v).and_then(|r| self.run_action(&r)) {
+                Ok(res) => Ok(res.to_value().to_json().into_bytes()),
                 Err(e) => fail(e),
             },
             Export::Render => match RenderRequest::from_value(&v).and_then(|r| self.render_element(&r)) {

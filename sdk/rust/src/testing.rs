@@ -1,5 +1,5 @@
-//! A host for native tests (`rustc --test`): the plugin's config, its key-value store in
-//! memory, the log lines it writes, and a function that answers every other host call.
+//! A host for native tests (`rustc --test`): the plugin's config, its key-value store,
+//! its own files (`files_*`) and a scaffolder task's workspace (`workspace_*`) in memory, the log lines it writes, and a function that answers every other host call.
 //! Requests and answers go through the same JSON as inside WebAssembly, so a test checks
 //! the messages too.
 //!
@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::json::Value;
 use crate::{base64, code, Error};
 
-/// Answers a host call other than `kv_*`: the function's name and its decoded request.
+/// Answers a host call other than `kv_*`, `files_*` and `workspace_*`: the function's name and its decoded request.
 pub type Answer = Box<dyn FnMut(&str, &Value) -> Result<Value, Error>>;
 
 #[derive(Default)]
@@ -23,6 +23,8 @@ struct State {
     config: BTreeMap<String, String>,
     vars: BTreeMap<String, Vec<u8>>,
     kv: BTreeMap<String, Vec<u8>>,
+    files: BTreeMap<String, Vec<u8>>,
+    workspace: BTreeMap<String, (Vec<u8>, bool)>,
     logs: Vec<String>,
     calls: Vec<(String, Value)>,
     level: i32,
@@ -51,7 +53,7 @@ pub fn set_log_level(level: i32) {
     STATE.with(|s| s.borrow_mut().level = level);
 }
 
-/// Answers every host call other than `kv_*` with f.
+/// Answers every host call other than `kv_*`, `files_*` and `workspace_*` with f.
 pub fn set_answer(f: impl FnMut(&str, &Value) -> Result<Value, Error> + 'static) {
     STATE.with(|s| s.borrow_mut().answer = Some(Box::new(f)));
 }
@@ -69,6 +71,22 @@ pub fn calls() -> Vec<(String, Value)> {
 /// The value of key in the in-memory store.
 pub fn kv_value(key: &str) -> Option<Vec<u8>> {
     STATE.with(|s| s.borrow().kv.get(key).cloned())
+}
+
+/// The content of the plugin's file path in the in-memory `files` store.
+pub fn file(path: &str) -> Option<Vec<u8>> {
+    STATE.with(|s| s.borrow().files.get(path).cloned())
+}
+
+/// Puts a file into the in-memory task workspace that `workspace_*` reach, as an
+/// earlier step (fetch:template) would have.
+pub fn set_workspace_file(path: &str, content: &[u8]) {
+    STATE.with(|s| s.borrow_mut().workspace.insert(path.to_string(), (content.to_vec(), false)));
+}
+
+/// A file of the in-memory task workspace: its content and whether it is executable.
+pub fn workspace_file(path: &str) -> Option<(Vec<u8>, bool)> {
+    STATE.with(|s| s.borrow().workspace.get(path).cloned())
 }
 
 /// Runs export as the host would, with input, returning (return code, output or error).
@@ -107,6 +125,85 @@ fn kv_call(s: &mut State, name: &str, req: &Value) -> Result<Value, Error> {
             let prefix = req.str_of("prefix");
             let keys: Vec<String> = s.kv.keys().filter(|k| k.starts_with(prefix)).cloned().collect();
             Ok(Value::obj(vec![("keys", keys.into())]))
+        }
+    }
+}
+
+/// The time the in-memory files store gives every file it writes.
+pub const FILES_MODIFIED_AT: &str = "2026-01-01T00:00:00Z";
+
+fn files_call(s: &mut State, name: &str, req: &Value) -> Result<Value, Error> {
+    let path = req.str_of("path");
+    let under = |p: &str, dir: &str| p == dir || (p.starts_with(dir) && p.as_bytes().get(dir.len()) == Some(&b'/'));
+    match name {
+        "files_read" => Ok(match s.files.get(path) {
+            Some(c) => Value::obj(vec![("content", base64::encode(c).into()), ("size", (c.len() as i64).into()), ("modifiedAt", FILES_MODIFIED_AT.into())]),
+            None => Value::obj(vec![("content", Value::Null)]),
+        }),
+        "files_write" => {
+            let mut files = Vec::new();
+            for f in req.get("files").and_then(Value::as_array).map(|a| a.as_slice()).unwrap_or(&[]) {
+                let c = base64::decode(f.str_of("content")).map_err(|e| Error::new(code::INVALID_ARGUMENT, format!("files_write: {}: {}", f.str_of("path"), e)))?;
+                if f.str_of("path").is_empty() {
+                    return Err(Error::new(code::INVALID_ARGUMENT, "files_write: a file has no path"));
+                }
+                files.push((f.str_of("path").to_string(), c));
+            }
+            let replace = req.str_of("replace");
+            let mut removed = 0i64;
+            if !replace.is_empty() {
+                let gone: Vec<String> = s.files.keys().filter(|k| under(k, replace) && !files.iter().any(|(p, _)| p == *k)).cloned().collect();
+                removed = gone.len() as i64;
+                for k in gone {
+                    s.files.remove(&k);
+                }
+            }
+            let written = files.len() as i64;
+            s.files.extend(files);
+            let used: i64 = s.files.values().map(|c| c.len() as i64).sum();
+            Ok(Value::obj(vec![("written", written.into()), ("removed", removed.into()), ("used", used.into())]))
+        }
+        "files_list" => {
+            let prefix = req.str_of("prefix");
+            let limit = req.get("limit").and_then(Value::as_i64).filter(|&n| n > 0).unwrap_or(1000) as usize;
+            let files: Vec<Value> = s
+                .files
+                .iter()
+                .filter(|(k, _)| k.starts_with(prefix))
+                .take(limit)
+                .map(|(k, c)| Value::obj(vec![("path", k.as_str().into()), ("size", (c.len() as i64).into()), ("modifiedAt", FILES_MODIFIED_AT.into())]))
+                .collect();
+            Ok(Value::obj(vec![("files", Value::Array(files))]))
+        }
+        _ => {
+            let gone: Vec<String> = s.files.keys().filter(|k| under(k, path)).cloned().collect();
+            for k in &gone {
+                s.files.remove(k);
+            }
+            Ok(Value::obj(vec![("removed", (gone.len() as i64).into())]))
+        }
+    }
+}
+
+fn workspace_call(s: &mut State, name: &str, req: &Value) -> Result<Value, Error> {
+    let path = req.str_of("path");
+    match name {
+        "workspace_read" => match s.workspace.get(path) {
+            Some((c, _)) => Ok(Value::obj(vec![("content", base64::encode(c).into())])),
+            None => Err(Error::new(code::NOT_FOUND, format!("workspace_read: no file {} in the workspace", path))),
+        },
+        "workspace_write" => {
+            if path.is_empty() {
+                return Err(Error::new(code::INVALID_ARGUMENT, "workspace_write: path is required"));
+            }
+            let c = base64::decode(req.str_of("content")).map_err(|e| Error::new(code::INVALID_ARGUMENT, format!("workspace_write: {}", e)))?;
+            s.workspace.insert(path.to_string(), (c, req.get("executable").and_then(Value::as_bool).unwrap_or(false)));
+            Ok(Value::object())
+        }
+        _ => {
+            let dir = path.trim_end_matches('/');
+            let files: Vec<String> = s.workspace.keys().filter(|k| dir.is_empty() || (k.starts_with(dir) && k.as_bytes().get(dir.len()) == Some(&b'/'))).cloned().collect();
+            Ok(Value::obj(vec![("files", files.into())]))
         }
     }
 }
@@ -159,6 +256,12 @@ pub mod native {
                 s.calls.push((name.to_string(), v.clone()));
                 if name.starts_with("kv_") {
                     return kv_call(&mut s, name, &v);
+                }
+                if name.starts_with("files_") {
+                    return files_call(&mut s, name, &v);
+                }
+                if name.starts_with("workspace_") {
+                    return workspace_call(&mut s, name, &v);
                 }
                 match s.answer.as_mut() {
                     Some(a) => a(name, &v),

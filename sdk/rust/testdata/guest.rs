@@ -7,8 +7,9 @@
 //!   GET  /calls         calls every capability function once, answers each one's outcome
 //!   GET  /whoami        the caller's user ref, else its service subject, else "-"
 //!   GET  /panic         panics (the call traps)
-//! and an entity card, test:rust/card, that shows the entity's name.
-use greenroom::{code, ui, CatalogQuery, Error, Plugin, ProxyRequest, Request, Response, Value};
+//! an entity card, test:rust/card, that shows the entity's name, and a scaffolder action,
+//! acme:hello, that writes HELLO.md into the task's workspace.
+use greenroom::{code, ui, ActionResult, CatalogQuery, Error, FileContent, Plugin, ProxyRequest, Request, Response, SearchDocument, SearchReplace, Value};
 
 fn setup(p: &mut Plugin) {
     p.route("POST /echo", |r| Response::bytes(200, "application/octet-stream", r.body.clone()));
@@ -61,6 +62,34 @@ fn setup(p: &mut Plugin) {
             outcome("url_search", greenroom::url::search("https://example.com/**/catalog-info.yaml", "").map(|_| "ok".into())),
             outcome("proxy_fetch", greenroom::proxy::fetch(&ProxyRequest::get("/github", "/repos/a/b").with_header("Accept", "application/json")).map(|_| "ok".into())),
             outcome("permission_authorize", greenroom::authorize("test.thing.update", "update", "catalog-entity").map(|_| "ok".into())),
+            // The rest send the golden messages of abi/testdata.
+            outcome("files_read", greenroom::files::read("sites/default/component/api/index.html").map(|_| "ok".into())),
+            outcome(
+                "files_write",
+                greenroom::files::write(
+                    vec![
+                        FileContent::new("sites/default/component/api/index.html", "<h1>API</h1>"),
+                        FileContent::new("sites/default/component/api/techdocs_metadata.json", "{}"),
+                    ],
+                    "sites/default/component/api",
+                )
+                .map(|_| "ok".into()),
+            ),
+            outcome("files_list", greenroom::files::list("sites/default/", 100).map(|_| "ok".into())),
+            outcome("files_delete", greenroom::files::delete("sites/default/component/api").map(|_| "ok".into())),
+            outcome("workspace_read", greenroom::workspace::read("README.md").map(|_| "ok".into())),
+            outcome("workspace_write", greenroom::workspace::write("run.sh", b"#!/bin/sh\necho hi\n", true).map(|_| "ok".into())),
+            outcome("workspace_list", greenroom::workspace::list("docs").map(|_| "ok".into())),
+            outcome("search_replace", {
+                let doc = SearchDocument::new("Use Postgres for the ledger", "/adr/0007")
+                    .with_text("We store ledger entries in Postgres.")
+                    .with_field("status", "accepted")
+                    .with_fields("tags", &["storage", "ledger"])
+                    .with_resource_ref("component:default/ledger");
+                let mut r = SearchReplace::new("adr", vec![doc]);
+                r.title = "Decisions".into();
+                greenroom::search::replace(&r).map(|_| "ok".into())
+            }),
         ];
         Response::json(200, Value::Object(results))
     });
@@ -76,6 +105,11 @@ fn setup(p: &mut Plugin) {
     p.entity_card("entity-card:test/card", "kind:component", |r| {
         let name = r.entity.as_ref().and_then(|e| e.path(&["metadata", "name"])).and_then(Value::as_str).unwrap_or("?");
         Ok(ui::card(r.config_string("title", "Card"), vec![ui::kv(vec![("Name", ui::text(name))])]))
+    });
+    p.action("acme:hello", |r| {
+        let text = format!("# {}\n", r.input_string("name"));
+        greenroom::workspace::write("HELLO.md", text.as_bytes(), false)?;
+        Ok(ActionResult::default().output("path", "HELLO.md").output("bytes", text.len() as i64).log("wrote HELLO.md"))
     });
     p.task("fail", |_| Err(Error::new(code::UNAVAILABLE, "task failed on purpose")));
 }

@@ -452,6 +452,7 @@ var allGrants = config.Grants{
 	URLRead:      &config.URLReadGrant{},
 	Proxy:        &config.ProxyGrant{},
 	Tasks:        &config.TasksGrant{},
+	Permission:   &config.PermissionGrant{},
 	Files:        &config.FilesGrant{},
 	Workspace:    &config.WorkspaceGrant{},
 	SearchWrite:  &config.SearchWriteGrant{},

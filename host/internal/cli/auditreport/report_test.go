@@ -14,6 +14,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/plugintest"
 	"greenroom.dev/greenroom/host/internal/signing"
@@ -351,5 +352,30 @@ func TestReportImportsOnce(t *testing.T) {
 	}
 	if im := r.Plugins[0].Imports; len(im) != 1 || im[0].Function != "kv_get" {
 		t.Fatalf("imports = %+v, want kv_get once", im)
+	}
+}
+
+// TestReportFileEveryCapability: a module file audited on its own is checked against a
+// grant of every capability, so a plugin that imports one function of each, with a
+// manifest that declares them all, is not reported as refused at load.
+func TestReportFileEveryCapability(t *testing.T) {
+	r, err := BuildFile(plugintest.WAT(t, "host/internal/cli/auditreport/testdata/everycap.wat", "host/internal/cli/auditreport/testdata/everycap.yaml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.Plugins[0]
+	used := map[string]bool{}
+	for _, im := range p.Imports {
+		used[im.Capability] = true
+	}
+	for _, c := range abi.Capabilities {
+		if c != abi.CapTasks && !used[c] {
+			t.Errorf("testdata/everycap.wat imports no function of capability %s; add one", c)
+		}
+	}
+	for _, s := range p.Problems {
+		if strings.Contains(s, "refused") {
+			t.Errorf("problem: %s", s)
+		}
 	}
 }

@@ -97,6 +97,14 @@ GR_IMPORT("greenroom:host/v1", "url_read_tree") extern gr_handle gr_url_read_tre
 GR_IMPORT("greenroom:host/v1", "url_search") extern gr_handle gr_url_search(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "proxy_fetch") extern gr_handle gr_proxy_fetch(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "permission_authorize") extern gr_handle gr_permission_authorize(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "files_read") extern gr_handle gr_files_read(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "files_write") extern gr_handle gr_files_write(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "files_list") extern gr_handle gr_files_list(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "files_delete") extern gr_handle gr_files_delete(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "workspace_read") extern gr_handle gr_workspace_read(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "workspace_write") extern gr_handle gr_workspace_write(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "workspace_list") extern gr_handle gr_workspace_list(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "search_replace") extern gr_handle gr_search_replace(gr_handle req);
 
 /* ---- freestanding memory functions ---- */
 
@@ -429,6 +437,21 @@ static GR_UNUSED const char *gr_request_caller(const char *req, size_t n, const 
 	const char *c, *v;
 	size_t cn, vn;
 	if (!gr_json_member(req, n, "caller", &c, &cn) || !gr_json_member(c, cn, member, &v, &vn)) return 0;
+	char *out = (char *)gr_scratch((uint32_t)vn + 1);
+	int64_t l = gr_json_string(v, vn, out);
+	if (l < 0) return 0;
+	out[l] = 0;
+	*len = (uint32_t)l;
+	return out;
+}
+
+/* gr_request_id returns the request's ID (the message's "requestId", SPEC.md section
+ * 7.1: the X-Request-Id the host returns and records in its access and audit logs),
+ * decoded, in scratch memory, with its length in *len; NULL when absent. */
+static GR_UNUSED const char *gr_request_id(const char *req, size_t n, uint32_t *len) {
+	const char *v;
+	size_t vn;
+	if (!gr_json_member(req, n, "requestId", &v, &vn)) return 0;
 	char *out = (char *)gr_scratch((uint32_t)vn + 1);
 	int64_t l = gr_json_string(v, vn, out);
 	if (l < 0) return 0;

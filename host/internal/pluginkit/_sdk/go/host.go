@@ -28,19 +28,27 @@ type hostFn struct {
 }
 
 var (
-	fnKVGet         = &hostFn{"kv_get", importKVGet}
-	fnKVPut         = &hostFn{"kv_put", importKVPut}
-	fnKVDelete      = &hostFn{"kv_delete", importKVDelete}
-	fnKVList        = &hostFn{"kv_list", importKVList}
-	fnCatalogGet    = &hostFn{"catalog_get", importCatalogGet}
-	fnCatalogQuery  = &hostFn{"catalog_query", importCatalogQuery}
-	fnCatalogFacets = &hostFn{"catalog_facets", importCatalogFacets}
-	fnCatalogApply  = &hostFn{"catalog_apply", importCatalogApply}
-	fnURLRead       = &hostFn{"url_read", importURLRead}
-	fnURLReadTree   = &hostFn{"url_read_tree", importURLReadTree}
-	fnURLSearch     = &hostFn{"url_search", importURLSearch}
-	fnProxyFetch    = &hostFn{"proxy_fetch", importProxyFetch}
-	fnAuthorize     = &hostFn{"permission_authorize", importPermissionAuthorize}
+	fnKVGet          = &hostFn{"kv_get", importKVGet}
+	fnKVPut          = &hostFn{"kv_put", importKVPut}
+	fnKVDelete       = &hostFn{"kv_delete", importKVDelete}
+	fnKVList         = &hostFn{"kv_list", importKVList}
+	fnCatalogGet     = &hostFn{"catalog_get", importCatalogGet}
+	fnCatalogQuery   = &hostFn{"catalog_query", importCatalogQuery}
+	fnCatalogFacets  = &hostFn{"catalog_facets", importCatalogFacets}
+	fnCatalogApply   = &hostFn{"catalog_apply", importCatalogApply}
+	fnURLRead        = &hostFn{"url_read", importURLRead}
+	fnURLReadTree    = &hostFn{"url_read_tree", importURLReadTree}
+	fnURLSearch      = &hostFn{"url_search", importURLSearch}
+	fnProxyFetch     = &hostFn{"proxy_fetch", importProxyFetch}
+	fnAuthorize      = &hostFn{"permission_authorize", importPermissionAuthorize}
+	fnFilesRead      = &hostFn{"files_read", importFilesRead}
+	fnFilesWrite     = &hostFn{"files_write", importFilesWrite}
+	fnFilesList      = &hostFn{"files_list", importFilesList}
+	fnFilesDelete    = &hostFn{"files_delete", importFilesDelete}
+	fnWorkspaceRead  = &hostFn{"workspace_read", importWorkspaceRead}
+	fnWorkspaceWrite = &hostFn{"workspace_write", importWorkspaceWrite}
+	fnWorkspaceList  = &hostFn{"workspace_list", importWorkspaceList}
+	fnSearchReplace  = &hostFn{"search_replace", importSearchReplace}
 )
 
 // envelope is the result envelope every capability-bearing host function returns.

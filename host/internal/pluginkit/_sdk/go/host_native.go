@@ -27,9 +27,13 @@ type TestHost struct {
 	// DenyKV makes the kv_* functions answer capability_denied, as they do for a plugin
 	// without the kv grant.
 	DenyKV bool
+	// DenyFiles makes the files_* functions answer capability_denied, as they do for a
+	// plugin without the files grant.
+	DenyFiles bool
 
 	mu     sync.Mutex
 	kv     map[string][]byte
+	files  map[string][]byte
 	logs   []string
 	output []byte
 	errOut []byte
@@ -151,6 +155,12 @@ func (h *TestHost) invoke(fn *hostFn, req []byte) []byte {
 		}
 		return h.kvCall(fn.name, req)
 	}
+	if strings.HasPrefix(fn.name, "files_") {
+		if h.DenyFiles {
+			return denied(fn.name, CapFiles)
+		}
+		return h.filesCall(fn.name, req)
+	}
 	if h.Call == nil {
 		return denied(fn.name, "its capability")
 	}
@@ -224,6 +234,102 @@ func (h *TestHost) kvCall(fn string, req []byte) []byte {
 	return failure(CodeNotFound, "no host function %s", fn)
 }
 
+// Files returns a copy of the plugin's files.
+func (h *TestHost) Files() map[string][]byte {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string][]byte, len(h.files))
+	for k, v := range h.files {
+		out[k] = append([]byte(nil), v...)
+	}
+	return out
+}
+
+// filesCall implements files_* over an in-memory map, with no quota.
+func (h *TestHost) filesCall(fn string, req []byte) []byte {
+	var r struct {
+		Path    string        `json:"path"`
+		Prefix  string        `json:"prefix"`
+		Limit   int           `json:"limit"`
+		Files   []FileContent `json:"files"`
+		Replace string        `json:"replace"`
+	}
+	if err := json.Unmarshal(req, &r); err != nil {
+		return failure(CodeInvalidArgument, "%s: %v", fn, err)
+	}
+	badPath := func(p string) bool {
+		if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, "\\") {
+			return true
+		}
+		for _, s := range strings.Split(p, "/") {
+			if s == "" || s == "." || s == ".." {
+				return true
+			}
+		}
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.files == nil {
+		h.files = map[string][]byte{}
+	}
+	switch fn {
+	case "files_read":
+		if badPath(r.Path) {
+			return failure(CodeInvalidArgument, "files_read: bad path %q", r.Path)
+		}
+		v, ok := h.files[r.Path]
+		if !ok {
+			return []byte(`{"result":{"content":null}}`)
+		}
+		return result(filesReadResult{Content: v})
+	case "files_write":
+		for _, f := range r.Files {
+			if badPath(f.Path) {
+				return failure(CodeInvalidArgument, "files_write: bad path %q", f.Path)
+			}
+		}
+		removed := 0
+		if d := strings.TrimSuffix(r.Replace, "/"); d != "" {
+			for k := range h.files {
+				if strings.HasPrefix(k, d+"/") {
+					delete(h.files, k)
+					removed++
+				}
+			}
+		}
+		for _, f := range r.Files {
+			h.files[f.Path] = append([]byte{}, f.Content...)
+		}
+		return result(FilesWriteResult{Written: len(r.Files), Removed: removed})
+	case "files_list":
+		out := []FileInfo{}
+		for k, v := range h.files {
+			if strings.HasPrefix(k, r.Prefix) {
+				out = append(out, FileInfo{Path: k, Size: int64(len(v))})
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+		if r.Limit > 0 && len(out) > r.Limit {
+			out = out[:r.Limit]
+		}
+		return result(filesListResult{Files: out})
+	case "files_delete":
+		if badPath(r.Path) {
+			return failure(CodeInvalidArgument, "files_delete: bad path %q", r.Path)
+		}
+		n := 0
+		for k := range h.files {
+			if k == r.Path || strings.HasPrefix(k, r.Path+"/") {
+				delete(h.files, k)
+				n++
+			}
+		}
+		return result(filesDeleteResult{Removed: n})
+	}
+	return failure(CodeNotFound, "no host function %s", fn)
+}
+
 // The imports exist only inside WebAssembly; TestHost.invoke dispatches by name instead.
 
 func importKVGet(uint64) uint64         { panic("greenroom: host import called outside WebAssembly") }
@@ -241,3 +347,11 @@ func importProxyFetch(uint64) uint64    { panic("greenroom: host import called o
 func importPermissionAuthorize(uint64) uint64 {
 	panic("greenroom: host import called outside WebAssembly")
 }
+func importFilesRead(uint64) uint64      { panic("greenroom: host import called outside WebAssembly") }
+func importFilesWrite(uint64) uint64     { panic("greenroom: host import called outside WebAssembly") }
+func importFilesList(uint64) uint64      { panic("greenroom: host import called outside WebAssembly") }
+func importFilesDelete(uint64) uint64    { panic("greenroom: host import called outside WebAssembly") }
+func importWorkspaceRead(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }
+func importWorkspaceWrite(uint64) uint64 { panic("greenroom: host import called outside WebAssembly") }
+func importWorkspaceList(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }
+func importSearchReplace(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }

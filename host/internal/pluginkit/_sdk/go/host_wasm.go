@@ -94,6 +94,30 @@ func importProxyFetch(req uint64) uint64
 //go:wasmimport greenroom:host/v1 permission_authorize
 func importPermissionAuthorize(req uint64) uint64
 
+//go:wasmimport greenroom:host/v1 files_read
+func importFilesRead(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 files_write
+func importFilesWrite(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 files_list
+func importFilesList(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 files_delete
+func importFilesDelete(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 workspace_read
+func importWorkspaceRead(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 workspace_write
+func importWorkspaceWrite(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 workspace_list
+func importWorkspaceList(req uint64) uint64
+
+//go:wasmimport greenroom:host/v1 search_replace
+func importSearchReplace(req uint64) uint64
+
 // wasmHost is the backend inside WebAssembly.
 type wasmHost struct{}
 

@@ -26,6 +26,10 @@ type Request struct {
 	// in. The host decides every host call made while serving the request for this
 	// caller, so use it to say who someone is, not to decide what they may see.
 	Caller *Caller `json:"caller,omitempty"`
+	// RequestID is the request's ID, as the host returns it in X-Request-Id and records
+	// it in its access and audit logs: log it, and pass it on to services the plugin
+	// calls, to tie them together.
+	RequestID string `json:"requestId,omitempty"`
 	// Body is the request body (base64 on the wire).
 	Body []byte `json:"body,omitempty"`
 }

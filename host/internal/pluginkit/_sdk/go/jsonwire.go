@@ -363,6 +363,8 @@ func decodeRequest(b []byte, req *Request, borrow bool) error {
 				}
 			})
 			req.Caller = c
+		case "requestId":
+			req.RequestID = r.value("requestId")
 		case "body":
 			if r.null() {
 				return
@@ -377,7 +379,7 @@ func decodeRequest(b []byte, req *Request, borrow bool) error {
 			}
 		default:
 			// encoding/json matches field names without regard to case; so does this.
-			for _, name := range [...]string{"method", "path", "route", "params", "query", "headers", "caller", "body"} {
+			for _, name := range [...]string{"method", "path", "route", "params", "query", "headers", "caller", "requestId", "body"} {
 				if strings.EqualFold(key, name) {
 					member(name)
 					return

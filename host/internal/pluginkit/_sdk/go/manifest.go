@@ -21,9 +21,12 @@ const (
 	CapProxy        = "proxy"
 	CapTasks        = "tasks"
 	CapPermission   = "permission"
+	CapFiles        = "files"
+	CapWorkspace    = "workspace"
+	CapSearchWrite  = "search.write"
 )
 
-var capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission}
+var capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles, CapWorkspace, CapSearchWrite}
 
 // Manifest is a plugin's self-description. "greenroom plugin pack" writes it, as JSON,
 // into the module's greenroom.manifest custom section (SPEC.md section 5).
@@ -39,6 +42,9 @@ type Manifest struct {
 	Permissions  []Permission    `json:"permissions,omitempty"`
 	ConfigSchema json.RawMessage `json:"configSchema,omitempty"`
 	Extensions   json.RawMessage `json:"extensions,omitempty"`
+	// OpenAPI is an OpenAPI 3 document of the plugin's routes; the host serves it at
+	// /api/<plugin-id>/openapi.json.
+	OpenAPI json.RawMessage `json:"openapi,omitempty"`
 }
 
 // Route is an HTTP route, served by the host under /api/<plugin-id>.

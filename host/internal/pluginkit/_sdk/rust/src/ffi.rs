@@ -41,6 +41,14 @@ pub(crate) mod imports {
         pub fn url_search(req: u64) -> u64;
         pub fn proxy_fetch(req: u64) -> u64;
         pub fn permission_authorize(req: u64) -> u64;
+        pub fn files_read(req: u64) -> u64;
+        pub fn files_write(req: u64) -> u64;
+        pub fn files_list(req: u64) -> u64;
+        pub fn files_delete(req: u64) -> u64;
+        pub fn workspace_read(req: u64) -> u64;
+        pub fn workspace_write(req: u64) -> u64;
+        pub fn workspace_list(req: u64) -> u64;
+        pub fn search_replace(req: u64) -> u64;
     }
 }
 
@@ -61,6 +69,14 @@ pub enum HostFn {
     UrlSearch,
     ProxyFetch,
     PermissionAuthorize,
+    FilesRead,
+    FilesWrite,
+    FilesList,
+    FilesDelete,
+    WorkspaceRead,
+    WorkspaceWrite,
+    WorkspaceList,
+    SearchReplace,
 }
 
 impl HostFn {
@@ -80,6 +96,14 @@ impl HostFn {
             HostFn::UrlSearch => "url_search",
             HostFn::ProxyFetch => "proxy_fetch",
             HostFn::PermissionAuthorize => "permission_authorize",
+            HostFn::FilesRead => "files_read",
+            HostFn::FilesWrite => "files_write",
+            HostFn::FilesList => "files_list",
+            HostFn::FilesDelete => "files_delete",
+            HostFn::WorkspaceRead => "workspace_read",
+            HostFn::WorkspaceWrite => "workspace_write",
+            HostFn::WorkspaceList => "workspace_list",
+            HostFn::SearchReplace => "search_replace",
         }
     }
 }

@@ -78,6 +78,20 @@ fn round_trip(name: &str, v: &Value) -> Option<Value> {
             permission_request(p.str_of("name"), p.path(&["attributes", "action"]).and_then(Value::as_str).unwrap_or(""), p.str_of("resourceType"))
         }
         "permission-authorize-result.json" => Decision::from_value(v).to_value(),
+        "action-request.json" => ActionRequest::from_value(v).unwrap().to_value(),
+        "action-result.json" => ActionResult::from_value(v).to_value(),
+        "files-read.json" | "files-delete.json" | "workspace-read.json" | "workspace-list.json" => Value::obj(vec![("path", v.str_of("path").into())]),
+        "files-read-result.json" => FileRead::from_value(v).unwrap().to_value(),
+        "files-write.json" => FilesWrite::from_value(v).unwrap().to_value(),
+        "files-write-result.json" => FilesWritten::from_value(v).to_value(),
+        "files-list.json" => files_list_request(v.str_of("prefix"), v.get("limit")?.as_i64()? as u32),
+        "files-list-result.json" => Value::obj(vec![("files", Value::Array(v.get("files")?.as_array()?.iter().map(|f| FileInfo::from_value(f).to_value()).collect()))]),
+        "files-delete-result.json" => Value::obj(vec![("removed", v.get("removed")?.as_i64()?.into())]),
+        "workspace-read-result.json" => Value::obj(vec![("content", base64::encode(&base64::decode(v.str_of("content")).unwrap()).into())]),
+        "workspace-write.json" => workspace_write_request(v.str_of("path"), &base64::decode(v.str_of("content")).unwrap(), v.get("executable")?.as_bool()?),
+        "workspace-list-result.json" => Value::obj(vec![("files", v.get("files")?.clone())]),
+        "search-replace.json" => SearchReplace::from_value(v).to_value(),
+        "search-replace-result.json" => Value::obj(vec![("count", v.get("count")?.as_i64()?.into())]),
         n if n.starts_with("http-request") => Request::from_value(v).unwrap().to_value(),
         n if n.starts_with("http-response") => Response::from_value(v).unwrap().to_value(),
         // The manifest is YAML that `greenroom plugin pack` writes; no SDK code reads it.
@@ -119,6 +133,8 @@ fn golden_messages_meaning() {
     assert!(who.owns("GROUP:default/team-a") && !who.owns("group:default/team-b"));
     let svc = Request::from_value(&read("http-request-service.json")).unwrap();
     assert_eq!((svc.user(), svc.caller.as_ref().map(|c| c.subject.as_str())), (None, Some("external:ci-bot")));
+    let id = Request::from_value(&read("http-request-id.json")).unwrap();
+    assert_eq!(id.request_id, "0b6f3c1e-5d0a-4f43-9d36-2a1f0c9b7e11");
     let post = Request::from_value(&read("http-request-body.json")).unwrap();
     assert_eq!((post.body_json().unwrap().str_of("name"), post.param("id")), ("widget", Some("42")));
     let text = Response::from_value(&read("http-response-text.json")).unwrap();
@@ -135,6 +151,106 @@ fn golden_messages_meaning() {
     assert_eq!((page.total_items, page.items.len(), page.next_cursor.as_str()), (51, 1, "eyJvZmZzZXQiOjUwfQ"));
     let r = RenderRequest::from_value(&read("render-request.json")).unwrap();
     assert_eq!(r.annotation("backstage.io/managed-by-location"), Some("url:https://git.example.com/payments/catalog-info.yaml"));
+}
+
+/// The request a host function sent last in the native test host.
+fn last_request(name: &str) -> Value {
+    let calls = testing::calls();
+    let (n, v) = calls.last().expect("no host call").clone();
+    assert_eq!(n, name);
+    v
+}
+
+fn same_as_golden(name: &str, got: &Value, golden: &str) {
+    let want = read(golden);
+    assert!(same(&drop_empty(want.clone()), &drop_empty(got.clone())), "{} sent {}\nthe golden message {} is {}", name, got.to_json(), golden, want.to_json());
+}
+
+/// Each function of `files`, `workspace` and `search.write`, called with the golden
+/// message's values, sends exactly the golden request, and reads the host's answers.
+#[test]
+fn new_host_functions_send_golden_requests() {
+    testing::reset();
+    let w = read("files-write.json");
+    let files: Vec<FileContent> = w.get("files").unwrap().as_array().unwrap().iter().map(|f| FileContent::new(f.str_of("path"), base64::decode(f.str_of("content")).unwrap())).collect();
+    let done = files::write(files, "sites/default/component/api").unwrap();
+    same_as_golden("files_write", &last_request("files_write"), "files-write.json");
+    assert_eq!((done.written, done.removed), (2, 0));
+    assert_eq!(files::read("sites/default/component/api/index.html").unwrap(), Some(b"<h1>API</h1>".to_vec()));
+    same_as_golden("files_read", &last_request("files_read"), "files-read.json");
+    assert_eq!(files::read("absent").unwrap(), None);
+    let listed = files::list("sites/default/", 100).unwrap();
+    same_as_golden("files_list", &last_request("files_list"), "files-list.json");
+    assert_eq!(listed.iter().map(|f| (f.path.as_str(), f.size)).collect::<Vec<_>>(), vec![("sites/default/component/api/index.html", 12), ("sites/default/component/api/techdocs_metadata.json", 2)]);
+    // Replacing the directory with one file removes the other.
+    let again = files::write(vec![FileContent::new("sites/default/component/api/index.html", "x")], "sites/default/component/api").unwrap();
+    assert_eq!((again.written, again.removed, again.used), (1, 1, 1));
+    assert_eq!(files::delete("sites/default/component/api").unwrap(), 1);
+    same_as_golden("files_delete", &last_request("files_delete"), "files-delete.json");
+    assert_eq!(testing::file("sites/default/component/api/index.html"), None);
+
+    testing::set_workspace_file("README.md", b"# my-service\n");
+    testing::set_workspace_file("docs/index.md", b"");
+    assert_eq!(workspace::read("README.md").unwrap(), b"# my-service\n");
+    same_as_golden("workspace_read", &last_request("workspace_read"), "workspace-read.json");
+    workspace::write("run.sh", b"#!/bin/sh\necho hi\n", true).unwrap();
+    same_as_golden("workspace_write", &last_request("workspace_write"), "workspace-write.json");
+    assert_eq!(testing::workspace_file("run.sh"), Some((b"#!/bin/sh\necho hi\n".to_vec(), true)));
+    assert_eq!(workspace::list("docs").unwrap(), vec!["docs/index.md".to_string()]);
+    same_as_golden("workspace_list", &last_request("workspace_list"), "workspace-list.json");
+    assert_eq!(workspace::read("nope").unwrap_err().code, code::NOT_FOUND);
+
+    testing::set_answer(|name, req| {
+        assert_eq!(name, "search_replace");
+        Ok(Value::obj(vec![("count", (req.get("documents").unwrap().as_array().unwrap().len() as i64).into())]))
+    });
+    let mut r = SearchReplace::new(
+        "adr",
+        vec![SearchDocument::new("Use Postgres for the ledger", "/adr/0007")
+            .with_text("We store ledger entries in Postgres.")
+            .with_field("status", "accepted")
+            .with_fields("tags", &["storage", "ledger"])
+            .with_resource_ref("component:default/ledger")],
+    );
+    r.title = "Decisions".into();
+    assert_eq!(search::replace(&r).unwrap(), 1);
+    same_as_golden("search_replace", &last_request("search_replace"), "search-replace.json");
+}
+
+fn action_setup(p: &mut Plugin) {
+    p.action("acme:hello", |r| {
+        let text = format!("# {}\n", r.input_string("name"));
+        workspace::write("HELLO.md", text.as_bytes(), false)?;
+        Ok(ActionResult::default().output("path", "HELLO.md").output("bytes", text.len() as i64).log("wrote HELLO.md"))
+    });
+}
+
+/// gr_action runs the registered action on the golden request, in the test host's
+/// workspace, and answers the golden result; an unknown action is not_found.
+#[test]
+fn action_export() {
+    testing::reset();
+    let req = read("action-request.json").to_json();
+    let (rc, out) = testing::call(action_setup, Export::Action, req.as_bytes());
+    assert_eq!(rc, 0, "{}", String::from_utf8_lossy(&out));
+    let got = Value::parse(&out).unwrap();
+    assert_eq!(testing::workspace_file("HELLO.md"), Some((b"# my-service\n".to_vec(), false)));
+    let want = read("action-result.json").set("output", Value::obj(vec![("path", "HELLO.md".into()), ("bytes", 13i64.into())]));
+    assert!(same(&got, &want), "{}", got.to_json());
+    let (rc, out) = testing::call(action_setup, Export::Action, br#"{"action":"acme:nope","input":{},"taskId":"t"}"#);
+    assert_eq!(rc, 1);
+    assert!(String::from_utf8_lossy(&out).contains("not_found"), "{}", String::from_utf8_lossy(&out));
+}
+
+#[test]
+fn action_messages() {
+    let req = ActionRequest::from_value(&read("action-request.json")).unwrap();
+    assert_eq!((req.action.as_str(), req.input_string("name"), req.task_id.as_str(), req.dry_run), ("acme:hello", "my-service", "4f9c8a9e-1b2c-4d3e-8f00-0123456789ab", false));
+    let out = ActionResult::default().output("path", "HELLO.md").output("bytes", 19i64).log("wrote HELLO.md");
+    assert!(same(&out.to_value(), &read("action-result.json")), "{}", out.to_value().to_json());
+    for bad in [r#"{"input":{}}"#, r#"{"action":"a","input":[1]}"#, r#"{"action":7}"#] {
+        assert_eq!(ActionRequest::from_value(&Value::parse(bad.as_bytes()).unwrap()).unwrap_err().code, code::INVALID_ARGUMENT, "{}", bad);
+    }
 }
 
 #[test]

@@ -1,0 +1,106 @@
+package greenroom
+
+// FileStore is the plugin's own files (capability files): one tree per plugin, kept by
+// the host in its store, surviving restarts, under the operator's quota
+// (grants.files.quota) and file size limit (grants.files.maxFileSize). Paths are
+// relative and slash-separated, without empty, "." or ".." segments.
+type FileStore struct{}
+
+// Files is the plugin's own files.
+var Files FileStore
+
+// FileContent is one file to write.
+type FileContent struct {
+	Path    string `json:"path"`
+	Content []byte `json:"content"`
+}
+
+// FileInfo describes a stored file.
+type FileInfo struct {
+	Path string `json:"path"`
+	Size int64  `json:"size"`
+	// ModifiedAt is when it was written (RFC 3339, UTC).
+	ModifiedAt string `json:"modifiedAt"`
+}
+
+// FilesWriteResult says what a write did.
+type FilesWriteResult struct {
+	Written int   `json:"written"`
+	Removed int   `json:"removed"`
+	Used    int64 `json:"used"`
+}
+
+type filesPathRequest struct {
+	Path string `json:"path"`
+}
+
+type filesReadResult struct {
+	Content    []byte `json:"content"`
+	Size       int64  `json:"size,omitempty"`
+	ModifiedAt string `json:"modifiedAt,omitempty"`
+}
+
+type filesWriteRequest struct {
+	Files   []FileContent `json:"files"`
+	Replace string        `json:"replace,omitempty"`
+}
+
+type filesListRequest struct {
+	Prefix string `json:"prefix"`
+	Limit  int    `json:"limit,omitempty"`
+}
+
+type filesListResult struct {
+	Files []FileInfo `json:"files"`
+}
+
+type filesDeleteResult struct {
+	Removed int `json:"removed"`
+}
+
+// Read returns the content of the file at path and whether it exists.
+func (FileStore) Read(path string) ([]byte, bool, error) {
+	var res filesReadResult
+	if err := call(fnFilesRead, filesPathRequest{Path: path}, &res); err != nil {
+		return nil, false, err
+	}
+	return res.Content, res.Content != nil, nil
+}
+
+// Write writes files in one atomic step: a reader sees all of them or none. With
+// replace (a directory), the files under it that files does not name are removed in
+// the same step, so the directory is replaced whole. Over the quota, or with a file
+// over the size limit, it fails with CodeTooLarge and changes nothing.
+func (FileStore) Write(files []FileContent, replace string) (*FilesWriteResult, error) {
+	if files == nil {
+		files = []FileContent{}
+	}
+	var res FilesWriteResult
+	if err := call(fnFilesWrite, filesWriteRequest{Files: files, Replace: replace}, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// List returns the files whose path starts with prefix (end it with "/" for a
+// directory), in byte order, at most limit of them (0 means the host's default).
+func (FileStore) List(prefix string, limit int) ([]FileInfo, error) {
+	if limit < 0 {
+		return nil, Errorf(CodeInvalidArgument, "files list: limit %d is negative", limit)
+	}
+	var res filesListResult
+	if err := call(fnFilesList, filesListRequest{Prefix: prefix, Limit: limit}, &res); err != nil {
+		return nil, err
+	}
+	return res.Files, nil
+}
+
+// Delete removes the file at path and every file under the directory path, and
+// returns how many it removed.
+func (FileStore) Delete(path string) (int, error) {
+	var res filesDeleteResult
+	if err := call(fnFilesDelete, filesPathRequest{Path: path}, &res); err != nil {
+		return 0, err
+	}
+	return res.Removed, nil
+}
