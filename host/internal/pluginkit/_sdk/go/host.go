@@ -64,7 +64,11 @@ func call(fn *hostFn, req, out any) error {
 	if err != nil {
 		return Errorf(CodeInvalidArgument, "%s: encoding the request: %v", fn.name, err)
 	}
-	resp := current.invoke(fn, b)
+	return decodeEnvelope(fn, current.invoke(fn, b), out)
+}
+
+// decodeEnvelope decodes a host function's result envelope into out.
+func decodeEnvelope(fn *hostFn, resp []byte, out any) error {
 	var env envelope
 	if err := json.Unmarshal(resp, &env); err != nil {
 		return Errorf(CodeInternal, "%s: the host's result envelope does not decode: %v", fn.name, err)

@@ -1,5 +1,12 @@
 package greenroom
 
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+)
+
 // URLReadResult is the result of URLRead.
 type URLReadResult struct {
 	// Content is the file's content; empty when NotModified.
@@ -50,11 +57,91 @@ func URLRead(url, etag string) (*URLReadResult, error) {
 // URLReadTree reads every file under a directory URL (Backstage's readTree), optionally
 // only those whose path matches the glob filter. Needs capability url.read.
 func URLReadTree(url, etag, filter string) (*URLFilesResult, error) {
+	req, err := json.Marshal(urlRequest{URL: url, ETag: etag, Filter: filter})
+	if err != nil {
+		return nil, Errorf(CodeInvalidArgument, "url_read_tree: encoding the request: %v", err)
+	}
+	resp := current.invoke(fnURLReadTree, req)
+	if res, ok := readTree(resp); ok {
+		return res, nil
+	}
 	var res URLFilesResult
-	if err := call(fnURLReadTree, urlRequest{URL: url, ETag: etag, Filter: filter}, &res); err != nil {
+	if err := decodeEnvelope(fnURLReadTree, resp, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
+}
+
+// readTree decodes url_read_tree's usual result,
+// {"result":{"files":[{"path":"…","content":"<base64>","size":n},…],"etag":"…"}}, without
+// encoding/json, which inside WebAssembly scans a tree of a few megabytes for hundreds
+// of milliseconds. ok is false for any other shape (an escape in a string, another field
+// order, an error), which the caller decodes in full.
+func readTree(resp []byte) (res *URLFilesResult, ok bool) {
+	rest, ok := bytes.CutPrefix(resp, []byte(`{"result":{"files":[`))
+	if !ok {
+		return nil, false
+	}
+	str := func(name string) (string, bool) {
+		var ok bool
+		if rest, ok = bytes.CutPrefix(rest, []byte(`"`+name+`":"`)); !ok {
+			return "", false
+		}
+		end := bytes.IndexByte(rest, '"')
+		if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+			return "", false
+		}
+		s := string(rest[:end])
+		rest = rest[end+1:]
+		return s, true
+	}
+	res = &URLFilesResult{Files: []URLFile{}}
+	for len(rest) > 0 && rest[0] == '{' {
+		rest = rest[1:]
+		p, ok := str("path")
+		if !ok || len(rest) == 0 || rest[0] != ',' {
+			return nil, false
+		}
+		rest = rest[1:]
+		enc, ok := str("content")
+		if !ok {
+			return nil, false
+		}
+		content := make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
+		n, err := base64.StdEncoding.Decode(content, []byte(enc))
+		if err != nil {
+			return nil, false
+		}
+		if rest, ok = bytes.CutPrefix(rest, []byte(`,"size":`)); !ok {
+			return nil, false
+		}
+		end := bytes.IndexByte(rest, '}')
+		if end < 0 {
+			return nil, false
+		}
+		size, err := strconv.ParseInt(string(rest[:end]), 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		rest = rest[end+1:]
+		res.Files = append(res.Files, URLFile{Path: p, Content: content[:n], Size: size})
+		if len(rest) > 0 && rest[0] == ',' {
+			rest = rest[1:]
+		}
+	}
+	if rest, ok = bytes.CutPrefix(rest, []byte("]")); !ok {
+		return nil, false
+	}
+	if bytes.HasPrefix(rest, []byte(`,"etag":"`)) {
+		rest = rest[1:]
+		if res.ETag, ok = str("etag"); !ok {
+			return nil, false
+		}
+	}
+	if !bytes.Equal(rest, []byte("}}")) {
+		return nil, false
+	}
+	return res, true
 }
 
 // URLSearch finds the files that a glob URL matches (Backstage's search). Needs
