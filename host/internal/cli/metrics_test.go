@@ -304,8 +304,6 @@ func TestMetricsExposure(t *testing.T) {
 	})
 }
 
-func sleepShort() { time.Sleep(20 * time.Millisecond) }
-
 // TestRequestIDOnAuditEntries: the audit entries a request causes — a plugin's host
 // call while serving it, an admin action — record the request's X-Request-Id, in the
 // log file and in GET /api/audit.
