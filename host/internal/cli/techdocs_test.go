@@ -47,7 +47,7 @@ catalog:
 plugins:
   - id: techdocs
     source: techdocs.wasm
-    grants: {catalog.read: {}, url.read: {}, files: {}, tasks: {}}
+    grants: {catalog.read: {}, url.read: {}, files: {}, tasks: {}, search.write: {types: [techdocs]}}
     limits: {memory: 256MiB, timeout: 30s}
 %s`, testToken, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), pluginExtra))
 	cfg, err := config.Load([]string{filepath.Join(dir, "app-config.yaml")}, nil)

@@ -44,7 +44,7 @@ catalog:
 plugins:
   - id: techdocs
     source: %[4]s
-    grants: {catalog.read: {}, url.read: {}, files: {}, tasks: {}}
+    grants: {catalog.read: {}, url.read: {}, files: {}, tasks: {}, search.write: {types: [techdocs]}}
     limits: {memory: 256MiB, timeout: 30s}
 `, filepath.Join(root, "examples/catalog"), filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), filepath.Join(root, "examples/catalog/all.yaml"), plugin, port)
 	if err := os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644); err != nil {
