@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"hash/fnv"
 	"strings"
 	"unicode/utf8"
 
@@ -81,6 +83,17 @@ func owner(e *greenroom.Entity) string {
 		ref = ref[i+1:]
 	}
 	return ref
+}
+
+// indexKey names what the documents of an entity's site carry: the build's ETag and
+// the entity's fields, so that a change of either indexes the site again.
+func indexKey(e *greenroom.Entity, etag string) string {
+	h := fnv.New64a()
+	for _, d := range searchDocuments(e, []site.SearchEntry{{Title: "-"}}) {
+		b, _ := json.Marshal(d.Fields)
+		h.Write(b)
+	}
+	return fmt.Sprintf("%s/%x", etag, h.Sum64())
 }
 
 // cut shortens s to at most n bytes, at a character boundary.

@@ -14,13 +14,13 @@ import (
 // TestSearchIndexing runs the build task natively: a build hands the search index the
 // site's pages and sections as Backstage's TechDocs collator makes them (one set per
 // entity); a failed indexing leaves the site serving and the next check indexes the
-// stored site, without a rebuild; an entity that loses its docs annotation (on a sync)
+// stored site, without a rebuild, as it does when the entity's owner changes; an entity that loses its docs annotation (on a sync)
 // or leaves the catalog (on the task's pass) loses its documents, once.
 func TestSearchIndexing(t *testing.T) {
 	h := fakeHost(t, false)
 	h.Config = map[string]any{"syncInterval": 0}
 	var sent []greenroom.SearchReplace
-	searchDown, gone, bare := true, false, false
+	searchDown, gone, bare, moved := true, false, false, false
 	fake := h.Call
 	h.Call = func(fn string, req []byte) []byte {
 		switch {
@@ -36,6 +36,8 @@ func TestSearchIndexing(t *testing.T) {
 			return []byte(`{"result":{"count":1}}`)
 		case fn == "catalog_get" && bare:
 			return []byte(`{"result":{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"svc","namespace":"default"},"spec":{"owner":"team-a"}}}`)
+		case fn == "catalog_query" && moved && !gone:
+			return []byte(`{"result":{"items":[{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"svc","namespace":"default","annotations":{"backstage.io/techdocs-ref":"url:file:///srv/svc"}},"spec":{"owner":"team-b"}}],"totalItems":1,"pageInfo":{}}}`)
 		case fn == "catalog_query" && gone:
 			return []byte(`{"result":{"items":[],"totalItems":0,"pageInfo":{}}}`)
 		case fn == "url_read_tree" && strings.Contains(string(req), `"etag":"e1"`):
@@ -64,7 +66,7 @@ func TestSearchIndexing(t *testing.T) {
 	}
 	searchDown = false
 	task() // unchanged source: no rebuild, the stored site is indexed
-	if len(sent) != 2 || state().Indexed != "e1" {
+	if len(sent) != 2 || !strings.HasPrefix(state().Indexed, "e1/") {
 		t.Fatalf("second run: %d calls, state %+v", len(sent), state())
 	}
 	r := sent[1]
@@ -91,6 +93,18 @@ func TestSearchIndexing(t *testing.T) {
 	if len(sent) != 2 {
 		t.Errorf("an indexed, unchanged site was sent again: %+v", sent[2:])
 	}
+	moved = true // a new owner: the same site, sent again with it
+	task()
+	if len(sent) != 3 || len(sent[2].Documents) != 4 || sent[2].Documents[0].Fields["owner"] != "team-b" {
+		t.Fatalf("new owner: %d calls, last %+v", len(sent), sent[len(sent)-1])
+	}
+	sent = sent[:2]
+	moved = false
+	task() // and back
+	if len(sent) != 3 || sent[2].Documents[0].Fields["owner"] != "team-a" {
+		t.Fatalf("owner back: %d calls", len(sent))
+	}
+	sent = sent[:2]
 	bare = true // the annotation is gone: a sync removes the documents
 	sync := []byte(`{"method":"GET","path":"/sync/default/component/svc","route":"/sync/:namespace/:kind/:name","params":{"namespace":"default","kind":"component","name":"svc"}}`)
 	rc, out := h.CallHTTP(sync)
@@ -103,7 +117,7 @@ func TestSearchIndexing(t *testing.T) {
 	}
 	bare = false
 	task() // back: the stored site is indexed again
-	if len(sent) != 4 || len(sent[3].Documents) != 4 || state().Indexed != "e1" {
+	if len(sent) != 4 || len(sent[3].Documents) != 4 || !strings.HasPrefix(state().Indexed, "e1/") {
 		t.Fatalf("annotation back: %d calls, state %+v", len(sent), state())
 	}
 	gone = true

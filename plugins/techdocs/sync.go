@@ -36,7 +36,8 @@ type state struct {
 	Error    string   `json:"error,omitempty"`
 	ErrorAt  int64    `json:"errorAt,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
-	// Indexed is the ETag of the build whose pages the search index holds.
+	// Indexed says what the search index holds: the build's ETag and the entity's
+	// fields its documents carry (indexKey); "" for nothing.
 	Indexed string `json:"indexed,omitempty"`
 }
 
@@ -245,13 +246,14 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 	if tree.NotModified {
 		res.logf("the source is unchanged (etag %s); no rebuild", etag)
 		st.CheckedAt, st.Error, st.ErrorAt = now.UnixMilli(), "", 0
-		if st.Indexed != st.ETag {
-			// Built before the index had it (an older plugin, or a failed call).
+		if key := indexKey(e, st.ETag); st.Indexed != key {
+			// Built before the index had it (an older plugin, or a failed call), or the
+			// entity's title, type, lifecycle or owner changed.
 			if err := indexStored(e); err != nil {
 				res.logf("warning: indexing the docs for search: %v", err)
 				greenroom.Log.Warn("techdocs: indexing for search failed", "entity", t.ref(), "err", err.Error())
 			} else {
-				st.Indexed = st.ETag
+				st.Indexed = key
 			}
 		}
 		if err := saveState(t, st); err != nil {
@@ -300,7 +302,7 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 		return res
 	}
 	res.logf("indexed %d pages and sections for search", len(s.Search))
-	st.Indexed = tree.ETag
+	st.Indexed = indexKey(e, tree.ETag)
 	if err := saveState(t, st); err != nil {
 		res.logf("saving the build state: %v", err)
 	}
