@@ -410,6 +410,9 @@ func TestTechDocsBuildCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "built ") || !strings.Contains(stderr, `warning: docs/extra.md: link "missing.md": the target missing.md is not among the documentation files`) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
+	if strings.Contains(stderr, "search") {
+		t.Errorf("the private host did not take the site's search documents:\n%s", stderr)
+	}
 	for _, f := range []string{"index.html", "guide/index.html", "extra/index.html", "img/logo.png", "techdocs_metadata.json", "assets/techdocs.css", "search/search_index.json"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("the site lacks %s: %v", f, err)
