@@ -296,12 +296,13 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 	res.logf("stored %d files in %s", len(out), time.Since(began).Round(time.Millisecond))
 	res.Updated = true
 	// A failed indexing leaves the site serving; the next check indexes it again.
+	began = time.Now()
 	if err := indexSite(e, s.Search); err != nil {
 		res.logf("warning: indexing the docs for search: %v", err)
 		greenroom.Log.Warn("techdocs: indexing for search failed", "entity", t.ref(), "err", err.Error())
 		return res
 	}
-	res.logf("indexed %d pages and sections for search", len(s.Search))
+	res.logf("indexed %d pages and sections for search in %s", len(s.Search), time.Since(began).Round(time.Millisecond))
 	st.Indexed = indexKey(e, tree.ETag)
 	if err := saveState(t, st); err != nil {
 		res.logf("saving the build state: %v", err)
