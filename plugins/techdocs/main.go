@@ -5,7 +5,8 @@
 //
 // It uses only host functions any plugin can be granted: catalog.read (the entity,
 // read as the caller, so docs follow the entity's read permission), url.read (the
-// docs tree, with ETags) and files (the built sites).
+// docs tree, with ETags), files (the built sites) and search.write (their pages in the
+// portal's search, as type techdocs).
 package main
 
 import (

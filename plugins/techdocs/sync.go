@@ -36,6 +36,9 @@ type state struct {
 	Error    string   `json:"error,omitempty"`
 	ErrorAt  int64    `json:"errorAt,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
+	// Indexed says what the search index holds: the build's ETag and the entity's
+	// fields its documents carry (indexKey); "" for nothing.
+	Indexed string `json:"indexed,omitempty"`
 }
 
 func loadState(t triplet) (state, error) {
@@ -217,6 +220,14 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 	}
 	loc, err := source(e)
 	if err != nil {
+		// An entity that lost its docs annotation loses its search documents.
+		if greenroom.ErrorCode(err) == greenroom.CodeNotFound && st.Indexed != "" {
+			if uerr := unindex(t); uerr != nil {
+				res.logf("warning: removing the docs from search: %v", uerr)
+			} else {
+				st.Indexed = ""
+			}
+		}
 		return fail(err)
 	}
 	etag := st.ETag
@@ -235,6 +246,16 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 	if tree.NotModified {
 		res.logf("the source is unchanged (etag %s); no rebuild", etag)
 		st.CheckedAt, st.Error, st.ErrorAt = now.UnixMilli(), "", 0
+		if key := indexKey(e, st.ETag); st.Indexed != key {
+			// Built before the index had it (an older plugin, or a failed call), or the
+			// entity's title, type, lifecycle or owner changed.
+			if err := indexStored(e); err != nil {
+				res.logf("warning: indexing the docs for search: %v", err)
+				greenroom.Log.Warn("techdocs: indexing for search failed", "entity", t.ref(), "err", err.Error())
+			} else {
+				st.Indexed = key
+			}
+		}
 		if err := saveState(t, st); err != nil {
 			res.Err = err
 		}
@@ -274,5 +295,17 @@ func syncDocs(e *greenroom.Entity, force bool) syncResult {
 	}
 	res.logf("stored %d files in %s", len(out), time.Since(began).Round(time.Millisecond))
 	res.Updated = true
+	// A failed indexing leaves the site serving; the next check indexes it again.
+	began = time.Now()
+	if err := indexSite(e, s.Search); err != nil {
+		res.logf("warning: indexing the docs for search: %v", err)
+		greenroom.Log.Warn("techdocs: indexing for search failed", "entity", t.ref(), "err", err.Error())
+		return res
+	}
+	res.logf("indexed %d pages and sections for search in %s", len(s.Search), time.Since(began).Round(time.Millisecond))
+	st.Indexed = indexKey(e, tree.ETag)
+	if err := saveState(t, st); err != nil {
+		res.logf("saving the build state: %v", err)
+	}
 	return res
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"time"
 
 	greenroom "greenroom.dev/greenroom/sdk/go"
@@ -12,11 +13,13 @@ func init() { greenroom.HandleTask("build", buildAll) }
 // (plugin:<id>), so sites stay fresh for readers who may not read the sources
 // themselves. It stops when taskBudget is spent; entities checked within syncInterval
 // are skipped at the cost of one small read, so the next run goes on where this one
-// stopped.
+// stopped. After a whole pass, the entities that no longer have docs of their own (gone
+// from the catalog, or without the annotation) lose their search documents.
 func buildAll(*greenroom.TaskRequest) error {
 	deadline := time.Now().Add(time.Duration(config().TaskBudget) * time.Second)
 	cursor := ""
 	built, failed := 0, 0
+	seen := map[string]bool{}
 	for {
 		page, err := greenroom.CatalogQuery(greenroom.CatalogQueryRequest{
 			Filter: []greenroom.CatalogFilter{{"metadata.annotations." + annRef: nil}},
@@ -30,6 +33,7 @@ func buildAll(*greenroom.TaskRequest) error {
 				greenroom.Log.Info("techdocs: build task stopped at its budget; the next run goes on", "built", built, "failed", failed)
 				return nil
 			}
+			seen[entityTriplet(&page.Items[i]).statePath()] = true
 			res := syncDocs(&page.Items[i], false)
 			switch {
 			case res.Err != nil:
@@ -43,6 +47,43 @@ func buildAll(*greenroom.TaskRequest) error {
 			break
 		}
 	}
-	greenroom.Log.Info("techdocs: build task done", "built", built, "failed", failed)
+	removed := unindexGone(seen)
+	greenroom.Log.Info("techdocs: build task done", "built", built, "failed", failed, "unindexed", removed)
 	return nil
+}
+
+// unindexGone removes from search the documents of every entity the plugin indexed
+// that the last pass did not see (at most the first 10,000 build states, files_list's
+// limit), and returns how many.
+func unindexGone(seen map[string]bool) int {
+	states, err := greenroom.Files.List("state/", 0)
+	if err != nil {
+		greenroom.Log.Warn("techdocs: listing the build states", "err", err.Error())
+		return 0
+	}
+	n := 0
+	for _, f := range states {
+		if seen[f.Path] {
+			continue
+		}
+		parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(f.Path, "state/"), ".json"), "/")
+		if len(parts) != 3 {
+			continue
+		}
+		t := triplet{parts[0], parts[1], parts[2]}
+		st, err := loadState(t)
+		if err != nil || st.Indexed == "" {
+			continue
+		}
+		if err := unindex(t); err != nil {
+			greenroom.Log.Warn("techdocs: removing docs from search", "entity", t.ref(), "err", err.Error())
+			continue
+		}
+		st.Indexed = ""
+		if err := saveState(t, st); err != nil {
+			greenroom.Log.Warn("techdocs: saving the build state", "entity", t.ref(), "err", err.Error())
+		}
+		n++
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"unicode/utf8"
@@ -84,8 +85,13 @@ func (s searchSource) Search(ctx context.Context, fq frontend.SearchQuery) (fron
 	tags := s.e.Tags()
 	for _, h := range res.Hits {
 		r := frontend.SearchResult{Type: h.Type, Title: h.Doc.Title, Text: h.Doc.Text, Location: h.Doc.Location}
+		var name, entityTitle string
 		for _, f := range h.Doc.Fields {
 			switch f.Key {
+			case "name":
+				name = f.Value
+			case "entityTitle":
+				entityTitle = f.Value
 			case "kind":
 				r.Kind = f.Value
 			case "lifecycle":
@@ -93,6 +99,9 @@ func (s searchSource) Search(ctx context.Context, fq frontend.SearchQuery) (fron
 			case "owner":
 				r.Owner = f.Value
 			}
+		}
+		if h.Type == search.TypeTechDocs {
+			r.Docs = cmp.Or(entityTitle, name)
 		}
 		if h.Highlight != nil {
 			r.TitleMarks, r.TextMarks = tags.Segments(h.Highlight["title"]), tags.Segments(h.Highlight["text"])

@@ -198,7 +198,7 @@ catalog:
 plugins:
   - id: techdocs
     source: %q
-    grants: {catalog.read: {}, url.read: {}, files: {}, tasks: {}}
+    grants: {catalog.read: {}, url.read: {}, files: {}, tasks: {}, search.write: {types: [techdocs]}}
     config: {syncInterval: 0}
     limits: {memory: 256MiB, timeout: 60s}
 `, filepath.Join(tmp, "greenroom.db"), token, abs, filepath.Join(cache, "greenroom", "wasm-cache"), plug),

@@ -44,6 +44,9 @@ type SearchResult struct {
 	Type, Title, Text, Location string
 	Kind, Lifecycle, Owner      string
 	TitleMarks, TextMarks       []string
+	// Docs is, for a TechDocs page, the entity it documents (its title, else its
+	// name): the result reads "<page> | <entity> docs", as Backstage's.
+	Docs string
 }
 
 // SearchType is one document type.
@@ -204,6 +207,9 @@ func resultNode(r SearchResult, types []SearchType) ui.Node {
 	}
 	href := ui.SafeURL(r.Location)
 	head := "<strong>" + marked(title) + "</strong>"
+	if r.Docs != "" {
+		head += " | " + html.EscapeString(r.Docs) + " docs"
+	}
 	if href != "" {
 		head = `<a href="` + html.EscapeString(href) + `">` + head + "</a>"
 	}

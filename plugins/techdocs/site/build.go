@@ -47,6 +47,9 @@ type Site struct {
 	Files map[string][]byte `json:"-"`
 	// Warnings name the file and what to fix; the build went on.
 	Warnings []string `json:"warnings,omitempty"`
+	// Search is the site's search index (search/search_index.json): each page, then
+	// each of its sections, as mkdocs' search plugin writes them.
+	Search []SearchEntry `json:"-"`
 }
 
 // Page is one page of a site.
@@ -60,6 +63,8 @@ type Page struct {
 	Edit  string    `json:"edit,omitempty"`
 	html  []byte
 	text  string
+	// sections are the page's sections for the search index.
+	sections []SearchEntry
 }
 
 // Ref points at a page.
@@ -221,7 +226,8 @@ func Build(files map[string][]byte, opts Options) (*Site, error) {
 	}
 	idx, _ := json.Marshal(site)
 	site.Files[SiteFile] = idx
-	site.Files[SearchFile] = searchIndex(site)
+	site.Search = searchEntries(site)
+	site.Files[SearchFile] = searchIndex(site.Search)
 	meta := Metadata{SiteName: site.Name, SiteDescription: site.Description, ETag: opts.ETag, BuildTimestamp: opts.Now.UnixMilli(), Files: []string{}}
 	meta.Files = append(meta.Files, sortedKeys(site.Files)...)
 	meta.Files = append(meta.Files, MetadataFile)
@@ -246,7 +252,9 @@ func (b *builder) render(p *Page, body []byte) error {
 		return &Error{File: b.cfg.DocsDir + "/" + p.Src, Msg: "rendering: " + err.Error()}
 	}
 	p.html, p.TOC = out.Bytes(), pc.toc
-	p.text = stripTags(out.String())
+	// The text leaves out the headings' ¶ permalinks, as mkdocs' index has no such marks.
+	p.text = stripTags(strings.ReplaceAll(out.String(), headerlinkMark, "</a>"))
+	p.sections = sections(p.html, p.TOC)
 	for _, w := range pc.warnings {
 		b.warn("%s", prefixed(b.cfg.DocsDir, w))
 	}

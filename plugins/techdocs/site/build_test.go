@@ -218,3 +218,38 @@ func TestSlugify(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchSections: the search index holds each page with its whole text, then one
+// entry per heading with the text up to the next heading, at the heading's anchor, as
+// mkdocs' search plugin writes it; text before the first heading is only the page's.
+func TestSearchSections(t *testing.T) {
+	s := build(t, tree(
+		"mkdocs.yml", "site_name: S\n",
+		"docs/index.md", "Before.\n\n# Home\n\nHi &amp; welcome.\n",
+		"docs/guide.md", "# Guide\n\nIntro text.\n\n## Install it\n\nRun `go`.\n\n### Deep {#custom}\n\nMore.\n",
+	))
+	want := []SearchEntry{
+		{"", "Home", "Before. Home Hi & welcome."},
+		{"#home", "Home", "Hi & welcome."},
+		{"guide/", "Guide", "Guide Intro text. Install it Run go . Deep More."},
+		{"guide/#guide", "Guide", "Intro text."},
+		{"guide/#install-it", "Install it", "Run go ."},
+		{"guide/#custom", "Deep", "More."},
+	}
+	got := map[string]SearchEntry{}
+	for _, e := range s.Search {
+		got[e.Location] = e
+	}
+	if len(s.Search) != len(want) {
+		t.Errorf("%d entries, want %d: %+v", len(s.Search), len(want), s.Search)
+	}
+	for _, w := range want {
+		if g := got[w.Location]; g != w {
+			t.Errorf("%q: %+v, want %+v", w.Location, g, w)
+		}
+	}
+	var idx struct{ Docs []SearchEntry }
+	if err := json.Unmarshal(s.Files[SearchFile], &idx); err != nil || len(idx.Docs) != len(want) {
+		t.Errorf("%s: %v %s", SearchFile, err, s.Files[SearchFile])
+	}
+}

@@ -347,6 +347,9 @@ func (r *docRenderer) tab(w util.BufWriter, _ []byte, node ast.Node, entering bo
 	return ast.WalkContinue, nil
 }
 
+// headerlinkMark ends a heading's permalink.
+const headerlinkMark = "¶</a>"
+
 func (r *docRenderer) heading(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.Heading)
 	level := string("0123456"[n.Level])
@@ -360,7 +363,7 @@ func (r *docRenderer) heading(w util.BufWriter, _ []byte, node ast.Node, enterin
 		w.WriteString("<h" + level + ` id="` + html.EscapeString(id) + `">`)
 		return ast.WalkContinue, nil
 	}
-	w.WriteString(`<a class="doc-headerlink" href="#` + html.EscapeString(id) + `" title="Permanent link">¶</a></h` + level + ">\n")
+	w.WriteString(`<a class="doc-headerlink" href="#` + html.EscapeString(id) + `" title="Permanent link">` + headerlinkMark + `</h` + level + ">\n")
 	return ast.WalkContinue, nil
 }
 

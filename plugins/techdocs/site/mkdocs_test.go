@@ -1,6 +1,7 @@
 package site
 
 import (
+	"encoding/json"
 	"html"
 	"io/fs"
 	"os"
@@ -15,7 +16,8 @@ import (
 var titleTag = regexp.MustCompile(`<title>([^<]*)</title>`)
 
 // TestSameAsMkdocs builds one tree with Debian's mkdocs and with Build, and compares
-// the page set (every URL that has an index.html) and the page titles.
+// the page set (every URL that has an index.html), the page titles, and the search
+// index's entries (location and title of each page and section, in order).
 func TestSameAsMkdocs(t *testing.T) {
 	mkdocs, err := exec.LookPath("mkdocs")
 	if err != nil {
@@ -30,7 +32,7 @@ func TestSameAsMkdocs(t *testing.T) {
 		"docs/guide/setup.md", "\n\n# Setting things up\n\ntext",
 		"docs/guide/README.md", "# Guide readme\n",
 		"docs/guide/second.md", "---\ntitle: From front matter\n---\n# Ignored\n",
-		"docs/ops/runbook.md", "Text first\n# Not a title\n",
+		"docs/ops/runbook.md", "Text first\n# Not a title\n\nBody.\n\n## Page the on-call\n\nCall.\n\n### Escalate\n\nUp.\n",
 		"docs/ops/on-call_rota.md", "no title",
 		"docs/ops/CamelCase.md", "x",
 		"docs/deep/er/down.md", "# Down ## here\n",
@@ -80,6 +82,25 @@ func TestSameAsMkdocs(t *testing.T) {
 		if ours[url] != title {
 			t.Errorf("%q: title %q, mkdocs %q", url, ours[url], title)
 		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "search", "search_index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx struct{ Docs []SearchEntry }
+	if err := json.Unmarshal(b, &idx); err != nil {
+		t.Fatal(err)
+	}
+	entries := func(es []SearchEntry) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Location+" "+e.Title)
+		}
+		sort.Strings(out)
+		return out
+	}
+	if got, want := strings.Join(entries(s.Search), "\n"), strings.Join(entries(idx.Docs), "\n"); got != want {
+		t.Errorf("search index entries:\n ours\n%s\n mkdocs\n%s", got, want)
 	}
 }
 

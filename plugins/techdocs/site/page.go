@@ -203,19 +203,83 @@ func stripTags(s string) string {
 	return strings.TrimSpace(html.UnescapeString(b.String()))
 }
 
-// searchIndex is mkdocs' search/search_index.json: one document per page.
-func searchIndex(s *Site) []byte {
-	type doc struct {
-		Location string `json:"location"`
-		Title    string `json:"title"`
-		Text     string `json:"text"`
+// SearchEntry is one document of mkdocs' search index: a page (Location its URL, Text
+// its whole text) or a section of one, from a heading to the next (Location the page's
+// URL and the heading's #anchor, Title the heading's).
+type SearchEntry struct {
+	Location string `json:"location"`
+	Title    string `json:"title"`
+	Text     string `json:"text"`
+}
+
+// searchEntries lists every page, each followed by its sections, as mkdocs' search
+// plugin does with indexing: full.
+func searchEntries(s *Site) []SearchEntry {
+	n := len(s.Pages)
+	for _, p := range s.Pages {
+		n += len(p.sections)
 	}
+	out := make([]SearchEntry, 0, n)
+	for _, p := range s.Pages {
+		out = append(out, SearchEntry{Location: p.URL, Title: p.Title, Text: p.text})
+		for _, sec := range p.sections {
+			sec.Location = p.URL + sec.Location
+			out = append(out, sec)
+		}
+	}
+	return out
+}
+
+var headingTag = regexp.MustCompile(`<h([1-6]) id="([^"]*)">`)
+
+// sections splits a page's HTML at its headings: each heading with an id starts a
+// section titled as its table-of-contents entry, holding the text up to the next
+// heading (mkdocs' ContentParser). Text before the first heading is only the page's.
+// Location is the anchor alone.
+func sections(page []byte, toc []Heading) []SearchEntry {
+	ms := headingTag.FindAllSubmatchIndex(page, -1)
+	var out []SearchEntry
+	for i, m := range ms {
+		id := html.UnescapeString(string(page[m[4]:m[5]]))
+		end := len(page)
+		if i+1 < len(ms) {
+			end = ms[i+1][0]
+		}
+		body := page[m[1]:end]
+		closing := []byte("</h" + string(page[m[2]:m[3]]) + ">")
+		head, rest := body, body[:0]
+		if j := bytes.Index(body, closing); j >= 0 {
+			head, rest = body[:j], body[j+len(closing):]
+		}
+		if id == "" {
+			continue
+		}
+		title := ""
+		for _, h := range toc {
+			if h.ID == id {
+				title = h.Title
+				break
+			}
+		}
+		if title == "" {
+			if j := bytes.Index(head, []byte(`<a class="doc-headerlink"`)); j >= 0 {
+				head = head[:j]
+			}
+			title = stripTags(string(head))
+		}
+		out = append(out, SearchEntry{Location: "#" + id, Title: title, Text: stripTags(string(rest))})
+	}
+	return out
+}
+
+// searchIndex is mkdocs' search/search_index.json.
+func searchIndex(entries []SearchEntry) []byte {
 	idx := struct {
 		Config map[string]any `json:"config"`
-		Docs   []doc          `json:"docs"`
-	}{Config: map[string]any{"lang": []string{"en"}, "separator": `[\s\-]+`}, Docs: []doc{}}
-	for _, p := range s.Pages {
-		idx.Docs = append(idx.Docs, doc{Location: p.URL, Title: p.Title, Text: p.text})
+		Docs   []SearchEntry  `json:"docs"`
+	}{Config: map[string]any{"lang": []string{"en"}, "separator": `[\s\-]+`}, Docs: entries}
+	if idx.Docs == nil {
+		idx.Docs = []SearchEntry{}
 	}
 	b, _ := json.Marshal(idx)
 	return b
