@@ -43,7 +43,7 @@ func Value(tb testing.TB, s *jsonschema.Schema, what string, body []byte) bool {
 		err = s.Validate(inst)
 	}
 	if err != nil {
-		tb.Errorf("%s does not match the OpenAPI document: %v\n%.600s", what, err, body)
+		tb.Errorf("%s does not match the OpenAPI document: %#v\n%.600s", what, err, body)
 		return false
 	}
 	return true
