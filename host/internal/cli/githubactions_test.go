@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"greenroom.dev/greenroom/host/internal/openapitest"
 	"greenroom.dev/greenroom/host/internal/plugintest"
 )
 
@@ -173,19 +174,6 @@ plugins:
 	return base, gh
 }
 
-func getWith(t *testing.T, token, method, url string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // TestGitHubActionsTab: the CI tab lists the 30 runs, a run's view shows its jobs from
 // both pages of GitHub's answer with their steps, a second view is answered by 304s,
 // and every way GitHub can fail shows a message in the tab while the page renders,
@@ -255,14 +243,37 @@ func TestGitHubActionsTab(t *testing.T) {
 
 // TestGitHubActionsRoutes: the JSON routes answer GitHub's data and errors with
 // Backstage's error bodies, and a re-run goes to GitHub only for callers the permission
-// policy allows github-actions.workflow.rerun.
+// policy allows github-actions.workflow.rerun. Every answer validates against the
+// OpenAPI document of the plugin's manifest, which the host serves at
+// /api/github-actions/openapi.json.
 func TestGitHubActionsRoutes(t *testing.T) {
 	base, gh := startGitHubActions(t)
+	st, doc := call(t, "GET", base+"/api/github-actions/openapi.json", nil)
+	if st != 200 || !strings.Contains(doc, `"operationId":"ListWorkflowRuns"`) {
+		t.Fatalf("GET /api/github-actions/openapi.json: %d %.300s", st, doc)
+	}
+	val, err := openapitest.Build([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
 	api := base + "/api/github-actions/repos/acme/"
-	if st, body := call(t, "GET", api+"payments/runs", nil); st != 200 || !strings.Contains(body, `"total_count":562`) {
+	do := func(token, method, url string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		openapitest.Against(t, val, req, resp, b)
+		return resp.StatusCode, string(b)
+	}
+	if st, body := do(testToken, "GET", api+"payments/runs"); st != 200 || !strings.Contains(body, `"total_count":562`) {
 		t.Errorf("runs: %d %.200s", st, body)
 	}
-	if st, body := call(t, "GET", api+"payments/runs/30433643", nil); st != 200 || strings.Count(body, `"steps":`) != 3 {
+	if st, body := do(testToken, "GET", api+"payments/runs/30433643"); st != 200 || strings.Count(body, `"steps":`) != 3 {
 		t.Errorf("run: %d %.300s", st, body)
 	}
 	for _, tc := range []struct {
@@ -276,20 +287,20 @@ func TestGitHubActionsRoutes(t *testing.T) {
 		{"nope/runs", 404, `"name":"NotFoundError"`},
 		{"payments/runs/abc", 400, "is not a number"},
 	} {
-		st, body := call(t, "GET", api+tc.path, nil)
+		st, body := do(testToken, "GET", api+tc.path)
 		if st != tc.status || !strings.Contains(body, tc.want) || strings.Contains(body, ghToken) {
 			t.Errorf("GET %s: %d %s; want %d with %q", tc.path, st, body, tc.status, tc.want)
 		}
 	}
 
-	st, body := getWith(t, viewerToken, "POST", api+"payments/runs/30433643/rerun")
+	st, body := do(viewerToken, "POST", api+"payments/runs/30433643/rerun")
 	gh.mu.Lock()
 	reruns := gh.reruns
 	gh.mu.Unlock()
 	if st != 403 || !strings.Contains(body, "github-actions.workflow.rerun") || reruns != 0 {
 		t.Errorf("a viewer's re-run: %d %s, %d re-runs reached GitHub", st, body, reruns)
 	}
-	st, body = getWith(t, testToken, "POST", api+"payments/runs/30433643/rerun")
+	st, body = do(testToken, "POST", api+"payments/runs/30433643/rerun")
 	gh.mu.Lock()
 	reruns = gh.reruns
 	gh.mu.Unlock()

@@ -18,7 +18,7 @@ import (
 )
 
 // TestOpenAPIResponses drives every route of the host's documented APIs — catalog,
-// admin, audit, auth, permission — through the real server, with answers that succeed
+// admin, audit, auth, permission, search, scaffolder — through the real server, with answers that succeed
 // and answers that fail, and validates each response against its API's OpenAPI
 // document. A route, a field or a status that the code serves and the document does
 // not describe fails here.
@@ -115,6 +115,26 @@ func TestOpenAPIResponses(t *testing.T) {
 	do("GET", "/api/permission/roles", "", 200)
 	do("GET", "/api/permission/policies", "", 200)
 	do("POST", "/api/permission/roles", `{}`, 501)
+	// Search: a page, a bad query.
+	do("GET", "/api/search/query?term=web&pageLimit=1", "", 200)
+	do("GET", "/api/search/query?term=web&types[]=software-catalog&filters[kind]=Component", "", 200)
+	do("GET", "/api/search/query?types[]=nope", "", 400)
+	do("GET", "/api/search/query?pageLimit=0", "", 400)
+	// Scaffolder: the lists, a dry-run of an inline template, and what is not there.
+	do("GET", "/api/scaffolder/v2/actions", "", 200)
+	do("GET", "/api/scaffolder/v2/templating-extensions", "", 200)
+	do("GET", "/api/scaffolder/v2/tasks?status=completed&order=desc:createdAt", "", 200)
+	do("GET", "/api/scaffolder/v2/tasks?order=sideways", "", 400)
+	do("GET", "/api/scaffolder/v2/templates/default/template/nope/parameter-schema", "", 404)
+	do("POST", "/api/scaffolder/v2/tasks", `{not json`, 400)
+	do("POST", "/api/scaffolder/v2/tasks", `{"templateRef":"template:default/nope","values":{}}`, 404)
+	do("GET", "/api/scaffolder/v2/tasks/nope", "", 404)
+	do("GET", "/api/scaffolder/v2/tasks/nope/events", "", 404)
+	do("POST", "/api/scaffolder/v2/tasks/nope/cancel", "", 404)
+	do("POST", "/api/scaffolder/v2/tasks/nope/retry", "", 404)
+	do("POST", "/api/scaffolder/v2/dry-run", `{"template":{"apiVersion":"scaffolder.backstage.io/v1beta3","kind":"Template","metadata":{"name":"t"},"spec":{"parameters":[{"properties":{"name":{"type":"string"}}}],"steps":[{"id":"log","action":"debug:log","input":{"message":"hi ${{ parameters.name }}"}}],"output":{"text":[{"title":"t","content":"c"}]}}},"values":{"name":"x"},"directoryContents":[]}`, 200)
+	do("POST", "/api/scaffolder/v2/dry-run", `{"template":{"kind":"Component"},"values":{},"directoryContents":[]}`, 400)
+	do("GET", "/api/scaffolder/v2/nope", "", 404)
 	for _, id := range openapi.IDs() {
 		if v.Checked[id] == 0 {
 			t.Errorf("no response of %s was checked", id)
@@ -201,4 +221,36 @@ func relTo(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return rel
+}
+
+// checkedCall is call, with the answer validated against its API's OpenAPI document
+// (and an event stream's frames against the scaffolder's SerializedTaskEvent).
+func checkedCall(t *testing.T, v *openapitest.Validators, method, url string, body string) (int, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, url, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(bearer(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !v.Check(t, req, resp, b) {
+		t.Errorf("%s %s: %d, and not a valid answer of a documented API", method, url, resp.StatusCode)
+	}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		s := openapitest.Schema(t, "scaffolder", "SerializedTaskEvent")
+		for _, line := range strings.Split(string(b), "\n") {
+			if data, ok := strings.CutPrefix(line, "data: "); ok {
+				openapitest.Value(t, s, url+": event stream frame", []byte(data))
+			}
+		}
+	}
+	return resp.StatusCode, string(b)
 }

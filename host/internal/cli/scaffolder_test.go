@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"greenroom.dev/greenroom/host/internal/openapitest"
 )
 
 // TestScaffolderEndToEnd runs a template from the catalog through the portal's API: it
@@ -147,19 +149,21 @@ scaffolder:
 	os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644)
 	h := startPortal(t, dir)
 	base := "http://" + h.addr
+	// The scaffolder's answers through the real server validate against its document.
+	docs := openapitest.New(t)
 	for i := 0; ; i++ {
-		if st, _ := call(t, "GET", base+"/api/scaffolder/v2/templates/default/template/pushed/parameter-schema", nil); st == 200 {
+		if st, _ := checkedCall(t, docs, "GET", base+"/api/scaffolder/v2/templates/default/template/pushed/parameter-schema", ""); st == 200 {
 			break
 		} else if i > 100 {
 			t.Fatalf("the template never showed up: %d", st)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	st, body := call(t, "POST", base+"/api/scaffolder/v2/tasks", strings.NewReader(`{"templateRef":"template:default/pushed","values":{"name":"BAD"}}`))
+	st, body := checkedCall(t, docs, "POST", base+"/api/scaffolder/v2/tasks", `{"templateRef":"template:default/pushed","values":{"name":"BAD"}}`)
 	if st != 400 || !strings.Contains(body, `"path":["name"]`) {
 		t.Errorf("bad values: %d %s", st, body)
 	}
-	st, body = call(t, "POST", base+"/api/scaffolder/v2/tasks", strings.NewReader(`{"templateRef":"template:default/pushed","values":{"name":"new-svc"}}`))
+	st, body = checkedCall(t, docs, "POST", base+"/api/scaffolder/v2/tasks", `{"templateRef":"template:default/pushed","values":{"name":"new-svc"}}`)
 	if st != 201 {
 		t.Fatalf("create: %d %s", st, body)
 	}
@@ -189,7 +193,10 @@ scaffolder:
 	if st != 200 {
 		t.Errorf("the new component is not in the catalog: %d %s", st, body)
 	}
-	st, body = call(t, "GET", base+"/api/scaffolder/v2/tasks/"+created.ID, nil)
+	st, body = checkedCall(t, docs, "GET", base+"/api/scaffolder/v2/tasks/"+created.ID, "")
+	checkedCall(t, docs, "GET", base+"/api/scaffolder/v2/tasks/"+created.ID+"/eventstream?after=0", "")
+	checkedCall(t, docs, "GET", base+"/api/scaffolder/v2/tasks/"+created.ID+"/events?after=0", "")
+	checkedCall(t, docs, "GET", base+"/api/scaffolder/v2/tasks?createdBy=external:cli-tests", "")
 	if st != 200 || !strings.Contains(body, `"createdBy"`) && !strings.Contains(body, `"status":"completed"`) {
 		t.Errorf("task: %d %s", st, body)
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/openapitest"
 	"greenroom.dev/greenroom/host/internal/plugintest"
 )
 
@@ -170,6 +171,31 @@ func TestTechDocs(t *testing.T) {
 	st, body := events(t, base, "default/component/svc")
 	if st != 200 || !strings.Contains(body, "event: finish\ndata: {\"updated\":true}") {
 		t.Fatalf("first sync: %d %s", st, body)
+	}
+	// The plugin's OpenAPI document (its manifest's), which its JSON answers must match.
+	st, doc := call(t, "GET", base+"/api/techdocs/openapi.json", nil)
+	if st != 200 || !strings.Contains(doc, `"operationId":"GetTechDocsMetadata"`) {
+		t.Fatalf("GET /api/techdocs/openapi.json: %d %.300s", st, doc)
+	}
+	val, err := openapitest.Build([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(t *testing.T, method, url string, body io.Reader) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, body)
+		resp, err := http.DefaultClient.Do(bearer(req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// The plugin's API; the site's pages are files, not in the document (their
+		// errors are), and the portal's pages are not the plugin's.
+		if api := strings.Contains(url, "/api/techdocs/"); api && (!strings.Contains(url, "/api/techdocs/static/") || resp.StatusCode != 200) {
+			openapitest.Against(t, val, req, resp, b)
+		}
+		return resp.StatusCode, string(b)
 	}
 	_, meta1 := call(t, "GET", base+"/api/techdocs/metadata/techdocs/default/component/svc", nil)
 	var m struct {

@@ -1,8 +1,9 @@
 // Package openapi holds the OpenAPI 3.1 documents of the REST APIs the host serves —
 // catalog (with the routes, operation ids and schema names of Backstage's published
-// catalog OpenAPI), admin, audit, auth and permission — which the server serves at
-// /api/<id>/openapi.json. They are written in YAML beside this file (docs/) and served
-// as JSON, each with Backstage's error body from docs/common.yaml.
+// catalog OpenAPI), admin, audit, auth and permission, search and scaffolder (each with
+// the operation ids and schema names of Backstage's published document for it) — which
+// the server serves at /api/<id>/openapi.json. They are written in YAML beside this file
+// (docs/) and served as JSON, each with Backstage's error body from docs/common.yaml.
 //
 // The test suite validates real responses against them (host/internal/openapitest),
 // so that a document cannot drift from the code: a route, a field or a status the code
@@ -82,7 +83,7 @@ var errorSchema = func() []byte {
 }()
 
 // Document returns the OpenAPI document of the host's API id (catalog, admin, audit,
-// auth, permission) as JSON.
+// auth, permission, scaffolder, search) as JSON.
 func Document(id string) ([]byte, bool) {
 	b, ok := documents[id]
 	return b, ok

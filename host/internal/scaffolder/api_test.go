@@ -2,6 +2,7 @@ package scaffolder
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -29,6 +30,7 @@ func TestAPI(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
+		checkOpenAPI(t, req, resp, b)
 		return resp.StatusCode, string(b)
 	}
 	tests := []struct {
@@ -45,6 +47,11 @@ func TestAPI(t *testing.T) {
 		{"GET", "/v2/tasks/nope", "", 404, []string{"does not exist"}},
 		{"POST", "/v2/dry-run", `{"template":{"kind":"Component"}}`, 400, []string{"Input template is not a template"}},
 		{"GET", "/v2/templating-extensions", "", 200, []string{`"parseRepoUrl"`, `"parseEntityRef"`, `"pick"`, `"projectSlug"`, `"globals"`}},
+		{"GET", "/v2/tasks/nope/events", "", 404, []string{"does not exist"}},
+		{"GET", "/v2/tasks/nope/eventstream", "", 404, []string{"does not exist"}},
+		{"POST", "/v2/tasks/nope/cancel", "", 404, []string{"does not exist"}},
+		{"POST", "/v2/tasks/nope/retry", "", 404, []string{"does not exist"}},
+		{"GET", "/v2/nope", "", 404, []string{"No route for GET"}},
 	}
 	for _, tt := range tests {
 		st, body := call(tt.method, tt.path, tt.body)
@@ -72,14 +79,17 @@ func TestAPI(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Errorf("content type %q", ct)
 	}
-	sc := bufio.NewScanner(resp.Body)
+	stream, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	checkOpenAPI(t, resp.Request, resp, stream)
+	checkEventStream(t, stream)
+	sc := bufio.NewScanner(bytes.NewReader(stream))
 	var types []string
 	for sc.Scan() {
 		if l := sc.Text(); strings.HasPrefix(l, "event: ") {
 			types = append(types, strings.TrimPrefix(l, "event: "))
 		}
 	}
-	resp.Body.Close()
 	if len(types) == 0 || types[len(types)-1] != "completion" {
 		t.Errorf("event types %v", types)
 	}
@@ -145,6 +155,7 @@ func TestRetry(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	checkOpenAPI(t, resp.Request, resp, b)
 	if resp.StatusCode != 201 || !strings.Contains(string(b), id) {
 		t.Fatalf("retry: %d %s", resp.StatusCode, b)
 	}
@@ -166,7 +177,9 @@ func TestRetry(t *testing.T) {
 		t.Errorf("event types %v", types)
 	}
 	resp, _ = http.Post(srv.URL+Prefix+"/v2/tasks/"+id+"/retry", "application/json", nil)
+	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
+	checkOpenAPI(t, resp.Request, resp, b)
 	if resp.StatusCode != 400 {
 		t.Errorf("retrying a completed task: %d", resp.StatusCode)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -72,7 +73,9 @@ func TestPermissions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		checkOpenAPI(t, req, resp, b)
 		if resp.StatusCode != 403 {
 			t.Errorf("%s %s as %s = %d, want 403", tc.method, tc.path, tc.user, resp.StatusCode)
 		}

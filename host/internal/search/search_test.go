@@ -165,6 +165,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 func serve(t *testing.T, a *API, raw string, auth Authorizer) (int, map[string]any) {
 	t.Helper()
 	r := a.Serve(context.Background(), &Request{RawQuery: raw, Authorize: auth})
+	checkOpenAPI(t, raw, r)
 	var body map[string]any
 	if err := json.Unmarshal(r.Body, &body); err != nil {
 		t.Fatalf("%s: body %q: %v", raw, r.Body, err)

@@ -51,6 +51,8 @@ func (s *Server) hostDocument(id string) []byte {
 		"audit":      s.opts.Audit != nil,
 		"auth":       s.opts.Access.AuthHandler != nil,
 		"permission": s.opts.Access.PermissionAPI != nil,
+		"search":     s.opts.Search != nil,
+		"scaffolder": s.opts.Scaffolder != nil,
 	}
 	if !served[id] {
 		return nil
