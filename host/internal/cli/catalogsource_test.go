@@ -281,8 +281,12 @@ spec:
 			t.Errorf("the card (page status %d) lacks %s", st, want)
 		}
 	}
-	// The whole entity, byte for byte as the API serves it.
-	m := regexp.MustCompile(`<code class="language-json">([^<]*)</code>`).FindStringSubmatch(card)
+	// The whole entity, byte for byte as the API serves it (once the highlighting's
+	// spans are taken out).
+	m := regexp.MustCompile(`(?s)<code class="language-json">(.*?)</code>`).FindStringSubmatch(card)
+	if m != nil {
+		m[1] = regexp.MustCompile(`<span class="gr-hl-[a-z]+">|</span>`).ReplaceAllString(m[1], "")
+	}
 	if m == nil || html.UnescapeString(m[1]) != served {
 		t.Errorf("the card did not get the served entity:\n got %v\nwant %s", m, served)
 	}

@@ -13,25 +13,23 @@ import (
 	"greenroom.dev/greenroom/host/internal/store"
 )
 
-// favourites keeps each signed-in user's starred entities in the store's "home"
-// bucket (key stars/<user ref>) and the entities they opened last in memory, for the
-// home page.
+// favourites keeps each signed-in user's starred entities (key stars/<user ref>) and
+// the entities they opened last (key recent/<user ref>, most recent first) in the
+// store's "home" bucket, for the home page; both survive a restart.
 type favourites struct {
 	bucket *store.Bucket
 
-	mu     sync.Mutex
-	recent map[string][]string // user ref -> refs, most recent first
+	mu sync.Mutex // one read-modify-write at a time
 }
 
-// Limits: stars per user, recent entities per user, users remembered.
+// Limits: stars per user, recent entities per user.
 const (
-	maxStars      = 200
-	maxRecent     = 10
-	maxRecentUser = 10_000
+	maxStars  = 200
+	maxRecent = 10
 )
 
 func newFavourites(b *store.Bucket) *favourites {
-	return &favourites{bucket: b, recent: map[string][]string{}}
+	return &favourites{bucket: b}
 }
 
 func userOf(ctx context.Context) string {
@@ -43,17 +41,21 @@ func userOf(ctx context.Context) string {
 }
 
 func (f *favourites) Starred(ctx context.Context) ([]string, error) {
-	user := userOf(ctx)
+	return f.list("stars", userOf(ctx))
+}
+
+// list reads the refs kept under what/<user>.
+func (f *favourites) list(what, user string) ([]string, error) {
 	if user == "" {
 		return nil, nil
 	}
-	b, ok, err := f.bucket.Get("stars/" + user)
+	b, ok, err := f.bucket.Get(what + "/" + user)
 	if err != nil || !ok {
 		return nil, err
 	}
 	var refs []string
 	if err := json.Unmarshal(b, &refs); err != nil {
-		return nil, fmt.Errorf("home: the stars of %s are unreadable: %w", user, err)
+		return nil, fmt.Errorf("home: the %s of %s are unreadable: %w", what, user, err)
 	}
 	return refs, nil
 }
@@ -87,12 +89,13 @@ func (f *favourites) Star(ctx context.Context, ref string, on bool) error {
 }
 
 func (f *favourites) Recent(ctx context.Context) ([]string, error) {
-	user := userOf(ctx)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.recent[user]), nil
+	return f.list("recent", userOf(ctx))
 }
 
+// Visited puts ref first in the user's recent entities, keeping maxRecent. Reopening
+// the entity already first writes nothing. A store that fails to write costs the
+// user this visit on the home page, not the page they asked for, so the error is
+// dropped.
 func (f *favourites) Visited(ctx context.Context, ref string) {
 	user := userOf(ctx)
 	if user == "" || ref == "" {
@@ -100,13 +103,18 @@ func (f *favourites) Visited(ctx context.Context, ref string) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.recent[user]; !ok && len(f.recent) >= maxRecentUser {
+	l, err := f.list("recent", user)
+	if err != nil {
+		l = nil // unreadable: start the list again
+	}
+	if len(l) > 0 && l[0] == ref {
 		return
 	}
-	l := slices.DeleteFunc(f.recent[user], func(s string) bool { return s == ref })
+	l = slices.DeleteFunc(l, func(s string) bool { return s == ref })
 	l = append([]string{ref}, l...)
 	if len(l) > maxRecent {
 		l = l[:maxRecent]
 	}
-	f.recent[user] = l
+	b, _ := json.Marshal(l)
+	_ = f.bucket.Put("recent/"+user, b)
 }

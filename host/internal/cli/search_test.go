@@ -16,6 +16,7 @@ import (
 
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/plugintest"
+	"greenroom.dev/greenroom/host/internal/search"
 )
 
 // searchPortal starts a host over the example catalog with its data in dir.
@@ -179,4 +180,61 @@ plugins:
 	if doc := results[0].(map[string]any)["document"].(map[string]any); doc["title"] != "Use queues for payments" || doc["location"] != "/adr/1" {
 		t.Errorf("document %v", doc)
 	}
+}
+
+// TestSearchConfigReload: a reload applies a changed search section (its limits on
+// terms, pages and a source's documents) without a restart, and a reload that
+// removes it brings back the defaults.
+func TestSearchConfigReload(t *testing.T) {
+	dir := t.TempDir()
+	h := searchPortal(t, dir)
+	defer h.stop(context.Background())
+	base := "http://" + h.addr
+	cfgPath := filepath.Join(dir, "app-config.yaml")
+	original, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := func(n int) []search.Document {
+		out := make([]search.Document, n)
+		for i := range out {
+			out[i] = search.Document{Title: fmt.Sprintf("doc %d", i), Location: fmt.Sprintf("/docs/%d", i)}
+		}
+		return out
+	}
+	term := "term=" + strings.Repeat("a", 30)
+	// check wants the statuses of a 30-character term and of pageLimit=6, and a source
+	// to be allowed `accept` documents and refused one more when limited.
+	check := func(step string, termStatus, pageStatus, accept int, limited bool) {
+		t.Helper()
+		if status, body := searchJSON(t, base, term); status != termStatus {
+			t.Errorf("%s: a 30-character term: %d %v, want %d", step, status, body, termStatus)
+		}
+		if status, body := searchJSON(t, base, "term=payments&pageLimit=6"); status != pageStatus {
+			t.Errorf("%s: pageLimit=6: %d %v, want %d", step, status, body, pageStatus)
+		}
+		if err := h.search.Replace(search.TypeTechDocs, "reload-test", docs(accept)); err != nil {
+			t.Errorf("%s: %d documents refused: %v", step, accept, err)
+		}
+		if !limited {
+			return
+		}
+		if err := h.search.Replace(search.TypeTechDocs, "reload-test", docs(accept+1)); err == nil || !strings.Contains(err.Error(), "search.maxSourceDocuments") {
+			t.Errorf("%s: %d documents: %v, want a refusal naming search.maxSourceDocuments", step, accept+1, err)
+		}
+	}
+	reload := func(step string, cfg []byte) {
+		t.Helper()
+		if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.reload(context.Background(), []string{cfgPath}, nil); err != nil {
+			t.Fatalf("%s: reload: %v", step, err)
+		}
+	}
+	check("at start", 200, 200, 4, false)
+	reload("tightened", append(append([]byte{}, original...), "search: {maxTermLength: 10, maxPageLimit: 5, maxSourceDocuments: 3}\n"...))
+	check("after tightening", 400, 400, 3, true)
+	reload("restored", original)
+	check("after restoring", 200, 200, 4, false)
 }

@@ -430,6 +430,7 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 		} else {
 			next.Commit()
 			h.app.Store(app)
+			h.search.SetConfig(cfg.Search)
 		}
 	}
 	h.reloadMu.Lock()
@@ -441,7 +442,7 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 		return err
 	}
 	if stale := restartOnly(h.cfg, cfg); len(stale) > 0 {
-		h.log.Warn("reloaded plugins, security, permission, app.extensions and audit; these sections changed too and take effect on restart", "sections", stale)
+		h.log.Warn("reloaded plugins, security, permission, app.extensions, audit and search; these sections changed too and take effect on restart", "sections", stale)
 	}
 	h.cfg = cfg
 	h.log.Info("reloaded", "plugins", len(h.plugins.Plugins()))

@@ -16,7 +16,8 @@ import (
 // The API entity's Definition tab (Backstage's /catalog/:namespace/api/:name/definition):
 // spec.definition rendered for its spec.type: OpenAPI as operations grouped by tag
 // with their parameters, request body and responses; AsyncAPI as channels and their
-// messages; GraphQL as its SDL; anything else as the raw text.
+// messages; GraphQL as its SDL, highlighted; anything else as the raw text (highlighted
+// when it is JSON or YAML, by ui's code component).
 
 // maxDefinition bounds the definition the tab parses (a larger one is shown raw).
 const maxDefinition = 2 << 20
@@ -53,14 +54,22 @@ func definitionTab(_ context.Context, rc *ext.RenderContext) (ui.Node, error) {
 	return stack(body, raw), nil
 }
 
+// rawLanguage is the language of a definition's raw text, which the code component
+// highlights for graphql, json and yaml: OpenAPI and AsyncAPI documents are JSON or
+// YAML; other types are left unmarked rather than highlighted as what they are not.
 func rawLanguage(typ, def string) string {
-	switch {
-	case typ == "graphql":
+	switch typ {
+	case "graphql":
 		return "graphql"
-	case strings.HasPrefix(strings.TrimSpace(def), "{"):
-		return "json"
+	case "grpc":
+		return "protobuf"
+	case "openapi", "asyncapi":
+		if strings.HasPrefix(strings.TrimSpace(def), "{") {
+			return "json"
+		}
+		return "yaml"
 	}
-	return "yaml"
+	return ""
 }
 
 var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}

@@ -46,12 +46,13 @@ func api(name, typ, def string) ext.Entity {
 
 // TestDefinitionTab: an API entity's Definition tab lays out its OpenAPI operations
 // by tag (parameters, request and response schemas), its AsyncAPI channels, its
-// GraphQL SDL, and shows any other or broken definition as written, saying why.
+// GraphQL SDL highlighted, and shows any other or broken definition as written, saying why.
 func TestDefinitionTab(t *testing.T) {
 	a, err := New(context.Background(), Options{Catalog: NewMemoryCatalog([]ext.Entity{
 		api("pets", "openapi", petstore),
 		api("events", "asyncapi", "asyncapi: 2.6.0\ninfo: {title: Events, version: 1.0.0}\nchannels:\n  orders/placed:\n    description: An order was placed\n    subscribe:\n      summary: Orders\n      message: {payload: {type: object}}\n"),
 		api("graph", "graphql", "type Query { pet(id: ID!): Pet }"),
+		api("json", "openapi", `{"openapi": "3.0.0", "info": {"title": "J", "version": "1"}, "paths": {}}`),
 		api("rpc", "grpc", "service Pets { rpc Get(Req) returns (Pet); }"),
 		api("broken", "openapi", "openapi: [unclosed"),
 		api("empty", "openapi", ""),
@@ -68,11 +69,14 @@ func TestDefinitionTab(t *testing.T) {
 		{"/catalog/default/api/pets/definition", 200, []string{
 			`>Definition</a>`, "Pet Store", "version 1.2.0", `<h3 class="gr-card-title">pets</h3>`, `<h3 class="gr-card-title">store</h3>`,
 			">GET<", "/pets/{id}", "Get a pet", "getPet", ">verbose<", ">query<", ">required<", ">200<", "The pet",
-			"application/json", "&#34;name&#34;", ">POST<", "#/components/schemas/Order", "Raw definition"}},
+			"application/json", "&#34;name&#34;", ">POST<", "#/components/schemas/Order", "Raw definition",
+			`<code class="language-yaml"><span class="gr-hl-field">openapi</span>: <span class="gr-hl-num">3.0.0</span>`}},
 		{"/catalog/default/api/events/definition", 200, []string{"orders/placed", "An order was placed", ">subscribe<", "&#34;payload&#34;"}},
-		{"/catalog/default/api/graph/definition", 200, []string{"GraphQL schema", `language-graphql`, "type Query"}},
-		{"/catalog/default/api/rpc/definition", 200, []string{"Raw definition", "service Pets"}},
-		{"/catalog/default/api/broken/definition", 200, []string{"The definition does not parse", "spec.definition is not a valid openapi document", "openapi: [unclosed"}},
+		{"/catalog/default/api/graph/definition", 200, []string{"GraphQL schema", `language-graphql`,
+			`<span class="gr-hl-kw">type</span> <span class="gr-hl-type">Query</span> { <span class="gr-hl-field">pet</span>(<span class="gr-hl-field">id</span>: <span class="gr-hl-type">ID</span>!): <span class="gr-hl-type">Pet</span> }`}},
+		{"/catalog/default/api/json/definition", 200, []string{`<code class="language-json">{<span class="gr-hl-field">&#34;openapi&#34;</span>: <span class="gr-hl-str">&#34;3.0.0&#34;</span>`}},
+		{"/catalog/default/api/rpc/definition", 200, []string{"Raw definition", `<code class="language-protobuf">service Pets { rpc Get(Req) returns (Pet); }</code>`}},
+		{"/catalog/default/api/broken/definition", 200, []string{"The definition does not parse", "spec.definition is not a valid openapi document", `<span class="gr-hl-field">openapi</span>: [unclosed`}},
 		{"/catalog/default/api/empty/definition", 200, []string{"No definition"}},
 		{"/catalog/default/component/web/definition", 404, []string{"This entity has no tab"}},
 	} {

@@ -40,7 +40,7 @@ type Sink interface {
 // use: queries share a read lock, and each Replace holds the write lock for the
 // time it takes to post its documents.
 type Engine struct {
-	cfg  Config
+	cfg  atomic.Pointer[Config] // swapped whole by SetConfig on a config reload
 	log  *slog.Logger
 	tags Tags
 	file string // where the documents are kept; "" for none
@@ -71,7 +71,8 @@ func New(opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	e := &Engine{cfg: opts.Config, log: opts.Logger, tags: newTags(), file: opts.File, idx: newIndex(), types: map[string]TypeInfo{}}
+	e := &Engine{log: opts.Logger, tags: newTags(), file: opts.File, idx: newIndex(), types: map[string]TypeInfo{}}
+	e.cfg.Store(&opts.Config)
 	e.Register(TypeInfo{Name: TypeCatalog, Title: "Software Catalog", CatalogRead: true})
 	e.Register(TypeInfo{Name: TypeTechDocs, Title: "Documentation", CatalogRead: true})
 	if opts.File != "" {
@@ -81,7 +82,15 @@ func New(opts Options) *Engine {
 }
 
 // Config is the engine's config, with its defaults.
-func (e *Engine) Config() Config { return e.cfg }
+func (e *Engine) Config() Config { return *e.cfg.Load() }
+
+// SetConfig applies a reloaded search section: the next query and the next set of
+// documents a source hands over are checked against its limits. Documents already
+// in the index stay.
+func (e *Engine) SetConfig(c Config) {
+	c.ApplyDefaults()
+	e.cfg.Store(&c)
+}
 
 // Tags are the engine's highlight tags.
 func (e *Engine) Tags() Tags { return e.tags }
@@ -135,8 +144,8 @@ func (e *Engine) Replace(typ, source string, docs []Document) error {
 	if _, ok := e.Type(typ); !ok {
 		return fmt.Errorf("search: %s %q: type %q is not registered", typ, source, typ)
 	}
-	if len(docs) > e.cfg.MaxSourceDocuments {
-		return fmt.Errorf("search: %s %q: %d documents, over search.maxSourceDocuments (%d); send fewer, or raise the limit", typ, source, len(docs), e.cfg.MaxSourceDocuments)
+	if limit := e.Config().MaxSourceDocuments; len(docs) > limit {
+		return fmt.Errorf("search: %s %q: %d documents, over search.maxSourceDocuments (%d); send fewer, or raise the limit", typ, source, len(docs), limit)
 	}
 	for i := range docs {
 		if err := docs[i].check(); err != nil {

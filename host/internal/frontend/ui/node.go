@@ -29,7 +29,7 @@ const (
 	TypeLink     = "link"     // text, href (http, https, mailto or relative)
 	TypeBadge    = "badge"    // text, tone
 	TypeKV       = "kv"       // key-value list: pairs
-	TypeCode     = "code"     // text, language
+	TypeCode     = "code"     // text, language (graphql, json and yaml are highlighted)
 	TypeList     = "list"     // children as list items; ordered
 	TypeGroup    = "group"    // children inline, wrapped (e.g. a row of badges)
 	TypeEmpty    = "empty"    // empty state: title, text, children (e.g. a link)

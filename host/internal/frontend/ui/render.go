@@ -246,11 +246,14 @@ func (r *renderer) node(n *Node, depth int) {
 		r.s(`</dl>`)
 	case TypeCode:
 		r.s(`<pre class="gr-code"><code`)
-		if lang := langClass.ReplaceAllString(strings.ToLower(n.Language), ""); lang != "" {
+		lang := langClass.ReplaceAllString(strings.ToLower(n.Language), "")
+		if lang != "" {
 			r.attr("class", "language-"+lang)
 		}
 		r.s(`>`)
-		r.esc(n.Text)
+		if !highlightCode(r.b, lang, n.Text) {
+			r.esc(n.Text)
+		}
 		r.s(`</code></pre>`)
 	case TypeList:
 		tag := "ul"

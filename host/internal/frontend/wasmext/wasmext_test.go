@@ -147,8 +147,9 @@ func TestWasmCardsAndErrorBoundary(t *testing.T) {
 			// Working cards: the owner card got its config through gr_extension's state and
 			// read the owner through catalog_get while rendering.
 			">Owners<", ">Team A<", ">Facts<", ">CI builds<", "https://ci.example/payments/19", ">Deploys<", "<h1>payments</h1>",
-			// The envelope card got the entity as the catalog source gave it.
-			">Envelope<", `{&#34;apiVersion&#34;:&#34;backstage.io/v1alpha1&#34;,&#34;kind&#34;:&#34;Component&#34;,&#34;metadata&#34;:{&#34;name&#34;:&#34;payments&#34;`,
+			// The envelope card got the entity as the catalog source gave it (shown as
+			// highlighted JSON).
+			">Envelope<", `{<span class="gr-hl-field">&#34;apiVersion&#34;</span>:<span class="gr-hl-str">&#34;backstage.io/v1alpha1&#34;</span>,<span class="gr-hl-field">&#34;kind&#34;</span>:<span class="gr-hl-str">&#34;Component&#34;</span>,<span class="gr-hl-field">&#34;metadata&#34;</span>:{<span class="gr-hl-field">&#34;name&#34;</span>:<span class="gr-hl-str">&#34;payments&#34;</span>`,
 			// Every failure is an error box naming the extension and saying what happened.
 			errorBox("entity-card:cards/fails"), "the CI server is down (unavailable)",
 			errorBox("entity-card:cards/panics"), "render of extension entity-card:cards/panics panicked: assignment to entry in nil map",
