@@ -17,7 +17,7 @@ import (
 // bucket (key stars/<user ref>) and the entities they opened last in memory, for the
 // home page.
 type favourites struct {
-	bucket *store.Bucket
+	bucket store.StateBucket
 
 	mu     sync.Mutex
 	recent map[string][]string // user ref -> refs, most recent first
@@ -30,7 +30,7 @@ const (
 	maxRecentUser = 10_000
 )
 
-func newFavourites(b *store.Bucket) *favourites {
+func newFavourites(b store.StateBucket) *favourites {
 	return &favourites{bucket: b, recent: map[string][]string{}}
 }
 

@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/pgtest"
+	"greenroom.dev/greenroom/host/internal/store/pgstore"
+)
+
+// pgPortal writes a plugin-free portal whose store is the PostgreSQL database url
+// (set through ${GREENROOM_TEST_PG}, as an operator keeps a secret out of the file),
+// which may read catalog files from the host readHost.
+func pgPortal(t *testing.T, url, readHost string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`
+backend:
+  listen: {host: 127.0.0.1, port: 0}
+  database:
+    client: pg
+    connection: ${GREENROOM_TEST_PG}
+  auth:
+    externalAccess:
+      - {type: static, options: {token: %s, subject: cli-tests}}
+  reading:
+    allow: [{host: "%s"}]
+catalog:
+  rules: [{allow: [Component, Location]}]
+`, testToken, readHost)
+	if err := os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GREENROOM_TEST_PG", url)
+	return []string{filepath.Join(dir, "app-config.yaml")}
+}
+
+// TestServePostgres: with backend.database.client pg the host keeps its catalog in
+// PostgreSQL (and writes no bbolt file); a host started afterwards on the same database,
+// with its own data directory and config, has the location the first one registered
+// and serves its entity.
+func TestServePostgres(t *testing.T) {
+	cluster := pgtest.Start(t)
+	url := cluster.NewDatabase()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: pg-one}\nspec: {type: service, lifecycle: production, owner: team-a}\n")
+	}))
+	defer srv.Close()
+	readHost := strings.TrimPrefix(srv.URL, "http://")
+	files := pgPortal(t, url, readHost)
+	cfg, err := config.Load(files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h, err := start(context.Background(), log, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + h.addr
+	waitReady(t, base)
+	loc := fmt.Sprintf(`{"type":"url","target":%q}`, srv.URL+"/catalog-info.yaml")
+	req, _ := http.NewRequest("POST", base+"/api/catalog/locations", strings.NewReader(loc))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(bearer(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != 201 {
+		t.Fatalf("POST /locations = %d %s", resp.StatusCode, b)
+	}
+	resp.Body.Close()
+	if st, body := call(t, "GET", base+"/api/catalog/entities/by-name/component/default/pg-one", nil); st != 200 {
+		t.Fatalf("by-name = %d %s", st, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h.stop(ctx)
+	if _, err := os.Stat(filepath.Join(filepath.Dir(files[0]), "data", "greenroom.db")); !os.IsNotExist(err) {
+		t.Errorf("a pg host wrote a bbolt file: %v", err)
+	}
+
+	db, err := pgstore.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var keys []string
+	if err := db.CatalogStore().ForEach(ctx, catalog.BucketEntities, func(k, _ []byte) error {
+		keys = append(keys, string(k))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(keys, " "), "pg-one") {
+		t.Fatalf("the database's entities are %q; want pg-one", keys)
+	}
+
+	// Another host, another directory: the registered location and its entity are
+	// there as soon as it starts, loaded from the database.
+	cfg2, err := config.Load(pgPortal(t, url, readHost), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, err := start(context.Background(), log, cfg2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h2.stop(ctx)
+	if st, body := call(t, "GET", "http://"+h2.addr+"/api/catalog/entities/by-name/component/default/pg-one", nil); st != 200 {
+		t.Fatalf("second host, by-name = %d %s", st, body)
+	}
+	if st, body := call(t, "GET", "http://"+h2.addr+"/api/catalog/locations", nil); st != 200 || !strings.Contains(body, "catalog-info.yaml") {
+		t.Fatalf("second host, locations = %d %s", st, body)
+	}
+}
+
+// TestServePostgresUnreachable: a pg host whose database does not answer refuses to
+// start, naming backend.database and the address.
+func TestServePostgresUnreachable(t *testing.T) {
+	cluster := pgtest.Start(t)
+	url := cluster.URL("postgres")
+	cluster.Stop()
+	cfg, err := config.Load(pgPortal(t, url, "127.0.0.1:1"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	h, err := start(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	if err == nil {
+		h.stop(ctx)
+		t.Fatal("started without its database")
+	}
+	if want := fmt.Sprintf("127.0.0.1:%d", cluster.Port); !strings.Contains(err.Error(), "backend.database") || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not name backend.database and %s", err, want)
+	}
+}
