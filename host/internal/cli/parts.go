@@ -20,6 +20,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/server"
+	"greenroom.dev/greenroom/host/internal/store/pgstore"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/catalogreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/integrations"
@@ -101,7 +102,12 @@ func (h *host) startCatalog(ctx context.Context) (err error) {
 
 // runCatalog is the catalog's processing loop: its first pass (which /readyz waits
 // for), then a refresh every catalog.processingInterval, until the host stops.
-func (h *host) runCatalog(ctx context.Context) error { return h.catalog.Run(ctx) }
+func (h *host) runCatalog(ctx context.Context) error {
+	if db, ok := h.file.(*pgstore.DB); ok {
+		return h.runCatalogReplica(ctx, db) // one of several replicas (storepart.go)
+	}
+	return h.catalog.Run(ctx)
+}
 
 func (h *host) catalogStopped(err error) {
 	h.log.Error("catalog processing stopped", "err", err)

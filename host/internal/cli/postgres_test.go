@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +39,7 @@ backend:
     allow: [{host: "%s"}]
 catalog:
   rules: [{allow: [Component, Location]}]
+  processingInterval: 1s
 `, testToken, readHost)
 	if err := os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -145,5 +147,107 @@ func TestServePostgresUnreachable(t *testing.T) {
 	}
 	if want := fmt.Sprintf("127.0.0.1:%d", cluster.Port); !strings.Contains(err.Error(), "backend.database") || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %q does not name backend.database and %s", err, want)
+	}
+}
+
+// waitFor polls cond every 20ms until it holds or within passes, and says how long it
+// took.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	began := time.Now()
+	for !cond() {
+		if time.Since(began) > within {
+			t.Fatalf("%s: not within %s", what, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Since(began)
+}
+
+// TestReplicasFailover: two replicas on one database. A location registered through
+// one is served by the other within a second (LISTEN/NOTIFY, then a reload); only the
+// lease holder processes, and when it stops the other takes the lease and picks up a
+// change to the catalog file within the processing interval.
+func TestReplicasFailover(t *testing.T) {
+	cluster := pgtest.Start(t)
+	url := cluster.NewDatabase()
+	var body atomic.Value
+	body.Store("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: first}\nspec: {type: service, lifecycle: production, owner: team-a}\n")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, body.Load().(string))
+	}))
+	defer srv.Close()
+	readHost := strings.TrimPrefix(srv.URL, "http://")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var hosts []*host
+	for range 2 {
+		cfg, err := config.Load(pgPortal(t, url, readHost), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := start(context.Background(), log, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stopped := false
+		t.Cleanup(func() {
+			if !stopped {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				h.stop(ctx)
+			}
+		})
+		waitReady(t, "http://"+h.addr)
+		if len(hosts) == 0 {
+			waitFor(t, 5*time.Second, "the first replica takes the lease", h.leading.Load)
+		}
+		hosts = append(hosts, h)
+	}
+	status := func(h *host, name string) int {
+		resp, err := get("http://" + h.addr + "/api/catalog/entities/by-name/component/default/" + name)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	// Register through the second replica; the first serves it within a second.
+	loc := fmt.Sprintf(`{"type":"url","target":%q}`, srv.URL+"/catalog-info.yaml")
+	req, _ := http.NewRequest("POST", "http://"+hosts[1].addr+"/api/catalog/locations", strings.NewReader(loc))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(bearer(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("POST /locations = %d", resp.StatusCode)
+	}
+	waitFor(t, 5*time.Second, "the registering replica serves the entity", func() bool { return status(hosts[1], "first") == 200 })
+	took := waitFor(t, 3*time.Second, "the other replica serves the entity", func() bool { return status(hosts[0], "first") == 200 })
+	t.Logf("a write on one replica reached the other in %s", took)
+	if took > time.Second {
+		t.Errorf("the other replica saw the write after %s; want within 1s", took)
+	}
+
+	// Exactly one replica holds the lease: the first, which started first.
+	if !hosts[0].leading.Load() || hosts[1].leading.Load() {
+		t.Fatalf("leading: first %v, second %v; want only the first", hosts[0].leading.Load(), hosts[1].leading.Load())
+	}
+
+	// Stop the first replica; the second takes the lease and processes the changed
+	// file.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	hosts[0].stop(ctx)
+	body.Store(body.Load().(string) + "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: second}\nspec: {type: service, lifecycle: production, owner: team-a}\n")
+	took = waitFor(t, 10*time.Second, "the surviving replica processes the change", func() bool { return status(hosts[1], "second") == 200 })
+	t.Logf("the surviving replica processed the change %s after the leader stopped", took)
+	if status(hosts[1], "first") != 200 {
+		t.Error("the surviving replica lost the first entity")
+	}
+	if !hosts[1].leading.Load() {
+		t.Error("the surviving replica does not hold the lease")
 	}
 }

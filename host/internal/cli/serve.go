@@ -277,6 +277,7 @@ type host struct {
 	log     *slog.Logger
 	cfg     *config.Config
 	file    store.Backend
+	leading atomic.Bool // with PostgreSQL: this replica holds the processing lease
 	engine  *runtime.Engine
 	plugins *plugin.Manager
 	srv     *server.Server

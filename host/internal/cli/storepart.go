@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/store"
@@ -50,4 +52,59 @@ func storeName(cfg *config.Config) string {
 	}
 	u.RawQuery = ""
 	return u.String()
+}
+
+// leaseName is the processing lease of the catalog among replicas on one database.
+const leaseName = "catalog-processing"
+
+// replicaPoll is how often a replica without the processing lease tries to take it
+// (and the holder checks its session): a quarter of catalog.processingInterval, between
+// 100ms and 1s, so that another replica takes over within one interval of the holder's
+// end.
+func replicaPoll(interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return time.Second
+	}
+	return min(max(interval/4, 100*time.Millisecond), time.Second)
+}
+
+// runCatalogReplica runs the catalog as one of several replicas on one PostgreSQL
+// database: every replica reloads its in-memory catalog when another commits a catalog
+// write (LISTEN/NOTIFY), and the one replica that holds the processing lease runs the
+// processing loop. A replica is ready once it has loaded what the database holds.
+func (h *host) runCatalogReplica(ctx context.Context, db *pgstore.DB) error {
+	poll := replicaPoll(h.cfg.Catalog.Interval())
+	reload := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_ = db.ListenCatalog(ctx, poll, h.log, func() {
+			select {
+			case reload <- struct{}{}:
+			default: // a reload is pending already; it will see this change too
+			}
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-reload:
+				if err := h.catalog.Reload(ctx); err != nil && ctx.Err() == nil {
+					h.log.Error("catalog: reload from the database", "err", err)
+				}
+			}
+		}
+	}()
+	return db.Lead(ctx, leaseName, poll, h.log, func(lctx context.Context) {
+		h.leading.Store(true)
+		defer h.leading.Store(false)
+		_ = h.catalog.Lead(lctx)
+	})
 }

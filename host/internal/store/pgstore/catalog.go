@@ -76,6 +76,10 @@ func (s catalogStore) Apply(ctx context.Context, ops []catalog.Op) error {
 				return fmt.Errorf("put: %w", err)
 			}
 		}
+		// The other replicas reload when this commits (replica.go).
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, CatalogChannel, s.db.id); err != nil {
+			return fmt.Errorf("notify: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

@@ -58,6 +58,8 @@ var SchemaVersion = len(migrations)
 // DB is the host's store in one PostgreSQL database.
 type DB struct {
 	pool  *pgxpool.Pool
+	conn  *pgx.ConnConfig // for the replication's own sessions (replica.go)
+	id    string          // this process's replica id, the payload of its notifications
 	kv    *KV
 	files *Files
 }
@@ -79,7 +81,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store pg %s: %w", name, err)
 	}
-	db := &DB{pool: pool}
+	db := &DB{pool: pool, conn: cfg.ConnConfig, id: newReplicaID()}
 	db.kv = &KV{db: db}
 	db.files = &Files{db: db}
 	return db, nil
