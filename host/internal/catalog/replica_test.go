@@ -86,3 +86,42 @@ func TestLeadAgain(t *testing.T) {
 		}
 	}
 }
+
+// failingStore fails every Apply while down is set, as a database that went away.
+type failingStore struct {
+	*MemoryStore
+	down bool
+}
+
+func (s *failingStore) Apply(ctx context.Context, ops []Op) error {
+	if s.down {
+		return &Error{Name: "ServiceUnavailableError", Message: "the database is unavailable"}
+	}
+	return s.MemoryStore.Apply(ctx, ops)
+}
+
+// TestAddLocationStoreDown: a location whose registration the store refused is not
+// registered, so the same request succeeds once the store is back (instead of a 409
+// "already exists" for a location that was never stored).
+func TestAddLocationStoreDown(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	writeFile(t, path, comp("one", ""))
+	st := &failingStore{MemoryStore: NewMemoryStore()}
+	c := newTestCatalog(t, Config{}, st)
+	st.down = true
+	_, _, _, err := c.AddLocation(context.Background(), "file", path, false)
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Name != "ServiceUnavailableError" {
+		t.Fatalf("add with the store down: %v", err)
+	}
+	if n := len(c.Locations()); n != 0 {
+		t.Fatalf("%d locations registered though the store refused", n)
+	}
+	st.down = false
+	if _, _, _, err := c.AddLocation(context.Background(), "file", path, false); err != nil {
+		t.Fatalf("add once the store is back: %v", err)
+	}
+	if c.ByRef("component:one") == nil {
+		t.Error("the location's entity is missing")
+	}
+}

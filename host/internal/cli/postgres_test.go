@@ -251,3 +251,65 @@ func TestReplicasFailover(t *testing.T) {
 		t.Error("the surviving replica does not hold the lease")
 	}
 }
+
+// TestServePostgresOutage: PostgreSQL stopped under a replica: reads keep answering
+// from memory, a write is Backstage's 503, and once the database is back writes work
+// again without a restart.
+func TestServePostgresOutage(t *testing.T) {
+	cluster := pgtest.Start(t)
+	url := cluster.NewDatabase()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), ".yaml")
+		fmt.Fprintf(w, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: %s}\nspec: {type: service, lifecycle: production, owner: team-a}\n", name)
+	}))
+	defer srv.Close()
+	cfg, err := config.Load(pgPortal(t, url, strings.TrimPrefix(srv.URL, "http://")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := start(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		h.stop(ctx)
+	})
+	base := "http://" + h.addr
+	waitReady(t, base)
+	register := func(name string) (int, string) {
+		req, _ := http.NewRequest("POST", base+"/api/catalog/locations", strings.NewReader(fmt.Sprintf(`{"type":"url","target":%q}`, srv.URL+"/"+name+".yaml")))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(bearer(req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if st, body := register("before"); st != 201 {
+		t.Fatalf("register before the outage = %d %s", st, body)
+	}
+
+	cluster.Stop()
+	for range 20 {
+		if st, body := call(t, "GET", base+"/api/catalog/entities/by-name/component/default/before", nil); st != 200 {
+			t.Fatalf("a read during the outage = %d %s", st, body)
+		}
+	}
+	st, body := register("during")
+	if st != 503 || !strings.Contains(body, `"name":"ServiceUnavailableError"`) {
+		t.Fatalf("a write during the outage = %d %s; want 503 ServiceUnavailableError", st, body)
+	}
+
+	cluster.Start()
+	waitFor(t, 15*time.Second, "a write after the database is back", func() bool {
+		st, _ := register("after")
+		return st == 201
+	})
+	if st, body := call(t, "GET", base+"/api/catalog/entities/by-name/component/default/after", nil); st != 200 {
+		t.Fatalf("the entity written after the outage = %d %s", st, body)
+	}
+}

@@ -83,6 +83,10 @@ func (s catalogStore) Apply(ctx context.Context, ops []catalog.Op) error {
 		return nil
 	})
 	if err != nil {
+		if unavailable(err) && ctx.Err() == nil {
+			// Backstage's 503: the write may succeed once the database is back.
+			return &catalog.Error{Name: "ServiceUnavailableError", Message: fmt.Sprintf("The catalog's database is unavailable; try again shortly (%v)", err)}
+		}
 		return fmt.Errorf("catalog store: apply %d ops: %w", len(ops), err)
 	}
 	return nil

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"greenroom.dev/greenroom/host/internal/catalog"
@@ -197,6 +199,18 @@ func prefixCond(col string, p []byte, n int) (string, []any) {
 }
 
 var errNoRows = pgx.ErrNoRows
+
+// unavailable reports whether err says the database could not be reached or went away
+// (no answer, a connection error, or the server shutting down), as opposed to the
+// server refusing the statement.
+func unavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// Class 08: connection exception; 57P0x: the server shutting down or starting.
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P0")
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)
+}
 
 func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
 
