@@ -42,8 +42,8 @@ func openCopyable(ctx context.Context, spec, flag string, source bool) (store.Co
 
 func runStoreMigrate(env *Env, args []string) error {
 	fs := newFlags(env, "store migrate", "--from bbolt:data/greenroom.db --to pg:postgres://user:password@host:5432/greenroom")
-	from := fs.String("from", "", "the store to copy: bbolt:PATH or pg:URL")
-	to := fs.String("to", "", "the empty store to copy into: pg:URL or bbolt:PATH")
+	from := fs.String("from", "", "the `STORE` to copy: bbolt:PATH or pg:URL")
+	to := fs.String("to", "", "the empty `STORE` to copy into: pg:URL or bbolt:PATH")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -54,10 +54,10 @@ func (db *DB) Records(ctx context.Context, fn func(store.Record) error) error {
 
 // Empty implements store.Copyable.
 func (db *DB) Empty(ctx context.Context) (bool, error) {
-	var any bool
+	var found bool
 	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM catalog_rows) OR EXISTS (SELECT 1 FROM plugin_kv)
-		OR EXISTS (SELECT 1 FROM plugin_files) OR EXISTS (SELECT 1 FROM host_state)`).Scan(&any)
-	return !any, err
+		OR EXISTS (SELECT 1 FROM plugin_files) OR EXISTS (SELECT 1 FROM host_state)`).Scan(&found)
+	return !found, err
 }
 
 // PutRecords implements store.Copyable: one transaction.
