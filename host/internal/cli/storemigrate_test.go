@@ -90,6 +90,27 @@ func TestStoreMigrate(t *testing.T) {
 		t.Errorf("stars = %q %v", v, ok)
 	}
 
+	// And back: from PostgreSQL into a new bbolt file, with the quota counters rebuilt.
+	back := filepath.Join(t.TempDir(), "back.db")
+	code, out, errs = runCommand("store", "migrate", "--from", "pg:"+url, "--to", "bbolt:"+back)
+	if code != 0 || !strings.Contains(out, "copied and verified") {
+		t.Fatalf("migrate back exited %d: %s %s", code, out, errs)
+	}
+	bf, err := store.OpenFile(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := bf.KV().Usage("hello-go"); u != kvUsed {
+		t.Errorf("kv usage back on bbolt %d, want %d", u, kvUsed)
+	}
+	if u, _ := bf.Files().Usage("techdocs"); u != filesUsed {
+		t.Errorf("files usage back on bbolt %d, want %d", u, filesUsed)
+	}
+	if _, mod, err := bf.Files().Read("techdocs", "default/component/x/index.html"); err != nil || !mod.Equal(wantMod) {
+		t.Errorf("file back on bbolt: %v %v", mod, err)
+	}
+	bf.Close()
+
 	code, _, errs = runCommand("store", "migrate", "--from", "bbolt:"+path, "--to", "pg:"+url)
 	if code == 0 || !strings.Contains(errs, "--to already holds data") {
 		t.Errorf("a second migrate into the same database: %d %s", code, errs)
