@@ -40,6 +40,9 @@ trap 'rm -f "$tmp"' EXIT
 	go test -run '^$' -bench 'Ingest|Latency|Throughput' -benchmem -timeout 60m ./host/internal/catalog/...
 	go test -run '^$' -bench Memory100k -benchtime 1x -timeout 30m ./host/internal/catalog/api/
 	echo
+	echo "## Catalog on PostgreSQL vs bbolt side by side: ingest 100k from files (goal on pg <= 30 s) and a replica's start against the filled store (goal <= 10 s); reads are served from memory on both"
+	go test -run '^$' -bench BenchmarkIngest100k -benchtime 1x -timeout 30m ./host/internal/store/pgstore/
+	echo
 	echo "## Catalog REST API through the server (wrk, 16 connections, 10k entities; Backstage: by-name 1012, by-query 142, facets 131 req/s)"
 	go test -run '^$' -bench BenchmarkCatalogHTTP10k -benchtime 1x -timeout 30m ./host/internal/cli/
 	echo

@@ -38,9 +38,9 @@ import (
 // functions, so a plugin importing them is refused at load.
 type Services struct {
 	// KV backs the kv capability, one bucket per plugin.
-	KV *store.KV
+	KV store.KVStore
 	// Files backs the files capability, one tree per plugin.
-	Files   *store.Files
+	Files   store.FileStore
 	Catalog *catalog.Catalog
 	URLs    urlreader.Reader
 	Proxy   *proxy.Proxy

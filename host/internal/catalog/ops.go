@@ -137,7 +137,14 @@ func (c *Catalog) registerLocation(ctx context.Context, loc *Location) error {
 	c.mu.Lock()
 	c.locations[loc.ID] = loc
 	c.mu.Unlock()
-	return c.store.Apply(ctx, []Op{{Bucket: BucketLocations, Key: loc.ID, Value: mustJSON(storedLocation{ID: loc.ID, Type: loc.Type, Target: loc.Target, Origin: loc.Origin, Rules: loc.Rules})}})
+	err := c.store.Apply(ctx, []Op{{Bucket: BucketLocations, Key: loc.ID, Value: mustJSON(storedLocation{ID: loc.ID, Type: loc.Type, Target: loc.Target, Origin: loc.Origin, Rules: loc.Rules})}})
+	if err != nil {
+		// Not stored, so not registered: a retry must not find it "already exists".
+		c.mu.Lock()
+		delete(c.locations, loc.ID)
+		c.mu.Unlock()
+	}
+	return err
 }
 
 func (c *Catalog) dryRun(ctx context.Context, loc *Location) ([][]byte, error) {

@@ -72,6 +72,7 @@ func commands() []command {
 		{"plugin verify", "check a plugin's signature against public keys", runVerify},
 		{"audit", "report every plugin's pin, signature, capabilities and limits; non-zero on any mismatch", runAudit},
 		{"catalog validate", "check catalog files against Backstage's entity rules", runCatalogValidate},
+		{"store migrate", "copy every record of one store into an empty other (bbolt to PostgreSQL), verified by counts and checksums", runStoreMigrate},
 		{"techdocs build", "build a docs directory (mkdocs.yml) into a site, as the TechDocs plugin does", runTechDocsBuild},
 		{"techdocs serve", "preview a docs directory, rebuilt when a file changes", runTechDocsServe},
 		{"version", "print the version, VCS revision and Go toolchain", runVersion},

@@ -17,7 +17,7 @@ import (
 // the entities they opened last (key recent/<user ref>, most recent first) in the
 // store's "home" bucket, for the home page; both survive a restart.
 type favourites struct {
-	bucket *store.Bucket
+	bucket store.StateBucket
 
 	mu sync.Mutex // one read-modify-write at a time
 }
@@ -28,7 +28,7 @@ const (
 	maxRecent = 10
 )
 
-func newFavourites(b *store.Bucket) *favourites {
+func newFavourites(b store.StateBucket) *favourites {
 	return &favourites{bucket: b}
 }
 

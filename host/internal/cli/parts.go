@@ -20,7 +20,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/server"
-	"greenroom.dev/greenroom/host/internal/store"
+	"greenroom.dev/greenroom/host/internal/store/pgstore"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/catalogreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/integrations"
@@ -57,8 +57,8 @@ func (h *host) parts() []part {
 	}
 }
 
-func (h *host) startStore(context.Context) (err error) {
-	h.file, err = store.OpenFile(resolve(h.cfg, h.cfg.Backend.Database.Connection))
+func (h *host) startStore(ctx context.Context) (err error) {
+	h.file, err = openStore(ctx, h.cfg)
 	return err
 }
 
@@ -93,7 +93,7 @@ func (h *host) startCatalog(ctx context.Context) (err error) {
 	h.catalog, err = catalog.New(ctx, catalog.Options{
 		Config:  h.cfg.Catalog,
 		BaseDir: h.cfg.Dir(),
-		Store:   h.file.Catalog(),
+		Store:   h.file.CatalogStore(),
 		Reader:  &catalogreader.Reader{URLs: h.readers, Files: &catalog.BasicReader{}},
 		Logger:  h.log, Observer: h.obs.catalog,
 	})
@@ -102,7 +102,12 @@ func (h *host) startCatalog(ctx context.Context) (err error) {
 
 // runCatalog is the catalog's processing loop: its first pass (which /readyz waits
 // for), then a refresh every catalog.processingInterval, until the host stops.
-func (h *host) runCatalog(ctx context.Context) error { return h.catalog.Run(ctx) }
+func (h *host) runCatalog(ctx context.Context) error {
+	if db, ok := h.file.(*pgstore.DB); ok {
+		return h.runCatalogReplica(ctx, db) // one of several replicas (storepart.go)
+	}
+	return h.catalog.Run(ctx)
+}
 
 func (h *host) catalogStopped(err error) {
 	h.log.Error("catalog processing stopped", "err", err)
@@ -123,7 +128,7 @@ func (h *host) startAuth(context.Context) (err error) {
 	h.auth, err = auth.New(auth.Options{
 		Config: h.cfg.Auth, Backend: h.cfg.Backend.Auth,
 		BaseURL: h.cfg.Backend.BaseURL, AppBaseURL: h.cfg.App.BaseURL,
-		Store: h.file.Bucket("auth"), Users: catalogUsers{h.catalog},
+		Store: h.file.StateBucket("auth"), Users: catalogUsers{h.catalog},
 		Logger: h.log,
 	})
 	return err
@@ -155,7 +160,7 @@ func (h *host) resolveResource(resourceType, ref string, c permission.Criteria) 
 func (h *host) startPlugins(ctx context.Context) error {
 	h.watch.Store(newWatchList(append(append([]string{}, h.cfg.Files...), pluginFiles(h.cfg)...)...))
 	h.services = &capability.Host{Table: capability.Functions, Audit: h.audit, Observer: h.obs.hosts,
-		Services: capability.Services{KV: h.file.KV(), Files: h.file.Files(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions, Search: h.search}}
+		Services: capability.Services{KV: h.file.KVStore(), Files: h.file.FileStore(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions, Search: h.search}}
 	h.plugins = plugin.NewManager(plugin.Deps{
 		Engine: h.engine, Logger: h.log, URLs: h.readers, Observer: h.obs.runtime,
 		Host:  h.services,

@@ -30,7 +30,7 @@ func (h *host) startScaffolder(ctx context.Context) (err error) {
 		return asUsage(err)
 	}
 	h.scaffolder, err = scaffolder.New(scaffolder.Options{
-		Config: h.cfg.Scaffolder, Store: h.file.Bucket("scaffolder"),
+		Config: h.cfg.Scaffolder, Store: h.file.StateBucket("scaffolder"),
 		Catalog: scaffolderCatalog{h}, URLs: h.readers, Logger: h.log,
 		HostKnown: repoHosts(h.cfg), GitHub: repos, Decide: h.permissions.Decide,
 	})

@@ -9,16 +9,17 @@ import (
 )
 
 // searchFile is where the search index keeps its documents: beside the store, in the
-// data directory.
+// data directory. With PostgreSQL each replica keeps its own index in its data
+// directory, which its collators build from the catalog.
 func searchFile(h *host) string {
-	return filepath.Join(filepath.Dir(resolve(h.cfg, h.cfg.Backend.Database.Connection)), "search", "index")
+	return filepath.Join(dataDir(h.cfg), "search", "index")
 }
 
 // startSearch opens the search index with the documents it kept (a missing or
 // corrupt file starts it empty; the collators fill it).
 func (h *host) startSearch(context.Context) error {
 	h.search = search.New(search.Options{Config: h.cfg.Search, File: searchFile(h), Logger: h.log})
-	h.favourites = newFavourites(h.file.Bucket("home"))
+	h.favourites = newFavourites(h.file.StateBucket("home"))
 	return nil
 }
 

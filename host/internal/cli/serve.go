@@ -276,7 +276,8 @@ func watchFiles(ctx context.Context, current func() *watchList, interval time.Du
 type host struct {
 	log     *slog.Logger
 	cfg     *config.Config
-	file    *store.File
+	file    store.Backend
+	leading atomic.Bool // with PostgreSQL: this replica holds the processing lease
 	engine  *runtime.Engine
 	plugins *plugin.Manager
 	srv     *server.Server
@@ -331,7 +332,7 @@ func start(ctx context.Context, log *slog.Logger, cfg *config.Config) (*host, er
 	if err := h.group.Start(ctx); err != nil {
 		return nil, err
 	}
-	log.Info("greenroom ready", "addr", h.addr, "baseUrl", cfg.Backend.BaseURL, "plugins", len(h.plugins.Plugins()), "store", resolve(cfg, cfg.Backend.Database.Connection), "startup", time.Since(began).Round(time.Millisecond))
+	log.Info("greenroom ready", "addr", h.addr, "baseUrl", cfg.Backend.BaseURL, "plugins", len(h.plugins.Plugins()), "store", storeName(cfg), "startup", time.Since(began).Round(time.Millisecond))
 	return h, nil
 }
 

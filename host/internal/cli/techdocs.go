@@ -276,7 +276,7 @@ func (b *docsBuilder) build(ctx context.Context, out string) (docsBuild, error) 
 		}
 	}
 	prefix := "sites/" + docsEntityPath + "/"
-	list, err := b.h.file.Files().List("techdocs", prefix, 0)
+	list, err := b.h.file.FileStore().List("techdocs", prefix, 0)
 	if err != nil {
 		return res, err
 	}
@@ -286,7 +286,7 @@ func (b *docsBuilder) build(ctx context.Context, out string) (docsBuild, error) 
 	}
 	defer os.RemoveAll(stage)
 	for _, f := range list {
-		content, _, err := b.h.file.Files().Read("techdocs", f.Path)
+		content, _, err := b.h.file.FileStore().Read("techdocs", f.Path)
 		if err != nil {
 			return res, err
 		}

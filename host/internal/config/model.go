@@ -121,11 +121,13 @@ type Listen struct {
 
 // Database is backend.database.
 type Database struct {
-	// Client is the store implementation. Only "bbolt" (embedded, the default) for now.
+	// Client is the store implementation: "bbolt" (embedded, the default) or "pg"
+	// (PostgreSQL, for several replicas on one database).
 	Client string `yaml:"client"`
-	// Connection is the bbolt file path, relative to the directory of the config file
-	// that sets it. Default data/greenroom.db, next to the first config file.
-	Connection string `yaml:"connection"`
+	// Connection is, for bbolt, the file path, relative to the directory of the config
+	// file that sets it (default data/greenroom.db, next to the first config file); for
+	// pg, a postgres:// URL or a mapping of host, port, user, password, database and ssl.
+	Connection DatabaseConnection `yaml:"connection"`
 }
 
 // Runtime configures the WebAssembly runtime.
@@ -367,8 +369,8 @@ func (c *Config) applyDefaults() {
 	if c.Backend.Database.Client == "" {
 		c.Backend.Database.Client = "bbolt"
 	}
-	if c.Backend.Database.Connection == "" {
-		c.Backend.Database.Connection = DefaultDatabase
+	if c.Backend.Database.Client == "bbolt" && c.Backend.Database.Connection.Value == "" && !c.Backend.Database.Connection.IsMapping() {
+		c.Backend.Database.Connection.Value = DefaultDatabase
 	}
 	if c.Backend.ShutdownTimeout == 0 {
 		c.Backend.ShutdownTimeout = DefaultShutdown
@@ -482,8 +484,8 @@ func (c *Config) validate() Errors {
 	section([]string{"scaffolder"}, c.Scaffolder.Validate()...)
 	section([]string{"search"}, c.Search.Validate()...)
 	section([]string{"backend", "reading"}, integrations.Validate(c.Backend.Reading, c.Integrations)...)
-	if c.Backend.Database.Client != "bbolt" {
-		section([]string{"backend", "database", "client"}, fmt.Errorf("client %q is not supported; use bbolt", c.Backend.Database.Client))
+	if p, err := c.Backend.Database.validate(); err != nil {
+		section(append([]string{"backend", "database"}, p...), err)
 	}
 	for _, u := range []struct {
 		path []string

@@ -132,6 +132,12 @@ func (b *schemaBuilder) customShape(t reflect.Type) (map[string]any, bool) {
 		return b.endpointShape(), true
 	case reflect.TypeOf(ext.Extensions{}):
 		return extensionsShape(), true
+	case reflect.TypeOf(DatabaseConnection{}):
+		return map[string]any{
+			"type":                 []any{"object", "string", "null"},
+			"properties":           b.properties(reflect.TypeOf(DatabaseConnection{})),
+			"additionalProperties": false,
+		}, true
 	}
 	return nil, false
 }

@@ -34,6 +34,7 @@ var layers = map[string]int{
 	"host/internal/urlreader/catalogreader": 1, "host/internal/store": 1,
 	"host/internal/frontend": 1, "host/internal/frontend/wasmext": 1, "host/internal/catalog/api": 1,
 	"host/internal/auth": 1, "host/internal/metrics": 1, "host/internal/scaffolder": 1, "host/internal/search": 1,
+	"host/internal/store/pgstore": 1,
 
 	// 2: the config model, composed of the domain's config sections.
 	"host/internal/config": 2,
@@ -52,6 +53,7 @@ var layers = map[string]int{
 	// Test support and tests of the whole.
 	"host/internal/plugintest": 9, "host/internal/e2e": 9, "host/internal/repocheck": 9,
 	"host/internal/openapitest": 9,
+	"host/internal/pgtest":      9,
 }
 
 // sameLayer lists the imports allowed within a layer (package families).
@@ -62,6 +64,7 @@ var sameLayer = map[string][]string{
 	"host/internal/urlreader/integrations":  {"host/internal/urlreader", "host/internal/urlreader/githubreader", "host/internal/urlreader/gitlabreader"},
 	"host/internal/urlreader/catalogreader": {"host/internal/urlreader", "host/internal/catalog"},
 	"host/internal/store":                   {"host/internal/catalog"},
+	"host/internal/store/pgstore":           {"host/internal/store", "host/internal/catalog"},
 	"host/internal/frontend":                {"host/internal/frontend/ext"},
 	"host/internal/frontend/wasmext":        {"host/internal/frontend/ext"},
 	"host/internal/catalog/api":             {"host/internal/catalog"},
@@ -78,6 +81,7 @@ var edges = map[string]string{
 	"github.com/gofiber/fiber/v2":        "host/internal/server",
 	"github.com/valyala/fasthttp":        "host/internal/server",
 	"go.etcd.io/bbolt":                   "host/internal/store",
+	"github.com/jackc/pgx/v5":            "host/internal/store/pgstore",
 	"github.com/tetratelabs/wazero":      "host/internal/runtime",
 	"github.com/google/go-github/v60":    "host/internal/urlreader/githubreader",
 	"github.com/spf13/pflag":             "host/internal/cli",

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/store"
+	"greenroom.dev/greenroom/host/internal/store/pgstore"
+)
+
+// openStore opens the store backend.database names: the bbolt file (the default) or
+// PostgreSQL (client pg), whose schema it migrates.
+func openStore(ctx context.Context, cfg *config.Config) (store.Backend, error) {
+	db := cfg.Backend.Database
+	if db.Client == "pg" {
+		b, err := pgstore.Open(ctx, db.Connection.PostgresURL())
+		if err != nil {
+			return nil, fmt.Errorf("backend.database: %w", err)
+		}
+		return b, nil
+	}
+	return store.OpenFile(resolve(cfg, db.Connection.Value))
+}
+
+// dataDir is the directory of the host's local files (the search index): the bbolt
+// file's directory, or with PostgreSQL the default one's (data/ beside the first
+// config file).
+func dataDir(cfg *config.Config) string {
+	if cfg.Backend.Database.Client == "pg" {
+		return filepath.Dir(resolve(cfg, config.DefaultDatabase))
+	}
+	return filepath.Dir(resolve(cfg, cfg.Backend.Database.Connection.Value))
+}
+
+// storeName says which store the host uses, without a password.
+func storeName(cfg *config.Config) string {
+	db := cfg.Backend.Database
+	if db.Client != "pg" {
+		return resolve(cfg, db.Connection.Value)
+	}
+	u, err := url.Parse(db.Connection.PostgresURL())
+	if err != nil {
+		return "pg"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	u.RawQuery = ""
+	return u.String()
+}
+
+// leaseName is the processing lease of the catalog among replicas on one database.
+const leaseName = "catalog-processing"
+
+// replicaPoll is how often a replica without the processing lease tries to take it
+// (and the holder checks its session): a quarter of catalog.processingInterval, between
+// 100ms and 1s, so that another replica takes over within one interval of the holder's
+// end.
+func replicaPoll(interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return time.Second
+	}
+	return min(max(interval/4, 100*time.Millisecond), time.Second)
+}
+
+// runCatalogReplica runs the catalog as one of several replicas on one PostgreSQL
+// database: every replica reloads its in-memory catalog when another commits a catalog
+// write (LISTEN/NOTIFY), and the one replica that holds the processing lease runs the
+// processing loop. A replica is ready once it has loaded what the database holds.
+func (h *host) runCatalogReplica(ctx context.Context, db *pgstore.DB) error {
+	poll := replicaPoll(h.cfg.Catalog.Interval())
+	reload := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_ = db.ListenCatalog(ctx, poll, h.log, func() {
+			select {
+			case reload <- struct{}{}:
+			default: // a reload is pending already; it will see this change too
+			}
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-reload:
+				if err := h.catalog.Reload(ctx); err != nil && ctx.Err() == nil {
+					h.log.Error("catalog: reload from the database", "err", err)
+				}
+			}
+		}
+	}()
+	return db.Lead(ctx, leaseName, poll, h.log, func(lctx context.Context) {
+		h.leading.Store(true)
+		defer h.leading.Store(false)
+		_ = h.catalog.Lead(lctx)
+	})
+}

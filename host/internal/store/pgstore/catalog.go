@@ -1,0 +1,93 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"greenroom.dev/greenroom/host/internal/catalog"
+)
+
+// catalogStore is the catalog.Store in table catalog_rows.
+type catalogStore struct{ db *DB }
+
+// ForEach implements catalog.Store, in key (byte) order.
+func (s catalogStore) ForEach(ctx context.Context, bucket string, fn func(key, value []byte) error) error {
+	rows, err := s.db.pool.Query(ctx, `SELECT key, value FROM catalog_rows WHERE bucket = $1 ORDER BY key`, bucket)
+	if err != nil {
+		return fmt.Errorf("catalog store: read %s: %w", bucket, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		// RawValues are valid until the next row, as ForEach promises its caller.
+		raw := rows.RawValues()
+		if err := fn(raw[0], raw[1]); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("catalog store: read %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// applyChunk bounds the rows of one statement of an Apply.
+const applyChunk = 2000
+
+// Apply implements catalog.Store: one transaction; the last op on a key wins.
+func (s catalogStore) Apply(ctx context.Context, ops []catalog.Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	type bk struct{ bucket, key string }
+	last := make(map[bk]int, len(ops))
+	for i, op := range ops {
+		last[bk{op.Bucket, op.Key}] = i
+	}
+	var (
+		putB, delB []string
+		putK, delK [][]byte
+		putV       [][]byte
+	)
+	for i, op := range ops {
+		if last[bk{op.Bucket, op.Key}] != i {
+			continue
+		}
+		if op.Value == nil {
+			delB, delK = append(delB, op.Bucket), append(delK, []byte(op.Key))
+			continue
+		}
+		putB, putK, putV = append(putB, op.Bucket), append(putK, []byte(op.Key)), append(putV, op.Value)
+	}
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		for i := 0; i < len(delB); i += applyChunk {
+			j := min(i+applyChunk, len(delB))
+			if _, err := tx.Exec(ctx, `DELETE FROM catalog_rows r USING unnest($1::text[], $2::bytea[]) AS d(bucket, key)
+				WHERE r.bucket = d.bucket AND r.key = d.key`, delB[i:j], delK[i:j]); err != nil {
+				return fmt.Errorf("delete: %w", err)
+			}
+		}
+		for i := 0; i < len(putB); i += applyChunk {
+			j := min(i+applyChunk, len(putB))
+			if _, err := tx.Exec(ctx, `INSERT INTO catalog_rows (bucket, key, value)
+				SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[])
+				ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value`, putB[i:j], putK[i:j], putV[i:j]); err != nil {
+				return fmt.Errorf("put: %w", err)
+			}
+		}
+		// The other replicas reload when this commits (replica.go).
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, CatalogChannel, s.db.id); err != nil {
+			return fmt.Errorf("notify: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		if unavailable(err) && ctx.Err() == nil {
+			// Backstage's 503: the write may succeed once the database is back.
+			return &catalog.Error{Name: "ServiceUnavailableError", Message: fmt.Sprintf("The catalog's database is unavailable; try again shortly (%v)", err)}
+		}
+		return fmt.Errorf("catalog store: apply %d ops: %w", len(ops), err)
+	}
+	return nil
+}
