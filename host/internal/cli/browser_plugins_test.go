@@ -31,7 +31,9 @@ func headless(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 2*time.Minute)
+	// The whole browser session may outlast a slow start of a fixture on a loaded
+	// machine; each page load has its own bound (visibleText).
+	ctx, cancel3 := context.WithTimeout(ctx, 6*time.Minute)
 	t.Cleanup(cancel3)
 	if err := chromedp.Run(ctx, network.Enable(), network.SetExtraHTTPHeaders(network.Headers{"Authorization": "Bearer " + testToken})); err != nil {
 		t.Fatalf("starting chromium: %v", err)
@@ -44,6 +46,8 @@ func headless(t *testing.T) context.Context {
 func visibleText(t *testing.T, ctx context.Context, url string) string {
 	t.Helper()
 	var s string
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
 	if err := chromedp.Run(ctx, chromedp.Navigate(url), chromedp.WaitVisible("main", chromedp.ByQuery), chromedp.Text("main", &s, chromedp.ByQuery)); err != nil {
 		t.Fatalf("%s: %v", url, err)
 	}
