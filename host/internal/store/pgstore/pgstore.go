@@ -212,6 +212,15 @@ func unavailable(err error) bool {
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)
 }
 
+// mark wraps an error that says the database is unreachable with
+// store.ErrUnavailable, which callers answer with 503.
+func mark(err error) error {
+	if err != nil && unavailable(err) {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
+}
+
 func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
 
 // Rows counts the rows of table (for tests and the migrate command's report).
