@@ -170,3 +170,11 @@ func (s *Scaffolder) sweep(recs []*record) error {
 	}
 	return nil
 }
+
+// unavailable reports whether err says the store could not be reached (it wraps an
+// error whose Unavailable method says so, as store.ErrUnavailable): the caller may
+// try again.
+func unavailable(err error) bool {
+	var u interface{ Unavailable() bool }
+	return errors.As(err, &u) && u.Unavailable()
+}

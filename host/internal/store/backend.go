@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/catalog"
@@ -66,7 +65,15 @@ type StateBucket interface {
 // ErrUnavailable marks the error of a call that failed because a shared database
 // could not be reached or went away (not because it refused the call): the caller
 // may try again later, and an HTTP edge answers 503.
-var ErrUnavailable = errors.New("the database is unavailable")
+var ErrUnavailable error = unavailableError{}
+
+type unavailableError struct{}
+
+func (unavailableError) Error() string { return "the database is unavailable" }
+
+// Unavailable lets packages that do not import store recognise ErrUnavailable
+// (errors.As with an interface{ Unavailable() bool }).
+func (unavailableError) Unavailable() bool { return true }
 
 // CatalogStore implements Backend.
 func (f *File) CatalogStore() catalog.Store { return f.Catalog() }
