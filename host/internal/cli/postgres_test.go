@@ -343,9 +343,10 @@ runtime: {compilationCache: %s}
 		}
 		return r.Database
 	}
-	if db := database(); db["client"] != "pg" || db["connected"] != true || db["leader"] != true || db["replica"] == "" {
-		t.Fatalf("/readyz database before the outage = %v; want pg, connected, leader, a replica id", db)
-	}
+	waitFor(t, 10*time.Second, "/readyz says pg, connected, leader, with a replica id", func() bool {
+		db := database()
+		return db["client"] == "pg" && db["connected"] == true && db["leader"] == true && db["replica"] != ""
+	})
 
 	cluster.Stop()
 	for range 20 {

@@ -62,8 +62,8 @@ func TestTaskLeaseReplicas(t *testing.T) {
 	if n := runs[other].gets.Load(); n != 0 {
 		t.Fatalf("both replicas ran the task (%d and %d runs in %s); want one", a, b, window)
 	}
-	if n := runs[leader].gets.Load(); n < 3 || n > 5 {
-		t.Fatalf("the task ran %d times in %s every 1s; want 3-5", n, window)
+	if n := runs[leader].gets.Load(); n < 2 || n > 5 {
+		t.Fatalf("the task ran %d times in %s every 1s; want 2-5", n, window)
 	}
 
 	// The replica running the task stops; the other takes it over.
@@ -78,8 +78,9 @@ func TestTaskLeaseReplicas(t *testing.T) {
 	}
 	took := time.Since(began)
 	t.Logf("the other replica ran the task %s after the first stopped", took)
-	// Within one interval of the takeover (at most a quarter interval) it runs.
-	if took > 1250*time.Millisecond+500*time.Millisecond {
+	// It runs one interval after the takeover, which comes within a poll (a quarter
+	// interval): 1.25s, given a second of slack for a loaded machine.
+	if took > 2250*time.Millisecond {
 		t.Errorf("took over after %s; want within an interval and a poll (1.25s), with slack", took)
 	}
 	if n := runs[leader].gets.Load(); n != stopped {
