@@ -50,6 +50,7 @@ plugins/github-actions host
 plugins/prometheus host
 plugins/techdocs host
 host/internal/frontend/wasmext/testdata/cards host
+host/internal/cli/testdata/kvwriter host
 host/internal/runtime/testdata/gopdk wasm
 '
 

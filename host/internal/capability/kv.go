@@ -75,6 +75,8 @@ func kvError(err error) error {
 		return abi.Errorf(abi.CodeTooLarge, "%v", err)
 	case errors.Is(err, store.ErrKVBadKey):
 		return abi.Errorf(abi.CodeInvalidArgument, "%v", err)
+	case errors.Is(err, store.ErrUnavailable):
+		return abi.Errorf(abi.CodeUnavailable, "kv: %v; try again shortly", err)
 	}
 	return abi.Errorf(abi.CodeInternal, "kv: %v", err)
 }

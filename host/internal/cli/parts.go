@@ -161,11 +161,15 @@ func (h *host) startPlugins(ctx context.Context) error {
 	h.watch.Store(newWatchList(append(append([]string{}, h.cfg.Files...), pluginFiles(h.cfg)...)...))
 	h.services = &capability.Host{Table: capability.Functions, Audit: h.audit, Observer: h.obs.hosts,
 		Services: capability.Services{KV: h.file.KVStore(), Files: h.file.FileStore(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions, Search: h.search}}
-	h.plugins = plugin.NewManager(plugin.Deps{
+	deps := plugin.Deps{
 		Engine: h.engine, Logger: h.log, URLs: h.readers, Observer: h.obs.runtime,
 		Host:  h.services,
 		Audit: h.audit,
-	})
+	}
+	if db, ok := h.file.(*pgstore.DB); ok {
+		deps.Leases = db // one replica at a time runs each scheduled task
+	}
+	h.plugins = plugin.NewManager(deps)
 	if err := h.plugins.Apply(ctx, h.cfg); err != nil {
 		return asUsage(err)
 	}

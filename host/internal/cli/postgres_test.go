@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,13 +18,14 @@ import (
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/config"
 	"greenroom.dev/greenroom/host/internal/pgtest"
+	"greenroom.dev/greenroom/host/internal/plugintest"
 	"greenroom.dev/greenroom/host/internal/store/pgstore"
 )
 
 // pgPortal writes a plugin-free portal whose store is the PostgreSQL database url
 // (set through ${GREENROOM_TEST_PG}, as an operator keeps a secret out of the file),
-// which may read catalog files from the host readHost.
-func pgPortal(t *testing.T, url, readHost string) []string {
+// which may read catalog files from the host readHost, with extra YAML appended.
+func pgPortal(t *testing.T, url, readHost string, extra ...string) []string {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`
@@ -38,9 +40,9 @@ backend:
   reading:
     allow: [{host: "%s"}]
 catalog:
-  rules: [{allow: [Component, Location]}]
+  rules: [{allow: [Component, Location, Template]}]
   processingInterval: 1s
-`, testToken, readHost)
+`, testToken, readHost) + strings.Join(extra, "")
 	if err := os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -231,9 +233,21 @@ func TestReplicasFailover(t *testing.T) {
 		t.Errorf("the other replica saw the write after %s; want within 1s", took)
 	}
 
-	// Exactly one replica holds the lease: the first, which started first.
+	// Exactly one replica holds the lease: the first, which started first; /readyz
+	// says so on each.
 	if !hosts[0].leading.Load() || hosts[1].leading.Load() {
 		t.Fatalf("leading: first %v, second %v; want only the first", hosts[0].leading.Load(), hosts[1].leading.Load())
+	}
+	leader := func(h *host) any {
+		st, body := call(t, "GET", "http://"+h.addr+"/readyz", nil)
+		var r struct{ Database map[string]any }
+		if err := json.Unmarshal([]byte(body), &r); st != 200 || err != nil || r.Database == nil {
+			t.Fatalf("/readyz = %d %s", st, body)
+		}
+		return r.Database["leader"]
+	}
+	if a, b := leader(hosts[0]), leader(hosts[1]); a != true || b != false {
+		t.Fatalf("/readyz leader: first %v, second %v; want true, false", a, b)
 	}
 
 	// Stop the first replica; the second takes the lease and processes the changed
@@ -247,23 +261,34 @@ func TestReplicasFailover(t *testing.T) {
 	if status(hosts[1], "first") != 200 {
 		t.Error("the surviving replica lost the first entity")
 	}
-	if !hosts[1].leading.Load() {
-		t.Error("the surviving replica does not hold the lease")
+	if !hosts[1].leading.Load() || leader(hosts[1]) != true {
+		t.Error("the surviving replica does not hold the lease (or /readyz does not say so)")
 	}
 }
 
 // TestServePostgresOutage: PostgreSQL stopped under a replica: reads keep answering
-// from memory, a write is Backstage's 503, and once the database is back writes work
-// again without a restart.
+// from memory and /readyz stays 200 saying the database is not connected; a catalog
+// write, a scaffolder task and a plugin's key-value write are 503, and once the
+// database is back writes work again without a restart and /readyz says connected.
 func TestServePostgresOutage(t *testing.T) {
 	cluster := pgtest.Start(t)
 	url := cluster.NewDatabase()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), ".yaml")
+		if name == "template" {
+			io.WriteString(w, "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: tpl}\nspec:\n  owner: team-a\n  type: test\n  steps: [{id: log, action: 'debug:log', input: {message: hi}}]\n")
+			return
+		}
 		fmt.Fprintf(w, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: %s}\nspec: {type: service, lifecycle: production, owner: team-a}\n", name)
 	}))
 	defer srv.Close()
-	cfg, err := config.Load(pgPortal(t, url, strings.TrimPrefix(srv.URL, "http://")), nil)
+	files := pgPortal(t, url, strings.TrimPrefix(srv.URL, "http://"), fmt.Sprintf(`
+plugins:
+  - {id: kvwriter, source: kvwriter.wasm, grants: {kv: {}}}
+runtime: {compilationCache: %s}
+`, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache")))
+	plugintest.Copy(t, plugintest.Go(t, "host/internal/cli/testdata/kvwriter"), filepath.Join(filepath.Dir(files[0]), "kvwriter.wasm"))
+	cfg, err := config.Load(files, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,6 +317,36 @@ func TestServePostgresOutage(t *testing.T) {
 	if st, body := register("before"); st != 201 {
 		t.Fatalf("register before the outage = %d %s", st, body)
 	}
+	if st, body := register("template"); st != 201 {
+		t.Fatalf("register the template = %d %s", st, body)
+	}
+	createTask := func() (int, string) {
+		return call(t, "POST", base+"/api/scaffolder/v2/tasks", strings.NewReader(`{"templateRef":"template:default/tpl","values":{}}`))
+	}
+	putItem := func(id string) (int, string) {
+		return call(t, "PUT", base+"/api/kvwriter/items/"+id, strings.NewReader("v-"+id))
+	}
+	if st, body := createTask(); st != 201 {
+		t.Fatalf("a scaffolder task before the outage = %d %s", st, body)
+	}
+	if st, body := putItem("before"); st != 200 {
+		t.Fatalf("a plugin's kv write before the outage = %d %s", st, body)
+	}
+	database := func() map[string]any {
+		st, body := call(t, "GET", base+"/readyz", nil)
+		if st != 200 {
+			t.Fatalf("/readyz = %d %s; want 200 (the replica serves reads)", st, body)
+		}
+		var r struct{ Database map[string]any }
+		if err := json.Unmarshal([]byte(body), &r); err != nil || r.Database == nil {
+			t.Fatalf("/readyz body %s: no database field (%v)", body, err)
+		}
+		return r.Database
+	}
+	waitFor(t, 10*time.Second, "/readyz says pg, connected, leader, with a replica id", func() bool {
+		db := database()
+		return db["client"] == "pg" && db["connected"] == true && db["leader"] == true && db["replica"] != ""
+	})
 
 	cluster.Stop()
 	for range 20 {
@@ -303,6 +358,16 @@ func TestServePostgresOutage(t *testing.T) {
 	if st != 503 || !strings.Contains(body, `"name":"ServiceUnavailableError"`) {
 		t.Fatalf("a write during the outage = %d %s; want 503 ServiceUnavailableError", st, body)
 	}
+	if st, body := createTask(); st != 503 || !strings.Contains(body, `"name":"ServiceUnavailableError"`) {
+		t.Errorf("a scaffolder task during the outage = %d %s; want 503 ServiceUnavailableError", st, body)
+	}
+	if st, body := putItem("during"); st != 503 || !strings.Contains(body, `"name":"ServiceUnavailableError"`) {
+		t.Errorf("a plugin's kv write during the outage = %d %s; want 503 ServiceUnavailableError", st, body)
+	}
+	waitFor(t, 10*time.Second, "/readyz says the database is not connected", func() bool {
+		db := database()
+		return db["connected"] == false && db["error"] != nil && db["leader"] == false
+	})
 
 	cluster.Start()
 	// A retry may find the location registered by an attempt whose processing then
@@ -321,5 +386,18 @@ func TestServePostgresOutage(t *testing.T) {
 	waitFor(t, 30*time.Second, "the entity written after the outage", func() bool {
 		st, _ := call(t, "GET", base+"/api/catalog/entities/by-name/component/default/after", nil)
 		return st == 200
+	})
+	if st, body := createTask(); st != 201 {
+		t.Errorf("a scaffolder task after the outage = %d %s", st, body)
+	}
+	if st, body := putItem("after"); st != 200 {
+		t.Errorf("a plugin's kv write after the outage = %d %s", st, body)
+	}
+	if st, body := call(t, "GET", base+"/api/kvwriter/items/before", nil); st != 200 || !strings.Contains(body, "v-before") {
+		t.Errorf("the item written before the outage = %d %s", st, body)
+	}
+	waitFor(t, 10*time.Second, "/readyz says the database is connected and this replica leads", func() bool {
+		db := database()
+		return db["connected"] == true && db["leader"] == true
 	})
 }

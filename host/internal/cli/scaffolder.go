@@ -12,6 +12,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/identity"
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/scaffolder"
+	"greenroom.dev/greenroom/host/internal/store/pgstore"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 	"greenroom.dev/greenroom/host/internal/urlreader/githubreader"
 )
@@ -29,11 +30,15 @@ func (h *host) startScaffolder(ctx context.Context) (err error) {
 	if err != nil {
 		return asUsage(err)
 	}
-	h.scaffolder, err = scaffolder.New(scaffolder.Options{
+	o := scaffolder.Options{
 		Config: h.cfg.Scaffolder, Store: h.file.StateBucket("scaffolder"),
 		Catalog: scaffolderCatalog{h}, URLs: h.readers, Logger: h.log,
 		HostKnown: repoHosts(h.cfg), GitHub: repos, Decide: h.permissions.Decide,
-	})
+	}
+	if db, ok := h.file.(*pgstore.DB); ok {
+		o.Replicas = db // tasks are claimed across the replicas on the database
+	}
+	h.scaffolder, err = scaffolder.New(o)
 	return err
 }
 

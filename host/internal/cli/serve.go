@@ -502,6 +502,9 @@ func (h *host) readyDetail() map[string]any {
 		}
 		d["lastReload"] = r
 	}
+	if db := h.databaseDetail(); db != nil {
+		d["database"] = db
+	}
 	return d
 }
 

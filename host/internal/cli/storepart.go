@@ -108,3 +108,26 @@ func (h *host) runCatalogReplica(ctx context.Context, db *pgstore.DB) error {
 		_ = h.catalog.Lead(lctx)
 	})
 }
+
+// databaseDetail is /readyz's database field with PostgreSQL (nil with bbolt): whether
+// this replica's session with the database answers (and since when), its replica id,
+// and whether it holds the catalog's processing lease. A replica that lost the
+// database stays ready (200): it serves reads from memory and answers writes 503.
+func (h *host) databaseDetail() map[string]any {
+	db, ok := h.file.(*pgstore.DB)
+	if !ok {
+		return nil
+	}
+	hl := db.Health()
+	d := map[string]any{
+		"client":    "pg",
+		"connected": hl.Connected,
+		"since":     hl.Since.UTC().Format(time.RFC3339),
+		"replica":   db.ReplicaID(),
+		"leader":    h.leading.Load(),
+	}
+	if !hl.Connected && hl.Err != nil {
+		d["error"] = hl.Err.Error()
+	}
+	return d
+}

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
@@ -64,6 +65,17 @@ type Deps struct {
 	// Observer is told of every call of every plugin (the host's metrics); nil observes
 	// nothing.
 	Observer runtime.Observer
+	// Leases, when several replicas share one database, lets one replica at a time run
+	// each scheduled task; nil runs every task here.
+	Leases Leases
+}
+
+// Leases hands out named leases among the replicas on one database
+// (store/pgstore.DB.Lead): Lead runs lead while this replica holds the lease name,
+// which one replica holds at a time, trying to take it every poll; lead's context
+// ends when the lease is lost. Lead returns when ctx is done.
+type Leases interface {
+	Lead(ctx context.Context, name string, poll time.Duration, log *slog.Logger, lead func(context.Context)) error
 }
 
 // Plugin is a loaded, running plugin.

@@ -255,7 +255,15 @@ func (m *Manager) startTasks(g *generation) {
 			g.tasks.Add(1)
 			go func() {
 				defer g.tasks.Done()
-				runTask(ctx, p, t.Name, every, timeout)
+				if m.deps.Leases == nil {
+					runTask(ctx, p, t.Name, every, timeout)
+					return
+				}
+				// One replica runs the task; another takes it over within an interval
+				// of that one's end.
+				_ = m.deps.Leases.Lead(ctx, TaskLease(p.ID, t.Name), TaskPoll(every), p.log, func(lctx context.Context) {
+					runTask(lctx, p, t.Name, every, timeout)
+				})
 			}()
 		}
 	}
@@ -286,6 +294,16 @@ func runTask(ctx context.Context, p *Plugin, name string, every, timeout time.Du
 			}
 		}
 	}
+}
+
+// TaskLease is the name of the lease that lets one replica run the plugin's task.
+func TaskLease(pluginID, task string) string { return "plugin-task " + pluginID + "/" + task }
+
+// TaskPoll is how often a replica tries to take the lease of a task that runs every
+// interval: a quarter of it, between 100ms and 1s, so that another replica takes the
+// task over within one interval of its holder's end.
+func TaskPoll(every time.Duration) time.Duration {
+	return min(max(every/4, 100*time.Millisecond), time.Second)
 }
 
 // TaskIdentity is the principal a plugin's scheduled tasks act as: the service

@@ -70,6 +70,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeErr(w, r, 404, "NotFoundError", nf.Msg)
 	case errors.As(err, &ie):
 		writeErr(w, r, 400, "InputError", ie.Msg)
+	case unavailable(err):
+		writeErr(w, r, 503, "ServiceUnavailableError", "The scaffolder's database is unavailable; try again shortly ("+err.Error()+")")
 	default:
 		writeErr(w, r, 500, "Error", err.Error())
 	}

@@ -4,7 +4,10 @@
 // with the templating of package nunjucks, and the built-in actions with Backstage's
 // ids, inputs and outputs. Tasks are kept in the store with their events; a pool of
 // scaffolder.concurrentTasksLimit workers runs them as the signed-in user who created
-// them; a task cut short by a crash is marked failed at the next start. The REST API of
+// them; a task cut short by a crash is marked failed at the next start. Several
+// replicas may share one store (Options.Replicas): each task is claimed by one of them
+// (Store.Claim) and runs once; a task whose replica is gone is marked failed by
+// another. The REST API of
 // Backstage's scaffolder-backend (/api/scaffolder/v2/...) is Handler.
 package scaffolder
 
@@ -50,6 +53,20 @@ type Store interface {
 	Put(key string, value []byte) error
 	Delete(key string) error
 	List(prefix string) (map[string][]byte, error)
+	// Update reads key's value and writes what fn returns, holding key against every
+	// other writer, on every replica, until it has written (store.StateBucket.Update).
+	Update(key string, fn func(value []byte, ok bool) (next []byte, write bool)) (bool, error)
+	// Claim is Update of a key that has a value, passing over one that another
+	// replica holds (store.StateBucket.Claim).
+	Claim(key string, fn func(value []byte) (next []byte, write bool)) (bool, error)
+}
+
+// Replicas are the processes that share the scaffolder's store (PostgreSQL).
+type Replicas interface {
+	// ReplicaID is this process's id among them.
+	ReplicaID() string
+	// ReplicaAlive reports whether the process id is still running.
+	ReplicaAlive(id string) (bool, error)
 }
 
 // Options configure a Scaffolder.
@@ -71,6 +88,14 @@ type Options struct {
 	// Decide is the permission policy (scaffolder.task.create, .read, .cancel, and
 	// scaffolder.action.execute for each step, for the task's creator); nil allows all.
 	Decide func(identity.Principal, permission.Permission) permission.Decision
+	// Replicas are the other processes on the store. Nil: the store is this process's
+	// alone (bbolt), so a task that no worker of this process claimed was cut short by
+	// a restart.
+	Replicas Replicas
+	// Poll is how often, with Replicas, the scaffolder looks for tasks queued on other
+	// replicas and for tasks whose replica is gone, beats its running tasks' heartbeats
+	// and sees their cancellation from another replica; default 1s.
+	Poll time.Duration
 }
 
 // Task statuses.
@@ -115,6 +140,11 @@ type record struct {
 	Principal  identity.Principal `json:"principal"`
 	HasSecrets bool               `json:"hasSecrets,omitempty"`
 	Template   json.RawMessage    `json:"template"`
+	// Replica is the process running the task, or for an open task with secrets the
+	// one holding them (secrets are never stored).
+	Replica string `json:"replica,omitempty"`
+	// CancelRequested asks the replica running the task to cancel it.
+	CancelRequested bool `json:"cancelRequested,omitempty"`
 }
 
 // Event is a task event.
@@ -139,6 +169,11 @@ type Scaffolder struct {
 	engine  *nunjucks.Engine
 	actions *Registry
 
+	// id is this process's replica id; replicas the others on the store, or nil.
+	id       string
+	replicas Replicas
+	poll     time.Duration
+
 	mu sync.Mutex
 	// ending is held to write a task's end (its completion event and its status) and
 	// to read a task or its events, so that a reader sees both or neither.
@@ -149,6 +184,7 @@ type Scaffolder struct {
 	secrets map[string]map[string]string
 	running map[string]context.CancelFunc
 	waiters map[string]chan struct{}
+	queued  map[string]bool // ids in queue
 	queue   chan string
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
@@ -168,7 +204,14 @@ func New(o Options) (*Scaffolder, error) {
 		engine:  nunjucks.New(nunjucks.Options{Filters: filters(o.HostKnown)}),
 		actions: NewRegistry(Builtins()...),
 		secrets: map[string]map[string]string{}, running: map[string]context.CancelFunc{}, waiters: map[string]chan struct{}{},
-		queue: make(chan string, 1<<16),
+		queued: map[string]bool{}, queue: make(chan string, 1<<16),
+		id: newID(), replicas: o.Replicas, poll: o.Poll,
+	}
+	if s.replicas != nil {
+		s.id = s.replicas.ReplicaID()
+	}
+	if s.poll <= 0 {
+		s.poll = time.Second
 	}
 	for _, a := range o.Actions {
 		if err := s.actions.Add(a); err != nil {
@@ -199,22 +242,21 @@ func (s *Scaffolder) recover() error {
 	if err != nil {
 		return err
 	}
-	var open []*record
+	// Every task not yet ended has its mark under active/, which the replicas look
+	// through (a task written before the marks, or by a replica that stopped between
+	// the task and its mark, gets one here).
+	marks, err := s.store.List(activePrefix)
+	if err != nil {
+		return err
+	}
 	for _, r := range recs {
-		switch {
-		case r.Status == StatusProcessing:
-			s.finish(r, StatusFailed, nil, errors.New("the task was cut short by a restart of the host; run it again"))
-		case r.Status == StatusOpen && r.HasSecrets:
-			s.finish(r, StatusFailed, nil, errors.New("the task's secrets were lost in a restart of the host (secrets are never stored); run it again"))
-		case r.Status == StatusOpen:
-			open = append(open, r)
+		if !ended(r.Status) && marks[activePrefix+r.ID] == nil {
+			if err := s.store.Put(activePrefix+r.ID, []byte{}); err != nil {
+				return err
+			}
 		}
 	}
-	sort.Slice(open, func(i, j int) bool { return open[i].CreatedAt.Before(open[j].CreatedAt) })
-	for _, r := range open {
-		s.queue <- r.ID
-	}
-	return nil
+	return s.sweep(recs)
 }
 
 // Start starts the workers.
@@ -230,9 +272,19 @@ func (s *Scaffolder) Start(context.Context) error {
 				case <-ctx.Done():
 					return
 				case id := <-s.queue:
+					s.mu.Lock()
+					delete(s.queued, id)
+					s.mu.Unlock()
 					s.runTask(ctx, id)
 				}
 			}
+		}()
+	}
+	if s.replicas != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.watch(ctx)
 		}()
 	}
 	return nil
@@ -317,15 +369,22 @@ func (s *Scaffolder) Create(ctx context.Context, templateRef string, values map[
 		Spec: TaskSpec{APIVersion: t.APIVersion, Steps: t.Spec.Steps, Output: t.Spec.Output, Parameters: values, User: user,
 			TemplateInfo: TaskTemplateInfo{EntityRef: t.Ref(), BaseURL: baseURL(t), Entity: map[string]any{"metadata": t.Raw["metadata"]}}}},
 		Principal: caller, HasSecrets: len(secrets) > 0, Template: raw}
-	if err := s.save(r); err != nil {
-		return "", err
-	}
 	if len(secrets) > 0 {
+		r.Replica = s.id // the replica that holds the secrets runs the task
 		s.mu.Lock()
 		s.secrets[r.ID] = secrets
 		s.mu.Unlock()
 	}
-	s.queue <- r.ID
+	if err := s.save(r); err != nil {
+		s.mu.Lock()
+		delete(s.secrets, r.ID)
+		s.mu.Unlock()
+		return "", err
+	}
+	if err := s.store.Put(activePrefix+r.ID, []byte{}); err != nil {
+		s.log.Error("scaffolder: mark task active", "task", r.ID, "err", err)
+	}
+	s.enqueue(r.ID)
 	return r.ID, nil
 }
 
@@ -520,6 +579,10 @@ func (s *Scaffolder) Wait(id string) <-chan struct{} {
 	if !ok {
 		ch = make(chan struct{})
 		s.waiters[id] = ch
+		if s.replicas != nil {
+			// Another replica may run the task: look again after a poll.
+			time.AfterFunc(s.poll, func() { s.notify(id) })
+		}
 	}
 	return ch
 }
@@ -535,8 +598,11 @@ func (s *Scaffolder) notify(id string) {
 
 func (s *Scaffolder) event(taskID, typ string, body EventBody) {
 	s.mu.Lock()
-	s.seq++
-	e := Event{ID: s.seq, TaskID: taskID, Body: body, Type: typ, CreatedAt: time.Now().UTC()}
+	// Ids grow with the clock as well as here, so that replicas writing events of one
+	// task (a cancel, a retry, a recovery) neither reuse an id nor go back in time.
+	now := time.Now().UTC()
+	s.seq = max(s.seq+1, now.UnixMicro())
+	e := Event{ID: s.seq, TaskID: taskID, Body: body, Type: typ, CreatedAt: now}
 	s.mu.Unlock()
 	b, _ := json.Marshal(e)
 	if err := s.store.Put("event/"+taskID+"/"+fmt.Sprintf("%020d", e.ID), b); err != nil {
@@ -565,8 +631,25 @@ func (s *Scaffolder) Cancel(ctx context.Context, id string) error {
 		cancel()
 		return nil
 	}
-	if r.Status == StatusOpen {
-		s.finish(r, StatusCancelled, nil, nil)
+	if r.Status == StatusOpen && s.finish(r, StatusCancelled, nil, nil) {
+		return nil
+	}
+	// Running on another replica (or claimed by one since it was read): ask it to
+	// stop; it sees the request at its next heartbeat.
+	asked, err := s.store.Update("task/"+id, func(v []byte, ok bool) ([]byte, bool) {
+		var cur record
+		if !ok || json.Unmarshal(v, &cur) != nil || cur.Status != StatusProcessing || cur.CancelRequested {
+			return nil, false
+		}
+		cur.CancelRequested = true
+		b, _ := json.Marshal(&cur)
+		return b, true
+	})
+	if err != nil {
+		return err
+	}
+	if asked {
+		s.event(id, "cancelled", EventBody{Message: "Step cancelled"})
 	}
 	return nil
 }
@@ -588,25 +671,48 @@ func (s *Scaffolder) Retry(ctx context.Context, id string, secrets map[string]st
 		s.ending.Unlock()
 		return &InputError{fmt.Sprintf("Task %s is %s; only a failed or cancelled task can be retried", id, r.Status)}
 	}
-	r.Status, r.HasSecrets, r.LastHeartbeatAt = StatusOpen, len(secrets) > 0, nil
-	err = s.save(r)
-	s.ending.Unlock()
-	if err != nil {
-		return err
-	}
+	from := r.Status
 	if len(secrets) > 0 {
 		s.mu.Lock()
 		s.secrets[id] = secrets
 		s.mu.Unlock()
 	}
+	wrote, err := s.store.Update("task/"+id, func(v []byte, ok bool) ([]byte, bool) {
+		var cur record
+		if !ok || json.Unmarshal(v, &cur) != nil || cur.Status != from {
+			return nil, false
+		}
+		cur.Status, cur.HasSecrets, cur.LastHeartbeatAt, cur.Replica, cur.CancelRequested = StatusOpen, len(secrets) > 0, nil, "", false
+		if len(secrets) > 0 {
+			cur.Replica = s.id
+		}
+		b, _ := json.Marshal(&cur)
+		return b, true
+	})
+	s.ending.Unlock()
+	if err == nil && !wrote {
+		err = &InputError{fmt.Sprintf("Task %s changed while it was retried; try again", id)}
+	}
+	if err != nil {
+		s.mu.Lock()
+		delete(s.secrets, id)
+		s.mu.Unlock()
+		return err
+	}
+	s.notify(id)
+	if err := s.store.Put(activePrefix+id, []byte{}); err != nil {
+		s.log.Error("scaffolder: mark task active", "task", id, "err", err)
+	}
 	s.event(id, "recovered", EventBody{Message: "Task retried by " + identity.From(ctx).Name()})
-	s.queue <- id
+	s.enqueue(id)
 	return nil
 }
 
-// finish records a task's end and its completion event.
-func (s *Scaffolder) finish(r *record, status string, output map[string]any, err error) {
-	r.Status = status
+// finish records a task's end and its completion event, if the task is still as r
+// has it: in r's status and, running, on r's replica. It reports whether it did; a
+// task another replica ended or took over meanwhile is left as that replica has it.
+func (s *Scaffolder) finish(r *record, status string, output map[string]any, err error) bool {
+	from, replica := r.Status, r.Replica
 	body := EventBody{Message: "Run completed with status: " + status, Status: status}
 	if err != nil {
 		body.Error = &ErrorInfo{Name: "Error", Message: err.Error()}
@@ -617,32 +723,52 @@ func (s *Scaffolder) finish(r *record, status string, output map[string]any, err
 	s.mu.Lock()
 	delete(s.secrets, r.ID)
 	s.mu.Unlock()
-	r.HasSecrets = false
 	s.ending.Lock()
-	s.event(r.ID, "completion", body)
-	if e := s.save(r); e != nil {
+	defer s.ending.Unlock()
+	wrote, e := s.store.Update("task/"+r.ID, func(v []byte, ok bool) ([]byte, bool) {
+		var cur record
+		if !ok || json.Unmarshal(v, &cur) != nil || cur.Status != from || from == StatusProcessing && cur.Replica != replica {
+			return nil, false
+		}
+		cur.Status, cur.HasSecrets, cur.CancelRequested = status, false, false
+		b, _ := json.Marshal(&cur)
+		return b, true
+	})
+	if e != nil {
 		s.log.Error("scaffolder: save task", "task", r.ID, "err", e)
+		return false
 	}
-	s.ending.Unlock()
+	if !wrote {
+		return false
+	}
+	r.Status, r.HasSecrets = status, false
+	s.event(r.ID, "completion", body)
+	if e := s.store.Delete(activePrefix + r.ID); e != nil {
+		s.log.Error("scaffolder: unmark task", "task", r.ID, "err", e)
+	}
+	return true
 }
 
 // runTask claims a queued task and runs it.
 func (s *Scaffolder) runTask(parent context.Context, id string) {
 	ctx, cancel := context.WithTimeout(parent, time.Duration(s.cfg.TaskTimeout))
 	defer cancel()
-	// The claim (open -> processing) and a cancel of an open task exclude each other.
+	// The claim (open -> processing) and a cancel of an open task exclude each other:
+	// here through claim, across replicas through the store.
 	s.claim.Lock()
-	r, err := s.load(id)
-	if err != nil || r.Status != StatusOpen {
+	r, err := s.claimTask(id)
+	if err != nil || r == nil {
 		s.claim.Unlock()
+		if err != nil {
+			s.log.Error("scaffolder: claim task", "task", id, "err", err)
+		}
 		return
 	}
-	now := time.Now().UTC()
-	r.Status, r.LastHeartbeatAt = StatusProcessing, &now
-	if err := s.save(r); err != nil {
-		s.claim.Unlock()
-		s.log.Error("scaffolder: claim task", "task", id, "err", err)
-		return
+	s.notify(id)
+	if s.replicas != nil {
+		beat := make(chan struct{})
+		defer close(beat)
+		go s.heartbeat(id, beat, cancel)
 	}
 	s.mu.Lock()
 	s.running[id] = cancel

@@ -49,7 +49,31 @@ type StateBucket interface {
 	Put(key string, value []byte) error
 	Delete(key string) error
 	List(prefix string) (map[string][]byte, error)
+	// Update reads key's value and writes what fn returns, in one transaction that
+	// holds key against every other writer (PostgreSQL: SELECT ... FOR UPDATE), so fn
+	// decides on the value no one changes before its write: a compare-and-set across
+	// replicas. ok says whether key had a value; fn returns the next value and whether
+	// to write it. Update reports whether it wrote. fn must not call the bucket.
+	Update(key string, fn func(value []byte, ok bool) (next []byte, write bool)) (bool, error)
+	// Claim is Update for a key that has a value, skipping it when another transaction
+	// holds it (PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED): then, or when key has no
+	// value, it reports false without calling fn. For work that one replica takes from
+	// a queue several replicas share.
+	Claim(key string, fn func(value []byte) (next []byte, write bool)) (bool, error)
 }
+
+// ErrUnavailable marks the error of a call that failed because a shared database
+// could not be reached or went away (not because it refused the call): the caller
+// may try again later, and an HTTP edge answers 503.
+var ErrUnavailable error = unavailableError{}
+
+type unavailableError struct{}
+
+func (unavailableError) Error() string { return "the database is unavailable" }
+
+// Unavailable lets packages that do not import store recognise ErrUnavailable
+// (errors.As with an interface{ Unavailable() bool }).
+func (unavailableError) Unavailable() bool { return true }
 
 // CatalogStore implements Backend.
 func (f *File) CatalogStore() catalog.Store { return f.Catalog() }

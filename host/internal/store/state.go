@@ -118,3 +118,50 @@ func (b *Bucket) List(prefix string) (map[string][]byte, error) {
 	}
 	return out, nil
 }
+
+// Update implements StateBucket: one bbolt write transaction, which excludes every
+// other writer of the file.
+func (b *Bucket) Update(key string, fn func(value []byte, ok bool) (next []byte, write bool)) (bool, error) {
+	if key == "" {
+		return false, ErrBadStateKey
+	}
+	wrote := false
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		var old []byte
+		if bk := b.bucket(tx); bk != nil {
+			old = bk.Get([]byte(key))
+		}
+		next, write := fn(append([]byte(nil), old...), old != nil)
+		if !write {
+			return nil
+		}
+		root, err := tx.CreateBucketIfNotExists(stateRoot)
+		if err != nil {
+			return err
+		}
+		bk, err := root.CreateBucketIfNotExists(b.name)
+		if err != nil {
+			return err
+		}
+		if next == nil {
+			next = []byte{}
+		}
+		wrote = true
+		return bk.Put([]byte(key), next)
+	})
+	if err != nil {
+		return false, fmt.Errorf("state %s: update: %w", b.name, err)
+	}
+	return wrote, nil
+}
+
+// Claim implements StateBucket. One process owns the file, so no other transaction
+// can hold the key: Claim is Update of a key that has a value.
+func (b *Bucket) Claim(key string, fn func(value []byte) (next []byte, write bool)) (bool, error) {
+	return b.Update(key, func(v []byte, ok bool) ([]byte, bool) {
+		if !ok {
+			return nil, false
+		}
+		return fn(v)
+	})
+}

@@ -64,6 +64,8 @@ type DB struct {
 	id    string          // this process's replica id, the payload of its notifications
 	kv    *KV
 	files *Files
+	// presence holds this replica's presence lock (presence.go).
+	presence *presence
 }
 
 // Open connects to the database at dsn (a postgres:// URL or key=value string),
@@ -86,6 +88,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{pool: pool, conn: cfg.ConnConfig, id: newReplicaID()}
 	db.kv = &KV{db: db}
 	db.files = &Files{db: db}
+	if err := db.startPresence(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store pg %s: %w", name, err)
+	}
 	return db, nil
 }
 
@@ -140,6 +146,8 @@ func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 
 // Close closes the connections.
 func (db *DB) Close() error {
+	db.presence.stop()
+	<-db.presence.done
 	db.pool.Close()
 	return nil
 }
@@ -210,6 +218,15 @@ func unavailable(err error) bool {
 		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P0")
 	}
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)
+}
+
+// mark wraps an error that says the database is unreachable with
+// store.ErrUnavailable, which callers answer with 503.
+func mark(err error) error {
+	if err != nil && unavailable(err) {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
 }
 
 func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
