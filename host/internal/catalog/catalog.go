@@ -32,6 +32,10 @@ type Options struct {
 	// Observer is told of every processing pass (the host's metrics); nil observes
 	// nothing.
 	Observer Observer
+	// Shared says the store is shared with other replicas (PostgreSQL): the catalog is
+	// Ready once loaded, since it serves what the shared store holds, and Reload keeps
+	// it current.
+	Shared bool
 }
 
 // entity is the in-memory state of one catalog entity.
@@ -201,6 +205,9 @@ func New(ctx context.Context, opts Options) (*Catalog, error) {
 	}
 	if err := c.syncConfigLocations(ctx); err != nil {
 		return nil, fmt.Errorf("catalog: register catalog.locations: %w", err)
+	}
+	if opts.Shared {
+		c.ready.Store(true)
 	}
 	return c, nil
 }

@@ -125,3 +125,29 @@ func TestAddLocationStoreDown(t *testing.T) {
 		t.Error("the location's entity is missing")
 	}
 }
+
+// TestSharedReadyOnceLoaded: a catalog on a store shared with other replicas is ready
+// as soon as New has loaded it, with what the store holds, without a processing pass
+// or a Reload; one on its own store waits for its first pass.
+func TestSharedReadyOnceLoaded(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	writeFile(t, path, comp("one", ""))
+	shared := NewMemoryStore()
+	cfg := Config{Locations: []LocationConfig{{Type: "file", Target: path}}}
+	if err := newTestCatalog(t, cfg, shared).RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		shared bool
+		ready  bool
+	}{{false, false}, {true, true}} {
+		c, err := New(ctx, Options{Config: cfg, Store: shared, BaseDir: "/", Logger: discardLogger(), Shared: tc.shared})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Ready() != tc.ready || c.ByRef("component:one") == nil {
+			t.Errorf("Shared %v: ready %v (want %v), has one: %v", tc.shared, c.Ready(), tc.ready, c.ByRef("component:one") != nil)
+		}
+	}
+}
