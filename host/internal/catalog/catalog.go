@@ -122,6 +122,10 @@ type Catalog struct {
 	qcache    queryCache
 	fcache    facetCache
 	journal   journal // what each recent version changed (changes.go)
+	// entVers and srcVers are the row versions of the entities and sources last read
+	// from a VersionedStore (nil on another store), so that Reload reads only the rows
+	// that changed since (replica.go). Guarded by procMu.
+	entVers, srcVers map[string]uint64
 
 	// Allocation of long-lived entity memory (see newEntity, docSlab, maybeRepack):
 	// entities and document bytes handed out since the last repack, and live documents.

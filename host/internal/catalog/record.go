@@ -42,6 +42,7 @@ func encodeRecord(e *entity) []byte {
 // body, and what the body's decoding gives (relations and search rows).
 type parsedRecord struct {
 	key   string
+	ver   uint64 // the row's version, from a VersionedStore
 	h     recordHeader
 	body  []byte
 	rels  []model.Relation
@@ -114,7 +115,9 @@ func (c *Catalog) readRecords(ctx context.Context) ([]parsedRecord, error) {
 			defer wg.Done()
 			for ch := range work {
 				for i := range ch.recs {
+					ver := ch.recs[i].ver
 					ch.recs[i] = parseRecord(ch.recs[i].key, ch.raw[i])
+					ch.recs[i].ver = ver
 				}
 				ch.raw = nil
 			}
@@ -127,12 +130,12 @@ func (c *Catalog) readRecords(ctx context.Context) ([]parsedRecord, error) {
 			cur = nil
 		}
 	}
-	err := c.store.ForEach(ctx, BucketEntities, func(k, v []byte) error {
+	err := forEachVersion(ctx, c.store, BucketEntities, func(k, v []byte, ver uint64) error {
 		if cur == nil {
 			cur = &chunk{recs: make([]parsedRecord, 0, loadChunk), raw: make([][]byte, 0, loadChunk)}
 		}
 		// The store's slices are valid only during the call.
-		cur.recs = append(cur.recs, parsedRecord{key: string(k)})
+		cur.recs = append(cur.recs, parsedRecord{key: string(k), ver: ver})
 		cur.raw = append(cur.raw, append([]byte(nil), v...))
 		if len(cur.recs) == loadChunk {
 			send()
@@ -174,12 +177,17 @@ func (c *Catalog) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = c.store.ForEach(ctx, BucketSources, func(k, v []byte) error {
+	_, versioned := c.store.(VersionedStore)
+	srcVers := map[string]uint64{}
+	err = forEachVersion(ctx, c.store, BucketSources, func(k, v []byte, ver uint64) error {
 		var s sourceState
 		if err := json.Unmarshal(v, &s); err != nil {
 			return fmt.Errorf("source %s: %w", k, err)
 		}
 		c.sources[s.Key] = &s
+		if versioned {
+			srcVers[string(k)] = ver
+		}
 		return nil
 	})
 	if err != nil {
@@ -194,19 +202,37 @@ func (c *Catalog) load(ctx context.Context) error {
 		slices.SortFunc(recs, byKey)
 	}
 	keys := make([]string, 0, len(recs))
+	var entVers map[string]uint64
+	if versioned {
+		entVers = make(map[string]uint64, len(recs))
+		c.srcVers = srcVers
+	}
 	for i := range recs {
 		r := &recs[i]
 		e := c.entityOf(r)
 		c.ents[e.key] = e
 		c.byUID[e.uid] = e
 		keys = append(keys, e.key)
+		if entVers != nil {
+			entVers[e.key] = r.ver
+		}
 		e.fwd = c.ownEdges(r.rels, e.key)
 		for _, rel := range r.rels {
 			c.addEdge(rel, e.key)
 		}
 	}
+	c.entVers = entVers
 	c.stitchAll(keys)
 	c.packAfterBulk()
 	c.journal.reset(c.version.Add(1))
 	return nil
+}
+
+// forEachVersion is store.ForEach with each row's version where the store keeps them
+// (VersionedStore), 0 where it does not.
+func forEachVersion(ctx context.Context, store Store, bucket string, fn func(key, value []byte, version uint64) error) error {
+	if vs, ok := store.(VersionedStore); ok {
+		return vs.ForEachVersion(ctx, bucket, fn)
+	}
+	return store.ForEach(ctx, bucket, func(k, v []byte) error { return fn(k, v, 0) })
 }

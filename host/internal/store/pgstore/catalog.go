@@ -2,7 +2,9 @@ package pgstore
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -88,6 +90,87 @@ func (s catalogStore) Apply(ctx context.Context, ops []catalog.Op) error {
 			return &catalog.Error{Name: "ServiceUnavailableError", Message: fmt.Sprintf("The catalog's database is unavailable; try again shortly (%v)", err)}
 		}
 		return fmt.Errorf("catalog store: apply %d ops: %w", len(ops), err)
+	}
+	return nil
+}
+
+var _ catalog.VersionedStore = catalogStore{}
+
+// A row's version is xmin, the id of the transaction that wrote it: every insert or
+// update (a new row version) gets the writer's, so it changes whenever the row is
+// written, and reading it costs no extra column or write.
+const rowVersion = `xmin::text::bigint`
+
+// rowVersionOf reads the version column of a row in either wire format.
+func rowVersionOf(raw []byte, format int16) (uint64, error) {
+	if format == pgx.BinaryFormatCode {
+		if len(raw) != 8 {
+			return 0, fmt.Errorf("row version of %d bytes", len(raw))
+		}
+		return binary.BigEndian.Uint64(raw), nil
+	}
+	return strconv.ParseUint(string(raw), 10, 64)
+}
+
+// eachVersioned calls fn for every row of a query answering key, value, version.
+func eachVersioned(rows pgx.Rows, fn func(key, value []byte, version uint64) error) error {
+	defer rows.Close()
+	format := int16(pgx.TextFormatCode)
+	for rows.Next() {
+		if format == pgx.TextFormatCode {
+			format = rows.FieldDescriptions()[2].Format
+		}
+		raw := rows.RawValues()
+		ver, err := rowVersionOf(raw[2], format)
+		if err != nil {
+			return err
+		}
+		if err := fn(raw[0], raw[1], ver); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ForEachVersion implements catalog.VersionedStore, in key order.
+func (s catalogStore) ForEachVersion(ctx context.Context, bucket string, fn func(key, value []byte, version uint64) error) error {
+	rows, err := s.db.pool.Query(ctx, `SELECT key, value, `+rowVersion+` FROM catalog_rows WHERE bucket = $1 ORDER BY key`, bucket)
+	if err != nil {
+		return fmt.Errorf("catalog store: read %s: %w", bucket, err)
+	}
+	if err := eachVersioned(rows, fn); err != nil {
+		return fmt.Errorf("catalog store: read %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// Versions implements catalog.VersionedStore: a scan of the keys and versions alone.
+func (s catalogStore) Versions(ctx context.Context, bucket string, fn func(key []byte, version uint64) error) error {
+	rows, err := s.db.pool.Query(ctx, `SELECT key, ''::bytea, `+rowVersion+` FROM catalog_rows WHERE bucket = $1`, bucket)
+	if err != nil {
+		return fmt.Errorf("catalog store: versions of %s: %w", bucket, err)
+	}
+	if err := eachVersioned(rows, func(k, _ []byte, ver uint64) error { return fn(k, ver) }); err != nil {
+		return fmt.Errorf("catalog store: versions of %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// Get implements catalog.VersionedStore.
+func (s catalogStore) Get(ctx context.Context, bucket string, keys []string, fn func(key, value []byte, version uint64) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	bk := make([][]byte, len(keys))
+	for i, k := range keys {
+		bk[i] = []byte(k)
+	}
+	rows, err := s.db.pool.Query(ctx, `SELECT key, value, `+rowVersion+` FROM catalog_rows WHERE bucket = $1 AND key = ANY($2::bytea[])`, bucket, bk)
+	if err != nil {
+		return fmt.Errorf("catalog store: read %d keys of %s: %w", len(keys), bucket, err)
+	}
+	if err := eachVersioned(rows, fn); err != nil {
+		return fmt.Errorf("catalog store: read %d keys of %s: %w", len(keys), bucket, err)
 	}
 	return nil
 }
