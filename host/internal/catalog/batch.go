@@ -192,6 +192,26 @@ func (b *batch) commit(ctx context.Context) error {
 	if len(ops) == 0 {
 		return nil
 	}
+	if vs, ok := c.store.(VersionedStore); ok && c.entVers != nil {
+		// Remember the versions of this replica's own rows, so that its next Reload
+		// does not read them back.
+		ver, err := vs.ApplyVersion(ctx, ops)
+		if err != nil {
+			return fmt.Errorf("catalog: write store: %w", err)
+		}
+		for _, op := range ops {
+			vers := c.entVers
+			if op.Bucket == BucketSources {
+				vers = c.srcVers
+			}
+			if op.Value == nil {
+				delete(vers, op.Key)
+			} else {
+				vers[op.Key] = ver
+			}
+		}
+		return nil
+	}
 	if err := c.store.Apply(ctx, ops); err != nil {
 		return fmt.Errorf("catalog: write store: %w", err)
 	}

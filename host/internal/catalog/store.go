@@ -102,7 +102,13 @@ func (s *MemoryStore) Get(_ context.Context, bucket string, keys []string, fn fu
 }
 
 // Apply implements Store: every row it writes gets the next version.
-func (s *MemoryStore) Apply(_ context.Context, ops []Op) error {
+func (s *MemoryStore) Apply(ctx context.Context, ops []Op) error {
+	_, err := s.ApplyVersion(ctx, ops)
+	return err
+}
+
+// ApplyVersion implements VersionedStore.
+func (s *MemoryStore) ApplyVersion(_ context.Context, ops []Op) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.last++
@@ -118,7 +124,7 @@ func (s *MemoryStore) Apply(_ context.Context, ops []Op) error {
 			b[op.Key] = memRow{value: append([]byte(nil), op.Value...), ver: s.last}
 		}
 	}
-	return nil
+	return s.last, nil
 }
 
 // VersionedStore is a Store that tells each row's version: a number that changes
@@ -135,4 +141,7 @@ type VersionedStore interface {
 	// Get calls fn for each of keys present in bucket, with its value and version, in
 	// no set order. fn must not keep the slices.
 	Get(ctx context.Context, bucket string, keys []string, fn func(key, value []byte, version uint64) error) error
+	// ApplyVersion is Apply, returning the version of every row it wrote, so that a
+	// replica knows its own writes and does not read them back on Reload.
+	ApplyVersion(ctx context.Context, ops []Op) (uint64, error)
 }

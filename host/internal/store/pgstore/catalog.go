@@ -39,9 +39,17 @@ const applyChunk = 2000
 
 // Apply implements catalog.Store: one transaction; the last op on a key wins.
 func (s catalogStore) Apply(ctx context.Context, ops []catalog.Op) error {
+	_, err := s.ApplyVersion(ctx, ops)
+	return err
+}
+
+// ApplyVersion implements catalog.VersionedStore: Apply, returning the id of its
+// transaction, which is the version (xmin) of every row it wrote.
+func (s catalogStore) ApplyVersion(ctx context.Context, ops []catalog.Op) (uint64, error) {
 	if len(ops) == 0 {
-		return nil
+		return 0, nil
 	}
+	var version uint64
 	type bk struct{ bucket, key string }
 	last := make(map[bk]int, len(ops))
 	for i, op := range ops {
@@ -78,6 +86,10 @@ func (s catalogStore) Apply(ctx context.Context, ops []catalog.Op) error {
 				return fmt.Errorf("put: %w", err)
 			}
 		}
+		// xmin holds the 32 bits of the transaction id without its epoch.
+		if err := tx.QueryRow(ctx, `SELECT pg_current_xact_id()::text::bigint & 4294967295`).Scan(&version); err != nil {
+			return fmt.Errorf("transaction id: %w", err)
+		}
 		// The other replicas reload when this commits (replica.go).
 		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, CatalogChannel, s.db.id); err != nil {
 			return fmt.Errorf("notify: %w", err)
@@ -87,11 +99,11 @@ func (s catalogStore) Apply(ctx context.Context, ops []catalog.Op) error {
 	if err != nil {
 		if unavailable(err) && ctx.Err() == nil {
 			// Backstage's 503: the write may succeed once the database is back.
-			return &catalog.Error{Name: "ServiceUnavailableError", Message: fmt.Sprintf("The catalog's database is unavailable; try again shortly (%v)", err)}
+			return 0, &catalog.Error{Name: "ServiceUnavailableError", Message: fmt.Sprintf("The catalog's database is unavailable; try again shortly (%v)", err)}
 		}
-		return fmt.Errorf("catalog store: apply %d ops: %w", len(ops), err)
+		return 0, fmt.Errorf("catalog store: apply %d ops: %w", len(ops), err)
 	}
-	return nil
+	return version, nil
 }
 
 var _ catalog.VersionedStore = catalogStore{}

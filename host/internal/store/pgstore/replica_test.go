@@ -83,8 +83,9 @@ func TestWatchCatalog(t *testing.T) {
 }
 
 // TestCatalogRowVersions: the catalog store's row versions (catalog.VersionedStore)
-// change when a row is written and only then, Versions lists every key, Get skips
-// keys that are not there, and ForEachVersion agrees with both.
+// change when a row is written and only then, ApplyVersion returns the version of the
+// rows it wrote, Versions lists every key, Get skips keys that are not there, and
+// ForEachVersion agrees with both.
 func TestCatalogRowVersions(t *testing.T) {
 	cluster := pgtest.Start(t)
 	db, err := pgstore.Open(context.Background(), cluster.NewDatabase())
@@ -114,10 +115,13 @@ func TestCatalogRowVersions(t *testing.T) {
 	if len(v1) != 3 || v1["a"] == 0 {
 		t.Fatalf("versions %v", v1)
 	}
-	put(catalog.Op{Bucket: e, Key: "b", Value: []byte("2")}, catalog.Op{Bucket: e, Key: "c"}, catalog.Op{Bucket: catalog.BucketSources, Key: "s", Value: []byte("{}")})
+	wrote, err := vs.ApplyVersion(ctx, []catalog.Op{{Bucket: e, Key: "b", Value: []byte("2")}, {Bucket: e, Key: "c"}, {Bucket: catalog.BucketSources, Key: "s", Value: []byte("{}")}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	v2 := versions()
-	if len(v2) != 2 || v2["a"] != v1["a"] || v2["b"] == v1["b"] {
-		t.Fatalf("after writing b and deleting c: %v, before %v", v2, v1)
+	if len(v2) != 2 || v2["a"] != v1["a"] || v2["b"] == v1["b"] || v2["b"] != wrote {
+		t.Fatalf("after writing b (ApplyVersion says version %d) and deleting c: %v, before %v", wrote, v2, v1)
 	}
 	got := map[string]string{}
 	if err := vs.Get(ctx, e, []string{"a", "b", "c", "zz"}, func(k, v []byte, ver uint64) error {
