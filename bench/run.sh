@@ -42,6 +42,8 @@ trap 'rm -f "$tmp"' EXIT
 	echo
 	echo "## Catalog on PostgreSQL vs bbolt side by side: ingest 100k from files (goal on pg <= 30 s) and a replica's start against the filled store (goal <= 10 s); reads are served from memory on both"
 	go test -run '^$' -bench BenchmarkIngest100k -benchtime 1x -timeout 30m ./host/internal/store/pgstore/
+	echo "## Replicas at 100k: p99 on a PostgreSQL replica vs a bbolt host (wrk 16 connections; goal <= 1.2x), by-query on two replicas vs one (two wrks of 8 connections, one per replica; goal >= 1.7x), a replica's start to serving all (goal <= 10 s)"
+	go test -run '^$' -bench BenchmarkReplicasHTTP100k -benchtime 1x -timeout 30m ./host/internal/cli/
 	echo
 	echo "## Catalog REST API through the server (wrk, 16 connections, 10k entities; Backstage: by-name 1012, by-query 142, facets 131 req/s)"
 	go test -run '^$' -bench BenchmarkCatalogHTTP10k -benchtime 1x -timeout 30m ./host/internal/cli/

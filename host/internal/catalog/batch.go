@@ -188,19 +188,46 @@ func (b *batch) commit(ctx context.Context) error {
 	}
 	// Stitching moved the entities it changed to new index slots, whether or not the
 	// store has anything to write: cached query results (slot lists) end here.
-	c.journal.note(c.version.Add(1), b.dirty, b.deleted)
-	c.idx.maybeCompact()
-	if len(b.dirty) > 5000 {
-		c.packAfterBulk()
-	}
-	c.maybeRepack()
+	c.settle(b.dirty, b.deleted)
 	if len(ops) == 0 {
+		return nil
+	}
+	if vs, ok := c.store.(VersionedStore); ok && c.entVers != nil {
+		// Remember the versions of this replica's own rows, so that its next Reload
+		// does not read them back.
+		ver, err := vs.ApplyVersion(ctx, ops)
+		if err != nil {
+			return fmt.Errorf("catalog: write store: %w", err)
+		}
+		for _, op := range ops {
+			vers := c.entVers
+			if op.Bucket == BucketSources {
+				vers = c.srcVers
+			}
+			if op.Value == nil {
+				delete(vers, op.Key)
+			} else {
+				vers[op.Key] = ver
+			}
+		}
 		return nil
 	}
 	if err := c.store.Apply(ctx, ops); err != nil {
 		return fmt.Errorf("catalog: write store: %w", err)
 	}
 	return nil
+}
+
+// settle ends a batch that stitched dirty and deleted entities: the version moves on
+// (cached query results end), and the index and memory are compacted when due.
+// Callers hold c.mu (write).
+func (c *Catalog) settle(dirty, deleted map[string]bool) {
+	c.journal.note(c.version.Add(1), dirty, deleted)
+	c.idx.maybeCompact()
+	if len(dirty) > 5000 {
+		c.packAfterBulk()
+	}
+	c.maybeRepack()
 }
 
 // reportErrors logs a warning for each processing error of a source when it first

@@ -32,6 +32,10 @@ type Options struct {
 	// Observer is told of every processing pass (the host's metrics); nil observes
 	// nothing.
 	Observer Observer
+	// Shared says the store is shared with other replicas (PostgreSQL): the catalog is
+	// Ready once loaded, since it serves what the shared store holds, and Reload keeps
+	// it current.
+	Shared bool
 }
 
 // entity is the in-memory state of one catalog entity.
@@ -118,6 +122,10 @@ type Catalog struct {
 	qcache    queryCache
 	fcache    facetCache
 	journal   journal // what each recent version changed (changes.go)
+	// entVers and srcVers are the row versions of the entities and sources last read
+	// from a VersionedStore (nil on another store), so that Reload reads only the rows
+	// that changed since (replica.go). Guarded by procMu.
+	entVers, srcVers map[string]uint64
 
 	// Allocation of long-lived entity memory (see newEntity, docSlab, maybeRepack):
 	// entities and document bytes handed out since the last repack, and live documents.
@@ -201,6 +209,9 @@ func New(ctx context.Context, opts Options) (*Catalog, error) {
 	}
 	if err := c.syncConfigLocations(ctx); err != nil {
 		return nil, fmt.Errorf("catalog: register catalog.locations: %w", err)
+	}
+	if opts.Shared {
+		c.ready.Store(true)
 	}
 	return c, nil
 }

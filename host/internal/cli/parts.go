@@ -62,7 +62,12 @@ func (h *host) startStore(ctx context.Context) (err error) {
 	return err
 }
 
-func (h *host) stopStore(context.Context) error { return h.file.Close() }
+func (h *host) stopStore(context.Context) error {
+	if h.catalogWatch != nil {
+		h.catalogWatch.Stop()
+	}
+	return h.file.Close()
+}
 
 func (h *host) startRuntime(ctx context.Context) (err error) {
 	h.engine, err = runtime.NewEngine(ctx, runtime.EngineConfig{CacheDir: resolve(h.cfg, h.cfg.Runtime.CompilationCache), Logger: h.log})
@@ -90,12 +95,21 @@ func (h *host) startProxy(context.Context) (err error) {
 // startCatalog loads the catalog from the store; its processing starts later, as the
 // "catalog processing" part.
 func (h *host) startCatalog(ctx context.Context) (err error) {
+	db, shared := h.file.(*pgstore.DB)
+	if shared {
+		// Listen before loading, so that a write committed during the load is
+		// reloaded afterwards and nothing needs reloading at once (storepart.go).
+		if h.catalogWatch, err = db.WatchCatalog(ctx, replicaPoll(h.cfg.Catalog.Interval()), h.log); err != nil {
+			return err
+		}
+	}
 	h.catalog, err = catalog.New(ctx, catalog.Options{
 		Config:  h.cfg.Catalog,
 		BaseDir: h.cfg.Dir(),
 		Store:   h.file.CatalogStore(),
 		Reader:  &catalogreader.Reader{URLs: h.readers, Files: &catalog.BasicReader{}},
 		Logger:  h.log, Observer: h.obs.catalog,
+		Shared: shared,
 	})
 	return err
 }

@@ -34,6 +34,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
+	"greenroom.dev/greenroom/host/internal/store/pgstore"
 	"greenroom.dev/greenroom/host/internal/urlreader"
 )
 
@@ -316,6 +317,8 @@ type host struct {
 	accessLog *slog.Logger
 	// favourites are the users' starred and recent entities (home page).
 	favourites *favourites
+	// catalogWatch, with PostgreSQL, signals other replicas' catalog writes.
+	catalogWatch *pgstore.CatalogWatch
 }
 
 // start brings every part up in order (parts.go), undoing what it did if a later part

@@ -70,32 +70,25 @@ func replicaPoll(interval time.Duration) time.Duration {
 
 // runCatalogReplica runs the catalog as one of several replicas on one PostgreSQL
 // database: every replica reloads its in-memory catalog when another commits a catalog
-// write (LISTEN/NOTIFY), and the one replica that holds the processing lease runs the
-// processing loop. A replica is ready once it has loaded what the database holds.
+// write (LISTEN/NOTIFY, at most one reload running and one pending, so a stream of
+// writes costs one reload at a time), and the one replica that holds the processing
+// lease runs the processing loop. A replica is ready once it has loaded what the
+// database holds (catalog.Options.Shared); it listened before loading, so it reloads
+// only for writes committed since.
 func (h *host) runCatalogReplica(ctx context.Context, db *pgstore.DB) error {
 	poll := replicaPoll(h.cfg.Catalog.Interval())
-	reload := make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		_ = db.ListenCatalog(ctx, poll, h.log, func() {
-			select {
-			case reload <- struct{}{}:
-			default: // a reload is pending already; it will see this change too
-			}
-		})
-	}()
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-reload:
+			case <-h.catalogWatch.Changed():
 				if err := h.catalog.Reload(ctx); err != nil && ctx.Err() == nil {
 					h.log.Error("catalog: reload from the database", "err", err)
 				}

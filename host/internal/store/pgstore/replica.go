@@ -31,35 +31,85 @@ func (db *DB) connect(ctx context.Context) (*pgx.Conn, error) {
 	return pgx.ConnectConfig(ctx, db.conn.Copy())
 }
 
-// ListenCatalog calls changed whenever another replica commits a catalog write, and
-// once after each connection (the first too), since notifications sent while this
-// replica was not listening are lost. It returns when ctx is done; a lost connection is retried
-// every retry.
-func (db *DB) ListenCatalog(ctx context.Context, retry time.Duration, log *slog.Logger, changed func()) error {
-	for ctx.Err() == nil {
-		err := db.listenOnce(ctx, changed, changed)
-		if ctx.Err() != nil {
-			break
-		}
-		log.Warn("store pg: catalog notifications lost; reconnecting", "err", err, "retry", retry)
-		select {
-		case <-ctx.Done():
-		case <-time.After(retry):
-		}
-	}
-	return ctx.Err()
+// CatalogWatch tells a replica when other replicas have committed catalog writes.
+type CatalogWatch struct {
+	changed chan struct{}
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
-func (db *DB) listenOnce(ctx context.Context, connected, changed func()) error {
+// Changed receives once for any number of other replicas' catalog commits since the
+// last receive (and after the watch had to reconnect, since notifications sent while it
+// was not listening are lost): one change pending at most, so a slow reader reloads
+// once for a burst of writes.
+func (w *CatalogWatch) Changed() <-chan struct{} { return w.changed }
+
+// Stop ends the watch and waits for it.
+func (w *CatalogWatch) Stop() {
+	w.cancel()
+	<-w.done
+}
+
+func (w *CatalogWatch) signal() {
+	select {
+	case w.changed <- struct{}{}:
+	default: // a change is pending already; its reader will see this one too
+	}
+}
+
+// WatchCatalog starts listening for other replicas' catalog writes. It returns once
+// this replica listens (or fails to connect), so a catalog loaded after it returns
+// misses no write: a write committed during the load is signalled afterwards. A lost
+// connection is retried every retry, and signalled once listening again. The watch
+// runs until Stop.
+func (db *DB) WatchCatalog(ctx context.Context, retry time.Duration, log *slog.Logger) (*CatalogWatch, error) {
+	conn, err := db.listen(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store pg: listen for catalog writes: %w", err)
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w := &CatalogWatch{changed: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for {
+			err := db.waitNotifications(wctx, conn, w.signal)
+			conn.Close(context.Background())
+			if wctx.Err() != nil {
+				return
+			}
+			log.Warn("store pg: catalog notifications lost; reconnecting", "err", err, "retry", retry)
+			for {
+				select {
+				case <-wctx.Done():
+					return
+				case <-time.After(retry):
+				}
+				if conn, err = db.listen(wctx); err == nil {
+					break
+				}
+			}
+			w.signal()
+		}
+	}()
+	return w, nil
+}
+
+// listen opens a session that listens on CatalogChannel.
+func (db *DB) listen(ctx context.Context) (*pgx.Conn, error) {
 	conn, err := db.connect(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+CatalogChannel); err != nil {
-		return err
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, err
 	}
-	connected()
+	return conn, nil
+}
+
+// waitNotifications calls changed for each notification of another replica until the
+// session fails or ctx is done.
+func (db *DB) waitNotifications(ctx context.Context, conn *pgx.Conn, changed func()) error {
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
