@@ -86,13 +86,14 @@ func (e *entity) bodyBytes() []byte {
 	return out
 }
 
-// relations recomputes the relations an entity emits from its body.
-func (e *entity) relations() []model.Relation {
+// relations recomputes the relations an entity emits from its body, by the kind's
+// rules in force now (the built-in kinds' or catalog.kinds').
+func (c *Catalog) relations(e *entity) []model.Relation {
 	var doc map[string]any
 	if json.Unmarshal(e.bodyBytes(), &doc) != nil {
 		return nil
 	}
-	rels, _ := model.Relations(doc)
+	rels, _ := c.relationsOf(doc)
 	return rels
 }
 
@@ -132,6 +133,9 @@ type Catalog struct {
 	// lastPass is when the last processing pass over every location finished without
 	// error, in Unix nanoseconds (LastRefresh).
 	lastPass atomic.Int64
+
+	// custom is catalog.kinds, compiled (kinds.go); SetKinds swaps it on reload.
+	custom atomic.Pointer[kindSet]
 }
 
 // Location is a registered location (from catalog.locations, POST /locations or a
@@ -196,6 +200,8 @@ func New(ctx context.Context, opts Options) (*Catalog, error) {
 		sources: map[string]*sourceState{}, locations: map[string]*Location{}, idx: newIndex(),
 		warned: map[string]map[string]bool{},
 	}
+	ks, _ := compileKinds(opts.Config.Kinds) // Validate has reported any error
+	c.custom.Store(ks)
 	if err := c.load(ctx); err != nil {
 		return nil, fmt.Errorf("catalog: load from store: %w", err)
 	}

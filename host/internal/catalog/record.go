@@ -114,7 +114,7 @@ func (c *Catalog) load(ctx context.Context) error {
 	parallel(len(ents), func(i int) {
 		var doc map[string]any
 		if json.Unmarshal(ents[i].pend.body, &doc) == nil {
-			rels[i], _ = model.Relations(doc)
+			rels[i], _ = c.relationsOf(doc)
 			ents[i].pend.pairs = bodyPairs(doc)
 		}
 	})
