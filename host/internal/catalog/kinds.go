@@ -379,7 +379,7 @@ func (c *Catalog) Kinds() []Kind {
 // (the kinds are part of the rules fingerprint), so that every entity is checked
 // against the new schemas. An entity that no longer validates keeps its last valid
 // version, with the error in its status; one of a kind no longer declared likewise.
-// Call RefreshAll to check them now rather than at the next interval.
+// A running processing loop (Run, Lead) makes that pass at once.
 func (c *Catalog) SetKinds(ctx context.Context, kinds []KindConfig) error {
 	ks, errs := compileKinds(kinds)
 	if len(errs) > 0 {
@@ -416,7 +416,14 @@ func (c *Catalog) SetKinds(ctx context.Context, kinds []KindConfig) error {
 		}
 		b.dirty[e.key] = true
 	}
-	return b.commit(ctx)
+	if err := b.commit(ctx); err != nil {
+		return err
+	}
+	select {
+	case c.kick <- struct{}{}:
+	default: // a pass is asked for already
+	}
+	return nil
 }
 
 // kindsFingerprint identifies catalog.kinds for rulesFingerprint.

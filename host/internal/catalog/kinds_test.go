@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -313,4 +314,39 @@ func decodeConfigNoValidate(t *testing.T, src string) (Config, error) {
 	var c Config
 	err := yaml.Unmarshal([]byte(src), &c)
 	return c, err
+}
+
+// SetKinds makes the running processing loop check every entity again at once, even
+// with background refresh off.
+func TestSetKindsProcessesAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "all.yaml"), locationFile("./k.yaml"))
+	writeFile(t, filepath.Join(dir, "k.yaml"), clusterEU)
+	cfg := kindsConfig(t, "processingInterval: 0s\n")
+	cfg.Locations = []LocationConfig{{Type: "file", Target: filepath.Join(dir, "all.yaml")}}
+	c := newTestCatalog(t, cfg, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for !c.Ready() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	next, err := decodeConfig(t, strings.Replace(kindsYAML, "minimum: 1", "minimum: 5", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetKinds(ctx, next.Kinds); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if msgs := statusMessages(t, c.ByRef("cluster:default/eu-1")); len(msgs) == 1 && strings.Contains(msgs[0], "minimum: got 3, want 5") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no pass after SetKinds")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
 // Reload rebuilds the in-memory catalog from the store, for a replica that shares its
@@ -49,21 +48,5 @@ func (c *Catalog) Lead(ctx context.Context) error {
 	} else {
 		c.ready.Store(true)
 	}
-	interval := c.opts.Config.Interval()
-	if interval <= 0 {
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			if err := c.RefreshAll(ctx); err != nil && ctx.Err() == nil {
-				c.log.Error("catalog: refresh", "err", err)
-			}
-		}
-	}
+	return c.refreshLoop(ctx)
 }
