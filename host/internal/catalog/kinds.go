@@ -361,6 +361,17 @@ func columns(decl []KindColumn, schema map[string]any) []KindColumn {
 	return out
 }
 
+// DescribeKinds returns the kinds of a valid catalog.kinds as the portal shows them
+// (Catalog.Kinds once SetKinds has applied it); invalid entries are left out.
+func DescribeKinds(cfgs []KindConfig) []Kind {
+	ks, _ := compileKinds(cfgs)
+	out := make([]Kind, len(ks.order))
+	for i, k := range ks.order {
+		out[i] = k.Kind
+	}
+	return out
+}
+
 // Kinds returns the declared custom kinds (catalog.kinds), in config order.
 func (c *Catalog) Kinds() []Kind {
 	ks := c.custom.Load()
