@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -349,4 +350,49 @@ func TestSetKindsProcessesAtOnce(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// The example catalog's custom kinds, as app-config.yaml declares them, load without
+// an error, and relate clusters, environments and components.
+func TestExampleCustomKinds(t *testing.T) {
+	cfg := Config{Rules: &allKinds, Kinds: exampleKinds(t), Locations: []LocationConfig{
+		{Type: "file", Target: filepath.Join(exampleDir(t), "all.yaml")},
+		{Type: "file", Target: filepath.Join(exampleDir(t), "platform", "all.yaml")},
+	}}
+	if errs := cfg.Validate(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	c := newTestCatalog(t, cfg, nil)
+	refresh(t, c)
+	if n, locs := c.ProcessingErrors(); n != 0 || locs != 0 {
+		t.Fatalf("%d entities and %d locations with errors; platform: %v", n, locs, statusMessages(t, c.ByRef("location:default/acme-platform")))
+	}
+	for ref, want := range map[string]string{
+		"environment:default/production-eu":  `{"type":"runsOn","targetRef":"cluster:default/eu-prod-1"}`,
+		"cluster:default/eu-prod-1":          `{"type":"hosts","targetRef":"environment:default/production-eu"}`,
+		"component:default/checkout-service": `{"type":"deployedIn","targetRef":"environment:default/staging"}`,
+		"group:default/team-platform":        `{"type":"ownerOf","targetRef":"cluster:default/staging-1"}`,
+	} {
+		if got := string(c.ByRef(ref)); !strings.Contains(got, want) {
+			t.Errorf("%s lacks %s: %s", ref, want, got)
+		}
+	}
+}
+
+// exampleKinds is catalog.kinds of the repository's app-config.yaml.
+func exampleKinds(t testing.TB) []KindConfig {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(exampleDir(t), "..", "..", "app-config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Catalog struct {
+			Kinds []KindConfig `yaml:"kinds"`
+		} `yaml:"catalog"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Catalog.Kinds
 }
