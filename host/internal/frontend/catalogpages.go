@@ -463,7 +463,7 @@ func aboutCard(ctx context.Context, src CatalogSource, kinds kindsByName, rc *ex
 	// A custom kind's spec is shown by its schema (kindAboutRows), after these.
 	ck := kinds.of(e.Kind)
 	// Users and groups have no owner: Backstage's About card leaves the row out.
-	if k := strings.ToLower(e.Kind); (k != "user" && k != "group" && ck == nil) || e.SpecString("owner") != "" {
+	if k := strings.ToLower(e.Kind); ck == nil && (k != "user" && k != "group" || e.SpecString("owner") != "") {
 		add("Owner", ownerLink(e, may))
 	}
 	if s := e.SpecString("system"); s != "" && ck == nil {
