@@ -130,6 +130,35 @@ catalog:
 		t.Fatalf("the cluster's relations:\n%s", rel)
 	}
 
+	// Search finds entities of custom kinds and leads to their pages.
+	deadline := time.Now().Add(20 * time.Second)
+	var results string
+	for {
+		if err := chromedp.Run(ctx,
+			chromedp.Navigate(p.base+"/search?query=Virginia"),
+			chromedp.WaitVisible(`//h1[normalize-space()="Search"]`, chromedp.BySearch),
+		); err != nil {
+			t.Fatal(err)
+		}
+		results = text(t, ctx, "main")
+		if strings.Contains(results, "us-prod-1") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.Contains(results, "us-prod-1") {
+		t.Fatalf("search for the cluster's description:\n%s", results)
+	}
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`//main//a[contains(normalize-space(), "us-prod-1")]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//h3[normalize-space()="About"]`, chromedp.BySearch),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if about := cardText(t, ctx, "About"); !strings.Contains(about, "us-east-1") {
+		t.Fatalf("the search result led to a page whose About card is:\n%s", about)
+	}
+
 	// A stricter schema, by reload: clusters with fewer than 10 nodes show the error.
 	if err := os.WriteFile(cfg, []byte(cfgFor(10)), 0o644); err != nil {
 		t.Fatal(err)
@@ -142,7 +171,7 @@ catalog:
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("reload: %d", resp.StatusCode)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline = time.Now().Add(30 * time.Second)
 	var page string
 	for {
 		if err := chromedp.Run(ctx, chromedp.Navigate(p.base+"/catalog/default/cluster/us-prod-1"), chromedp.Text("main", &page, chromedp.ByQuery)); err != nil {
