@@ -103,6 +103,13 @@ func TestCustomKindIngest(t *testing.T) {
 	if _, total := c.Within(Expr{}).Select(Selection{Filter: f}); total != 1 {
 		t.Fatalf("query by spec.region: %d", total)
 	}
+	f, err = ParseFilter([]string{"relations.runsOn=cluster:default/eu-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items, total := c.Within(Expr{}).Select(Selection{Filter: f, Limit: 10}); total != 1 || !strings.Contains(string(items[0]), `"name":"prod"`) {
+		t.Fatalf("query by relations.runsOn: %d", total)
+	}
 	facets := c.Within(Expr{}).Facets([]string{"kind", "spec.tier"}, nil)
 	if !hasFacet(facets["kind"], "Cluster", 1) || !hasFacet(facets["spec.tier"], "production", 1) {
 		t.Fatalf("facets: %+v", facets)
