@@ -396,6 +396,9 @@ func (c *Catalog) SetKinds(ctx context.Context, kinds []KindConfig) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("catalog: %w", errors.Join(errs...))
 	}
+	if old := c.custom.Load(); old != nil && old.fingerprint == ks.fingerprint {
+		return nil // unchanged: a reload of other sections waits for no pass
+	}
 	c.procMu.Lock()
 	defer c.procMu.Unlock()
 	c.mu.Lock()
