@@ -40,6 +40,9 @@ trap 'rm -f "$tmp"' EXIT
 	go test -run '^$' -bench 'Ingest|Latency|Throughput' -benchmem -timeout 60m ./host/internal/catalog/...
 	go test -run '^$' -bench Memory100k -benchtime 1x -timeout 30m ./host/internal/catalog/api/
 	echo
+	echo "## Catalog: ingest of 100k entities, half of them of custom kinds (catalog.kinds: schemas checked, reference fields related), beside 100k of the built-in kinds in the same run (goal custom/builtin <= 1.3)"
+	go test -run '^$' -bench BenchmarkCustomKinds100k -benchtime 1x -timeout 30m ./host/internal/catalog/api/
+	echo
 	echo "## Catalog on PostgreSQL vs bbolt side by side: ingest 100k from files (goal on pg <= 30 s) and a replica's start against the filled store (goal <= 10 s); reads are served from memory on both"
 	go test -run '^$' -bench BenchmarkIngest100k -benchtime 1x -timeout 30m ./host/internal/store/pgstore/
 	echo "## Replicas at 100k: p99 on a PostgreSQL replica vs a bbolt host (wrk 16 connections; goal <= 1.2x), by-query on two replicas vs one (two wrks of 8 connections, one per replica; goal >= 1.7x), a replica's start to serving all (goal <= 10 s)"

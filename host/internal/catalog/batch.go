@@ -52,7 +52,7 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 	}
 	body := setUID(pe.body, e.uid) // pe is not used after this
 	if e.hashed() {
-		for _, r := range e.relations() {
+		for _, r := range c.relations(e) {
 			c.removeEdge(r, e.key)
 			b.dirty[strings.ToLower(r.Source)] = true
 		}
@@ -83,7 +83,7 @@ func (b *batch) upsert(pe *procEntity, srcKey, rootKey string) {
 func (b *batch) remove(e *entity) {
 	b.init()
 	c := b.c
-	for _, r := range e.relations() {
+	for _, r := range c.relations(e) {
 		c.removeEdge(r, e.key)
 		b.dirty[strings.ToLower(r.Source)] = true
 	}
@@ -122,7 +122,7 @@ func (b *batch) orphan(e *entity, keep bool) {
 	e.hash = sha1.Sum(placeholder)
 	e.orphan = true
 	e.pend = &pending{body: setUID(placeholder, e.uid), pairs: bodyPairs(doc)}
-	rels, _ := model.Relations(doc)
+	rels, _ := b.c.relationsOf(doc)
 	e.fwd = b.c.ownEdges(rels, e.key)
 	b.dirty[e.key] = true
 	b.persist(e)

@@ -90,13 +90,14 @@ func (e *entity) bodyBytes() []byte {
 	return out
 }
 
-// relations recomputes the relations an entity emits from its body.
-func (e *entity) relations() []model.Relation {
+// relations recomputes the relations an entity emits from its body, by the kind's
+// rules in force now (the built-in kinds' or catalog.kinds').
+func (c *Catalog) relations(e *entity) []model.Relation {
 	var doc map[string]any
 	if json.Unmarshal(e.bodyBytes(), &doc) != nil {
 		return nil
 	}
-	rels, _ := model.Relations(doc)
+	rels, _ := c.relationsOf(doc)
 	return rels
 }
 
@@ -140,6 +141,11 @@ type Catalog struct {
 	// lastPass is when the last processing pass over every location finished without
 	// error, in Unix nanoseconds (LastRefresh).
 	lastPass atomic.Int64
+
+	// custom is catalog.kinds, compiled (kinds.go); SetKinds swaps it on reload, and
+	// asks the processing loop for a pass through kick.
+	custom atomic.Pointer[kindSet]
+	kick   chan struct{}
 }
 
 // Location is a registered location (from catalog.locations, POST /locations or a
@@ -202,8 +208,10 @@ func New(ctx context.Context, opts Options) (*Catalog, error) {
 		opts: opts, kinds: opts.Config.allowed(), log: opts.Logger, store: opts.Store, reader: opts.Reader,
 		ents: map[string]*entity{}, byUID: map[string]*entity{}, rels: map[string][]relEdge{}, intern: map[string]string{},
 		sources: map[string]*sourceState{}, locations: map[string]*Location{}, idx: newIndex(),
-		warned: map[string]map[string]bool{},
+		warned: map[string]map[string]bool{}, kick: make(chan struct{}, 1),
 	}
+	ks, _ := compileKinds(opts.Config.Kinds) // Validate has reported any error
+	c.custom.Store(ks)
 	if err := c.load(ctx); err != nil {
 		return nil, fmt.Errorf("catalog: load from store: %w", err)
 	}
@@ -287,21 +295,27 @@ func (c *Catalog) Run(ctx context.Context) error {
 	withErrors, badLocations := c.ProcessingErrors()
 	c.log.Info("catalog: initial processing done", "entities", c.Count(), "entitiesWithErrors", withErrors, "locationsWithErrors", badLocations, "took", time.Since(start).Round(time.Millisecond))
 	c.ready.Store(true)
-	interval := c.opts.Config.Interval()
-	if interval <= 0 {
-		<-ctx.Done()
-		return ctx.Err()
+	return c.refreshLoop(ctx)
+}
+
+// refreshLoop processes every location every catalog.processingInterval (never when
+// it is 0), and at once when SetKinds has changed the kinds, until ctx is done.
+func (c *Catalog) refreshLoop(ctx context.Context) error {
+	var tick <-chan time.Time
+	if interval := c.opts.Config.Interval(); interval > 0 {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
-			if err := c.RefreshAll(ctx); err != nil && ctx.Err() == nil {
-				c.log.Error("catalog: refresh", "err", err)
-			}
+		case <-tick:
+		case <-c.kick:
+		}
+		if err := c.RefreshAll(ctx); err != nil && ctx.Err() == nil {
+			c.log.Error("catalog: refresh", "err", err)
 		}
 	}
 }

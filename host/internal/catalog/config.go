@@ -44,6 +44,12 @@ type Config struct {
 
 	// Readonly, when true, refuses POST/DELETE /locations (403), as in Backstage.
 	Readonly bool `yaml:"readonly"`
+
+	// Kinds declares custom kinds of entity (blueprints), each with a JSON Schema for
+	// its spec, the spec fields that reference other entities and the relations they
+	// produce, and how the portal shows it; see KindConfig. A declared kind is allowed
+	// in every location. Changing this list is a config reload, not a restart.
+	Kinds []KindConfig `yaml:"kinds"`
 }
 
 // LocationConfig is one entry of catalog.locations.
@@ -95,6 +101,8 @@ func (c *Config) Validate() []error {
 			}
 		}
 	}
+	_, kindErrs := compileKinds(c.Kinds)
+	errs = append(errs, kindErrs...)
 	switch c.OrphanStrategy {
 	case "", "delete", "keep":
 	default:

@@ -322,6 +322,7 @@ func (c *Catalog) appendServedTail(dst []byte, e *entity, status []byte) []byte 
 // appendRelationsTail is appendServedTail given the entity's own and stored edges.
 func appendRelationsTail(dst []byte, own []ownEdge, stored []relEdge, status []byte) []byte {
 	dst = append(dst, `,"relations":[`...)
+	relPrefix := relTab.Load().prefix
 	n := 0
 	mergeRelations(own, stored, func(typ uint8, target string, plain bool) {
 		if n > 0 {
@@ -354,6 +355,7 @@ func (c *Catalog) appendEntity(dst []byte, e *entity) []byte {
 // less) or targets need escaping (then more); stored is c.rels[e.key].
 func servedSize(e *entity, stored []relEdge) int {
 	n := len(e.doc) + len(e.status) + len(`,"relations":[]`)
+	relPrefix := relTab.Load().prefix
 	for _, r := range e.fwd {
 		n += len(relPrefix[r.typ]) + len(r.target) + 4 // quotes, brace, comma
 	}

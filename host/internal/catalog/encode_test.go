@@ -153,7 +153,7 @@ func appendTail(dst []byte, rels []relOut, status []byte) []byte {
 func stitchRelations(in []relEdge) []relOut {
 	out := make([]relOut, 0, len(in))
 	for _, r := range in {
-		out = append(out, relOut{Type: relTypes[r.typ], TargetRef: r.target})
+		out = append(out, relOut{Type: relTab.Load().types[r.typ], TargetRef: r.target})
 	}
 	return sortRelations(out)
 }

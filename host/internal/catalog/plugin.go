@@ -149,7 +149,7 @@ func (c *Catalog) ApplyProvider(ctx context.Context, provider string, upsert []j
 		if err := json.Unmarshal(raw, &doc); err != nil || doc == nil {
 			return inputErr("upsert[%d]: not a JSON object: %v", i, err)
 		}
-		if errs := ValidateEntity(doc); len(errs) > 0 {
+		if errs := c.ValidateEntity(doc); len(errs) > 0 {
 			return inputErr("upsert[%d] (%s): %s", i, model.RefOf(doc).String(), joinErrs(errs))
 		}
 		docs = append(docs, doc)

@@ -107,7 +107,7 @@ func TestValidateFiles(t *testing.T) {
 	var out bytes.Buffer
 	files, _ := filepath.Glob(filepath.Join(exampleDir(t), "*.yaml"))
 	more, _ := filepath.Glob(filepath.Join(exampleDir(t), "*", "*.yaml"))
-	if n := ValidateFiles(&out, append(files, more...)...); n != 0 {
+	if n := ValidateFilesWith(&out, exampleKinds(t), append(files, more...)...); n != 0 {
 		t.Fatalf("example catalog invalid:\n%s", out.String())
 	}
 	dir := t.TempDir()

@@ -212,7 +212,7 @@ func (c *Catalog) prepare(doc map[string]any, line int, root *Location, srcKey, 
 	}
 	ref := model.RefOf(doc)
 	pe.ref, pe.key, pe.kind = ref.String(), ref.Key(), strings.ToLower(ref.Kind)
-	pe.errs = model.Validate(doc)
+	pe.errs = c.validateDoc(doc)
 	kind, _ := doc["kind"].(string)
 	if len(pe.errs) == 0 && !trusted && !c.allowed(kind, srcKey, root) {
 		pe.errs = append(pe.errs, fmt.Errorf("NotAllowedError: Entity %s at %s is not of an allowed kind for that location; allow %q in catalog.rules (or in this location's rules)", pe.ref, srcKey, kind))
@@ -220,7 +220,7 @@ func (c *Catalog) prepare(doc map[string]any, line int, root *Location, srcKey, 
 	if len(pe.errs) > 0 {
 		return pe
 	}
-	rels, errs := model.Relations(doc)
+	rels, errs := c.relationsOf(doc)
 	if len(errs) > 0 {
 		pe.errs = errs
 		return pe
@@ -335,12 +335,15 @@ func (c *Catalog) rulesFingerprint(root *Location) string {
 		}
 	}
 	sort.Strings(kinds)
+	if fp := c.kindsFingerprint(); fp != "" {
+		kinds = append(kinds, "kinds:"+fp)
+	}
 	return strings.Join(kinds, ",")
 }
 
 func (c *Catalog) allowed(kind, srcKey string, root *Location) bool {
 	k := strings.ToLower(kind)
-	if c.kinds[k] {
+	if c.kinds[k] || c.custom.Load().get(k) != nil {
 		return true
 	}
 	if srcKey == root.Key() {

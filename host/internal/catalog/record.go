@@ -52,7 +52,7 @@ type parsedRecord struct {
 
 // parseRecord parses one stored record; it touches no shared state, so records are
 // parsed in parallel.
-func parseRecord(key string, v []byte) parsedRecord {
+func (c *Catalog) parseRecord(key string, v []byte) parsedRecord {
 	r := parsedRecord{key: key}
 	i := bytes.IndexByte(v, '\n')
 	if i < 0 {
@@ -69,7 +69,7 @@ func parseRecord(key string, v []byte) parsedRecord {
 		r.err = fmt.Errorf("entity record %s: body is not valid JSON", key)
 		return r
 	}
-	r.rels, _ = model.Relations(doc)
+	r.rels, _ = c.relationsOf(doc)
 	r.pairs = bodyPairs(doc)
 	return r
 }
@@ -116,7 +116,7 @@ func (c *Catalog) readRecords(ctx context.Context) ([]parsedRecord, error) {
 			for ch := range work {
 				for i := range ch.recs {
 					ver := ch.recs[i].ver
-					ch.recs[i] = parseRecord(ch.recs[i].key, ch.raw[i])
+					ch.recs[i] = c.parseRecord(ch.recs[i].key, ch.raw[i])
 					ch.recs[i].ver = ver
 				}
 				ch.raw = nil

@@ -1,8 +1,11 @@
 package catalog
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"greenroom.dev/greenroom/host/internal/catalog/model"
@@ -25,41 +28,75 @@ type ownEdge struct {
 	plain  bool // target needs no JSON escaping (see plainJSON)
 }
 
-var relTypes = []string{
+// relTable is the relation types the catalog knows: the built-in kinds', then those
+// catalog.kinds declares (registerRelTypes), which are only ever added, so an index
+// (an edge's typ) keeps its meaning and edges sorted by rank stay sorted.
+type relTable struct {
+	types []string
+	index map[string]uint8
+	// rank is the position of each type's name in sorted order, and prefix the JSON
+	// that starts a served relation of that type.
+	rank   []uint8
+	prefix []string
+	// searchKeys are the search keys of relations by type ("relations.ownedby").
+	searchKeys []string
+}
+
+var builtinRelTypes = []string{
 	model.RelOwnedBy, model.RelOwnerOf, model.RelPartOf, model.RelHasPart,
 	model.RelProvidesAPI, model.RelAPIProvidedBy, model.RelConsumesAPI, model.RelAPIConsumedBy,
 	model.RelDependsOn, model.RelDependencyOf, model.RelMemberOf, model.RelHasMember,
 	model.RelChildOf, model.RelParentOf,
 }
 
-// relRank is the position of each relation type's name in sorted order, and relPrefix
-// the JSON that starts a served relation of that type.
-var relRank, relPrefix = func() ([]uint8, []string) {
-	names := slices.Clone(relTypes)
-	slices.Sort(names)
-	rank := make([]uint8, len(relTypes))
-	prefix := make([]string, len(relTypes))
-	for i, t := range relTypes {
-		rank[i] = uint8(slices.Index(names, t))
-		prefix[i] = `{"type":` + string(appendJSONString(nil, t)) + `,"targetRef":`
-	}
-	return rank, prefix
-}()
+// maxRelTypes bounds the relation types (an edge keeps its type in a byte).
+const maxRelTypes = 256
 
-// relSearchKeys are the search keys of relations by type ("relations.ownedby").
-var relSearchKeys = func() []string {
-	keys := make([]string, len(relTypes))
-	for i, t := range relTypes {
-		keys[i] = strings.ToLower("relations." + t)
+var (
+	relTab   atomic.Pointer[relTable]
+	relTabMu sync.Mutex // serialises registerRelTypes
+)
+
+func init() { relTab.Store(newRelTable(builtinRelTypes)) }
+
+func newRelTable(types []string) *relTable {
+	t := &relTable{types: types, index: make(map[string]uint8, len(types)), rank: make([]uint8, len(types)),
+		prefix: make([]string, len(types)), searchKeys: make([]string, len(types))}
+	names := slices.Clone(types)
+	slices.Sort(names)
+	for i, x := range types {
+		t.index[x] = uint8(i)
+		t.rank[i] = uint8(slices.Index(names, x))
+		t.prefix[i] = `{"type":` + string(appendJSONString(nil, x)) + `,"targetRef":`
+		t.searchKeys[i] = strings.ToLower("relations." + x)
 	}
-	return keys
-}()
+	return t
+}
+
+// registerRelTypes adds relation types (those of catalog.kinds) to the table.
+func registerRelTypes(names ...string) error {
+	relTabMu.Lock()
+	defer relTabMu.Unlock()
+	cur := relTab.Load()
+	types := slices.Clone(cur.types)
+	for _, n := range names {
+		if _, ok := cur.index[n]; !ok && !slices.Contains(types, n) {
+			types = append(types, n)
+		}
+	}
+	if len(types) == len(cur.types) {
+		return nil
+	}
+	if len(types) > maxRelTypes {
+		return fmt.Errorf("more than %d relation types in all; use fewer distinct relation types", maxRelTypes)
+	}
+	relTab.Store(newRelTable(types))
+	return nil
+}
 
 func relTypeIndex(t string) uint8 {
-	for i, x := range relTypes {
-		if x == t {
-			return uint8(i)
-		}
+	if i, ok := relTab.Load().index[t]; ok {
+		return i
 	}
 	panic("catalog: unknown relation type " + t)
 }
@@ -94,7 +131,7 @@ func (c *Catalog) removeEdge(r model.Relation, emitter string) {
 	}
 	list := c.rels[k]
 	for i, e := range list {
-		if e.emitter == emitter && relTypes[e.typ] == r.Type && e.target == r.Target {
+		if e.emitter == emitter && relTab.Load().types[e.typ] == r.Type && e.target == r.Target {
 			list = slices.Delete(list, i, i+1)
 			break
 		}
@@ -142,7 +179,8 @@ func (c *Catalog) internStr(s string) string {
 // cmpRel orders relations as they are served: by type name, then target ref.
 func cmpRel(at uint8, as string, bt uint8, bs string) int {
 	if at != bt {
-		return int(relRank[at]) - int(relRank[bt])
+		rank := relTab.Load().rank
+		return int(rank[at]) - int(rank[bt])
 	}
 	return strings.Compare(as, bs)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Reload brings the in-memory catalog up to what the store holds, for a replica that
@@ -137,7 +136,7 @@ func (c *Catalog) reloadChanged(ctx context.Context, vs VersionedStore) (bool, e
 	}
 	parallel(len(recs), func(i int) {
 		ver := recs[i].ver
-		recs[i] = parseRecord(recs[i].key, raw[i])
+		recs[i] = c.parseRecord(recs[i].key, raw[i])
 		recs[i].ver = ver
 	})
 	for i := range recs {
@@ -227,21 +226,5 @@ func (c *Catalog) Lead(ctx context.Context) error {
 	} else {
 		c.ready.Store(true)
 	}
-	interval := c.opts.Config.Interval()
-	if interval <= 0 {
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			if err := c.RefreshAll(ctx); err != nil && ctx.Err() == nil {
-				c.log.Error("catalog: refresh", "err", err)
-			}
-		}
-	}
+	return c.refreshLoop(ctx)
 }

@@ -143,6 +143,7 @@ func (c *Catalog) stitchOne(e *entity, hasViaErrors bool, slab *docSlab, scratch
 	}
 	extra := make([]pair, 0, 1+len(e.fwd)+len(c.rels[e.key]))
 	extra = append(extra, keptPair("metadata.uid", e.uid))
+	relSearchKeys := relTab.Load().searchKeys
 	c.eachRelation(e, func(typ uint8, target string, _ bool) {
 		extra = append(extra, keptPair(relSearchKeys[typ], target))
 	})

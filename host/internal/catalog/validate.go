@@ -15,6 +15,15 @@ import (
 // entities plus unreadable or unparsable files; the CLI exits non-zero when that is
 // above zero.
 func ValidateFiles(w io.Writer, paths ...string) int {
+	return ValidateFilesWith(w, nil, paths...)
+}
+
+// ValidateFilesWith is ValidateFiles that also knows the custom kinds of catalog.kinds
+// (which must be valid): their entities are checked against their schemas.
+func ValidateFilesWith(w io.Writer, kinds []KindConfig, paths ...string) int {
+	ks, _ := compileKinds(kinds)
+	c := &Catalog{}
+	c.custom.Store(ks)
 	invalid, total, badFiles := 0, 0, 0
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -39,7 +48,7 @@ func ValidateFiles(w io.Writer, paths ...string) int {
 				continue
 			}
 			ref := excerpt.Text(model.RefOf(d.Entity).String()) // the file's text, to a terminal
-			errs := ValidateEntity(d.Entity)
+			errs := c.ValidateEntity(d.Entity)
 			if len(errs) == 0 {
 				continue
 			}

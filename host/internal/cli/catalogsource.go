@@ -59,6 +59,9 @@ func (s catalogSource) QueryEntities(ctx context.Context, q frontend.EntityQuery
 	for _, t := range q.Tags {
 		add("metadata.tags", t)
 	}
+	for f, v := range q.Fields {
+		add(f, v)
+	}
 	var filter catalog.Filter
 	if len(conds) > 0 {
 		f, err := catalog.ParseFilter([]string{strings.Join(conds, ",")})

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/config"
 )
 
 // Exit codes.
@@ -80,7 +81,8 @@ func commands() []command {
 }
 
 func runCatalogValidate(env *Env, args []string) error {
-	fs := newFlags(env, "catalog validate", "FILE...")
+	fs := newFlags(env, "catalog validate", "[--config app-config.yaml ...] FILE...")
+	files := fs.StringArrayP("config", "c", nil, "check entities of the custom kinds (catalog.kinds) of this config `FILE` too (repeat for overlays)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -88,7 +90,15 @@ func runCatalogValidate(env *Env, args []string) error {
 		fs.Usage()
 		return usagef("catalog validate needs at least one file")
 	}
-	if n := catalog.ValidateFiles(env.Stdout, fs.Args()...); n > 0 {
+	var kinds []catalog.KindConfig
+	if len(*files) > 0 {
+		cfg, err := config.Load(*files, env.Getenv)
+		if err != nil {
+			return asUsage(fmt.Errorf("catalog validate: %w", err))
+		}
+		kinds = cfg.Catalog.Kinds
+	}
+	if n := catalog.ValidateFilesWith(env.Stdout, kinds, fs.Args()...); n > 0 {
 		return fmt.Errorf("catalog validate: %d invalid entit%s or unreadable file%s", n, plural(n, "y", "ies"), plural(n, "", "s"))
 	}
 	fmt.Fprintln(env.Stdout, "all entities are valid")

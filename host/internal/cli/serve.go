@@ -366,6 +366,7 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		Search:     searchSource{h.search, h.catalog, h.permissions},
 		Favourites: h.favourites,
 		Registrar:  registrar{api.New(h.catalog), h.permissions},
+		Kinds:      customKinds(cfg.Catalog.Kinds),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app.extensions: %w", err)
@@ -435,6 +436,11 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 			next.Commit()
 			h.app.Store(app)
 			h.search.SetConfig(cfg.Search)
+			// catalog.kinds: entities are checked against the new schemas in a pass
+			// that starts now; the rest of catalog takes a restart.
+			if kerr := h.catalog.SetKinds(ctx, cfg.Catalog.Kinds); kerr != nil {
+				h.log.Error("reload: catalog.kinds", "err", kerr)
+			}
 		}
 	}
 	h.reloadMu.Lock()
@@ -462,7 +468,7 @@ func restartOnly(a, b *config.Config) []string {
 		x, y any
 	}{
 		{"backend", a.Backend, b.Backend},
-		{"catalog", a.Catalog, b.Catalog},
+		{"catalog", withoutKinds(a.Catalog), withoutKinds(b.Catalog)},
 		{"proxy", a.Proxy, b.Proxy},
 		{"integrations", a.Integrations, b.Integrations},
 		{"runtime", a.Runtime, b.Runtime},
@@ -474,6 +480,12 @@ func restartOnly(a, b *config.Config) []string {
 		}
 	}
 	return out
+}
+
+// withoutKinds is a catalog section without catalog.kinds, which a reload applies.
+func withoutKinds(c catalog.Config) catalog.Config {
+	c.Kinds = nil
+	return c
 }
 
 func (h *host) readyDetail() map[string]any {

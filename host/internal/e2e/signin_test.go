@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -236,8 +238,20 @@ plugins:
 		count(`a[href="/catalog/default/component/b-service"]`) != 0 {
 		t.Errorf("the entity page shows or links team-b's component:\n%s", page)
 	}
+	// The page the form's redirect loads, not the one it was posted from: the old page
+	// has the same heading, and navigating on while the post is in flight aborts one.
 	if err := chromedp.Run(ctx,
+		chromedp.Evaluate(`window.beforeRefresh = true`, nil),
 		chromedp.Click(refresh, chromedp.ByQuery),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				var loaded bool // an evaluation during the navigation fails: try again
+				if chromedp.Evaluate(`!window.beforeRefresh && document.readyState === "complete"`, &loaded).Do(ctx) == nil && loaded {
+					return nil
+				}
+			}
+			return errors.New("the page after Refresh did not load")
+		}),
 		chromedp.WaitVisible(`//h1[normalize-space()="a-service"]`, chromedp.BySearch),
 	); err != nil {
 		t.Fatal(err)

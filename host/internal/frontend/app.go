@@ -49,6 +49,9 @@ type Options struct {
 	// Registrar backs the "Register existing component" page (/catalog-import); nil
 	// leaves the page's form without a preview and the catalog without its button.
 	Registrar Registrar
+	// Kinds are the custom kinds of catalog.kinds: their columns, filters, titles,
+	// icons and About card rows.
+	Kinds []CustomKind
 }
 
 // App is a resolved extension tree ready to render pages. It is safe for concurrent

@@ -56,6 +56,9 @@ type EntityQuery struct {
 	Tags []string
 	// Text must appear in the name, title or description.
 	Text string
+	// Fields maps fields (spec.region, metadata.x) to the value each must have,
+	// compared case-insensitively: a custom kind's column filters.
+	Fields map[string]string
 	// Offset and Limit select the page.
 	Offset, Limit int
 }
@@ -159,6 +162,9 @@ func (m *MemoryCatalog) QueryEntities(ctx context.Context, q EntityQuery) (Entit
 		if len(q.Tags) > 0 && !hasTags(&m.entities[i], q.Tags) {
 			continue
 		}
+		if !fieldsMatch(&m.entities[i], q.Fields) {
+			continue
+		}
 		if page.TotalItems >= q.Offset && (q.Limit <= 0 || len(page.Items) < q.Limit) {
 			page.Items = append(page.Items, m.entities[i])
 		}
@@ -209,7 +215,36 @@ func (m *MemoryCatalog) Readable(_ context.Context, refs []string) ([]bool, erro
 func (m *MemoryCatalog) Facets(_ context.Context, fields []string) (map[string][]FacetCount, error) {
 	out := make(map[string][]FacetCount, len(fields))
 	for _, f := range fields {
-		out[f] = m.facets[f]
+		if fc, ok := m.facets[f]; ok {
+			out[f] = fc
+			continue
+		}
+		counts := map[string]int{}
+		for i := range m.entities {
+			if v := display(fieldValue(&m.entities[i], f)); v != "" {
+				counts[v]++
+			}
+		}
+		fc := make([]FacetCount, 0, len(counts))
+		for v, c := range counts {
+			fc = append(fc, FacetCount{v, c})
+		}
+		sort.Slice(fc, func(i, j int) bool {
+			if fc[i].Count != fc[j].Count {
+				return fc[i].Count > fc[j].Count
+			}
+			return fc[i].Value < fc[j].Value
+		})
+		out[f] = fc
 	}
 	return out, nil
+}
+
+func fieldsMatch(e *ext.Entity, fields map[string]string) bool {
+	for f, want := range fields {
+		if !strings.EqualFold(display(fieldValue(e, f)), want) {
+			return false
+		}
+	}
+	return true
 }

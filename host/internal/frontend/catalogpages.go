@@ -16,6 +16,7 @@ import (
 // entity page with its About, Relations and Links cards.
 func pages(opts Options) []ext.Extension {
 	src := opts.Catalog
+	kinds := indexKinds(opts.Kinds)
 	home := Page("page:home", "/", func(_ context.Context, in ext.FactoryInput) (ext.Element, error) {
 		links := quickLinks(in.Config["quickLinks"])
 		return element(func(ctx context.Context, _ *ext.RenderContext) (ui.Node, error) {
@@ -27,7 +28,7 @@ func pages(opts Options) []ext.Extension {
 	catalog := Page("page:catalog", "/catalog", func(_ context.Context, in ext.FactoryInput) (ext.Element, error) {
 		size := in.ConfigInt("pageSize", 20)
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
-			return catalogIndex(ctx, src, opts, rc, size)
+			return catalogIndex(ctx, src, opts, kinds, rc, size)
 		}), nil
 	})
 	catalog.ConfigSchema = schema(strProp("path", "/catalog", `,"pattern":"^/"`) + `,"pageSize":{"type":"integer","minimum":1,"maximum":100,"default":20}`)
@@ -41,7 +42,7 @@ func pages(opts Options) []ext.Extension {
 			tabs = append(tabs, partOf(a))
 		}
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
-			return entityPage(ctx, src, opts.Authorizer, opts.Favourites, rc, cards, tabs)
+			return entityPage(ctx, src, opts.Authorizer, opts.Favourites, kinds, rc, cards, tabs)
 		}), nil
 	})
 	entity.ConfigSchema = nil // its path is fixed: entity links are built with EntityPath
@@ -51,7 +52,9 @@ func pages(opts Options) []ext.Extension {
 	}
 
 	about := EntityCard("entity-card:catalog/about", "", func(context.Context, ext.FactoryInput) (ext.Element, error) {
-		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return aboutCard(ctx, src, rc) }), nil
+		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
+			return aboutCard(ctx, src, kinds, rc)
+		}), nil
 	})
 	relations := EntityCard("entity-card:catalog/relations", "", func(context.Context, ext.FactoryInput) (ext.Element, error) {
 		return element(func(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) { return relationsCard(ctx, src, rc) }), nil
@@ -112,6 +115,7 @@ func partOf(a ext.Attachment) entityPart {
 type catalogQuery struct {
 	kind, typ, owner, lifecycle, tag, text string
 	page                                   int
+	fields                                 map[string]string // a custom kind's filters
 }
 
 func (q catalogQuery) values(page int) url.Values {
@@ -121,13 +125,16 @@ func (q catalogQuery) values(page int) url.Values {
 			v.Set(k, s)
 		}
 	}
+	for f, s := range q.fields {
+		v.Set("f."+f, s)
+	}
 	if page > 1 {
 		v.Set("page", strconv.Itoa(page))
 	}
 	return v
 }
 
-func catalogIndex(ctx context.Context, src CatalogSource, opts Options, rc *ext.RenderContext, size int) (ui.Node, error) {
+func catalogIndex(ctx context.Context, src CatalogSource, opts Options, kinds kindsByName, rc *ext.RenderContext, size int) (ui.Node, error) {
 	page := ui.Node{Type: ui.TypePage, Title: "Catalog"}
 	if src == nil {
 		page.Children = []ui.Node{ui.Empty("No catalog", "The catalog is not configured on this host.")}
@@ -147,12 +154,19 @@ func catalogIndex(ctx context.Context, src CatalogSource, opts Options, rc *ext.
 		}
 		q.page = n
 	}
+	// A custom kind's table: its columns, and filters on those it marks.
+	ck := kinds.of(q.kind)
+	facetFields := []string{FacetKind, FacetType, FacetOwner, FacetLifecycle, FacetTags}
+	if ck != nil {
+		_, q.fields = kindFilters(ck, rc.Query.Get, nil)
+		facetFields = append(facetFields, kindFacetFields(ck)...)
+	}
 	res, err := src.QueryEntities(ctx, EntityQuery{Kind: q.kind, Type: q.typ, Owner: q.owner, Lifecycle: q.lifecycle,
-		Tags: nonEmpty(q.tag), Text: q.text, Offset: (q.page - 1) * size, Limit: size})
+		Tags: nonEmpty(q.tag), Text: q.text, Fields: q.fields, Offset: (q.page - 1) * size, Limit: size})
 	if err != nil {
 		return ui.Node{}, fmt.Errorf("catalog query: %w", err)
 	}
-	facets, err := src.Facets(ctx, []string{FacetKind, FacetType, FacetOwner, FacetLifecycle, FacetTags})
+	facets, err := src.Facets(ctx, facetFields)
 	if err != nil {
 		return ui.Node{}, fmt.Errorf("catalog facets: %w", err)
 	}
@@ -169,6 +183,10 @@ func catalogIndex(ctx context.Context, src CatalogSource, opts Options, rc *ext.
 		selectField("tag", "Tag", q.tag, facets[FacetTags]),
 		{Name: "q", Label: "Search", Kind: ui.FieldSearch, Value: q.text, Placeholder: "name, title or description"},
 	}}
+	if ck != nil {
+		extra, _ := kindFilters(ck, rc.Query.Get, facets)
+		form.Fields = append(form.Fields, extra...)
+	}
 	page.Children = append(page.Children, form)
 	if opts.Registrar != nil {
 		page.Children = append(page.Children, ui.Node{Type: ui.TypeButton, Text: "Register existing component", Href: RegisterPath})
@@ -193,19 +211,23 @@ func catalogIndex(ctx context.Context, src CatalogSource, opts Options, rc *ext.
 		return ui.Node{}, err
 	}
 	table := ui.Node{Type: ui.TypeTable, Columns: []string{"Name", "Kind", "Type", "Owner", "Lifecycle", "Description", "Tags"}}
+	if ck != nil {
+		table.Columns = kindTableColumns(ck)
+	}
 	for i := range res.Items {
 		e := &res.Items[i]
-		name := e.Metadata.Title
-		if name == "" {
-			name = e.Metadata.Name
+		if ck != nil {
+			table.Rows = append(table.Rows, kindTableRow(kinds, ck, e))
+			continue
 		}
+		name := kinds.entityTitle(e)
 		tagNodes := make([]ui.Node, 0, len(e.Metadata.Tags))
 		for _, t := range e.Metadata.Tags {
 			tagNodes = append(tagNodes, ui.Badge(t, ui.ToneNeutral))
 		}
 		table.Rows = append(table.Rows, []ui.Node{
 			ui.Link(name, EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name)),
-			ui.Text(e.Kind),
+			ui.Text(kinds.label(e.Kind)),
 			ui.Text(e.SpecString("type")),
 			ownerLink(e, may),
 			ui.Text(e.SpecString("lifecycle")),
@@ -308,7 +330,7 @@ func refLink(ref, defKind, defNamespace string, may map[string]bool) ui.Node {
 	return entityLink(ref, kind, ns, name, may)
 }
 
-func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, fav Favourites, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
+func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, fav Favourites, kinds kindsByName, rc *ext.RenderContext, cards, tabs []entityPart) (ui.Node, error) {
 	if src == nil {
 		return ui.Node{Type: ui.TypePage, Title: "Entity", Children: []ui.Node{ui.Empty("No catalog", "The catalog is not configured on this host.")}}, nil
 	}
@@ -325,11 +347,8 @@ func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, fav Fa
 	if fav != nil {
 		fav.Visited(ctx, fullRef(e.Ref(), ""))
 	}
-	title := e.Metadata.Title
-	if title == "" {
-		title = e.Metadata.Name
-	}
-	badges := []ui.Node{ui.Badge(e.Kind, ui.ToneInfo)}
+	title := kinds.entityTitle(e)
+	badges := []ui.Node{ui.Badge(kinds.label(e.Kind), ui.ToneInfo)}
 	if t := e.SpecString("type"); t != "" {
 		badges = append(badges, ui.Badge(t, ui.ToneNeutral))
 	}
@@ -415,7 +434,7 @@ func processingErrorsCard(errs []ext.EntityStatusError) ui.Node {
 	return card
 }
 
-func aboutCard(ctx context.Context, src CatalogSource, rc *ext.RenderContext) (ui.Node, error) {
+func aboutCard(ctx context.Context, src CatalogSource, kinds kindsByName, rc *ext.RenderContext) (ui.Node, error) {
 	e := rc.Entity
 	if e == nil {
 		return ui.Node{}, fmt.Errorf("no entity on this page")
@@ -441,24 +460,33 @@ func aboutCard(ctx context.Context, src CatalogSource, rc *ext.RenderContext) (u
 		desc = "No description."
 	}
 	add("Description", ui.Text(desc))
+	// A custom kind's spec is shown by its schema (kindAboutRows), after these.
+	ck := kinds.of(e.Kind)
 	// Users and groups have no owner: Backstage's About card leaves the row out.
-	if k := strings.ToLower(e.Kind); (k != "user" && k != "group") || e.SpecString("owner") != "" {
+	if k := strings.ToLower(e.Kind); ck == nil && (k != "user" && k != "group" || e.SpecString("owner") != "") {
 		add("Owner", ownerLink(e, may))
 	}
-	if s := e.SpecString("system"); s != "" {
+	if s := e.SpecString("system"); s != "" && ck == nil {
 		add("System", refLink(s, "system", ns, may))
 	}
-	if d := e.SpecString("domain"); d != "" {
+	if d := e.SpecString("domain"); d != "" && ck == nil {
 		add("Domain", refLink(d, "domain", ns, may))
 	}
-	add("Kind", ui.Text(e.Kind))
-	if t := e.SpecString("type"); t != "" {
+	add("Kind", ui.Text(kinds.label(e.Kind)))
+	if t := e.SpecString("type"); t != "" && ck == nil {
 		add("Type", ui.Text(t))
 	}
-	if l := e.SpecString("lifecycle"); l != "" {
+	if l := e.SpecString("lifecycle"); l != "" && ck == nil {
 		add("Lifecycle", ui.Text(l))
 	}
 	add("Namespace", ui.Text(e.NamespaceOrDefault()))
+	if ck != nil {
+		rows, err := kindAboutRows(ctx, src, ck, e)
+		if err != nil {
+			return ui.Node{}, err
+		}
+		kv.Pairs = append(kv.Pairs, rows...)
+	}
 	if len(e.Metadata.Tags) > 0 {
 		tags := ui.Node{Type: ui.TypeGroup}
 		for _, t := range e.Metadata.Tags {

@@ -745,7 +745,7 @@ func (a *API) validateEntity(_ context.Context, r *Request, _ route.Params) (*Re
 	if len(body.Entity) == 0 || json.Unmarshal(body.Entity, &entity) != nil || entity == nil {
 		return validationErrors([]error{errors.New("<root> must be object - type: object")}), nil
 	}
-	errs := catalog.ValidateEntity(entity)
+	errs := a.cat.ValidateEntity(entity)
 	if len(errs) > 0 {
 		return validationErrors(errs), nil
 	}

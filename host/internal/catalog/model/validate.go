@@ -77,6 +77,10 @@ const (
 // Validate checks an entity against the envelope, metadata and kind rules of
 // @backstage/catalog-model and returns every rule it breaks (nil if valid).
 func Validate(e map[string]any) []error {
+	return validate(e, true)
+}
+
+func validate(e map[string]any, builtin bool) []error {
 	var errs []error
 	add := func(err error) { errs = append(errs, err) }
 
@@ -113,7 +117,7 @@ func Validate(e map[string]any) []error {
 			errs = append(errs, validateMetadata(md)...)
 		}
 	}
-	if avOK && kOK && len(errs) == 0 {
+	if builtin && avOK && kOK && len(errs) == 0 {
 		errs = append(errs, validateKind(av, k, e)...)
 	}
 	return errs
