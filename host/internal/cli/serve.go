@@ -31,6 +31,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/scaffolder"
+	"greenroom.dev/greenroom/host/internal/scorecard"
 	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
@@ -285,6 +286,8 @@ type host struct {
 	addr    string // the address actually bound
 	catalog *catalog.Catalog
 	search  *search.Engine
+	// scorecards rates the catalog's entities (scorecards:).
+	scorecards *scorecard.Engine
 	audit   *audit.Log
 	app     atomic.Pointer[frontend.App]
 	watch   atomic.Pointer[watchList]
@@ -432,6 +435,9 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 			next.Commit()
 			h.app.Store(app)
 			h.search.SetConfig(cfg.Search)
+			if serr := h.scorecards.SetConfig(cfg.Scorecards); serr != nil {
+				h.log.Error("scorecards: reload", "err", serr)
+			}
 		}
 	}
 	h.reloadMu.Lock()

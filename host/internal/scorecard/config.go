@@ -77,9 +77,9 @@ type Definition struct {
 // Level is one level of a scorecard.
 type Level struct {
 	// Name is the level's name (Bronze, Silver, Gold).
-	Name string `yaml:"name"`
+	Name string `yaml:"name" json:"name"`
 	// Color is the level's colour on the pages: a CSS hex colour (#rgb or #rrggbb).
-	Color string `yaml:"color"`
+	Color string `yaml:"color" json:"color,omitempty"`
 }
 
 // Rule is one check of a scorecard.

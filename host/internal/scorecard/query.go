@@ -1,6 +1,7 @@
 package scorecard
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -32,6 +33,7 @@ func (cd *compiled) summary(results map[string]*Result) Summary {
 	if s.Title == "" {
 		s.Title = d.ID
 	}
+	s.Counts[""] = 0
 	for _, l := range d.Levels {
 		s.Counts[l.Name] = 0
 	}
@@ -153,9 +155,9 @@ func ruleMatches(r *Result, rule string, failing bool) bool {
 
 // EntityResult is an entity's result on one scorecard, with the scorecard's levels.
 type EntityResult struct {
-	Scorecard string  `json:"scorecard"`
-	Title     string  `json:"title"`
-	Levels    []Level `json:"levels"`
+	Scorecard      string  `json:"scorecard"`
+	ScorecardTitle string  `json:"scorecardTitle"`
+	Levels         []Level `json:"levels"`
 	*Result
 }
 
@@ -171,7 +173,7 @@ func (e *Engine) Entity(key string) []EntityResult {
 			if t == "" {
 				t = cd.def.ID
 			}
-			out = append(out, EntityResult{Scorecard: cd.def.ID, Title: t, Levels: cd.def.Levels, Result: r})
+			out = append(out, EntityResult{Scorecard: cd.def.ID, ScorecardTitle: t, Levels: cd.def.Levels, Result: r})
 		}
 	}
 	return out
@@ -199,4 +201,34 @@ func (e *Engine) LevelUIDs(id string, level *string) (uids []string, ok bool) {
 	}
 	sort.Strings(uids)
 	return uids, true
+}
+
+// CatalogFilterPrefix is the prefix of the catalog filter keys scorecards answer.
+const CatalogFilterPrefix = "scorecard."
+
+// CatalogFilter answers the catalog filter condition scorecard.<id>.level=<level>
+// (several values: any of them; "none" for below the lowest level; no value: every
+// entity the scorecard rates) with the uids of the entities that meet it.
+func (e *Engine) CatalogFilter(key string, values []string, exists bool) ([]string, error) {
+	rest := strings.TrimPrefix(strings.ToLower(key), CatalogFilterPrefix)
+	id, field, ok := strings.Cut(rest, ".")
+	if !ok || field != "level" {
+		return nil, fmt.Errorf("%q is not a scorecard filter; write scorecard.<id>.level=<level>", key)
+	}
+	if exists {
+		uids, ok := e.LevelUIDs(id, nil)
+		if !ok {
+			return nil, fmt.Errorf("there is no scorecard %q (in %s)", id, key)
+		}
+		return uids, nil
+	}
+	var out []string
+	for _, v := range values {
+		uids, ok := e.LevelUIDs(id, &v)
+		if !ok {
+			return nil, fmt.Errorf("there is no scorecard %q (in %s)", id, key)
+		}
+		out = append(out, uids...)
+	}
+	return out, nil
 }
