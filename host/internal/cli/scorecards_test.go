@@ -137,7 +137,9 @@ func TestServeScorecards(t *testing.T) {
 	if scoreJSON(t, base+"/api/catalog/entities/by-query?"+q.Encode(), &page); page.TotalItems != 1 {
 		t.Errorf("by-query with a scorecard level and other conditions: %d entities, want 1", page.TotalItems)
 	}
-	var e struct{ Error struct{ Name, Message string } }
+	var e struct {
+		Error struct{ Name, Message string }
+	}
 	q = url.Values{"filter": {"scorecard.nope.level=Gold"}}
 	if st := scoreJSON(t, base+"/api/catalog/entities?"+q.Encode(), &e); st != 400 || !strings.Contains(e.Error.Message, `no scorecard "nope"`) {
 		t.Errorf("unknown scorecard: %d %+v", st, e)

@@ -288,11 +288,11 @@ type host struct {
 	search  *search.Engine
 	// scorecards rates the catalog's entities (scorecards:).
 	scorecards *scorecard.Engine
-	audit   *audit.Log
-	app     atomic.Pointer[frontend.App]
-	watch   atomic.Pointer[watchList]
-	files   []string
-	env     config.Lookup
+	audit      *audit.Log
+	app        atomic.Pointer[frontend.App]
+	watch      atomic.Pointer[watchList]
+	files      []string
+	env        config.Lookup
 
 	proxy   *proxy.Proxy
 	readers urlreader.Reader
