@@ -286,13 +286,14 @@ type host struct {
 	addr    string // the address actually bound
 	catalog *catalog.Catalog
 	search  *search.Engine
+	audit   *audit.Log
+	app     atomic.Pointer[frontend.App]
+	watch   atomic.Pointer[watchList]
+	files   []string
+	env     config.Lookup
+
 	// scorecards rates the catalog's entities (scorecards:).
 	scorecards *scorecard.Engine
-	audit      *audit.Log
-	app        atomic.Pointer[frontend.App]
-	watch      atomic.Pointer[watchList]
-	files      []string
-	env        config.Lookup
 
 	proxy   *proxy.Proxy
 	readers urlreader.Reader
