@@ -162,7 +162,7 @@ func (h *host) resolveResource(resourceType, ref string, c permission.Criteria) 
 func (h *host) startPlugins(ctx context.Context) error {
 	h.watch.Store(newWatchList(append(append([]string{}, h.cfg.Files...), pluginFiles(h.cfg)...)...))
 	h.services = &capability.Host{Table: capability.Functions, Audit: h.audit, Observer: h.obs.hosts,
-		Services: capability.Services{KV: h.file.KVStore(), Files: h.file.FileStore(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions, Search: h.search}}
+		Services: capability.Services{KV: h.file.KVStore(), Files: h.file.FileStore(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions, Search: h.search, Facts: h.scorecards}}
 	h.plugins = plugin.NewManager(plugin.Deps{
 		Engine: h.engine, Logger: h.log, URLs: h.readers, Observer: h.obs.runtime,
 		Host:  h.services,

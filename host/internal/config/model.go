@@ -228,6 +228,17 @@ type Grants struct {
 	// SearchWrite lets the plugin contribute documents to the search index
 	// (search_replace), of the types it names.
 	SearchWrite *SearchWriteGrant `yaml:"search.write"`
+	// FactsWrite lets the plugin publish facts about catalog entities
+	// (facts_publish), which scorecards' rules read; only about entities its caller
+	// may read, of the kinds it names, within scorecards.facts' limits.
+	FactsWrite *FactsWriteGrant `yaml:"facts.write"`
+}
+
+// FactsWriteGrant is grants["facts.write"].
+type FactsWriteGrant struct {
+	// Kinds are the entity kinds the plugin may publish facts about (e.g.
+	// [Component]). Empty means any kind.
+	Kinds []string `yaml:"kinds"`
 }
 
 // SearchWriteGrant is grants["search.write"].
@@ -263,6 +274,8 @@ func (g *Grants) Has(capability string) bool {
 		return g.Workspace != nil
 	case abi.CapSearchWrite:
 		return g.SearchWrite != nil
+	case abi.CapFactsWrite:
+		return g.FactsWrite != nil
 	}
 	return false
 }
