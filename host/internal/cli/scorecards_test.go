@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -137,6 +138,24 @@ func TestServeScorecards(t *testing.T) {
 	if scoreJSON(t, base+"/api/catalog/entities/by-query?"+q.Encode(), &page); page.TotalItems != 1 {
 		t.Errorf("by-query with a scorecard level and other conditions: %d entities, want 1", page.TotalItems)
 	}
+	// The scorecards page lists the components by level, grouped by owner; the entity
+	// card explains a failing rule.
+	htmlPage := fetchPage(t, base+"/scorecards")
+	for _, want := range []string{"Production readiness", "team-checkout", "checkout-service", "Gold", "Silver", "Bronze", "Production services are paged"} {
+		if !strings.Contains(htmlPage, want) {
+			t.Errorf("/scorecards lacks %q", want)
+		}
+	}
+	htmlPage = fetchPage(t, base+"/scorecards?scorecard=production-readiness&level=Gold&group=system")
+	if !strings.Contains(htmlPage, "payments") || strings.Contains(htmlPage, "Storefront") {
+		t.Errorf("/scorecards?level=Gold shows other levels' entities")
+	}
+	htmlPage = fetchPage(t, base+"/catalog/default/component/checkout-service")
+	for _, want := range []string{"Scorecards", "Failed", "A production component needs an on-call rotation: add the pagerduty.com/service-id annotation."} {
+		if !strings.Contains(htmlPage, want) {
+			t.Errorf("checkout-service's page lacks %q", want)
+		}
+	}
 	var e struct {
 		Error struct{ Name, Message string }
 	}
@@ -144,4 +163,18 @@ func TestServeScorecards(t *testing.T) {
 	if st := scoreJSON(t, base+"/api/catalog/entities?"+q.Encode(), &e); st != 400 || !strings.Contains(e.Error.Message, `no scorecard "nope"`) {
 		t.Errorf("unknown scorecard: %d %+v", st, e)
 	}
+}
+
+func fetchPage(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %.300s", u, resp.StatusCode, b)
+	}
+	return html.UnescapeString(string(b))
 }

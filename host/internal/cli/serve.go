@@ -367,6 +367,7 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		Search:     searchSource{h.search, h.catalog, h.permissions},
 		Favourites: h.favourites,
 		Registrar:  registrar{api.New(h.catalog), h.permissions},
+		Scorecards: h.scorecardPages(cfg),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app.extensions: %w", err)

@@ -66,7 +66,7 @@ var sameLayer = map[string][]string{
 	"host/internal/urlreader/catalogreader": {"host/internal/urlreader", "host/internal/catalog"},
 	"host/internal/store":                   {"host/internal/catalog"},
 	"host/internal/store/pgstore":           {"host/internal/store", "host/internal/catalog"},
-	"host/internal/frontend":                {"host/internal/frontend/ext"},
+	"host/internal/frontend":                {"host/internal/frontend/ext", "host/internal/scorecard"},
 	"host/internal/frontend/wasmext":        {"host/internal/frontend/ext"},
 	"host/internal/catalog/api":             {"host/internal/catalog"},
 	"host/internal/pack":                    {},
