@@ -18,7 +18,6 @@ import (
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/scorecard"
-	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store/pgstore"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -245,7 +244,7 @@ func (h *host) startServer(context.Context) error {
 		Metrics:        h.obs.http,
 		MetricsHandler: h.obs.handler,
 		AccessLog:      h.accessLog,
-		Search:         &search.API{Engine: h.search, Catalog: h.catalog},
+		Search:         h.searchAPI(),
 		Scorecards:     &scorecard.API{Engine: h.scorecards, Catalog: h.catalog},
 		Star:           h.favourites.Star,
 	})

@@ -10,6 +10,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/identity"
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/scorecard"
+	"greenroom.dev/greenroom/host/internal/search"
 )
 
 // catalogAPI is the catalog's REST API, whose filters also take
@@ -72,4 +73,12 @@ func (h *host) scorecardPages(cfg *config.Config) frontend.ScorecardSource {
 		return nil
 	}
 	return scorecardSource{h.scorecards, h.catalog, h.permissions}
+}
+
+// searchAPI is GET /api/search/query, whose filters also take
+// filters[scorecard.<id>.level]=<level>.
+func (h *host) searchAPI() *search.API {
+	a := &search.API{Engine: h.search, Catalog: h.catalog}
+	a.SetComputedFilter(scorecard.CatalogFilterPrefix, h.scorecards.SearchFilter)
+	return a
 }

@@ -156,6 +156,29 @@ func TestServeScorecards(t *testing.T) {
 			t.Errorf("checkout-service's page lacks %q", want)
 		}
 	}
+	// Search takes the level as a filter: the catalog's documents of Gold entities.
+	var found struct {
+		Results []struct {
+			Type     string
+			Document struct{ Title, Location string }
+		}
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		q := url.Values{"filters[scorecard.production-readiness.level]": {"Gold"}}
+		scoreJSON(t, base+"/api/search/query?"+q.Encode(), &found)
+		if len(found.Results) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var locs []string
+	for _, r := range found.Results {
+		locs = append(locs, r.Type+" "+r.Document.Location)
+	}
+	if len(locs) != 1 || locs[0] != "software-catalog /catalog/default/component/payments-service" {
+		t.Errorf("search filtered by level Gold: %v", locs)
+	}
 	var e struct {
 		Error struct{ Name, Message string }
 	}

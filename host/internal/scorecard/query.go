@@ -232,3 +232,32 @@ func (e *Engine) CatalogFilter(key string, values []string, exists bool) ([]stri
 	}
 	return out, nil
 }
+
+// SearchFilter answers the search filter filters[scorecard.<id>.level]=<level> (several
+// values: any of them; "none" for below the lowest level) with the lower-cased refs of
+// the entities that meet it.
+func (e *Engine) SearchFilter(key string, values []string) (map[string]bool, error) {
+	rest := strings.TrimPrefix(strings.ToLower(key), CatalogFilterPrefix)
+	id, field, ok := strings.Cut(rest, ".")
+	if !ok || field != "level" {
+		return nil, fmt.Errorf("%q is not a scorecard filter; write scorecard.<id>.level", key)
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	m, found := e.results[id]
+	for _, cd := range e.cards {
+		found = found || cd.def.ID == id
+	}
+	if !found {
+		return nil, fmt.Errorf("there is no scorecard %q", id)
+	}
+	out := map[string]bool{}
+	for k, r := range m {
+		for _, v := range values {
+			if strings.EqualFold(r.Level, levelArg(v)) {
+				out[k] = true
+			}
+		}
+	}
+	return out, nil
+}
