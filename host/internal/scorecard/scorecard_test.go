@@ -9,11 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"greenroom.dev/greenroom/host/internal/catalog"
+	"greenroom.dev/greenroom/host/internal/store"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -46,45 +46,6 @@ func writeCatalog(t testing.TB, file string, docs ...string) {
 	if err := os.WriteFile(file, []byte(strings.Join(docs, "---\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// mapBucket is a StateBucket in memory, as store.Bucket behaves.
-type mapBucket struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *mapBucket) Get(k string) ([]byte, bool, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	v, ok := b.m[k]
-	return v, ok, nil
-}
-func (b *mapBucket) Put(k string, v []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[string][]byte{}
-	}
-	b.m[k] = append([]byte{}, v...)
-	return nil
-}
-func (b *mapBucket) Delete(k string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.m, k)
-	return nil
-}
-func (b *mapBucket) List(p string) (map[string][]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := map[string][]byte{}
-	for k, v := range b.m {
-		if strings.HasPrefix(k, p) {
-			out[k] = v
-		}
-	}
-	return out, nil
 }
 
 func readiness() Definition {
@@ -261,10 +222,15 @@ func TestFactsLimits(t *testing.T) {
 }
 
 // TestKeptAcrossRestart: levels' histories, the trend and facts survive a restart
-// through the state bucket.
+// through the state bucket of a real bbolt file.
 func TestKeptAcrossRestart(t *testing.T) {
 	c, file := testCatalog(t, component("a", "production", "team-a", ""))
-	st := &mapBucket{}
+	path := filepath.Join(t.TempDir(), "greenroom.db")
+	db, err := store.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := db.StateBucket("scorecards")
 	e := newEngine(t, c, st, readiness())
 	e.Full()
 	e.snapshot()
@@ -278,8 +244,16 @@ func TestKeptAcrossRestart(t *testing.T) {
 	e.followCatalog()
 	e.snapshot()
 	e.save()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
-	e2 := newEngine(t, c, st, readiness())
+	db, err = store.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e2 := newEngine(t, c, db.StateBucket("scorecards"), readiness())
 	e2.Full()
 	h := e2.Entity("component:default/a")[0].History
 	if len(h) != 2 || h[0].Level != "Bronze" || h[1].Level != "Silver" {
