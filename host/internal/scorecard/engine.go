@@ -139,6 +139,10 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-schedule.C:
 			e.Full()
 			e.snapshot()
+			// A reload's new schedule takes effect from this tick on.
+			e.mu.RLock()
+			schedule.Reset(e.cfg.Schedule.D())
+			e.mu.RUnlock()
 		case <-save.C:
 			e.save()
 		}
