@@ -20,7 +20,6 @@ func buildAll(*greenroom.TaskRequest) error {
 	cursor := ""
 	built, failed := 0, 0
 	seen := map[string]bool{}
-	var facts []greenroom.Fact
 	for {
 		page, err := greenroom.CatalogQuery(greenroom.CatalogQueryRequest{
 			Filter: []greenroom.CatalogFilter{{"metadata.annotations." + annRef: nil}},
@@ -31,13 +30,11 @@ func buildAll(*greenroom.TaskRequest) error {
 		}
 		for i := range page.Items {
 			if time.Now().After(deadline) {
-				publishFacts(facts)
 				greenroom.Log.Info("techdocs: build task stopped at its budget; the next run goes on", "built", built, "failed", failed)
 				return nil
 			}
 			seen[entityTriplet(&page.Items[i]).statePath()] = true
 			res := syncDocs(&page.Items[i], false)
-			facts = append(facts, greenroom.Fact{EntityRef: entityTriplet(&page.Items[i]).ref(), Name: factHasDocs, Value: res.Err == nil})
 			switch {
 			case res.Err != nil:
 				failed++
@@ -46,8 +43,6 @@ func buildAll(*greenroom.TaskRequest) error {
 				built++
 			}
 		}
-		publishFacts(facts)
-		facts = nil
 		if cursor = page.PageInfo.NextCursor; cursor == "" {
 			break
 		}
@@ -91,19 +86,4 @@ func unindexGone(seen map[string]bool) int {
 		n++
 	}
 	return n
-}
-
-// factHasDocs is the fact the build task publishes for scorecards: whether the entity's
-// docs built (true) or failed (false).
-const factHasDocs = "techdocs.hasDocs"
-
-// publishFacts publishes the facts of one page of entities. Without the facts.write
-// grant (an optional capability) the host refuses the call; the docs are built anyway.
-func publishFacts(facts []greenroom.Fact) {
-	if len(facts) == 0 {
-		return
-	}
-	if _, err := greenroom.PublishFacts(facts); err != nil {
-		greenroom.Log.Debug("techdocs: facts not published", "err", err.Error())
-	}
 }
