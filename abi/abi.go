@@ -55,10 +55,13 @@ const (
 	CapWorkspace = "workspace"
 	// CapSearchWrite lets a plugin contribute documents to the portal's search index.
 	CapSearchWrite = "search.write"
+	// CapFactsWrite lets a plugin publish facts about catalog entities, which
+	// scorecards' rules read.
+	CapFactsWrite = "facts.write"
 )
 
 // Capabilities lists every capability name the host knows.
-var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles, CapWorkspace, CapSearchWrite}
+var Capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles, CapWorkspace, CapSearchWrite, CapFactsWrite}
 
 // Always marks a host function that needs no grant.
 const Always = ""
@@ -89,6 +92,7 @@ var HostFunctions = map[string]string{
 	"workspace_write":      CapWorkspace,
 	"workspace_list":       CapWorkspace,
 	"search_replace":       CapSearchWrite,
+	"facts_publish":        CapFactsWrite,
 }
 
 // ExtismFunctions lists the extism:host/env imports the host provides.

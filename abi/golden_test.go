@@ -75,6 +75,8 @@ var golden = map[string]struct {
 	"workspace-list-result.json":       {"workspace-list-result", func() any { return new(abi.WorkspaceListResult) }},
 	"search-replace.json":              {"search-replace", func() any { return new(abi.SearchReplaceRequest) }},
 	"search-replace-result.json":       {"search-replace-result", func() any { return new(abi.SearchReplaceResult) }},
+	"facts-publish.json":               {"facts-publish", func() any { return new(abi.FactsPublishRequest) }},
+	"facts-publish-result.json":        {"facts-publish-result", func() any { return new(abi.FactsPublishResult) }},
 }
 
 func compiler(t *testing.T) *jsonschema.Compiler {

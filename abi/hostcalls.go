@@ -203,3 +203,24 @@ type SearchDocument struct {
 type SearchReplaceResult struct {
 	Count int `json:"count"`
 }
+
+// FactsPublishRequest is facts_publish's request: facts about catalog entities, which
+// scorecards' rules read as facts["<name>"]. The call is applied whole or not at all.
+type FactsPublishRequest struct {
+	Facts []FactValue `json:"facts"`
+}
+
+// FactValue is one fact: a number, a string or a boolean about one entity; a null
+// Value removes the fact.
+type FactValue struct {
+	// EntityRef is the entity, "kind:namespace/name" (namespace default when left out).
+	EntityRef string `json:"entityRef"`
+	// Name is the fact's name, such as ci.successRate30d.
+	Name  string          `json:"name"`
+	Value json.RawMessage `json:"value"`
+}
+
+// FactsPublishResult says how many entities' facts changed.
+type FactsPublishResult struct {
+	Changed int `json:"changed"`
+}

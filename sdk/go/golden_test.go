@@ -102,6 +102,10 @@ func goldenType(name string) any {
 		return new(SearchReplace)
 	case name == "search-replace-result.json":
 		return new(searchReplaceResult)
+	case name == "facts-publish.json":
+		return new(factsPublish)
+	case name == "facts-publish-result.json":
+		return new(factsPublishResult)
 	}
 	return nil
 }

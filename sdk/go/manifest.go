@@ -24,9 +24,10 @@ const (
 	CapFiles        = "files"
 	CapWorkspace    = "workspace"
 	CapSearchWrite  = "search.write"
+	CapFactsWrite   = "facts.write"
 )
 
-var capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles, CapWorkspace, CapSearchWrite}
+var capabilities = []string{CapKV, CapCatalogRead, CapCatalogWrite, CapURLRead, CapProxy, CapTasks, CapPermission, CapFiles, CapWorkspace, CapSearchWrite, CapFactsWrite}
 
 // Manifest is a plugin's self-description. "greenroom plugin pack" writes it, as JSON,
 // into the module's greenroom.manifest custom section (SPEC.md section 5).

@@ -29,6 +29,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/requestid"
 	"greenroom.dev/greenroom/host/internal/runtime"
+	"greenroom.dev/greenroom/host/internal/scorecard"
 	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -50,6 +51,8 @@ type Services struct {
 	Permissions Decider
 	// Search backs search.write: the plugins' search collators.
 	Search *search.Engine
+	// Facts backs facts.write: the facts plugins publish for scorecards.
+	Facts *scorecard.Engine
 }
 
 // Decider decides one permission for one caller: the host's permission policy.

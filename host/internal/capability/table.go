@@ -96,6 +96,10 @@ var Functions = []Func{
 		func(r *abi.SearchReplaceRequest) string {
 			return r.Type + " " + strconv.Itoa(len(r.Documents)) + " documents"
 		}, searchReplace),
+
+	Define("facts_publish", abi.CapFactsWrite,
+		`{"facts": [{"entityRef","name","value"}...]}`, `{"changed"}`,
+		factsTarget, factsPublish),
 }
 
 // filesWriteTarget names files_write's files for the audit log: the directory it

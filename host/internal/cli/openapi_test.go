@@ -18,7 +18,7 @@ import (
 )
 
 // TestOpenAPIResponses drives every route of the host's documented APIs — catalog,
-// admin, audit, auth, permission, search, scaffolder — through the real server, with answers that succeed
+// admin, audit, auth, permission, search, scaffolder, scorecards — through the real server, with answers that succeed
 // and answers that fail, and validates each response against its API's OpenAPI
 // document. A route, a field or a status that the code serves and the document does
 // not describe fails here.
@@ -135,6 +135,10 @@ func TestOpenAPIResponses(t *testing.T) {
 	do("POST", "/api/scaffolder/v2/dry-run", `{"template":{"apiVersion":"scaffolder.backstage.io/v1beta3","kind":"Template","metadata":{"name":"t"},"spec":{"parameters":[{"properties":{"name":{"type":"string"}}}],"steps":[{"id":"log","action":"debug:log","input":{"message":"hi ${{ parameters.name }}"}}],"output":{"text":[{"title":"t","content":"c"}]}}},"values":{"name":"x"},"directoryContents":[]}`, 200)
 	do("POST", "/api/scaffolder/v2/dry-run", `{"template":{"kind":"Component"},"values":{},"directoryContents":[]}`, 400)
 	do("GET", "/api/scaffolder/v2/nope", "", 404)
+	// Scorecards: no scorecards configured here (the scorecards tests cover the rest).
+	do("GET", "/api/scorecards/definitions", "", 200)
+	do("GET", "/api/scorecards/definitions/nope/results", "", 404)
+	do("GET", "/api/scorecards/entities/component/default/web", "", 200)
 	for _, id := range openapi.IDs() {
 		if v.Checked[id] == 0 {
 			t.Errorf("no response of %s was checked", id)

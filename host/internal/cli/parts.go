@@ -11,14 +11,13 @@ import (
 	"greenroom.dev/greenroom/host/internal/auth"
 	"greenroom.dev/greenroom/host/internal/capability"
 	"greenroom.dev/greenroom/host/internal/catalog"
-	"greenroom.dev/greenroom/host/internal/catalog/api"
 	"greenroom.dev/greenroom/host/internal/frontend/ui"
 	"greenroom.dev/greenroom/host/internal/lifecycle"
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/plugin"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
-	"greenroom.dev/greenroom/host/internal/search"
+	"greenroom.dev/greenroom/host/internal/scorecard"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store/pgstore"
 	"greenroom.dev/greenroom/host/internal/urlreader"
@@ -43,6 +42,7 @@ func (h *host) parts() []part {
 		{"proxy", lifecycle.Funcs{StartFunc: h.startProxy}},
 		{"catalog", lifecycle.Funcs{StartFunc: h.startCatalog}},
 		{"search", lifecycle.Funcs{StartFunc: h.startSearch}},
+		{"scorecards", lifecycle.Funcs{StartFunc: h.startScorecards}},
 		{"audit log", lifecycle.Funcs{StartFunc: h.startAudit, StopFunc: h.stopAudit}},
 		{"auth", lifecycle.Funcs{StartFunc: h.startAuth}},
 		{"permissions", lifecycle.Funcs{StartFunc: h.startPermissions}},
@@ -52,6 +52,7 @@ func (h *host) parts() []part {
 		{"app", lifecycle.Funcs{StartFunc: h.startApp}},
 		{"catalog processing", lifecycle.Runner(h.runCatalog, h.catalogStopped)},
 		{"search collators", lifecycle.Runner(h.runSearch, h.searchStopped)},
+		{"scorecards evaluation", lifecycle.Runner(h.runScorecards, h.scorecardsStopped)},
 		{"server", lifecycle.Funcs{StartFunc: h.startServer, StopFunc: h.stopServer}},
 		{"metrics listener", lifecycle.Funcs{StartFunc: h.startMetricsListener, StopFunc: h.stopMetricsListener}},
 	}
@@ -174,7 +175,7 @@ func (h *host) resolveResource(resourceType, ref string, c permission.Criteria) 
 func (h *host) startPlugins(ctx context.Context) error {
 	h.watch.Store(newWatchList(append(append([]string{}, h.cfg.Files...), pluginFiles(h.cfg)...)...))
 	h.services = &capability.Host{Table: capability.Functions, Audit: h.audit, Observer: h.obs.hosts,
-		Services: capability.Services{KV: h.file.KVStore(), Files: h.file.FileStore(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions, Search: h.search}}
+		Services: capability.Services{KV: h.file.KVStore(), Files: h.file.FileStore(), Catalog: h.catalog, URLs: h.readers, Proxy: h.proxy, Permissions: h.permissions, Search: h.search, Facts: h.scorecards}}
 	deps := plugin.Deps{
 		Engine: h.engine, Logger: h.log, URLs: h.readers, Observer: h.obs.runtime,
 		Host:  h.services,
@@ -239,7 +240,7 @@ func (h *host) startServer(context.Context) error {
 		Plugins:               endpoints{h.plugins},
 		Detail:                h.readyDetail,
 		Ready:                 h.ready,
-		Catalog:               api.New(h.catalog),
+		Catalog:               h.catalogAPI(),
 		Proxy:                 h.proxy,
 		Pages:                 h,
 		ContentSecurityPolicy: ui.ContentSecurityPolicy,
@@ -261,7 +262,8 @@ func (h *host) startServer(context.Context) error {
 		Metrics:        h.obs.http,
 		MetricsHandler: h.obs.handler,
 		AccessLog:      h.accessLog,
-		Search:         &search.API{Engine: h.search, Catalog: h.catalog},
+		Search:         h.searchAPI(),
+		Scorecards:     &scorecard.API{Engine: h.scorecards, Catalog: h.catalog},
 		Star:           h.favourites.Star,
 	})
 	addr := net.JoinHostPort(h.cfg.Backend.Listen.Host, strconv.Itoa(*h.cfg.Backend.Listen.Port))

@@ -31,6 +31,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/scaffolder"
+	"greenroom.dev/greenroom/host/internal/scorecard"
 	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/server"
 	"greenroom.dev/greenroom/host/internal/store"
@@ -292,6 +293,9 @@ type host struct {
 	files   []string
 	env     config.Lookup
 
+	// scorecards rates the catalog's entities (scorecards:).
+	scorecards *scorecard.Engine
+
 	proxy   *proxy.Proxy
 	readers urlreader.Reader
 	auth    *auth.Service
@@ -367,6 +371,7 @@ func (h *host) buildApp(ctx context.Context, cfg *config.Config, plugins []*plug
 		Favourites: h.favourites,
 		Registrar:  registrar{api.New(h.catalog), h.permissions},
 		Kinds:      customKinds(cfg.Catalog.Kinds),
+		Scorecards: h.scorecardPages(cfg),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app.extensions: %w", err)
@@ -440,6 +445,9 @@ func (h *host) reload(ctx context.Context, files []string, env config.Lookup) er
 			// that starts now; the rest of catalog takes a restart.
 			if kerr := h.catalog.SetKinds(ctx, cfg.Catalog.Kinds); kerr != nil {
 				h.log.Error("reload: catalog.kinds", "err", kerr)
+			}
+			if serr := h.scorecards.SetConfig(cfg.Scorecards); serr != nil {
+				h.log.Error("scorecards: reload", "err", serr)
 			}
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/proxy"
 	"greenroom.dev/greenroom/host/internal/scaffolder"
+	"greenroom.dev/greenroom/host/internal/scorecard"
 	"greenroom.dev/greenroom/host/internal/search"
 	"greenroom.dev/greenroom/host/internal/signing"
 	"greenroom.dev/greenroom/host/internal/units"
@@ -64,6 +65,9 @@ type Config struct {
 	// Search configures the search index and GET /api/search/query, with Backstage's
 	// search.maxTermLength and search.maxPageLimit.
 	Search search.Config `yaml:"search"`
+	// Scorecards rate catalog entities by rules over levels (Bronze, Silver, Gold),
+	// served at /api/scorecards and on the scorecards page.
+	Scorecards scorecard.Config `yaml:"scorecards"`
 
 	// Files are the config files this was loaded from, in order.
 	Files  []string `yaml:"-"`
@@ -224,6 +228,17 @@ type Grants struct {
 	// SearchWrite lets the plugin contribute documents to the search index
 	// (search_replace), of the types it names.
 	SearchWrite *SearchWriteGrant `yaml:"search.write"`
+	// FactsWrite lets the plugin publish facts about catalog entities
+	// (facts_publish), which scorecards' rules read; only about entities its caller
+	// may read, of the kinds it names, within scorecards.facts' limits.
+	FactsWrite *FactsWriteGrant `yaml:"facts.write"`
+}
+
+// FactsWriteGrant is grants["facts.write"].
+type FactsWriteGrant struct {
+	// Kinds are the entity kinds the plugin may publish facts about (e.g.
+	// [Component]). Empty means any kind.
+	Kinds []string `yaml:"kinds"`
 }
 
 // SearchWriteGrant is grants["search.write"].
@@ -259,6 +274,8 @@ func (g *Grants) Has(capability string) bool {
 		return g.Workspace != nil
 	case abi.CapSearchWrite:
 		return g.SearchWrite != nil
+	case abi.CapFactsWrite:
+		return g.FactsWrite != nil
 	}
 	return false
 }
@@ -379,6 +396,7 @@ func (c *Config) applyDefaults() {
 	c.Auth.ApplyDefaults()
 	c.Scaffolder.ApplyDefaults()
 	c.Search.ApplyDefaults()
+	c.Scorecards.ApplyDefaults()
 	if c.Runtime.CompilationCache == "" {
 		c.Runtime.CompilationCache = DefaultWasmCache
 	}
@@ -483,6 +501,7 @@ func (c *Config) validate() Errors {
 	section([]string{"metrics"}, c.Metrics.Validate()...)
 	section([]string{"scaffolder"}, c.Scaffolder.Validate()...)
 	section([]string{"search"}, c.Search.Validate()...)
+	section([]string{"scorecards"}, c.Scorecards.Validate()...)
 	section([]string{"backend", "reading"}, integrations.Validate(c.Backend.Reading, c.Integrations)...)
 	if p, err := c.Backend.Database.validate(); err != nil {
 		section(append([]string{"backend", "database"}, p...), err)
@@ -615,7 +634,7 @@ func (c *Config) locate(path ...string) (string, int) {
 }
 
 // reservedIDs are /api/<id> prefixes the host serves itself.
-var reservedIDs = map[string]bool{"catalog": true, "proxy": true, "admin": true, "audit": true, "auth": true, "app": true, "permission": true, "search": true}
+var reservedIDs = map[string]bool{"catalog": true, "proxy": true, "admin": true, "audit": true, "auth": true, "app": true, "permission": true, "search": true, "scorecards": true}
 
 // IsRemote reports whether a plugin source is a URL rather than a local path.
 func IsRemote(src string) bool {

@@ -21,7 +21,7 @@ import (
 // opts.Search, page:search and nav-item:search. opts.Catalog may be nil; the catalog
 // pages then say so.
 func Builtins(opts Options) []ext.Extension {
-	return append(append(append(shell(opts), pages(opts)...), accountPages(opts)...), createPages(opts)...)
+	return append(append(append(append(shell(opts), pages(opts)...), accountPages(opts)...), createPages(opts)...), scorecardPages(opts)...)
 }
 
 // Options configure an App.
@@ -52,6 +52,9 @@ type Options struct {
 	// Kinds are the custom kinds of catalog.kinds: their columns, filters, titles,
 	// icons and About card rows.
 	Kinds []CustomKind
+	// Scorecards backs page:scorecards (/scorecards), its nav item and the entity
+	// page's Scorecards card; nil leaves them out.
+	Scorecards ScorecardSource
 }
 
 // App is a resolved extension tree ready to render pages. It is safe for concurrent

@@ -7,7 +7,7 @@ import (
 )
 
 func TestDocuments(t *testing.T) {
-	want := []string{"admin", "audit", "auth", "catalog", "permission", "scaffolder", "search"}
+	want := []string{"admin", "audit", "auth", "catalog", "permission", "scaffolder", "scorecards", "search"}
 	if got := IDs(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("IDs() = %v, want %v", got, want)
 	}

@@ -148,3 +148,22 @@ func TestAllowsAnonymous(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionalTasksNotGranted: a plugin whose manifest marks tasks optional loads
+// without the tasks grant, and its tasks do not run.
+func TestOptionalTasksNotGranted(t *testing.T) {
+	e := newEnv(t)
+	fixtureAs(t, e.dir, "taskcaller", "taskopt", "taskopt.wasm")
+	var logged bytes.Buffer
+	log := audit.New(&logged, 10)
+	defer log.Close()
+	m := NewManager(Deps{Engine: e.engine, Host: capability.NewHost(capability.Services{KV: e.file.KV()}, log), Audit: log})
+	defer m.Close()
+	if err := m.Apply(context.Background(), e.config(t, "plugins:\n  - id: to\n    source: taskopt.wasm\n    grants: {kv: {}}\n")); err != nil {
+		t.Fatalf("a plugin with optional tasks, not granted: %v", err)
+	}
+	time.Sleep(2500 * time.Millisecond) // the task is due every second
+	if rec := log.Recent(audit.Filter{}); len(rec) != 0 {
+		t.Errorf("the task ran without the tasks grant: %+v", rec)
+	}
+}

@@ -238,7 +238,7 @@ func Check(ctx context.Context, deps Deps, cfg *config.Config, entry *config.Plu
 	if err != nil {
 		return nil, err
 	}
-	if len(man.Tasks) > 0 && !entry.Grants.Has(abi.CapTasks) {
+	if len(man.Tasks) > 0 && !entry.Grants.Has(abi.CapTasks) && !optionalCap(man, abi.CapTasks) {
 		return nil, fmt.Errorf("the manifest declares %d scheduled task(s) but capability tasks is not granted; add `tasks: {}` under %s.grants", len(man.Tasks), entry.Path())
 	}
 	if len(man.Routes) > 0 && !mod.HasExport(abi.ExportHTTP) {
@@ -415,4 +415,15 @@ func (p *Plugin) Stats() runtime.Stats {
 		return runtime.Stats{}
 	}
 	return p.rt.Stats()
+}
+
+// optionalCap reports whether the manifest marks capability c optional: a plugin whose
+// tasks are optional loads without the tasks grant, and its tasks do not run.
+func optionalCap(man *abi.Manifest, c string) bool {
+	for _, x := range man.Capabilities {
+		if x.Name == c {
+			return x.Optional
+		}
+	}
+	return false
 }

@@ -246,6 +246,9 @@ func (m *Manager) startTasks(g *generation) {
 	ctx, cancel := context.WithCancel(context.Background())
 	g.stop = cancel
 	for _, p := range g.order {
+		if !p.Entry.Grants.Has(abi.CapTasks) {
+			continue // tasks the manifest marks optional, not granted
+		}
 		for _, t := range p.Manifest.Tasks {
 			every, _ := time.ParseDuration(t.Every)
 			timeout := p.Entry.Limits.Timeout.D()

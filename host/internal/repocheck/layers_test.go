@@ -35,6 +35,7 @@ var layers = map[string]int{
 	"host/internal/frontend": 1, "host/internal/frontend/wasmext": 1, "host/internal/catalog/api": 1,
 	"host/internal/auth": 1, "host/internal/metrics": 1, "host/internal/scaffolder": 1, "host/internal/search": 1,
 	"host/internal/store/pgstore": 1,
+	"host/internal/scorecard":     1,
 
 	// 2: the config model, composed of the domain's config sections.
 	"host/internal/config": 2,
@@ -65,7 +66,7 @@ var sameLayer = map[string][]string{
 	"host/internal/urlreader/catalogreader": {"host/internal/urlreader", "host/internal/catalog"},
 	"host/internal/store":                   {"host/internal/catalog"},
 	"host/internal/store/pgstore":           {"host/internal/store", "host/internal/catalog"},
-	"host/internal/frontend":                {"host/internal/frontend/ext"},
+	"host/internal/frontend":                {"host/internal/frontend/ext", "host/internal/scorecard"},
 	"host/internal/frontend/wasmext":        {"host/internal/frontend/ext"},
 	"host/internal/catalog/api":             {"host/internal/catalog"},
 	"host/internal/pack":                    {},
@@ -73,6 +74,7 @@ var sameLayer = map[string][]string{
 	"host/internal/catalog/model":           {"host/internal/excerpt"},
 	"host/internal/scaffolder":              {"host/internal/urlreader", "host/internal/urlreader/githubreader"},
 	"host/internal/search":                  {"host/internal/catalog"},
+	"host/internal/scorecard":               {"host/internal/catalog"},
 }
 
 // edges lists third-party packages that only one package (and its tests) may import:
@@ -100,6 +102,8 @@ var edges = map[string]string{
 	"github.com/pb33f/libopenapi":           "host/internal/openapitest",
 	"github.com/pb33f/libopenapi-validator": "host/internal/openapitest",
 	"github.com/nikolalohinski/gonja/v2":    "host/internal/scaffolder/nunjucks",
+	// CEL, the scorecards' rule language.
+	"github.com/google/cel-go": "host/internal/scorecard",
 }
 
 // TestLayers: every import of a package of the root module goes down a layer, and the

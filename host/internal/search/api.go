@@ -40,6 +40,8 @@ type Response struct {
 type API struct {
 	Engine  *Engine
 	Catalog *catalog.Catalog
+	// computed answers filters other parts compute (SetComputedFilter).
+	computed map[string]ComputedFilter
 }
 
 // Result is one result of the response, as Backstage's API writes it.
@@ -80,6 +82,9 @@ func (a *API) Serve(ctx context.Context, r *Request) *Response {
 	}
 	if err := a.authorize(ctx, r, &q); err != nil {
 		return errorResponse(r, 500, "Error", err.Error())
+	}
+	if err := a.applyComputed(&q); err != nil {
+		return errorResponse(r, 400, "InputError", err.Error())
 	}
 	res := a.Engine.Search(q)
 	out := responseJSON{Results: make([]resultJSON, 0, len(res.Hits))}

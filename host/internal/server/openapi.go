@@ -53,6 +53,7 @@ func (s *Server) hostDocument(id string) []byte {
 		"permission": s.opts.Access.PermissionAPI != nil,
 		"search":     s.opts.Search != nil,
 		"scaffolder": s.opts.Scaffolder != nil,
+		"scorecards": s.opts.Scorecards != nil,
 	}
 	if !served[id] {
 		return nil

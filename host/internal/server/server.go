@@ -103,6 +103,8 @@ type Options struct {
 	Scaffolder http.Handler
 	// Search serves GET /api/search/query; nil leaves it out.
 	Search SearchAPI
+	// Scorecards serves GET /api/scorecards/...; nil leaves it out.
+	Scorecards ScorecardsAPI
 	// Star stars (on) or unstars an entity for the signed-in user of ctx
 	// (POST frontend.StarAction); nil leaves the route out.
 	Star StarFunc
@@ -181,6 +183,9 @@ func New(opts Options) *Server {
 	s.mountAdmin()
 	if opts.Scaffolder != nil {
 		s.mountScaffolder(opts.Scaffolder)
+	}
+	if opts.Scorecards != nil {
+		s.mountScorecards(opts.Scorecards)
 	}
 	if opts.Audit != nil {
 		s.app.Get("/api/audit", func(c *fiber.Ctx) error {

@@ -40,6 +40,7 @@ import { Config } from "@extism/as-pdk";
 @external("greenroom:host/v1", "workspace_write") declare function gr_workspace_write(req: u64): u64;
 @external("greenroom:host/v1", "workspace_list") declare function gr_workspace_list(req: u64): u64;
 @external("greenroom:host/v1", "search_replace") declare function gr_search_replace(req: u64): u64;
+@external("greenroom:host/v1", "facts_publish") declare function gr_facts_publish(req: u64): u64;
 
 // ---- input, output, errors ----
 
@@ -186,6 +187,8 @@ export function workspaceWrite(req: string): Result { return envelope(gr_workspa
 export function workspaceList(req: string): Result { return envelope(gr_workspace_list(write(utf8(req)))); }
 // The search index (capability search.write).
 export function searchReplace(req: string): Result { return envelope(gr_search_replace(write(utf8(req)))); }
+// Facts about catalog entities for scorecards (capability facts.write).
+export function factsPublish(req: string): Result { return envelope(gr_facts_publish(write(utf8(req)))); }
 
 // ---- request messages (contents are base64 already, as a request body's is) ----
 
@@ -230,6 +233,17 @@ export function searchReplaceRequest(docType: string, title: string, source: str
   if (title.length > 0) s += ',"title":' + quote(title);
   if (source.length > 0) s += ',"source":' + quote(source);
   return s + ',"documents":[' + documents.join(",") + "]}";
+}
+
+/** One fact of factsPublishRequest: value is JSON text of a number, a string, a boolean
+ *  or null (which removes the fact). */
+export function fact(entityRef: string, name: string, value: string): string {
+  return '{"entityRef":' + quote(entityRef) + ',"name":' + quote(name) + ',"value":' + value + "}";
+}
+
+/** The request of facts_publish: facts (JSON texts, see fact). */
+export function factsPublishRequest(facts: string[]): string {
+  return '{"facts":[' + facts.join(",") + "]}";
 }
 
 /** gr_action's output: output is JSON text of an object ("" for none), log lines for the task log. */

@@ -40,6 +40,7 @@ pub mod testing;
 pub mod ui;
 
 mod host;
+mod host_facts;
 mod host_files;
 mod host_search;
 mod host_workspace;
@@ -47,6 +48,7 @@ mod messages;
 mod plugin;
 
 pub use host::*;
+pub use host_facts::*;
 pub use host_files::*;
 pub use host_search::*;
 pub use host_workspace::*;

@@ -84,6 +84,8 @@ type Response struct {
 // API serves the routes.
 type API struct {
 	cat *catalog.Catalog
+	// computed answers filter keys other parts compute (SetComputedFilter).
+	computed map[string]ComputedFilter
 }
 
 // New returns the API over a catalog.
@@ -103,6 +105,13 @@ func (a *API) Serve(ctx context.Context, r *Request) *Response {
 	}
 	if err := checkPath(r.Path); err != nil {
 		return errorResponse(r, &catalog.Error{Name: "InputError", Message: err.Error()})
+	}
+	if fs, ok := r.Query["filter"]; ok && len(a.computed) > 0 {
+		rewritten, err := a.rewriteFilters(fs)
+		if err != nil {
+			return errorResponse(r, err)
+		}
+		r.Query["filter"] = rewritten
 	}
 	resp, err := a.route(ctx, r)
 	if err != nil {

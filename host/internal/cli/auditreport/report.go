@@ -456,6 +456,7 @@ var allGrants = config.Grants{
 	Files:        &config.FilesGrant{},
 	Workspace:    &config.WorkspaceGrant{},
 	SearchWrite:  &config.SearchWriteGrant{},
+	FactsWrite:   &config.FactsWriteGrant{},
 }
 
 func imports(mod *wasmfile.Module) []Import {
@@ -485,6 +486,8 @@ func grants(g *config.Grants) []Grant {
 			gr.Hosts, gr.Paths = g.URLRead.Hosts, g.URLRead.Paths
 		case abi.CapProxy:
 			gr.Endpoints = g.Proxy.Endpoints
+		case abi.CapFactsWrite:
+			gr.Kinds = g.FactsWrite.Kinds
 		}
 		out = append(out, gr)
 	}

@@ -11,6 +11,7 @@
   (import "greenroom:host/v1" "files_read" (func (param i64) (result i64)))
   (import "greenroom:host/v1" "workspace_read" (func (param i64) (result i64)))
   (import "greenroom:host/v1" "search_replace" (func (param i64) (result i64)))
+  (import "greenroom:host/v1" "facts_publish" (func (param i64) (result i64)))
   (memory (export "memory") 1)
   (func (export "gr_http") (result i32) (i32.const 0))
   (func (export "gr_task") (result i32) (i32.const 0))

@@ -105,6 +105,7 @@ GR_IMPORT("greenroom:host/v1", "workspace_read") extern gr_handle gr_workspace_r
 GR_IMPORT("greenroom:host/v1", "workspace_write") extern gr_handle gr_workspace_write(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "workspace_list") extern gr_handle gr_workspace_list(gr_handle req);
 GR_IMPORT("greenroom:host/v1", "search_replace") extern gr_handle gr_search_replace(gr_handle req);
+GR_IMPORT("greenroom:host/v1", "facts_publish") extern gr_handle gr_facts_publish(gr_handle req);
 
 /* ---- freestanding memory functions ---- */
 

@@ -49,6 +49,7 @@ var (
 	fnWorkspaceWrite = &hostFn{"workspace_write", importWorkspaceWrite}
 	fnWorkspaceList  = &hostFn{"workspace_list", importWorkspaceList}
 	fnSearchReplace  = &hostFn{"search_replace", importSearchReplace}
+	fnFactsPublish   = &hostFn{"facts_publish", importFactsPublish}
 )
 
 // envelope is the result envelope every capability-bearing host function returns.

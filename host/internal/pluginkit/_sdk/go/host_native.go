@@ -355,3 +355,4 @@ func importWorkspaceRead(uint64) uint64  { panic("greenroom: host import called 
 func importWorkspaceWrite(uint64) uint64 { panic("greenroom: host import called outside WebAssembly") }
 func importWorkspaceList(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }
 func importSearchReplace(uint64) uint64  { panic("greenroom: host import called outside WebAssembly") }
+func importFactsPublish(uint64) uint64   { panic("greenroom: host import called outside WebAssembly") }

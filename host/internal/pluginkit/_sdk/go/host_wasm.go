@@ -118,6 +118,9 @@ func importWorkspaceList(req uint64) uint64
 //go:wasmimport greenroom:host/v1 search_replace
 func importSearchReplace(req uint64) uint64
 
+//go:wasmimport greenroom:host/v1 facts_publish
+func importFactsPublish(req uint64) uint64
+
 // wasmHost is the backend inside WebAssembly.
 type wasmHost struct{}
 

@@ -49,6 +49,7 @@ pub(crate) mod imports {
         pub fn workspace_write(req: u64) -> u64;
         pub fn workspace_list(req: u64) -> u64;
         pub fn search_replace(req: u64) -> u64;
+        pub fn facts_publish(req: u64) -> u64;
     }
 }
 
@@ -77,6 +78,7 @@ pub enum HostFn {
     WorkspaceWrite,
     WorkspaceList,
     SearchReplace,
+    FactsPublish,
 }
 
 impl HostFn {
@@ -104,6 +106,7 @@ impl HostFn {
             HostFn::WorkspaceWrite => "workspace_write",
             HostFn::WorkspaceList => "workspace_list",
             HostFn::SearchReplace => "search_replace",
+            HostFn::FactsPublish => "facts_publish",
         }
     }
 }

@@ -92,6 +92,8 @@ fn round_trip(name: &str, v: &Value) -> Option<Value> {
         "workspace-list-result.json" => Value::obj(vec![("files", v.get("files")?.clone())]),
         "search-replace.json" => SearchReplace::from_value(v).to_value(),
         "search-replace-result.json" => Value::obj(vec![("count", v.get("count")?.as_i64()?.into())]),
+        "facts-publish.json" => facts_request(&v.get("facts")?.as_array()?.iter().map(Fact::from_value).collect::<Vec<_>>()),
+        "facts-publish-result.json" => Value::obj(vec![("changed", v.get("changed")?.as_i64()?.into())]),
         n if n.starts_with("http-request") => Request::from_value(v).unwrap().to_value(),
         n if n.starts_with("http-response") => Response::from_value(v).unwrap().to_value(),
         // The manifest is YAML that `greenroom plugin pack` writes; no SDK code reads it.
