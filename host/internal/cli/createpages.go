@@ -43,6 +43,9 @@ func (c createPages) Template(ctx context.Context, ref string) (*frontend.Templa
 		return nil, err
 	}
 	f := &frontend.TemplateForm{TemplateCard: card(t)}
+	if _, err := t.Targets(); err != nil {
+		f.Problem = err.Error()
+	}
 	for _, st := range sch.Steps {
 		f.Steps = append(f.Steps, frontend.FormStep{Title: st.Title, Description: st.Description, Schema: st.Schema})
 	}
@@ -88,7 +91,7 @@ func (c createPages) Task(ctx context.Context, id string) (*frontend.TaskView, e
 	if err != nil {
 		return nil, err
 	}
-	v := &frontend.TaskView{ID: t.ID, Status: t.Status, TemplateRef: t.Spec.TemplateInfo.EntityRef, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt.Format("2006-01-02 15:04:05Z")}
+	v := &frontend.TaskView{ID: t.ID, Status: t.Status, TemplateRef: t.Spec.TemplateInfo.EntityRef, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt.Format("2006-01-02 15:04:05Z"), TargetRef: t.TargetRef}
 	status := map[string]string{}
 	for _, e := range evs {
 		if e.Body.StepID != "" && e.Body.Status != "" {
@@ -157,6 +160,38 @@ func (c createPages) Actions(context.Context) ([]frontend.ActionInfo, error) {
 	out := make([]frontend.ActionInfo, len(acts))
 	for i, a := range acts {
 		out[i] = frontend.ActionInfo{ID: a.ID, Description: a.Description, Plugin: a.Plugin, Input: a.Schema.Input, Output: a.Schema.Output}
+	}
+	return out, nil
+}
+
+func (c createPages) ActionsFor(ctx context.Context, entityRef string) ([]frontend.EntityAction, []string, error) {
+	acts, problems, err := c.s.ActionsFor(ctx, entityRef)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]frontend.EntityAction, len(acts))
+	for i, a := range acts {
+		out[i] = frontend.EntityAction{TemplateCard: card(a.Template), Values: a.Values}
+	}
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.Error()
+	}
+	return out, msgs, nil
+}
+
+func (c createPages) TasksFor(ctx context.Context, entityRef string, limit int) ([]frontend.TaskView, error) {
+	if c.s.MayRead(ctx) != nil {
+		return nil, nil
+	}
+	ts, _, err := c.s.List(scaffolder.ListOptions{TargetRef: entityRef, Order: "createdAt", Desc: true, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]frontend.TaskView, len(ts))
+	for i, t := range ts {
+		out[i] = frontend.TaskView{ID: t.ID, Status: t.Status, TemplateRef: t.Spec.TemplateInfo.EntityRef, CreatedBy: t.CreatedBy,
+			CreatedAt: t.CreatedAt.Format("2006-01-02 15:04:05Z"), TargetRef: t.TargetRef}
 	}
 	return out, nil
 }
