@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"greenroom.dev/greenroom/host/internal/identity"
+	"greenroom.dev/greenroom/host/internal/permission"
 	"greenroom.dev/greenroom/host/internal/pgtest"
 	"greenroom.dev/greenroom/host/internal/store"
 	"greenroom.dev/greenroom/host/internal/store/pgstore"
@@ -314,5 +315,46 @@ func TestFieldValue(t *testing.T) {
 		if got != want {
 			t.Errorf("%s = %v, want %v", path, got, want)
 		}
+	}
+}
+
+// TestActionsFor: the actions offered on an entity are the readable templates whose
+// spec.targets match it, filled in from it; a broken spec.targets is a problem; a
+// caller without scaffolder.task.create is offered none.
+func TestActionsFor(t *testing.T) {
+	cat := &memCatalog{entities: map[string]map[string]any{
+		"template:default/lifecycle": day2Template(t, "lifecycle", `{kind: Component, type: service, values: {lifecycle: spec.lifecycle}}`, entityParam),
+		"template:default/groups":    day2Template(t, "groups", `{kind: Group}`, entityParam),
+		"template:default/broken":    day2Template(t, "broken", `{kind: Component, values: {nope: spec.x}}`, entityParam),
+		"component:default/ledger":   fromYAML(t, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: ledger}\nspec: {type: service, lifecycle: experimental, owner: a}\n"),
+	}}
+	decide := func(p identity.Principal, perm permission.Permission) permission.Decision {
+		if p.UserEntityRef == "user:default/guest" && perm.Name == permission.ScaffolderTaskCreate.Name {
+			return permission.Decision{Result: permission.Deny}
+		}
+		return permission.Decision{Result: permission.Allow}
+	}
+	s, err := New(Options{Store: newStoreFile(t).Bucket("scaffolder"), Catalog: cat, WorkDir: t.TempDir(), Decide: decide})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := func(ref string) context.Context {
+		return identity.With(context.Background(), identity.NewUser(ref, nil))
+	}
+	acts, problems, err := s.ActionsFor(as("user:default/ada"), "component:default/ledger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 1 || acts[0].Template.Ref() != "template:default/lifecycle" || fmt.Sprint(acts[0].Values) != "map[entity:component:default/ledger lifecycle:experimental]" {
+		t.Errorf("actions = %+v", acts)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0].Error(), `template:default/broken (/srv/catalog/templates/broken.yaml): spec.targets.values.nope: the template has no parameter "nope"`) {
+		t.Errorf("problems = %v", problems)
+	}
+	if acts, problems, _ := s.ActionsFor(as("user:default/guest"), "component:default/ledger"); len(acts)+len(problems) != 0 {
+		t.Errorf("guest, who may not create tasks, is offered %v %v", acts, problems)
+	}
+	if acts, _, _ := s.ActionsFor(as("user:default/ada"), "component:default/gone"); len(acts) != 0 {
+		t.Errorf("a missing entity is offered %v", acts)
 	}
 }
