@@ -190,8 +190,10 @@ func (c createPages) TasksFor(ctx context.Context, entityRef string, limit int) 
 	}
 	out := make([]frontend.TaskView, len(ts))
 	for i, t := range ts {
+		md, _ := t.Spec.TemplateInfo.Entity["metadata"].(map[string]any)
+		title, _ := md["title"].(string)
 		out[i] = frontend.TaskView{ID: t.ID, Status: t.Status, TemplateRef: t.Spec.TemplateInfo.EntityRef, CreatedBy: t.CreatedBy,
-			CreatedAt: t.CreatedAt.Format("2006-01-02 15:04:05Z"), TargetRef: t.TargetRef}
+			CreatedAt: t.CreatedAt.Format("2006-01-02 15:04:05Z"), TargetRef: t.TargetRef, TemplateTitle: title}
 	}
 	return out, nil
 }

@@ -162,7 +162,7 @@ catalog:
 		t.Errorf("tasks on bare-svc: %s", list)
 	}
 	bare = page("/catalog/default/component/bare-svc")
-	for _, w := range []string{`href="/create/tasks/` + created.ID + `"`, "completed"} {
+	for _, w := range []string{`/create/tasks/` + created.ID + `">Add docs</a>`, "completed"} {
 		if !strings.Contains(bare, w) {
 			t.Errorf("the page of bare-svc does not list the task: lacks %s", w)
 		}

@@ -80,13 +80,15 @@ type FormStep struct {
 // TaskView is a task as its page shows it.
 type TaskView struct {
 	ID, Status, TemplateRef, CreatedBy, CreatedAt string
-	// TargetRef is the entity a day-2 action acted on.
-	TargetRef string
-	Steps     []TaskStep
-	Log       []string
-	Links     []TaskLink
-	Text      []TaskText
-	Error     string
+	Steps                                         []TaskStep
+	Log                                           []string
+	Links                                         []TaskLink
+	Text                                          []TaskText
+	Error                                         string
+
+	// TargetRef is the entity a day-2 action acted on; TemplateTitle is its template's
+	// title, when it has one.
+	TargetRef, TemplateTitle string
 }
 
 // TaskStep is one step of a task and its status.

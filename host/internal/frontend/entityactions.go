@@ -79,7 +79,11 @@ func actionsCard(ctx context.Context, sc Scaffolder, rc *ext.RenderContext) (ui.
 	if len(tasks) > 0 {
 		rows := make([][]ui.Node, 0, len(tasks))
 		for _, t := range tasks {
-			rows = append(rows, []ui.Node{ui.Link(humanizeRef(t.TemplateRef, "template"), "/create/tasks/"+url.PathEscape(t.ID)),
+			name := t.TemplateTitle
+			if name == "" {
+				name = humanizeRef(t.TemplateRef, "template")
+			}
+			rows = append(rows, []ui.Node{ui.Link(name, "/create/tasks/"+url.PathEscape(t.ID)),
 				ui.Badge(t.Status, statusTone(t.Status)), ui.Text(humanizeRef(t.CreatedBy, "user")), ui.Text(t.CreatedAt)})
 		}
 		card.Children = append(card.Children, ui.Node{Type: ui.TypeTable, Columns: []string{"Recent action", "Status", "By", "When"}, Rows: rows})
