@@ -59,6 +59,20 @@ func (c createPages) CheckStep(ctx context.Context, ref string, step int, values
 	}
 	err = t.ValidateStep(step, values)
 	var ve *scaffolder.ValidationError
+	if err == nil {
+		// A day-2 action's entity is checked with its step, so that a form never
+		// reaches Create with an entity the template does not act on.
+		param, err := c.s.CheckTargetStep(ctx, t, step, values)
+		var ie *scaffolder.InputError
+		var te *scaffolder.TargetsError
+		switch {
+		case errors.As(err, &te):
+			return map[string]string{"": te.Error()}, nil
+		case errors.As(err, &ie):
+			return map[string]string{param: ie.Msg}, nil
+		}
+		return nil, err
+	}
 	if !errors.As(err, &ve) {
 		return nil, err
 	}

@@ -121,6 +121,18 @@ catalog:
 	if !strings.Contains(form, `<option value="component:default/bare-svc" selected`) || !strings.Contains(form, `value="experimental"`) {
 		t.Errorf("the form is not filled in:\n%s", form)
 	}
+	// The form checks the entity with its step: an error beside the field, not a 400
+	// at Create.
+	if f := page("/create/templates/default/add-docs?submitted=0&p.entity=component%3Adefault%2Fdocumented-svc"); !strings.Contains(f, "gr-field-error") ||
+		!strings.Contains(f, "template:default/add-docs does not act on component:default/documented-svc") || strings.Contains(f, "Review and create") {
+		t.Errorf("the form's step takes an entity the template does not act on:\n%s", f)
+	}
+	if f := page("/create/templates/default/add-docs?submitted=0&p.entity=component%3Adefault%2Fbare-svc"); !strings.Contains(f, "Review and create") {
+		t.Errorf("the form's step refuses a target:\n%s", f)
+	}
+	if f := page("/create/templates/default/broken-action?submitted=0&p.entity=component%3Adefault%2Fbare-svc"); !strings.Contains(f, "Check the values") || strings.Contains(f, "Review and create") {
+		t.Errorf("the broken template's form goes on to its review")
+	}
 	if f := page("/create/templates/default/broken-action"); !strings.Contains(f, "This template cannot run") || !strings.Contains(f, brokenMsg) {
 		t.Errorf("the broken template's form does not say why")
 	}

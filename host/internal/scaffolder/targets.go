@@ -522,3 +522,24 @@ func (s *Scaffolder) ActionsFor(ctx context.Context, ref string) ([]Day2Action, 
 	}
 	return out, problems, nil
 }
+
+// CheckTargetStep checks, for the form's step (0-based), the entity a day-2 action's
+// values name when that step holds the target parameter: it returns the parameter and
+// why the entity cannot be acted on (nil when it can, or when the step does not hold
+// the parameter). A spec.targets that cannot be used is the error, with no parameter.
+func (s *Scaffolder) CheckTargetStep(ctx context.Context, t *Template, step int, values map[string]any) (string, error) {
+	tg, err := t.Targets()
+	if err != nil || tg == nil {
+		return "", err
+	}
+	steps, err := t.ParameterSteps()
+	if err != nil || step < 0 || step >= len(steps) {
+		return "", err
+	}
+	props, _ := steps[step]["properties"].(map[string]any)
+	if _, ok := props[tg.Parameter]; !ok {
+		return "", nil
+	}
+	_, err = s.target(ctx, t, tg, values)
+	return tg.Parameter, err
+}
