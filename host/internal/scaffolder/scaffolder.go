@@ -5,7 +5,9 @@
 // ids, inputs and outputs. Tasks are kept in the store with their events; a pool of
 // scaffolder.concurrentTasksLimit workers runs them as the signed-in user who created
 // them; a task cut short by a crash is marked failed at the next start. The REST API of
-// Backstage's scaffolder-backend (/api/scaffolder/v2/...) is Handler.
+// Backstage's scaffolder-backend (/api/scaffolder/v2/...) is Handler. A template with
+// Greenroom's spec.targets is a day-2 action on an existing entity, which its tasks
+// record (targets.go).
 package scaffolder
 
 import (
