@@ -43,6 +43,9 @@ func (c createPages) Template(ctx context.Context, ref string) (*frontend.Templa
 		return nil, err
 	}
 	f := &frontend.TemplateForm{TemplateCard: card(t)}
+	if _, err := t.Targets(); err != nil {
+		f.Problem = err.Error()
+	}
 	for _, st := range sch.Steps {
 		f.Steps = append(f.Steps, frontend.FormStep{Title: st.Title, Description: st.Description, Schema: st.Schema})
 	}
@@ -56,6 +59,20 @@ func (c createPages) CheckStep(ctx context.Context, ref string, step int, values
 	}
 	err = t.ValidateStep(step, values)
 	var ve *scaffolder.ValidationError
+	if err == nil {
+		// A day-2 action's entity is checked with its step, so that a form never
+		// reaches Create with an entity the template does not act on.
+		param, err := c.s.CheckTargetStep(ctx, t, step, values)
+		var ie *scaffolder.InputError
+		var te *scaffolder.TargetsError
+		switch {
+		case errors.As(err, &te):
+			return map[string]string{"": te.Error()}, nil
+		case errors.As(err, &ie):
+			return map[string]string{param: ie.Msg}, nil
+		}
+		return nil, err
+	}
 	if !errors.As(err, &ve) {
 		return nil, err
 	}
@@ -88,7 +105,7 @@ func (c createPages) Task(ctx context.Context, id string) (*frontend.TaskView, e
 	if err != nil {
 		return nil, err
 	}
-	v := &frontend.TaskView{ID: t.ID, Status: t.Status, TemplateRef: t.Spec.TemplateInfo.EntityRef, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt.Format("2006-01-02 15:04:05Z")}
+	v := &frontend.TaskView{ID: t.ID, Status: t.Status, TemplateRef: t.Spec.TemplateInfo.EntityRef, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt.Format("2006-01-02 15:04:05Z"), TargetRef: t.TargetRef}
 	status := map[string]string{}
 	for _, e := range evs {
 		if e.Body.StepID != "" && e.Body.Status != "" {
@@ -157,6 +174,40 @@ func (c createPages) Actions(context.Context) ([]frontend.ActionInfo, error) {
 	out := make([]frontend.ActionInfo, len(acts))
 	for i, a := range acts {
 		out[i] = frontend.ActionInfo{ID: a.ID, Description: a.Description, Plugin: a.Plugin, Input: a.Schema.Input, Output: a.Schema.Output}
+	}
+	return out, nil
+}
+
+func (c createPages) ActionsFor(ctx context.Context, entityRef string) ([]frontend.EntityAction, []string, error) {
+	acts, problems, err := c.s.ActionsFor(ctx, entityRef)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]frontend.EntityAction, len(acts))
+	for i, a := range acts {
+		out[i] = frontend.EntityAction{TemplateCard: card(a.Template), Values: a.Values}
+	}
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.Error()
+	}
+	return out, msgs, nil
+}
+
+func (c createPages) TasksFor(ctx context.Context, entityRef string, limit int) ([]frontend.TaskView, error) {
+	if c.s.MayRead(ctx) != nil {
+		return nil, nil
+	}
+	ts, _, err := c.s.List(scaffolder.ListOptions{TargetRef: entityRef, Order: "createdAt", Desc: true, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]frontend.TaskView, len(ts))
+	for i, t := range ts {
+		md, _ := t.Spec.TemplateInfo.Entity["metadata"].(map[string]any)
+		title, _ := md["title"].(string)
+		out[i] = frontend.TaskView{ID: t.ID, Status: t.Status, TemplateRef: t.Spec.TemplateInfo.EntityRef, CreatedBy: t.CreatedBy,
+			CreatedAt: t.CreatedAt.Format("2006-01-02 15:04:05Z"), TargetRef: t.TargetRef, TemplateTitle: title}
 	}
 	return out, nil
 }

@@ -143,3 +143,37 @@ func (c scaffolderCatalog) Register(ctx context.Context, target string) ([]strin
 	}
 	return refs, nil
 }
+
+// Matches reports whether the entity ref names is one the caller may read and that f
+// (a day-2 action's spec.targets) matches; the catalog's index decides both at once.
+func (c scaffolderCatalog) Matches(ctx context.Context, ref string, f scaffolder.TargetFilter) (bool, error) {
+	v, err := c.view(ctx)
+	if err != nil {
+		return false, err
+	}
+	return c.h.catalog.Within(catalog.And(v.Scope(), targetExpr(f))).ByRef(ref) != nil, nil
+}
+
+// targetExpr is a day-2 action's target filter as a catalog expression: any set, every
+// condition of a set.
+func targetExpr(f scaffolder.TargetFilter) catalog.Expr {
+	if len(f) == 0 {
+		return catalog.Expr{}
+	}
+	sets := make([]catalog.Expr, len(f))
+	for i, set := range f {
+		conds := make([]catalog.Expr, len(set))
+		for j, c := range set {
+			switch {
+			case c.Values != nil:
+				conds[j] = catalog.Equals(c.Key, c.Values...)
+			case c.Absent:
+				conds[j] = catalog.Not(catalog.Exists(c.Key))
+			default:
+				conds[j] = catalog.Exists(c.Key)
+			}
+		}
+		sets[i] = catalog.And(conds...)
+	}
+	return catalog.Or(sets...)
+}

@@ -46,6 +46,10 @@ func (c replicaCatalog) Templates(context.Context) ([]json.RawMessage, error) {
 
 func (c replicaCatalog) Register(context.Context, string) ([]string, error) { return nil, nil }
 
+func (c replicaCatalog) Matches(context.Context, string, scaffolder.TargetFilter) (bool, error) {
+	return false, nil
+}
+
 // openReplica is one replica's scaffolder on the database url: a store of its own
 // (its own replica id and presence session), workers workers, polling every 100ms,
 // with the extra actions. It is stopped, and its store closed, when the test ends.

@@ -14,8 +14,8 @@ import (
 // page:home, page:catalog, page:catalog/entity, the entity cards
 // entity-card:catalog/about, /relations and /links, nav-item:home and
 // nav-item:catalog, page:signin and page:user-settings; with opts.Scaffolder, the
-// /create pages (page:scaffolder, page:scaffolder/template, page:scaffolder/task) and
-// nav-item:create; the API Definition tab
+// /create pages (page:scaffolder, page:scaffolder/template, page:scaffolder/task),
+// nav-item:create and entity-card:scaffolder/actions (day-2 actions); the API Definition tab
 // (entity-content:catalog/definition), the user and group cards
 // (entity-card:org/profile, /ownership) and page:catalog-import; and, with
 // opts.Search, page:search and nav-item:search. opts.Catalog may be nil; the catalog

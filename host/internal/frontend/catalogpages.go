@@ -395,7 +395,10 @@ func entityPage(ctx context.Context, src CatalogSource, authz Authorizer, fav Fa
 		grid := ui.Node{Type: ui.TypeGrid, Cols: 2}
 		for _, c := range cards {
 			if c.filter.Match(e) {
-				grid.Children = append(grid.Children, render(ctx, c.el, rc))
+				// A card with nothing to say of this entity renders no node.
+				if n := render(ctx, c.el, rc); n.Type != "" {
+					grid.Children = append(grid.Children, n)
+				}
 			}
 		}
 		if len(grid.Children) == 0 {

@@ -40,6 +40,13 @@ type Scaffolder interface {
 	Tasks(ctx context.Context, createdBy string) ([]TaskView, error)
 	// Actions lists the actions templates may use, built-in and from plugins.
 	Actions(ctx context.Context) ([]ActionInfo, error)
+	// ActionsFor lists the day-2 actions (templates with spec.targets) that apply to the
+	// entity entityRef names and that the caller may run, with the values the entity
+	// fills in; and, as messages, the templates whose spec.targets cannot be used.
+	ActionsFor(ctx context.Context, entityRef string) ([]EntityAction, []string, error)
+	// TasksFor lists the latest tasks that acted on the entity, newest first (at most
+	// limit; none when the caller may not read tasks).
+	TasksFor(ctx context.Context, entityRef string, limit int) ([]TaskView, error)
 }
 
 // ActionInfo is an action as the actions page shows it.
@@ -59,6 +66,9 @@ type TemplateCard struct {
 type TemplateForm struct {
 	TemplateCard
 	Steps []FormStep
+	// Problem says why a task of the template cannot be created (its spec.targets
+	// cannot be used), or is "".
+	Problem string
 }
 
 // FormStep is one step of a template's form.
@@ -75,6 +85,10 @@ type TaskView struct {
 	Links                                         []TaskLink
 	Text                                          []TaskText
 	Error                                         string
+
+	// TargetRef is the entity a day-2 action acted on; TemplateTitle is its template's
+	// title, when it has one.
+	TargetRef, TemplateTitle string
 }
 
 // TaskStep is one step of a task and its status.
@@ -129,7 +143,8 @@ func createPages(opts Options) []ext.Extension {
 		return element(func(ctx context.Context, _ *ext.RenderContext) (ui.Node, error) { return actionList(ctx, sc) }), nil
 	})
 	actions.ConfigSchema = nil
-	return []ext.Extension{trusted(list), trusted(form), trusted(task), trusted(tasks), trusted(actions), NavItem("nav-item:create", "Create", "/create")}
+	return []ext.Extension{trusted(list), trusted(form), trusted(task), trusted(tasks), trusted(actions), NavItem("nav-item:create", "Create", "/create"),
+		entityActionsCard(sc)}
 }
 
 func templateList(ctx context.Context, sc Scaffolder, rc *ext.RenderContext) (ui.Node, error) {
@@ -452,6 +467,9 @@ func templatePage(ctx context.Context, sc Scaffolder, cat CatalogSource, rc *ext
 		at = 0
 	}
 	page := ui.Node{Type: ui.TypePage, Title: t.title(), Subtitle: t.Description}
+	if t.Problem != "" {
+		page.Children = append(page.Children, ui.ErrorBox("This template cannot run", t.Problem))
+	}
 	var crumbs []ui.Node
 	for i, st := range t.Steps {
 		title := st.Title
@@ -720,6 +738,10 @@ func taskPage(ctx context.Context, sc Scaffolder, rc *ext.RenderContext) (ui.Nod
 			ui.Action("Cancel", CancelTaskAction, "taskId", t.ID), ui.Live(2))
 	}
 	page.Children = append(page.Children, ui.Node{Type: ui.TypeGroup, Children: head})
+	if t.TargetRef != "" {
+		k, ns, n := parseEntityRef(t.TargetRef, "component", "default")
+		page.Children = append(page.Children, ui.Node{Type: ui.TypeKV, Pairs: []ui.Pair{{Key: "Acted on", Value: ui.Link(t.TargetRef, EntityPath(ns, k, n))}}})
+	}
 	if t.Error != "" {
 		page.Children = append(page.Children, ui.Node{Type: ui.TypeError, Title: "The task failed", Text: t.Error})
 	}

@@ -138,7 +138,7 @@ func (s *Scaffolder) listTasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	o := ListOptions{CreatedBy: q["createdBy"], Status: q["status"], Limit: atoi(q.Get("limit"), 0), Offset: atoi(q.Get("offset"), 0)}
+	o := ListOptions{CreatedBy: q["createdBy"], Status: q["status"], Limit: atoi(q.Get("limit"), 0), Offset: atoi(q.Get("offset"), 0), TargetRef: q.Get("targetRef")}
 	if ord := q.Get("order"); ord != "" {
 		dir, field, ok := strings.Cut(ord, ":")
 		if !ok || (dir != "asc" && dir != "desc") || !contains([]string{"createdAt", "status", "createdBy", "id"}, field) {

@@ -45,7 +45,12 @@ func exampleTemplate(t testing.TB, name string) (*Template, map[string][]byte) {
 
 // TestExampleTemplates dry-runs the example catalog's templates.
 func TestExampleTemplates(t *testing.T) {
-	s, _ := newTestScaffolder(t, 0, &memCatalog{})
+	s, _ := newTestScaffolder(t, 0, &memCatalog{entities: map[string]map[string]any{
+		"component:default/ledger-worker": fromYAML(t, `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: ledger-worker, description: Books every payment event into the ledger., tags: [java]}
+spec: {type: service, lifecycle: experimental, owner: team-payments, system: payments, providesApis: [ledger-events], dependsOn: [resource:payments-db]}
+`)}})
 	tests := []struct {
 		name   string
 		values map[string]any
@@ -65,6 +70,11 @@ func TestExampleTemplates(t *testing.T) {
 			"docs/on-call.md":  "# On call\n\nThis page of `component:default/orders` is still to be written.\n",
 			"docs/overview.md": "# Overview\n",
 			"docs/api.md":      "# API\n",
+		}},
+		// A day-2 action: its target exists and is a service.
+		{"change-lifecycle", map[string]any{"component": "component:default/ledger-worker", "lifecycle": "production", "reason": "it is live"}, map[string]string{
+			"catalog-info.yaml":     "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  description: Books every payment event into the ledger.\n  name: ledger-worker\n  tags:\n    - java\nspec:\n  dependsOn:\n    - resource:payments-db\n  lifecycle: production\n  owner: team-payments\n  providesApis:\n    - ledger-events\n  system: payments\n  type: service\n",
+			"lifecycle-change.yaml": "entity: component:default/ledger-worker\nfrom: experimental\nreason: it is live\n",
 		}},
 	}
 	for _, tt := range tests {

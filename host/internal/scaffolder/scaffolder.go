@@ -7,8 +7,9 @@
 // them; a task cut short by a crash is marked failed at the next start. Several
 // replicas may share one store (Options.Replicas): each task is claimed by one of them
 // (Store.Claim) and runs once; a task whose replica is gone is marked failed by
-// another. The REST API of
-// Backstage's scaffolder-backend (/api/scaffolder/v2/...) is Handler.
+// another. The REST API of Backstage's scaffolder-backend (/api/scaffolder/v2/...) is
+// Handler. A template with Greenroom's spec.targets is a day-2 action on an existing
+// entity, which its tasks record (targets.go).
 package scaffolder
 
 import (
@@ -44,6 +45,9 @@ type Catalog interface {
 	Templates(ctx context.Context) ([]json.RawMessage, error)
 	// Register adds a location for target (a URL) and returns the refs of its entities.
 	Register(ctx context.Context, target string) ([]string, error)
+	// Matches reports whether the entity ref names, as the caller may read it, matches
+	// f (a day-2 action's spec.targets); false when there is none the caller may read.
+	Matches(ctx context.Context, ref string, f TargetFilter) (bool, error)
 }
 
 // Store is the scaffolder's part of the host's store (store.Bucket): string keys, byte
@@ -115,6 +119,8 @@ type Task struct {
 	CreatedAt       time.Time  `json:"createdAt"`
 	LastHeartbeatAt *time.Time `json:"lastHeartbeatAt,omitempty"`
 	CreatedBy       string     `json:"createdBy,omitempty"`
+	// TargetRef is the entity a day-2 action (a template with spec.targets) acted on.
+	TargetRef string `json:"targetRef,omitempty"`
 }
 
 // TaskSpec is what a task runs.
@@ -357,6 +363,10 @@ func (s *Scaffolder) Create(ctx context.Context, templateRef string, values map[
 	if err := t.ValidateValues(values); err != nil {
 		return "", err
 	}
+	targetRef, err := s.checkTarget(ctx, t, values)
+	if err != nil {
+		return "", err
+	}
 	caller := identity.From(ctx)
 	user := User{Ref: caller.UserEntityRef}
 	if caller.IsUser() && s.catalog != nil {
@@ -365,10 +375,17 @@ func (s *Scaffolder) Create(ctx context.Context, templateRef string, values map[
 		}
 	}
 	raw, _ := json.Marshal(t.Raw)
-	r := &record{Task: Task{ID: newID(), Status: StatusOpen, CreatedAt: time.Now().UTC(), CreatedBy: caller.UserEntityRef,
+	r := &record{Task: Task{ID: newID(), Status: StatusOpen, CreatedAt: time.Now().UTC(), CreatedBy: caller.UserEntityRef, TargetRef: targetRef,
 		Spec: TaskSpec{APIVersion: t.APIVersion, Steps: t.Spec.Steps, Output: t.Spec.Output, Parameters: values, User: user,
 			TemplateInfo: TaskTemplateInfo{EntityRef: t.Ref(), BaseURL: baseURL(t), Entity: map[string]any{"metadata": t.Raw["metadata"]}}}},
 		Principal: caller, HasSecrets: len(secrets) > 0, Template: raw}
+	if targetRef != "" {
+		// The entity's tasks are listed through this key (its entity page) without
+		// reading every task; it is written first, so a task never lacks it.
+		if err := s.store.Put(targetKey(targetRef, r.ID), []byte(r.ID)); err != nil {
+			return "", fmt.Errorf("scaffolder: save task %s: %w", r.ID, err)
+		}
+	}
 	if len(secrets) > 0 {
 		r.Replica = s.id // the replica that holds the secrets runs the task
 		s.mu.Lock()
@@ -488,11 +505,19 @@ type ListOptions struct {
 	Offset    int
 	Order     string // field
 	Desc      bool
+	// TargetRef keeps the tasks that acted on this entity (day-2 actions).
+	TargetRef string
 }
 
 // List returns the tasks that match, and how many match in all.
 func (s *Scaffolder) List(o ListOptions) ([]Task, int, error) {
-	recs, err := s.list()
+	var recs []*record
+	var err error
+	if o.TargetRef != "" {
+		recs, err = s.listTarget(o.TargetRef)
+	} else {
+		recs, err = s.list()
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -502,6 +527,9 @@ func (s *Scaffolder) List(o ListOptions) ([]Task, int, error) {
 			continue
 		}
 		if len(o.Status) > 0 && !contains(o.Status, r.Status) {
+			continue
+		}
+		if o.TargetRef != "" && refKey(o.TargetRef) != refKey(r.TargetRef) {
 			continue
 		}
 		out = append(out, r.Task)
@@ -834,6 +862,9 @@ func (s *Scaffolder) DryRun(ctx context.Context, tpl *Template, values map[strin
 		return nil, err
 	}
 	if err := tpl.ValidateValues(values); err != nil {
+		return nil, err
+	}
+	if _, err := s.checkTarget(ctx, tpl, values); err != nil {
 		return nil, err
 	}
 	// The template's files stay in memory; only the workspace is a directory.
