@@ -123,6 +123,11 @@ func lookup(method, pattern string) *route {
 	if len(routes) <= scanRoutes {
 		return scan(method, pattern)
 	}
+	return indexed(method, pattern)
+}
+
+// indexed is lookup through routeIndex.
+func indexed(method, pattern string) *route {
 	if r := routeIndex[routeKey{method, pattern}]; r != nil {
 		return r
 	}
