@@ -28,6 +28,20 @@ type jsonReader struct {
 	// allocation costs about a microsecond inside WebAssembly). Only for a b that nothing
 	// modifies afterwards: the call's input buffer.
 	borrow bool
+	// ones backs the one-string arrays of a message (most query and header values), so
+	// that a request with many headers allocates one array for them, not one each.
+	ones []string
+}
+
+// one returns []string{s}, cut from r.ones with its capacity limited to its length, so
+// that appending to one array never writes into another.
+func (r *jsonReader) one(s string) []string {
+	if len(r.ones) == cap(r.ones) {
+		r.ones = make([]string, 0, 16)
+	}
+	r.ones = append(r.ones, s)
+	n := len(r.ones)
+	return r.ones[n-1 : n : n]
 }
 
 func (r *jsonReader) fail(format string, args ...any) {
@@ -255,7 +269,7 @@ func (r *jsonReader) stringsIn(what, sub string, one bool) []string {
 		return nil
 	}
 	if one && r.peek() == '"' {
-		return []string{r.strIn(what, sub)}
+		return r.one(r.strIn(what, sub))
 	}
 	if r.peek() != '[' {
 		r.fail("%s%s: want an array of strings", what, sub)
@@ -271,7 +285,7 @@ func (r *jsonReader) stringsIn(what, sub string, one bool) []string {
 	switch r.peek() {
 	case ']':
 		r.p++
-		return []string{first}
+		return r.one(first)
 	case ',':
 		r.p++
 	default:
