@@ -104,6 +104,7 @@ type builder struct {
 	assets     map[string][]byte
 	dirs       map[string]bool
 	md         goldmark.Markdown
+	mdPlain    goldmark.Markdown // md without linkify, for pages without links to find
 	warnings   []string
 }
 
@@ -124,7 +125,7 @@ func Build(files map[string][]byte, opts Options) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{cfg: cfg, pagesBySrc: map[string]*Page{}, assets: map[string][]byte{}, dirs: map[string]bool{}, md: newMarkdown()}
+	b := &builder{cfg: cfg, pagesBySrc: map[string]*Page{}, assets: map[string][]byte{}, dirs: map[string]bool{}, md: newMarkdown(), mdPlain: newMarkdownPlain()}
 	prefix := cfg.DocsDir + "/"
 	if cfg.DocsDir == "." {
 		prefix = ""
@@ -245,10 +246,14 @@ func (b *builder) render(p *Page, body []byte) error {
 	pc := &pageCtx{src: p.Src, url: p.URL, site: b}
 	ctx := parser.NewContext()
 	ctx.Set(pageKey, pc)
-	doc := b.md.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
+	md := b.md
+	if !mayLinkify(body) {
+		md = b.mdPlain
+	}
+	doc := md.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
 	var out bytes.Buffer
 	out.Grow(2*len(body) + 1024)
-	if err := b.md.Renderer().Render(&out, body, doc); err != nil {
+	if err := md.Renderer().Render(&out, body, doc); err != nil {
 		return &Error{File: b.cfg.DocsDir + "/" + p.Src, Msg: "rendering: " + err.Error()}
 	}
 	p.html, p.TOC = out.Bytes(), pc.toc
