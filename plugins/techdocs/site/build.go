@@ -252,7 +252,8 @@ func (b *builder) render(p *Page, body []byte) error {
 	}
 	doc := md.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
 	var out bytes.Buffer
-	out.Grow(2*len(body) + 1024)
+	// Highlighted code makes the HTML about three times the Markdown.
+	out.Grow(4*len(body) + 1024)
 	if err := md.Renderer().Render(&out, body, doc); err != nil {
 		return &Error{File: b.cfg.DocsDir + "/" + p.Src, Msg: "rendering: " + err.Error()}
 	}
