@@ -76,3 +76,16 @@ func TestStripTags(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstLineTitle: mkdocs' title from the first line with content.
+func TestFirstLineTitle(t *testing.T) {
+	for in, want := range map[string]string{
+		"# Title\nbody": "Title", "\n\n  # Spaced  \n": "Spaced", "\r\n\r\n# CRLF\r\nx": "CRLF", "\r\r# CR\rx": "CR",
+		"#NoSpace\n": "", "## Two\n": "", "text\n# Later\n": "", "": "", "   \n\t\n": "", "# ## #Hashes#": "Hashes#",
+		"\u00a0# NBSP\n": "NBSP", "# Café\u2003": "Café",
+	} {
+		if got := firstLineTitle([]byte(in)); got != want {
+			t.Errorf("firstLineTitle(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
