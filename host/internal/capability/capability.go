@@ -117,7 +117,10 @@ func Define[Req, Res any](name, capability, request, result string, target func(
 			}
 			var req Req
 			var res Res
-			err := json.Unmarshal(raw, &req)
+			var err error
+			if fd, ok := any(&req).(fastDecoder); !ok || !fd.DecodeFast(raw) {
+				err = json.Unmarshal(raw, &req)
+			}
 			decoded := err == nil
 			if err != nil {
 				err = abi.Errorf(abi.CodeInvalidArgument, "%s: the request is not valid JSON for this function: %v", name, err)
@@ -149,6 +152,11 @@ func Define[Req, Res any](name, capability, request, result string, target func(
 	}
 	return f
 }
+
+// fastDecoder is a request that decodes its usual shape without encoding/json
+// (abi.FilesWriteRequest): DecodeFast reports false, leaving the request as it was,
+// for any message it does not take, which encoding/json then decodes.
+type fastDecoder interface{ DecodeFast([]byte) bool }
 
 // builtin declares one of the runtime's own functions (section 3.2's bulk copies).
 func builtin(name string) Func {

@@ -104,6 +104,7 @@ type builder struct {
 	assets     map[string][]byte
 	dirs       map[string]bool
 	md         goldmark.Markdown
+	mdPlain    goldmark.Markdown // md without linkify, for pages without links to find
 	warnings   []string
 }
 
@@ -124,7 +125,7 @@ func Build(files map[string][]byte, opts Options) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{cfg: cfg, pagesBySrc: map[string]*Page{}, assets: map[string][]byte{}, dirs: map[string]bool{}, md: newMarkdown()}
+	b := &builder{cfg: cfg, pagesBySrc: map[string]*Page{}, assets: map[string][]byte{}, dirs: map[string]bool{}, md: newMarkdown(), mdPlain: newMarkdownPlain()}
 	prefix := cfg.DocsDir + "/"
 	if cfg.DocsDir == "." {
 		prefix = ""
@@ -245,15 +246,20 @@ func (b *builder) render(p *Page, body []byte) error {
 	pc := &pageCtx{src: p.Src, url: p.URL, site: b}
 	ctx := parser.NewContext()
 	ctx.Set(pageKey, pc)
-	doc := b.md.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
+	md := b.md
+	if !mayLinkify(body) {
+		md = b.mdPlain
+	}
+	doc := md.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
 	var out bytes.Buffer
-	out.Grow(2*len(body) + 1024)
-	if err := b.md.Renderer().Render(&out, body, doc); err != nil {
+	// Highlighted code makes the HTML about three times the Markdown.
+	out.Grow(4*len(body) + 1024)
+	if err := md.Renderer().Render(&out, body, doc); err != nil {
 		return &Error{File: b.cfg.DocsDir + "/" + p.Src, Msg: "rendering: " + err.Error()}
 	}
 	p.html, p.TOC = out.Bytes(), pc.toc
 	// The text leaves out the headings' ¶ permalinks, as mkdocs' index has no such marks.
-	p.text = stripTags(strings.ReplaceAll(out.String(), headerlinkMark, "</a>"))
+	p.text = stripTags(p.html, true)
 	p.sections = sections(p.html, p.TOC)
 	for _, w := range pc.warnings {
 		b.warn("%s", prefixed(b.cfg.DocsDir, w))
@@ -454,18 +460,24 @@ func frontMatter(b []byte) (map[string]any, []byte) {
 }
 
 // firstLineTitle is mkdocs' get_markdown_title: the first line with content, when it
-// starts with "# ", without its leading #s and spaces.
+// starts with "# ", without its leading #s and spaces. Lines end at \n, \r\n or \r.
+// It reads the body in place: copying and splitting every page took 15 MB a build.
 func firstLineTitle(body []byte) string {
-	text := strings.ReplaceAll(strings.ReplaceAll(string(body), "\r\n", "\n"), "\r", "\n")
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
+	for len(body) > 0 {
+		line := body
+		if i := bytes.IndexAny(body, "\r\n"); i >= 0 {
+			line, body = body[:i], body[i+1:]
+		} else {
+			body = nil
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
 			continue
 		}
-		if !strings.HasPrefix(line, "# ") {
+		if !bytes.HasPrefix(line, []byte("# ")) {
 			return ""
 		}
-		return strings.TrimLeft(line, "# ")
+		return strings.TrimLeft(string(line), "# ")
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"fmt"
 	"html"
 	"path"
@@ -41,9 +42,23 @@ var pageKey = parser.NewContextKey()
 // autolinks, task lists, footnotes, definition lists, attr_list on headings,
 // admonitions, details and tabbed blocks, highlighted code, and heading anchors. Raw
 // HTML is left out and unsafe link schemes are dropped.
-func newMarkdown() goldmark.Markdown {
+func newMarkdown() goldmark.Markdown { return newMarkdownWith(extension.Linkify) }
+
+// newMarkdownPlain is newMarkdown without autolinks, for pages that cannot hold one
+// (mayLinkify): goldmark calls the linkify parser at every space and emphasis mark,
+// about a fifth of a page's parsing inside WebAssembly, to find nothing.
+func newMarkdownPlain() goldmark.Markdown { return newMarkdownWith() }
+
+// mayLinkify says whether goldmark's linkify could find anything in src: it links only
+// text that starts with http:, https:, ftp: or www., or an e-mail address (with @).
+func mayLinkify(src []byte) bool {
+	return bytes.Contains(src, []byte("http")) || bytes.Contains(src, []byte("ftp:")) ||
+		bytes.Contains(src, []byte("www.")) || bytes.IndexByte(src, '@') >= 0
+}
+
+func newMarkdownWith(extra ...goldmark.Extender) goldmark.Markdown {
 	return goldmark.New(
-		goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify, extension.TaskList, extension.Footnote, extension.DefinitionList),
+		goldmark.WithExtensions(append([]goldmark.Extender{extension.Table, extension.Strikethrough, extension.TaskList, extension.Footnote, extension.DefinitionList}, extra...)...),
 		goldmark.WithParserOptions(
 			parser.WithAttribute(),
 			parser.WithBlockParsers(util.Prioritized(admonitionParser(), 150), util.Prioritized(tabParser(), 150)),

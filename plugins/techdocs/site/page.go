@@ -178,29 +178,34 @@ func ForReader(content []byte, pageURL, readerBase, staticBase string) []byte {
 }
 
 // stripTags is the text of HTML: tags dropped, entities decoded, spaces collapsed.
-func stripTags(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+// With dropMarks, the ¶ that ends a heading's permalink (headerlinkMark) is left out
+// too. It reads the bytes in place: a copy of each page's HTML cost a fifth of the
+// search text's time inside WebAssembly.
+func stripTags(s []byte, dropMarks bool) string {
+	b := make([]byte, 0, len(s))
 	space := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '<' {
-			if j := strings.IndexByte(s[i:], '>'); j >= 0 {
+			if j := bytes.IndexByte(s[i:], '>'); j >= 0 {
 				i += j
 				c = ' '
 			}
+		} else if dropMarks && c == headerlinkMark[0] && bytes.HasPrefix(s[i:], []byte(headerlinkMark)) {
+			i += len("¶") - 1
+			continue
 		}
 		if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
 			if !space {
-				b.WriteByte(' ')
+				b = append(b, ' ')
 				space = true
 			}
 			continue
 		}
-		b.WriteByte(c)
+		b = append(b, c)
 		space = false
 	}
-	return strings.TrimSpace(html.UnescapeString(b.String()))
+	return strings.TrimSpace(html.UnescapeString(string(b)))
 }
 
 // SearchEntry is one document of mkdocs' search index: a page (Location its URL, Text
@@ -230,14 +235,39 @@ func searchEntries(s *Site) []SearchEntry {
 	return out
 }
 
-var headingTag = regexp.MustCompile(`<h([1-6]) id="([^"]*)">`)
+// headingTags finds the headings with an id, <hN id="...">, as the regular expression
+// <h([1-6]) id="([^"]*)"> would (FindAllSubmatchIndex), without the regexp engine,
+// which is slow inside WebAssembly.
+func headingTags(page []byte) [][6]int {
+	var out [][6]int
+	for pos := 0; ; {
+		i := bytes.Index(page[pos:], []byte("<h"))
+		if i < 0 {
+			return out
+		}
+		i += pos
+		pos = i + 2
+		const attr = ` id="`
+		if i+3+len(attr) > len(page) || page[i+2] < '1' || page[i+2] > '6' || !bytes.HasPrefix(page[i+3:], []byte(attr)) {
+			continue
+		}
+		idStart := i + 3 + len(attr)
+		q := bytes.IndexByte(page[idStart:], '"')
+		if q < 0 || idStart+q+1 >= len(page) || page[idStart+q+1] != '>' {
+			continue
+		}
+		end := idStart + q + 2
+		out = append(out, [6]int{i, end, i + 2, i + 3, idStart, idStart + q})
+		pos = end
+	}
+}
 
 // sections splits a page's HTML at its headings: each heading with an id starts a
 // section titled as its table-of-contents entry, holding the text up to the next
 // heading (mkdocs' ContentParser). Text before the first heading is only the page's.
 // Location is the anchor alone.
 func sections(page []byte, toc []Heading) []SearchEntry {
-	ms := headingTag.FindAllSubmatchIndex(page, -1)
+	ms := headingTags(page)
 	var out []SearchEntry
 	for i, m := range ms {
 		id := html.UnescapeString(string(page[m[4]:m[5]]))
@@ -265,9 +295,9 @@ func sections(page []byte, toc []Heading) []SearchEntry {
 			if j := bytes.Index(head, []byte(`<a class="doc-headerlink"`)); j >= 0 {
 				head = head[:j]
 			}
-			title = stripTags(string(head))
+			title = stripTags(head, false)
 		}
-		out = append(out, SearchEntry{Location: "#" + id, Title: title, Text: stripTags(string(rest))})
+		out = append(out, SearchEntry{Location: "#" + id, Title: title, Text: stripTags(rest, false)})
 	}
 	return out
 }

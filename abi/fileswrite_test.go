@@ -1,0 +1,70 @@
+package abi
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestFilesWriteDecodeFast: what DecodeFast takes it decodes as encoding/json does, it
+// takes the Go SDK's messages, and it leaves every other shape (and the request) to
+// encoding/json.
+func TestFilesWriteDecodeFast(t *testing.T) {
+	sdk := func(r FilesWriteRequest) string {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	big := []byte(strings.Repeat("<p>page</p>\x00\xff", 5000))
+	cases := []struct {
+		msg  string
+		fast bool
+	}{
+		{sdk(FilesWriteRequest{Files: []FileContent{}}), true},
+		{sdk(FilesWriteRequest{Files: []FileContent{{Path: "a/index.html", Content: big}}, Replace: "sites/x"}), true},
+		{sdk(FilesWriteRequest{Files: []FileContent{{Path: "a", Content: []byte{}}, {Path: "b/ü.png", Content: []byte{1, 2, 3}}}}), true},
+		{sdk(FilesWriteRequest{Files: []FileContent{{Path: "a", Content: nil}}}), false}, // content null
+		{sdk(FilesWriteRequest{Files: []FileContent{{Path: `q"uote<&>`, Content: []byte("x")}}}), false},
+		{`{"files":[{"path":"a\u0062","content":"eA=="}]}`, false},
+		{`{"files":[{"path":"a","content":"eA=="}],"replace":"d"}`, true},
+		{`{"files":[{"content":"eA==","path":"a"}]}`, false},
+		{`{"files": [{"path":"a","content":"eA=="}]}`, false},
+		{`{"files":[{"path":"a","content":"eA=="}]} `, false},
+		{`{"files":[{"path":"a","content":"eA=="},]}`, false},
+		{`{"files":[{"path":"a","content":"not base64!"}]}`, false},
+		{`{"files":[{"path":"a","content":"eA"}]}`, false},
+		{"{\"files\":[{\"path\":\"a\xff\",\"content\":\"eA==\"}]}", false},
+		{`{"files":null}`, false},
+		{`{"Files":[]}`, false},
+		{`{"files":[],"replace":"a","replace":"b"}`, false},
+		{`{"files":[{"path":"a","content":"eA==","extra":1}]}`, false},
+		{`{"files":[{"path":"a","content":"eA=="}]`, false},
+		{`{"files":[`, false},
+		{``, false},
+	}
+	for _, c := range cases {
+		before := FilesWriteRequest{Replace: "untouched"}
+		fast := before
+		ok := fast.DecodeFast([]byte(c.msg))
+		if ok != c.fast {
+			t.Errorf("%.100s: fast %v, want %v", c.msg, ok, c.fast)
+		}
+		if !ok {
+			if !reflect.DeepEqual(fast, before) {
+				t.Errorf("%.100s: declined but changed the request: %+v", c.msg, fast)
+			}
+			continue
+		}
+		var want FilesWriteRequest
+		if err := json.Unmarshal([]byte(c.msg), &want); err != nil {
+			t.Errorf("%.100s: taken, but encoding/json refuses it: %v", c.msg, err)
+			continue
+		}
+		if !reflect.DeepEqual(fast, want) {
+			t.Errorf("%.100s: %+v, encoding/json gives %+v", c.msg, fast, want)
+		}
+	}
+}
