@@ -49,11 +49,12 @@ func isEmptyJSONObject(b []byte) bool {
 
 func (r *jsonReader) stringMap(what string) map[string]string {
 	var m map[string]string
+	label := what + "."
 	r.object(what, func(k string) {
 		if m == nil {
 			m = map[string]string{}
 		}
-		m[k] = r.value(what + "." + k)
+		m[k] = r.valueIn(label, k)
 	})
 	return m
 }

@@ -72,7 +72,7 @@ func (h *TestHost) KV() map[string][]byte {
 // would, and returns the export's result code and its output or error message.
 func (h *TestHost) CallHTTP(in []byte) (rc int32, out []byte) {
 	return h.callExport(in, func() int32 {
-		o, err := serveMessage(h.input())
+		o, err := serveMessage(h.input(), nil)
 		return finish(o, err)
 	})
 }

@@ -202,9 +202,16 @@ func (wasmHost) invoke(fn *hostFn, req []byte) []byte {
 	return b
 }
 
+// httpOut is gr_http's output buffer, reused from call to call: finish copies the
+// output into the host's memory, and exports never run concurrently.
+var httpOut []byte
+
 //go:wasmexport gr_http
 func grHTTP() int32 {
-	out, err := serveMessage(current.input())
+	out, err := serveMessage(current.input(), httpOut[:0])
+	if cap(out) <= 64<<10 {
+		httpOut = out[:0]
+	}
 	return finish(out, err)
 }
 

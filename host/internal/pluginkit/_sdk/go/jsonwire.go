@@ -28,6 +28,20 @@ type jsonReader struct {
 	// allocation costs about a microsecond inside WebAssembly). Only for a b that nothing
 	// modifies afterwards: the call's input buffer.
 	borrow bool
+	// ones backs the one-string arrays of a message (most query and header values), so
+	// that a request with many headers allocates one array for them, not one each.
+	ones []string
+}
+
+// one returns []string{s}, cut from r.ones with its capacity limited to its length, so
+// that appending to one array never writes into another.
+func (r *jsonReader) one(s string) []string {
+	if len(r.ones) == cap(r.ones) {
+		r.ones = make([]string, 0, 16)
+	}
+	r.ones = append(r.ones, s)
+	n := len(r.ones)
+	return r.ones[n-1 : n : n]
 }
 
 func (r *jsonReader) fail(format string, args ...any) {
@@ -38,18 +52,24 @@ func (r *jsonReader) fail(format string, args ...any) {
 }
 
 func (r *jsonReader) ws() {
-	for r.p < len(r.b) {
-		switch r.b[r.p] {
+	b, p := r.b, r.p
+	for p < len(b) {
+		switch b[p] {
 		case ' ', '\t', '\n', '\r':
-			r.p++
+			p++
 		default:
+			r.p = p
 			return
 		}
 	}
+	r.p = p
 }
 
 // peek returns the next non-space byte, or 0 at the end.
 func (r *jsonReader) peek() byte {
+	if r.p < len(r.b) && r.b[r.p] > ' ' { // the usual case: no space between tokens
+		return r.b[r.p]
+	}
 	r.ws()
 	if r.p < len(r.b) {
 		return r.b[r.p]
@@ -69,27 +89,37 @@ func (r *jsonReader) literal(lit string) bool {
 func (r *jsonReader) null() bool { return r.peek() == 'n' && r.literal("null") }
 
 // value reads a string value, where null reads as "" (as encoding/json leaves it).
-func (r *jsonReader) value(what string) string {
+func (r *jsonReader) value(what string) string { return r.valueIn(what, "") }
+
+// valueIn is value for the value labelled what+sub in errors. The label is only built
+// when there is an error: inside WebAssembly each concatenation costs about as much as
+// reading a short string.
+func (r *jsonReader) valueIn(what, sub string) string {
 	if r.null() {
 		return ""
 	}
-	return r.str(what)
+	return r.strIn(what, sub)
 }
 
 // str reads a string.
-func (r *jsonReader) str(what string) string {
+func (r *jsonReader) str(what string) string { return r.strIn(what, "") }
+
+// strIn is str for the string labelled what+sub in errors.
+func (r *jsonReader) strIn(what, sub string) string {
 	if r.peek() != '"' {
-		r.fail("%s: want a string", what)
+		r.fail("%s%s: want a string", what, sub)
 		return ""
 	}
-	r.p++
-	start := r.p
-	for r.p < len(r.b) { // fast path: no escapes, all ASCII or valid UTF-8
-		c := r.b[r.p]
+	b := r.b
+	p := r.p + 1
+	start := p
+	var high byte
+	for p < len(b) { // fast path: no escapes; ASCII needs no UTF-8 check
+		c := b[p]
 		if c == '"' {
-			s := r.b[start:r.p]
-			r.p++
-			if utf8.Valid(s) {
+			s := b[start:p]
+			r.p = p + 1
+			if high < utf8.RuneSelf || utf8.Valid(s) {
 				if r.borrow && len(s) > 0 {
 					return unsafe.String(&s[0], len(s))
 				}
@@ -100,9 +130,11 @@ func (r *jsonReader) str(what string) string {
 		if c == '\\' || c < 0x20 {
 			break
 		}
-		r.p++
+		high |= c
+		p++
 	}
-	out := append([]byte(nil), r.b[start:r.p]...)
+	r.p = p
+	out := append([]byte(nil), b[start:p]...)
 	for r.p < len(r.b) {
 		c := r.b[r.p]
 		switch {
@@ -110,7 +142,7 @@ func (r *jsonReader) str(what string) string {
 			r.p++
 			return string(toValidUTF8(out))
 		case c < 0x20:
-			r.fail("%s: control character in string", what)
+			r.fail("%s%s: control character in string", what, sub)
 			return ""
 		case c != '\\':
 			out = append(out, c)
@@ -138,7 +170,7 @@ func (r *jsonReader) str(what string) string {
 		case 'u':
 			cp, ok := r.hex4()
 			if !ok {
-				r.fail("%s: bad \\u escape", what)
+				r.fail("%s%s: bad \\u escape", what, sub)
 				return ""
 			}
 			if utf16.IsSurrogate(rune(cp)) {
@@ -161,11 +193,11 @@ func (r *jsonReader) str(what string) string {
 			out = utf8.AppendRune(out, rune(cp))
 		default:
 			r.p--
-			r.fail("%s: bad escape \\%c", what, e)
+			r.fail("%s%s: bad escape \\%c", what, sub, e)
 			return ""
 		}
 	}
-	r.fail("%s: unterminated string", what)
+	r.fail("%s%s: unterminated string", what, sub)
 	return ""
 }
 
@@ -209,7 +241,7 @@ func (r *jsonReader) object(what string, member func(key string)) {
 		return
 	}
 	for r.err == nil {
-		key := r.str(what + " key")
+		key := r.strIn(what, " key")
 		if r.peek() != ':' {
 			r.fail("%s: want ':' after key %q", what, key)
 			return
@@ -229,25 +261,40 @@ func (r *jsonReader) object(what string, member func(key string)) {
 }
 
 // strings reads an array of strings; a single string is accepted when one is true.
-func (r *jsonReader) strings(what string, one bool) []string {
+func (r *jsonReader) strings(what string, one bool) []string { return r.stringsIn(what, "", one) }
+
+// stringsIn is strings for the array labelled what+sub in errors.
+func (r *jsonReader) stringsIn(what, sub string, one bool) []string {
 	if r.null() {
 		return nil
 	}
 	if one && r.peek() == '"' {
-		return []string{r.str(what)}
+		return r.one(r.strIn(what, sub))
 	}
 	if r.peek() != '[' {
-		r.fail("%s: want an array of strings", what)
+		r.fail("%s%s: want an array of strings", what, sub)
 		return nil
 	}
 	r.p++
-	out := []string{}
 	if r.peek() == ']' {
 		r.p++
-		return out
+		return []string{}
 	}
+	// The usual array holds one string: allocate exactly that.
+	first := r.valueIn(what, sub)
+	switch r.peek() {
+	case ']':
+		r.p++
+		return r.one(first)
+	case ',':
+		r.p++
+	default:
+		r.fail("%s%s: want ',' or ']'", what, sub)
+		return nil
+	}
+	out := []string{first}
 	for r.err == nil {
-		out = append(out, r.value(what))
+		out = append(out, r.valueIn(what, sub))
 		switch r.peek() {
 		case ',':
 			r.p++
@@ -255,7 +302,7 @@ func (r *jsonReader) strings(what string, one bool) []string {
 			r.p++
 			return out
 		default:
-			r.fail("%s: want ',' or ']'", what)
+			r.fail("%s%s: want ',' or ']'", what, sub)
 		}
 	}
 	return nil
@@ -327,21 +374,21 @@ func decodeRequest(b []byte, req *Request, borrow bool) error {
 				if req.Params == nil {
 					req.Params = map[string]string{}
 				}
-				req.Params[k] = r.value("params." + k)
+				req.Params[k] = r.valueIn("params.", k)
 			})
 		case "query":
 			if r.peek() == '{' && req.Query == nil {
 				req.Query = map[string][]string{}
 			}
 			r.object("query", func(k string) {
-				req.Query[k] = r.strings("query."+k, false)
+				req.Query[k] = r.stringsIn("query.", k, false)
 			})
 		case "headers":
 			if r.peek() == '{' && req.Headers == nil {
 				req.Headers = Header{}
 			}
 			r.object("headers", func(k string) {
-				req.Headers[k] = r.strings("headers."+k, true)
+				req.Headers[k] = r.stringsIn("headers.", k, true)
 			})
 		case "caller":
 			if r.null() {
@@ -411,7 +458,11 @@ func (r *Response) appendJSON(b []byte) []byte {
 	}
 	if r.Status != 0 {
 		b = append(b, `"status":`...)
-		b = strconv.AppendInt(b, int64(r.Status), 10)
+		if s := r.Status; s >= 100 && s <= 999 { // every HTTP status, without strconv
+			b = append(b, byte('0'+s/100), byte('0'+s/10%10), byte('0'+s%10))
+		} else {
+			b = strconv.AppendInt(b, int64(s), 10)
+		}
 	}
 	if len(r.Headers) > 0 {
 		sep()

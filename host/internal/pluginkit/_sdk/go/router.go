@@ -30,6 +30,7 @@ type route struct {
 	method  string // upper case, or "*"
 	pattern string
 	segs    []string
+	params  bool // the pattern has ":name" or "*" segments
 	handler HandlerFunc
 }
 
@@ -61,7 +62,7 @@ func HandleFunc(pattern string, h HandlerFunc) {
 	if routeIndex[key] != nil {
 		panic(fmt.Sprintf("greenroom: HandleFunc %q: a handler for %s %s is already registered", pattern, method, path))
 	}
-	r := &route{method: method, pattern: path, segs: splitPath(path), handler: h}
+	r := &route{method: method, pattern: path, segs: splitPath(path), params: strings.ContainsAny(path, ":*"), handler: h}
 	routes = append(routes, r)
 	routeIndex[key] = r
 }
@@ -119,6 +120,14 @@ func (r *route) match(path string) (map[string]string, bool) {
 
 // lookup finds the handler for method and the route pattern that the host matched.
 func lookup(method, pattern string) *route {
+	if len(routes) <= scanRoutes {
+		return scan(method, pattern)
+	}
+	return indexed(method, pattern)
+}
+
+// indexed is lookup through routeIndex.
+func indexed(method, pattern string) *route {
 	if r := routeIndex[routeKey{method, pattern}]; r != nil {
 		return r
 	}
@@ -128,6 +137,34 @@ func lookup(method, pattern string) *route {
 		}
 	}
 	return routeIndex[routeKey{"*", pattern}]
+}
+
+// scanRoutes is how many routes a plugin may have for lookup to compare them one by one
+// instead of hashing: inside WebAssembly, hashing the two strings of a map key costs
+// more than comparing a few dozen short strings.
+const scanRoutes = 32
+
+// scan is lookup by comparing every route, with lookup's order of preference: the
+// method itself, then GET for HEAD, then any method.
+func scan(method, pattern string) *route {
+	var get, anyMethod *route
+	for _, r := range routes {
+		if r.pattern != pattern {
+			continue
+		}
+		switch r.method {
+		case method:
+			return r
+		case "GET":
+			get = r
+		case "*":
+			anyMethod = r
+		}
+	}
+	if method == "HEAD" && get != nil {
+		return get
+	}
+	return anyMethod
 }
 
 // Serve dispatches req to the registered handler and returns its response, as gr_http
@@ -140,7 +177,7 @@ func Serve(req *Request) (resp *Response) {
 	var r *route
 	if req.Route != "" {
 		r = lookup(method, req.Route)
-		if r != nil && req.Params == nil && strings.ContainsAny(r.pattern, ":*") {
+		if r != nil && req.Params == nil && r.params {
 			req.Params, _ = r.match(req.Path)
 		}
 	}
@@ -246,8 +283,9 @@ func CheckManifest(m *Manifest) error {
 	return nil
 }
 
-// serveMessage handles one gr_http input message and returns the output message.
-func serveMessage(in []byte) ([]byte, *Error) {
+// serveMessage handles one gr_http input message and appends the output message to dst
+// (a new buffer when dst is nil).
+func serveMessage(in, dst []byte) ([]byte, *Error) {
 	var req Request
 	// in is this call's input buffer, never modified: the request's strings may share it.
 	if err := decodeRequest(in, &req, true); err != nil {
@@ -256,7 +294,10 @@ func serveMessage(in []byte) ([]byte, *Error) {
 	if req.Method == "" || !strings.HasPrefix(req.Path, "/") {
 		return nil, Errorf(CodeInvalidArgument, "gr_http: request message needs a method and a path starting with /")
 	}
-	return Serve(&req).appendJSON(make([]byte, 0, 256)), nil
+	if dst == nil {
+		dst = make([]byte, 0, 256)
+	}
+	return Serve(&req).appendJSON(dst), nil
 }
 
 // taskMessage handles one gr_task input message.
