@@ -20,8 +20,8 @@ func TestExampleCatalogLoads(t *testing.T) {
 			t.Errorf("unexpected status on %v: %v", m["metadata"].(map[string]any)["name"], st)
 		}
 	}
-	if total != 30 {
-		t.Fatalf("total = %d, want 30", total)
+	if total != 31 {
+		t.Fatalf("total = %d, want 31", total)
 	}
 	e := mustDecode(t, c.ByRef("component:default/checkout-service"))
 	t.Logf("%v", e["relations"])

@@ -156,7 +156,7 @@ func TestQueryEntities(t *testing.T) {
 	}
 	r = do(t, srv.URL, "GET", "/entities/by-query", "")
 	p = decode[page](t, r)
-	if p.TotalItems != 30 || len(p.Items) != 20 {
+	if p.TotalItems != 31 || len(p.Items) != 20 {
 		t.Fatalf("default limit: total %d items %d", p.TotalItems, len(p.Items))
 	}
 }
