@@ -176,6 +176,7 @@ func docsView(e *greenroom.Entity, sub, base string) ([]ui.Node, string) {
 	}
 	t := entityTriplet(de)
 	res := syncDocs(de, false)
+	publishSynced(de, res)
 	var out []ui.Node
 	raw, ok, err := greenroom.Files.Read(t.sitePrefix() + "/" + site.SiteFile)
 	// A reader who may not read the sources still gets the site the build task keeps

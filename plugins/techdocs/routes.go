@@ -139,6 +139,7 @@ func syncRoute(r *greenroom.Request) *greenroom.Response {
 		return greenroom.ErrorResponse(err)
 	}
 	res := syncDocs(de, false)
+	publishSynced(de, res)
 	var b strings.Builder
 	event := func(name string, v any) {
 		j, _ := json.Marshal(v)

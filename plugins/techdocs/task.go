@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ func buildAll(*greenroom.TaskRequest) error {
 	cursor := ""
 	built, failed := 0, 0
 	seen := map[string]bool{}
+	var facts []greenroom.Fact
 	for {
 		page, err := greenroom.CatalogQuery(greenroom.CatalogQueryRequest{
 			Filter: []greenroom.CatalogFilter{{"metadata.annotations." + annRef: nil}},
@@ -30,11 +32,13 @@ func buildAll(*greenroom.TaskRequest) error {
 		}
 		for i := range page.Items {
 			if time.Now().After(deadline) {
+				publishFacts(facts)
 				greenroom.Log.Info("techdocs: build task stopped at its budget; the next run goes on", "built", built, "failed", failed)
 				return nil
 			}
 			seen[entityTriplet(&page.Items[i]).statePath()] = true
 			res := syncDocs(&page.Items[i], false)
+			facts = append(facts, greenroom.Fact{EntityRef: entityTriplet(&page.Items[i]).ref(), Name: factHasDocs, Value: res.Err == nil})
 			switch {
 			case res.Err != nil:
 				failed++
@@ -43,6 +47,8 @@ func buildAll(*greenroom.TaskRequest) error {
 				built++
 			}
 		}
+		publishFacts(facts)
+		facts = nil
 		if cursor = page.PageInfo.NextCursor; cursor == "" {
 			break
 		}
@@ -86,4 +92,31 @@ func unindexGone(seen map[string]bool) int {
 		n++
 	}
 	return n
+}
+
+// factHasDocs is the fact the build task publishes for scorecards: whether the entity's
+// docs built (true) or failed (false).
+const factHasDocs = "techdocs.hasDocs"
+
+// publishSynced publishes techdocs.hasDocs for one entity after a sync that a reader
+// started (the sync route, the docs page) built its site or failed, so a scorecard
+// follows a build without waiting for the build task. A sync that changed nothing, or
+// whose caller may not read the source, says nothing new.
+func publishSynced(e *greenroom.Entity, res syncResult) {
+	var ge *greenroom.Error
+	if !res.Updated && (res.Err == nil || errors.As(res.Err, &ge) && ge.Code == greenroom.CodeCapabilityDenied) {
+		return
+	}
+	publishFacts([]greenroom.Fact{{EntityRef: entityTriplet(e).ref(), Name: factHasDocs, Value: res.Err == nil}})
+}
+
+// publishFacts publishes the facts of one page of entities. Without the facts.write
+// grant (an optional capability) the host refuses the call; the docs are built anyway.
+func publishFacts(facts []greenroom.Fact) {
+	if len(facts) == 0 {
+		return
+	}
+	if _, err := greenroom.PublishFacts(facts); err != nil {
+		greenroom.Log.Debug("techdocs: facts not published", "err", err.Error())
+	}
 }

@@ -48,7 +48,7 @@ catalog:
 plugins:
   - id: techdocs
     source: techdocs.wasm
-    grants: {catalog.read: {}, url.read: {}, files: {}, tasks: {}, search.write: {types: [techdocs]}}
+    grants: {catalog.read: {}, url.read: {}, files: {}, tasks: {}, search.write: {types: [techdocs]}, facts.write: {kinds: [Component]}}
     limits: {memory: 256MiB, timeout: 30s}
 %s`, testToken, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), pluginExtra))
 	cfg, err := config.Load([]string{filepath.Join(dir, "app-config.yaml")}, nil)
@@ -458,6 +458,55 @@ func TestTechDocsBuildCommand(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "techdocs", "build", dir, "--plugin", filepath.Join(dir, "nope.wasm")); code != 2 || !strings.Contains(stderr, "go tool task plugins") {
 		t.Errorf("no plugin: exit %d %s", code, stderr)
+	}
+}
+
+// TestTechDocsFacts: a sync that builds an entity's docs publishes techdocs.hasDocs
+// true, one that fails publishes false, and a scorecard rule reads the fact.
+func TestTechDocsFacts(t *testing.T) {
+	dir := t.TempDir()
+	svcDocs(t, dir)
+	base := techdocsPortal(t, dir, techdocsCatalog, `    config: {syncInterval: 0}
+scorecards:
+  definitions:
+    - id: docs
+      levels: [{name: Documented}]
+      rules:
+        - {id: has-docs, level: Documented, expression: '"techdocs.hasDocs" in facts && facts["techdocs.hasDocs"] == true'}
+`)
+	for _, c := range []struct {
+		name  string
+		want  bool
+		level string
+	}{{"svc", true, "Documented"}, {"nomkdocs", false, ""}} {
+		if st, body := events(t, base, "default/component/"+c.name); st != 200 {
+			t.Fatalf("sync %s: %d %s", c.name, st, body)
+		}
+		var body struct {
+			Items []struct{ Level string }
+			Facts []struct {
+				Name, Plugin string
+				Value        any
+			}
+		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			st, raw := call(t, "GET", base+"/api/scorecards/entities/component/default/"+c.name, nil)
+			if st != 200 {
+				t.Fatalf("scorecards of %s: %d %s", c.name, st, raw)
+			}
+			if err := json.Unmarshal([]byte(raw), &body); err != nil {
+				t.Fatal(err)
+			}
+			if len(body.Facts) > 0 && len(body.Items) == 1 && (body.Items[0].Level != "") == c.want || time.Now().After(deadline) {
+				break
+			}
+		}
+		if len(body.Facts) != 1 || body.Facts[0].Name != "techdocs.hasDocs" || body.Facts[0].Value != c.want || body.Facts[0].Plugin != "techdocs" {
+			t.Errorf("%s: facts %+v, want techdocs.hasDocs = %v from techdocs", c.name, body.Facts, c.want)
+		}
+		if len(body.Items) != 1 || body.Items[0].Level != c.level {
+			t.Errorf("%s: scorecard %+v, want level %q", c.name, body.Items, c.level)
+		}
 	}
 }
 
