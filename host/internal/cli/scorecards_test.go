@@ -146,6 +146,10 @@ func TestServeScorecards(t *testing.T) {
 			t.Errorf("/scorecards lacks %q", want)
 		}
 	}
+	// Each level's badge carries its configured colour (app-config.yaml: Gold #d4af37).
+	if !strings.Contains(htmlPage, `<span class="gr-badge gr-tone-success"><svg class="gr-dot" viewBox="0 0 10 10" aria-hidden="true"><circle cx="5" cy="5" r="5" fill="#d4af37"/></svg>Gold</span>`) {
+		t.Errorf("/scorecards shows Gold without its colour")
+	}
 	htmlPage = fetchPage(t, base+"/scorecards?scorecard=production-readiness&level=Gold&group=system")
 	if !strings.Contains(htmlPage, "payments") || strings.Contains(htmlPage, "Storefront") {
 		t.Errorf("/scorecards?level=Gold shows other levels' entities")

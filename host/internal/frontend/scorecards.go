@@ -49,9 +49,10 @@ func levelBadge(levels []scorecard.Level, level string) ui.Node {
 	if level == "" {
 		return ui.Badge("No level", "danger")
 	}
-	tone := "info"
+	tone, color := "info", ""
 	for i, l := range levels {
 		if l.Name == level {
+			color = l.Color
 			switch {
 			case i == len(levels)-1:
 				tone = "success"
@@ -60,7 +61,9 @@ func levelBadge(levels []scorecard.Level, level string) ui.Node {
 			}
 		}
 	}
-	return ui.Badge(level, tone)
+	b := ui.Badge(level, tone)
+	b.Color = color // the level's colour from its scorecard's config, as a dot
+	return b
 }
 
 // scorecardCard is an entity's results: its level on each scorecard, and every rule

@@ -23,6 +23,7 @@ func (n *Node) AppendJSON(b []byte) []byte {
 	b = strField(b, "text", n.Text)
 	b = strField(b, "href", n.Href)
 	b = strField(b, "tone", n.Tone)
+	b = strField(b, "color", n.Color)
 	b = strField(b, "language", n.Language)
 	if n.Ordered {
 		b = append(b, `,"ordered":true`...)

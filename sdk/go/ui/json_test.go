@@ -15,6 +15,7 @@ type plain struct {
 	Text     string    `json:"text,omitempty"`
 	Href     string    `json:"href,omitempty"`
 	Tone     string    `json:"tone,omitempty"`
+	Color    string    `json:"color,omitempty"`
 	Language string    `json:"language,omitempty"`
 	Ordered  bool      `json:"ordered,omitempty"`
 	Selected bool      `json:"selected,omitempty"`
@@ -44,7 +45,7 @@ type pTab struct {
 }
 
 func toPlain(n Node) plain {
-	p := plain{Type: n.Type, Title: n.Title, Subtitle: n.Subtitle, Text: n.Text, Href: n.Href, Tone: n.Tone, Language: n.Language,
+	p := plain{Type: n.Type, Title: n.Title, Subtitle: n.Subtitle, Text: n.Text, Href: n.Href, Tone: n.Tone, Color: n.Color, Language: n.Language,
 		Ordered: n.Ordered, Selected: n.Selected, Cols: n.Cols, Columns: n.Columns, Chart: n.Chart, Action: n.Action, Fields: n.Fields, Submit: n.Submit}
 	for _, c := range n.Children {
 		p.Children = append(p.Children, toPlain(c))
@@ -76,7 +77,7 @@ func sample() Node {
 		Table([]string{"a", "b"}, Row(Text("1"), Link("l", "https://x/?a=1&b=2")), Row()),
 		Tabs(Tab{ID: "t1", Title: "One", Href: "/1", Selected: true, Children: []Node{Text("1")}}, Tab{Title: "Two"}),
 		KV(P("k", Code("go", "func main() {}")), P("e", Empty("none", "nothing", Link("add", "/add")))),
-		List(Text("a")), OrderedList(Text("b")), Group(Badge("x", "")), Error("bad", "worse"),
+		List(Text("a")), OrderedList(Text("b")), Group(Badge("x", ""), Node{Type: TypeBadge, Text: "gold", Color: "#d4af37"}), Error("bad", "worse"),
 		BarChart(Bar{Label: "a", Value: 1.5}, Bar{Label: "b", Value: 1e21}, Bar{Label: "c", Value: 1e-7, Href: "/c"}, Bar{Label: "d", Value: 0}),
 		RadarChart(Radar{Quadrants: []string{"a", "b", "c", "d"}, Rings: []string{"adopt"}, Entries: []RadarEntry{{Label: "Go", Quadrant: 1, Moved: -1, Href: "/go", Description: "d"}, {Label: "Rust"}}}),
 		RadarChart(Radar{Quadrants: []string{"a", "b", "c", "d"}}),

@@ -49,6 +49,9 @@ func (n *Node) validate(path string, depth int, count *int) error {
 		default:
 			return errf("tone %q is not one of neutral, info, success, warning, danger", n.Tone)
 		}
+		if n.Color != "" && !isHexColor(n.Color) {
+			return errf("color %q is not a CSS hex colour such as \"#d4af37\"", n.Color)
+		}
 	case TypeKV:
 		for i := range n.Pairs {
 			p := child(fmt.Sprintf("pairs[%d]", i))
@@ -167,4 +170,18 @@ func validateChart(c *Chart) error {
 		return fmt.Errorf("chart.kind %q is not one of bar, radar", c.Kind)
 	}
 	return nil
+}
+
+// isHexColor reports whether s is #rgb or #rrggbb, the only colours the host accepts.
+func isHexColor(s string) bool {
+	if len(s) != 4 && len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }

@@ -33,6 +33,7 @@ func TestValidate(t *testing.T) {
 		{KV(P("k", Link("l", ""))), "pairs[0].value: link: href is required"},
 		{KV(P("", Text("v"))), "pairs[0]: key is required"},
 		{Page("p", Card("c", Badge("b", "pink"))), `children[0].children[0]: badge: tone "pink" is not one of`},
+		{Page("p", Card("c", Node{Type: TypeBadge, Text: "b", Color: "gold"})), `children[0].children[0]: badge: color "gold" is not a CSS hex colour`},
 		{Tabs(), "tabs: at least one tab is required"},
 		{Tabs(Tab{Title: "t", Children: []Node{{Type: "x"}}}), `tabs[0].children[0]: unknown component type "x"`},
 		{Grid(5), "cols must be between 0 (auto) and 4, not 5"},

@@ -514,8 +514,11 @@ func (r *reader) node(n *Node) {
 		case "submit":
 			r.str(&n.Submit)
 			return 1 << 18
+		case "color":
+			r.str(&n.Color)
+			return 1 << 19
 		}
-		return r.unknown(key, "type", "title", "subtitle", "text", "href", "tone", "language", "ordered", "selected", "cols",
+		return r.unknown(key, "type", "title", "subtitle", "text", "href", "tone", "color", "language", "ordered", "selected", "cols",
 			"children", "pairs", "columns", "rows", "tabs", "chart", "action", "fields", "submit")
 	})
 }

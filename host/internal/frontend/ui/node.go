@@ -27,7 +27,7 @@ const (
 	TypeMarkdown = "markdown" // text is CommonMark+GFM; raw HTML in it is sanitised
 	TypeHTML     = "html"     // text is HTML, sanitised (no script, styles, event handlers, SVG)
 	TypeLink     = "link"     // text, href (http, https, mailto or relative)
-	TypeBadge    = "badge"    // text, tone
+	TypeBadge    = "badge"    // text, tone, color
 	TypeKV       = "kv"       // key-value list: pairs
 	TypeCode     = "code"     // text, language (graphql, json and yaml are highlighted)
 	TypeList     = "list"     // children as list items; ordered
@@ -73,6 +73,9 @@ type Node struct {
 	Text     string `json:"text,omitempty"`
 	Href     string `json:"href,omitempty"`
 	Tone     string `json:"tone,omitempty"`
+	// Color is a badge's own colour (#rgb or #rrggbb), shown as a dot before its text:
+	// a scorecard level's colour, say. The tone still styles the badge.
+	Color    string `json:"color,omitempty"`
 	Language string `json:"language,omitempty"`
 	Ordered  bool   `json:"ordered,omitempty"`
 	Selected bool   `json:"selected,omitempty"`

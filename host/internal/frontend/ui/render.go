@@ -232,6 +232,10 @@ func (r *renderer) node(n *Node, depth int) {
 			tone = ToneNeutral
 		}
 		r.s(`<span class="gr-badge gr-tone-` + tone + `">`)
+		if IsHexColor(n.Color) {
+			// A presentation attribute, not a style: the page's CSP allows no inline style.
+			r.s(`<svg class="gr-dot" viewBox="0 0 10 10" aria-hidden="true"><circle cx="5" cy="5" r="5" fill="` + n.Color + `"/></svg>`)
+		}
 		r.esc(n.Text)
 		r.s(`</span>`)
 	case TypeKV:
@@ -634,4 +638,19 @@ func slot(ns []Node, typ string) int {
 		}
 	}
 	return -1
+}
+
+// IsHexColor reports whether s is a CSS hex colour, #rgb or #rrggbb: the only colours a
+// tree may carry, so a colour can never smuggle markup or CSS into a page.
+func IsHexColor(s string) bool {
+	if len(s) != 4 && len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }

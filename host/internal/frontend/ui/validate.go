@@ -90,6 +90,9 @@ func (v *validator) node(n *Node, path *seg, depth int) error {
 		default:
 			return errf("tone %q is not one of neutral, info, success, warning, danger", n.Tone)
 		}
+		if n.Color != "" && !IsHexColor(n.Color) {
+			return errf("color %q is not a CSS hex colour such as \"#d4af37\"", n.Color)
+		}
 	case TypeKV:
 		for i := range n.Pairs {
 			if n.Pairs[i].Key == "" {

@@ -23,7 +23,7 @@ const (
 	TypeMarkdown = "markdown" // text: CommonMark + GFM; raw HTML in it is sanitised
 	TypeHTML     = "html"     // text: HTML, sanitised (no script, styles, event handlers, SVG)
 	TypeLink     = "link"     // text, href (http, https, mailto or relative)
-	TypeBadge    = "badge"    // text, tone
+	TypeBadge    = "badge"    // text, tone, color
 	TypeKV       = "kv"       // pairs
 	TypeCode     = "code"     // text, language
 	TypeList     = "list"     // children as list items; ordered
@@ -58,6 +58,8 @@ type Node struct {
 	Text     string `json:"text,omitempty"`
 	Href     string `json:"href,omitempty"`
 	Tone     string `json:"tone,omitempty"`
+	// Color is a badge's own colour (#rgb or #rrggbb), shown as a dot before its text.
+	Color    string `json:"color,omitempty"`
 	Language string `json:"language,omitempty"`
 	Ordered  bool   `json:"ordered,omitempty"`
 	Selected bool   `json:"selected,omitempty"`
