@@ -43,6 +43,7 @@ catalog:
   locations: [{type: file, target: %[3]s}]
 `, base, port, examples)), 0o644)
 	startPortal(t, dir)
+	waitReady(t, base) // the catalog has its entities (a loaded machine is slow to process them)
 
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
