@@ -294,7 +294,7 @@ func excerpt(s string) string {
 }
 
 // docRenderer renders the nodes above, headings with a permalink, code highlighted by
-// chroma with doc-hl- classes, and task list boxes as characters (the host's sanitiser
+// the site's own highlighter (highlight.go) with doc-hl- classes, and task list boxes as characters (the host's sanitiser
 // keeps no form controls). Its classes all start with doc-.
 type docRenderer struct{}
 
