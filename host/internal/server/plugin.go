@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/excerpt"
 	"greenroom.dev/greenroom/host/internal/identity"
@@ -79,11 +80,44 @@ func (s *Server) plugin(c *fiber.Ctx) error {
 			h.SetBytesKV(f.Name, f.Value)
 		}
 	}
+	guardActiveContent(h)
 	c.Status(pr.resp.Status)
 	// The body refers into pr, which goes back to the pool when this returns, before
 	// fasthttp writes the response: copy it. (c.Send would keep the slice itself.)
 	c.Response().SetBody(pr.resp.Body)
 	return nil
+}
+
+// guardActiveContent keeps a plugin's response from running script on the portal's
+// origin, where it would act with the signed-in user's session: a browser may not sniff
+// another type from the body, and a document it could render (HTML, XML, SVG, or no
+// type at all) is sandboxed, which gives it an origin of its own and no script, forms
+// or pop-ups. The plugin's own Content-Security-Policy, if any, still applies too: a
+// browser enforces every policy it is sent.
+func guardActiveContent(h *fasthttp.ResponseHeader) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	if activeContentType(h.ContentType()) {
+		h.Add("Content-Security-Policy", "sandbox")
+	}
+}
+
+// activeContentType reports whether a response of this Content-Type may be rendered
+// by a browser as a document that runs script.
+func activeContentType(ct []byte) bool {
+	mt := ct
+	if i := bytes.IndexByte(mt, ';'); i >= 0 {
+		mt = mt[:i]
+	}
+	mt = bytes.TrimSpace(mt)
+	if len(mt) == 0 {
+		return true
+	}
+	for _, t := range []string{"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml", "text/xsl", "multipart/x-mixed-replace"} {
+		if bytes.EqualFold(mt, []byte(t)) {
+			return true
+		}
+	}
+	return bytes.HasSuffix(bytes.ToLower(mt), []byte("+xml"))
 }
 
 type tooLarge struct{ limit int64 }

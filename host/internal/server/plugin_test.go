@@ -103,6 +103,30 @@ func TestPluginRoute(t *testing.T) {
 	if resp.StatusCode != 200 || body != "a\nb" || resp.Header.Get("X-Up") != "v" || resp.Header.Get("Content-Type") != "text/x" {
 		t.Fatalf("slow-path answer: %d %v %q", resp.StatusCode, resp.Header, body)
 	}
+	// A document a browser could render runs no script on the portal's origin: it is
+	// sandboxed (beside the plugin's own policy), and no response is sniffed.
+	for _, c := range []struct {
+		headers string
+		sandbox bool
+	}{
+		{`{"content-type":"text/html; charset=utf-8","content-security-policy":"default-src 'self'"}`, true},
+		{`{"content-type":"image/svg+xml"}`, true},
+		{`{"content-type":"Application/XHTML+XML"}`, true},
+		{`{"content-type":"application/atom+xml"}`, true},
+		{`{"content-type":"application/json"}`, false},
+		{`{"content-type":"text/css"}`, false},
+		{`{"content-type":"image/png"}`, false},
+	} {
+		ep.reply = `{"headers":` + c.headers + `,"text":"<script>alert(1)</script>"}`
+		resp, _, _ = do("GET", "/api/x/doc", "", nil)
+		csp := strings.Join(resp.Header.Values("Content-Security-Policy"), " | ")
+		if got := strings.Contains(csp, "sandbox"); got != c.sandbox || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: CSP %q (sandbox %v, want %v), X-Content-Type-Options %q", c.headers, csp, got, c.sandbox, resp.Header.Get("X-Content-Type-Options"))
+		}
+		if strings.Contains(c.headers, "default-src") && !strings.Contains(csp, "default-src 'self'") {
+			t.Errorf("the plugin's own policy was dropped: %q", csp)
+		}
+	}
 	// Malformed: 502 with Backstage's body.
 	ep.reply = `{"status":200,"text":"x","json":1}`
 	resp, body, _ = do("GET", "/api/x/m", "", nil)
