@@ -134,6 +134,11 @@ func TestPluginActions(t *testing.T) {
 	if !strings.Contains(b.String(), want) {
 		t.Errorf("render:\n got %s\nwant %s", b.String(), want)
 	}
+	// A path without a leading slash is relative to the plugin's routes.
+	n, err = DecodeFor([]byte(`{"type":"action","action":"repos/acme/payments/runs/1/rerun","submit":"Re-run"}`), own)
+	if err != nil || n.Action != "/api/github-actions/repos/acme/payments/runs/1/rerun" {
+		t.Errorf("a relative action: %q, %v", n.Action, err)
+	}
 	if _, err := Decode([]byte(ok)); err == nil || !strings.Contains(err.Error(), "children[0].pairs[0].value: action: action nodes are allowed only in a plugin's tree") {
 		t.Errorf("Decode without a plugin's prefix: %v", err)
 	}
@@ -160,6 +165,9 @@ func TestPluginActions(t *testing.T) {
 		{action("/api/github-actions/x?next=/api/app/refresh"), `has "?"`},
 		{action("/api/github-actions/x#y"), `has "#"`},
 		{action(""), `is not a route of this plugin`},
+		{action("../tech-radar/entries"), `has an empty, "." or ".." segment`},
+		{action("x/../../app/refresh"), `has an empty, "." or ".." segment`},
+		{action("javascript:alert(1)"), `is not a route of this plugin`},
 		{`{"type":"action","action":"/api/github-actions/x"}`, `root: action: submit (the button's label) is required`},
 		{`{"type":"action","action":"/api/github-actions/x","submit":"Go","tone":"red"}`, `tone "red" is not one of`},
 		{`{"type":"action","action":"/api/github-actions/x","submit":"Go","fields":[{"name":"q","label":"Q","kind":"text"}]}`, `fields[0]: kind "text": an action's fields are hidden`},

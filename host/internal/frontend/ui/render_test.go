@@ -158,6 +158,7 @@ func TestSchemaAgreesWithValidate(t *testing.T) {
 		{`{"type":"form","fields":[{"name":"q","label":"Q","kind":"radio"}]}`, false},
 		{`{"type":"form","fields":[{"name":"q","label":"Q","kind":"hidden"}]}`, false},
 		{`{"type":"action","action":"/api/demo/things/1/run","submit":"Run","tone":"danger","fields":[{"name":"redirect","kind":"hidden","value":"/x"}]}`, true},
+		{`{"type":"action","action":"things/1/run","submit":"Run"}`, true},
 		{`{"type":"action","action":"/api/demo/x"}`, false},
 		{`{"type":"action","action":"/api/demo/x","submit":"Go","fields":[{"name":"q","label":"Q","kind":"text"}]}`, false},
 		{`{"type":"action","action":"/catalog/x","submit":"Go"}`, false},

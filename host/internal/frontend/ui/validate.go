@@ -26,7 +26,10 @@ func (n *Node) Validate() error {
 // ValidateFor is Validate for a tree whose action nodes may post to the paths under
 // actionPrefix, and nowhere else: a Wasm plugin's tree, with actionPrefix
 // "/api/<its config id>/", may offer a button that posts to one of its own routes. An
-// empty actionPrefix refuses every action node, as Validate does.
+// action path without a leading "/" is relative to actionPrefix, and ValidateFor
+// resolves it in place ("runs/1/rerun" becomes "/api/<id>/runs/1/rerun"), so that a
+// plugin need not know the id it is configured under. An empty actionPrefix refuses
+// every action node, as Validate does.
 func (n *Node) ValidateFor(actionPrefix string) error {
 	v := validator{actions: actionPrefix}
 	return v.node(n, nil, 1)
@@ -188,6 +191,14 @@ func (v *validator) action(n *Node) error {
 	}
 	if n.Submit == "" {
 		return fmt.Errorf("submit (the button's label) is required")
+	}
+	if n.Action != "" && n.Action[0] != '/' {
+		// Relative to the plugin's routes; a first segment with a colon would read as a
+		// scheme (https:, javascript:) in a browser.
+		if first, _, _ := strings.Cut(n.Action, "/"); strings.Contains(first, ":") {
+			return fmt.Errorf("action %q is not a route of this plugin: it must be a path under %s", n.Action, v.actions)
+		}
+		n.Action = v.actions + n.Action
 	}
 	if err := ActionPathUnder(n.Action, v.actions); err != nil {
 		return err
