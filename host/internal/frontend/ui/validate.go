@@ -200,7 +200,7 @@ func (v *validator) action(n *Node) error {
 		}
 		n.Action = v.actions + n.Action
 	}
-	if err := ActionPathUnder(n.Action, v.actions); err != nil {
+	if err := actionPathUnder(n.Action, v.actions); err != nil {
 		return err
 	}
 	switch n.Tone {
@@ -222,11 +222,11 @@ func (v *validator) action(n *Node) error {
 	return nil
 }
 
-// ActionPathUnder checks that action is a plain path under prefix (which ends in "/"),
+// actionPathUnder checks that action is a plain path under prefix (which ends in "/"),
 // so that a form posted to it reaches a route under prefix and nothing else: no scheme
 // or host, no query or fragment, no empty, "." or ".." segment, no backslash, and no
 // escaped "/", "." or "\\" that a server could decode into one.
-func ActionPathUnder(action, prefix string) error {
+func actionPathUnder(action, prefix string) error {
 	if !strings.HasPrefix(action, prefix) || len(action) == len(prefix) {
 		return fmt.Errorf("action %q is not a route of this plugin: it must be a path under %s", action, prefix)
 	}
