@@ -4,13 +4,17 @@
 // token), never directly. It adds an entity tab, "CI", to entities annotated with
 // github.com/project-slug, with a run's jobs and steps on its own view of the tab, and
 // backend routes that answer the same as JSON and re-run a run for callers the
-// permission policy allows (github-actions.workflow.rerun).
+// permission policy allows (github-actions.workflow.rerun). The run's view offers those
+// callers a Re-run button, an action node that posts a form to the rerun route, which
+// answers it with 303 back to the run's view.
 package main
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 
 	greenroom "greenroom.dev/greenroom/sdk/go"
 )
@@ -109,5 +113,33 @@ func rerunRoute(r *greenroom.Request) *greenroom.Response {
 	if err := post(fmt.Sprintf("/repos/%s/actions/runs/%d/rerun", repo, id)); err != nil {
 		return fail(err)
 	}
+	// The run page's Re-run button posts a form: send the browser back to the page it
+	// names. API callers get JSON.
+	if isForm(r) {
+		form, _ := url.ParseQuery(string(r.Body))
+		return &greenroom.Response{Status: 303, Headers: greenroom.Header{
+			"location": {localTarget(form.Get("redirect"))}, "cache-control": {"no-store"}}}
+	}
 	return greenroom.JSON(201, map[string]any{"rerun": id})
+}
+
+// isForm reports whether the request is a posted HTML form.
+func isForm(r *greenroom.Request) bool {
+	ct, _, _ := strings.Cut(r.Header("content-type"), ";")
+	return strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded")
+}
+
+// localTarget is where a form post sends the browser: target when it is a path of this
+// portal ("/catalog/...?run=1"), else "/" — never another site ("//evil.example",
+// "https://...", "/\evil.example"), and nothing that could break the header.
+func localTarget(target string) string {
+	if len(target) == 0 || len(target) > 2048 || target[0] != '/' || strings.HasPrefix(target, "//") {
+		return "/"
+	}
+	for i := 0; i < len(target); i++ {
+		if c := target[i]; c <= ' ' || c == 0x7f || c == '\\' || c >= 0x80 {
+			return "/"
+		}
+	}
+	return target
 }

@@ -77,8 +77,11 @@ func runView(r *greenroom.RenderRequest, repo string, id int64) ui.Node {
 		ui.P("On GitHub", ui.Link("run #"+strconv.Itoa(run.RunNumber), run.HTMLURL)),
 	)
 	if ok, err := mayRerun(); err == nil && ok && run.Status == "completed" {
-		// Plugins render no POST forms; the re-run is an API call of this plugin.
-		kv.Pairs = append(kv.Pairs, ui.P("Re-run", ui.Code("sh", fmt.Sprintf("curl -X POST -H 'Authorization: Bearer <token>' <portal>/api/github-actions/repos/%s/runs/%d/rerun", repo, id))))
+		// A button that posts to this plugin's rerun route (relative to its routes, as
+		// the plugin does not know the id it is configured under), which sends the
+		// browser back here.
+		back := r.Path + "?run=" + strconv.FormatInt(id, 10)
+		kv.Pairs = append(kv.Pairs, ui.P("Re-run", ui.Action("Re-run all jobs", fmt.Sprintf("repos/%s/runs/%d/rerun", repo, id), "redirect", back)))
 	}
 	children := []ui.Node{ui.Card(fmt.Sprintf("%s #%d", run.Name, run.RunNumber), kv), ui.Link("All runs", r.Path)}
 	for _, j := range jobs {

@@ -55,11 +55,12 @@ func visibleText(t *testing.T, ctx context.Context, url string) string {
 }
 
 // TestBrowserCITabAndMetricsCard: in Chromium, the CI tab shows the runs and a run's
-// jobs from the fake GitHub, and the entity page shows the metrics card's chart and alert
+// jobs from the fake GitHub, a click on the run's Re-run button re-runs it once and comes
+// back to the run's view, and the entity page shows the metrics card's chart and alert
 // from a real Prometheus.
 func TestBrowserCITabAndMetricsCard(t *testing.T) {
 	ctx := headless(t)
-	base, _ := startGitHubActions(t)
+	base, gh := startGitHubActions(t)
 	ci := visibleText(t, ctx, base+"/catalog/default/component/payments/ci")
 	for _, want := range []string{"Workflow runs of acme/payments (562)", "Update README.md #1 #561", "octocat", "3m 25s"} {
 		if !strings.Contains(ci, want) {
@@ -71,6 +72,28 @@ func TestBrowserCITabAndMetricsCard(t *testing.T) {
 		if !strings.Contains(run, want) {
 			t.Errorf("the run view in Chromium lacks %q:\n%s", want, run)
 		}
+	}
+
+	// The Re-run button: Chromium posts its form (with the portal's Origin) and follows
+	// the 303 back to a new load of the run's view, which has no marker set on the old one.
+	var clicked bool
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.grBeforeRerun = true`, &clicked),
+		chromedp.Click(`form.gr-action[action$="/runs/30433643/rerun"] button`, chromedp.ByQuery)); err != nil {
+		t.Fatalf("clicking Re-run: %v", err)
+	}
+	var back bool
+	for deadline := time.Now().Add(time.Minute); !back && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.grBeforeRerun === undefined && document.readyState === "complete" && location.pathname + location.search === "/catalog/default/component/payments/ci?run=30433643"`, &back)); err != nil {
+			back = false
+		}
+	}
+	gh.mu.Lock()
+	reruns := gh.reruns
+	gh.mu.Unlock()
+	var after string
+	chromedp.Run(ctx, chromedp.Text("main", &after, chromedp.ByQuery))
+	if !back || reruns != 1 || !strings.Contains(after, "Job lint") {
+		t.Errorf("after clicking Re-run: back on the run's view %v, %d re-runs reached GitHub, the page:\n%s", back, reruns, after)
 	}
 
 	prom := startPrometheusPortal(t, startPrometheus(t))

@@ -2,11 +2,16 @@ package cli
 
 import (
 	"fmt"
+	"html"
 	"io"
+	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -125,6 +130,14 @@ const viewerToken = "cli-tests-viewer-token-0123456789"
 // on a fake GitHub, and one component per acme/ repository.
 func startGitHubActions(t testing.TB) (string, *fakeGitHub) {
 	t.Helper()
+	return startGitHubActionsWith(t, "")
+}
+
+// startGitHubActionsWith is startGitHubActions with a guest sign-in as jane and, with
+// policy non-empty, the permission policy on with policy as its policy.csv. The portal's
+// base URL is its own (app.baseUrl), so that its pages' forms pass the Origin check.
+func startGitHubActionsWith(t testing.TB, policy string) (string, *fakeGitHub) {
+	t.Helper()
 	root := plugintest.Root(t)
 	gh := &fakeGitHub{t: t, fixtures: filepath.Join(root, "plugins/github-actions/testdata")}
 	srv := httptest.NewServer(gh)
@@ -136,35 +149,52 @@ func startGitHubActions(t testing.TB) (string, *fakeGitHub) {
 		fmt.Fprintf(&catalog, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: %s\n  annotations: {github.com/project-slug: acme/%s}\nspec: {type: service, lifecycle: production, owner: team-a}\n", repo, repo)
 	}
 	catalog.WriteString("---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: plain, annotations: {example.com/x: y}}\nspec: {type: service, lifecycle: production, owner: team-a}\n")
+	catalog.WriteString("---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: jane}\nspec: {memberOf: []}\n")
 	os.WriteFile(filepath.Join(dir, "all.yaml"), []byte(catalog.String()), 0o644)
+	var perm string
+	if policy != "" {
+		os.WriteFile(filepath.Join(dir, "policy.csv"), []byte(policy), 0o644)
+		perm = "permission: {enabled: true, rbac: {policies-csv-file: policy.csv}}"
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
 	cfg := fmt.Sprintf(`
+app: {baseUrl: "http://127.0.0.1:%[7]d"}
 backend:
-  listen: {host: 127.0.0.1, port: 0}
+  baseUrl: "http://127.0.0.1:%[7]d"
+  listen: {host: 127.0.0.1, port: %[7]d}
   auth:
     externalAccess:
-      - {type: static, options: {token: %s, subject: cli-tests}}
+      - {type: static, options: {token: %[1]s, subject: cli-tests}}
       - type: static
-        options: {token: %s, subject: ci-viewer}
+        options: {token: %[2]s, subject: ci-viewer}
         accessRestrictions: [{plugin: github-actions, permissionAttribute: {action: [read]}}]
-auth: {allowAnonymous: true}
+auth:
+  allowAnonymous: true
+  providers: {guest: {userEntityRef: user:default/jane}}
+%[6]s
 catalog:
-  rules: [{allow: [Component]}]
+  rules: [{allow: [Component, User]}]
   locations: [{type: file, target: ./all.yaml}]
 proxy:
   endpoints:
     /github:
-      target: %s
-      headers: {Authorization: "Bearer %s"}
+      target: %[3]s
+      headers: {Authorization: "Bearer %[4]s"}
       allowedMethods: [GET, POST]
       allowedHeaders: [if-none-match, etag, link, x-ratelimit-remaining, x-ratelimit-reset, x-github-api-version]
 runtime:
-  compilationCache: %s
+  compilationCache: %[5]s
 plugins:
   - id: github-actions
     source: github-actions.wasm
     grants: {proxy: {endpoints: [/github]}, permission: {}}
     limits: {timeout: 2s, memory: 32MiB}
-`, testToken, viewerToken, srv.URL, ghToken, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"))
+`, testToken, viewerToken, srv.URL, ghToken, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache"), perm, port)
 	if err := os.WriteFile(filepath.Join(dir, "app-config.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -307,6 +337,138 @@ func TestGitHubActionsRoutes(t *testing.T) {
 	if st != 201 || reruns != 1 {
 		t.Errorf("a permitted re-run: %d %s, %d re-runs reached GitHub", st, body, reruns)
 	}
+}
+
+// signInAsGuest signs a browser in to the portal at base with the guest provider (as
+// jane) and returns it, with its cookie jar, not following redirects.
+func signInAsGuest(t *testing.T, base string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(base + "/signin?redirect=%2F")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`<a class="gr-button" href="([^"]*)">Enter as guest</a>`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("the sign-in page has no guest button:\n%s", mainOf(string(b)))
+	}
+	resp, err = browser.Get(base + html.UnescapeString(string(m[1])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	u, _ := url.Parse(base)
+	if len(jar.Cookies(u)) == 0 {
+		t.Fatalf("no session cookie after the guest sign-in: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// rerunButton is the run view's Re-run button as the host renders the plugin's action:
+// a POST form to the plugin's rerun route that carries the run view's path back.
+const rerunButton = `<form class="gr-action" method="post" action="/api/github-actions/repos/acme/payments/runs/30433643/rerun"><input type="hidden" name="redirect" value="/catalog/default/component/payments/ci?run=30433643"><button type="submit" class="gr-button">Re-run all jobs</button></form>`
+
+// TestGitHubActionsRerunButton: with the permission policy on, jane, signed in by the
+// guest provider (a session cookie), sees the Re-run button on a run's view when the
+// policy gives her github-actions.workflow.rerun and not when it does not. The button's
+// form, posted as a browser posts it (the session cookie, the portal's Origin, the hidden
+// fields), reaches GitHub's rerun endpoint once and sends the browser back to the run's
+// view with 303; the same form from another origin is refused with 403 and reaches
+// nothing; and jane without the permission is refused with 403 too.
+func TestGitHubActionsRerunButton(t *testing.T) {
+	const read = "p, role:default/ci, catalog-entity, read, allow\ng, user:default/jane, role:default/ci\n"
+	runView := "/catalog/default/component/payments/ci?run=30433643"
+	rerun := "/api/github-actions/repos/acme/payments/runs/30433643/rerun"
+	reruns := func(gh *fakeGitHub) int {
+		gh.mu.Lock()
+		defer gh.mu.Unlock()
+		return gh.reruns
+	}
+	get := func(browser *http.Client, target string) (int, string) {
+		t.Helper()
+		resp, err := browser.Get(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b)
+	}
+	post := func(browser *http.Client, target, origin string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", target, strings.NewReader(url.Values{"redirect": {runView}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := browser.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+
+	t.Run("permitted", func(t *testing.T) {
+		base, gh := startGitHubActionsWith(t, read+"p, role:default/ci, github-actions.workflow.rerun, update, allow\n")
+		browser := signInAsGuest(t, base)
+		st, page := get(browser, base+runView)
+		if st != 200 || !strings.Contains(page, "Job build (linux)") || !strings.Contains(page, rerunButton) {
+			t.Fatalf("jane's run view: %d, no Re-run button:\n%s", st, mainOf(page))
+		}
+		// Anonymous readers (the policy lets nobody re-run) see no button.
+		if st, page := get(http.DefaultClient, base+runView); strings.Contains(page, "Re-run") {
+			t.Errorf("an anonymous reader's run view: %d, offers a re-run", st)
+		}
+
+		// Another site's form, with jane's cookie: refused, nothing reaches GitHub.
+		for _, origin := range []string{"https://evil.example", "null", ""} {
+			if resp := post(browser, base+rerun, origin); resp.StatusCode != 403 {
+				t.Errorf("the form from origin %q: %d", origin, resp.StatusCode)
+			}
+		}
+		if n := reruns(gh); n != 0 {
+			t.Fatalf("%d re-runs reached GitHub from cross-origin forms", n)
+		}
+
+		// The button's form, as the browser posts it from the run view.
+		resp := post(browser, base+rerun, base)
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != runView {
+			t.Errorf("the Re-run form: %d to %q, want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), runView)
+		}
+		if n := reruns(gh); n != 1 {
+			t.Errorf("%d re-runs reached GitHub, want 1", n)
+		}
+
+		// A redirect off the portal goes to the home page instead.
+		req, _ := http.NewRequest("POST", base+rerun, strings.NewReader("redirect=%2F%2Fevil.example%2Fx"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", base)
+		if resp, err := browser.Do(req); err != nil || resp.StatusCode != 303 || resp.Header.Get("Location") != "/" {
+			t.Errorf("a redirect off the portal: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+		if n := reruns(gh); n != 2 {
+			t.Errorf("%d re-runs reached GitHub, want 2", n)
+		}
+	})
+
+	t.Run("not permitted", func(t *testing.T) {
+		base, gh := startGitHubActionsWith(t, read)
+		browser := signInAsGuest(t, base)
+		st, page := get(browser, base+runView)
+		if st != 200 || !strings.Contains(page, "Job build (linux)") || strings.Contains(page, "Re-run") || strings.Contains(page, `/rerun"`) {
+			t.Errorf("the run view of jane without the permission: %d, offers a re-run or lacks the run:\n%s", st, mainOf(page))
+		}
+		if resp := post(browser, base+rerun, base); resp.StatusCode != 403 || reruns(gh) != 0 {
+			t.Errorf("jane's form without the permission: %d, %d re-runs reached GitHub", resp.StatusCode, reruns(gh))
+		}
+	})
 }
 
 // BenchmarkGitHubActionsTab: the server render of the CI tab with 30 runs, GitHub's

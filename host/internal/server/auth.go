@@ -59,7 +59,12 @@ type Access struct {
 	Origins []string
 }
 
-const principalKey = "greenroom.principal"
+const (
+	principalKey = "greenroom.principal"
+	// sessionKey marks a request whose caller is the browser session of its cookie,
+	// which a browser sends by itself, with another site's form too.
+	sessionKey = "greenroom.session"
+)
 
 // identify finds the request's caller once and keeps it for the handlers: in the
 // fiber context (principal) and in the user context that plugin calls and page
@@ -90,9 +95,24 @@ func (s *Server) identify(c *fiber.Ctx) error {
 	if p.Type != identity.None {
 		// Nobody needs no context value: identity.From answers Nobody without one.
 		c.Locals(principalKey, p)
+		if len(cookie) > 0 && !isBearer(authz) {
+			c.Locals(sessionKey, true)
+		}
 		c.SetUserContext(identity.With(c.UserContext(), p))
 	}
 	return c.Next()
+}
+
+// isBearer reports whether an Authorization header carries a Bearer token, which the
+// authenticator takes instead of the session cookie (as auth.Service reads it).
+func isBearer(authz []byte) bool {
+	return len(authz) >= 7 && strings.EqualFold(string(authz[:7]), "bearer ") && strings.TrimSpace(string(authz[7:])) != ""
+}
+
+// bySession reports whether the request's caller was signed in by its session cookie.
+func bySession(c *fiber.Ctx) bool {
+	v, _ := c.Locals(sessionKey).(bool)
+	return v
 }
 
 // publicMessage is an error's message without its cause (an auth.Error's cause is for

@@ -82,6 +82,7 @@ func sample() Node {
 		RadarChart(Radar{Quadrants: []string{"a", "b", "c", "d"}, Rings: []string{"adopt"}, Entries: []RadarEntry{{Label: "Go", Quadrant: 1, Moved: -1, Href: "/go", Description: "d"}, {Label: "Rust"}}}),
 		RadarChart(Radar{Quadrants: []string{"a", "b", "c", "d"}}),
 		Form("/search", "Go", Field{Name: "q", Label: "Q", Kind: FieldSelect, Value: "v", Placeholder: "p", Options: []Option{{"", "any"}, {"a", "A"}}}, Field{Name: "t", Label: "T", Kind: FieldText}),
+		Action("Re-run <now>", "runs/1/rerun", "redirect", "/catalog/x?run=1&a=\"b\"").WithTone(ToneDanger),
 		Node{Type: TypeGrid, Cols: -3, Ordered: true, Selected: true},
 	)
 }
@@ -98,6 +99,15 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	}
 	if string(got) != string(want) {
 		t.Errorf("AppendJSON differs from encoding/json\n got %s\nwant %s", got, want)
+	}
+}
+
+// An action is what the host's schema takes: type, action, hidden fields, submit.
+func TestActionJSON(t *testing.T) {
+	b, err := json.Marshal(Action("Re-run", "runs/1/rerun", "redirect", "/x?run=1"))
+	want := `{"type":"action","action":"runs/1/rerun","fields":[{"name":"redirect","label":"","kind":"hidden","value":"/x?run=1"}],"submit":"Re-run"}`
+	if err != nil || string(b) != want {
+		t.Errorf("%s %v\nwant %s", b, err, want)
 	}
 }
 

@@ -14,6 +14,11 @@ func TestValidate(t *testing.T) {
 	if err := good.Validate(); err != nil {
 		t.Fatalf("sample: %v", err)
 	}
+	for _, a := range []Node{Action("Re-run", "runs/1/rerun", "redirect", "/catalog/x?run=1").WithTone(ToneDanger), Action("Re-run", "/api/team-ci/runs/1/rerun")} {
+		if err := a.Validate(); err != nil {
+			t.Errorf("%s: %v", a.Action, err)
+		}
+	}
 	deep := Text("leaf")
 	for i := 0; i < MaxDepth; i++ {
 		deep = Group(deep)
@@ -44,6 +49,19 @@ func TestValidate(t *testing.T) {
 		{Node{Type: TypeChart}, "chart is required"},
 		{Form("/s", "Go", Field{Name: "1q", Label: "Q", Kind: FieldText}), `fields[0]: name "1q"`},
 		{Form("/s", "Go", Field{Name: "q", Label: "Q", Kind: "date"}), `fields[0]: kind "date" is not one of`},
+		{Form("/s", "Go", Field{Name: "q", Label: "Q", Kind: FieldHidden}), `fields[0]: kind "hidden" is not one of`},
+		{KV(P("Re-run", Action("", "runs/1/rerun"))), "pairs[0].value: action: submit (the button's label) is required"},
+		{Action("Go", ""), `action: action "" is not a route of this plugin`},
+		{Action("Go", "/catalog/x"), `action "/catalog/x" is not a route of this plugin`},
+		{Action("Go", "https://evil.example/x"), `is not a route of this plugin`},
+		{Action("Go", "//evil.example/x"), `is not a route of this plugin`},
+		{Action("Go", "../tech-radar/x"), `has an empty, "." or ".." segment`},
+		{Action("Go", "/api/github-actions/x/../../app/refresh"), `has an empty, "." or ".." segment`},
+		{Action("Go", "x%2F..%2Fy"), `escapes a dot, slash or backslash`},
+		{Action("Go", "x?y=1"), `has "?"`},
+		{Action("Go", "x").WithTone("red"), `tone "red" is not one of`},
+		{Action("Go", "x", "1a", "v"), `fields[0]: name "1a"`},
+		{Node{Type: TypeAction, Action: "x", Submit: "Go", Fields: []Field{{Name: "q", Label: "Q", Kind: FieldText}}}, `fields[0]: kind "text": an action's fields are hidden`},
 		{deep, "nested deeper than 32 levels"},
 		{many, "more than 20000 nodes"},
 	} {

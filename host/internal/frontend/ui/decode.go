@@ -17,7 +17,12 @@ import (
 // value of the wrong type, and rarities such as a key written in other letter case or
 // given twice) is read again through encoding/json (decodeJSON), which gives the same
 // tree or the error Decode has always given.
-func Decode(b []byte) (Node, error) {
+func Decode(b []byte) (Node, error) { return DecodeFor(b, "") }
+
+// DecodeFor is Decode with ValidateFor(actionPrefix): the tree's action nodes may post
+// to paths under actionPrefix. A Wasm plugin's trees are read with its
+// "/api/<config id>/".
+func DecodeFor(b []byte, actionPrefix string) (Node, error) {
 	n, ok := readTree(b)
 	if !ok {
 		var err error
@@ -25,7 +30,7 @@ func Decode(b []byte) (Node, error) {
 			return Node{}, err
 		}
 	}
-	if err := n.Validate(); err != nil {
+	if err := n.ValidateFor(actionPrefix); err != nil {
 		return Node{}, err
 	}
 	return n, nil

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -113,3 +115,76 @@ func FuzzReadTree(f *testing.F) {
 		checkReadTree(t, in)
 	})
 }
+
+// TestPluginActions: a plugin's tree (DecodeFor with its /api/<id>/) may hold an action
+// that posts hidden fields to one of its own routes, and renders as a one-button POST
+// form; an action to another plugin's routes, to the host's, off the portal, or through
+// a path that could leave the plugin's routes is refused, naming the node. Decode (no
+// prefix) refuses every action.
+func TestPluginActions(t *testing.T) {
+	const own = "/api/github-actions/"
+	ok := `{"type":"card","children":[{"type":"kv","pairs":[{"key":"Re-run","value":{"type":"action","action":"/api/github-actions/repos/acme/payments/runs/1/rerun","submit":"Re-run","tone":"danger","fields":[{"name":"redirect","kind":"hidden","value":"/catalog/default/component/payments/ci?run=1"}]}}]}]}`
+	n, err := DecodeFor([]byte(ok), own)
+	if err != nil {
+		t.Fatalf("an action to the plugin's own route: %v", err)
+	}
+	var b bytes.Buffer
+	Render(&b, &n)
+	want := `<form class="gr-action" method="post" action="/api/github-actions/repos/acme/payments/runs/1/rerun"><input type="hidden" name="redirect" value="/catalog/default/component/payments/ci?run=1"><button type="submit" class="gr-button gr-button-danger">Re-run</button></form>`
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("render:\n got %s\nwant %s", b.String(), want)
+	}
+	// A path without a leading slash is relative to the plugin's routes.
+	n, err = DecodeFor([]byte(`{"type":"action","action":"repos/acme/payments/runs/1/rerun","submit":"Re-run"}`), own)
+	if err != nil || n.Action != "/api/github-actions/repos/acme/payments/runs/1/rerun" {
+		t.Errorf("a relative action: %q, %v", n.Action, err)
+	}
+	if _, err := Decode([]byte(ok)); err == nil || !strings.Contains(err.Error(), "children[0].pairs[0].value: action: action nodes are allowed only in a plugin's tree") {
+		t.Errorf("Decode without a plugin's prefix: %v", err)
+	}
+
+	action := func(path string) string {
+		return `{"type":"group","children":["x",{"type":"action","action":` + strconvQuote(path) + `,"submit":"Go"}]}`
+	}
+	for _, tc := range []struct{ in, want string }{
+		{action("/api/tech-radar/entries"), `children[1]: action: action "/api/tech-radar/entries" is not a route of this plugin: it must be a path under /api/github-actions/`},
+		{action("/api/github-actionsx/rerun"), `is not a route of this plugin`},
+		{action("/api/app/refresh"), `is not a route of this plugin`},
+		{action("/api/catalog/entities"), `is not a route of this plugin`},
+		{action("/api/auth/guest/logout"), `is not a route of this plugin`},
+		{action("/catalog/default/component/x"), `is not a route of this plugin`},
+		{action("https://evil.example/api/github-actions/x"), `is not a route of this plugin`},
+		{action("//evil.example/api/github-actions/x"), `is not a route of this plugin`},
+		{action("/api/github-actions/"), `is not a route of this plugin`},
+		{action("/api/github-actions/../catalog/refresh"), `has an empty, "." or ".." segment`},
+		{action("/api/github-actions/./x"), `has an empty, "." or ".." segment`},
+		{action("/api/github-actions//x"), `has an empty, "." or ".." segment`},
+		{action("/api/github-actions/%2e%2e/app/refresh"), `escapes a dot, slash or backslash`},
+		{action("/api/github-actions/x%2Fy"), `escapes a dot, slash or backslash`},
+		{action("/api/github-actions/x\\..\\y"), `has "\\"`},
+		{action("/api/github-actions/x?next=/api/app/refresh"), `has "?"`},
+		{action("/api/github-actions/x#y"), `has "#"`},
+		{action(""), `is not a route of this plugin`},
+		{action("../tech-radar/entries"), `has an empty, "." or ".." segment`},
+		{action("x/../../app/refresh"), `has an empty, "." or ".." segment`},
+		{action("javascript:alert(1)"), `is not a route of this plugin`},
+		{`{"type":"action","action":"/api/github-actions/x"}`, `root: action: submit (the button's label) is required`},
+		{`{"type":"action","action":"/api/github-actions/x","submit":"Go","tone":"red"}`, `tone "red" is not one of`},
+		{`{"type":"action","action":"/api/github-actions/x","submit":"Go","fields":[{"name":"q","label":"Q","kind":"text"}]}`, `fields[0]: kind "text": an action's fields are hidden`},
+		{`{"type":"action","action":"/api/github-actions/x","submit":"Go","fields":[{"name":"1q","kind":"hidden"}]}`, `fields[0]: name "1q" must match`},
+		// A plugin's GET form still takes no hidden fields.
+		{`{"type":"form","action":"/catalog","fields":[{"name":"q","label":"Q","kind":"hidden"}]}`, `fields[0]: kind "hidden" is not one of text, search, select`},
+	} {
+		if _, err := DecodeFor([]byte(tc.in), own); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("DecodeFor(%s) = %v, want an error with %q", tc.in, err, tc.want)
+		}
+	}
+	// The host's other host-only types stay refused in a plugin's tree.
+	for _, typ := range []string{TypeAccount, TypeMenu, TypeButton, TypeImage, TypeCopy, TypeLive} {
+		if _, err := DecodeFor([]byte(`{"type":"`+typ+`","text":"x","href":"/x"}`), own); err == nil || !strings.Contains(err.Error(), "unknown component type") {
+			t.Errorf("a plugin's %s node: %v", typ, err)
+		}
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }

@@ -41,14 +41,20 @@ const (
 	TypeNav      = "nav"      // host navigation: children are links, selected marks the current one
 )
 
+// TypeAction is a POST form of one button to a path of this origin: action (the path),
+// fields (hidden), submit (the button's label), tone (danger for a red button). The
+// host's pages post to host routes with it. A plugin's tree may hold one only when it
+// posts to one of the plugin's own routes, under /api/<its config id>/ (ValidateFor,
+// DecodeFor); Validate refuses it.
+const TypeAction = "action"
+
 // Host-only component types, for the host's own pages: the sign-in page, the user
 // menu and the actions a caller may take. They are not in the plugins' schema, and
-// Validate refuses a tree that holds one, so no plugin can post a form, put a menu in
-// the top bar or show an image the host did not choose.
+// Validate refuses a tree that holds one, so no plugin can put a menu in the top bar or
+// show an image the host did not choose.
 const (
 	TypeAccount = "account" // the top bar's account area (in a layout): children, e.g. a sign-in link or a menu
 	TypeMenu    = "menu"    // a menu without script (<details>): title (its button), children (its items)
-	TypeAction  = "action"  // a POST form of one button to this origin: action, fields (hidden), submit, tone
 	TypeButton  = "button"  // a link that looks like a button: text, href
 	TypeImage   = "image"   // an image: href (its http, https or relative URL), text (its description)
 	TypeCopy    = "copy"    // a button that copies text to the clipboard (with the host script): title (its label), text
@@ -176,8 +182,8 @@ const (
 	FieldText   = "text"
 	FieldSearch = "search"
 	FieldSelect = "select"
-	// FieldHidden is a hidden field (name, value): of a host-only action, or of a
-	// host page's GET form that carries values from one page to the next (Validate
+	// FieldHidden is a hidden field (name, value): of an action, or of a host page's
+	// GET form that carries values from one page to the next (Validate
 	// refuses it in a plugin's form).
 	FieldHidden = "hidden"
 )
@@ -241,8 +247,8 @@ func Card(title string, children ...Node) Node {
 // ErrorBox is an error node.
 func ErrorBox(title, text string) Node { return Node{Type: TypeError, Title: title, Text: text} }
 
-// Action is a host-only POST form of one button, labelled submit, to a path of this
-// origin, with hidden fields given as name, value pairs.
+// Action is a POST form of one button, labelled submit, to a path of this origin, with
+// hidden fields given as name, value pairs.
 func Action(submit, action string, nameValues ...string) Node {
 	n := Node{Type: TypeAction, Submit: submit, Action: action}
 	for i := 0; i+1 < len(nameValues); i += 2 {

@@ -533,8 +533,9 @@ func (r *renderer) form(n *Node) {
 	r.s(`</button></form>`)
 }
 
-// action renders a host-only POST form. Its action must be a path of this origin: a
-// form that would post elsewhere is not rendered.
+// action renders a POST form of one button (the host's, or a plugin's to its own routes,
+// which DecodeFor checked). Its action must be a path of this origin: a form that would
+// post elsewhere is not rendered.
 func (r *renderer) action(n *Node) {
 	action := SafeURL(n.Action)
 	if action == "" || external(action) || !strings.HasPrefix(action, "/") {

@@ -156,6 +156,13 @@ func TestSchemaAgreesWithValidate(t *testing.T) {
 		{`{"type":"chart","chart":{"kind":"bar","bars":[{"label":"a","value":-1}]}}`, false},
 		{`{"type":"grid","cols":5}`, false},
 		{`{"type":"form","fields":[{"name":"q","label":"Q","kind":"radio"}]}`, false},
+		{`{"type":"form","fields":[{"name":"q","label":"Q","kind":"hidden"}]}`, false},
+		{`{"type":"action","action":"/api/demo/things/1/run","submit":"Run","tone":"danger","fields":[{"name":"redirect","kind":"hidden","value":"/x"}]}`, true},
+		{`{"type":"action","action":"things/1/run","submit":"Run"}`, true},
+		{`{"type":"action","action":"/api/demo/x"}`, false},
+		{`{"type":"action","action":"/api/demo/x","submit":"Go","fields":[{"name":"q","label":"Q","kind":"text"}]}`, false},
+		{`{"type":"action","action":"/catalog/x","submit":"Go"}`, false},
+		{`{"type":"action","action":"/api/demo/x?y=1","submit":"Go"}`, false},
 	}
 	for _, tt := range tests {
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(tt.in))
@@ -163,7 +170,9 @@ func TestSchemaAgreesWithValidate(t *testing.T) {
 			t.Fatal(err)
 		}
 		schemaErr := sch.Validate(inst)
-		_, goErr := Decode([]byte(tt.in))
+		// As the host reads a tree of the plugin with config id demo. (The schema cannot
+		// know the id: it takes an action to any /api/<id>/ path, the host only its own.)
+		_, goErr := DecodeFor([]byte(tt.in), "/api/demo/")
 		if (schemaErr == nil) != tt.valid || (goErr == nil) != tt.valid {
 			t.Errorf("%s: schema error %v, Go error %v; want valid=%v", tt.in, schemaErr, goErr, tt.valid)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strings"
 )
 
 // Limits on a tree, so that one extension cannot make a page arbitrarily expensive.
@@ -15,13 +16,29 @@ const (
 var fieldName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
 
 // Validate checks a tree against the component rules: known types, required fields,
-// enumerations, chart shapes, and the MaxDepth and MaxNodes limits.
+// enumerations, chart shapes, and the MaxDepth and MaxNodes limits. It refuses action
+// nodes: a tree that may hold them is checked with ValidateFor.
 func (n *Node) Validate() error {
 	v := validator{}
 	return v.node(n, nil, 1)
 }
 
-type validator struct{ count int }
+// ValidateFor is Validate for a tree whose action nodes may post to the paths under
+// actionPrefix, and nowhere else: a Wasm plugin's tree, with actionPrefix
+// "/api/<its config id>/", may offer a button that posts to one of its own routes. An
+// action path without a leading "/" is relative to actionPrefix, and ValidateFor
+// resolves it in place ("runs/1/rerun" becomes "/api/<id>/runs/1/rerun"), so that a
+// plugin need not know the id it is configured under. An empty actionPrefix refuses
+// every action node, as Validate does.
+func (n *Node) ValidateFor(actionPrefix string) error {
+	v := validator{actions: actionPrefix}
+	return v.node(n, nil, 1)
+}
+
+type validator struct {
+	count   int
+	actions string // the path prefix action nodes may post to; "" refuses them
+}
 
 // seg is one step of the JSON path to a node, formatted only when there is an error.
 type seg struct {
@@ -143,6 +160,10 @@ func (v *validator) node(n *Node, path *seg, depth int) error {
 				return errf("fields[%d]: kind %q is not one of text, search, select", i, f.Kind)
 			}
 		}
+	case TypeAction:
+		if err := v.action(n); err != nil {
+			return errf("%v", err)
+		}
 	case "":
 		return fmt.Errorf("%s: type is required", at(path))
 	default:
@@ -157,6 +178,82 @@ func (v *validator) node(n *Node, path *seg, depth int) error {
 		}
 	}
 	return nil
+}
+
+// MaxActionFields caps the hidden fields of an action node.
+const MaxActionFields = 16
+
+// action checks an action node of a plugin's tree: a button (submit) that posts its
+// hidden fields to a path under v.actions.
+func (v *validator) action(n *Node) error {
+	if v.actions == "" {
+		return fmt.Errorf("action nodes are allowed only in a plugin's tree, posting to one of its own routes")
+	}
+	if n.Submit == "" {
+		return fmt.Errorf("submit (the button's label) is required")
+	}
+	if n.Action != "" && n.Action[0] != '/' {
+		// Relative to the plugin's routes; a first segment with a colon would read as a
+		// scheme (https:, javascript:) in a browser.
+		if first, _, _ := strings.Cut(n.Action, "/"); strings.Contains(first, ":") {
+			return fmt.Errorf("action %q is not a route of this plugin: it must be a path under %s", n.Action, v.actions)
+		}
+		n.Action = v.actions + n.Action
+	}
+	if err := actionPathUnder(n.Action, v.actions); err != nil {
+		return err
+	}
+	switch n.Tone {
+	case "", ToneNeutral, ToneInfo, ToneSuccess, ToneWarning, ToneDanger:
+	default:
+		return fmt.Errorf("tone %q is not one of neutral, info, success, warning, danger", n.Tone)
+	}
+	if len(n.Fields) > MaxActionFields {
+		return fmt.Errorf("%d fields; an action has at most %d", len(n.Fields), MaxActionFields)
+	}
+	for i, f := range n.Fields {
+		if !fieldName.MatchString(f.Name) {
+			return fmt.Errorf("fields[%d]: name %q must match %s", i, f.Name, fieldName)
+		}
+		if f.Kind != FieldHidden {
+			return fmt.Errorf("fields[%d]: kind %q: an action's fields are hidden", i, f.Kind)
+		}
+	}
+	return nil
+}
+
+// actionPathUnder checks that action is a plain path under prefix (which ends in "/"),
+// so that a form posted to it reaches a route under prefix and nothing else: no scheme
+// or host, no query or fragment, no empty, "." or ".." segment, no backslash, and no
+// escaped "/", "." or "\\" that a server could decode into one.
+func actionPathUnder(action, prefix string) error {
+	if !strings.HasPrefix(action, prefix) || len(action) == len(prefix) {
+		return fmt.Errorf("action %q is not a route of this plugin: it must be a path under %s", action, prefix)
+	}
+	for i := 0; i < len(action); i++ {
+		c := action[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("-._~!$&'()*+,;=:@/", c) >= 0:
+		case c == '%' && i+2 < len(action) && isHex(action[i+1]) && isHex(action[i+2]):
+			switch strings.ToLower(action[i+1 : i+3]) {
+			case "2e", "2f", "5c":
+				return fmt.Errorf("action %q escapes a dot, slash or backslash; write the path plainly", action)
+			}
+		default:
+			return fmt.Errorf("action %q has %q, which a plain path of this portal does not (no query, fragment or spaces)", action, string(c))
+		}
+	}
+	for _, s := range strings.Split(action[1:], "/") {
+		if s == "" || s == "." || s == ".." {
+			return fmt.Errorf("action %q has an empty, \".\" or \"..\" segment", action)
+		}
+	}
+	return nil
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 func validateChart(c *Chart) error {

@@ -2,10 +2,12 @@ package wasmext
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
@@ -56,6 +58,31 @@ func TestRenderRequestIsGolden(t *testing.T) {
 		b, _ := el.request(&ext.RenderContext{Path: "/x"})
 		if string(b) != `{"extension":"page:x","config":{},"path":"/x","query":{}}` {
 			t.Errorf("state %q: %s", state, b)
+		}
+	}
+}
+
+// treeCaller answers every call with one UI tree.
+type treeCaller string
+
+func (c treeCaller) Call(context.Context, string, []byte) ([]byte, error) { return []byte(c), nil }
+
+// A plugin's element may return an action that posts to the plugin's routes under its
+// config id, and no other: a module configured as "team-ci" may post to /api/team-ci/,
+// not to /api/ci/ (its manifest id, another plugin's routes under another config).
+func TestElementActionsPostToThePluginsRoutes(t *testing.T) {
+	tree := func(action string) treeCaller {
+		return treeCaller(`{"type":"action","action":"` + action + `","submit":"Run","fields":[{"name":"redirect","kind":"hidden","value":"/x"}]}`)
+	}
+	el := newElement("team-ci", "entity-tab:ci/runs", json.RawMessage(`{}`), nil, tree("/api/team-ci/runs/1/rerun"))
+	n, err := el.Render(context.Background(), &ext.RenderContext{Path: "/x"})
+	if err != nil || n.Action != "/api/team-ci/runs/1/rerun" || len(n.Fields) != 1 {
+		t.Fatalf("an action to the plugin's own route: %+v, %v", n, err)
+	}
+	for _, action := range []string{"/api/ci/runs/1/rerun", "/api/app/refresh", "/api/team-ci/../app/refresh"} {
+		el.caller = tree(action)
+		if _, err := el.Render(context.Background(), &ext.RenderContext{Path: "/x"}); err == nil || !strings.Contains(err.Error(), "plugin team-ci: gr_render returned a malformed UI tree: root: action: action") {
+			t.Errorf("an action to %s: %v", action, err)
 		}
 	}
 }

@@ -5,7 +5,8 @@
 // ext.FactoryRequest and reads the outputs with ext.DecodeOutputs. The core.ui.element
 // output becomes an element whose Render calls gr_render with the page request (path,
 // query, route params, the current entity on entity pages, and the state the factory gave
-// the element) and decodes the UI tree it returns with ui.Decode. The entity goes as the
+// the element) and decodes the UI tree it returns with ui.DecodeFor, whose action nodes
+// may post only to the plugin's own routes (/api/<config id>/...). The entity goes as the
 // catalog served it (ext.Entity.Envelope), not re-encoded from the host's types. A trap,
 // a timeout, an error from the plugin or a malformed UI tree fail that one render; the
 // extension tree's error boundary (ext.Boundary) shows an error box naming the
@@ -195,7 +196,7 @@ func (e *element) request(rc *ext.RenderContext) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// ValidatesUI tells the error boundary that Render validated the tree: ui.Decode does.
+// ValidatesUI tells the error boundary that Render validated the tree: ui.DecodeFor does.
 func (e *element) ValidatesUI() {}
 
 func (e *element) Render(ctx context.Context, rc *ext.RenderContext) (ui.Node, error) {
@@ -207,7 +208,7 @@ func (e *element) Render(ctx context.Context, rc *ext.RenderContext) (ui.Node, e
 	if err != nil {
 		return ui.Node{}, err
 	}
-	n, err := ui.Decode(out)
+	n, err := ui.DecodeFor(out, "/api/"+e.plugin+"/")
 	if err != nil {
 		return ui.Node{}, fmt.Errorf("plugin %s: %s returned a malformed UI tree: %w", e.plugin, ExportRender, err)
 	}

@@ -33,6 +33,10 @@ const (
 	TypeText     = "text"     // text
 	TypeChart    = "chart"    // chart: bar or radar, drawn by the host as SVG
 	TypeForm     = "form"     // a GET form: action, fields, submit
+	// TypeAction is a button that posts its hidden fields to one of the plugin's own
+	// routes: action (a path relative to the plugin's routes, "runs/1/rerun", or under
+	// /api/<its config id>/), fields (hidden), submit (the label), tone (danger: red).
+	TypeAction = "action"
 )
 
 // Badge tones.
@@ -136,9 +140,14 @@ const (
 	FieldText   = "text"
 	FieldSearch = "search"
 	FieldSelect = "select"
+	// FieldHidden is a hidden field of an action (name, value); a GET form has none.
+	FieldHidden = "hidden"
 )
 
-// Field is one input of a GET form.
+// MaxActionFields caps the hidden fields of an action.
+const MaxActionFields = 16
+
+// Field is one input of a GET form, or a hidden field of an action.
 type Field struct {
 	Name        string   `json:"name"`
 	Label       string   `json:"label"`
@@ -243,6 +252,27 @@ func RadarChart(r Radar) Node {
 func Form(action, submit string, fields ...Field) Node {
 	return Node{Type: TypeForm, Action: action, Submit: submit, Fields: fields}
 }
+
+// Action is a button labelled submit that posts (as a browser posts a form:
+// application/x-www-form-urlencoded, with the user's session cookie) the hidden fields
+// given as name, value pairs to one of the plugin's own routes. action is a path
+// relative to the plugin's routes ("repos/acme/app/runs/1/rerun" posts to
+// /api/<the plugin's config id>/repos/acme/app/runs/1/rerun), or a path under
+// /api/<config id>/; the host refuses a tree with an action to any other path. The route
+// should answer a form post with 303 See Other to a page of the portal, e.g. the page
+// the button was on, sent as a hidden field:
+//
+//	ui.Action("Re-run", "runs/42/rerun", "redirect", r.Path+"?run=42")
+func Action(submit, action string, nameValues ...string) Node {
+	n := Node{Type: TypeAction, Submit: submit, Action: action}
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		n.Fields = append(n.Fields, Field{Name: nameValues[i], Kind: FieldHidden, Value: nameValues[i+1]})
+	}
+	return n
+}
+
+// WithTone returns n with its tone set (an action's ToneDanger makes a red button).
+func (n Node) WithTone(tone string) Node { n.Tone = tone; return n }
 
 // WithSubtitle returns n with its subtitle set.
 func (n Node) WithSubtitle(s string) Node { n.Subtitle = s; return n }

@@ -3,11 +3,15 @@ package ui
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Validate checks the tree against the rules the host applies to every gr_render output
 // (host/internal/frontend/ui in the Greenroom repository): known types, required fields,
-// tones, chart shapes, form field names and kinds, and the MaxDepth and MaxNodes limits.
+// tones, chart shapes, form field names and kinds, action paths, and the MaxDepth and
+// MaxNodes limits. (The host also checks that an action under /api/<id>/ names the
+// plugin's own config id, which a plugin may not know; a relative action path is always
+// the plugin's.)
 // A tree that fails renders as an error box on the page; call Validate in a plugin's
 // native tests to catch that early. Errors name the path of the node, e.g.
 // "children[2].rows[0][1]: badge: text is required".
@@ -103,6 +107,10 @@ func (n *Node) validate(path string, depth int, count *int) error {
 				return errf("fields[%d]: kind %q is not one of text, search, select", i, f.Kind)
 			}
 		}
+	case TypeAction:
+		if err := validateAction(n); err != nil {
+			return errf("%v", err)
+		}
 	case "":
 		return fmt.Errorf("%s: type is required", path)
 	default:
@@ -117,6 +125,72 @@ func (n *Node) validate(path string, depth int, count *int) error {
 		}
 	}
 	return nil
+}
+
+// validateAction checks what the host checks of an action but the plugin's config id,
+// which the plugin may not know: the host also refuses an absolute path under another
+// /api/<id>/ than the plugin's.
+func validateAction(n *Node) error {
+	if n.Submit == "" {
+		return fmt.Errorf("submit (the button's label) is required")
+	}
+	switch n.Tone {
+	case "", ToneNeutral, ToneInfo, ToneSuccess, ToneWarning, ToneDanger:
+	default:
+		return fmt.Errorf("tone %q is not one of neutral, info, success, warning, danger", n.Tone)
+	}
+	notRoute := fmt.Errorf("action %q is not a route of this plugin: it must be a path relative to the plugin's routes, or under /api/<its config id>/", n.Action)
+	rel := n.Action
+	switch {
+	case rel == "":
+		return notRoute
+	case rel[0] == '/':
+		rest, ok := strings.CutPrefix(rel, "/api/")
+		id, sub, ok2 := strings.Cut(rest, "/")
+		if !ok || !ok2 || id == "" || sub == "" {
+			return notRoute
+		}
+		rel = sub
+	default:
+		if first, _, _ := strings.Cut(rel, "/"); strings.Contains(first, ":") {
+			return notRoute
+		}
+	}
+	for i := 0; i < len(rel); i++ {
+		c := rel[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("-._~!$&'()*+,;=:@/", c) >= 0:
+		case c == '%' && i+2 < len(rel) && isHex(rel[i+1]) && isHex(rel[i+2]):
+			switch strings.ToLower(rel[i+1 : i+3]) {
+			case "2e", "2f", "5c":
+				return fmt.Errorf("action %q escapes a dot, slash or backslash; write the path plainly", n.Action)
+			}
+		default:
+			return fmt.Errorf("action %q has %q, which a plain path of this portal does not (no query, fragment or spaces)", n.Action, string(c))
+		}
+	}
+	for _, s := range strings.Split(rel, "/") {
+		if s == "" || s == "." || s == ".." {
+			return fmt.Errorf("action %q has an empty, \".\" or \"..\" segment", n.Action)
+		}
+	}
+	if len(n.Fields) > MaxActionFields {
+		return fmt.Errorf("%d fields; an action has at most %d", len(n.Fields), MaxActionFields)
+	}
+	for i, f := range n.Fields {
+		if !validFieldName(f.Name) {
+			return fmt.Errorf("fields[%d]: name %q must be a letter then up to 63 letters, digits, _ . or -", i, f.Name)
+		}
+		if f.Kind != FieldHidden {
+			return fmt.Errorf("fields[%d]: kind %q: an action's fields are hidden", i, f.Kind)
+		}
+	}
+	return nil
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 func validFieldName(s string) bool {
