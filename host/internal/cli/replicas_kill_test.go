@@ -194,7 +194,8 @@ func listEntities(t *testing.T, addr string) []listedEntity {
 // part is not. One of the two survivors takes the processing lease within
 // catalog.processingInterval, finishes the ingest, and both survivors converge on
 // exactly the generated catalog: every entity once, none extra, no uid twice, the
-// same uid for an entity on both, and the database holding as many rows.
+// same uid for an entity on both, the entities the killed leader committed with the
+// uids they had, and the database holding as many rows.
 func TestReplicasLeaderKilled(t *testing.T) {
 	const (
 		roots    = 4
@@ -333,6 +334,18 @@ catalog:
 		t.Errorf("a survivor took the lease %s after the leader was killed; want within processingInterval (%s)", took, interval)
 	}
 
+	// What the killed leader committed stays as it was: a survivor, once it has
+	// reloaded it, serves those entities, and they keep their uids to the end (the new
+	// leader updates them, it does not make them again).
+	waitFor(t, 10*time.Second, "a survivor serves what the killed leader committed", func() bool {
+		_, n, _ := replicaState(survivors[0].addr)
+		return n >= atKill
+	})
+	committed := map[string]string{}
+	for _, e := range listEntities(t, survivors[0].addr) {
+		committed[e.ref()] = e.Metadata.UID
+	}
+
 	// Both survivors converge on the generated catalog.
 	waitFor(t, 60*time.Second, "both survivors serve every generated entity", func() bool {
 		for _, r := range survivors {
@@ -393,6 +406,17 @@ catalog:
 		for ref := range count {
 			t.Errorf("replica %s serves %s, which is not in the generated catalog", r.addr, ref)
 		}
+	}
+	changed := 0
+	for ref, uid := range committed {
+		if uidOf[ref] != uid {
+			if changed++; changed <= 5 {
+				t.Errorf("%s had uid %s just after the kill and %s at the end", ref, uid, uidOf[ref])
+			}
+		}
+	}
+	if changed > 0 {
+		t.Errorf("%d of the %d entities served just after the kill changed uid", changed, len(committed))
 	}
 	if n := rows(); n != len(want) {
 		t.Errorf("the database holds %d entity rows; want %d", n, len(want))
