@@ -419,6 +419,7 @@ runtime: {compilationCache: %s}
 	defer endLoad()
 
 	cluster.Stop()
+	readsAtStop := reads.Load()
 	// A 503 says the database is unavailable and to retry, and names nothing of it:
 	// not its address, user or database (pgx's error text would).
 	dbName := url[strings.LastIndex(url, "/")+1 : strings.Index(url, "?")]
@@ -458,6 +459,11 @@ runtime: {compilationCache: %s}
 		return db["connected"] == false && db["error"] != nil && db["leader"] == false
 	})
 
+	if during := reads.Load() - readsAtStop; during < readers {
+		t.Errorf("%d reads while the database was down; want the load to go on", during)
+	} else {
+		t.Logf("%d reads while the database was down", during)
+	}
 	cluster.Start()
 	// A retry may find the location registered by an attempt whose processing then
 	// failed (409); the processing loop reads it on its next pass.
