@@ -86,6 +86,9 @@ func filesError(err error) error {
 		return abi.Errorf(abi.CodeTooLarge, "files: %v; raise grants.files.quota or maxFileSize", err)
 	case errors.Is(err, store.ErrFileBadPath):
 		return abi.Errorf(abi.CodeInvalidArgument, "files: %v", err)
+	case errors.Is(err, store.ErrUnavailable):
+		// Only that: the store's error (which may name the database) is in the log.
+		return abi.Errorf(abi.CodeUnavailable, "files: the database is unavailable; try again shortly")
 	}
 	return abi.Errorf(abi.CodeInternal, "files: %v", err)
 }

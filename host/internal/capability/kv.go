@@ -76,7 +76,8 @@ func kvError(err error) error {
 	case errors.Is(err, store.ErrKVBadKey):
 		return abi.Errorf(abi.CodeInvalidArgument, "%v", err)
 	case errors.Is(err, store.ErrUnavailable):
-		return abi.Errorf(abi.CodeUnavailable, "kv: %v; try again shortly", err)
+		// Only that: the store's error (which may name the database) is in the log.
+		return abi.Errorf(abi.CodeUnavailable, "kv: the database is unavailable; try again shortly")
 	}
 	return abi.Errorf(abi.CodeInternal, "kv: %v", err)
 }

@@ -60,6 +60,9 @@ func (h *host) parts() []part {
 
 func (h *host) startStore(ctx context.Context) (err error) {
 	h.file, err = openStore(ctx, h.cfg)
+	if db, ok := h.file.(*pgstore.DB); ok {
+		db.SetLogger(h.log)
+	}
 	return err
 }
 

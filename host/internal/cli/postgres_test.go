@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -266,10 +267,13 @@ func TestReplicasFailover(t *testing.T) {
 	}
 }
 
-// TestServePostgresOutage: PostgreSQL stopped under a replica: reads keep answering
-// from memory and /readyz stays 200 saying the database is not connected; a catalog
-// write, a scaffolder task and a plugin's key-value write are 503, and once the
-// database is back writes work again without a restart and /readyz says connected.
+// TestServePostgresOutage: PostgreSQL stopped and restarted under a replica serving a
+// read load (several clients reading continuously): every read answers 200 from memory
+// throughout, and /readyz stays 200 saying the database is not connected; a catalog
+// write, a scaffolder task, a plugin's key-value write and a plugin's file write are
+// 503, whose bodies say the database is unavailable and name none of its address,
+// user or database (the log has the detail); once the database is back writes work
+// again without a restart and /readyz says connected.
 func TestServePostgresOutage(t *testing.T) {
 	cluster := pgtest.Start(t)
 	url := cluster.NewDatabase()
@@ -284,7 +288,7 @@ func TestServePostgresOutage(t *testing.T) {
 	defer srv.Close()
 	files := pgPortal(t, url, strings.TrimPrefix(srv.URL, "http://"), fmt.Sprintf(`
 plugins:
-  - {id: kvwriter, source: kvwriter.wasm, grants: {kv: {}}}
+  - {id: kvwriter, source: kvwriter.wasm, grants: {kv: {}, files: {}}}
 runtime: {compilationCache: %s}
 `, filepath.Join(os.TempDir(), "greenroom-test-wasm-cache")))
 	plugintest.Copy(t, plugintest.Go(t, "host/internal/cli/testdata/kvwriter"), filepath.Join(filepath.Dir(files[0]), "kvwriter.wasm"))
@@ -292,7 +296,8 @@ runtime: {compilationCache: %s}
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := start(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	var logs syncBuffer
+	h, err := start(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,8 +334,14 @@ runtime: {compilationCache: %s}
 	if st, body := createTask(); st != 201 {
 		t.Fatalf("a scaffolder task before the outage = %d %s", st, body)
 	}
+	putFile := func(name string) (int, string) {
+		return call(t, "PUT", base+"/api/kvwriter/files/"+name, strings.NewReader("f-"+name))
+	}
 	if st, body := putItem("before"); st != 200 {
 		t.Fatalf("a plugin's kv write before the outage = %d %s", st, body)
+	}
+	if st, body := putFile("before"); st != 200 {
+		t.Fatalf("a plugin's file write before the outage = %d %s", st, body)
 	}
 	database := func() map[string]any {
 		st, body := call(t, "GET", base+"/readyz", nil)
@@ -348,27 +359,111 @@ runtime: {compilationCache: %s}
 		return db["client"] == "pg" && db["connected"] == true && db["leader"] == true && db["replica"] != ""
 	})
 
+	// The read load: readers clients, each reading an entity and a page of the
+	// catalog in turn, from before the database stops until it is back and written to.
+	const readers = 4
+	var reads, failed atomic.Int64
+	var firstFailure atomic.Value
+	stopLoad := make(chan struct{})
+	loadDone := make(chan struct{})
+	go func() {
+		defer close(loadDone)
+		var wg sync.WaitGroup
+		for i := range readers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := &http.Client{Timeout: 5 * time.Second}
+				paths := []string{"/api/catalog/entities/by-name/component/default/before", "/api/catalog/entities?limit=10"}
+				for n := i; ; n++ {
+					select {
+					case <-stopLoad:
+						return
+					default:
+					}
+					req, _ := http.NewRequest("GET", base+paths[n%len(paths)], nil)
+					resp, err := c.Do(bearer(req))
+					reads.Add(1)
+					if err != nil {
+						failed.Add(1)
+						firstFailure.CompareAndSwap(nil, err.Error())
+						continue
+					}
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						failed.Add(1)
+						firstFailure.CompareAndSwap(nil, fmt.Sprintf("%s = %d %s", paths[n%len(paths)], resp.StatusCode, b))
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}()
+	endLoad := func() {
+		select {
+		case <-stopLoad:
+			return
+		default:
+		}
+		close(stopLoad)
+		<-loadDone
+		t.Logf("%d reads by %d clients while the database was stopped and restarted, %d failed", reads.Load(), readers, failed.Load())
+		if failed.Load() > 0 {
+			t.Errorf("%d of %d reads during the outage failed; the first: %v", failed.Load(), reads.Load(), firstFailure.Load())
+		}
+		if reads.Load() < readers {
+			t.Errorf("only %d reads during the outage", reads.Load())
+		}
+	}
+	defer endLoad()
+
 	cluster.Stop()
-	for range 20 {
-		if st, body := call(t, "GET", base+"/api/catalog/entities/by-name/component/default/before", nil); st != 200 {
-			t.Fatalf("a read during the outage = %d %s", st, body)
+	readsAtStop := reads.Load()
+	// A 503 says the database is unavailable and to retry, and names nothing of it:
+	// not its address, user or database (pgx's error text would).
+	dbName := url[strings.LastIndex(url, "/")+1 : strings.Index(url, "?")]
+	unavailable503 := func(what string, st int, body string) {
+		t.Helper()
+		if st != 503 || !strings.Contains(body, `"name":"ServiceUnavailableError"`) {
+			t.Errorf("%s during the outage = %d %s; want 503 ServiceUnavailableError", what, st, body)
+			return
+		}
+		if !strings.Contains(body, "database is unavailable; try again") {
+			t.Errorf("%s during the outage: body %s does not say the database is unavailable and to try again", what, body)
+		}
+		for _, secret := range []string{fmt.Sprint(cluster.Port), "127.0.0.1", dbName, "user="} {
+			if strings.Contains(body, secret) {
+				t.Errorf("%s during the outage: body %s gives away %q", what, body, secret)
+			}
 		}
 	}
 	st, body := register("during")
-	if st != 503 || !strings.Contains(body, `"name":"ServiceUnavailableError"`) {
+	if st != 503 {
 		t.Fatalf("a write during the outage = %d %s; want 503 ServiceUnavailableError", st, body)
 	}
-	if st, body := createTask(); st != 503 || !strings.Contains(body, `"name":"ServiceUnavailableError"`) {
-		t.Errorf("a scaffolder task during the outage = %d %s; want 503 ServiceUnavailableError", st, body)
-	}
-	if st, body := putItem("during"); st != 503 || !strings.Contains(body, `"name":"ServiceUnavailableError"`) {
-		t.Errorf("a plugin's kv write during the outage = %d %s; want 503 ServiceUnavailableError", st, body)
+	unavailable503("a catalog write", st, body)
+	st, body = createTask()
+	unavailable503("a scaffolder task", st, body)
+	st, body = putItem("during")
+	unavailable503("a plugin's kv write", st, body)
+	st, body = putFile("during")
+	unavailable503("a plugin's file write", st, body)
+	st, body = call(t, "GET", base+"/api/kvwriter/files/before", nil)
+	unavailable503("a plugin's file read", st, body)
+	if l := logs.String(); !strings.Contains(l, "store pg: the database is unavailable") || !strings.Contains(l, "err=") {
+		t.Errorf("the log does not have the database's error; it is:\n%s", l)
 	}
 	waitFor(t, 10*time.Second, "/readyz says the database is not connected", func() bool {
 		db := database()
 		return db["connected"] == false && db["error"] != nil && db["leader"] == false
 	})
 
+	if during := reads.Load() - readsAtStop; during < readers {
+		t.Errorf("%d reads while the database was down; want the load to go on", during)
+	} else {
+		t.Logf("%d reads while the database was down", during)
+	}
 	cluster.Start()
 	// A retry may find the location registered by an attempt whose processing then
 	// failed (409); the processing loop reads it on its next pass.
@@ -390,8 +485,15 @@ runtime: {compilationCache: %s}
 	if st, body := createTask(); st != 201 {
 		t.Errorf("a scaffolder task after the outage = %d %s", st, body)
 	}
+	endLoad()
 	if st, body := putItem("after"); st != 200 {
 		t.Errorf("a plugin's kv write after the outage = %d %s", st, body)
+	}
+	if st, body := putFile("after"); st != 200 {
+		t.Errorf("a plugin's file write after the outage = %d %s", st, body)
+	}
+	if st, body := call(t, "GET", base+"/api/kvwriter/files/before", nil); st != 200 || !strings.Contains(body, "f-before") {
+		t.Errorf("the file written before the outage = %d %s", st, body)
 	}
 	if st, body := call(t, "GET", base+"/api/kvwriter/items/before", nil); st != 200 || !strings.Contains(body, "v-before") {
 		t.Errorf("the item written before the outage = %d %s", st, body)

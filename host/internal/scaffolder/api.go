@@ -71,7 +71,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &ie):
 		writeErr(w, r, 400, "InputError", ie.Msg)
 	case unavailable(err):
-		writeErr(w, r, 503, "ServiceUnavailableError", "The scaffolder's database is unavailable; try again shortly ("+err.Error()+")")
+		// Only that: the store's error (which may name the database) is in the log.
+		writeErr(w, r, 503, "ServiceUnavailableError", "The scaffolder's database is unavailable; try again shortly")
 	default:
 		writeErr(w, r, 500, "Error", err.Error())
 	}

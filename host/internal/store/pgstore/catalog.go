@@ -98,8 +98,10 @@ func (s catalogStore) ApplyVersion(ctx context.Context, ops []catalog.Op) (uint6
 	})
 	if err != nil {
 		if unavailable(err) && ctx.Err() == nil {
-			// Backstage's 503: the write may succeed once the database is back.
-			return 0, &catalog.Error{Name: "ServiceUnavailableError", Message: fmt.Sprintf("The catalog's database is unavailable; try again shortly (%v)", err)}
+			// Backstage's 503: the write may succeed once the database is back. The
+			// client learns no more than that; the error goes to the log.
+			s.db.logUnavailable(err)
+			return 0, &catalog.Error{Name: "ServiceUnavailableError", Message: "The catalog's database is unavailable; try again shortly"}
 		}
 		return 0, fmt.Errorf("catalog store: apply %d ops: %w", len(ops), err)
 	}

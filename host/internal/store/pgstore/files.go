@@ -40,7 +40,7 @@ func (f *Files) Read(plugin, path string) ([]byte, time.Time, error) {
 		return nil, time.Time{}, store.ErrFileNotFound
 	}
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("files %s: read %s: %w", plugin, path, err)
+		return nil, time.Time{}, fmt.Errorf("files %s: read %s: %w", plugin, path, f.db.mark(err))
 	}
 	if content == nil {
 		content = []byte{}
@@ -128,7 +128,7 @@ func (f *Files) Write(plugin string, files []store.FileWrite, replace string, li
 		return nil
 	})
 	if err != nil {
-		return store.WriteStats{}, err
+		return store.WriteStats{}, f.db.mark(err)
 	}
 	return st, nil
 }
@@ -148,7 +148,7 @@ func (f *Files) List(plugin, prefix string, limit int) ([]store.FileStat, error)
 	}
 	rows, err := f.db.pool.Query(ctx, q, append([]any{plugin}, args...)...)
 	if err != nil {
-		return nil, fmt.Errorf("files %s: list: %w", plugin, err)
+		return nil, fmt.Errorf("files %s: list: %w", plugin, f.db.mark(err))
 	}
 	defer rows.Close()
 	out := []store.FileStat{}
@@ -156,12 +156,12 @@ func (f *Files) List(plugin, prefix string, limit int) ([]store.FileStat, error)
 		var p []byte
 		var size, mod int64
 		if err := rows.Scan(&p, &size, &mod); err != nil {
-			return nil, fmt.Errorf("files %s: list: %w", plugin, err)
+			return nil, fmt.Errorf("files %s: list: %w", plugin, f.db.mark(err))
 		}
 		out = append(out, store.FileStat{Path: string(p), Size: size, ModifiedAt: time.Unix(0, mod).UTC()})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("files %s: list: %w", plugin, err)
+		return nil, fmt.Errorf("files %s: list: %w", plugin, f.db.mark(err))
 	}
 	return out, nil
 }
@@ -179,7 +179,7 @@ func (f *Files) Delete(plugin, path string) (int, error) {
 	cond, args := prefixCond("path", []byte(dir), 3)
 	tag, err := f.db.pool.Exec(ctx, `DELETE FROM plugin_files WHERE plugin = $1 AND (path = $2 OR (`+cond+`))`, append([]any{plugin, []byte(path)}, args...)...)
 	if err != nil {
-		return 0, fmt.Errorf("files %s: delete %s: %w", plugin, path, err)
+		return 0, fmt.Errorf("files %s: delete %s: %w", plugin, path, f.db.mark(err))
 	}
 	return int(tag.RowsAffected()), nil
 }
@@ -190,7 +190,7 @@ func (f *Files) Usage(plugin string) (int64, error) {
 	defer cancel()
 	n, err := filesUsage(ctx, f.db.pool, plugin)
 	if err != nil {
-		return 0, fmt.Errorf("files %s: usage: %w", plugin, err)
+		return 0, fmt.Errorf("files %s: usage: %w", plugin, f.db.mark(err))
 	}
 	return n, nil
 }

@@ -38,7 +38,7 @@ func (s *KV) Get(plugin string, key []byte) ([]byte, error) {
 		return nil, store.ErrKVNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("kv %s: get: %w", plugin, mark(err))
+		return nil, fmt.Errorf("kv %s: get: %w", plugin, s.db.mark(err))
 	}
 	if v == nil {
 		v = []byte{}
@@ -71,7 +71,7 @@ func (s *KV) Put(plugin string, key, value []byte, quota int64) error {
 			}
 			used, err := kvUsage(ctx, tx, plugin)
 			if err != nil {
-				return fmt.Errorf("kv %s: usage: %w", plugin, mark(err))
+				return fmt.Errorf("kv %s: usage: %w", plugin, s.db.mark(err))
 			}
 			var old int64
 			err = tx.QueryRow(ctx, `SELECT octet_length(key) + octet_length(value) FROM plugin_kv WHERE plugin = $1 AND key = $2`, plugin, key).Scan(&old)
@@ -90,7 +90,7 @@ func (s *KV) Put(plugin string, key, value []byte, quota int64) error {
 		return nil
 	})
 	if err != nil && !errors.Is(err, store.ErrKVQuota) {
-		return mark(err)
+		return s.db.mark(err)
 	}
 	return err
 }
@@ -103,7 +103,7 @@ func (s *KV) Delete(plugin string, key []byte) error {
 	ctx, cancel := s.db.ctx()
 	defer cancel()
 	if _, err := s.db.pool.Exec(ctx, `DELETE FROM plugin_kv WHERE plugin = $1 AND key = $2`, plugin, key); err != nil {
-		return fmt.Errorf("kv %s: delete: %w", plugin, mark(err))
+		return fmt.Errorf("kv %s: delete: %w", plugin, s.db.mark(err))
 	}
 	return nil
 }
@@ -119,11 +119,11 @@ func (s *KV) List(plugin string, prefix []byte, limit int) ([][]byte, error) {
 	}
 	rows, err := s.db.pool.Query(ctx, q, append([]any{plugin}, args...)...)
 	if err != nil {
-		return nil, fmt.Errorf("kv %s: list: %w", plugin, mark(err))
+		return nil, fmt.Errorf("kv %s: list: %w", plugin, s.db.mark(err))
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
 	if err != nil {
-		return nil, fmt.Errorf("kv %s: list: %w", plugin, mark(err))
+		return nil, fmt.Errorf("kv %s: list: %w", plugin, s.db.mark(err))
 	}
 	return out, nil
 }
@@ -134,7 +134,7 @@ func (s *KV) Usage(plugin string) (int64, error) {
 	defer cancel()
 	n, err := kvUsage(ctx, s.db.pool, plugin)
 	if err != nil {
-		return 0, fmt.Errorf("kv %s: usage: %w", plugin, mark(err))
+		return 0, fmt.Errorf("kv %s: usage: %w", plugin, s.db.mark(err))
 	}
 	return n, nil
 }

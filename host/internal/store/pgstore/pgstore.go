@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,6 +68,10 @@ type DB struct {
 	files *Files
 	// presence holds this replica's presence lock (presence.go).
 	presence *presence
+	// log is where the store logs (SetLogger); unavailableLogged is when it last
+	// logged a call that could not reach the database (logUnavailable).
+	log               atomic.Pointer[slog.Logger]
+	unavailableLogged atomic.Int64
 }
 
 // Open connects to the database at dsn (a postgres:// URL or key=value string),
@@ -221,12 +227,40 @@ func unavailable(err error) bool {
 }
 
 // mark wraps an error that says the database is unreachable with
-// store.ErrUnavailable, which callers answer with 503.
-func mark(err error) error {
+// store.ErrUnavailable, which callers answer with a 503 that says no more than that:
+// the error itself, which may name the database's host, port, user and name, goes to
+// the log instead (logUnavailable).
+func (db *DB) mark(err error) error {
 	if err != nil && unavailable(err) {
+		db.logUnavailable(err)
 		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err
+}
+
+// unavailableLogEvery is how often, at most, logUnavailable logs: during an outage
+// every call fails alike.
+const unavailableLogEvery = 5 * time.Second
+
+// logUnavailable logs err, a call's failure to reach the database, unless it logged
+// one less than unavailableLogEvery ago.
+func (db *DB) logUnavailable(err error) {
+	now := time.Now().UnixNano()
+	last := db.unavailableLogged.Load()
+	if now-last < int64(unavailableLogEvery) || !db.unavailableLogged.CompareAndSwap(last, now) {
+		return
+	}
+	db.logger().Warn("store pg: the database is unavailable; calls that need it answer 503 until it is back", "err", err)
+}
+
+// SetLogger sets where the store logs (by default slog's default logger).
+func (db *DB) SetLogger(l *slog.Logger) { db.log.Store(l) }
+
+func (db *DB) logger() *slog.Logger {
+	if l := db.log.Load(); l != nil {
+		return l
+	}
+	return slog.Default()
 }
 
 func isNoRows(err error) bool { return errors.Is(err, errNoRows) }

@@ -127,7 +127,7 @@ func (db *DB) ReplicaAlive(id string) (bool, error) {
 		return tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, presenceKey(id)).Scan(&free)
 	})
 	if err != nil {
-		return false, fmt.Errorf("store pg: is replica %s alive: %w", id, mark(err))
+		return false, fmt.Errorf("store pg: is replica %s alive: %w", id, db.mark(err))
 	}
 	return !free, nil
 }

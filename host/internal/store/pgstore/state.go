@@ -31,7 +31,7 @@ func (b *Bucket) Get(key string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("state %s: get: %w", b.name, mark(err))
+		return nil, false, fmt.Errorf("state %s: get: %w", b.name, b.db.mark(err))
 	}
 	if v == nil {
 		v = []byte{}
@@ -51,7 +51,7 @@ func (b *Bucket) Put(key string, value []byte) error {
 	defer cancel()
 	if _, err := b.db.pool.Exec(ctx, `INSERT INTO host_state (namespace, key, value) VALUES ($1, $2, $3)
 		ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value`, b.name, []byte(key), value); err != nil {
-		return fmt.Errorf("state %s: put: %w", b.name, mark(err))
+		return fmt.Errorf("state %s: put: %w", b.name, b.db.mark(err))
 	}
 	return nil
 }
@@ -64,7 +64,7 @@ func (b *Bucket) Delete(key string) error {
 	ctx, cancel := b.db.ctx()
 	defer cancel()
 	if _, err := b.db.pool.Exec(ctx, `DELETE FROM host_state WHERE namespace = $1 AND key = $2`, b.name, []byte(key)); err != nil {
-		return fmt.Errorf("state %s: delete: %w", b.name, mark(err))
+		return fmt.Errorf("state %s: delete: %w", b.name, b.db.mark(err))
 	}
 	return nil
 }
@@ -76,14 +76,14 @@ func (b *Bucket) List(prefix string) (map[string][]byte, error) {
 	cond, args := prefixCond("key", []byte(prefix), 2)
 	rows, err := b.db.pool.Query(ctx, `SELECT key, value FROM host_state WHERE namespace = $1 AND `+cond, append([]any{b.name}, args...)...)
 	if err != nil {
-		return nil, fmt.Errorf("state %s: list: %w", b.name, mark(err))
+		return nil, fmt.Errorf("state %s: list: %w", b.name, b.db.mark(err))
 	}
 	defer rows.Close()
 	out := map[string][]byte{}
 	for rows.Next() {
 		var k, v []byte
 		if err := rows.Scan(&k, &v); err != nil {
-			return nil, fmt.Errorf("state %s: list: %w", b.name, mark(err))
+			return nil, fmt.Errorf("state %s: list: %w", b.name, b.db.mark(err))
 		}
 		if v == nil {
 			v = []byte{}
@@ -91,7 +91,7 @@ func (b *Bucket) List(prefix string) (map[string][]byte, error) {
 		out[string(k)] = v
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("state %s: list: %w", b.name, mark(err))
+		return nil, fmt.Errorf("state %s: list: %w", b.name, b.db.mark(err))
 	}
 	return out, nil
 }
@@ -145,7 +145,7 @@ func (b *Bucket) update(key string, skipLocked bool, fn func(value []byte, ok bo
 		return upsertState(ctx, tx, b.name, key, next)
 	})
 	if err != nil {
-		return false, fmt.Errorf("state %s: update: %w", b.name, mark(err))
+		return false, fmt.Errorf("state %s: update: %w", b.name, b.db.mark(err))
 	}
 	return wrote, nil
 }
