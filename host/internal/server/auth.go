@@ -59,12 +59,7 @@ type Access struct {
 	Origins []string
 }
 
-const (
-	principalKey = "greenroom.principal"
-	// sessionKey marks a request whose caller is the browser session of its cookie,
-	// which a browser sends by itself, with another site's form too.
-	sessionKey = "greenroom.session"
-)
+const principalKey = "greenroom.principal"
 
 // identify finds the request's caller once and keeps it for the handlers: in the
 // fiber context (principal) and in the user context that plugin calls and page
@@ -96,7 +91,20 @@ func (s *Server) identify(c *fiber.Ctx) error {
 		// Nobody needs no context value: identity.From answers Nobody without one.
 		c.Locals(principalKey, p)
 		if len(cookie) > 0 && !isBearer(authz) {
-			c.Locals(sessionKey, true)
+			// A browser sends the session cookie with any form that posts here, another
+			// site's too (one on another port of the same host is same-site, so
+			// SameSite=Lax does not stop it): a request that changes something and is
+			// signed in by the cookie alone must come from the portal's own pages, as its
+			// Origin (or Referer) shows. This holds for every route: the catalog API, the
+			// proxy, admin, the scaffolder and plugins. Tokens in the Authorization header
+			// are not sent by a browser on its own, so API callers are not concerned; the
+			// sign-in flows under /api/auth keep their own state checks.
+			if m := c.Method(); m != fiber.MethodGet && m != fiber.MethodHead && m != fiber.MethodOptions &&
+				!strings.HasPrefix(c.Path(), "/api/auth/") && !s.sameOrigin(c) {
+				msg := "A request signed in by the session cookie may " + m + " only from the portal's own pages (its Origin)"
+				s.refused(c, p, 403, msg)
+				return writeError(c, 403, "NotAllowedError", msg)
+			}
 		}
 		c.SetUserContext(identity.With(c.UserContext(), p))
 	}
@@ -107,12 +115,6 @@ func (s *Server) identify(c *fiber.Ctx) error {
 // authenticator takes instead of the session cookie (as auth.Service reads it).
 func isBearer(authz []byte) bool {
 	return len(authz) >= 7 && strings.EqualFold(string(authz[:7]), "bearer ") && strings.TrimSpace(string(authz[7:])) != ""
-}
-
-// bySession reports whether the request's caller was signed in by its session cookie.
-func bySession(c *fiber.Ctx) bool {
-	v, _ := c.Locals(sessionKey).(bool)
-	return v
 }
 
 // publicMessage is an error's message without its cause (an auth.Error's cause is for

@@ -29,13 +29,13 @@ func (cookieAuth) AuthenticateValues(_ context.Context, authorization, cookie st
 	return identity.Nobody, nil
 }
 
-// TestPluginRoutesRefuseCrossOriginSessionPosts: a plugin's route that changes
+// TestCrossOriginSessionWritesRefused: a plugin's route that changes
 // something (POST, PUT, PATCH, DELETE) takes a caller signed in by the session cookie
 // only with an Origin (or, without one, a Referer) of the portal's own: another site's
 // form, an opaque origin or none at all is refused with 403 before the plugin is called,
 // and recorded in the audit log. GETs with the cookie, and callers with a Bearer token
 // (which a browser does not send on its own), are not concerned.
-func TestPluginRoutesRefuseCrossOriginSessionPosts(t *testing.T) {
+func TestCrossOriginSessionWritesRefused(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	log := audit.New(io.Discard, 100)
 	t.Cleanup(func() { log.Close() })
@@ -119,5 +119,27 @@ func TestPluginRoutesRefuseCrossOriginSessionPosts(t *testing.T) {
 			<-ep.got
 			<-ep.callers
 		}
+	}
+
+	// Every route, not only plugins': the catalog API, the proxy, admin and the
+	// scaffolder refuse a cookie-signed write from another site before they run. The
+	// sign-in flows under /api/auth keep their own state checks.
+	for _, path := range []string{"/api/catalog/locations", "/api/catalog/entities/by-uid/u1", "/api/proxy/github/repos/a/b", "/api/admin/reload", "/api/scaffolder/v2/tasks"} {
+		method := "POST"
+		if strings.Contains(path, "by-uid") {
+			method = "DELETE"
+		}
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(`{}`))
+		req.AddCookie(&http.Cookie{Name: "greenroom-session", Value: "ada-session"})
+		req.Header.Set("Origin", "https://evil.example")
+		if got := send(t, req); got.status != 403 || !strings.Contains(got.body, "only from the portal's own pages") {
+			t.Errorf("%s %s from another site with the session cookie: %d %s, want 403", method, path, got.status, got.body)
+		}
+	}
+	req, _ := http.NewRequest("POST", base+"/api/auth/guest/logout", nil)
+	req.AddCookie(&http.Cookie{Name: "greenroom-session", Value: "ada-session"})
+	req.Header.Set("Origin", "https://evil.example")
+	if got := send(t, req); got.status == 403 {
+		t.Errorf("/api/auth is refused by the origin check: %s", got.body)
 	}
 }
