@@ -27,7 +27,7 @@ func TestBackstageCatalogClient(t *testing.T) {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		skip("node is not installed; .ci/run installs it")
+		skip("node is not installed; install Node.js with npm (Debian: apt-get install nodejs npm), which .ci/run expects to find")
 	}
 	dir, _ := filepath.Abs("../../../../examples/catalog/client-test")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@backstage", "catalog-client")); err != nil {
