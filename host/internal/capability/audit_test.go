@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
+	"greenroom.dev/greenroom/host/internal/identity"
 	"greenroom.dev/greenroom/host/internal/plugintest"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/store"
@@ -140,4 +142,40 @@ func mustOf(t *testing.T, fn string) string {
 		t.Fatalf("%s is not in the table", fn)
 	}
 	return c
+}
+
+// TestAuditNamesTheCaller: a host call made while a plugin serves a signed-in user is
+// recorded with that user as its caller, a plugin's own task with the plugin's service
+// identity, and a call for nobody as anonymous; a denial names its caller too.
+func TestAuditNamesTheCaller(t *testing.T) {
+	s := services(t)
+	log := audit.New(io.Discard, 100)
+	defer log.Close()
+	h := NewHost(*s, log)
+	p := plugin(t, "catalog.read: {}")
+	get, err := h.Link(p, "catalog_get", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put, err := h.Link(p, "kv_put", false) // not granted: the stub denies it
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ctx  context.Context
+		want string
+	}{
+		{identity.With(context.Background(), identity.NewUser("user:default/ada", []string{"group:default/team-a"})), "user:default/ada"},
+		{identity.With(context.Background(), identity.NewService("plugin:p")), "plugin:p"},
+		{context.Background(), "anonymous"},
+	} {
+		get(c.ctx, []byte(`{"ref":"component:default/web"}`))
+		if got := log.Recent(audit.Filter{})[0]; got.Function != "catalog_get" || got.Caller != c.want {
+			t.Errorf("catalog_get for %q: recorded %s with caller %q", c.want, got.Function, got.Caller)
+		}
+		put(c.ctx, []byte(`{"key":"k","value":"AA=="}`))
+		if got := log.Recent(audit.Filter{})[0]; got.Function != "kv_put" || got.Outcome != audit.Denied || got.Caller != c.want {
+			t.Errorf("denied kv_put for %q: recorded %s %s with caller %q", c.want, got.Function, got.Outcome, got.Caller)
+		}
+	}
 }
