@@ -104,7 +104,8 @@ func guardActiveContent(h *fasthttp.ResponseHeader) {
 }
 
 // activeContentType reports whether a response of this Content-Type may be rendered
-// by a browser as a document that runs script.
+// by a browser as a document that runs script. It runs on every plugin response, so it
+// compares in place, without allocating.
 func activeContentType(ct []byte) bool {
 	mt := ct
 	if i := bytes.IndexByte(mt, ';'); i >= 0 {
@@ -114,13 +115,17 @@ func activeContentType(ct []byte) bool {
 	if len(mt) == 0 {
 		return true
 	}
-	for _, t := range []string{"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml", "text/xsl", "multipart/x-mixed-replace"} {
-		if bytes.EqualFold(mt, []byte(t)) {
+	for _, t := range activeTypes {
+		if len(mt) == len(t) && asciiEqualFold(mt, t) {
 			return true
 		}
 	}
-	return bytes.HasSuffix(bytes.ToLower(mt), []byte("+xml"))
+	return len(mt) >= len("+xml") && asciiEqualFold(mt[len(mt)-len("+xml"):], "+xml")
 }
+
+// activeTypes are the media types a browser renders as a document with script, in
+// lower case (asciiEqualFold's form).
+var activeTypes = []string{"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml", "text/xsl", "multipart/x-mixed-replace"}
 
 type tooLarge struct{ limit int64 }
 

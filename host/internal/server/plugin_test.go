@@ -175,3 +175,13 @@ func TestPluginRoute(t *testing.T) {
 		t.Fatalf("unknown plugin: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestActiveContentTypeAllocatesNothing: the check runs on every plugin response.
+func TestActiveContentTypeAllocatesNothing(t *testing.T) {
+	for _, ct := range []string{"text/html; charset=utf-8", "application/json", "Application/Atom+XML", ""} {
+		b := []byte(ct)
+		if n := testing.AllocsPerRun(100, func() { activeContentType(b) }); n != 0 {
+			t.Errorf("%q: %v allocations", ct, n)
+		}
+	}
+}
