@@ -278,20 +278,6 @@ func (v View) RefreshEntity(ctx context.Context, ref string, may Expr) error {
 	return c.processRoot(ctx, root, source)
 }
 
-// ValidateEntity checks an entity as POST /validate-entity does.
-func ValidateEntity(entity map[string]any) []error {
-	if md, ok := entity["metadata"].(map[string]any); ok {
-		if _, has := md["namespace"]; !has {
-			md["namespace"] = model.DefaultNamespace
-		}
-	}
-	if errs := model.Validate(entity); len(errs) > 0 {
-		return errs
-	}
-	_, errs := model.Relations(entity)
-	return errs
-}
-
 // AnalyzeResult is the response of POST /analyze-location.
 type AnalyzeResult struct {
 	ExistingEntityFiles []ExistingEntityFile `json:"existingEntityFiles"`
