@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"greenroom.dev/greenroom/host/internal/frontend/ui"
 	"greenroom.dev/greenroom/host/internal/lifecycle"
 	"greenroom.dev/greenroom/host/internal/units"
 )
@@ -136,10 +137,7 @@ func (c *Config) ApplyDefaults() {
 	}
 }
 
-var (
-	idPattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-	colorPattern = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
-)
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // Validate checks the section after ApplyDefaults, compiling every rule: an
 // expression that does not compile, or is not a boolean, is an error at its path that
@@ -187,7 +185,7 @@ func (c *Config) Validate() []error {
 				errs = append(errs, lifecycle.Errorf(at("levels", lifecycle.Index(j), "name"), "scorecard %s: level %s is listed twice", d.ID, l.Name))
 			}
 			levels[l.Name] = true
-			if l.Color != "" && !colorPattern.MatchString(l.Color) {
+			if l.Color != "" && !ui.IsHexColor(l.Color) {
 				errs = append(errs, lifecycle.Errorf(at("levels", lifecycle.Index(j), "color"), "scorecard %s, level %s: %q is not a CSS hex colour such as \"#ffd700\"", d.ID, l.Name, l.Color))
 			}
 		}
