@@ -1,10 +1,8 @@
 package loadtest
 
 import (
-	"os/exec"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -21,13 +19,7 @@ func WrkLatency(tb testing.TB, url, script string, d time.Duration, conns int) (
 	if script != "" {
 		args = append(args, "-s", script)
 	}
-	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
-	if err != nil {
-		tb.Fatalf("wrk (install Debian's wrk): %v\n%s", err, out)
-	}
-	if strings.Contains(string(out), "Non-2xx or 3xx responses") || strings.Contains(string(out), "Socket errors") {
-		tb.Fatalf("wrk saw errors on %s:\n%s", url, out)
-	}
+	out := runWrk(tb, url, args)
 	m := requestsPerSec.FindSubmatch(out)
 	l := p99Line.FindSubmatch(out)
 	if m == nil || l == nil {

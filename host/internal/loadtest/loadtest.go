@@ -29,6 +29,19 @@ func Wrk(tb testing.TB, url, script string, d time.Duration, headers ...string) 
 	for _, h := range headers {
 		args = append(args, "-H", h)
 	}
+	out := runWrk(tb, url, args)
+	m := requestsPerSec.FindSubmatch(out)
+	if m == nil {
+		tb.Fatalf("no Requests/sec in:\n%s", out)
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
+}
+
+// runWrk runs wrk with args against url and returns its report; a missing wrk, a
+// non-2xx answer or a socket error fails tb.
+func runWrk(tb testing.TB, url string, args []string) []byte {
+	tb.Helper()
 	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
 	if err != nil {
 		tb.Fatalf("wrk (install Debian's wrk): %v\n%s", err, out)
@@ -36,12 +49,7 @@ func Wrk(tb testing.TB, url, script string, d time.Duration, headers ...string) 
 	if strings.Contains(string(out), "Non-2xx or 3xx responses") || strings.Contains(string(out), "Socket errors") {
 		tb.Fatalf("wrk saw errors on %s:\n%s", url, out)
 	}
-	m := requestsPerSec.FindSubmatch(out)
-	if m == nil {
-		tb.Fatalf("no Requests/sec in:\n%s", out)
-	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v
+	return out
 }
 
 // WrkCPU runs Wrk and also returns the CPU time this process spent per request while
