@@ -133,7 +133,7 @@ func (e *Engine) snapshot() {
 			e.log.Error("scorecards: record trend", "scorecard", id, "err", err)
 			continue
 		}
-		keys, err := e.trendKeys(id)
+		keys, _, err := e.trendPoints(id)
 		if err != nil {
 			continue
 		}
@@ -143,17 +143,19 @@ func (e *Engine) snapshot() {
 	}
 }
 
-func (e *Engine) trendKeys(id string) ([]string, error) {
+// trendPoints lists a scorecard's stored trend points: their keys, oldest first, and
+// the values by key.
+func (e *Engine) trendPoints(id string) ([]string, map[string][]byte, error) {
 	all, err := e.opts.Store.List(trendPrefix + id + "/")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	keys := make([]string, 0, len(all))
 	for k := range all {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	return keys, nil
+	return keys, all, nil
 }
 
 // Trend returns a scorecard's trend, oldest first.
@@ -163,15 +165,10 @@ func (e *Engine) Trend(id string) ([]TrendPoint, error) {
 		defer e.mu.RUnlock()
 		return append([]TrendPoint{}, e.memTrend[id]...), nil
 	}
-	all, err := e.opts.Store.List(trendPrefix + id + "/")
+	keys, all, err := e.trendPoints(id)
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]string, 0, len(all))
-	for k := range all {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	out := make([]TrendPoint, 0, len(keys))
 	for _, k := range keys {
 		var p TrendPoint

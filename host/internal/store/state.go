@@ -38,6 +38,16 @@ func (b *Bucket) bucket(tx *bolt.Tx) *bolt.Bucket {
 	return root.Bucket(b.name)
 }
 
+// create returns the bucket in a write transaction, creating it (and the state root)
+// the first time.
+func (b *Bucket) create(tx *bolt.Tx) (*bolt.Bucket, error) {
+	root, err := tx.CreateBucketIfNotExists(stateRoot)
+	if err != nil {
+		return nil, err
+	}
+	return root.CreateBucketIfNotExists(b.name)
+}
+
 // Get returns the value of key; ok is false when there is none.
 func (b *Bucket) Get(key string) (value []byte, ok bool, err error) {
 	if key == "" {
@@ -65,11 +75,7 @@ func (b *Bucket) Put(key string, value []byte) error {
 		return ErrBadStateKey
 	}
 	err := b.db.Update(func(tx *bolt.Tx) error {
-		root, err := tx.CreateBucketIfNotExists(stateRoot)
-		if err != nil {
-			return err
-		}
-		bk, err := root.CreateBucketIfNotExists(b.name)
+		bk, err := b.create(tx)
 		if err != nil {
 			return err
 		}
@@ -135,11 +141,7 @@ func (b *Bucket) Update(key string, fn func(value []byte, ok bool) (next []byte,
 		if !write {
 			return nil
 		}
-		root, err := tx.CreateBucketIfNotExists(stateRoot)
-		if err != nil {
-			return err
-		}
-		bk, err := root.CreateBucketIfNotExists(b.name)
+		bk, err := b.create(tx)
 		if err != nil {
 			return err
 		}
