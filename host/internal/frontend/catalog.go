@@ -221,7 +221,7 @@ func (m *MemoryCatalog) Facets(_ context.Context, fields []string) (map[string][
 		}
 		counts := map[string]int{}
 		for i := range m.entities {
-			if v := display(fieldValue(&m.entities[i], f)); v != "" {
+			if v := formValue(fieldValue(&m.entities[i], f)); v != "" {
 				counts[v]++
 			}
 		}
@@ -242,7 +242,7 @@ func (m *MemoryCatalog) Facets(_ context.Context, fields []string) (map[string][
 
 func fieldsMatch(e *ext.Entity, fields map[string]string) bool {
 	for f, want := range fields {
-		if !strings.EqualFold(display(fieldValue(e, f)), want) {
+		if !strings.EqualFold(formValue(fieldValue(e, f)), want) {
 			return false
 		}
 	}

@@ -338,7 +338,8 @@ func strField(m map[string]any, k string) string {
 	return s
 }
 
-// formValue is a value as a form field holds it.
+// formValue is a value as text, as a form field holds it and a table cell shows it:
+// scalars as they are, lists joined by commas, objects as JSON.
 func formValue(v any) string {
 	switch x := v.(type) {
 	case nil:

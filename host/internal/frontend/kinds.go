@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
-	"strconv"
 	"strings"
 
 	"greenroom.dev/greenroom/host/internal/frontend/ext"
@@ -64,7 +63,7 @@ func (m kindsByName) entityTitle(e *ext.Entity) string {
 		return e.Metadata.Title
 	}
 	if k := m.of(e.Kind); k != nil && k.TitleField != "" {
-		if v := display(fieldValue(e, k.TitleField)); v != "" {
+		if v := formValue(fieldValue(e, k.TitleField)); v != "" {
 			return v
 		}
 	}
@@ -109,29 +108,6 @@ func fieldValue(e *ext.Entity, field string) any {
 	return cur
 }
 
-// display writes a field's value as text: scalars as they are, lists joined by
-// commas, objects as JSON.
-func display(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return t
-	case bool:
-		return strconv.FormatBool(t)
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64)
-	case []any:
-		parts := make([]string, 0, len(t))
-		for _, x := range t {
-			parts = append(parts, display(x))
-		}
-		return strings.Join(parts, ", ")
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
 // kindFilters are the select fields of a custom kind's filterable columns, with the
 // values chosen in the query (f.<field>=value).
 func kindFilters(ck *CustomKind, query func(string) string, facets map[string][]FacetCount) ([]ui.Field, map[string]string) {
@@ -163,7 +139,7 @@ func kindTableColumns(ck *CustomKind) []string {
 func kindTableRow(kinds kindsByName, ck *CustomKind, e *ext.Entity) []ui.Node {
 	row := []ui.Node{ui.Link(kinds.entityTitle(e), EntityPath(e.NamespaceOrDefault(), e.Kind, e.Metadata.Name))}
 	for _, c := range ck.Columns {
-		row = append(row, ui.Text(display(fieldValue(e, c.Field))))
+		row = append(row, ui.Text(formValue(fieldValue(e, c.Field))))
 	}
 	return append(row, ui.Text(e.Metadata.Description))
 }
@@ -233,7 +209,7 @@ func kindAboutRows(ctx context.Context, src CatalogSource, ck *CustomKind, e *ex
 			out = append(out, ui.Pair{Key: title, Value: g})
 			continue
 		}
-		out = append(out, ui.Pair{Key: title, Value: ui.Text(display(v))})
+		out = append(out, ui.Pair{Key: title, Value: ui.Text(formValue(v))})
 	}
 	return out, nil
 }
