@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,18 @@ import (
 
 	"greenroom.dev/greenroom/host/internal/plugintest"
 )
+
+// freePort is a free port on 127.0.0.1 for a portal to listen on: its baseUrl must
+// name the port before it starts, for the sign-in redirects.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
 
 // browser starts headless Debian chromium.
 func browser(t *testing.T) context.Context {

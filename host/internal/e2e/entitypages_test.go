@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,12 +20,7 @@ import (
 // and the entities opened are on the home page, each in its card.
 func TestBrowserEntityPages(t *testing.T) {
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close() // the portal listens on it; its baseUrl must name it for the sign-in redirects
+	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cfg := fmt.Sprintf(`
 app:

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,12 +56,7 @@ spec:
 // follows it to its end and opens its output link.
 func TestBrowserScaffolder(t *testing.T) {
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	root := plugintest.Root(t)
 	cfg := fmt.Sprintf(`

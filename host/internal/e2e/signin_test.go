@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -99,12 +98,7 @@ func TestBrowserSignIn(t *testing.T) {
 
 	dir := t.TempDir()
 	card := plugintest.Copy(t, plugintest.Go(t, "examples/entity-card"), filepath.Join(dir, "entity-card.wasm"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close() // the portal listens on it; its baseUrl must name it for the sign-in redirects
+	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	oc := idp.Config()
 	cfg := fmt.Sprintf(`

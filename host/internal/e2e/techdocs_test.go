@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,12 +21,7 @@ func TestBrowserTechDocs(t *testing.T) {
 	dir := t.TempDir()
 	plugin := plugintest.Copy(t, plugintest.Go(t, "plugins/techdocs"), filepath.Join(dir, "techdocs.wasm"))
 	// Sign-in redirects go through backend.baseUrl, so the port is fixed up front.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := freePort(t)
 	cfg := fmt.Sprintf(`
 app: {title: Greenroom E2E, baseUrl: "http://127.0.0.1:%[5]d"}
 backend:
