@@ -84,3 +84,44 @@ func BenchmarkRoute(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHelloPerCall is BenchmarkServeHTTPView for each language's hello plugin: the
+// per-call cost of a guest's request path (read the request message, route, answer
+// JSON) through the host runtime, side by side in one run, since the machine's load
+// moves absolute figures more than the differences between guests.
+func BenchmarkHelloPerCall(b *testing.B) {
+	for _, g := range []struct {
+		id    string
+		wasm  func(testing.TB) string
+		grant string
+	}{
+		{"hello-c", func(t testing.TB) string { return plugintest.Packed(t, "examples/hello-c/hello-c.wasm") }, ""},
+		{"hello-rust", func(t testing.TB) string { return plugintest.Rust(t, "examples/hello-rust") }, ""},
+		{"hello-go", func(t testing.TB) string { return plugintest.Go(t, "examples/hello-go") }, ", grants: {kv: {}, tasks: {}}"},
+	} {
+		b.Run(g.id, func(b *testing.B) {
+			e := newEnvB(b)
+			plugintest.Copy(b, g.wasm(b), e.dir+"/"+g.id+".wasm")
+			c := e.configB(b, "plugins: [{id: "+g.id+", source: "+g.id+".wasm"+g.grant+"}]")
+			p, err := Load(context.Background(), Deps{Engine: e.engine, Host: e.kvHost()}, c, &c.Plugins[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close(context.Background())
+			msg := abi.AppendHTTPRequest(nil, &abi.HTTPRequest{Method: "GET", Path: "/hello", Route: "/hello",
+				Query:   map[string][]string{"name": {"X"}},
+				Headers: map[string][]string{"host": {"localhost:7007"}, "user-agent": {"wrk"}, "accept": {"*/*"}}})
+			enc := func(string, map[string]string) []byte { return msg }
+			var out []byte
+			var resp abi.HTTPResponseView
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				out, err = p.ServeHTTPView(context.Background(), "GET", "/hello", enc, out, &resp)
+				if err != nil || resp.Status != 200 {
+					b.Fatal(err, resp.Status)
+				}
+			}
+		})
+	}
+}
