@@ -257,8 +257,8 @@ func Build(ctx context.Context, dir string, log io.Writer) (string, error) {
 		}
 		sdk := filepath.Join(dir, "vendor", "greenroom", "src", "lib.rs")
 		steps = []step{
-			{dir: dir, args: []string{rc, "--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "rlib", "-C", "opt-level=2", "--crate-name", "greenroom", sdk, "--out-dir", target}},
-			{dir: dir, args: []string{rc, "--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib", "-C", "opt-level=2", "-C", "strip=symbols",
+			{dir: dir, args: []string{rc, "--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "rlib", "-C", "opt-level=3", "-C", "target-feature=+bulk-memory", "--crate-name", "greenroom", sdk, "--out-dir", target}},
+			{dir: dir, args: []string{rc, "--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib", "-C", "opt-level=3", "-C", "target-feature=+bulk-memory", "-C", "strip=symbols",
 				"--extern", "greenroom=" + filepath.Join(target, "libgreenroom.rlib"), "-L", target, filepath.Join(dir, "src", "lib.rs"), "-o", raw}},
 		}
 	case "c":

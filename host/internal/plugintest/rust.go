@@ -33,8 +33,8 @@ func Rust(t testing.TB, dir string) string {
 	}
 	tmp := t.TempDir()
 	for _, args := range [][]string{
-		{"--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "rlib", "-C", "opt-level=2", "--crate-name", "greenroom", filepath.Join(sdk, "src", "lib.rs"), "--out-dir", tmp},
-		{"--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib", "-C", "opt-level=2", "-C", "strip=symbols",
+		{"--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "rlib", "-C", "opt-level=3", "-C", "target-feature=+bulk-memory", "--crate-name", "greenroom", filepath.Join(sdk, "src", "lib.rs"), "--out-dir", tmp},
+		{"--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib", "-C", "opt-level=3", "-C", "target-feature=+bulk-memory", "-C", "strip=symbols",
 			"--extern", "greenroom=" + filepath.Join(tmp, "libgreenroom.rlib"), filepath.Join(src, "src", "lib.rs"), "-o", filepath.Join(tmp, "raw.wasm")},
 	} {
 		if b, err := exec.Command(rc, args...).CombinedOutput(); err != nil {

@@ -57,7 +57,7 @@ func rustSDKLib(t testing.TB, rc string) string {
 	}
 	// Shared by the tests of this binary; the OS cleans the temporary directory.
 	cmd := exec.Command(rc, "--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "rlib",
-		"-C", "opt-level=2", "--crate-name", "greenroom", filepath.Join(rustSDK, "src", "lib.rs"), "--out-dir", dir)
+		"-C", "opt-level=3", "-C", "target-feature=+bulk-memory", "--crate-name", "greenroom", filepath.Join(rustSDK, "src", "lib.rs"), "--out-dir", dir)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building the Rust SDK: %v\n%s", err, msg)
 	}
@@ -74,7 +74,7 @@ func buildRust(t testing.TB, src string) []byte {
 	trackInputs(t, filepath.Dir(src))
 	out := filepath.Join(t.TempDir(), "plugin.wasm")
 	cmd := exec.Command(rc, "--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib",
-		"-C", "opt-level=2", "-C", "strip=symbols", "--extern", "greenroom="+lib, src, "-o", out)
+		"-C", "opt-level=3", "-C", "target-feature=+bulk-memory", "-C", "strip=symbols", "--extern", "greenroom="+lib, src, "-o", out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", src, err, msg)
 	}

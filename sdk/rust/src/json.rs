@@ -533,6 +533,27 @@ mod tests {
         }
     }
 
+    /// The string reader (its fast path for plain ASCII, and the escaping writer) finds a
+    /// special byte at any position.
+    #[test]
+    fn strings_at_every_offset() {
+        for special in ["\"", "\\", "\u{1}", "\u{1f}", "\u{7f}", "é", "😀", "\u{2028}", " ", "~"] {
+            for k in 0..20 {
+                for m in [0, 1, 7, 8, 9, 17] {
+                    let s = format!("{}{}{}", "a".repeat(k), special, "b".repeat(m));
+                    let mut text = String::new();
+                    write_string(&mut text, &s);
+                    assert_eq!(Value::parse(text.as_bytes()), Ok(Value::String(s.clone())), "{:?}", text);
+                }
+                let raw = format!("\"{}\u{1}{}\"", "a".repeat(k), "b".repeat(9));
+                assert!(Value::parse(raw.as_bytes()).is_err(), "{:?} parsed", raw);
+                let mut bad = format!("\"{}", "a".repeat(k)).into_bytes();
+                bad.extend_from_slice(b"\xff\xfeabcdefgh\"");
+                assert!(Value::parse(&bad).is_err(), "{:?} parsed", bad);
+            }
+        }
+    }
+
     #[test]
     fn bad_input() {
         for input in ["", "{", "[1,]", "{\"a\":}", "01", "1.", "\"\\q\"", "tru", "[1] 2", "\"a\u{1}\"", "-", "{\"a\" 1}"] {

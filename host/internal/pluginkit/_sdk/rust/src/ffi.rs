@@ -148,6 +148,19 @@ mod wasm {
         }
     }
 
+    /// Reads the call's input into buf (replacing what it held), reusing its memory.
+    pub fn input_into(buf: &mut Vec<u8>) {
+        buf.clear();
+        unsafe {
+            let n = i::input_length() as usize;
+            buf.reserve(n);
+            if n > 0 {
+                i::input_read(buf.as_mut_ptr(), n as u32);
+            }
+            buf.set_len(n);
+        }
+    }
+
     pub fn output(b: &[u8]) {
         unsafe { i::output_set(write(b), b.len() as u64) }
     }

@@ -306,3 +306,135 @@ fn native_host_runs_exports() {
     let e = catalog::get("component:default/x").unwrap_err();
     assert_eq!(e.code, code::CAPABILITY_DENIED);
 }
+
+/// The tree path `gr_http` took before `read_request`: parse, then `Request::from_value`.
+fn tree_request(b: &[u8]) -> std::result::Result<Request, String> {
+    let v = Value::parse(b).map_err(|e| format!("not JSON: {}", e))?;
+    Request::from_value(&v).map_err(|e| e.message)
+}
+
+/// Checks the direct request reader against the tree path on one message: when it takes
+/// a message, the Request is the tree path's; `direct` says it must take it.
+fn check_read_request(name: &str, b: &[u8], direct: bool) -> std::result::Result<Request, String> {
+    let mut got = Request::default();
+    let took = messages_read_request(b, &mut got);
+    let want = tree_request(b);
+    if took {
+        assert_eq!(Ok(&got), want.as_ref(), "{}: read_request and the tree path disagree", name);
+    }
+    assert!(took || !direct, "{}: read_request leaves it to the tree path (which says {:?})", name, want.as_ref().err());
+    want
+}
+
+fn messages_read_request(b: &[u8], r: &mut Request) -> bool {
+    crate::messages::read_request(b, r).is_some()
+}
+
+#[test]
+fn read_request_takes_what_the_tree_takes() {
+    // Every golden HTTP request message, as the host writes them.
+    let mut n = 0;
+    for e in std::fs::read_dir(golden_dir()).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("http-request") {
+            n += 1;
+            check_read_request(&name, &std::fs::read(&path).unwrap(), true).unwrap_or_else(|e| panic!("{}: {}", name, e));
+        }
+    }
+    assert!(n >= 5, "only {} golden HTTP requests", n);
+
+    // Shapes the host does not write but the ABI allows: read directly, to the same Request.
+    let deep = format!("{{\"x\":{}{},\"method\":\"GET\"}}", "[".repeat(200), "]".repeat(200));
+    let ok: &[(&str, &[u8])] = &[
+        ("escapes", br#"{"method":"GET","path":"/a\"b\\c\/d\b\f\n\r\t","route":"/\u0041\u00e9"}"#),
+        ("surrogates", br#"{"path":"/\ud83d\ude00 \ud800 lone"}"#),
+        ("raw UTF-8", "{\"path\":\"/café/日本\",\"query\":{\"ñ\":[\"ü\"]}}".as_bytes()),
+        ("unknown members", br#"{"x":{"y":[1,-2.5e3,{"z":null}],"w":"\u0041"},"method":"GET","extra":[true,false,null],"n":-0.5,"s":"x"}"#),
+        ("nested unknown member", deep.as_bytes()),
+        ("no members", b"{}"),
+        ("some members", br#"{"method":"GET"}"#),
+        ("nulls", br#"{"method":null,"path":null,"route":null,"params":null,"query":null,"headers":null,"body":null,"caller":null,"requestId":null}"#),
+        ("repeated query keys", br#"{"query":{"tag":["a","b"],"tag":["c"],"empty":[],"nil":null}}"#),
+        ("repeated member: the first counts", br#"{"method":"GET","method":"POST","path":"/a","path":1}"#),
+        ("white space", b" \n{ \"method\" : \"GET\" ,\t\"query\" : { \"a\" : [ \"1\" , \"2\" ] } ,\r\"params\":{ } } \t"),
+        ("escaped names inside members", br#"{"params":{"i\u0064":"4\/2"},"headers":{"x-\u0061":["b"]}}"#),
+        ("caller", br#"{"caller":{"type":"user","x":{"a":[]},"ownershipEntityRefs":["group:a"],"type":"service","userEntityRef":null,"subject":"s"}}"#),
+        ("empty caller", br#"{"caller":{}}"#),
+        ("body", br#"{"body":"aGk="}"#),
+        ("body without padding", br#"{"body":"aGk"}"#),
+        ("empty body", br#"{"body":""}"#),
+        ("several header values", br#"{"headers":{"accept":["a","b"],"x":[]}}"#),
+        ("DEL in a name", b"{\"\x7f\":1}"),
+    ];
+    for (name, b) in ok {
+        check_read_request(name, b, true).unwrap_or_else(|e| panic!("{}: {}", name, e));
+    }
+    let r = check_read_request("repeated query keys", ok[8].1, true).unwrap();
+    assert_eq!(r.query, vec![("tag".to_string(), vec!["a".to_string(), "b".to_string()]), ("tag".into(), vec!["c".into()]), ("empty".into(), vec![]), ("nil".into(), vec![])]);
+    assert_eq!(r.query_value("tag"), Some("a"));
+    let r = check_read_request("escapes", ok[0].1, true).unwrap();
+    assert_eq!((r.path.as_str(), r.route.as_str()), ("/a\"b\\c/d\u{8}\u{c}\n\r\t", "/Aé"));
+    let r = check_read_request("surrogates", ok[1].1, true).unwrap();
+    assert_eq!(r.path, "/😀 \u{FFFD} lone");
+
+    // Accepted by the tree path, left to it by read_request.
+    for (name, b) in [("escaped member name", &br#"{"meth\u006fd":"GET"}"#[..]), ("caller not an object", br#"{"caller":5}"#)] {
+        check_read_request(name, b, false).unwrap_or_else(|e| panic!("{}: {}", name, e));
+    }
+
+    // Refused, with an error naming the member (or saying the message is not JSON).
+    let too_deep = format!("{{\"x\":{}{}}}", "[".repeat(300), "]".repeat(300));
+    let bad: &[(&[u8], &str)] = &[
+        (br#"{"method":1}"#, "method must be a string, not 1"),
+        (br#"{"method":"GET","path":true}"#, "path must be a string, not true"),
+        (br#"{"requestId":[]}"#, "requestId must be a string"),
+        (br#"{"params":{"id":4}}"#, "param id is not a string"),
+        (br#"{"params":[]}"#, "params is not an object"),
+        (br#"{"query":{"name":"X"}}"#, "query name: \"X\" is not a list of strings"),
+        (br#"{"query":{"a":[1]}}"#, "query a: 1 is not a string"),
+        (br#"{"headers":"x"}"#, "headers is \"x\", not an object"),
+        (br#"{"body":"!!"}"#, "body: illegal base64"),
+        (br#"{"body":4}"#, "body must be base64"),
+        (br#"{"caller":{"type":1}}"#, "type must be a string"),
+        (br#"{"caller":{"ownershipEntityRefs":"g"}}"#, "ownershipEntityRefs: \"g\" is not a list of strings"),
+        (b"[]", "not a JSON object"),
+        (b"", "not JSON"),
+        (br#"{"method":"GET""#, "not JSON"),
+        (br#"{"method":"GET"} x"#, "not JSON"),
+        (br#"{"method":"GET",}"#, "not JSON"),
+        (br#"{"method" "GET"}"#, "not JSON"),
+        (br#"{"method":nul}"#, "not JSON"),
+        (br#"{"x":[1,]}"#, "not JSON"),
+        (br#"{"path":"\q"}"#, "not JSON"),
+        (b"{\"path\":\"a\x01\"}", "not JSON"),
+        (b"{\"path\":\"\xff\"}", "not JSON"),
+        (b"{\"\xff\":1}", "not JSON"),
+        (too_deep.as_bytes(), "nested deeper"),
+    ];
+    for (b, want) in bad {
+        let name = String::from_utf8_lossy(b);
+        let err = check_read_request(&name, b, false).err().unwrap_or_else(|| panic!("{} is accepted", name));
+        assert!(err.contains(want), "{}: error {:?} does not say {:?}", name, err, want);
+    }
+}
+
+/// The response writer writes what the tree writer wrote.
+#[test]
+fn write_json_matches_to_value() {
+    let tricky = "\"\\\n\r\t\u{1}\u{1f}<>&\u{2028}\u{2029}é😀";
+    for r in [
+        Response::json(200, Value::obj(vec![("message", "hello X".into())])),
+        Response::json(201, Value::obj(vec![("a", vec![1, 2].into()), ("b", Value::Null), (tricky, tricky.into())])),
+        Response::error(&Error::new(code::NOT_FOUND, tricky)),
+        Response::text(200, tricky).with_header("X-A", "1").with_header("x-a", "2").with_header("x-b", ""),
+        Response::bytes(200, "application/octet-stream", vec![0, 1, 2, 250, 255]),
+        Response::status(204),
+        Response { status: 599, headers: vec![("x".into(), vec![])], body: Body::Bytes(vec![]) },
+    ] {
+        let mut out = String::new();
+        r.write_json(&mut out);
+        assert_eq!(out, r.to_value().to_json());
+        assert_eq!(Response::from_value(&Value::parse(out.as_bytes()).unwrap()).unwrap(), r);
+    }
+}

@@ -360,7 +360,7 @@ impl ProxyRequest {
             endpoint: v.str_of("endpoint").into(),
             method: v.str_of("method").into(),
             path: v.str_of("path").into(),
-            headers: multi(v.get("headers"), "proxy request", false)?,
+            headers: multi(v.get("headers"), "proxy request", "headers", false)?,
             body: base64::decode(v.str_of("body")).map_err(|e| Error::new(code::INVALID_ARGUMENT, format!("proxy request: body: {}", e)))?,
         })
     }

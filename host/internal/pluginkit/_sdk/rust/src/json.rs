@@ -2,8 +2,6 @@
 //! own. Numbers keep their text, so a 64-bit integer survives a round trip; objects keep
 //! their members' order.
 
-use std::fmt::Write as _;
-
 /// A JSON value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -184,23 +182,44 @@ impl Value {
     }
 }
 
-/// Appends s as a JSON string literal, escaping what JSON requires and `<`, `>`, `&`
-/// as Go does, so that output is the same whichever SDK wrote it.
+/// Appends s as a JSON string literal, escaping what JSON requires, and U+2028 and
+/// U+2029 as Go does. Runs of bytes that need no escape are copied whole.
 pub fn write_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+    let b = s.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        let c = b[i];
+        let esc: &str = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            0xe2 if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9)) => "",
+            _ => {
+                i += 1;
+                continue;
             }
-            c => out.push(c),
+        };
+        out.push_str(&s[start..i]);
+        if !esc.is_empty() {
+            out.push_str(esc);
+            i += 1;
+        } else if c == 0xe2 {
+            out.push_str(if b[i + 2] == 0xa8 { "\\u2028" } else { "\\u2029" });
+            i += 3;
+        } else {
+            out.push_str("\\u00");
+            out.push(HEX[(c >> 4) as usize] as char);
+            out.push(HEX[(c & 15) as usize] as char);
+            i += 1;
         }
+        start = i;
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 
@@ -258,9 +277,12 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
-struct Parser<'a> {
-    b: &'a [u8],
-    i: usize,
+/// The parser's position in a text. Besides [`Value::parse`], the SDK's direct decoders
+/// (`messages::read_request`) read with it, so that they accept exactly the JSON that
+/// `parse` accepts.
+pub(crate) struct Parser<'a> {
+    pub(crate) b: &'a [u8],
+    pub(crate) i: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -276,13 +298,13 @@ impl<'a> Parser<'a> {
         Err(format!("want {} at byte {}, found {}", want, self.i, self.what()))
     }
 
-    fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
             self.i += 1;
         }
     }
 
-    fn lit(&mut self, word: &str, v: Value) -> Result<Value, String> {
+    pub(crate) fn lit(&mut self, word: &str, v: Value) -> Result<Value, String> {
         if self.b[self.i..].starts_with(word.as_bytes()) {
             self.i += word.len();
             Ok(v)
@@ -291,7 +313,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, String> {
+    pub(crate) fn value(&mut self, depth: usize) -> Result<Value, String> {
         if depth > MAX_DEPTH {
             return Err(format!("JSON nested deeper than {} levels at byte {}", MAX_DEPTH, self.i));
         }
@@ -414,9 +436,24 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    pub(crate) fn string(&mut self) -> Result<String, String> {
         self.i += 1; // the opening quote
-        let mut out: Vec<u8> = Vec::new();
+        // Most strings are printable ASCII with no escape: copy those in one piece, at
+        // their size.
+        let start = self.i;
+        let mut j = start;
+        while let Some(&c) = self.b.get(j) {
+            if c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c) {
+                break;
+            }
+            j += 1;
+        }
+        if self.b.get(j) == Some(&b'"') {
+            self.i = j + 1;
+            // SAFETY: the bytes are ASCII, so valid UTF-8.
+            return Ok(unsafe { String::from_utf8_unchecked(self.b[start..j].to_vec()) });
+        }
+        let mut out: Vec<u8> = Vec::with_capacity(j - start + 16);
         loop {
             let start = self.i;
             while let Some(&c) = self.b.get(self.i) {
@@ -493,6 +530,27 @@ mod tests {
         ] {
             let v = Value::parse(input.as_bytes()).unwrap_or_else(|e| panic!("{}: {}", input, e));
             assert_eq!(v.to_json(), want, "input {}", input);
+        }
+    }
+
+    /// The string reader (its fast path for plain ASCII, and the escaping writer) finds a
+    /// special byte at any position.
+    #[test]
+    fn strings_at_every_offset() {
+        for special in ["\"", "\\", "\u{1}", "\u{1f}", "\u{7f}", "é", "😀", "\u{2028}", " ", "~"] {
+            for k in 0..20 {
+                for m in [0, 1, 7, 8, 9, 17] {
+                    let s = format!("{}{}{}", "a".repeat(k), special, "b".repeat(m));
+                    let mut text = String::new();
+                    write_string(&mut text, &s);
+                    assert_eq!(Value::parse(text.as_bytes()), Ok(Value::String(s.clone())), "{:?}", text);
+                }
+                let raw = format!("\"{}\u{1}{}\"", "a".repeat(k), "b".repeat(9));
+                assert!(Value::parse(raw.as_bytes()).is_err(), "{:?} parsed", raw);
+                let mut bad = format!("\"{}", "a".repeat(k)).into_bytes();
+                bad.extend_from_slice(b"\xff\xfeabcdefgh\"");
+                assert!(Value::parse(&bad).is_err(), "{:?} parsed", bad);
+            }
         }
     }
 

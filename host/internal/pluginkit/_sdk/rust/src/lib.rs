@@ -22,10 +22,11 @@
 //! `rustc` with `libstd-rust-dev-wasm32` is enough:
 //!
 //! ```sh
-//! rustc --edition 2021 --target wasm32-unknown-unknown --crate-type rlib -O \
-//!       --crate-name greenroom sdk/rust/src/lib.rs --out-dir target
-//! rustc --edition 2021 --target wasm32-unknown-unknown --crate-type cdylib -O \
-//!       -C strip=symbols --extern greenroom=target/libgreenroom.rlib src/lib.rs -o plugin.raw.wasm
+//! rustc --edition 2021 --target wasm32-unknown-unknown --crate-type rlib -C opt-level=3 \
+//!       -C target-feature=+bulk-memory --crate-name greenroom sdk/rust/src/lib.rs --out-dir target
+//! rustc --edition 2021 --target wasm32-unknown-unknown --crate-type cdylib -C opt-level=3 \
+//!       -C target-feature=+bulk-memory -C strip=symbols \
+//!       --extern greenroom=target/libgreenroom.rlib src/lib.rs -o plugin.raw.wasm
 //! ```
 //!
 //! `greenroom plugin build` runs exactly this. In a native build (`rustc --test`) the host

@@ -1,6 +1,6 @@
 //! The ABI's messages (SPEC.md section 7): what the exports read and write.
 
-use crate::json::Value;
+use crate::json::{write_string, Parser, Value};
 use crate::{base64, code, Error, Result};
 
 /// A list of names with their values, in order (query parameters, headers).
@@ -18,30 +18,30 @@ fn string_field(v: &Value, key: &str, what: &str) -> Result<String> {
     }
 }
 
-fn strings(v: Option<&Value>, what: &str) -> Result<Vec<String>> {
+/// A list of strings, or null; the error says what is wrong with it, for the caller to
+/// name the member.
+fn strings(v: Option<&Value>) -> std::result::Result<Vec<String>, String> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| x.as_str().map(str::to_string).ok_or_else(|| bad(what, format!("{} is not a string", x.to_json()))))
-            .collect(),
-        Some(x) => Err(bad(what, format!("{} is not a list of strings", x.to_json()))),
+        Some(Value::Array(a)) => a.iter().map(|x| x.as_str().map(str::to_string).ok_or_else(|| format!("{} is not a string", x.to_json()))).collect(),
+        Some(x) => Err(format!("{} is not a list of strings", x.to_json())),
     }
 }
 
-/// Reads `{name: [values]}`; with `single_ok`, a value may also be one string (the
-/// response headers' shape).
-pub(crate) fn multi(v: Option<&Value>, what: &str, single_ok: bool) -> Result<Multi> {
+/// Reads member field, `{name: [values]}`; with `single_ok`, a value may also be one
+/// string (the response headers' shape). Errors name the member and the name:
+/// `query name: 1 is not a list of strings`.
+pub(crate) fn multi(v: Option<&Value>, what: &str, field: &str, single_ok: bool) -> Result<Multi> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Object(m)) => m
             .iter()
             .map(|(k, x)| match x {
                 Value::String(s) if single_ok => Ok((k.clone(), vec![s.clone()])),
-                _ => Ok((k.clone(), strings(Some(x), what)?)),
+                _ => Ok((k.clone(), strings(Some(x)).map_err(|e| bad(what, format!("{} {}: {}", field, k, e)))?)),
             })
             .collect(),
-        Some(x) => Err(bad(what, format!("{} is not an object", x.to_json()))),
+        Some(x) => Err(bad(what, format!("{} is {}, not an object", field, x.to_json()))),
     }
 }
 
@@ -86,7 +86,7 @@ impl Caller {
         Ok(Caller {
             kind: string_field(v, "type", w)?,
             user_entity_ref: string_field(v, "userEntityRef", w)?,
-            ownership_entity_refs: strings(v.get("ownershipEntityRefs"), w)?,
+            ownership_entity_refs: strings(v.get("ownershipEntityRefs")).map_err(|e| bad(w, format!("ownershipEntityRefs: {}", e)))?,
             subject: string_field(v, "subject", w)?,
         })
     }
@@ -142,8 +142,8 @@ impl Request {
             path: string_field(v, "path", w)?,
             route: string_field(v, "route", w)?,
             params,
-            query: multi(v.get("query"), w, false)?,
-            headers: multi(v.get("headers"), w, false)?,
+            query: multi(v.get("query"), w, "query", false)?,
+            headers: multi(v.get("headers"), w, "headers", false)?,
             body: bytes_field(v, "body", w)?,
             caller: match v.get("caller") {
                 None | Some(Value::Null) => None,
@@ -205,6 +205,254 @@ impl Request {
     /// Whether the caller owns things as ref (itself or one of its groups), ignoring case.
     pub fn owns(&self, r: &str) -> bool {
         self.caller.as_ref().map_or(false, |c| c.ownership_entity_refs.iter().any(|o| o.eq_ignore_ascii_case(r)))
+    }
+}
+
+/// Reads the HTTP request message straight into a [`Request`], with no [`Value`] tree:
+/// the hot path of every `gr_http` call. It reads with the same parser as
+/// [`Value::parse`] (strings, escapes, UTF-8, nesting depth, unknown members skipped by
+/// parsing them), keeps the first of a repeated member as [`Value::get`] does, and
+/// answers `None` for anything it does not take in one pass: a member of the wrong type,
+/// an escaped member name, a caller that is not an object, bad base64, malformed JSON.
+/// Then the caller decodes the message with [`Value::parse`] and [`Request::from_value`],
+/// which accept or refuse it with the error naming the member. So `Some` always leaves
+/// in r what the tree path gives, and errors read as they always have.
+///
+/// It fills r (a default `Request`) in place: a `Request` is large enough that moving it
+/// costs a call to memcpy on wasm32.
+pub(crate) fn read_request(b: &[u8], r: &mut Request) -> Option<()> {
+    let mut p = Parser { b, i: 0 };
+    let mut seen = 0u16;
+    p.ws();
+    if !eat(&mut p, b'{') {
+        return None;
+    }
+    p.ws();
+    if !eat(&mut p, b'}') {
+        loop {
+            p.ws();
+            let bit = match member_name(&mut p)? {
+                b"method" => 1,
+                b"path" => 2,
+                b"route" => 4,
+                b"params" => 8,
+                b"query" => 16,
+                b"headers" => 32,
+                b"body" => 64,
+                b"caller" => 128,
+                b"requestId" => 256,
+                _ => 0,
+            };
+            p.ws();
+            if !eat(&mut p, b':') {
+                return None;
+            }
+            p.ws();
+            if bit == 0 || seen & bit != 0 {
+                // An unknown or repeated member: Value::get reads the first one only, but
+                // the message must still be JSON.
+                p.value(1).ok()?;
+            } else {
+                seen |= bit;
+                match bit {
+                    1 => r.method = opt_string(&mut p)?,
+                    2 => r.path = opt_string(&mut p)?,
+                    4 => r.route = opt_string(&mut p)?,
+                    8 => {
+                        if !null(&mut p)? {
+                            r.params = read_object(&mut p, |p| if p.b.get(p.i) == Some(&b'"') { p.string().ok() } else { None })?;
+                        }
+                    }
+                    16 => r.query = read_multi(&mut p)?,
+                    32 => r.headers = read_multi(&mut p)?,
+                    64 => {
+                        let s = opt_string(&mut p)?;
+                        if !s.is_empty() {
+                            r.body = base64::decode(&s).ok()?;
+                        }
+                    }
+                    128 => {
+                        if !null(&mut p)? {
+                            r.caller = Some(read_caller(&mut p)?);
+                        }
+                    }
+                    _ => r.request_id = opt_string(&mut p)?,
+                }
+            }
+            p.ws();
+            if eat(&mut p, b'}') {
+                break;
+            }
+            if !eat(&mut p, b',') {
+                return None;
+            }
+        }
+    }
+    p.ws();
+    if p.i != b.len() {
+        return None;
+    }
+    Some(())
+}
+
+fn eat(p: &mut Parser, c: u8) -> bool {
+    if p.b.get(p.i) == Some(&c) {
+        p.i += 1;
+        true
+    } else {
+        false
+    }
+}
+
+/// Reads `null` (true), or nothing (false) before any other value; None for a bad literal.
+fn null(p: &mut Parser) -> Option<bool> {
+    if p.b.get(p.i) == Some(&b'n') {
+        p.lit("null", Value::Null).ok()?;
+        return Some(true);
+    }
+    Some(false)
+}
+
+/// A member name without escapes, as its bytes; None for any other (the tree path reads
+/// those).
+fn member_name<'a>(p: &mut Parser<'a>) -> Option<&'a [u8]> {
+    if p.b.get(p.i) != Some(&b'"') {
+        return None;
+    }
+    let start = p.i + 1;
+    let mut j = start;
+    while let Some(&c) = p.b.get(j) {
+        match c {
+            b'"' => {
+                p.i = j + 1;
+                return Some(&p.b[start..j]);
+            }
+            0x20..=0x7f if c != b'\\' => j += 1,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// A string member's value: a string, or "" for null.
+fn opt_string(p: &mut Parser) -> Option<String> {
+    match p.b.get(p.i) {
+        Some(b'"') => p.string().ok(),
+        _ => null(p)?.then(String::new),
+    }
+}
+
+/// An object's members, in order (names unescaped, repeats kept), each value read by f.
+fn read_object<T>(p: &mut Parser, mut f: impl FnMut(&mut Parser) -> Option<T>) -> Option<Vec<(String, T)>> {
+    if !eat(p, b'{') {
+        return None;
+    }
+    let mut m = Vec::new();
+    p.ws();
+    if eat(p, b'}') {
+        return Some(m);
+    }
+    loop {
+        p.ws();
+        if p.b.get(p.i) != Some(&b'"') {
+            return None;
+        }
+        let k = p.string().ok()?;
+        p.ws();
+        if !eat(p, b':') {
+            return None;
+        }
+        p.ws();
+        m.push((k, f(p)?));
+        p.ws();
+        if eat(p, b'}') {
+            return Some(m);
+        }
+        if !eat(p, b',') {
+            return None;
+        }
+    }
+}
+
+/// An array of strings, or null (empty).
+fn read_strings(p: &mut Parser) -> Option<Vec<String>> {
+    if null(p)? {
+        return Some(Vec::new());
+    }
+    if !eat(p, b'[') {
+        return None;
+    }
+    let mut a = Vec::with_capacity(1);
+    p.ws();
+    if eat(p, b']') {
+        return Some(a);
+    }
+    loop {
+        p.ws();
+        if p.b.get(p.i) != Some(&b'"') {
+            return None;
+        }
+        a.push(p.string().ok()?);
+        p.ws();
+        if eat(p, b']') {
+            return Some(a);
+        }
+        if !eat(p, b',') {
+            return None;
+        }
+    }
+}
+
+/// `{name: [values]}` or null, as [`multi`] reads it for a request.
+fn read_multi(p: &mut Parser) -> Option<Multi> {
+    if null(p)? {
+        return Some(Vec::new());
+    }
+    read_object(p, read_strings)
+}
+
+fn read_caller(p: &mut Parser) -> Option<Caller> {
+    let mut c = Caller::default();
+    let mut seen = 0u8;
+    if !eat(p, b'{') {
+        return None;
+    }
+    p.ws();
+    if eat(p, b'}') {
+        return Some(c);
+    }
+    loop {
+        p.ws();
+        let bit = match member_name(p)? {
+            b"type" => 1,
+            b"userEntityRef" => 2,
+            b"ownershipEntityRefs" => 4,
+            b"subject" => 8,
+            _ => 0,
+        };
+        p.ws();
+        if !eat(p, b':') {
+            return None;
+        }
+        p.ws();
+        if bit == 0 || seen & bit != 0 {
+            p.value(2).ok()?;
+        } else {
+            seen |= bit;
+            match bit {
+                1 => c.kind = opt_string(p)?,
+                2 => c.user_entity_ref = opt_string(p)?,
+                4 => c.ownership_entity_refs = read_strings(p)?,
+                _ => c.subject = opt_string(p)?,
+            }
+        }
+        p.ws();
+        if eat(p, b'}') {
+            return Some(c);
+        }
+        if !eat(p, b',') {
+            return None;
+        }
     }
 }
 
@@ -313,7 +561,66 @@ impl Response {
         } else {
             Body::Empty
         };
-        Ok(Response { status, headers: multi(v.get("headers"), w, true)?, body })
+        Ok(Response { status, headers: multi(v.get("headers"), w, "headers", true)?, body })
+    }
+
+    /// Appends the response message as JSON to out: what `to_value().to_json()` gives,
+    /// written directly (no tree, no copy of a JSON body). `gr_http` answers with it.
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"status\":");
+        let mut digits = [0u8; 5];
+        let (mut n, mut i) = (self.status, digits.len());
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // SAFETY: ASCII digits.
+        out.push_str(unsafe { std::str::from_utf8_unchecked(&digits[i..]) });
+        if !self.headers.is_empty() {
+            out.push_str(",\"headers\":{");
+            for (i, (k, vs)) in self.headers.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, k);
+                out.push(':');
+                if vs.len() == 1 {
+                    write_string(out, &vs[0]);
+                } else {
+                    out.push('[');
+                    for (j, v) in vs.iter().enumerate() {
+                        if j > 0 {
+                            out.push(',');
+                        }
+                        write_string(out, v);
+                    }
+                    out.push(']');
+                }
+            }
+            out.push('}');
+        }
+        match &self.body {
+            Body::Empty => {}
+            Body::Bytes(b) => {
+                // base64's alphabet needs no escaping.
+                out.push_str(",\"body\":\"");
+                out.push_str(&base64::encode(b));
+                out.push('"');
+            }
+            Body::Text(t) => {
+                out.push_str(",\"text\":");
+                write_string(out, t);
+            }
+            Body::Json(v) => {
+                out.push_str(",\"json\":");
+                v.write(out);
+            }
+        }
+        out.push('}');
     }
 
     pub fn to_value(&self) -> Value {
@@ -487,7 +794,7 @@ impl RenderRequest {
             extension,
             config: config_of(v),
             path: string_field(v, "path", w)?,
-            query: multi(v.get("query"), w, false)?,
+            query: multi(v.get("query"), w, "query", false)?,
             params,
             entity: v.get("entity").filter(|e| !e.is_null()).cloned(),
             element: v.get("element").filter(|e| !e.is_null()).cloned(),

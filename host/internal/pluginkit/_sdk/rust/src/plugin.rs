@@ -176,7 +176,7 @@ impl Plugin {
         if let Some((r, params)) = found {
             // The host sends the params it matched; a request without them (a native
             // test's) gets the ones the pattern gives.
-            if req.params.is_empty() {
+            if req.params.is_empty() && r.pattern.contains(|c| c == ':' || c == '*') {
                 if let Some(p) = params.or_else(|| match_route(&r.pattern, &req.path)).filter(|p| !p.is_empty()) {
                     let mut with = req.clone();
                     with.params = p;
@@ -219,32 +219,49 @@ impl Plugin {
     /// Runs one export on its input message, as the host calls it: `Ok(output)` or
     /// `Err(error message)` for a non-zero return. Native tests call this directly.
     pub fn dispatch(&self, export: Export, input: &[u8]) -> std::result::Result<Vec<u8>, Vec<u8>> {
-        let fail = |e: Error| Err(e.to_value().to_json().into_bytes());
+        let mut out = String::new();
+        if self.dispatch_into(export, input, &mut out) {
+            Ok(out.into_bytes())
+        } else {
+            Err(out.into_bytes())
+        }
+    }
+
+    /// [`dispatch`](Plugin::dispatch) into out (cleared first), which the exports reuse
+    /// from call to call: true for an output, false for an error message.
+    pub(crate) fn dispatch_into(&self, export: Export, input: &[u8], out: &mut String) -> bool {
+        out.clear();
+        // The hot path: an HTTP request read straight into a Request, the response
+        // written straight out. Anything read_request does not take goes the tree's way,
+        // which accepts or refuses it as it always has.
+        if export == Export::Http {
+            let mut req = Request::default();
+            if read_request(input, &mut req).is_some() {
+                self.serve(&req).write_json(out);
+                return true;
+            }
+        }
+        let fail = |out: &mut String, e: Error| {
+            e.to_value().write(out);
+            false
+        };
         let v = match Value::parse(input) {
             Ok(v) => v,
-            Err(e) => return fail(Error::new(code::INVALID_ARGUMENT, format!("{:?}: the input message is not JSON: {}", export, e))),
+            Err(e) => return fail(out, Error::new(code::INVALID_ARGUMENT, format!("{:?}: the input message is not JSON: {}", export, e))),
         };
-        match export {
-            Export::Http => match Request::from_value(&v) {
-                Ok(req) => Ok(self.serve(&req).to_value().to_json().into_bytes()),
-                Err(e) => fail(e),
-            },
-            Export::Task => match TaskRequest::from_value(&v).and_then(|t| self.run_task(&t)) {
-                Ok(()) => Ok(Vec::new()),
-                Err(e) => fail(e),
-            },
-            Export::Extension => match ExtensionRequest::from_value(&v).and_then(|r| self.create_extension(&r)) {
-                Ok(o) => Ok(o.to_value().to_json().into_bytes()),
-                Err(e) => fail(e),
-            },
-            Export::Action => match ActionRequest::from_value(&v).and_then(|r| self.run_action(&r)) {
-                Ok(res) => Ok(res.to_value().to_json().into_bytes()),
-                Err(e) => fail(e),
-            },
-            Export::Render => match RenderRequest::from_value(&v).and_then(|r| self.render_element(&r)) {
-                Ok(tree) => Ok(tree.to_json().into_bytes()),
-                Err(e) => fail(e),
-            },
+        let done = match export {
+            Export::Http => Request::from_value(&v).map(|req| self.serve(&req).write_json(out)),
+            Export::Task => TaskRequest::from_value(&v).and_then(|t| self.run_task(&t)),
+            Export::Extension => ExtensionRequest::from_value(&v).and_then(|r| self.create_extension(&r)).map(|o| o.to_value().write(out)),
+            Export::Action => ActionRequest::from_value(&v).and_then(|r| self.run_action(&r)).map(|res| res.to_value().write(out)),
+            Export::Render => RenderRequest::from_value(&v).and_then(|r| self.render_element(&r)).map(|tree| tree.write(out)),
+        };
+        match done {
+            Ok(()) => true,
+            Err(e) => {
+                out.clear();
+                fail(out, e)
+            }
         }
     }
 }
@@ -269,17 +286,24 @@ pub fn instance(setup: fn(&mut Plugin)) -> Rc<Plugin> {
     })
 }
 
+thread_local! {
+    /// The exports' input and output buffers, kept from call to call so that a request
+    /// costs no allocation for them once they have grown to its size.
+    static BUFFERS: RefCell<(Vec<u8>, String)> = RefCell::new((Vec::new(), String::new()));
+}
+
 #[doc(hidden)]
 pub fn __export(setup: fn(&mut Plugin), export: Export) -> i32 {
     let pl = instance(setup);
-    match pl.dispatch(export, &ffi::input()) {
-        Ok(out) => {
-            ffi::output(&out);
+    BUFFERS.with(|b| {
+        let (input, out) = &mut *b.borrow_mut();
+        ffi::input_into(input);
+        if pl.dispatch_into(export, input, out) {
+            ffi::output(out.as_bytes());
             0
-        }
-        Err(e) => {
-            ffi::error(&e);
+        } else {
+            ffi::error(out.as_bytes());
             1
         }
-    }
+    })
 }

@@ -216,6 +216,10 @@ pub mod native {
     pub fn input() -> Vec<u8> {
         STATE.with(|s| s.borrow().input.clone())
     }
+    pub fn input_into(buf: &mut Vec<u8>) {
+        buf.clear();
+        STATE.with(|s| buf.extend_from_slice(&s.borrow().input));
+    }
     pub fn output(b: &[u8]) {
         STATE.with(|s| s.borrow_mut().output = Some(b.to_vec()));
     }
