@@ -153,7 +153,10 @@ mod wasm {
         buf.clear();
         unsafe {
             let n = i::input_length() as usize;
-            buf.reserve(n);
+            if buf.capacity() < n {
+                // A fresh block: growing the old one would copy its stale bytes.
+                *buf = Vec::with_capacity(n);
+            }
             if n > 0 {
                 i::input_read(buf.as_mut_ptr(), n as u32);
             }
