@@ -54,6 +54,9 @@ type HTTPResponse struct {
 	Body    []byte          `json:"body,omitempty"`
 	Text    *string         `json:"text,omitempty"`
 	JSON    json.RawMessage `json:"json,omitempty"`
+	// File, in a gr_http output only, names one of the plugin's own files (the files
+	// capability) that the host serves as the body, without the plugin reading it.
+	File *string `json:"file,omitempty"`
 }
 
 // Headers are response headers; on the wire a value is a string or an array of strings.
@@ -175,8 +178,14 @@ func DecodeHTTPResponse(b []byte) (*HTTPResponse, error) {
 	if r.JSON != nil {
 		n++
 	}
+	if r.File != nil {
+		n++
+		if *r.File == "" {
+			return nil, errors.New("response file is empty; name a path in the plugin's files, or leave file out")
+		}
+	}
 	if n > 1 {
-		return nil, errors.New("response sets more than one of body, text and json")
+		return nil, errors.New("response sets more than one of body, text, json and file")
 	}
 	// Reuse the decoded map when every name is already a lower-case, allowed header
 	// (the usual case); otherwise build a normalised copy.

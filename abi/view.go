@@ -21,6 +21,9 @@ type HTTPResponseView struct {
 	// unspecified except that the values of one name keep theirs.
 	Headers []HeaderField
 	Body    []byte
+	// File is the path of the plugin's own file to serve as the body (the message's
+	// file member), or nil; Body is then empty.
+	File []byte
 
 	scratch []byte // decoded base64 bodies
 }
@@ -47,10 +50,13 @@ func (v *HTTPResponseView) Decode(msg []byte) error {
 	}
 	r, err := DecodeHTTPResponse(msg)
 	if err != nil {
-		v.Status, v.Headers, v.Body = 0, v.Headers[:0], nil
+		v.Status, v.Headers, v.Body, v.File = 0, v.Headers[:0], nil, nil
 		return err
 	}
-	v.Status, v.Headers, v.Body = r.Status, v.Headers[:0], r.Body
+	v.Status, v.Headers, v.Body, v.File = r.Status, v.Headers[:0], r.Body, nil
+	if r.File != nil {
+		v.File = []byte(*r.File)
+	}
 	names := make([]string, 0, len(r.Headers))
 	for k := range r.Headers {
 		names = append(names, k)
@@ -71,6 +77,7 @@ const (
 	seenBody
 	seenText
 	seenJSON
+	seenFile
 )
 
 // decodeFast decodes the common shapes of a response message. It reports false for
@@ -78,7 +85,7 @@ const (
 // falls back to the reference decoder (which also words the error); it never accepts a
 // message that DecodeHTTPResponse refuses or would read differently.
 func (v *HTTPResponseView) decodeFast(b []byte) bool {
-	v.Status, v.Headers, v.Body = 200, v.Headers[:0], nil
+	v.Status, v.Headers, v.Body, v.File = 200, v.Headers[:0], nil, nil
 	seen := 0
 	hasContentType := false
 	i := skipWS(b, 0)
@@ -140,6 +147,13 @@ func (v *HTTPResponseView) decodeFast(b []byte) bool {
 			if v.Body == nil {
 				v.Body = s[:0] // "" is an empty body, not an absent one
 			}
+		case "file":
+			bit = seenFile
+			s, end, ok := plainString(b, i)
+			if !ok || len(s) == 0 || !utf8.Valid(s) {
+				return false
+			}
+			v.File, i = s, end
 		case "json":
 			bit = seenJSON
 			end, ok := validValue(b, i)
@@ -170,8 +184,8 @@ func (v *HTTPResponseView) decodeFast(b []byte) bool {
 		}
 		i = skipWS(b, i+1)
 	}
-	switch seen & (seenBody | seenText | seenJSON) {
-	case 0, seenBody:
+	switch seen & (seenBody | seenText | seenJSON | seenFile) {
+	case 0, seenBody, seenFile:
 	case seenText:
 		if !hasContentType {
 			v.Headers = append(v.Headers, HeaderField{Name: contentTypeName, Value: contentTypeText})

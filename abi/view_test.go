@@ -44,6 +44,13 @@ func viewMatchesDecode(t *testing.T, v *HTTPResponseView, msg []byte, sameWords 
 			t.Fatalf("%q: header %q: %q", msg, f.Name, f.Value)
 		}
 	}
+	wantFile := ""
+	if want.File != nil {
+		wantFile = *want.File
+	}
+	if string(v.File) != wantFile || (v.File == nil) != (want.File == nil) {
+		t.Fatalf("%q: view file %q, decode file %q", msg, v.File, wantFile)
+	}
 	if v.Status != want.Status || !bytes.Equal(v.Body, want.Body) || (v.Body == nil) != (want.Body == nil) || !reflect.DeepEqual(got, wantH) {
 		t.Fatalf("%q:\nview   %d %q %q\ndecode %d %q %q", msg, v.Status, got, v.Body, want.Status, wantH, want.Body)
 	}
@@ -86,7 +93,11 @@ var viewCases = []string{
 	`{"body":"AA=="}`, `{"body":"AA"}`, `{"body":"AA\r\n=="}`, `{"body":"A===" }`, `{"text":"\ud800"}`,
 	`{"text":"\u2028"}`, `{"Text":"x"}`, `{"json":"\xff"}`, "{\"json\":\"\xff\"}", `{"json":1e999}`, `{"json":-}`,
 	`{"json":[` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `]}`, `{"json":{"a":1,"a":2}}`,
-	`{"json":1,"headers":{"content-type":"text/x"}}`, `{"json":` + "\t 1 \n" + `}`, `{"json":01}`,
+	`{"json":1,"headers":{"content-type":"text/x"}}`,
+	// Files.
+	`{"headers":{"content-type":"text/html"},"file":"sites/a/index.html"}`, `{"file":""}`, `{"file":null}`,
+	`{"file":1}`, `{"file":"a","text":"x"}`, `{"body":"AA==","file":"a"}`, `{"file":"a","json":1}`,
+	`{"file":"a","file":"b"}`, `{"file":"\u0061"}`, `{"file":"\xff"}`, "{\"file\":\"\xff\"}", `{"file":"é/ü"}`, `{"json":` + "\t 1 \n" + `}`, `{"json":01}`,
 }
 
 func TestHTTPResponseViewMatchesDecode(t *testing.T) {
@@ -95,7 +106,7 @@ func TestHTTPResponseViewMatchesDecode(t *testing.T) {
 		viewMatchesDecode(t, &v, []byte(in), true)
 	}
 	// The benchmark's response, and plain headers, must take the fast path.
-	for _, in := range []string{viewCases[0], viewCases[5]} {
+	for _, in := range []string{viewCases[0], viewCases[5], `{"headers":{"content-type":"text/html"},"file":"sites/a/index.html"}`} {
 		if !v.decodeFast([]byte(in)) {
 			t.Errorf("%s: want the fast path", in)
 		}

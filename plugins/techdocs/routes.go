@@ -52,11 +52,10 @@ func static(r *greenroom.Request) *greenroom.Response {
 		}
 		return &greenroom.Response{Status: 301, Headers: greenroom.Header{"location": {loc}}}
 	}
-	t, e, err := readable(r)
-	if err != nil {
+	t := tripletOf(r.Param("namespace"), r.Param("kind"), r.Param("name"))
+	if ok, err := greenroom.CatalogHas(t.ref()); err != nil {
 		return greenroom.ErrorResponse(err)
-	}
-	if e == nil {
+	} else if !ok {
 		return notFound("Entity %s not found", t.ref())
 	}
 	p := strings.TrimPrefix(r.Param("*"), "/")
@@ -66,20 +65,20 @@ func static(r *greenroom.Request) *greenroom.Response {
 	if strings.Contains(p, "..") || strings.HasPrefix(p, "/") || strings.Contains(p, "//") {
 		return notFound("Page not found: %s", p)
 	}
-	b, ok, err := greenroom.Files.Read(t.sitePrefix() + "/" + p)
-	if err == nil && !ok && path.Ext(p) == "" {
-		// A page's directory without its slash: serve its index.html.
-		p += "/index.html"
-		b, ok, err = greenroom.Files.Read(t.sitePrefix() + "/" + p)
-	}
-	if err != nil || !ok {
-		return notFound("Page not found: %s", p)
+	if path.Ext(p) == "" {
+		// A page's directory without its slash: serve its index.html, if there is no
+		// file of that name.
+		if _, ok, err := greenroom.Files.Read(t.sitePrefix() + "/" + p); err == nil && !ok {
+			p += "/index.html"
+		}
 	}
 	ct := contentTypes[strings.ToLower(path.Ext(p))]
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	return greenroom.Bytes(200, ct, b).
+	// The host reads the file and answers 404 when there is none: a page is served
+	// without passing through the plugin's memory.
+	return greenroom.ServeFile(ct, t.sitePrefix()+"/"+p).
 		WithHeader("content-security-policy", staticCSP).
 		WithHeader("x-content-type-options", "nosniff").
 		WithHeader("cache-control", "no-cache")

@@ -1,6 +1,7 @@
 package greenroom
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -144,6 +145,25 @@ func CatalogGet(ref string) (*Entity, error) {
 		return nil, Errorf(CodeInternal, "catalog_get: decoding the entity: %v", err)
 	}
 	return &e, nil
+}
+
+// CatalogHas reports whether the entity with the given ref exists and the caller may
+// read it, as CatalogGet would return it, without decoding it (which costs a plugin far
+// more than the call). Needs capability catalog.read.
+func CatalogHas(ref string) (bool, error) {
+	resp := current.invoke(fnCatalogGet, append(appendString(append(make([]byte, 0, len(ref)+10), `{"ref":`...), ref), '}'))
+	// The host's usual answers, read without encoding/json; anything else is decoded.
+	switch {
+	case bytes.HasPrefix(resp, []byte(`{"result":{`)):
+		return true, nil
+	case string(resp) == `{"result":null}`:
+		return false, nil
+	}
+	var raw json.RawMessage
+	if err := decodeEnvelope(fnCatalogGet, resp, &raw); err != nil {
+		return false, err
+	}
+	return len(raw) > 0 && string(raw) != "null", nil
 }
 
 // CatalogQuery runs a catalog query, one page at a time. Needs capability

@@ -120,8 +120,15 @@ func TestHostCalls(t *testing.T) {
 		seen = append(seen, fn+" "+string(req))
 		switch fn {
 		case "catalog_get":
-			if strings.Contains(string(req), "missing") {
+			switch {
+			case strings.Contains(string(req), "missing"):
 				return []byte(`{"result":null}`)
+			case strings.Contains(string(req), "denied"):
+				return []byte(`{"error":{"code":"capability_denied","message":"no"}}`)
+			case strings.Contains(string(req), "nullspaced"):
+				return []byte(`{ "result" : null }`)
+			case strings.Contains(string(req), "spaced"):
+				return []byte(` { "result" : { "kind" : "Component" } } `)
 			}
 			return []byte(`{"result":{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"web","annotations":{"a":"b"}},"spec":{"type":"service"}}}`)
 		case "catalog_query":
@@ -148,6 +155,30 @@ func TestHostCalls(t *testing.T) {
 	if e, err := CatalogGet("component:default/missing"); e != nil || err != nil {
 		t.Errorf("CatalogGet of a missing entity: %+v %v", e, err)
 	}
+	// CatalogHas: the host's usual answers without decoding, anything else decoded.
+	for _, c := range []struct {
+		ref  string
+		want bool
+		code Code
+	}{
+		{"component:default/web", true, ""}, {"component:default/missing", false, ""},
+		{"component:default/spaced", true, ""}, {"component:default/nullspaced", false, ""},
+		{"component:default/denied", false, CodeCapabilityDenied},
+	} {
+		ok, err := CatalogHas(c.ref)
+		var e *Error
+		if ok != c.want || (c.code == "") != (err == nil) || err != nil && (!errors.As(err, &e) || e.Code != c.code) {
+			t.Errorf("CatalogHas(%q) = %v, %v", c.ref, ok, err)
+		}
+	}
+	want, _ := json.Marshal(catalogGetRequest{`a"b\c<`})
+	n := len(seen)
+	CatalogHas(`a"b\c<`)
+	if len(seen) != n+1 || seen[n] != "catalog_get "+string(want) {
+		t.Errorf("CatalogHas sent %q, want %s", seen[n:], want)
+	}
+	// The calls above are not part of the sequence checked below.
+	seen = seen[:1]
 	page, err := CatalogQuery(CatalogQueryRequest{Filter: []CatalogFilter{{"kind": {"component"}}}, Limit: 10})
 	if err != nil || page.TotalItems != 1 || page.Items[0].Metadata.Name != "a" || page.PageInfo.NextCursor != "c2" {
 		t.Errorf("CatalogQuery: %+v %v", page, err)

@@ -507,6 +507,10 @@ func (r *Response) appendJSON(b []byte) []byte {
 		sep()
 		b = append(append(b, `"json":`...), r.JSON...)
 	}
+	if r.File != "" {
+		sep()
+		b = appendString(append(b, `"file":`...), r.File)
+	}
 	return append(b, '}')
 }
 

@@ -136,7 +136,8 @@ func reflectResponse(r *Response) []byte {
 		Body    []byte          `json:"body,omitempty"`
 		Text    *string         `json:"text,omitempty"`
 		JSON    json.RawMessage `json:"json,omitempty"`
-	}{r.Status, h, r.Body, r.Text, r.JSON})
+		File    string          `json:"file,omitempty"`
+	}{r.Status, h, r.Body, r.Text, r.JSON, r.File})
 	return b
 }
 
@@ -151,6 +152,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		{Text: &empty},
 		Bytes(201, "application/octet-stream", []byte{0, 1, 2, 3, 255}),
 		Bytes(200, "", nil),
+		ServeFile("text/html", "site/a \"b\".html"),
+		ServeFile("", "x").WithHeader("cache-control", "no-cache"),
 		{Status: 302, Headers: Header{"location": {"/x"}, "x-multi": {"a", "b"}, "x-none": {}, "x\"q": {text}}},
 	} {
 		got, err := json.Marshal(r)

@@ -134,15 +134,12 @@ func Define[Req, Res any](name, capability, request, result string, target func(
 				out, err = encode(res)
 			}
 			err = asABI(err)
-			if log != nil {
-				e := audit.Entry{Time: start, Plugin: p.ID, Caller: identity.From(ctx).Name(), Capability: capability, Function: name, RequestID: requestid.From(ctx)}
+			if log != nil || obs != nil {
+				var t string
 				if decoded {
-					e.Target = target(&req)
+					t = target(&req)
 				}
-				log.RecordCall(e, err)
-			}
-			if obs != nil {
-				obs.ObserveHostCall(p.ID, name, capability, Decision(err), time.Since(start))
+				record(ctx, log, obs, p, &f, t, start, err)
 			}
 			if err != nil {
 				return nil, err
@@ -151,6 +148,18 @@ func Define[Req, Res any](name, capability, request, result string, target func(
 		}
 	}
 	return f
+}
+
+// record tells the audit log and the observer (either may be nil) of one call of f for
+// plugin p that began at start, reached target and ended with err (an *abi.Error).
+func record(ctx context.Context, log *audit.Log, obs Observer, p *config.Plugin, f *Func, target string, start time.Time, err error) {
+	if log != nil {
+		log.RecordCall(audit.Entry{Time: start, Plugin: p.ID, Caller: identity.From(ctx).Name(), Capability: f.Capability,
+			Function: f.Name, Target: target, RequestID: requestid.From(ctx)}, err)
+	}
+	if obs != nil {
+		obs.ObserveHostCall(p.ID, f.Name, f.Capability, Decision(err), time.Since(start))
+	}
 }
 
 // fastDecoder is a request that decodes its usual shape without encoding/json

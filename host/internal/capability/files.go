@@ -92,3 +92,29 @@ func filesError(err error) error {
 	}
 	return abi.Errorf(abi.CodeInternal, "files: %v", err)
 }
+
+// ReadFile is how the host serves a plugin's file response (abi/SPEC.md 7.2): it reads
+// the plugin's own file at path as the plugin's files_read call would, and records it so
+// in the audit log and the metrics. ok is false when there is no such file; errors are
+// *abi.Error (invalid_argument for a path files_read refuses).
+type ReadFile func(ctx context.Context, path string) (content []byte, ok bool, err error)
+
+// FileReader returns p's ReadFile, or nil when the host has no files service.
+func (h *Host) FileReader(p *config.Plugin) ReadFile {
+	f, _ := h.Lookup("files_read")
+	if h.Services.Files == nil || f == nil {
+		return nil
+	}
+	files, log, obs := h.Services.Files, h.Audit, h.Observer
+	return func(ctx context.Context, path string) ([]byte, bool, error) {
+		start := time.Now()
+		b, _, err := files.Read(p.ID, path)
+		found := err == nil
+		if errors.Is(err, store.ErrFileNotFound) {
+			err = nil
+		}
+		err = filesError(err)
+		record(ctx, log, obs, p, f, path, start, err)
+		return b, found, err
+	}
+}

@@ -3,6 +3,7 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"greenroom.dev/greenroom/abi"
@@ -92,7 +93,33 @@ func (p *Plugin) ServeHTTPView(ctx context.Context, method, path string, enc Req
 	if err := resp.Decode(out); err != nil {
 		return out, p.malformed(err)
 	}
+	if resp.File != nil {
+		return out, p.serveFile(ctx, resp)
+	}
 	return out, nil
+}
+
+// serveFile puts the plugin's file that resp names in its body (SPEC.md 7.2), read as
+// the plugin's files_read call would read it.
+func (p *Plugin) serveFile(ctx context.Context, resp *abi.HTTPResponseView) error {
+	if p.readFile == nil {
+		return p.malformed(fmt.Errorf("the response names file %q, but the module does not import %s.files_read with capability %s granted, which a file response needs",
+			resp.File, abi.Namespace, abi.CapFiles))
+	}
+	b, ok, err := p.readFile(ctx, string(resp.File))
+	var ae *abi.Error
+	switch {
+	case errors.As(err, &ae) && ae.Code == abi.CodeInvalidArgument:
+		return p.malformed(fmt.Errorf("the response names file %q: %v", resp.File, ae.Message))
+	case errors.As(err, &ae) && ae.Code == abi.CodeUnavailable:
+		return &HTTPError{503, "ServiceUnavailableError", fmt.Sprintf("plugin %s: reading file %q: %s", p.ID, resp.File, ae.Message)}
+	case err != nil:
+		return &HTTPError{500, "Error", fmt.Sprintf("plugin %s: reading file %q: %v", p.ID, resp.File, err)}
+	case !ok:
+		return &HTTPError{404, "NotFoundError", fmt.Sprintf("plugin %s has no file %s", p.ID, resp.File)}
+	}
+	resp.Body = b
+	return nil
 }
 
 func (p *Plugin) malformed(err error) error {

@@ -96,6 +96,9 @@ type Plugin struct {
 
 	rt      *runtime.Plugin
 	checked *checked // until the start
+	// readFile serves the plugin's file responses; nil unless it imports files_read
+	// with the files capability granted.
+	readFile capability.ReadFile
 	routes  routes
 	log     *slog.Logger
 	audit   *audit.Log
@@ -302,6 +305,9 @@ func (p *Plugin) start(ctx context.Context, deps Deps) (err error) {
 		}
 	}
 	sort.Strings(p.Stubbed)
+	if c.links["files_read"] == linkReal {
+		p.readFile = deps.Host.FileReader(entry)
+	}
 	pages := uint32((int64(entry.Limits.Memory) + 65535) / 65536)
 	p.rt, err = deps.Engine.Load(ctx, c.wasm, runtime.Options{
 		Name:             entry.ID,

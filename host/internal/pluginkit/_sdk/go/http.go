@@ -147,7 +147,8 @@ func (h *Header) UnmarshalJSON(b []byte) error {
 }
 
 // Response is the HTTP response message that gr_http returns (SPEC.md section 7.2). At
-// most one of Body, Text and JSON is set; the constructors JSON, Text and Bytes set one.
+// most one of Body, Text, JSON and File is set; the constructors JSON, Text, Bytes and
+// ServeFile set one.
 type Response struct {
 	// Status is the HTTP status; 0 means 200.
 	Status int `json:"status,omitempty"`
@@ -160,6 +161,9 @@ type Response struct {
 	Text *string `json:"text,omitempty"`
 	// JSON is a JSON body; the host sets content-type application/json unless a header does.
 	JSON json.RawMessage `json:"json,omitempty"`
+	// File names one of the plugin's own files (Files) that the host serves as the body,
+	// without the plugin reading it; see ServeFile.
+	File string `json:"file,omitempty"`
 }
 
 // JSON returns a response whose body is v encoded as JSON. If v cannot be encoded, the
@@ -198,6 +202,25 @@ func Bytes(status int, contentType string, b []byte) *Response {
 	}
 	return r
 }
+
+// ServeFile returns a 200 response whose body is the plugin's own file at path (see
+// Files), with the given content type. The host reads the file as Files.Read would and
+// records it so in the audit log, so a large stored file (a built page, an image) costs
+// the plugin neither a copy into its memory nor encoding; a missing file is answered
+// 404 by the host. The plugin needs capability files (it imports files_read through
+// this function).
+func ServeFile(contentType, path string) *Response {
+	keepFilesRead = importFilesRead
+	r := &Response{File: path}
+	if contentType != "" {
+		r.Headers = Header{"content-type": {contentType}}
+	}
+	return r
+}
+
+// keepFilesRead makes every module that serves files import files_read, which the host
+// requires of a file response.
+var keepFilesRead func(uint64) uint64
 
 // NoContent returns an empty response with status 204.
 func NoContent() *Response { return &Response{Status: 204} }
