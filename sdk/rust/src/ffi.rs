@@ -53,6 +53,19 @@ pub(crate) mod imports {
     }
 }
 
+/// Makes the module import `files_read`, which a file response (`Response::file`) needs
+/// even when the plugin never calls it: only the functions a module refers to become
+/// its imports.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn keep_files_read() {
+    static mut KEEP: usize = 0;
+    // SAFETY: a volatile write of a function's address; nothing reads it.
+    unsafe { std::ptr::write_volatile(std::ptr::addr_of_mut!(KEEP), imports::files_read as usize) }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn keep_files_read() {}
+
 /// A capability-bearing host function (SPEC.md section 3.3). Only the ones a plugin calls
 /// become imports of its module, so only those need a grant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -421,6 +421,13 @@ fn read_request_takes_what_the_tree_takes() {
 
 /// The response writer writes what the tree writer wrote.
 #[test]
+fn file_response_needs_a_path() {
+    for bad in [r#"{"file":""}"#, r#"{"file":1}"#, r#"{"file":null}"#] {
+        assert!(Response::from_value(&Value::parse(bad.as_bytes()).unwrap()).is_err(), "{}", bad);
+    }
+}
+
+#[test]
 fn write_json_matches_to_value() {
     let tricky = "\"\\\n\r\t\u{1}\u{1f}<>&\u{2028}\u{2029}é😀";
     for r in [
@@ -431,6 +438,8 @@ fn write_json_matches_to_value() {
         Response::bytes(200, "application/octet-stream", vec![0, 1, 2, 250, 255]),
         Response::status(204),
         Response { status: 599, headers: vec![("x".into(), vec![])], body: Body::Bytes(vec![]) },
+        Response::file("text/html", tricky),
+        Response::file("", "site/index.html").with_header("cache-control", "no-cache"),
     ] {
         let mut out = String::new();
         r.write_json(&mut out);

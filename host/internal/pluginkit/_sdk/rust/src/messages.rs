@@ -466,6 +466,9 @@ pub enum Body {
     Text(String),
     /// A JSON value (`json`); the host sets `content-type: application/json` unless a header does.
     Json(Value),
+    /// One of the plugin's own files (`file`, `gr_http` only): the host reads it as
+    /// `files_read` would and sends it as the body. See [`Response::file`].
+    File(String),
 }
 
 /// The HTTP response message (`gr_http`'s output, and what `proxy_fetch` answers).
@@ -493,6 +496,20 @@ impl Response {
 
     pub fn bytes(status: u16, content_type: &str, b: Vec<u8>) -> Response {
         Response { status, headers: vec![("content-type".into(), vec![content_type.into()])], body: Body::Bytes(b) }
+    }
+
+    /// A 200 response whose body is the plugin's own file at path (capability `files`),
+    /// which the host reads as `files_read` would, records so in the audit log and
+    /// sends: a large stored file never passes through the plugin's memory, and a missing
+    /// one is answered 404 by the host (abi/SPEC.md 7.2). The module must import
+    /// `files_read`, which this function makes sure of.
+    pub fn file(content_type: &str, path: &str) -> Response {
+        crate::ffi::keep_files_read();
+        let mut r = Response { status: 200, headers: Vec::new(), body: Body::File(path.to_string()) };
+        if !content_type.is_empty() {
+            r.headers.push(("content-type".into(), vec![content_type.into()]));
+        }
+        r
     }
 
     /// An empty response with this status (204, 304, ...).
@@ -537,6 +554,7 @@ impl Response {
             Body::Bytes(b) => b.clone(),
             Body::Text(s) => s.as_bytes().to_vec(),
             Body::Json(v) => v.to_json().into_bytes(),
+            Body::File(_) => Vec::new(),
         }
     }
 
@@ -558,6 +576,11 @@ impl Response {
             Body::Text(t.as_str().ok_or_else(|| bad(w, "text is not a string"))?.to_string())
         } else if v.get("body").is_some() {
             Body::Bytes(bytes_field(v, "body", w)?)
+        } else if let Some(f) = v.get("file") {
+            match f.as_str() {
+                Some(p) if !p.is_empty() => Body::File(p.to_string()),
+                _ => return Err(bad(w, "file is not a non-empty string")),
+            }
         } else {
             Body::Empty
         };
@@ -619,6 +642,10 @@ impl Response {
                 out.push_str(",\"json\":");
                 v.write(out);
             }
+            Body::File(p) => {
+                out.push_str(",\"file\":");
+                write_string(out, p);
+            }
         }
         out.push('}');
     }
@@ -638,6 +665,7 @@ impl Response {
             Body::Bytes(b) => m.push(("body".into(), base64::encode(b).into())),
             Body::Text(s) => m.push(("text".into(), s.as_str().into())),
             Body::Json(v) => m.push(("json".into(), v.clone())),
+            Body::File(p) => m.push(("file".into(), p.as_str().into())),
         }
         Value::Object(m)
     }
