@@ -299,7 +299,7 @@ func excerptBody(b []byte) string {
 // compilerFlag adds --compiler to a plugin command that builds the project.
 func compilerFlag(fs *pflag.FlagSet) *pluginkit.BuildOptions {
 	o := &pluginkit.BuildOptions{}
-	fs.StringVar(&o.Compiler, "compiler", "go", "`COMPILER` of a Go plugin: go (the standard toolchain) or tinygo (TinyGo "+pluginkit.TinyGoVersion+", from $TINYGO or PATH: a faster request path; sdk/go/tinygo/README.md)")
+	fs.StringVar(&o.Compiler, "compiler", "go", "`COMPILER` of a Go plugin: go (the standard toolchain) or tinygo (TinyGo "+pluginkit.TinyGoVersion+", which go tool task tinygo installs: a faster request path; sdk/go/tinygo/README.md)")
 	return o
 }
 

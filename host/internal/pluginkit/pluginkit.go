@@ -338,17 +338,32 @@ var toolHints = map[string]string{
 // that `go tool task tinygo` builds.
 const TinyGoVersion = "0.41.0"
 
-// TinyGo returns the tinygo to build Go plugins with: $TINYGO, else tinygo on PATH. It
-// must be TinyGoVersion and have sdk/go/tinygo's net stub in its tree, which is what
-// `go tool task tinygo` builds, in a Greenroom checkout, into bin/tinygo/v0.41.0.
+// TinyGoInstalled is where `go tool task tinygo` builds TinyGoVersion (outside the
+// checkout): os.UserCacheDir()/greenroom/tinygo/v<version>/build/tinygo.
+func TinyGoInstalled() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "greenroom", "tinygo", "v"+TinyGoVersion, "build", "tinygo")
+}
+
+// TinyGo returns the tinygo to build Go plugins with: $TINYGO, else the one `go tool task
+// tinygo` installs (TinyGoInstalled), else tinygo on PATH. It must be TinyGoVersion with
+// sdk/go/tinygo's net stub in its tree, as the task builds it.
 func TinyGo() (string, error) {
 	tg := os.Getenv("TINYGO")
 	if tg == "" {
 		tg = "tinygo"
+		if p := TinyGoInstalled(); p != "" {
+			if _, err := os.Stat(p); err == nil {
+				tg = p
+			}
+		}
 	}
 	out, err := exec.Command(tg, "version").Output()
 	if err != nil {
-		return "", fmt.Errorf("--compiler tinygo: no TinyGo to run (tried $TINYGO, else tinygo on PATH: %v); in a Greenroom checkout, `go tool task tinygo` builds TinyGo %s into bin/tinygo/v%s (sdk/go/tinygo/README.md): set TINYGO to its build/tinygo", err, TinyGoVersion, TinyGoVersion)
+		return "", fmt.Errorf("--compiler tinygo: no TinyGo to run (tried $TINYGO, %s and PATH: %v); in a Greenroom checkout, `go tool task tinygo` builds TinyGo %s there (sdk/go/tinygo/README.md), or set TINYGO to a tinygo built that way", TinyGoInstalled(), err, TinyGoVersion)
 	}
 	if !strings.HasPrefix(string(out), "tinygo version "+TinyGoVersion+" ") {
 		return "", fmt.Errorf("--compiler tinygo: %s is %s, and plugins build with TinyGo %s (go tool task tinygo)", tg, strings.TrimSpace(string(out)), TinyGoVersion)

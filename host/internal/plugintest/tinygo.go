@@ -13,13 +13,13 @@ import (
 )
 
 // TinyGoPath is the tinygo that tests use: $TINYGO, else the one `go tool task tinygo`
-// builds into the checkout's bin/tinygo. It skips the test when that is not installed,
+// installs (pluginkit.TinyGoInstalled). It skips the test when that is not installed,
 // and fails it with GREENROOM_REQUIRE_TOOLS or CI set.
 func TinyGoPath(t testing.TB) string {
 	t.Helper()
 	tg := os.Getenv("TINYGO")
 	if tg == "" {
-		tg = filepath.Join(Root(t), "bin", "tinygo", "v"+pluginkit.TinyGoVersion, "build", "tinygo")
+		tg = pluginkit.TinyGoInstalled()
 	}
 	if _, err := os.Stat(tg); err != nil {
 		if os.Getenv("GREENROOM_REQUIRE_TOOLS") != "" || os.Getenv("CI") != "" {
