@@ -196,6 +196,9 @@ func addSDK(out map[string][]byte, lang string) error {
 		return nil
 	}
 	return fs.WalkDir(files, from, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.IsDir() && p == "_sdk/go/tinygo" {
+			return fs.SkipDir // the TinyGo target: Build writes it into target/ when asked
+		}
 		if err != nil || e.IsDir() {
 			return err
 		}
