@@ -135,6 +135,10 @@ func pluginDev(ctx context.Context, dir string, interval time.Duration, o plugin
 				if ctx.Err() != nil {
 					return nil
 				}
+				var oe *pluginkit.OptionError
+				if errors.As(err, &oe) {
+					return asUsage(err) // no change of source fixes a --compiler that does not fit
+				}
 				fmt.Fprintf(log, "plugin dev: %v\nplugin dev: waiting for a change\n", err)
 			} else {
 				fmt.Fprintln(log, "plugin dev: watching for changes")

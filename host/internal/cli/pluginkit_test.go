@@ -367,6 +367,8 @@ func TestPluginBuildCompilerBadInput(t *testing.T) {
 	}{
 		{"", []string{"plugin", "build", "--compiler", "gccgo", goDir}, ExitUsage, []string{`--compiler "gccgo": choose one of go, tinygo`}},
 		{"", []string{"plugin", "build", "--compiler", "tinygo", cDir}, ExitUsage, []string{"is a C project; --compiler tinygo builds Go projects only"}},
+		{"", []string{"plugin", "dev", "--compiler", "tinygo", cDir}, ExitUsage, []string{"is a C project; --compiler tinygo builds Go projects only"}},
+		{"", []string{"plugin", "test", "--compiler", "gccgo", goDir}, ExitUsage, []string{`--compiler "gccgo": choose one of go, tinygo`}},
 		{filepath.Join(base, "no-such-tinygo"), []string{"plugin", "build", "--compiler", "tinygo", goDir}, 1, []string{"no TinyGo to run", "go tool task tinygo", "set TINYGO"}},
 		{otherVersion, []string{"plugin", "build", "--compiler", "tinygo", goDir}, 1, []string{"tinygo version 0.30.0", "plugins build with TinyGo 0.41.0"}},
 	} {
