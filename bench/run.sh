@@ -24,7 +24,7 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## Plugin request path (host side) and request encoding"
 	go test -run '^$' -bench . -benchmem ./host/internal/plugin/ ./abi/
 	echo
-	echo "## HTTP: plugin routes (C, AssemblyScript, Go, Rust) vs a native fiber handler (wrk, 16 connections; goals: C and Rust >= 0.85, AssemblyScript >= 0.75, Go >= 0.6)"
+	echo "## HTTP: plugin routes (C, AssemblyScript, Go, Rust, and Go built with TinyGo) vs a native fiber handler (wrk, 16 connections; goals: C and Rust >= 0.85, AssemblyScript >= 0.75, Go >= 0.6)"
 	go test -run '^$' -bench BenchmarkHTTPPluginVsNative -benchtime 1x ./host/internal/server/
 	echo
 	echo "## The github-actions CI tab, 30 runs, GitHub's answer cached (304s): server render through the portal. Goal: p50 <= 5 ms"

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
 	"greenroom.dev/greenroom/host/internal/config"
@@ -50,8 +52,8 @@ func runPluginNew(env *Env, args []string) error {
 
 // buildPlugin builds the project in dir and packs its plugin.yaml into dir/<id>.wasm,
 // returning that path.
-func buildPlugin(ctx context.Context, dir string, log io.Writer) (string, error) {
-	raw, err := pluginkit.Build(ctx, dir, log)
+func buildPlugin(ctx context.Context, dir string, o pluginkit.BuildOptions, log io.Writer) (string, error) {
+	raw, err := pluginkit.Build(ctx, dir, o, log)
 	if err != nil {
 		return "", err
 	}
@@ -82,7 +84,8 @@ func buildPlugin(ctx context.Context, dir string, log io.Writer) (string, error)
 }
 
 func runPluginBuild(env *Env, args []string) error {
-	fs := newFlags(env, "plugin build", "[DIR]")
+	fs := newFlags(env, "plugin build", "[--compiler go|tinygo] [DIR]")
+	o := compilerFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -93,12 +96,13 @@ func runPluginBuild(env *Env, args []string) error {
 	} else if fs.NArg() == 1 {
 		dir = fs.Arg(0)
 	}
-	_, err := buildPlugin(context.Background(), dir, env.Stdout)
-	return err
+	_, err := buildPlugin(context.Background(), dir, *o, env.Stdout)
+	return asUsageIfBadCompiler(err)
 }
 
 func runPluginDev(env *Env, args []string) error {
-	fs := newFlags(env, "plugin dev", "[--interval 500ms] [DIR]")
+	fs := newFlags(env, "plugin dev", "[--interval 500ms] [--compiler go|tinygo] [DIR]")
+	o := compilerFlag(fs)
 	interval := fs.Duration("interval", 500*time.Millisecond, "`DURATION` between looks for changed sources")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -109,13 +113,13 @@ func runPluginDev(env *Env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	return pluginDev(ctx, dir, *interval, env.Stdout)
+	return pluginDev(ctx, dir, *interval, *o, env.Stdout)
 }
 
 // pluginDev builds the project in dir, then rebuilds it whenever a source changes,
 // until ctx ends. A portal whose config points at the built .wasm reloads it when the
 // file changes. A failed build is reported and waits for the next change.
-func pluginDev(ctx context.Context, dir string, interval time.Duration, log io.Writer) error {
+func pluginDev(ctx context.Context, dir string, interval time.Duration, o pluginkit.BuildOptions, log io.Writer) error {
 	if _, err := pluginkit.Detect(dir); err != nil {
 		return asUsage(err)
 	}
@@ -127,9 +131,13 @@ func pluginDev(ctx context.Context, dir string, interval time.Duration, log io.W
 		}
 		if !snap.Equal(last) {
 			last = snap
-			if _, err := buildPlugin(ctx, dir, log); err != nil {
+			if _, err := buildPlugin(ctx, dir, o, log); err != nil {
 				if ctx.Err() != nil {
 					return nil
+				}
+				var oe *pluginkit.OptionError
+				if errors.As(err, &oe) {
+					return asUsage(err) // no change of source fixes a --compiler that does not fit
 				}
 				fmt.Fprintf(log, "plugin dev: %v\nplugin dev: waiting for a change\n", err)
 			} else {
@@ -156,7 +164,8 @@ type testSpec struct {
 }
 
 func runPluginTest(env *Env, args []string) error {
-	fs := newFlags(env, "plugin test", "[DIR]")
+	fs := newFlags(env, "plugin test", "[--compiler go|tinygo] [DIR]")
+	o := compilerFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -164,12 +173,12 @@ func runPluginTest(env *Env, args []string) error {
 	if fs.NArg() == 1 {
 		dir = fs.Arg(0)
 	}
-	return pluginTest(context.Background(), dir, env.Stdout)
+	return asUsageIfBadCompiler(pluginTest(context.Background(), dir, *o, env.Stdout))
 }
 
 // pluginTest runs the project's native tests, builds it, and sends plugin.test.yaml's
 // requests to the module in a portal of its own on 127.0.0.1.
-func pluginTest(ctx context.Context, dir string, log io.Writer) error {
+func pluginTest(ctx context.Context, dir string, o pluginkit.BuildOptions, log io.Writer) error {
 	if _, err := pluginkit.NativeTest(ctx, dir, log); err != nil {
 		return err
 	}
@@ -189,7 +198,7 @@ func pluginTest(ctx context.Context, dir string, log io.Writer) error {
 			return asUsage(fmt.Errorf("plugin test: %s: requests[%d] needs get: a path starting with / and status: 100-599", specPath, i))
 		}
 	}
-	wasm, err := buildPlugin(ctx, dir, log)
+	wasm, err := buildPlugin(ctx, dir, o, log)
 	if err != nil {
 		return err
 	}
@@ -289,4 +298,20 @@ func excerptBody(b []byte) string {
 		return string(b[:2000]) + "…"
 	}
 	return string(b)
+}
+
+// compilerFlag adds --compiler to a plugin command that builds the project.
+func compilerFlag(fs *pflag.FlagSet) *pluginkit.BuildOptions {
+	o := &pluginkit.BuildOptions{}
+	fs.StringVar(&o.Compiler, "compiler", "go", "`COMPILER` of a Go plugin: go (the standard toolchain) or tinygo (TinyGo "+pluginkit.TinyGoVersion+", which go tool task tinygo installs: a faster request path; sdk/go/tinygo/README.md)")
+	return o
+}
+
+// asUsageIfBadCompiler makes a --compiler that does not fit the project a usage error.
+func asUsageIfBadCompiler(err error) error {
+	var oe *pluginkit.OptionError
+	if errors.As(err, &oe) {
+		return asUsage(err)
+	}
+	return err
 }

@@ -66,12 +66,14 @@ func newProject(t *testing.T, base, name, lang, kind string) string {
 }
 
 // TestPluginNewBuildServe: for each language, plugin new writes a project that plugin
-// build turns into NAME.wasm, which a portal serves: a backend route in every language,
-// and a card and a page in two languages each.
+// build turns into NAME.wasm, which a portal serves: a backend route in every language
+// (and in Go built with --compiler tinygo too), and a card and a page in two languages
+// each.
 func TestPluginNewBuildServe(t *testing.T) {
-	cases := []struct{ lang, kind string }{
-		{"go", "backend"}, {"rust", "backend"}, {"c", "backend"}, {"assemblyscript", "backend"},
-		{"rust", "card"}, {"assemblyscript", "card"}, {"c", "page"}, {"go", "page"},
+	cases := []struct{ lang, kind, compiler string }{
+		{"go", "backend", ""}, {"rust", "backend", ""}, {"c", "backend", ""}, {"assemblyscript", "backend", ""},
+		{"rust", "card", ""}, {"assemblyscript", "card", ""}, {"c", "page", ""}, {"go", "page", ""},
+		{"go", "backend", "tinygo"},
 	}
 	type built struct{ name, lang, kind, wasm string }
 	var (
@@ -82,9 +84,18 @@ func TestPluginNewBuildServe(t *testing.T) {
 	t.Run("build", func(t *testing.T) {
 		for _, c := range cases {
 			name := "demo-" + map[string]string{"go": "go", "rust": "rs", "c": "c", "assemblyscript": "as"}[c.lang] + "-" + c.kind
+			args := []string{"plugin", "build", "DIR"}
+			if c.compiler != "" {
+				name += "-" + c.compiler
+				args = []string{"plugin", "build", "--compiler", c.compiler, "DIR"}
+			}
 			t.Run(name, func(t *testing.T) {
+				if c.compiler == "tinygo" {
+					t.Setenv("TINYGO", plugintest.TinyGoPath(t))
+				}
 				dir := newProject(t, base, name, c.lang, c.kind)
-				code, stdout, stderr := run(t, "plugin", "build", dir)
+				args[len(args)-1] = dir
+				code, stdout, stderr := run(t, args...)
 				if code != 0 {
 					t.Fatalf("plugin build: %d\n%s\n%s", code, stdout, stderr)
 				}
@@ -225,7 +236,7 @@ func TestPluginDevRebuilds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	log := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- pluginDev(ctx, dir, 50*time.Millisecond, log) }()
+	go func() { done <- pluginDev(ctx, dir, 50*time.Millisecond, pluginkit.BuildOptions{}, log) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -329,5 +340,53 @@ func TestPluginTestCommand(t *testing.T) {
 				t.Errorf("a bad spec: exit %d %s", code, stderr)
 			}
 		})
+	}
+}
+
+// TestPluginBuildCompilerBadInput: a --compiler that is not one, or that does not fit the
+// project, is a usage error that says what to do; a TinyGo that is missing or of another
+// version is named with the task that installs the right one.
+func TestPluginBuildCompilerBadInput(t *testing.T) {
+	base := t.TempDir()
+	goDir := filepath.Join(base, "demo-go")
+	if code, _, stderr := run(t, "plugin", "new", "demo-go", "--lang", "go", "--dir", goDir); code != 0 {
+		t.Fatalf("plugin new: %d %s", code, stderr)
+	}
+	cDir := filepath.Join(base, "demo-c")
+	os.MkdirAll(cDir, 0o755)
+	os.WriteFile(filepath.Join(cDir, "plugin.yaml"), []byte("abi: v1\nid: demo-c\nversion: 0.1.0\n"), 0o644)
+	os.WriteFile(filepath.Join(cDir, "plugin.c"), []byte("int x;\n"), 0o644)
+	otherVersion := filepath.Join(base, "tinygo")
+	os.WriteFile(otherVersion, []byte("#!/bin/sh\necho 'tinygo version 0.30.0 linux/amd64 (using go version go1.21 and LLVM version 16)'\n"), 0o755)
+
+	for _, tc := range []struct {
+		tinygo   string // $TINYGO
+		args     []string
+		wantCode int
+		want     []string
+	}{
+		{"", []string{"plugin", "build", "--compiler", "gccgo", goDir}, ExitUsage, []string{`--compiler "gccgo": choose one of go, tinygo`}},
+		{"", []string{"plugin", "build", "--compiler", "tinygo", cDir}, ExitUsage, []string{"is a C project; --compiler tinygo builds Go projects only"}},
+		{"", []string{"plugin", "dev", "--compiler", "tinygo", cDir}, ExitUsage, []string{"is a C project; --compiler tinygo builds Go projects only"}},
+		{"", []string{"plugin", "test", "--compiler", "gccgo", goDir}, ExitUsage, []string{`--compiler "gccgo": choose one of go, tinygo`}},
+		{filepath.Join(base, "no-such-tinygo"), []string{"plugin", "build", "--compiler", "tinygo", goDir}, 1, []string{"no TinyGo to run", "go tool task tinygo", "set TINYGO"}},
+		{otherVersion, []string{"plugin", "build", "--compiler", "tinygo", goDir}, 1, []string{"tinygo version 0.30.0", "plugins build with TinyGo 0.41.0"}},
+	} {
+		t.Setenv("TINYGO", tc.tinygo)
+		if tc.tinygo == "" {
+			os.Unsetenv("TINYGO")
+		}
+		code, _, stderr := run(t, tc.args...)
+		if code != tc.wantCode {
+			t.Errorf("%v: exit %d, want %d; stderr %s", tc.args, code, tc.wantCode, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr %s; want %q", tc.args, stderr, w)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(goDir, "demo-go.wasm")); err == nil {
+		t.Error("a failed build wrote demo-go.wasm")
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -195,6 +196,9 @@ func addSDK(out map[string][]byte, lang string) error {
 		return nil
 	}
 	return fs.WalkDir(files, from, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.IsDir() && p == "_sdk/go/tinygo" {
+			return fs.SkipDir // the TinyGo target: Build writes it into target/ when asked
+		}
 		if err != nil || e.IsDir() {
 			return err
 		}
@@ -233,12 +237,34 @@ type step struct {
 	args []string
 }
 
+// Compilers are the compilers a Go project can be built with (BuildOptions.Compiler).
+var Compilers = []string{"go", "tinygo"}
+
+// BuildOptions choose how Build builds.
+type BuildOptions struct {
+	// Compiler is the compiler of a Go project: "go" (the default) is the standard
+	// toolchain's wasip1 build; "tinygo" is TinyGo (see TinyGo), a smaller module with a
+	// faster request path. Other languages have one compiler and refuse this option.
+	Compiler string
+}
+
+// OptionError is a BuildOptions that the project cannot be built with.
+type OptionError struct{ msg string }
+
+func (e *OptionError) Error() string { return e.msg }
+
 // Build runs the language's build in dir and returns the path of the unpacked module
 // (under dir/target). The commands and their output go to log.
-func Build(ctx context.Context, dir string, log io.Writer) (string, error) {
+func Build(ctx context.Context, dir string, o BuildOptions, log io.Writer) (string, error) {
 	lang, err := Detect(dir)
 	if err != nil {
 		return "", err
+	}
+	switch {
+	case o.Compiler != "" && !slices.Contains(Compilers, o.Compiler):
+		return "", &OptionError{fmt.Sprintf("plugin build: --compiler %q: choose one of %s", o.Compiler, strings.Join(Compilers, ", "))}
+	case o.Compiler == "tinygo" && lang != "go":
+		return "", &OptionError{fmt.Sprintf("plugin build: %s is a %s project; --compiler tinygo builds Go projects only, so leave it out", dir, langTitles[lang])}
 	}
 	target := filepath.Join(dir, "target")
 	if err := os.MkdirAll(target, 0o755); err != nil {
@@ -248,6 +274,18 @@ func Build(ctx context.Context, dir string, log io.Writer) (string, error) {
 	var steps []step
 	switch lang {
 	case "go":
+		if o.Compiler == "tinygo" {
+			tg, err := TinyGo()
+			if err != nil {
+				return "", fmt.Errorf("plugin build: %s: %w", dir, err)
+			}
+			spec := filepath.Join(target, "tinygo-target.json")
+			if err := os.WriteFile(spec, tinyGoTarget(), 0o644); err != nil {
+				return "", fmt.Errorf("plugin build: %w", err)
+			}
+			steps = []step{{dir: dir, args: append([]string{tg}, TinyGoArgs(spec, raw)...)}}
+			break
+		}
 		steps = []step{{dir: dir, env: []string{"GOOS=wasip1", "GOARCH=wasm"},
 			args: []string{"go", "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", raw, "."}}}
 	case "rust":
@@ -297,6 +335,59 @@ var toolHints = map[string]string{
 	"rust":           "Debian: apt-get install rustc libstd-rust-dev-wasm32",
 	"c":              "Debian: apt-get install clang lld wasi-libc",
 	"assemblyscript": "Node.js and npm; Debian: apt-get install nodejs npm",
+}
+
+// TinyGoVersion is the TinyGo release that sdk/go/tinygo's target is made for, and
+// that `go tool task tinygo` builds.
+const TinyGoVersion = "0.41.0"
+
+// TinyGoInstalled is where `go tool task tinygo` builds TinyGoVersion (outside the
+// checkout): os.UserCacheDir()/greenroom/tinygo/v<version>/build/tinygo.
+func TinyGoInstalled() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "greenroom", "tinygo", "v"+TinyGoVersion, "build", "tinygo")
+}
+
+// TinyGo returns the tinygo to build Go plugins with: $TINYGO, else the one `go tool task
+// tinygo` installs (TinyGoInstalled), else tinygo on PATH. It must be TinyGoVersion with
+// sdk/go/tinygo's net stub in its tree, as the task builds it.
+func TinyGo() (string, error) {
+	tg := os.Getenv("TINYGO")
+	if tg == "" {
+		tg = "tinygo"
+		if p := TinyGoInstalled(); p != "" {
+			if _, err := os.Stat(p); err == nil {
+				tg = p
+			}
+		}
+	}
+	out, err := exec.Command(tg, "version").Output()
+	if err != nil {
+		return "", fmt.Errorf("--compiler tinygo: no TinyGo to run (tried $TINYGO, %s and PATH: %v); in a Greenroom checkout, `go tool task tinygo` builds TinyGo %s there (sdk/go/tinygo/README.md), or set TINYGO to a tinygo built that way", TinyGoInstalled(), err, TinyGoVersion)
+	}
+	if !strings.HasPrefix(string(out), "tinygo version "+TinyGoVersion+" ") {
+		return "", fmt.Errorf("--compiler tinygo: %s is %s, and plugins build with TinyGo %s (go tool task tinygo)", tg, strings.TrimSpace(string(out)), TinyGoVersion)
+	}
+	return tg, nil
+}
+
+// TinyGoArgs are the arguments of the tinygo command that builds the Go package in the
+// working directory into out, with the target file spec (sdk/go/tinygo/wasip1-debian.json).
+// -opt=2 because it is faster per request than TinyGo's default -opt=z.
+func TinyGoArgs(spec, out string) []string {
+	return []string{"build", "-target", spec, "-buildmode=c-shared", "-opt=2", "-no-debug", "-o", out, "."}
+}
+
+// tinyGoTarget is sdk/go/tinygo/wasip1-debian.json, as embedded.
+func tinyGoTarget() []byte {
+	b, err := files.ReadFile("_sdk/go/tinygo/wasip1-debian.json")
+	if err != nil {
+		panic(err) // TestEmbeddedSDKsCurrent keeps it there
+	}
+	return b
 }
 
 // Rustc returns a rustc that has the wasm32-unknown-unknown standard library: $RUSTC,

@@ -44,8 +44,9 @@ func serveOn(b *testing.B, s interface{ Serve(net.Listener) error }) string {
 }
 
 // BenchmarkHTTPPluginVsNative compares a trivial backend-plugin route (C, AssemblyScript,
-// Go and Rust guests) with a native fiber handler that returns the same bytes, each measured
-// by wrk with 16 connections, side by side in one process. The figure that matters is
+// Go and Rust guests, and the Go one built with TinyGo as hello-go-tinygo) with a native
+// fiber handler that returns the same bytes, each measured by wrk with 16 connections,
+// side by side in one process. The figure that matters is
 // the ratio plugin/native (goals: C and Rust ≥ 0.85, AssemblyScript ≥ 0.75, Go ≥ 0.6), the
 // median of three alternating rounds; <id>/native-cpu is the same ratio in this process's
 // CPU time per request, which the machine's other load moves less.
@@ -55,6 +56,7 @@ func BenchmarkHTTPPluginVsNative(b *testing.B) {
 	plugintest.Copy(b, plugintest.Packed(b, "examples/hello-assemblyscript/hello-assemblyscript.wasm"), filepath.Join(dir, "hello-assemblyscript.wasm"))
 	plugintest.Copy(b, plugintest.Go(b, "examples/hello-go"), filepath.Join(dir, "hello-go.wasm"))
 	plugintest.Copy(b, plugintest.Rust(b, "examples/hello-rust"), filepath.Join(dir, "hello-rust.wasm"))
+	plugintest.Copy(b, plugintest.TinyGo(b, "examples/hello-go"), filepath.Join(dir, "hello-go-tinygo.wasm"))
 	cfgPath := filepath.Join(dir, "app-config.yaml")
 	os.WriteFile(cfgPath, []byte(`
 plugins:
@@ -62,6 +64,7 @@ plugins:
   - {id: hello-assemblyscript, source: hello-assemblyscript.wasm, limits: {instances: 4}}
   - {id: hello-go, source: hello-go.wasm, limits: {instances: 4}, grants: {kv: {}, tasks: {}}}
   - {id: hello-rust, source: hello-rust.wasm, limits: {instances: 4}}
+  - {id: hello-go-tinygo, source: hello-go-tinygo.wasm, limits: {instances: 4}, grants: {kv: {}, tasks: {}}}
 `), 0o644)
 	cfg, err := config.Load([]string{cfgPath}, nil)
 	if err != nil {
@@ -97,7 +100,8 @@ plugins:
 	naddr := serveOn(b, nativeServer{native})
 	defer native.Shutdown()
 
-	for _, id := range []string{"hello-c", "hello-assemblyscript", "hello-go", "hello-rust"} {
+	ids := []string{"hello-c", "hello-assemblyscript", "hello-go", "hello-rust", "hello-go-tinygo"}
+	for _, id := range ids {
 		resp, err := http.Get("http://" + addr + "/api/" + id + "/hello?name=X")
 		if err != nil {
 			b.Fatal(err)
@@ -112,7 +116,6 @@ plugins:
 	// shared machine's noise is larger than the differences being measured.
 	const rounds = 3
 	d := 2 * time.Second
-	ids := []string{"hello-c", "hello-assemblyscript", "hello-go", "hello-rust"}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		nat := make([]float64, 0, rounds)

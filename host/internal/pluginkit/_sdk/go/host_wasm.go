@@ -53,73 +53,119 @@ func grMemWrite(src unsafe.Pointer, n uint32) uint64
 //go:wasmimport greenroom:host/v1 input_read
 func grInputRead(dst unsafe.Pointer, n uint32)
 
-// Capability-bearing functions (SPEC.md section 3.3).
+// Capability-bearing functions (SPEC.md section 3.3). hostFn holds each as a func value,
+// and TinyGo cannot take an import's value, so each import (wasmX) has a Go wrapper
+// (importX) for hostFn to hold.
 
 //go:wasmimport greenroom:host/v1 kv_get
-func importKVGet(req uint64) uint64
+func wasmKVGet(req uint64) uint64
+
+func importKVGet(req uint64) uint64 { return wasmKVGet(req) }
 
 //go:wasmimport greenroom:host/v1 kv_put
-func importKVPut(req uint64) uint64
+func wasmKVPut(req uint64) uint64
+
+func importKVPut(req uint64) uint64 { return wasmKVPut(req) }
 
 //go:wasmimport greenroom:host/v1 kv_delete
-func importKVDelete(req uint64) uint64
+func wasmKVDelete(req uint64) uint64
+
+func importKVDelete(req uint64) uint64 { return wasmKVDelete(req) }
 
 //go:wasmimport greenroom:host/v1 kv_list
-func importKVList(req uint64) uint64
+func wasmKVList(req uint64) uint64
+
+func importKVList(req uint64) uint64 { return wasmKVList(req) }
 
 //go:wasmimport greenroom:host/v1 catalog_get
-func importCatalogGet(req uint64) uint64
+func wasmCatalogGet(req uint64) uint64
+
+func importCatalogGet(req uint64) uint64 { return wasmCatalogGet(req) }
 
 //go:wasmimport greenroom:host/v1 catalog_query
-func importCatalogQuery(req uint64) uint64
+func wasmCatalogQuery(req uint64) uint64
+
+func importCatalogQuery(req uint64) uint64 { return wasmCatalogQuery(req) }
 
 //go:wasmimport greenroom:host/v1 catalog_facets
-func importCatalogFacets(req uint64) uint64
+func wasmCatalogFacets(req uint64) uint64
+
+func importCatalogFacets(req uint64) uint64 { return wasmCatalogFacets(req) }
 
 //go:wasmimport greenroom:host/v1 catalog_apply
-func importCatalogApply(req uint64) uint64
+func wasmCatalogApply(req uint64) uint64
+
+func importCatalogApply(req uint64) uint64 { return wasmCatalogApply(req) }
 
 //go:wasmimport greenroom:host/v1 url_read
-func importURLRead(req uint64) uint64
+func wasmURLRead(req uint64) uint64
+
+func importURLRead(req uint64) uint64 { return wasmURLRead(req) }
 
 //go:wasmimport greenroom:host/v1 url_read_tree
-func importURLReadTree(req uint64) uint64
+func wasmURLReadTree(req uint64) uint64
+
+func importURLReadTree(req uint64) uint64 { return wasmURLReadTree(req) }
 
 //go:wasmimport greenroom:host/v1 url_search
-func importURLSearch(req uint64) uint64
+func wasmURLSearch(req uint64) uint64
+
+func importURLSearch(req uint64) uint64 { return wasmURLSearch(req) }
 
 //go:wasmimport greenroom:host/v1 proxy_fetch
-func importProxyFetch(req uint64) uint64
+func wasmProxyFetch(req uint64) uint64
+
+func importProxyFetch(req uint64) uint64 { return wasmProxyFetch(req) }
 
 //go:wasmimport greenroom:host/v1 permission_authorize
-func importPermissionAuthorize(req uint64) uint64
+func wasmPermissionAuthorize(req uint64) uint64
+
+func importPermissionAuthorize(req uint64) uint64 { return wasmPermissionAuthorize(req) }
 
 //go:wasmimport greenroom:host/v1 files_read
-func importFilesRead(req uint64) uint64
+func wasmFilesRead(req uint64) uint64
+
+func importFilesRead(req uint64) uint64 { return wasmFilesRead(req) }
 
 //go:wasmimport greenroom:host/v1 files_write
-func importFilesWrite(req uint64) uint64
+func wasmFilesWrite(req uint64) uint64
+
+func importFilesWrite(req uint64) uint64 { return wasmFilesWrite(req) }
 
 //go:wasmimport greenroom:host/v1 files_list
-func importFilesList(req uint64) uint64
+func wasmFilesList(req uint64) uint64
+
+func importFilesList(req uint64) uint64 { return wasmFilesList(req) }
 
 //go:wasmimport greenroom:host/v1 files_delete
-func importFilesDelete(req uint64) uint64
+func wasmFilesDelete(req uint64) uint64
+
+func importFilesDelete(req uint64) uint64 { return wasmFilesDelete(req) }
 
 //go:wasmimport greenroom:host/v1 workspace_read
-func importWorkspaceRead(req uint64) uint64
+func wasmWorkspaceRead(req uint64) uint64
+
+func importWorkspaceRead(req uint64) uint64 { return wasmWorkspaceRead(req) }
 
 //go:wasmimport greenroom:host/v1 workspace_write
-func importWorkspaceWrite(req uint64) uint64
+func wasmWorkspaceWrite(req uint64) uint64
+
+func importWorkspaceWrite(req uint64) uint64 { return wasmWorkspaceWrite(req) }
 
 //go:wasmimport greenroom:host/v1 workspace_list
-func importWorkspaceList(req uint64) uint64
+func wasmWorkspaceList(req uint64) uint64
+
+func importWorkspaceList(req uint64) uint64 { return wasmWorkspaceList(req) }
 
 //go:wasmimport greenroom:host/v1 search_replace
-func importSearchReplace(req uint64) uint64
+func wasmSearchReplace(req uint64) uint64
+
+func importSearchReplace(req uint64) uint64 { return wasmSearchReplace(req) }
 
 //go:wasmimport greenroom:host/v1 facts_publish
-func importFactsPublish(req uint64) uint64
+func wasmFactsPublish(req uint64) uint64
+
+func importFactsPublish(req uint64) uint64 { return wasmFactsPublish(req) }
 
 // wasmHost is the backend inside WebAssembly.
 type wasmHost struct{}
