@@ -99,9 +99,9 @@ type Plugin struct {
 	// readFile serves the plugin's file responses; nil unless it imports files_read
 	// with the files capability granted.
 	readFile capability.ReadFile
-	routes  routes
-	log     *slog.Logger
-	audit   *audit.Log
+	routes   routes
+	log      *slog.Logger
+	audit    *audit.Log
 }
 
 // Read reads a local plugin file and checks its pin and shape, without starting it. It is
