@@ -222,77 +222,82 @@ impl Request {
 /// costs a call to memcpy on wasm32.
 pub(crate) fn read_request(b: &[u8], r: &mut Request) -> Option<()> {
     let mut p = Parser { b, i: 0 };
-    let mut seen = 0u16;
     p.ws();
-    if !eat(&mut p, b'{') {
-        return None;
-    }
-    p.ws();
-    if !eat(&mut p, b'}') {
-        loop {
-            p.ws();
-            let bit = match member_name(&mut p)? {
-                b"method" => 1,
-                b"path" => 2,
-                b"route" => 4,
-                b"params" => 8,
-                b"query" => 16,
-                b"headers" => 32,
-                b"body" => 64,
-                b"caller" => 128,
-                b"requestId" => 256,
-                _ => 0,
-            };
-            p.ws();
-            if !eat(&mut p, b':') {
-                return None;
-            }
-            p.ws();
-            if bit == 0 || seen & bit != 0 {
-                // An unknown or repeated member: Value::get reads the first one only, but
-                // the message must still be JSON.
-                p.value(1).ok()?;
-            } else {
-                seen |= bit;
-                match bit {
-                    1 => r.method = opt_string(&mut p)?,
-                    2 => r.path = opt_string(&mut p)?,
-                    4 => r.route = opt_string(&mut p)?,
-                    8 => {
-                        if !null(&mut p)? {
-                            r.params = read_object(&mut p, |p| if p.b.get(p.i) == Some(&b'"') { p.string().ok() } else { None })?;
-                        }
-                    }
-                    16 => r.query = read_multi(&mut p)?,
-                    32 => r.headers = read_multi(&mut p)?,
-                    64 => {
-                        let s = opt_string(&mut p)?;
-                        if !s.is_empty() {
-                            r.body = base64::decode(&s).ok()?;
-                        }
-                    }
-                    128 => {
-                        if !null(&mut p)? {
-                            r.caller = Some(read_caller(&mut p)?);
-                        }
-                    }
-                    _ => r.request_id = opt_string(&mut p)?,
+    const MEMBERS: [&[u8]; 9] = [b"method", b"path", b"route", b"params", b"query", b"headers", b"body", b"caller", b"requestId"];
+    read_members(&mut p, &MEMBERS, 1, |p, member| {
+        match member {
+            0 => r.method = opt_string(p)?,
+            1 => r.path = opt_string(p)?,
+            2 => r.route = opt_string(p)?,
+            3 => {
+                if !null(p)? {
+                    r.params = read_object(p, |p| if p.b.get(p.i) == Some(&b'"') { p.string().ok() } else { None })?;
                 }
             }
-            p.ws();
-            if eat(&mut p, b'}') {
-                break;
+            4 => r.query = read_multi(p)?,
+            5 => r.headers = read_multi(p)?,
+            6 => {
+                let s = opt_string(p)?;
+                if !s.is_empty() {
+                    r.body = base64::decode(&s).ok()?;
+                }
             }
-            if !eat(&mut p, b',') {
-                return None;
+            7 => {
+                if !null(p)? {
+                    r.caller = Some(read_caller(p)?);
+                }
             }
+            _ => r.request_id = opt_string(p)?,
         }
-    }
+        Some(())
+    })?;
     p.ws();
     if p.i != b.len() {
         return None;
     }
     Some(())
+}
+
+/// Reads an object whose members of interest are names (at most 32, without escapes),
+/// calling f with the index in names of each one's first occurrence, its value next.
+/// Other members and repeats are parsed and skipped (as nesting depth `depth`), since
+/// [`Value::get`] reads the first of a repeated member only; None for a malformed object
+/// or an escaped name (the tree path reads those).
+fn read_members<'a>(p: &mut Parser<'a>, names: &[&[u8]], depth: usize, mut f: impl FnMut(&mut Parser<'a>, usize) -> Option<()>) -> Option<()> {
+    if !eat(p, b'{') {
+        return None;
+    }
+    p.ws();
+    if eat(p, b'}') {
+        return Some(());
+    }
+    let mut seen = 0u32;
+    loop {
+        p.ws();
+        let name = member_name(p)?;
+        let member = names.iter().position(|n| *n == name);
+        p.ws();
+        if !eat(p, b':') {
+            return None;
+        }
+        p.ws();
+        match member {
+            Some(m) if seen & (1 << m) == 0 => {
+                seen |= 1 << m;
+                f(p, m)?;
+            }
+            _ => {
+                p.value(depth).ok()?;
+            }
+        }
+        p.ws();
+        if eat(p, b'}') {
+            return Some(());
+        }
+        if !eat(p, b',') {
+            return None;
+        }
+    }
 }
 
 fn eat(p: &mut Parser, c: u8) -> bool {
@@ -413,47 +418,17 @@ fn read_multi(p: &mut Parser) -> Option<Multi> {
 
 fn read_caller(p: &mut Parser) -> Option<Caller> {
     let mut c = Caller::default();
-    let mut seen = 0u8;
-    if !eat(p, b'{') {
-        return None;
-    }
-    p.ws();
-    if eat(p, b'}') {
-        return Some(c);
-    }
-    loop {
-        p.ws();
-        let bit = match member_name(p)? {
-            b"type" => 1,
-            b"userEntityRef" => 2,
-            b"ownershipEntityRefs" => 4,
-            b"subject" => 8,
-            _ => 0,
-        };
-        p.ws();
-        if !eat(p, b':') {
-            return None;
+    const MEMBERS: [&[u8]; 4] = [b"type", b"userEntityRef", b"ownershipEntityRefs", b"subject"];
+    read_members(p, &MEMBERS, 2, |p, member| {
+        match member {
+            0 => c.kind = opt_string(p)?,
+            1 => c.user_entity_ref = opt_string(p)?,
+            2 => c.ownership_entity_refs = read_strings(p)?,
+            _ => c.subject = opt_string(p)?,
         }
-        p.ws();
-        if bit == 0 || seen & bit != 0 {
-            p.value(2).ok()?;
-        } else {
-            seen |= bit;
-            match bit {
-                1 => c.kind = opt_string(p)?,
-                2 => c.user_entity_ref = opt_string(p)?,
-                4 => c.ownership_entity_refs = read_strings(p)?,
-                _ => c.subject = opt_string(p)?,
-            }
-        }
-        p.ws();
-        if eat(p, b'}') {
-            return Some(c);
-        }
-        if !eat(p, b',') {
-            return None;
-        }
-    }
+        Some(())
+    })?;
+    Some(c)
 }
 
 /// A response's content.
