@@ -293,11 +293,8 @@ func Build(ctx context.Context, dir string, o BuildOptions, log io.Writer) (stri
 		if err != nil {
 			return "", err
 		}
-		sdk := filepath.Join(dir, "vendor", "greenroom", "src", "lib.rs")
-		steps = []step{
-			{dir: dir, args: []string{rc, "--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "rlib", "-C", "opt-level=3", "-C", "target-feature=+bulk-memory", "--crate-name", "greenroom", sdk, "--out-dir", target}},
-			{dir: dir, args: []string{rc, "--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib", "-C", "opt-level=3", "-C", "target-feature=+bulk-memory", "-C", "strip=symbols",
-				"--extern", "greenroom=" + filepath.Join(target, "libgreenroom.rlib"), "-L", target, filepath.Join(dir, "src", "lib.rs"), "-o", raw}},
+		for _, args := range RustArgs(filepath.Join(dir, "vendor", "greenroom", "src", "lib.rs"), filepath.Join(dir, "src", "lib.rs"), target, raw) {
+			steps = append(steps, step{dir: dir, args: append([]string{rc}, args...)})
 		}
 	case "c":
 		cc := os.Getenv("CC")
@@ -388,6 +385,19 @@ func tinyGoTarget() []byte {
 		panic(err) // TestEmbeddedSDKsCurrent keeps it there
 	}
 	return b
+}
+
+// RustArgs are the two rustc commands' arguments that build a Rust plugin without cargo:
+// the SDK (its crate root sdk) into an rlib in tmp, then the plugin (crate root lib)
+// against it into out. opt-level=3 and bulk-memory: RATIONALE.md, "The Rust SDK has no
+// crates and its own allocator".
+func RustArgs(sdk, lib, tmp, out string) [][]string {
+	common := []string{"--edition", "2021", "--target", "wasm32-unknown-unknown", "-C", "opt-level=3", "-C", "target-feature=+bulk-memory"}
+	return [][]string{
+		append(slices.Clone(common), "--crate-type", "rlib", "--crate-name", "greenroom", sdk, "--out-dir", tmp),
+		append(slices.Clone(common), "--crate-type", "cdylib", "-C", "strip=symbols",
+			"--extern", "greenroom="+filepath.Join(tmp, "libgreenroom.rlib"), "-L", tmp, lib, "-o", out),
+	}
 }
 
 // Rustc returns a rustc that has the wasm32-unknown-unknown standard library: $RUSTC,

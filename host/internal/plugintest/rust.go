@@ -32,11 +32,7 @@ func Rust(t testing.TB, dir string) string {
 		return out
 	}
 	tmp := t.TempDir()
-	for _, args := range [][]string{
-		{"--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "rlib", "-C", "opt-level=3", "-C", "target-feature=+bulk-memory", "--crate-name", "greenroom", filepath.Join(sdk, "src", "lib.rs"), "--out-dir", tmp},
-		{"--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib", "-C", "opt-level=3", "-C", "target-feature=+bulk-memory", "-C", "strip=symbols",
-			"--extern", "greenroom=" + filepath.Join(tmp, "libgreenroom.rlib"), filepath.Join(src, "src", "lib.rs"), "-o", filepath.Join(tmp, "raw.wasm")},
-	} {
+	for _, args := range pluginkit.RustArgs(filepath.Join(sdk, "src", "lib.rs"), filepath.Join(src, "src", "lib.rs"), tmp, filepath.Join(tmp, "raw.wasm")) {
 		if b, err := exec.Command(rc, args...).CombinedOutput(); err != nil {
 			t.Fatalf("plugintest: building %s: %v\n%s", dir, err, b)
 		}
