@@ -135,8 +135,7 @@ func pluginDev(ctx context.Context, dir string, interval time.Duration, o plugin
 				if ctx.Err() != nil {
 					return nil
 				}
-				var oe *pluginkit.OptionError
-				if errors.As(err, &oe) {
+				if badCompiler(err) {
 					return asUsage(err) // no change of source fixes a --compiler that does not fit
 				}
 				fmt.Fprintf(log, "plugin dev: %v\nplugin dev: waiting for a change\n", err)
@@ -307,10 +306,15 @@ func compilerFlag(fs *pflag.FlagSet) *pluginkit.BuildOptions {
 	return o
 }
 
+// badCompiler reports whether err is a --compiler that does not fit the project.
+func badCompiler(err error) bool {
+	var oe *pluginkit.OptionError
+	return errors.As(err, &oe)
+}
+
 // asUsageIfBadCompiler makes a --compiler that does not fit the project a usage error.
 func asUsageIfBadCompiler(err error) error {
-	var oe *pluginkit.OptionError
-	if errors.As(err, &oe) {
+	if badCompiler(err) {
 		return asUsage(err)
 	}
 	return err
