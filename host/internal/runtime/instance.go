@@ -97,7 +97,7 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 		WithNanosleep(inst.sleep).
 		WithRandSource(rand.Reader)
 	// Linear memory takes from the instance's budget, as the arena does.
-	inst.cc.Context = experimental.WithMemoryAllocator(ctx, inst.budget.allocator())
+	inst.cc.Context = experimental.WithMemoryAllocator(ctx, inst.budget.allocator(p.instrumented))
 	mod, err := p.rt.InstantiateModule(&inst.cc, p.code, mc)
 	inst.cc.Context = nil
 	if err != nil {
