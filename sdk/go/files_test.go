@@ -4,6 +4,7 @@ package greenroom
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 )
 
@@ -75,6 +76,26 @@ func TestReadTree(t *testing.T) {
 	} {
 		if _, ok := readTree([]byte(in)); ok {
 			t.Errorf("%s: taken by the fast path", in)
+		}
+	}
+}
+
+// TestFilesWriteRequestMatchesEncodingJSON: the hand-written files_write request is
+// byte for byte what encoding/json writes.
+func TestFilesWriteRequestMatchesEncodingJSON(t *testing.T) {
+	text := "tab\t nl\n quote\" back\\ ctl\x01 html<&> \u2028\u2029 é 😀 bad\xff end"
+	for _, r := range []filesWriteRequest{
+		{Files: []FileContent{}},
+		{Files: []FileContent{{Path: "a", Content: []byte{}}, {Path: "b"}}, Replace: "site"},
+		{Files: []FileContent{{Path: text, Content: []byte(text)}, {Path: "x/y.png", Content: bytes.Repeat([]byte{0, 0xff, 7}, 1000)}}, Replace: text},
+	} {
+		want, err := json.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := r.appendJSON()
+		if string(got) != string(want) {
+			t.Errorf("%+v\n got %s\nwant %s", r, got, want)
 		}
 	}
 }

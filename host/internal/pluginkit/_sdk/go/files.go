@@ -112,10 +112,45 @@ func (FileStore) Write(files []FileContent, replace string) (*FilesWriteResult, 
 		files = []FileContent{}
 	}
 	var res FilesWriteResult
-	if err := call(fnFilesWrite, filesWriteRequest{Files: files, Replace: replace}, &res); err != nil {
+	req := filesWriteRequest{Files: files, Replace: replace}
+	if err := decodeEnvelope(fnFilesWrite, current.invoke(fnFilesWrite, req.appendJSON()), &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
+}
+
+// appendJSON is the request as encoding/json writes it, into one buffer sized up front
+// (escaped paths aside): a built site is megabytes, and encoding/json grows its buffer by doubling and
+// copies it out at the end.
+func (r *filesWriteRequest) appendJSON() []byte {
+	n := len(`{"files":[],"replace":""}`) + 2*len(r.Replace)
+	for _, f := range r.Files {
+		n += len(`{"path":"","content":""},`) + 2*len(f.Path) + base64.StdEncoding.EncodedLen(len(f.Content))
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"files":[`...)
+	for i, f := range r.Files {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"path":`...)
+		b = appendString(b, f.Path)
+		b = append(b, `,"content":`...)
+		if f.Content == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '"')
+			b = base64.StdEncoding.AppendEncode(b, f.Content)
+			b = append(b, '"')
+		}
+		b = append(b, '}')
+	}
+	b = append(b, ']')
+	if r.Replace != "" {
+		b = append(b, `,"replace":`...)
+		b = appendString(b, r.Replace)
+	}
+	return append(b, '}')
 }
 
 // List returns the files whose path starts with prefix (end it with "/" for a
