@@ -259,8 +259,7 @@ func (b *builder) render(p *Page, body []byte) error {
 	}
 	p.html, p.TOC = out.Bytes(), pc.toc
 	// The text leaves out the headings' ¶ permalinks, as mkdocs' index has no such marks.
-	p.text = stripTags(p.html, true)
-	p.sections = sections(p.html, p.TOC)
+	p.text, p.sections = pageText(p.html, p.TOC)
 	for _, w := range pc.warnings {
 		b.warn("%s", prefixed(b.cfg.DocsDir, w))
 	}

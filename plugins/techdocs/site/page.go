@@ -182,8 +182,16 @@ func ForReader(content []byte, pageURL, readerBase, staticBase string) []byte {
 // too. It reads the bytes in place: a copy of each page's HTML cost a fifth of the
 // search text's time inside WebAssembly.
 func stripTags(s []byte, dropMarks bool) string {
-	b := make([]byte, 0, len(s))
 	space := true
+	return finishText(appendText(make([]byte, 0, len(s)), s, dropMarks, &space))
+}
+
+// appendText is stripTags' first step on s, appended to b: tags become spaces and runs
+// of spaces one. space carries whether b ends in a collapsed space (true at the start
+// of a text) from one call to the next, so that text appended piece by piece is what
+// one call on the pieces together gives.
+func appendText(b, s []byte, dropMarks bool, space *bool) []byte {
+	sp := *space
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '<' {
@@ -196,17 +204,21 @@ func stripTags(s []byte, dropMarks bool) string {
 			continue
 		}
 		if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
-			if !space {
+			if !sp {
 				b = append(b, ' ')
-				space = true
+				sp = true
 			}
 			continue
 		}
 		b = append(b, c)
-		space = false
+		sp = false
 	}
-	return strings.TrimSpace(html.UnescapeString(string(b)))
+	*space = sp
+	return b
 }
+
+// finishText is stripTags' last step: entities decoded, the ends trimmed.
+func finishText(b []byte) string { return strings.TrimSpace(html.UnescapeString(string(b))) }
 
 // SearchEntry is one document of mkdocs' search index: a page (Location its URL, Text
 // its whole text) or a section of one, from a heading to the next (Location the page's
@@ -262,15 +274,24 @@ func headingTags(page []byte) [][6]int {
 	}
 }
 
-// sections splits a page's HTML at its headings: each heading with an id starts a
-// section titled as its table-of-contents entry, holding the text up to the next
-// heading (mkdocs' ContentParser). Text before the first heading is only the page's.
-// Location is the anchor alone.
-func sections(page []byte, toc []Heading) []SearchEntry {
+// pageText is a page's text for search, stripTags(page, true), and its sections: each
+// heading with an id starts a section titled as its table-of-contents entry, holding
+// the text up to the next heading (mkdocs' ContentParser). Text before the first
+// heading is only the page's. Location is the anchor alone. It reads the HTML once: a
+// section's text is the page's text from the heading's end to the next heading, unless
+// the section holds a literal headerlinkMark, which the page's text leaves out.
+func pageText(page []byte, toc []Heading) (string, []SearchEntry) {
 	ms := headingTags(page)
+	all := make([]byte, 0, len(page)/2)
+	space := true
+	pre := len(page)
+	if len(ms) > 0 {
+		pre = ms[0][0]
+	}
+	all = appendText(all, page[:pre], true, &space)
 	var out []SearchEntry
+	var sec []byte
 	for i, m := range ms {
-		id := html.UnescapeString(string(page[m[4]:m[5]]))
 		end := len(page)
 		if i+1 < len(ms) {
 			end = ms[i+1][0]
@@ -281,6 +302,18 @@ func sections(page []byte, toc []Heading) []SearchEntry {
 		if j := bytes.Index(body, closing); j >= 0 {
 			head, rest = body[:j], body[j+len(closing):]
 		}
+		// The heading, its tags as spaces, then the section's text.
+		all = appendText(all, page[m[0]:end-len(rest)], true, &space)
+		secSpace := true
+		sec = appendText(sec[:0], rest, false, &secSpace)
+		if bytes.Contains(rest, []byte(headerlinkMark)) {
+			all = appendText(all, rest, true, &space)
+		} else if len(sec) > 0 {
+			// After the heading's closing tag space is true, as it is at a text's start.
+			all = append(all, sec...)
+			space = secSpace
+		}
+		id := html.UnescapeString(string(page[m[4]:m[5]]))
 		if id == "" {
 			continue
 		}
@@ -297,9 +330,9 @@ func sections(page []byte, toc []Heading) []SearchEntry {
 			}
 			title = stripTags(head, false)
 		}
-		out = append(out, SearchEntry{Location: "#" + id, Title: title, Text: stripTags(rest, false)})
+		out = append(out, SearchEntry{Location: "#" + id, Title: title, Text: finishText(sec)})
 	}
-	return out
+	return finishText(all), out
 }
 
 // searchIndex is mkdocs' search/search_index.json.

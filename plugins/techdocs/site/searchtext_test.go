@@ -89,3 +89,67 @@ func TestFirstLineTitle(t *testing.T) {
 		}
 	}
 }
+
+// TestPageTextInOnePass: pageText gives the page's text that stripTags gives the whole
+// page, and the sections that splitting at the headings and stripping each part gives
+// (the two passes it replaces), on built pages and on edge cases: a literal mark in a
+// section, a heading without an id or without its closing tag, entities, no headings.
+func TestPageTextInOnePass(t *testing.T) {
+	twoPass := func(page []byte, toc []Heading) []SearchEntry {
+		var out []SearchEntry
+		ms := headingTags(page)
+		for i, m := range ms {
+			id := html.UnescapeString(string(page[m[4]:m[5]]))
+			end := len(page)
+			if i+1 < len(ms) {
+				end = ms[i+1][0]
+			}
+			body := page[m[1]:end]
+			closing := "</h" + string(page[m[2]:m[3]]) + ">"
+			head, rest := body, body[:0]
+			if j := strings.Index(string(body), closing); j >= 0 {
+				head, rest = body[:j], body[j+len(closing):]
+			}
+			if id == "" {
+				continue
+			}
+			title := ""
+			for _, h := range toc {
+				if h.ID == id {
+					title = h.Title
+				}
+			}
+			if title == "" {
+				if j := strings.Index(string(head), `<a class="doc-headerlink"`); j >= 0 {
+					head = head[:j]
+				}
+				title = stripTags(head, false)
+			}
+			out = append(out, SearchEntry{Location: "#" + id, Title: title, Text: stripTags(rest, false)})
+		}
+		return out
+	}
+	type input struct {
+		page string
+		toc  []Heading
+	}
+	inputs := []input{
+		{"", nil}, {"<p>no headings &amp; text</p>", nil},
+		{`<p>intro</p><h2 id="a">A<a class="doc-headerlink" href="#a">` + headerlinkMark + "</h2>\n<p>keeps ¶</a> a literal mark</p>  ", []Heading{{ID: "a", Title: "A"}}},
+		{`<h2 id="">empty id</h2><p>x</p><h3 id="b">B &amp; C</h3>text<h4 id="c">unclosed`, nil},
+		{`<h1 id="t">T</h1>   <h2 id="u">U</h2><p>  spaced   out  </p>`, []Heading{{ID: "u", Title: "From the TOC"}}},
+	}
+	s := build(t, genTree(20))
+	for _, p := range s.Pages {
+		inputs = append(inputs, input{string(p.html), p.TOC})
+	}
+	for _, in := range inputs {
+		text, secs := pageText([]byte(in.page), in.toc)
+		if want := stripTags([]byte(in.page), true); text != want {
+			t.Errorf("%.80q: text %q, want %q", in.page, text, want)
+		}
+		if want := twoPass([]byte(in.page), in.toc); fmt.Sprint(secs) != fmt.Sprint(want) {
+			t.Errorf("%.80q: sections %q, want %q", in.page, secs, want)
+		}
+	}
+}
