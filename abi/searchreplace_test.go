@@ -97,28 +97,7 @@ func searchReplaceCases(t testing.TB) []struct {
 // takes the Go SDK's messages, and it leaves every other shape (and the request) to
 // encoding/json.
 func TestSearchReplaceDecodeFast(t *testing.T) {
-	for _, c := range searchReplaceCases(t) {
-		before := SearchReplaceRequest{Type: "untouched"}
-		fast := before
-		ok := fast.DecodeFast([]byte(c.msg))
-		if ok != c.fast {
-			t.Errorf("%.120s: fast %v, want %v", c.msg, ok, c.fast)
-		}
-		if !ok {
-			if !reflect.DeepEqual(fast, before) {
-				t.Errorf("%.120s: declined but changed the request: %+v", c.msg, fast)
-			}
-			continue
-		}
-		var want SearchReplaceRequest
-		if err := json.Unmarshal([]byte(c.msg), &want); err != nil {
-			t.Errorf("%.120s: taken, but encoding/json refuses it: %v", c.msg, err)
-			continue
-		}
-		if !reflect.DeepEqual(fast, want) {
-			t.Errorf("%.120s:\n fast %+v\n json %+v", c.msg, fast, want)
-		}
-	}
+	checkDecodeFast(t, searchReplaceCases(t), SearchReplaceRequest{Type: "untouched"})
 }
 
 // FuzzSearchReplaceDecodeFast: whatever DecodeFast takes, encoding/json takes too and
