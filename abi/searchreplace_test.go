@@ -67,14 +67,19 @@ func searchReplaceCases(t testing.TB) []struct {
 		{sdkSearchMessage(t, "techdocs", "Docs", "component:default/x", doc, map[string]any{"title": odd, "location": odd}), true},
 		{sdkSearchMessage(t, "adr", odd, odd, map[string]any{"title": "t", "location": "/l", "fields": map[string]any{}}), true},
 		{`{"type":"t","documents":[{"title":"a\u0000\u00e9\u20ac\/","location":"/l"}]}`, true},
-		{`{"type":"t","documents":[{"title":"\ud83d\ude00","location":"/l"}]}`, false}, // surrogates
-		{`{"type":"t","documents":[{"title":"\ud800","location":"/l"}]}`, false},
-		{"{\"type\":\"t\",\"documents\":[{\"title\":\"bad\xff\",\"location\":\"/l\"}]}", false},
-		{"{\"type\":\"t\",\"documents\":[{\"title\":\"t\",\"location\":\"/l\",\"fields\":{\"k\":\"bad\xff\"}}]}", false},
+		{`{"type":"t","documents":[{"title":"\ud83d\ude00","location":"/l"}]}`, true},                                   // a surrogate pair
+		{`{"type":"t","documents":[{"title":"\ud800","location":"/l"}]}`, true},                                         // a lone surrogate: U+FFFD
+		{"{\"type\":\"t\",\"documents\":[{\"title\":\"bad\xff\",\"location\":\"/l\"}]}", true},                          // U+FFFD
+		{"{\"type\":\"t\",\"documents\":[{\"title\":\"t\",\"location\":\"/l\",\"fields\":{\"k\":\"bad\xff\"}}]}", true}, // kept raw
 		{`{"type":"t","documents":[{"title":"t","location":"/l","fields":{"n":1}}]}`, false},
 		{`{"type":"t","documents":[{"title":"t","location":"/l","fields":{"n":["a",1]}}]}`, false},
 		{`{"type":"t","documents":[{"title":"t","location":"/l","fields":{"n":null}}]}`, false},
 		{`{"type":"t","documents":[{"title":"a\x","location":"/l"}]}`, false},
+		{`{"type":"t","documents":[{"title":"t","location":"/l","fields":{"k":"a\x"}}]}`, false},
+		{`{"type":"t","documents":[{"title":"t","location":"/l","fields":{"k":["a\u00e9","b\q"]}}]}`, false},
+		{`{"type":"t","documents":[{"title":"t","location":"/l","fields":{"k":["a\u00e9","\"<\u003e"]}}]}`, true},
+		{`{"type":"t","documents":[{"title":"a\"","location":"/l"}]}`, true},
+		{`{"type":"t","documents":[{"title":"a\\","location":"/l"}]}`, true},
 		{`{"type":"t","documents":[{"title":"a\u12","location":"/l"}]}`, false},
 		{"{\"type\":\"t\",\"documents\":[{\"title\":\"a\tb\",\"location\":\"/l\"}]}", false},
 		{string(golden), false}, // spaces
