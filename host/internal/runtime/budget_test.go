@@ -53,6 +53,9 @@ func TestMemoryLimitCoversArenaAndMemory(t *testing.T) {
 // keeps its contents. Both refuse growth past the budget and past the maximum.
 func TestLinearMemoryGrowsInPlace(t *testing.T) {
 	const page = 65536
+	if r := reserve(0); r != nil {
+		t.Error("a zero-size reservation was made; a memory with no room must stay a slice")
+	}
 	for _, c := range []struct {
 		name    string
 		reserve bool

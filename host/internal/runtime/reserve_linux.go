@@ -4,12 +4,9 @@ import "syscall"
 
 // reserve maps n bytes of address space for a linear memory: readable and writable,
 // zero, and backed by the system only as the guest touches pages (MAP_NORESERVE: no
-// commit charge for the untouched rest). It returns nil if the system refuses, and the
-// memory is then a Go slice.
+// commit charge for the untouched rest). It returns nil if the system refuses (a
+// zero size, an address-space limit), and the memory is then a Go slice.
 func reserve(n uint64) []byte {
-	if n == 0 || n > 1<<33 {
-		return nil
-	}
 	b, err := syscall.Mmap(-1, 0, int(n), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_NORESERVE)
 	if err != nil {
 		return nil
