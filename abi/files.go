@@ -17,10 +17,13 @@ type FilesReadResult struct {
 	ModifiedAt string `json:"modifiedAt,omitempty"`
 }
 
-// FileContent is one file of files_write.
+// FileContent is one file of files_write: its bytes in Content, or in the arena block
+// whose handle is Block (SPEC.md section 3.3), which spares a large file the base64
+// round trip; at most one of them. Neither is an empty file.
 type FileContent struct {
 	Path    string `json:"path"`
-	Content []byte `json:"content"`
+	Content []byte `json:"content,omitempty"`
+	Block   int64  `json:"block,omitempty"`
 }
 
 // FilesWriteRequest is files_write's request: the files, written in one atomic step

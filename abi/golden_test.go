@@ -62,6 +62,7 @@ var golden = map[string]struct {
 	"files-read.json":                  {"files-read", func() any { return new(abi.FilesReadRequest) }},
 	"files-read-result.json":           {"files-read-result", func() any { return new(abi.FilesReadResult) }},
 	"files-write.json":                 {"files-write", func() any { return new(abi.FilesWriteRequest) }},
+	"files-write-block.json":           {"files-write", func() any { return new(abi.FilesWriteRequest) }},
 	"files-write-result.json":          {"files-write-result", func() any { return new(abi.FilesWriteResult) }},
 	"files-list.json":                  {"files-list", func() any { return new(abi.FilesListRequest) }},
 	"files-list-result.json":           {"files-list-result", func() any { return new(abi.FilesListResult) }},

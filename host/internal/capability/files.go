@@ -7,6 +7,7 @@ import (
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/config"
+	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/store"
 )
 
@@ -34,10 +35,21 @@ func filesWrite(s *Services, p *config.Plugin) Call[abi.FilesWriteRequest, abi.F
 		return nil
 	}
 	lim := store.FileLimits{Quota: int64(p.Grants.Files.Quota), MaxFileSize: int64(p.Grants.Files.MaxFileSize)}
-	return func(_ context.Context, r *abi.FilesWriteRequest) (abi.FilesWriteResult, error) {
+	return func(ctx context.Context, r *abi.FilesWriteRequest) (abi.FilesWriteResult, error) {
 		files := make([]store.FileWrite, len(r.Files))
 		for i, f := range r.Files {
-			files[i] = store.FileWrite{Path: f.Path, Content: f.Content}
+			content := f.Content
+			if f.Block != 0 {
+				if f.Content != nil {
+					return abi.FilesWriteResult{}, abi.Errorf(abi.CodeInvalidArgument, "files_write: files[%d] (%s) has both content and block; send one", i, f.Path)
+				}
+				b, ok := runtime.ArenaBlock(ctx, f.Block)
+				if !ok {
+					return abi.FilesWriteResult{}, abi.Errorf(abi.CodeInvalidArgument, "files_write: files[%d] (%s): block %d is not an active block of this call's arena; fill it with alloc and store (or mem_write) in the same export call, before the call, and do not free it first", i, f.Path, f.Block)
+				}
+				content = b
+			}
+			files[i] = store.FileWrite{Path: f.Path, Content: content}
 		}
 		st, err := s.Files.Write(p.ID, files, r.Replace, lim)
 		if err != nil {

@@ -3,11 +3,14 @@ package capability
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
+	"greenroom.dev/greenroom/host/internal/plugintest"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/store"
 )
@@ -46,6 +49,12 @@ func TestFiles(t *testing.T) {
 		{a, "files_read", `{"path":"x1"}`, `{"content":null}`, ""},
 		{a, "files_read", `{"path":"../other/site/index.html"}`, "", `invalid_argument: files: bad path: "../other/site/index.html" has a ".." segment`},
 		{a, "files_write", `{"files":[{"path":"/etc/passwd","content":""}]}`, "", `invalid_argument: files: files[0]: bad path: "/etc/passwd" is absolute`},
+		// A block names bytes of the calling instance's arena: outside a call there is
+		// none (TestFilesWriteBlock writes through one), and a file has one source.
+		{a, "files_write", `{"files":[{"path":"site/x","block":8}]}`, "", "invalid_argument: files_write: files[0] (site/x): block 8 is not an active block of this call's arena"},
+		{a, "files_write", `{"files":[{"path":"site/x","content":"eA==","block":8}]}`, "", "invalid_argument: files_write: files[0] (site/x) has both content and block; send one"},
+		{a, "files_write", `{"files":[{"path":"site/x","block":-8}]}`, "", "invalid_argument: files_write: files[0] (site/x): block -8 is not an active block"},
+		{a, "files_read", `{"path":"site/x"}`, `{"content":null}`, ""},
 		{a, "files_delete", `{"path":"site"}`, `{"removed":2}`, ""},
 		{b, "files_read", `{"path":"site/index.html"}`, `"content":"Qg==",`, ""},
 	} {
@@ -77,5 +86,47 @@ func TestFiles(t *testing.T) {
 	}
 	if _, err := stub(context.Background(), []byte(`{"path":"site/index.html"}`)); err == nil || !strings.Contains(err.Error(), "capability files is not granted") {
 		t.Errorf("ungranted: %v", err)
+	}
+}
+
+// TestFilesWriteBlock: a real module (testdata/fileblock.wat) copies a file's bytes into
+// an arena block with mem_write and names the block in files_write; the host stores the
+// block's bytes.
+func TestFilesWriteBlock(t *testing.T) {
+	ctx := context.Background()
+	wasm, err := os.ReadFile(plugintest.WAT(t, "host/internal/capability/testdata/fileblock.wat", "host/internal/capability/testdata/fileblock.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := runtime.NewEngine(ctx, runtime.EngineConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close(ctx)
+	file, err := store.OpenFile(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	p := plugin(t, "files: {}")
+	p.ID = "fileblock"
+	fw, err := NewHost(Services{Files: file.Files()}, nil).Link(p, "files_write", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := eng.Load(ctx, wasm, runtime.Options{Name: "fileblock", Instances: 1, HostFuncs: map[string]runtime.HostFunc{"files_write": fw}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close(ctx)
+	for i := 0; i < 2; i++ { // the second call's arena starts over
+		out, err := rp.Call(ctx, abi.ExportHTTP, []byte(`{"method":"GET","path":"/"}`))
+		if err != nil || string(out) != `{"result":{"written":1,"removed":0,"used":41}}` {
+			t.Fatalf("call %d: %s %v", i, out, err)
+		}
+	}
+	got, _, err := file.Files().Read("fileblock", "site/big.html")
+	if err != nil || string(got) != "<h1>From an arena block</h1>" {
+		t.Fatalf("stored %q %v", got, err)
 	}
 }

@@ -74,7 +74,7 @@ var Functions = []Func{
 		`{"path"}`, `{"content": base64 | null,"size","modifiedAt"}`,
 		func(r *abi.FilesReadRequest) string { return r.Path }, filesRead),
 	Define("files_write", abi.CapFiles,
-		`{"files": [{"path","content": base64}...],"replace": dir}`, `{"written","removed","used"}`,
+		`{"files": [{"path","content": base64 \| "block": handle}...],"replace": dir}`, `{"written","removed","used"}`,
 		filesWriteTarget, filesWrite),
 	Define("files_list", abi.CapFiles,
 		`{"prefix","limit"}`, `{"files": [{"path","size","modifiedAt"}...]}`,

@@ -436,6 +436,34 @@ func (c *hostCtx) Err() error {
 	return context.DeadlineExceeded
 }
 
+// hostCtxKey finds a host call's hostCtx under contexts that wrap it.
+type hostCtxKey struct{}
+
+func (c *hostCtx) Value(key any) any {
+	if key == (hostCtxKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// ArenaBlock returns the bytes of the active block at handle h of the arena of the
+// instance whose host call ctx belongs to (abi/SPEC.md 3.3: files_write's block), or
+// false when h is not one, or ctx is not a host call's. The bytes are the arena's: good
+// until the host function returns, and not to be changed.
+func ArenaBlock(ctx context.Context, h int64) ([]byte, bool) {
+	c, ok := ctx.Value(hostCtxKey{}).(*hostCtx)
+	if !ok || h <= 0 {
+		return nil, false
+	}
+	a := c.inst.arena
+	i := a.find(uint64(h))
+	if i < 0 {
+		return nil, false
+	}
+	b := a.blocks[i]
+	return a.mem[b.off : b.off+b.used : b.off+b.used], true
+}
+
 // logWriter sends WASI stdout/stderr to the log at debug level, one record per write,
 // within the logging limits (logs.go).
 type logWriter struct {
