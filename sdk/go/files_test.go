@@ -93,7 +93,7 @@ func TestFilesWriteRequestMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := r.appendJSON()
+		got, _ := r.appendJSON(nil)
 		if string(got) != string(want) {
 			t.Errorf("%+v\n got %s\nwant %s", r, got, want)
 		}

@@ -46,6 +46,8 @@ func goldenType(name string) any {
 		return new(filesReadResult)
 	case name == "files-write.json":
 		return new(filesWriteRequest)
+	case name == "files-write-block.json":
+		return new(filesWireRequest)
 	case name == "files-write-result.json":
 		return new(FilesWriteResult)
 	case name == "files-list.json":

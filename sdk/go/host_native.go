@@ -148,6 +148,11 @@ func (h *TestHost) log(level Level, msg string) {
 
 func (h *TestHost) logLevel() Level { return h.LogLevel }
 
+// block: the test host has no arena, so files travel as base64.
+func (h *TestHost) block([]byte) uint64 { return 0 }
+
+func (h *TestHost) free(uint64) {}
+
 func (h *TestHost) invoke(fn *hostFn, req []byte) []byte {
 	if strings.HasPrefix(fn.name, "kv_") {
 		if h.DenyKV {
@@ -248,11 +253,11 @@ func (h *TestHost) Files() map[string][]byte {
 // filesCall implements files_* over an in-memory map, with no quota.
 func (h *TestHost) filesCall(fn string, req []byte) []byte {
 	var r struct {
-		Path    string        `json:"path"`
-		Prefix  string        `json:"prefix"`
-		Limit   int           `json:"limit"`
-		Files   []FileContent `json:"files"`
-		Replace string        `json:"replace"`
+		Path    string     `json:"path"`
+		Prefix  string     `json:"prefix"`
+		Limit   int        `json:"limit"`
+		Files   []fileWire `json:"files"`
+		Replace string     `json:"replace"`
 	}
 	if err := json.Unmarshal(req, &r); err != nil {
 		return failure(CodeInvalidArgument, "%s: %v", fn, err)
@@ -287,6 +292,10 @@ func (h *TestHost) filesCall(fn string, req []byte) []byte {
 		for _, f := range r.Files {
 			if badPath(f.Path) {
 				return failure(CodeInvalidArgument, "files_write: bad path %q", f.Path)
+			}
+			if f.Block != 0 {
+				// The SDK names blocks only where there is an arena (block returns 0 here).
+				return failure(CodeInvalidArgument, "files_write: %s: block %d, but the test host has no arena", f.Path, f.Block)
 			}
 		}
 		removed := 0

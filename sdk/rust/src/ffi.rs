@@ -226,6 +226,16 @@ mod wasm {
         }
     }
 
+    /// Copies b into a new arena block for a request to name (files_write's block,
+    /// SPEC.md 3.3); the caller frees it with free_block after the call.
+    pub fn block(b: &[u8]) -> u64 {
+        write(b)
+    }
+
+    pub fn free_block(h: u64) {
+        unsafe { i::free(h) }
+    }
+
     /// Sends req to one import and returns its answer. The import is a closure, not a
     /// value matched at run time, so that only the functions a plugin calls become
     /// imports of its module.

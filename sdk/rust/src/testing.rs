@@ -220,6 +220,13 @@ pub mod native {
         buf.clear();
         STATE.with(|s| buf.extend_from_slice(&s.borrow().input));
     }
+    /// The test host has no arena: files travel as base64 (ffi::block answers 0).
+    pub fn block(_: &[u8]) -> u64 {
+        0
+    }
+
+    pub fn free_block(_: u64) {}
+
     pub fn output(b: &[u8]) {
         STATE.with(|s| s.borrow_mut().output = Some(b.to_vec()));
     }

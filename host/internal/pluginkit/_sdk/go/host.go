@@ -18,6 +18,10 @@ type backend interface {
 	log(level Level, msg string)
 	logLevel() Level
 	invoke(fn *hostFn, req []byte) []byte
+	// block copies b into a new arena block for a request to name (files_write's
+	// block), or returns 0 where there is no arena; free releases it.
+	block(b []byte) uint64
+	free(h uint64)
 }
 
 // hostFn is one capability-bearing greenroom:host/v1 function. call is its import; only

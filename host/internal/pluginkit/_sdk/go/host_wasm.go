@@ -237,6 +237,10 @@ func (wasmHost) log(level Level, msg string) {
 
 func (wasmHost) logLevel() Level { return Level(extismGetLogLevel()) }
 
+func (wasmHost) block(b []byte) uint64 { return write(b) }
+
+func (wasmHost) free(h uint64) { extismFree(h) }
+
 func (wasmHost) invoke(fn *hostFn, req []byte) []byte {
 	h := write(req)
 	resp := fn.call(h)

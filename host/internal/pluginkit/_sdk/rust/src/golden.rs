@@ -83,6 +83,9 @@ fn round_trip(name: &str, v: &Value) -> Option<Value> {
         "files-read.json" | "files-delete.json" | "workspace-read.json" | "workspace-list.json" => Value::obj(vec![("path", v.str_of("path").into())]),
         "files-read-result.json" => FileRead::from_value(v).unwrap().to_value(),
         "files-write.json" => FilesWrite::from_value(v).unwrap().to_value(),
+        // Blocks are handles of one call's arena: files_write_request writes them
+        // (files_write_request_names_blocks); the message passes through.
+        "files-write-block.json" => v.clone(),
         "files-write-result.json" => FilesWritten::from_value(v).to_value(),
         "files-list.json" => files_list_request(v.str_of("prefix"), v.get("limit")?.as_i64()? as u32),
         "files-list-result.json" => Value::obj(vec![("files", Value::Array(v.get("files")?.as_array()?.iter().map(|f| FileInfo::from_value(f).to_value()).collect()))]),
@@ -166,6 +169,26 @@ fn last_request(name: &str) -> Value {
 fn same_as_golden(name: &str, got: &Value, golden: &str) {
     let want = read(golden);
     assert!(same(&drop_empty(want.clone()), &drop_empty(got.clone())), "{} sent {}\nthe golden message {} is {}", name, got.to_json(), golden, want.to_json());
+}
+
+/// files_write names an arena block for each file of BLOCK_MIN bytes or more that
+/// block takes (the shape of files-write-block.json), base64 for the rest, and is
+/// FilesWrite's JSON where there is no arena.
+#[test]
+fn files_write_request_names_blocks() {
+    let files = vec![FileContent::new("a/index.html", vec![b'x'; BLOCK_MIN]), FileContent::new("a/small", b"hi".to_vec()), FileContent::new("a/q\"", Vec::new())];
+    let next = std::cell::Cell::new(4104u64);
+    let (req, blocks) = files_write_request(&files, "a", &|b: &[u8]| {
+        assert_eq!(b.len(), BLOCK_MIN);
+        let h = next.get();
+        next.set(h + 8);
+        h
+    });
+    assert_eq!(req, r#"{"files":[{"path":"a/index.html","block":4104},{"path":"a/small","content":"aGk="},{"path":"a/q\"","content":""}],"replace":"a"}"#);
+    assert_eq!(blocks, vec![4104]);
+    let (plain, none) = files_write_request(&files, "a", &|_: &[u8]| 0);
+    assert!(none.is_empty());
+    assert_eq!(Value::parse(plain.as_bytes()).unwrap(), FilesWrite { files, replace: "a".into() }.to_value());
 }
 
 /// Each function of `files`, `workspace` and `search.write`, called with the golden
