@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/config"
@@ -74,6 +75,10 @@ func searchDocument(d abi.SearchDocument) (search.Document, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		raw := d.Fields[k]
+		if v, ok := plainJSONString(raw); ok {
+			out.Fields = append(out.Fields, search.Field{Key: k, Value: v})
+			continue
+		}
 		var one string
 		if json.Unmarshal(raw, &one) == nil {
 			out.Fields = append(out.Fields, search.Field{Key: k, Value: one})
@@ -88,4 +93,21 @@ func searchDocument(d abi.SearchDocument) (search.Document, error) {
 		}
 	}
 	return out, nil
+}
+
+// plainJSONString is the value of a JSON string without escapes, control characters or
+// invalid UTF-8, which is its bytes between the quotes; anything else is left to
+// encoding/json. A docs site's request has eight such field values per document, and
+// encoding/json took a fifth of the host's time for it.
+func plainJSONString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	s := raw[1 : len(raw)-1]
+	for _, c := range s {
+		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return "", false
+		}
+	}
+	return string(s), true
 }
