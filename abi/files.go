@@ -13,7 +13,7 @@ type FilesReadResult struct {
 	Content []byte `json:"content"`
 	// Size is the file's size in bytes.
 	Size int64 `json:"size,omitempty"`
-	// ModifiedAt is when the file was written (RFC 3339, UTC).
+	// ModifiedAt is when the file's content last changed (RFC 3339, UTC).
 	ModifiedAt string `json:"modifiedAt,omitempty"`
 }
 

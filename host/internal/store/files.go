@@ -165,7 +165,8 @@ func (f *Files) Read(plugin, path string) ([]byte, time.Time, error) {
 }
 
 // Write writes files in one transaction. With replace (a directory), every file under
-// it that files does not write is removed in the same transaction. A file over
+// it that files does not write is removed in the same transaction. A file whose content
+// is unchanged keeps its modification time. A file over
 // lim.MaxFileSize, or a result over lim.Quota, fails the whole write (ErrFileTooLarge,
 // ErrFileQuota) and changes nothing.
 func (f *Files) Write(plugin string, files []FileWrite, replace string, lim FileLimits) (WriteStats, error) {
@@ -221,6 +222,12 @@ func (f *Files) Write(plugin string, files []FileWrite, replace string, lim File
 			return fmt.Errorf("%w: plugin %s would use %d of its %d bytes", ErrFileQuota, plugin, used, lim.Quota)
 		}
 		for _, fw := range files {
+			// A file whose bytes are the stored ones is left as it is, with its
+			// modification time: a rebuilt site rewrites few of its pages, and bbolt
+			// would copy and write every page it is given again.
+			if old := b.Get([]byte(fw.Path)); len(old) >= 8 && bytes.Equal(old[8:], fw.Content) {
+				continue
+			}
 			v := make([]byte, 8+len(fw.Content))
 			binary.BigEndian.PutUint64(v, uint64(now))
 			copy(v[8:], fw.Content)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"greenroom.dev/greenroom/host/internal/catalog"
 	"greenroom.dev/greenroom/host/internal/pgtest"
@@ -169,6 +170,19 @@ func TestContractFiles(t *testing.T) {
 			}
 			if _, err := fs.Write("docs", []store.FileWrite{{Path: "a/b/c", Content: []byte("1")}, {Path: "ab", Content: []byte("2")}}, "", store.FileLimits{}); err != nil {
 				t.Fatal(err)
+			}
+			// Writing a file's bytes again leaves it as it was, modification time too;
+			// new bytes are a new time.
+			_, mod1, _ := fs.Read("docs", "ab")
+			time.Sleep(2 * time.Millisecond)
+			if st, err := fs.Write("docs", []store.FileWrite{{Path: "ab", Content: []byte("2")}, {Path: "a/b/c", Content: []byte("3")}}, "", store.FileLimits{}); err != nil || st.Written != 2 {
+				t.Fatalf("rewrite = %+v, %v", st, err)
+			}
+			if _, mod2, _ := fs.Read("docs", "ab"); !mod2.Equal(mod1) {
+				t.Errorf("unchanged file's time moved from %v to %v", mod1, mod2)
+			}
+			if c, mod3, _ := fs.Read("docs", "a/b/c"); string(c) != "3" || !mod3.After(mod1) {
+				t.Errorf("changed file: %q at %v, written after %v", c, mod3, mod1)
 			}
 			n, err := fs.Delete("docs", "a")
 			if err != nil || n != 2 {

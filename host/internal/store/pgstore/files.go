@@ -49,7 +49,8 @@ func (f *Files) Read(plugin, path string) ([]byte, time.Time, error) {
 }
 
 // Write implements store.FileStore: one transaction; with replace, every file under
-// that directory that files does not write is removed in it.
+// that directory that files does not write is removed in it. A file whose content is
+// unchanged is not rewritten and keeps its modification time.
 func (f *Files) Write(plugin string, files []store.FileWrite, replace string, lim store.FileLimits) (store.WriteStats, error) {
 	var st store.WriteStats
 	written := make(map[string]bool, len(files))
@@ -111,7 +112,8 @@ func (f *Files) Write(plugin string, files []store.FileWrite, replace string, li
 		if len(files) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO plugin_files (plugin, path, modified_at, content)
 				SELECT $1, p, $2, c FROM unnest($3::bytea[], $4::bytea[]) AS u(p, c)
-				ON CONFLICT (plugin, path) DO UPDATE SET modified_at = excluded.modified_at, content = excluded.content`,
+				ON CONFLICT (plugin, path) DO UPDATE SET modified_at = excluded.modified_at, content = excluded.content
+				WHERE plugin_files.content IS DISTINCT FROM excluded.content`,
 				plugin, now, paths, contents); err != nil {
 				return err
 			}
