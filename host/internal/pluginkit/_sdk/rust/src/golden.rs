@@ -191,6 +191,29 @@ fn files_write_request_names_blocks() {
     assert_eq!(Value::parse(plain.as_bytes()).unwrap(), FilesWrite { files, replace: "a".into() }.to_value());
 }
 
+/// SearchReplace::write_json writes what to_value().to_json() writes, for requests with
+/// and without the optional members, escapes, and fields of both kinds.
+#[test]
+fn search_replace_write_json_matches_to_value() {
+    let odd = "tab\t nl\n quote\" back\\ html<&> \u{2028} é 😀 \u{1} end";
+    let full = SearchReplace {
+        doc_type: "techdocs".into(),
+        title: "Docs".into(),
+        source: "component:default/x".into(),
+        documents: vec![
+            SearchDocument::new("T", "/docs/x/#a").with_text(odd).with_field("kind", "component").with_fields("tags", &["a", odd]).with_resource_ref("component:default/x"),
+            SearchDocument::new(odd, "/docs/x/"),
+            SearchDocument::new("", "").with_fields("empty", &[]),
+        ],
+    };
+    let empty = SearchReplace::new("p", Vec::new());
+    for r in [&full, &empty] {
+        let mut got = String::new();
+        r.write_json(&mut got);
+        assert_eq!(got, r.to_value().to_json());
+    }
+}
+
 /// Each function of `files`, `workspace` and `search.write`, called with the golden
 /// message's values, sends exactly the golden request, and reads the host's answers.
 #[test]
