@@ -51,6 +51,13 @@ pub(crate) mod imports {
         pub fn search_replace(req: u64) -> u64;
         pub fn facts_publish(req: u64) -> u64;
     }
+
+    // WASI preview 1's clock, which the host links into every module (abi/SPEC.md
+    // section 1); only a plugin that reads the time imports it.
+    #[link(wasm_import_module = "wasi_snapshot_preview1")]
+    extern "C" {
+        pub fn clock_time_get(id: u32, precision: u64, time: *mut u64) -> i32;
+    }
 }
 
 /// Makes the module import `files_read`, which a file response (`Response::file`) needs
@@ -210,6 +217,18 @@ mod wasm {
 
     pub fn log_level() -> i32 {
         unsafe { i::get_log_level() }
+    }
+
+    /// WASI clock id's time in nanoseconds; None when the host answers an error.
+    pub fn clock_time(id: u32) -> Option<u64> {
+        let mut t = 0u64;
+        // SAFETY: the host writes 8 bytes at the address of t.
+        let errno = unsafe { i::clock_time_get(id, 1, &mut t) };
+        if errno == 0 {
+            Some(t)
+        } else {
+            None
+        }
     }
 
     pub fn log(level: i32, msg: &str) {

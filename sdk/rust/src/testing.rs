@@ -28,6 +28,7 @@ struct State {
     logs: Vec<String>,
     calls: Vec<(String, Value)>,
     level: i32,
+    now_ms: Option<i64>,
     answer: Option<Answer>,
     input: Vec<u8>,
     output: Option<Vec<u8>>,
@@ -51,6 +52,11 @@ pub fn set_config(key: &str, value: &str) {
 /// Sets the host's log level (0 trace ... 4 error).
 pub fn set_log_level(level: i32) {
     STATE.with(|s| s.borrow_mut().level = level);
+}
+
+/// Fixes the wall clock (`clock::now_ms`) at ms; None lets it run (the system's time).
+pub fn set_now_ms(ms: Option<i64>) {
+    STATE.with(|s| s.borrow_mut().now_ms = ms);
 }
 
 /// Answers every host call other than `kv_*`, `files_*` and `workspace_*` with f.
@@ -250,6 +256,22 @@ pub mod native {
     }
     pub fn log_level() -> i32 {
         STATE.with(|s| s.borrow().level)
+    }
+    /// WASI clock id's time in nanoseconds: 0 the wall clock (or the one set_now_ms
+    /// fixed), 1 a monotonic clock.
+    pub fn clock_time(id: u32) -> Option<u64> {
+        use std::time::{Instant, SystemTime, UNIX_EPOCH};
+        thread_local! {
+            static START: Instant = Instant::now();
+        }
+        match id {
+            0 => match STATE.with(|s| s.borrow().now_ms) {
+                Some(ms) => Some((ms.max(0) as u64).saturating_mul(1_000_000)),
+                None => SystemTime::now().duration_since(UNIX_EPOCH).ok().map(|d| d.as_nanos() as u64),
+            },
+            1 => Some(START.with(|s| s.elapsed().as_nanos() as u64)),
+            _ => None,
+        }
     }
     pub fn log(level: i32, msg: &str) {
         let name = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"][level.clamp(0, 4) as usize];

@@ -152,6 +152,20 @@ pub mod catalog {
         Ok(if r.is_null() { None } else { Some(r) })
     }
 
+    /// Whether the entity ref exists and the caller may read it, as [`get`] would
+    /// return it, without parsing the entity (which costs a plugin far more than the
+    /// call): the host's usual answers are read as bytes, anything else is decoded.
+    pub fn has(entity_ref: &str) -> Result<bool> {
+        let req = Value::obj(vec![("ref", entity_ref.into())]).to_json();
+        let b = host_call!(catalog_get, CatalogGet, req.as_bytes());
+        match b.as_deref() {
+            Some(r) if r.starts_with(b"{\"result\":{") => return Ok(true),
+            Some(b"{\"result\":null}") => return Ok(false),
+            _ => {}
+        }
+        Ok(!decode_envelope("catalog_get", b)?.is_null())
+    }
+
     pub fn query(q: &CatalogQuery) -> Result<CatalogPage> {
         let r = decode_envelope("catalog_query", host_call!(catalog_query, CatalogQuery, q.to_value().to_json().as_bytes()))?;
         Ok(CatalogPage::from_value(&r))
@@ -482,5 +496,31 @@ pub mod log {
     }
     pub fn error(msg: &str) {
         at(4, msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    #[test]
+    fn catalog_has() {
+        testing::reset();
+        testing::set_answer(|name, req| match (name, req.str_of("ref")) {
+            ("catalog_get", "component:default/web") => Ok(Value::obj(vec![("kind", "Component".into())])),
+            ("catalog_get", "component:default/gone") => Ok(Value::Null),
+            ("catalog_get", "component:default/odd") => Ok(Value::Array(vec![])),
+            _ => Err(Error::new(code::CAPABILITY_DENIED, "catalog.read is not granted")),
+        });
+        assert_eq!(catalog::has("component:default/web"), Ok(true));
+        assert_eq!(catalog::has("component:default/gone"), Ok(false));
+        // Not the usual shape: decoded, and not null.
+        assert_eq!(catalog::has("component:default/odd"), Ok(true));
+        let err = catalog::has("component:default/secret").unwrap_err();
+        assert_eq!(err.code, code::CAPABILITY_DENIED);
+        let calls = testing::calls();
+        assert_eq!(calls.len(), 4);
+        assert_eq!(calls[0].1.to_json(), r#"{"ref":"component:default/web"}"#);
     }
 }

@@ -41,6 +41,7 @@ pub mod testing;
 pub mod ui;
 
 mod host;
+mod host_clock;
 mod host_facts;
 mod host_files;
 mod host_search;
@@ -49,6 +50,7 @@ mod messages;
 mod plugin;
 
 pub use host::*;
+pub use host_clock::*;
 pub use host_facts::*;
 pub use host_files::*;
 pub use host_search::*;

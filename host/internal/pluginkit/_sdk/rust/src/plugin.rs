@@ -277,7 +277,18 @@ pub fn instance(setup: fn(&mut Plugin)) -> Rc<Plugin> {
             return pl.clone();
         }
         // A panic traps the call (wasm32 aborts on panic); say why in the host log first.
-        std::panic::set_hook(Box::new(|info| crate::log::error(&format!("plugin panicked: {}", info))));
+        // Natively (tests) the previous hook runs too, so a failed assertion still prints;
+        // the hook is set once, however many threads (tests) set up an instance.
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            #[cfg(not(target_arch = "wasm32"))]
+            let prev = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                crate::log::error(&format!("plugin panicked: {}", info));
+                #[cfg(not(target_arch = "wasm32"))]
+                prev(info);
+            }));
+        });
         let mut pl = Plugin::new();
         setup(&mut pl);
         let pl = Rc::new(pl);
