@@ -392,11 +392,19 @@ func tinyGoTarget() []byte {
 // against it into out. opt-level=3 and bulk-memory: RATIONALE.md, "The Rust SDK has no
 // crates and its own allocator".
 func RustArgs(sdk, lib, tmp, out string) [][]string {
-	common := []string{"--edition", "2021", "--target", "wasm32-unknown-unknown", "-C", "opt-level=3", "-C", "target-feature=+bulk-memory"}
+	return RustArgsExtern(sdk, lib, tmp, out, nil)
+}
+
+// RustArgsExtern is RustArgs for a plugin that uses other crates too: externs are the
+// plugin's extra rustc arguments (--extern and -L dependency=, as RustCrates returns
+// them).
+func RustArgsExtern(sdk, lib, tmp, out string, externs []string) [][]string {
+	common := append([]string{"--edition", "2021"}, rustCommon(RustWasm)...)
+	plugin := append(slices.Clone(common), "--crate-type", "cdylib", "-C", "strip=symbols",
+		"--extern", "greenroom="+filepath.Join(tmp, "libgreenroom.rlib"), "-L", tmp)
 	return [][]string{
 		append(slices.Clone(common), "--crate-type", "rlib", "--crate-name", "greenroom", sdk, "--out-dir", tmp),
-		append(slices.Clone(common), "--crate-type", "cdylib", "-C", "strip=symbols",
-			"--extern", "greenroom="+filepath.Join(tmp, "libgreenroom.rlib"), "-L", tmp, lib, "-o", out),
+		append(append(plugin, externs...), lib, "-o", out),
 	}
 }
 

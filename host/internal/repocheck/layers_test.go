@@ -50,6 +50,7 @@ var layers = map[string]int{
 	// 6: the commands, which wire everything; and the main.
 	"host/internal/cli/auditreport": 6, "host/internal/cli": 7, "host/cmd/greenroom": 8,
 	"host/internal/catalog/gen/gencatalog": 8, "host/internal/config/gendocs": 8,
+	"host/internal/pluginkit/rustbuild": 8,
 
 	// Test support and tests of the whole.
 	"host/internal/plugintest": 9, "host/internal/e2e": 9, "host/internal/repocheck": 9,
