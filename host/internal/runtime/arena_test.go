@@ -1,6 +1,10 @@
 package runtime
 
-import "testing"
+import (
+	"bytes"
+	goruntime "runtime"
+	"testing"
+)
 
 func TestArena(t *testing.T) {
 	a := newArena(1<<16, &budget{free: 1 << 16})
@@ -110,4 +114,55 @@ func TestArenaTakesFromBudget(t *testing.T) {
 	if len(a.mem) != arenaInitial || b.left() != 8<<20-arenaInitial {
 		t.Fatalf("after a huge call: capacity %d, %d left", len(a.mem), b.left())
 	}
+}
+
+// TestArenaGrowsInPlace: where the system reserves address space (Linux), the arena
+// grows without moving, a block handed out after a huge call was given back reads as
+// zero, write's blocks hold what was written, and unmap lets the reservation go.
+func TestArenaGrowsInPlace(t *testing.T) {
+	a := newArena(64<<20, &budget{free: 64 << 20})
+	if a.region == nil {
+		if goruntime.GOOS == "linux" {
+			t.Fatal("no reservation on Linux")
+		}
+		t.Skip("the arena grows by copying on", goruntime.GOOS)
+	}
+	first := &a.mem[0]
+	var hs []uint64
+	for i := 0; i < 64; i++ {
+		h, ok := a.write(bytes.Repeat([]byte{byte(i + 1)}, 64<<10))
+		if !ok {
+			t.Fatal("write refused")
+		}
+		hs = append(hs, h)
+	}
+	if &a.mem[0] != first || len(a.mem) < 4<<20 {
+		t.Fatalf("the arena moved or did not grow: %d bytes", len(a.mem))
+	}
+	for i, h := range hs {
+		if b := a.bytes(h); len(b) != 64<<10 || b[0] != byte(i+1) || b[len(b)-1] != byte(i+1) {
+			t.Fatalf("block %d lost its bytes", i)
+		}
+	}
+	a.reset() // over arenaKeep: the pages go back
+	if len(a.mem) != arenaInitial || &a.mem[0] != first {
+		t.Fatalf("after reset: %d bytes", len(a.mem))
+	}
+	h, _ := a.alloc(8 << 20)
+	if b := a.bytes(h); !bytes.Equal(b, make([]byte, 8<<20)) {
+		t.Fatal("a new block holds a previous call's bytes")
+	}
+	// Within arenaKeep the bytes stay, and alloc clears what a block held before.
+	a.reset()
+	h1, _ := a.write(bytes.Repeat([]byte{7}, 1000))
+	a.reset()
+	h2, _ := a.alloc(1000)
+	if h1 != h2 || !bytes.Equal(a.bytes(h2), make([]byte, 1000)) {
+		t.Fatal("alloc handed out a used block without clearing it")
+	}
+	a.unmap()
+	if a.region != nil || a.mem != nil {
+		t.Fatal("unmap kept the region")
+	}
+	(*arena)(nil).unmap() // an instance that never got an arena
 }

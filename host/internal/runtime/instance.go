@@ -167,6 +167,9 @@ func (inst *instance) close() {
 	if inst.mod != nil {
 		_ = inst.mod.Close(context.Background())
 	}
+	// Calls have returned (discard and Close drain them first), so no host function
+	// holds the arena's bytes.
+	inst.arena.unmap()
 }
 
 func (inst *instance) call(ctx context.Context, ex exportInfo, export string, input, dst []byte) ([]byte, *CallError, bool) {

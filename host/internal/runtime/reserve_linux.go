@@ -17,3 +17,7 @@ func reserve(n uint64) []byte {
 // release unmaps a reservation. Nothing may read it afterwards: no call runs on the
 // instance (allocator) and the host copies what it keeps out of guest memory.
 func release(b []byte) { _ = syscall.Munmap(b) }
+
+// discard gives the pages of part of a reservation back to the system; they read as
+// zero when touched again.
+func discard(b []byte) { _ = syscall.Madvise(b, syscall.MADV_DONTNEED) }
