@@ -108,26 +108,30 @@ func (ix *index) keep(s string) string {
 }
 
 // replace removes the documents of one source of a type and adds docs in their place.
-// Callers hold mu (write) and have checked the documents.
+// A document the source sends again unchanged, at the same location, keeps its slot
+// and postings: a docs site rebuilt after an edit sends thousands of documents of
+// which a few changed, and tokenizing and posting all of them again was most of the
+// index's time. Callers hold mu (write) and have checked the documents.
 func (ix *index) replace(typ, source string, docs []Document) {
 	key := sourceKey(typ, source)
-	for _, id := range ix.sources[key] {
-		ix.slots[id].dead = true
-		ix.slots[id].doc = Document{}
-		ix.dead++
-		ix.types[typ]--
-	}
-	delete(ix.sources, key)
-	if len(docs) == 0 {
-		if ix.types[typ] == 0 {
-			delete(ix.types, typ)
+	old := ix.sources[key]
+	var byLocation map[string]uint32
+	if len(old) > 0 && len(docs) > 0 {
+		byLocation = make(map[string]uint32, len(old))
+		for _, id := range old {
+			byLocation[ix.slots[id].doc.Location] = id
 		}
-		return
 	}
 	typ, source = ix.keep(typ), ix.keep(source)
+	kept := make(map[uint32]bool, len(old))
 	ids := make([]uint32, 0, len(docs))
 	var toks []string
 	for i := range docs {
+		if id, ok := byLocation[docs[i].Location]; ok && !kept[id] && sameDoc(&ix.slots[id].doc, &docs[i]) {
+			kept[id] = true
+			ids = append(ids, id)
+			continue
+		}
 		id := uint32(len(ix.slots))
 		d := docs[i]
 		for j := range d.Fields {
@@ -159,8 +163,22 @@ func (ix *index) replace(typ, source string, docs []Document) {
 		}
 		ids = append(ids, id)
 	}
-	ix.sources[key] = ids
-	ix.types[typ] += len(ids)
+	for _, id := range old {
+		if !kept[id] {
+			ix.slots[id].dead = true
+			ix.slots[id].doc = Document{}
+			ix.dead++
+		}
+	}
+	ix.types[typ] += len(ids) - len(old)
+	if len(ids) == 0 {
+		delete(ix.sources, key)
+	} else {
+		ix.sources[key] = ids
+	}
+	if ix.types[typ] == 0 {
+		delete(ix.types, typ)
+	}
 }
 
 // post adds one occurrence of term in document id.

@@ -431,3 +431,68 @@ func TestPersist(t *testing.T) {
 		t.Errorf("a missing file gave %d documents", n)
 	}
 }
+
+// TestReplaceKeepsUnchangedDocuments: replacing a source's documents keeps the slot of
+// each one sent again unchanged at its location, and indexes what changed: new text is
+// found and old text is not, a document left out is gone, a new one is there, and a
+// second source of the type is untouched.
+func TestReplaceKeepsUnchangedDocuments(t *testing.T) {
+	e := New(Options{Logger: quiet()})
+	e.Register(TypeInfo{Name: "techdocs", Owner: "techdocs"})
+	site := []Document{
+		{Title: "Install", Text: "apricot steps", Location: "/docs/a/install/", Fields: []Field{{"kind", "component"}}},
+		{Title: "Usage", Text: "blueberry flags", Location: "/docs/a/usage/"},
+		{Title: "Gone", Text: "cherry", Location: "/docs/a/gone/"},
+		{Title: "Same place", Text: "dates", Location: "/docs/a/same/"},
+		{Title: "Same place", Text: "dates", Location: "/docs/a/same/"},
+	}
+	if err := e.Replace("techdocs", "component:default/a", site); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Replace("techdocs", "component:default/b", []Document{{Title: "Other", Text: "blueberry", Location: "/docs/b/"}}); err != nil {
+		t.Fatal(err)
+	}
+	key := sourceKey("techdocs", "component:default/a")
+	before := slices.Clone(e.idx.sources[key])
+	edited := []Document{
+		{Title: "Install", Text: "apricot steps", Location: "/docs/a/install/", Fields: []Field{{"kind", "component"}}},
+		{Title: "Usage", Text: "elderberry flags", Location: "/docs/a/usage/"},
+		{Title: "Same place", Text: "dates", Location: "/docs/a/same/"},
+		{Title: "Same place", Text: "dates", Location: "/docs/a/same/"},
+		{Title: "New", Text: "fig", Location: "/docs/a/new/"},
+	}
+	if err := e.Replace("techdocs", "component:default/a", edited); err != nil {
+		t.Fatal(err)
+	}
+	after := e.idx.sources[key]
+	if after[0] != before[0] {
+		t.Errorf("the unchanged document moved from slot %d to %d", before[0], after[0])
+	}
+	if after[1] == before[1] {
+		t.Error("the changed document kept its slot")
+	}
+	for term, want := range map[string][]string{
+		"apricot": {"Install"}, "blueberry": {"Other"}, "elderberry": {"Usage"}, "cherry": nil,
+		"fig": {"New"}, "dates": {"Same place", "Same place"},
+	} {
+		if got := titles(e.Search(Query{Term: term, Limit: 10})); !slices.Equal(got, want) {
+			t.Errorf("%s: %q, want %q", term, got, want)
+		}
+	}
+	if n := e.Count("techdocs"); n != 6 {
+		t.Errorf("count %d, want 6", n)
+	}
+	if got := titles(e.Search(Query{Filters: map[string][]string{"kind": {"component"}}, Limit: 10})); !slices.Equal(got, []string{"Install"}) {
+		t.Errorf("field filter: %q", got)
+	}
+	// Sent again unchanged: nothing moves. Emptied: the source is gone.
+	if err := e.Replace("techdocs", "component:default/a", edited); err != nil || !slices.Equal(e.idx.sources[key], after) {
+		t.Errorf("unchanged replace moved slots: %v %v", e.idx.sources[key], err)
+	}
+	if err := e.Replace("techdocs", "component:default/a", nil); err != nil || e.Count("techdocs") != 1 {
+		t.Errorf("emptied: %v, %d left", err, e.Count("techdocs"))
+	}
+	if _, ok := e.idx.sources[key]; ok {
+		t.Error("an emptied source is still listed")
+	}
+}
