@@ -48,7 +48,6 @@ examples/entity-card host
 plugins/tech-radar host
 plugins/github-actions host
 plugins/prometheus host
-plugins/techdocs host
 host/internal/frontend/wasmext/testdata/cards host
 host/internal/cli/testdata/kvwriter host
 host/internal/runtime/testdata/gopdk wasm
@@ -85,7 +84,7 @@ if ! $lint_only; then
 	step "go test -race (sdk/go)" sdk/go go test -race ./...
 	# The SDK harness builds plugins in child processes that go test cannot see: never cache.
 	step "go test (sdk/go/wasmtest)" sdk/go/wasmtest go test -count=1 ./...
-	for dir in examples/hello-go examples/entity-card plugins/tech-radar plugins/github-actions plugins/prometheus plugins/techdocs; do
+	for dir in examples/hello-go examples/entity-card plugins/tech-radar plugins/github-actions plugins/prometheus; do
 		step "go test ($dir)" "$dir" go test ./...
 	done
 fi

@@ -1,24 +1,25 @@
 #!/bin/sh
-# Builds plugins/techdocs/techdocs.wasm: the plugin with the standard Go toolchain for
-# wasip1, then its manifest (plugin.yaml) packed into the greenroom.manifest section.
+# Builds plugins/techdocs/techdocs.wasm: the plugin's Rust crate (src/lib.rs, with the
+# site builder in src/site) for wasm32-unknown-unknown with rustc alone, against the
+# Greenroom Rust SDK and Debian's crates (pulldown-cmark, yaml-rust,
+# unicode-normalization), then its manifest (plugin.yaml) packed into the
+# greenroom.manifest section. The build is pluginkit.TechDocs, which the Taskfile and the
+# tests run too; compiled crates are cached in os.UserCacheDir()/greenroom/rust.
 #   sh build.sh               build and pack techdocs.wasm
 #   sh build.sh --raw FILE    build only, unpacked, into FILE
+# Needs (Debian): apt-get install rustc libstd-rust-dev-wasm32 librust-pulldown-cmark-dev
+# librust-yaml-rust-dev librust-unicode-normalization-dev
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-id=techdocs
 
-raw=${2:-}
-if [ "${1:-}" != "--raw" ]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	raw=$tmp/$id.raw.wasm
-fi
-
-cd "$here"
-GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags="-s -w" -o "$raw" .
-[ "${1:-}" = "--raw" ] && exit 0
-
-cd "$root"
-go run ./host/cmd/greenroom plugin pack --manifest "$here/plugin.yaml" "$raw" -o "$here/$id.wasm"
-echo "built $here/$id.wasm"
+case "${1:-}" in
+--raw)
+	cd "$root"
+	go run ./host/internal/pluginkit/rustbuild techdocs -raw -o "$2"
+	;;
+*)
+	cd "$root"
+	go run ./host/internal/pluginkit/rustbuild techdocs -o "$here/techdocs.wasm"
+	;;
+esac

@@ -33,10 +33,12 @@ func TestREADMECommands(t *testing.T) {
 		plugintest.Copy(t, filepath.Join(root, dir, id+".wasm"), filepath.Join(work, dir, id+".wasm"))
 		plugintest.Copy(t, filepath.Join(root, dir, "plugin.yaml"), filepath.Join(work, dir, "plugin.yaml"))
 	}
-	for _, dir := range []string{"examples/hello-go", "plugins/tech-radar", "examples/entity-card", "plugins/techdocs"} {
+	for _, dir := range []string{"examples/hello-go", "plugins/tech-radar", "examples/entity-card"} {
 		os.MkdirAll(filepath.Join(work, dir), 0o755)
 		plugintest.Copy(t, plugintest.Go(t, dir), filepath.Join(work, dir, filepath.Base(dir)+".wasm"))
 	}
+	os.MkdirAll(filepath.Join(work, "plugins", "techdocs"), 0o755)
+	plugintest.Copy(t, plugintest.TechDocs(t), filepath.Join(work, "plugins", "techdocs", "techdocs.wasm"))
 	tmp := t.TempDir()
 	t.Chdir(work)
 

@@ -26,7 +26,7 @@ import (
 func TestTechDocsSearch(t *testing.T) {
 	dir := t.TempDir()
 	writeTeamPolicy(dir)
-	plugintest.Copy(t, plugintest.Go(t, "plugins/techdocs"), filepath.Join(dir, "techdocs.wasm"))
+	plugintest.Copy(t, plugintest.TechDocs(t), filepath.Join(dir, "techdocs.wasm"))
 	catalog := strings.Join([]string{
 		"apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n",
 		"apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-b}\nspec: {type: team, children: []}\n",

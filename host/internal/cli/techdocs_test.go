@@ -29,7 +29,7 @@ import (
 // the plugin's entry.
 func techdocsPortal(t testing.TB, dir, catalog, pluginExtra string) string {
 	t.Helper()
-	plugintest.Copy(t, plugintest.Go(t, "plugins/techdocs"), filepath.Join(dir, "techdocs.wasm"))
+	plugintest.Copy(t, plugintest.TechDocs(t), filepath.Join(dir, "techdocs.wasm"))
 	writeTree(t, dir, "catalog.yaml", catalog)
 	writeTree(t, dir, "app-config.yaml", fmt.Sprintf(`
 backend:
@@ -432,7 +432,7 @@ func TestTechDocsBuildCommand(t *testing.T) {
 	dir := t.TempDir()
 	svcDocs(t, dir)
 	writeTree(t, dir, "svc/docs/extra.md", "[gone](missing.md)\n")
-	plugin := plugintest.Go(t, "plugins/techdocs")
+	plugin := plugintest.TechDocs(t)
 	out := filepath.Join(t.TempDir(), "site")
 	code, stdout, stderr := run(t, "techdocs", "build", filepath.Join(dir, "svc"), "-o", out, "--plugin", plugin)
 	if code != 0 || !strings.Contains(stdout, "built ") || !strings.Contains(stderr, `warning: docs/extra.md: link "missing.md": the target missing.md is not among the documentation files`) {
@@ -525,7 +525,7 @@ func TestTechDocsServeCommand(t *testing.T) {
 	done := make(chan error, 1)
 	var out, errb syncBuffer
 	go func() {
-		done <- serveDocs(ctx, &Env{Stdout: &out, Stderr: &errb}, filepath.Join(dir, "svc"), plugintest.Go(t, "plugins/techdocs"), ln)
+		done <- serveDocs(ctx, &Env{Stdout: &out, Stderr: &errb}, filepath.Join(dir, "svc"), plugintest.TechDocs(t), ln)
 	}()
 	defer func() {
 		cancel()

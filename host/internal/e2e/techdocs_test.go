@@ -19,7 +19,7 @@ import (
 func TestBrowserTechDocs(t *testing.T) {
 	root := plugintest.Root(t)
 	dir := t.TempDir()
-	plugin := plugintest.Copy(t, plugintest.Go(t, "plugins/techdocs"), filepath.Join(dir, "techdocs.wasm"))
+	plugin := plugintest.Copy(t, plugintest.TechDocs(t), filepath.Join(dir, "techdocs.wasm"))
 	// Sign-in redirects go through backend.baseUrl, so the port is fixed up front.
 	port := freePort(t)
 	cfg := fmt.Sprintf(`

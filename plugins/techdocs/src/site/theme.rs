@@ -1,8 +1,8 @@
-package site
+//! The static site's stylesheet.
 
-// ThemeCSS styles the static site (assets/techdocs.css). The portal's reader uses the
-// host's theme, which styles the same doc- classes.
-const ThemeCSS = `body{margin:0;font:15px/1.6 system-ui,sans-serif;color:#1b1f24;background:#fff}
+/// Styles the static site (assets/techdocs.css). The portal's reader uses the host's
+/// theme, which styles the same doc- classes.
+pub const THEME_CSS: &str = r##"body{margin:0;font:15px/1.6 system-ui,sans-serif;color:#1b1f24;background:#fff}
 a{color:#0a58ca}
 .doc-site-header{padding:12px 24px;border-bottom:1px solid #d8dde4;font-weight:600}
 .doc-site-header a{color:inherit;text-decoration:none}
@@ -33,4 +33,4 @@ a{color:#0a58ca}
 table{border-collapse:collapse}td,th{border:1px solid #d8dde4;padding:4px 8px}
 img{max-width:100%}
 @media (max-width:900px){.doc-reader{grid-template-columns:1fr}.doc-toc{display:none}}
-`
+"##;
