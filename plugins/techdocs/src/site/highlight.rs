@@ -274,7 +274,7 @@ mod tests {
         s
     }
 
-    // Go: TestHighlight.
+    // From the Go builder's TestHighlight.
     #[test]
     fn highlight_marks() {
         let cases: &[(&str, &str, &[&str])] = &[
