@@ -420,29 +420,18 @@ fn file_title(p: &Page) -> String {
 }
 
 /// mkdocs' title from a file or folder name: - and _ become spaces, and an all-lower-case
-/// name is capitalised. Go upper-cases the first byte: a name that starts with a
-/// non-ASCII letter gets U+FFFD for its first byte and keeps its other bytes, which are
-/// not UTF-8 either and read as one U+FFFD each.
+/// name is capitalised, its first character upper-cased (élan is Élan, as in mkdocs).
 pub fn dir_title(name: &str) -> String {
     let t = name.replace(|c| c == '-' || c == '_', " ");
     let lower = t.chars().all(|c| {
         let mut l = c.to_lowercase();
         l.next() == Some(c) && l.next().is_none()
     });
-    if !lower || t.is_empty() {
-        return t;
+    let mut chars = t.chars();
+    match chars.next() {
+        Some(first) if lower => first.to_uppercase().chain(chars).collect(),
+        _ => t,
     }
-    let first = t.chars().next().map_or(1, |c| c.len_utf8());
-    let mut out = String::with_capacity(t.len() + 6);
-    if first == 1 {
-        out.push(t.as_bytes()[0].to_ascii_uppercase() as char);
-    } else {
-        for _ in 0..first {
-            out.push('\u{FFFD}');
-        }
-    }
-    out.push_str(&t[first..]);
-    out
 }
 
 /// Splits YAML front matter (between --- lines at the top) from the body: the title it
@@ -816,7 +805,7 @@ mod tests {
         for (src, url) in [("index.md", ""), ("README.md", ""), ("readme.MD", ""), ("a/index.md", "a/"), ("a/b.md", "a/b/"), ("a/b.markdown", "a/b/"), ("a.b.md", "a.b/"), ("INDEX.md", "INDEX/")] {
             assert_eq!(page_url(src), url, "{}", src);
         }
-        for (name, want) in [("runbook_on-call", "Runbook on call"), ("CamelCase", "CamelCase"), ("", ""), ("a", "A"), ("9lives", "9lives"), ("élan", "\u{FFFD}\u{FFFD}lan")] {
+        for (name, want) in [("runbook_on-call", "Runbook on call"), ("CamelCase", "CamelCase"), ("", ""), ("a", "A"), ("9lives", "9lives"), ("élan", "Élan"), ("über_uns", "Über uns")] {
             assert_eq!(dir_title(name), want, "{}", name);
         }
         let mut v = vec!["b.md", "a/z.md", "index.md", "a/index.md", "a/README.md", "a/b/c.md", "A.md", "a.md"];
