@@ -68,6 +68,9 @@ trap 'rm -f "$tmp"' EXIT
 	echo "## TechDocs: a 300-page site built inside the Wasm plugin through the server vs Debian's mkdocs build on the same tree (goal <= 1 s, >= 10x); a built page served (goal p50 <= 1 ms); an unchanged-source sync"
 	go test -run '^$' -bench BenchmarkTechDocs -benchtime 3x -timeout 30m ./host/internal/cli/
 	go test -run '^$' -bench BenchmarkTechDocsServe/page -benchtime 2000x -timeout 30m ./host/internal/cli/
+	echo "## The host's side of a docs sync: storing the 300-page site (first write, and again after a one-page edit) and indexing its 3,000 search documents with one changed"
+	go test -run '^$' -bench BenchmarkFilesWriteSite -benchtime 20x ./host/internal/store/
+	go test -run '^$' -bench BenchmarkSearchReplaceDocsSite -benchtime 20x ./host/internal/capability/
 	echo
 	echo "## Frontend rendering (entity page with 5 Wasm cards; catalog index over 100k entities)"
 	go test -run '^$' -bench . -benchmem ./host/internal/frontend/...
