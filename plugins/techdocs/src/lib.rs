@@ -28,6 +28,8 @@ use std::cell::RefCell;
 
 use greenroom::{log, Plugin, Value};
 
+pub use site::config::go_quote;
+
 /// The plugin's config (plugins[].config; schema in plugin.yaml).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -218,30 +220,6 @@ pub fn log_line(msg: &str, kvs: &[(&str, &str)]) -> String {
             b.push_str(v);
         }
     }
-    b
-}
-
-/// s as Go's strconv.Quote writes it (printable characters kept).
-pub fn go_quote(s: &str) -> String {
-    let mut b = String::with_capacity(s.len() + 2);
-    b.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => b.push_str("\\\""),
-            '\\' => b.push_str("\\\\"),
-            '\n' => b.push_str("\\n"),
-            '\r' => b.push_str("\\r"),
-            '\t' => b.push_str("\\t"),
-            '\u{7}' => b.push_str("\\a"),
-            '\u{8}' => b.push_str("\\b"),
-            '\u{c}' => b.push_str("\\f"),
-            '\u{b}' => b.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => b.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control() => b.push_str(&format!("\\u{:04x}", c as u32)),
-            c => b.push(c),
-        }
-    }
-    b.push('"');
     b
 }
 

@@ -270,22 +270,6 @@ pub fn parse_site(b: &[u8]) -> Result<StoredSite, String> {
     Ok(StoredSite { name: v.str_of("site_name").into(), nav: nav_items(v.get("nav")), pages })
 }
 
-/// HTML-escapes s as Go's html.EscapeString.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\'' => out.push_str("&#39;"),
-            '"' => out.push_str("&#34;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Syncs the entity's docs (throttled) and shows the page at sub (a site URL; "" is the
 /// home page) with links under base: the nodes and the site's name.
 fn docs_view(e: &Value, sub: &str, base: &str) -> (Vec<Value>, String) {
@@ -359,7 +343,7 @@ fn docs_view(e: &Value, sub: &str, base: &str) -> (Vec<Value>, String) {
             let mut w = String::new();
             for s in &st.warnings {
                 w.push_str("<li>");
-                w.push_str(&escape_html(s));
+                w.push_str(&page::escape(s));
                 w.push_str("</li>");
             }
             out.push(ui::html(&format!(
@@ -388,6 +372,6 @@ mod tests {
         assert_eq!(s.pages[0].next, Some(Ref { url: "guide/".into(), title: "Guide".into() }));
         assert_eq!(s.pages[0].prev, None);
         assert!(parse_site(b"{").is_err());
-        assert_eq!(escape_html(r#"<a href="x">'&'</a>"#), "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(page::escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     }
 }

@@ -1,49 +1,7 @@
 //! The parts of Go's path and net/url packages that the plugin resolves docs sources
 //! with, so that a techdocs-ref resolves to the same URL as in the Go plugin.
 
-/// Go's path.Clean: the shortest path equal to p, with no empty, "." or inner ".."
-/// segments; "." for an empty path.
-pub fn clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if out.last().map_or(false, |l| *l != "..") {
-                    out.pop();
-                } else if !rooted {
-                    out.push("..");
-                }
-            }
-            s => out.push(s),
-        }
-    }
-    let joined = out.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{}", joined),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
-}
-
-/// Go's path.Join: the non-empty elements joined with slashes, cleaned; "" for none.
-pub fn join(elems: &[&str]) -> String {
-    let parts: Vec<&str> = elems.iter().copied().filter(|e| !e.is_empty()).collect();
-    if parts.is_empty() {
-        return String::new();
-    }
-    clean(&parts.join("/"))
-}
-
-/// Go's path.Dir: all but the last element, cleaned.
-pub fn dir(p: &str) -> String {
-    let i = p.rfind('/').map_or(0, |i| i + 1);
-    clean(&p[..i])
-}
+pub use crate::site::paths::{clean, dir, join};
 
 /// Go's path.Ext: the suffix from the final dot of the last element; "" without one.
 pub fn ext(p: &str) -> &str {

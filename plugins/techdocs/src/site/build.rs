@@ -2,7 +2,8 @@
 //! file a page at a directory URL, titles, prev/next and edit links, then each page
 //! rendered and the site's files written.
 
-use super::config::{go_quote, is_external, load_config, path_clean, Config, NavEntry};
+use super::config::{go_quote, is_external, load_config, Config, NavEntry};
+use super::paths;
 use super::json;
 use super::markdown::{self, Links};
 use super::page::{page_text, search_entries, static_page, NavCache};
@@ -98,10 +99,10 @@ impl<'c> Builder<'c> {
             if hidden(rel) || self.prefix.is_empty() && (rel == "mkdocs.yml" || rel == "mkdocs.yaml") {
                 continue;
             }
-            let mut d = path_dir(rel);
+            let mut d = paths::dir(rel);
             // Go's loop never ends on a rooted path ("/" is its own Dir); stop there.
             while d != "." && d != "/" {
-                let parent = path_dir(&d);
+                let parent = paths::dir(&d);
                 t.dirs.insert(d);
                 d = parent;
             }
@@ -123,7 +124,7 @@ impl<'c> Builder<'c> {
     fn pages<'a>(&mut self, sources: &BTreeMap<&'a str, &'a [u8]>) -> (Vec<Page>, Vec<&'a [u8]>) {
         let mut pages: Vec<(Page, &'a [u8])> = Vec::with_capacity(sources.len());
         for (&src, &raw) in sources {
-            let (dir, base) = path_split(src);
+            let (dir, base) = paths::split(src);
             if is_readme(base) && sources.contains_key(format!("{}index.md", dir).as_str()) {
                 self.warn(format!("{}{}: both index.md and README.md are in {}; index.md is the folder's page and README.md is left out", self.prefix, src, go_quote(dir.strip_suffix('/').unwrap_or(dir))));
                 continue;
@@ -191,7 +192,7 @@ impl<'c> Builder<'c> {
                 let title = if e.title.is_empty() { e.url.clone() } else { e.title.clone() };
                 out.push(NavItem { title, url: e.url.clone(), external: true, children: None });
             } else {
-                let src = path_clean(e.path.strip_prefix("./").unwrap_or(&e.path));
+                let src = paths::clean(e.path.strip_prefix("./").unwrap_or(&e.path));
                 let i = match by_src.get(&src) {
                     Some(&i) => i,
                     None => {
@@ -257,7 +258,7 @@ fn nav_from_files(pages: &[Page]) -> Vec<NavItem> {
     let mut by_dir: HashMap<String, usize> = HashMap::new();
     by_dir.insert(String::new(), 0);
     for (i, p) in pages.iter().enumerate() {
-        let dir = path_dir(&p.src);
+        let dir = paths::dir(&p.src);
         let dir = if dir == "." || dir == "/" { String::new() } else { dir };
         let s = section_of(&dir, &mut sections, &mut by_dir);
         sections[s].1.push(Entry::Page(i));
@@ -269,7 +270,7 @@ fn nav_from_files(pages: &[Page]) -> Vec<NavItem> {
         // The first missing ancestor is created first, as Go's recursion does.
         // Go recurses forever on a rooted path ("/" is its own parent); "/" is the root here.
         let parent_dir = {
-            let p = path_dir(dir);
+            let p = paths::dir(dir);
             if p == "." || p == "/" || p == dir {
                 String::new()
             } else {
@@ -278,7 +279,7 @@ fn nav_from_files(pages: &[Page]) -> Vec<NavItem> {
         };
         let parent = section_of(&parent_dir, sections, by_dir);
         let s = sections.len();
-        sections.push((dir_title(path_base(dir)), Vec::new()));
+        sections.push((dir_title(paths::base(dir)), Vec::new()));
         by_dir.insert(dir.to_string(), s);
         sections[parent].1.push(Entry::Section(s));
         s
@@ -393,7 +394,7 @@ fn hidden(rel: &str) -> bool {
 /// The page's URL under use_directory_urls: x.md at x/, a folder's index.md or
 /// README.md at the folder.
 pub fn page_url(src: &str) -> String {
-    let (dir, base) = path_split(src);
+    let (dir, base) = paths::split(src);
     if base == "index.md" || is_readme(base) {
         return dir.to_string();
     }
@@ -412,7 +413,7 @@ fn file_title(p: &Page) -> String {
     if p.url.is_empty() {
         return "Home".into();
     }
-    let base = path_base(&p.src);
+    let base = paths::base(&p.src);
     if is_index(base) {
         return dir_title("index");
     }
@@ -509,28 +510,6 @@ pub fn to_valid_utf8(raw: &[u8]) -> String {
         }
     }
     out
-}
-
-/// Go's path.Split: the directory with its trailing slash, and the name.
-fn path_split(p: &str) -> (&str, &str) {
-    match p.rfind('/') {
-        Some(i) => (&p[..=i], &p[i + 1..]),
-        None => ("", p),
-    }
-}
-
-/// Go's path.Dir.
-fn path_dir(p: &str) -> String {
-    path_clean(path_split(p).0)
-}
-
-/// Go's path.Base (for the cleaned paths the build passes it).
-fn path_base(p: &str) -> &str {
-    let t = p.trim_end_matches('/');
-    if t.is_empty() {
-        return if p.is_empty() { "." } else { "/" };
-    }
-    path_split(t).1
 }
 
 #[cfg(test)]

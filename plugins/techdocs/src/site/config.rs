@@ -3,7 +3,7 @@
 //! (yaml-rust's own Yaml tree drops the lines), and front matter's title typed as
 //! yaml.v3 types it.
 
-use super::Error;
+use super::{paths, Error};
 use std::collections::HashMap;
 use yaml_rust::parser::{Event, Parser};
 use yaml_rust::scanner::{TScalarStyle, TokenType};
@@ -98,7 +98,7 @@ fn check_docs_dir(file: &str, line: usize, d: &str) -> Result<String, Error> {
     if d.starts_with('/') || d.contains('\\') || (b.len() > 1 && b[1] == b':') {
         return Err(err(file, line, format!("docs_dir {}: {}", go_quote(d), DOCS_DIR_ESCAPE)));
     }
-    let clean = path_clean(d);
+    let clean = paths::clean(d);
     if clean == ".." || clean.starts_with("../") {
         return Err(err(file, line, format!("docs_dir {}: {}", go_quote(d), DOCS_DIR_ESCAPE)));
     }
@@ -175,39 +175,6 @@ impl std::fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-/// Go's path.Clean.
-pub fn path_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    // How many leading ".." a relative path keeps.
-    let mut dotdot = 0;
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.len() > dotdot {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                    dotdot += 1;
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let joined = parts.join("/");
-    if rooted {
-        format!("/{}", joined)
-    } else if joined.is_empty() {
-        ".".into()
-    } else {
-        joined
-    }
-}
 
 /// Go's %q of a string: double-quoted with Go's escapes (strconv.Quote).
 pub fn go_quote(s: &str) -> String {
@@ -909,13 +876,6 @@ mod tests {
     fn externals() {
         for (v, want) in [("https://x", true), ("//x", true), ("mailto:a", true), ("a+b.c-d:x", true), ("C:/x", true), (":x", false), ("a/b:c", false), ("x.md", false), ("", false)] {
             assert_eq!(is_external(v), want, "{}", v);
-        }
-    }
-
-    #[test]
-    fn clean() {
-        for (p, want) in [("", "."), (".", "."), ("docs/", "docs"), ("./a//b/../c", "a/c"), ("../a", "../a"), ("a/../..", ".."), ("/../a", "/a"), ("/", "/"), ("a/./", "a")] {
-            assert_eq!(path_clean(p), want, "{}", p);
         }
     }
 

@@ -91,11 +91,6 @@ fn spec_of(lang: &str) -> Option<&'static LangSpec> {
     })
 }
 
-/// Whether the highlighter knows lang (lower case, as the code renderer passes it).
-pub fn known(lang: &str) -> bool {
-    spec_of(lang).is_some()
-}
-
 
 fn span(out: &mut String, class: &str, s: &str) {
     out.push_str("<span class=\"doc-hl-");

@@ -6,7 +6,8 @@
 //! with the Go site's renderers writes the same document, byte for byte where it can.
 
 use super::blocks::{self, DefItem, Nested, Part};
-use super::config::is_external;
+use super::config::{go_quote, is_external};
+use super::paths;
 use super::{highlight, page};
 use super::Heading;
 use pulldown_cmark::{Alignment, BrokenLink, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag};
@@ -1323,7 +1324,7 @@ fn rewrite(ctx: &mut Ctx, dest: &str, image: bool) -> String {
     if target.is_empty() {
         return dest.to_string();
     }
-    let mut resolved = path_join(&path_dir(ctx.src), &target.replace("%20", " "));
+    let mut resolved = paths::join(&[&paths::dir(ctx.src), &target.replace("%20", " ")]);
     if resolved == ".." || resolved.starts_with("../") {
         let msg = format!("{} {} leads outside docs_dir; link only to files inside the docs", what, go_quote(&excerpt(dest)));
         warn(ctx, msg);
@@ -1352,31 +1353,6 @@ fn rewrite(ctx: &mut Ctx, dest: &str, image: bool) -> String {
     rel_url(&resolved, ctx.url) + suffix
 }
 
-/// Go's %q of a string (strconv.Quote) for the text links hold.
-fn go_quote(s: &str) -> String {
-    let mut q = String::with_capacity(s.len() + 2);
-    q.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => q.push_str("\\\""),
-            '\\' => q.push_str("\\\\"),
-            '\n' => q.push_str("\\n"),
-            '\r' => q.push_str("\\r"),
-            '\t' => q.push_str("\\t"),
-            '\x07' => q.push_str("\\a"),
-            '\x08' => q.push_str("\\b"),
-            '\x0c' => q.push_str("\\f"),
-            '\x0b' => q.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\x7f' => {
-                let _ = write!(q, "\\x{:02x}", c as u32);
-            }
-            c => q.push(c),
-        }
-    }
-    q.push('"');
-    q
-}
-
 /// The first 80 bytes of s and an ellipsis (cut at a character boundary).
 fn excerpt(s: &str) -> String {
     if s.len() <= 80 {
@@ -1387,54 +1363,6 @@ fn excerpt(s: &str) -> String {
         n -= 1;
     }
     format!("{}…", &s[..n])
-}
-
-/// Go's path.Clean.
-fn path_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".to_string();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.last().map_or(false, |l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let j = parts.join("/");
-    if rooted {
-        format!("/{}", j)
-    } else if j.is_empty() {
-        ".".to_string()
-    } else {
-        j
-    }
-}
-
-/// Go's path.Dir.
-fn path_dir(p: &str) -> String {
-    match p.rfind('/') {
-        Some(i) => path_clean(&p[..i + 1]),
-        None => ".".to_string(),
-    }
-}
-
-/// Go's path.Join of two elements.
-fn path_join(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => String::new(),
-        (true, false) => path_clean(b),
-        (false, true) => path_clean(a),
-        (false, false) => path_clean(&format!("{}/{}", a, b)),
-    }
 }
 
 /// mkdocs' get_relative_url: the URL of target (relative to the site root)

@@ -12,6 +12,7 @@ pub mod highlight;
 pub mod json;
 pub mod markdown;
 pub mod page;
+pub mod paths;
 pub mod theme;
 
 pub use build::build;

@@ -1,7 +1,8 @@
 //! A page's index.html, the reader's pieces, and search text. The public
 //! functions are the contract with the plugin (src/pages.rs).
 
-use super::config::{is_external, path_clean};
+use super::config::is_external;
+use super::paths;
 use super::markdown::rel_url;
 use super::{Heading, NavItem, Page, SearchEntry, Site, THEME_FILE};
 use std::borrow::Cow;
@@ -91,7 +92,7 @@ impl NavCache {
         }
         let trimmed = p.url.strip_suffix('/').unwrap_or(&p.url);
         let parent = match trimmed.rfind('/') {
-            Some(i) => path_clean(&trimmed[..i]) + "/",
+            Some(i) => paths::clean(&trimmed[..i]) + "/",
             None => String::new(),
         };
         let parent = if parent == "./" { String::new() } else { parent };
@@ -282,7 +283,7 @@ fn reader_link(u: &str, page_url: &str, reader_base: &str, static_base: &str) ->
         joined.push('/');
         joined.push_str(target);
     }
-    let mut resolved = path_clean(&joined)[1..].to_string();
+    let mut resolved = paths::clean(&joined)[1..].to_string();
     let base = if dir {
         if !resolved.is_empty() {
             resolved.push('/');
