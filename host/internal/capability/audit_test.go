@@ -23,15 +23,6 @@ import (
 // call is ok, one is denied, and both land in the log with their targets.
 func TestAuditRealPlugin(t *testing.T) {
 	ctx := context.Background()
-	wasm, err := os.ReadFile(plugintest.WAT(t, "host/internal/capability/testdata/caller.wat", "host/internal/capability/testdata/caller.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := runtime.NewEngine(ctx, runtime.EngineConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close(ctx)
 	file, err := store.OpenFile(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
@@ -53,11 +44,7 @@ func TestAuditRealPlugin(t *testing.T) {
 	if funcs["proxy_fetch"], err = h.Link(p, "proxy_fetch", false); err != nil {
 		t.Fatal(err)
 	}
-	rp, err := eng.Load(ctx, wasm, runtime.Options{Name: "caller", Instances: 1, HostFuncs: funcs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rp.Close(ctx)
+	rp := loadWAT(t, "caller", funcs)
 	for i := 0; i < 3; i++ {
 		if _, err := rp.Call(ctx, abi.ExportHTTP, []byte(`{"method":"GET","path":"/"}`)); err != nil {
 			t.Fatal(err)
@@ -178,4 +165,27 @@ func TestAuditNamesTheCaller(t *testing.T) {
 			t.Errorf("denied kv_put for %q: recorded %s %s with caller %q", c.want, got.Function, got.Outcome, got.Caller)
 		}
 	}
+}
+
+// loadWAT loads testdata/<name>.wat, packed with testdata/<name>.yaml, as one instance
+// on the real runtime with funcs linked; the test's cleanup closes it.
+func loadWAT(t *testing.T, name string, funcs map[string]runtime.HostFunc) *runtime.Plugin {
+	t.Helper()
+	ctx := context.Background()
+	dir := "host/internal/capability/testdata/"
+	wasm, err := os.ReadFile(plugintest.WAT(t, dir+name+".wat", dir+name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := runtime.NewEngine(ctx, runtime.EngineConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close(ctx) })
+	rp, err := eng.Load(ctx, wasm, runtime.Options{Name: name, Instances: 1, HostFuncs: funcs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rp.Close(ctx) })
+	return rp
 }

@@ -3,14 +3,12 @@ package capability
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"greenroom.dev/greenroom/abi"
 	"greenroom.dev/greenroom/host/internal/audit"
-	"greenroom.dev/greenroom/host/internal/plugintest"
 	"greenroom.dev/greenroom/host/internal/runtime"
 	"greenroom.dev/greenroom/host/internal/store"
 )
@@ -94,15 +92,6 @@ func TestFiles(t *testing.T) {
 // block's bytes.
 func TestFilesWriteBlock(t *testing.T) {
 	ctx := context.Background()
-	wasm, err := os.ReadFile(plugintest.WAT(t, "host/internal/capability/testdata/fileblock.wat", "host/internal/capability/testdata/fileblock.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := runtime.NewEngine(ctx, runtime.EngineConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close(ctx)
 	file, err := store.OpenFile(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
@@ -114,11 +103,7 @@ func TestFilesWriteBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp, err := eng.Load(ctx, wasm, runtime.Options{Name: "fileblock", Instances: 1, HostFuncs: map[string]runtime.HostFunc{"files_write": fw}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rp.Close(ctx)
+	rp := loadWAT(t, "fileblock", map[string]runtime.HostFunc{"files_write": fw})
 	for i := 0; i < 2; i++ { // the second call's arena starts over
 		out, err := rp.Call(ctx, abi.ExportHTTP, []byte(`{"method":"GET","path":"/"}`))
 		if err != nil || string(out) != `{"result":{"written":1,"removed":0,"used":41}}` {
