@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // CargoRegistry is where Debian's librust-*-dev packages put crate sources
@@ -221,12 +222,20 @@ func hashFiles(h io.Writer, base string, paths ...string) error {
 	return nil
 }
 
+// rustcVersions holds rustcVersion's answers by rustc path: a build asks for the
+// crates' keys and for its own, and a test process builds many times.
+var rustcVersions sync.Map
+
 // rustcVersion is rustc -vV, which goes into every cache key.
 func rustcVersion(ctx context.Context, rc string) (string, error) {
+	if v, ok := rustcVersions.Load(rc); ok {
+		return v.(string), nil
+	}
 	out, err := exec.CommandContext(ctx, rc, "-vV").Output()
 	if err != nil {
 		return "", &MissingToolError{fmt.Sprintf("rust build: %s -vV: %v; Debian: apt-get install rustc libstd-rust-dev-wasm32", rc, err)}
 	}
+	rustcVersions.Store(rc, string(out))
 	return string(out), nil
 }
 
