@@ -360,7 +360,7 @@ func (b RustBuild) Build(ctx context.Context, log io.Writer) (string, error) {
 	}
 	crate := filepath.Join(b.Root, b.Crate)
 	if _, err := os.Stat(crate); err != nil {
-		return "", fmt.Errorf("rust build: %s: the crate root %s is missing", b.Name, crate)
+		return "", fmt.Errorf("rust build: %s: the crate root %s is missing; build from a Greenroom checkout (the root is %s)", b.Name, crate, b.Root)
 	}
 	externs, err := RustCrates(ctx, rc, b.Target, b.Crates, log)
 	if err != nil {

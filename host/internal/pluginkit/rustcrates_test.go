@@ -61,6 +61,11 @@ func TestRustBuildMissingCrates(t *testing.T) {
 	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "apt-get install librust-pulldown-cmark-dev librust-yaml-rust-dev librust-unicode-normalization-dev") {
 		t.Fatalf("err = %v; want a MissingToolError naming the three packages", err)
 	}
+	// A crate root that is not there names the file.
+	gone := TechDocs(t.TempDir())
+	if _, err := gone.Build(context.Background(), &strings.Builder{}); err == nil || errors.As(err, &missing) || !strings.Contains(err.Error(), "plugins/techdocs/src/lib.rs is missing; build from a Greenroom checkout") {
+		t.Fatalf("missing crate root: %v", err)
+	}
 	// A crate the table does not know is a plain error.
 	b := TechDocs(repoRoot(t))
 	b.Crates = []string{"serde_json"}
