@@ -116,26 +116,7 @@ pub fn indent_width(line: &str) -> usize {
 /// line without its first n columns of indentation (a tab split across them leaves the
 /// spaces it stood for beyond n).
 fn strip_cols(line: &str, n: usize) -> Cow<'_, str> {
-    let mut col = 0;
-    for (i, c) in line.bytes().enumerate() {
-        if col >= n {
-            return Cow::Borrowed(&line[i..]);
-        }
-        match c {
-            b' ' => col += 1,
-            b'\t' => {
-                let next = col + 4 - col % 4;
-                if next > n {
-                    let mut s = " ".repeat(next - n);
-                    s.push_str(&line[i + 1..]);
-                    return Cow::Owned(s);
-                }
-                col = next;
-            }
-            _ => return Cow::Borrowed(&line[i..]),
-        }
-    }
-    Cow::Borrowed("")
+    skip_cols_at(line, 0, 0, n)
 }
 
 /// A fence opening line: its character and length (CommonMark: 3+ backticks or tildes,
